@@ -1,0 +1,224 @@
+//! HTML character references: decoding with a map back to the source, and classifying a `&`.
+//!
+//! lol_html hands attribute values and text over raw, entities still encoded, and spans must
+//! point at source bytes, so decoding is ours. This follows the HTML standard's tokenizer:
+//! numeric references, the full named-reference table (the `entities` crate carries the
+//! standard's list, legacy semicolon-less names included), and the attribute-value exception
+//! that leaves `&quote_id=` alone in a browser while other parsers read `"e_id=`.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+/// The longest entity name in the standard's table (`&CounterClockwiseContourIntegral;`).
+const MAX_NAME: usize = 33;
+
+fn table() -> &'static HashMap<&'static str, &'static str> {
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        entities::ENTITIES
+            .iter()
+            .map(|e| (&e.entity[1..], e.characters))
+            .collect()
+    })
+}
+
+/// What a `&` in HTML source starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ampersand {
+    /// A well-formed reference (`&amp;`, `&#38;`, `&#x26;`): `len` source bytes decode to
+    /// `decoded`.
+    Reference { len: usize, decoded: String },
+    /// A legacy name without its semicolon (`&quot` in `&quote_id=`). Browsers decode it in
+    /// text and, in attributes, when no letter, digit or `=` follows; many other HTML tools
+    /// always decode it. `decoded_here` says whether a browser decodes it at this place.
+    Legacy {
+        name: &'static str,
+        len: usize,
+        decoded: &'static str,
+        decoded_here: bool,
+    },
+    /// A plain `&` that starts nothing.
+    Bare,
+}
+
+/// Classify the `&` at `at` in `source` (`in_attribute` selects the attribute-value rule).
+pub fn classify(source: &str, at: usize, in_attribute: bool) -> Ampersand {
+    debug_assert_eq!(source.as_bytes().get(at), Some(&b'&'));
+    let rest = &source[at + 1..];
+    if let Some(numeric) = rest.strip_prefix('#') {
+        return numeric_reference(numeric).map_or(Ampersand::Bare, |(len, decoded)| {
+            Ampersand::Reference {
+                len: len + 2,
+                decoded,
+            }
+        });
+    }
+    let name_len = rest
+        .bytes()
+        .take(MAX_NAME + 1)
+        .take_while(u8::is_ascii_alphanumeric)
+        .count();
+    if name_len == 0 {
+        return Ampersand::Bare;
+    }
+    if rest.as_bytes().get(name_len) == Some(&b';')
+        && let Some(decoded) = table().get(&rest[..=name_len])
+    {
+        return Ampersand::Reference {
+            len: name_len + 2,
+            decoded: (*decoded).to_owned(),
+        };
+    }
+    // Longest semicolon-less (legacy) name that prefixes the run.
+    for len in (2..=name_len.min(MAX_NAME)).rev() {
+        if let Some((name, decoded)) = table().get_key_value(&rest[..len]) {
+            let next = rest.as_bytes().get(len).copied();
+            let blocked = next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'=');
+            return Ampersand::Legacy {
+                name,
+                len: len + 1,
+                decoded,
+                decoded_here: !(in_attribute && blocked),
+            };
+        }
+    }
+    Ampersand::Bare
+}
+
+/// `digits;` or `xHEX;` after `&#`: (bytes consumed after `&#`, decoded char).
+fn numeric_reference(rest: &str) -> Option<(usize, String)> {
+    let (radix, skip) = match rest.as_bytes().first() {
+        Some(b'x' | b'X') => (16, 1),
+        _ => (10, 0),
+    };
+    let digits = rest[skip..]
+        .bytes()
+        .take_while(|b| {
+            if radix == 16 {
+                b.is_ascii_hexdigit()
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+        .count();
+    if digits == 0 {
+        return None;
+    }
+    let end = skip + digits;
+    let semicolon = usize::from(rest.as_bytes().get(end) == Some(&b';'));
+    let value = u32::from_str_radix(&rest[skip..end], radix).unwrap_or(u32::MAX);
+    let decoded = match value {
+        0x80..=0x9F => windows_1252_c1(value),
+        0 | 0xD800..=0xDFFF => '\u{FFFD}',
+        _ => char::from_u32(value).unwrap_or('\u{FFFD}'),
+    };
+    Some((end + semicolon, decoded.to_string()))
+}
+
+/// The standard maps C1 control references to the characters windows-1252 puts there.
+fn windows_1252_c1(value: u32) -> char {
+    const TABLE: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
+    ];
+    TABLE[(value - 0x80) as usize]
+}
+
+/// Decode `raw` as a browser would (attribute value or text): the decoded string and, for each
+/// reference, its decoded range and source range.
+pub fn decode(raw: &str, in_attribute: bool) -> (String, Vec<(Range<usize>, Range<usize>)>) {
+    if !raw.contains('&') {
+        return (raw.to_owned(), Vec::new());
+    }
+    let mut decoded = String::with_capacity(raw.len());
+    let mut refs = Vec::new();
+    let mut copied = 0;
+    for at in memchr::memchr_iter(b'&', raw.as_bytes()) {
+        if at < copied {
+            continue;
+        }
+        let (len, text) = match classify(raw, at, in_attribute) {
+            Ampersand::Reference { len, decoded } => (len, decoded),
+            Ampersand::Legacy {
+                len,
+                decoded,
+                decoded_here: true,
+                ..
+            } => (len, decoded.to_owned()),
+            _ => continue,
+        };
+        decoded.push_str(&raw[copied..at]);
+        let start = decoded.len();
+        decoded.push_str(&text);
+        refs.push((start..decoded.len(), at..at + len));
+        copied = at + len;
+    }
+    decoded.push_str(&raw[copied..]);
+    (decoded, refs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_ampersands() {
+        let reference = |len: usize, decoded: &str| Ampersand::Reference {
+            len,
+            decoded: decoded.to_owned(),
+        };
+        assert_eq!(classify("&amp;x", 0, true), reference(5, "&"));
+        assert_eq!(classify("&#38;", 0, true), reference(5, "&"));
+        assert_eq!(classify("&#x26;", 0, true), reference(6, "&"));
+        assert_eq!(classify("&ticket_id=1", 0, true), Ampersand::Bare);
+        assert_eq!(classify("& x", 0, true), Ampersand::Bare);
+        assert_eq!(classify("&foo;", 0, true), Ampersand::Bare);
+        assert!(matches!(
+            classify("&quote_id=1", 0, true),
+            Ampersand::Legacy {
+                name: "quot",
+                decoded_here: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify("&quote_id=1", 0, false),
+            Ampersand::Legacy {
+                name: "quot",
+                decoded_here: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify("&notifications", 0, true),
+            Ampersand::Legacy { name: "not", .. }
+        ));
+    }
+
+    #[test]
+    fn decodes_with_a_map() {
+        let raw = "a=1&amp;b=&quot;2&quot;&c=&#169;";
+        let (decoded, refs) = decode(raw, true);
+        assert_eq!(decoded, "a=1&b=\"2\"&c=©");
+        assert_eq!(refs.len(), 4);
+        assert_eq!(refs[0], (3..4, 3..8));
+        for (d, r) in &refs {
+            assert!(raw[r.clone()].starts_with('&'), "{r:?}");
+            assert!(!decoded[d.clone()].is_empty());
+        }
+    }
+
+    #[test]
+    fn attribute_rule_keeps_legacy_names_before_letters() {
+        assert_eq!(
+            decode("?name=quote&quote_id=Q1", true).0,
+            "?name=quote&quote_id=Q1"
+        );
+        assert_eq!(
+            decode("?name=quote&quote_id=Q1", false).0,
+            "?name=quote\"e_id=Q1"
+        );
+    }
+}

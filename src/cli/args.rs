@@ -1,0 +1,101 @@
+//! The command line, as clap definitions. Each flag's doc comment is its `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+use ddlink::dialect::Dialect;
+
+/// Lint and expand DeskDirector portal deep links in PSA e-mail templates.
+#[derive(Debug, Parser)]
+#[command(name = "ddlink", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report deep-link problems in templates; never writes.
+    Check(CheckArgs),
+    /// Print one deep link built from KEY=VALUE pairs.
+    Link(LinkArgs),
+    /// List every rule.
+    Rules,
+    /// Print a rule's documentation.
+    Rule {
+        /// A rule code (`DD106`) or name (`invalid-action`).
+        code_or_name: String,
+    },
+}
+
+/// Which client a link opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ClientArg {
+    /// `https://{portal}/portal/deeplink?…`
+    Web,
+    /// `ddportal://…`
+    Desktop,
+}
+
+/// Flags every template command shares.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// The template dialect (which PSA fills in the tokens).
+    #[arg(long, value_name = "DIALECT", value_parser = parse_dialect)]
+    pub psa: Option<Dialect>,
+
+    /// The portal's origin, e.g. https://acme.deskdirector.com (portal-host checks and fixes).
+    #[arg(long, value_name = "URL")]
+    pub portal: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check; `-` reads standard input. Default: the current directory.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// How to print findings.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// The path standard input stands for (file type and messages).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// Exit 0 even when error-severity findings remain.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Print nothing but the findings (no summary line, no skipped-file notes).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The command as KEY=VALUE pairs, e.g. `name=ticket ticket_id=123 action=close`.
+    #[arg(value_name = "KEY=VALUE", required = true)]
+    pub pairs: Vec<String>,
+
+    /// Which client the link opens.
+    #[arg(long, value_enum, default_value_t = ClientArg::Web)]
+    pub client: ClientArg,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Print the link escaped for an HTML `href` attribute (`&` as `&amp;`).
+    #[arg(long)]
+    pub html: bool,
+}
+
+fn parse_dialect(text: &str) -> Result<Dialect, String> {
+    text.parse()
+        .map_err(|e: ddlink::dialect::UnknownDialect| e.to_string())
+}

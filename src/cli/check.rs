@@ -1,0 +1,228 @@
+//! `ddlink check`: read every input, judge it, report, set the exit code.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ddlink::error::Error;
+use ddlink::rules::{RuleConfig, RuleSettings};
+use ddlink::source::{self, Located};
+use ddlink::{Analysis, FileKind, Portal, Rewriter, RewriterOptions};
+
+use super::args::{CheckArgs, CommonArgs};
+use super::inputs::{self, Input};
+use super::{ExitStatus, output};
+use crate::report::{self, FileReport, Format, Summary};
+
+/// What reading one input gave.
+enum Outcome {
+    Checked(FileReport),
+    /// Not a text file: reported as a note, not judged.
+    Skipped {
+        path: String,
+        reason: String,
+    },
+}
+
+/// Settings shared by every file of a run.
+pub struct Run {
+    pub portal: Option<Portal>,
+    pub common_dialect: Option<ddlink::dialect::Dialect>,
+    pub rules: Arc<RuleConfig>,
+}
+
+impl Run {
+    pub fn from_args(common: &CommonArgs) -> Result<Run, Error> {
+        let portal = common.portal.as_deref().map(Portal::parse).transpose()?;
+        Ok(Run {
+            portal,
+            common_dialect: common.psa,
+            rules: Arc::new(RuleConfig::default()),
+        })
+    }
+
+    fn rewriter(&self, path: Option<&Path>) -> Rewriter {
+        Rewriter::new(RewriterOptions {
+            kind: path.map_or(FileKind::Html, FileKind::from_path),
+            settings: RuleSettings::new(self.portal.clone(), self.common_dialect),
+            rules: Arc::clone(&self.rules),
+            ..RewriterOptions::default()
+        })
+    }
+}
+
+pub fn run(args: &CheckArgs) -> ExitStatus {
+    let run = match Run::from_args(&args.common) {
+        Ok(run) => run,
+        Err(error) => {
+            output::error(&error);
+            return ExitStatus::Failure;
+        }
+    };
+    let (inputs, walk_errors) = inputs::collect(&args.paths);
+    let mut failed = !walk_errors.is_empty();
+    for error in &walk_errors {
+        output::error(error);
+    }
+    let excerpts = args.format == Format::Human;
+    let mut reports = Vec::new();
+    for input in &inputs {
+        match check_input(input, args, &run, excerpts) {
+            Ok(Outcome::Checked(report)) => reports.push(report),
+            Ok(Outcome::Skipped { path, reason }) => {
+                if !args.quiet {
+                    let _ = writeln!(io::stderr(), "ddlink: skipped `{path}`: {reason}");
+                }
+            }
+            Err(error) => {
+                failed = true;
+                output::error(&error);
+            }
+        }
+    }
+
+    let mut summary = Summary {
+        files: reports.len(),
+        ..Summary::default()
+    };
+    for report in &reports {
+        for diagnostic in &report.diagnostics {
+            summary.count(diagnostic, false);
+        }
+    }
+    let shown: Vec<FileReport> = reports
+        .into_iter()
+        .filter(|r| !r.diagnostics.is_empty())
+        .collect();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = if args.quiet && args.format == Format::Human {
+        shown.iter().try_for_each(|r| {
+            report::write(
+                &mut out,
+                Format::Human,
+                std::slice::from_ref(r),
+                &summary,
+                &output::stdout_style(),
+            )
+            .map(|()| ())
+        })
+    } else {
+        report::write(
+            &mut out,
+            args.format,
+            &shown,
+            &summary,
+            &output::stdout_style(),
+        )
+    };
+    if let Err(error) = written.and_then(|()| out.flush()) {
+        if output::is_closed_pipe(&error) {
+            return ExitStatus::Success;
+        }
+        output::error(&Error::Stdin(error));
+        return ExitStatus::Failure;
+    }
+
+    if failed {
+        ExitStatus::Failure
+    } else if summary.errors > 0 && !args.exit_zero {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    }
+}
+
+fn check_input(
+    input: &Input,
+    args: &CheckArgs,
+    run: &Run,
+    excerpts: bool,
+) -> Result<Outcome, Error> {
+    match input {
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .map_err(Error::Stdin)?;
+            let path = args
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("-"));
+            let display = path.display().to_string();
+            if let Some(outcome) = refuse(&path, &bytes)? {
+                return Ok(outcome);
+            }
+            let analysis = run
+                .rewriter(args.stdin_filename.as_deref())
+                .check_bytes(&bytes);
+            let located = locate(&bytes[..], &analysis, excerpts).map_err(Error::Stdin)?;
+            Ok(Outcome::Checked(file_report(display, analysis, located)))
+        }
+        Input::File(path) => {
+            let read_error = |source| Error::Read {
+                path: path.clone(),
+                source,
+            };
+            let file = File::open(path).map_err(read_error)?;
+            let mut reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, file);
+            let head = reader.fill_buf().map_err(read_error)?.to_vec();
+            if let Some(outcome) = refuse(path, &head)? {
+                return Ok(outcome);
+            }
+            let analysis = run.rewriter(Some(path)).check(reader).map_err(read_error)?;
+            let located = if analysis.diagnostics.is_empty() {
+                Vec::new()
+            } else {
+                let again = File::open(path).map_err(read_error)?;
+                locate(BufReader::new(again), &analysis, excerpts).map_err(read_error)?
+            };
+            Ok(Outcome::Checked(file_report(
+                path.display().to_string(),
+                analysis,
+                located,
+            )))
+        }
+    }
+}
+
+/// Inputs that are not text are refused before parsing: UTF-16/32 (an error) and binary files
+/// (skipped with a note).
+fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error> {
+    let encoding = match head {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32LE"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32BE"),
+        [0xFF, 0xFE, ..] => Some("UTF-16LE"),
+        [0xFE, 0xFF, ..] => Some("UTF-16BE"),
+        _ => None,
+    };
+    if let Some(encoding) = encoding {
+        return Err(Error::UnsupportedEncoding {
+            path: path.to_path_buf(),
+            encoding,
+        });
+    }
+    let sniff = &head[..head.len().min(8000)];
+    if let Some(at) = memchr::memchr(0, sniff) {
+        return Ok(Some(Outcome::Skipped {
+            path: path.display().to_string(),
+            reason: format!("binary file (NUL byte at offset {at})"),
+        }));
+    }
+    Ok(None)
+}
+
+fn locate(input: impl BufRead, analysis: &Analysis, excerpts: bool) -> io::Result<Vec<Located>> {
+    let spans: Vec<_> = analysis.diagnostics.iter().map(|d| d.span).collect();
+    source::locate(input, &spans, &analysis.secrets, excerpts)
+}
+
+fn file_report(path: String, analysis: Analysis, located: Vec<Located>) -> FileReport {
+    FileReport {
+        path,
+        diagnostics: analysis.diagnostics,
+        located,
+    }
+}

@@ -1,0 +1,74 @@
+//! Which inputs a run reads: files named on the command line, directories walked for
+//! templates, or standard input.
+
+use std::path::{Path, PathBuf};
+
+use ddlink::error::Error;
+
+/// The extensions a directory walk picks up (SPEC §5).
+pub const TEMPLATE_EXTENSIONS: &[&str] = &["html", "htm", "mjml", "txt", "hbs", "liquid"];
+
+/// One input to read.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+/// The inputs named by `paths`, sorted by path: directories walked (honouring `.gitignore`,
+/// skipping hidden entries, never following symlinks), files taken as they are.
+pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<Error>) {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            walk(path, &mut inputs, &mut errors);
+        } else {
+            // Named explicitly: read whatever its extension; a missing file is reported when read.
+            inputs.push(Input::File(path.clone()));
+        }
+    }
+    inputs.sort();
+    inputs.dedup();
+    (inputs, errors)
+}
+
+fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<Error>) {
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .follow_links(false)
+        .require_git(false)
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                if is_file && is_template(entry.path()) {
+                    inputs.push(Input::File(entry.into_path()));
+                }
+            }
+            Err(error) => errors.push(Error::Read {
+                path: root.to_path_buf(),
+                source: std::io::Error::other(error.to_string()),
+            }),
+        }
+    }
+}
+
+pub fn is_template(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|ext| {
+            TEMPLATE_EXTENSIONS
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(ext))
+        })
+}

@@ -1,0 +1,136 @@
+//! `ddlink link`: build one deep link from KEY=VALUE pairs, check it, print it.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use ddlink::command::{Command, DeepLink, Target};
+use ddlink::rules::{RuleConfig, RuleSettings, desktop_link_in_email};
+use ddlink::source::{Excerpt, Located, Position};
+use ddlink::{FileKind, Portal, Rewriter, RewriterOptions, Severity};
+
+use super::args::{ClientArg, LinkArgs};
+use super::{ExitStatus, output};
+use crate::report::{self, FileReport, Format, Summary};
+
+pub fn run(args: &LinkArgs) -> ExitStatus {
+    let mut command = Command::empty();
+    for pair in &args.pairs {
+        let Some((key, value)) = pair.split_once('=') else {
+            let _ = writeln!(
+                io::stderr(),
+                "error: `{pair}` is not KEY=VALUE (e.g. `name=ticket`, `ticket_id=123`)"
+            );
+            return ExitStatus::Failure;
+        };
+        command.push(key, value);
+    }
+    if command.name() == Some("ticket")
+        && command.get("ticket_id").is_none()
+        && let Some(dialect) = args.common.psa
+    {
+        command.push("ticket_id", dialect.ticket_id_token());
+    }
+
+    let portal = match args.common.portal.as_deref().map(Portal::parse).transpose() {
+        Ok(portal) => portal,
+        Err(error) => {
+            output::error(&ddlink::error::Error::Portal(error));
+            return ExitStatus::Failure;
+        }
+    };
+    let target = match (args.client, &portal) {
+        (ClientArg::Desktop, _) => Target::Desktop,
+        (ClientArg::Web, Some(portal)) => Target::Web(portal.clone()),
+        (ClientArg::Web, None) => {
+            let _ = writeln!(
+                io::stderr(),
+                "error: a web link needs the portal: pass `--portal https://acme.deskdirector.com`, or `--client desktop`"
+            );
+            return ExitStatus::Failure;
+        }
+    };
+    let link = DeepLink::new(target, command).canonical().to_string();
+
+    // A link printed on its own is not yet in an e-mail: the template-only rule stays quiet.
+    let mut rules = RuleConfig::default();
+    rules.set(&desktop_link_in_email::DESKTOP_LINK_IN_EMAIL, None);
+    let rewriter = Rewriter::new(RewriterOptions {
+        kind: FileKind::PlainText,
+        settings: RuleSettings::new(portal, args.common.psa),
+        rules: Arc::new(rules),
+        ..RewriterOptions::default()
+    });
+    let analysis = rewriter.check_url(&link);
+    let errors = analysis
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error);
+    if !analysis.diagnostics.is_empty() {
+        let located = analysis
+            .diagnostics
+            .iter()
+            .map(|d| Located {
+                start: Position {
+                    line: 1,
+                    column: link[..d.span.start].chars().count() + 1,
+                },
+                end: Position {
+                    line: 1,
+                    column: link[..d.span.end].chars().count() + 1,
+                },
+                excerpt: Some(Excerpt {
+                    text: mask(&link, &analysis.secrets),
+                    offset: 0,
+                    first_line: 1,
+                }),
+            })
+            .collect();
+        let mut summary = Summary {
+            files: 1,
+            ..Summary::default()
+        };
+        for diagnostic in &analysis.diagnostics {
+            summary.count(diagnostic, false);
+        }
+        let report = FileReport {
+            path: "<link>".to_owned(),
+            diagnostics: analysis.diagnostics,
+            located,
+        };
+        let mut err = io::stderr().lock();
+        let _ = report::write(
+            &mut err,
+            Format::Human,
+            &[report],
+            &summary,
+            &output::stderr_style(),
+        );
+    }
+    if errors {
+        return ExitStatus::Findings;
+    }
+    let printed = if args.html {
+        escape_attribute(&link)
+    } else {
+        link
+    };
+    match writeln!(io::stdout().lock(), "{printed}") {
+        Err(error) if !output::is_closed_pipe(&error) => ExitStatus::Failure,
+        _ => ExitStatus::Success,
+    }
+}
+
+fn mask(text: &str, secrets: &[ddlink::Span]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for secret in secrets {
+        for byte in &mut bytes[secret.start..secret.end] {
+            *byte = b'*';
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// `&` and `"` escaped for a double-quoted attribute; template tokens kept as they are.
+fn escape_attribute(url: &str) -> String {
+    url.replace('&', "&amp;").replace('"', "&quot;")
+}

@@ -1,0 +1,60 @@
+//! `ddlink rules` and `ddlink rule CODE|NAME`.
+
+use std::io::{self, Write};
+
+use ddlink::rules::{RULES, find};
+
+use super::ExitStatus;
+
+pub fn list() -> ExitStatus {
+    let mut out = io::stdout().lock();
+    let mut text =
+        String::from("code   name                          severity  fix        summary\n");
+    for rule in RULES {
+        text.push_str(&format!(
+            "{:<6} {:<29} {:<9} {:<10} {}\n",
+            rule.code,
+            rule.name,
+            rule.severity.as_str(),
+            rule.fix.as_str(),
+            rule.summary()
+        ));
+    }
+    let _ = out.write_all(text.as_bytes());
+    ExitStatus::Success
+}
+
+pub fn show(code_or_name: &str) -> ExitStatus {
+    let Some(rule) = find(code_or_name) else {
+        let names = RULES.iter().flat_map(|r| [r.code, r.name]);
+        let hint = names
+            .map(|n| {
+                (
+                    strsim::jaro_winkler(
+                        &n.to_ascii_lowercase(),
+                        &code_or_name.to_ascii_lowercase(),
+                    ),
+                    n,
+                )
+            })
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            io::stderr(),
+            "error: no rule `{code_or_name}`{hint}; `ddlink rules` lists them"
+        );
+        return ExitStatus::Failure;
+    };
+    let text = format!(
+        "# {} {}\n\nDefault severity: {}. Fix: {}.\n\n{}",
+        rule.code,
+        rule.name,
+        rule.severity.as_str(),
+        rule.fix.as_str(),
+        rule.documentation()
+    );
+    let _ = io::stdout().lock().write_all(text.as_bytes());
+    ExitStatus::Success
+}

@@ -1,0 +1,613 @@
+//! Lossless parsing of a deep link: every part keeps its byte range in the text it was parsed
+//! from, so that diagnostics point at the offending key or value.
+//!
+//! The text is the *decoded* link (entities already resolved by the caller, who keeps the map
+//! back to the source bytes). Nothing here rejects a link: whatever is odd about it is recorded
+//! (an [`EnvelopeIssue`], an unknown key, an empty value) for the rules to judge.
+//! `ddportal://` is parsed by hand: a URL parser reads the command as the host and fails on
+//! `[srnumber]`.
+
+use std::ops::Range;
+
+use super::token::{find_outside_tokens, split_outside_tokens};
+
+/// Which client a V2 deep link opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Client {
+    /// `https://{portal-host}/portal/deeplink?{command}`.
+    Web,
+    /// `ddportal://{command}`.
+    Desktop,
+}
+
+impl Client {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Client::Web => "web",
+            Client::Desktop => "desktop",
+        }
+    }
+}
+
+/// The legacy V1 desktop link forms (SPEC §1.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LegacyV1 {
+    /// `ddportal://ticketid=12345`.
+    Ticket,
+    /// `ddportal://learningid={guid}`.
+    Learning,
+    /// `ddportal://invoiceid={id}`.
+    Invoice,
+    /// `ddportal://requestsupport`.
+    RequestSupport,
+    /// `ddportal://mytickets`.
+    MyTickets,
+}
+
+impl LegacyV1 {
+    fn from_keyword(word: &str) -> Option<(Self, bool)> {
+        let legacy = match word.to_ascii_lowercase().as_str() {
+            "ticketid" => (LegacyV1::Ticket, true),
+            "learningid" => (LegacyV1::Learning, true),
+            "invoiceid" => (LegacyV1::Invoice, true),
+            "requestsupport" => (LegacyV1::RequestSupport, false),
+            "mytickets" => (LegacyV1::MyTickets, false),
+            _ => return None,
+        };
+        Some(legacy)
+    }
+
+    /// The V2 command this V1 link means, given its value.
+    pub fn v2_command(self, value: &str) -> String {
+        match self {
+            LegacyV1::Ticket => format!("name=ticket&ticket_id={value}"),
+            LegacyV1::Learning => format!("name=content_page&page_id={value}"),
+            LegacyV1::Invoice => format!("name=invoice&invoice_id={value}"),
+            LegacyV1::RequestSupport => "name=support_options".to_owned(),
+            LegacyV1::MyTickets => "name=ticket_list".to_owned(),
+        }
+    }
+}
+
+/// What kind of portal link this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// A V2 deep link (its envelope may still need repair: see `envelope_issues`).
+    DeepLink(Client),
+    /// A retired V1 desktop link; the value range is that of `ticketid=` and friends.
+    LegacyV1 {
+        form: LegacyV1,
+        value: Option<(usize, usize)>,
+    },
+    /// `https://{host}/?gtoken=…&ticketid=…`: whoever holds the link is the recipient.
+    GlobalMagicToken,
+    /// A URL copied from the portal's address bar (`/portal/v2/…`, `/auth/v1/…`).
+    AddressBar,
+}
+
+/// Something wrong with the envelope (scheme, slashes, path) rather than the command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvelopeIssue {
+    pub range: Range<usize>,
+    /// What the range should read; `None` when there is no single right answer.
+    pub replacement: Option<String>,
+    pub message: String,
+}
+
+/// One `key=value` pair of the command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    /// The whole pair, `key=value`.
+    pub range: Range<usize>,
+    pub key: Range<usize>,
+    /// `None` when the pair has no `=` at all.
+    pub value: Option<Range<usize>>,
+}
+
+/// A portal link, parsed without loss.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedLink {
+    pub kind: LinkKind,
+    /// The scheme without its colon (`https`, `ddportal`), if any.
+    pub scheme: Option<Range<usize>>,
+    pub host: Option<Range<usize>>,
+    pub path: Option<Range<usize>>,
+    pub envelope_issues: Vec<EnvelopeIssue>,
+    /// The command (the query of a web link, everything after `ddportal://`).
+    pub command: Range<usize>,
+    pub params: Vec<Param>,
+    /// The fragment without its `#`.
+    pub fragment: Option<Range<usize>>,
+}
+
+impl ParsedLink {
+    /// The first parameter with this exact key.
+    pub fn param<'t>(&self, text: &'t str, key: &str) -> Option<(&Param, Option<&'t str>)> {
+        self.params
+            .iter()
+            .find(|p| &text[p.key.clone()] == key)
+            .map(|p| (p, p.value.clone().map(|v| &text[v])))
+    }
+
+    pub fn client(&self) -> Option<Client> {
+        match self.kind {
+            LinkKind::DeepLink(client) => Some(client),
+            _ => None,
+        }
+    }
+}
+
+/// Hosts that count as the portal even without `.deskdirector.com` (a custom domain).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortalHosts {
+    pub custom: Vec<String>,
+}
+
+impl PortalHosts {
+    pub fn is_portal(&self, host: &str) -> bool {
+        let host = host_without_port(host).to_ascii_lowercase();
+        let deskdirector = host
+            .strip_suffix(".deskdirector.com")
+            .is_some_and(|sub| !sub.is_empty() && sub != "www");
+        deskdirector || self.custom.iter().any(|h| h.eq_ignore_ascii_case(&host))
+    }
+}
+
+fn host_without_port(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+const DEEPLINK_PATH: &str = "/portal/deeplink";
+
+/// Parse `text` if it is a portal link of any kind; `None` for every other URL.
+pub fn parse_link(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
+    let (scheme, after_scheme) = split_scheme(text);
+    match scheme
+        .as_ref()
+        .map(|s| text[s.clone()].to_ascii_lowercase())
+    {
+        Some(s) if s == "ddportal" => Some(parse_desktop(text, scheme, after_scheme)),
+        Some(s) if s == "https" || s == "http" => parse_web(text, scheme, after_scheme, hosts),
+        Some(_) => None,
+        None => parse_schemeless(text, hosts),
+    }
+}
+
+/// The scheme (without `:`) and the index just after the colon.
+fn split_scheme(text: &str) -> (Option<Range<usize>>, usize) {
+    let colon = text.bytes().take(16).position(|b| b == b':');
+    match colon {
+        Some(at)
+            if at > 0
+                && text.as_bytes()[0].is_ascii_alphabetic()
+                && text[..at]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) =>
+        {
+            (Some(0..at), at + 1)
+        }
+        _ => (None, 0),
+    }
+}
+
+fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -> ParsedLink {
+    let mut issues = Vec::new();
+    let slashes = text[after_colon..]
+        .bytes()
+        .take_while(|&b| b == b'/')
+        .count();
+    let mut at = after_colon + slashes;
+    if slashes != 2 {
+        issues.push(EnvelopeIssue {
+            range: after_colon..at,
+            replacement: Some("//".to_owned()),
+            message: format!(
+                "a desktop link starts `ddportal://` (two slashes), not `ddportal:{}`",
+                "/".repeat(slashes)
+            ),
+        });
+    }
+    // `ddportal://deeplink?…` and `ddportal://portal/deeplink?…` copy the web form's path.
+    let rest_lower = text[at..].to_ascii_lowercase();
+    for stray in [
+        "portal/deeplink/?",
+        "portal/deeplink?",
+        "deeplink/?",
+        "deeplink?",
+        "?",
+    ] {
+        if rest_lower.starts_with(stray) {
+            issues.push(EnvelopeIssue {
+                range: at..at + stray.len(),
+                replacement: Some(String::new()),
+                message: format!(
+                    "a desktop link has no `{stray}`: the command follows `ddportal://` directly"
+                ),
+            });
+            at += stray.len();
+            break;
+        }
+    }
+    let (command, fragment) = split_fragment(text, at, text.len());
+    // Desktop shells may append a slash to the last value; it is not part of the command.
+    let command = trim_trailing_slash(text, command);
+    let params = parse_params(text, command.clone());
+
+    let kind = legacy_form(text, &command, &params).unwrap_or(LinkKind::DeepLink(Client::Desktop));
+    ParsedLink {
+        kind,
+        scheme,
+        host: None,
+        path: None,
+        envelope_issues: issues,
+        command,
+        params,
+        fragment,
+    }
+}
+
+fn trim_trailing_slash(text: &str, range: Range<usize>) -> Range<usize> {
+    if range.end > range.start && text.as_bytes()[range.end - 1] == b'/' {
+        range.start..range.end - 1
+    } else {
+        range
+    }
+}
+
+fn legacy_form(text: &str, command: &Range<usize>, params: &[Param]) -> Option<LinkKind> {
+    if params.iter().any(|p| &text[p.key.clone()] == "name") || params.len() > 1 {
+        return None;
+    }
+    let param = params.first()?;
+    let (form, takes_value) = LegacyV1::from_keyword(&text[param.key.clone()])?;
+    let value = match (&param.value, takes_value) {
+        (Some(value), true) => Some((value.start, value.end)),
+        (None, false) => None,
+        _ => return None,
+    };
+    debug_assert!(command.start <= param.range.start);
+    Some(LinkKind::LegacyV1 { form, value })
+}
+
+fn parse_web(
+    text: &str,
+    scheme: Option<Range<usize>>,
+    after_colon: usize,
+    hosts: &PortalHosts,
+) -> Option<ParsedLink> {
+    let slashes = text[after_colon..]
+        .bytes()
+        .take_while(|&b| b == b'/')
+        .count();
+    let host_start = after_colon + slashes;
+    let mut issues = Vec::new();
+    if slashes != 2 {
+        issues.push(EnvelopeIssue {
+            range: after_colon..host_start,
+            replacement: Some("//".to_owned()),
+            message: "a web link's host follows `https://` (two slashes)".to_owned(),
+        });
+    }
+    parse_from_host(text, scheme, host_start, issues, hosts)
+}
+
+/// `//acme.deskdirector.com/portal/deeplink?…` or `acme.deskdirector.com/portal/deeplink?…`:
+/// recognised only with the deep-link path, so that prose is never mistaken for a link.
+fn parse_schemeless(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
+    let slashes = text.bytes().take_while(|&b| b == b'/').count();
+    if slashes != 0 && slashes != 2 {
+        return None;
+    }
+    let host_end =
+        find_outside_tokens(&text[slashes..], b"/?#").map_or(text.len(), |i| i + slashes);
+    let host = &text[slashes..host_end];
+    if !host.contains('.') || host.bytes().any(|b| b.is_ascii_whitespace()) {
+        return None;
+    }
+    if !text[host_end..]
+        .to_ascii_lowercase()
+        .starts_with(DEEPLINK_PATH)
+    {
+        return None;
+    }
+    let issues = vec![EnvelopeIssue {
+        range: 0..slashes,
+        replacement: Some("https://".to_owned()),
+        message: "the link has no scheme: mail clients do not open it".to_owned(),
+    }];
+    let link = parse_from_host(text, None, slashes, issues, hosts)?;
+    matches!(link.kind, LinkKind::DeepLink(_)).then_some(link)
+}
+
+fn parse_from_host(
+    text: &str,
+    scheme: Option<Range<usize>>,
+    host_start: usize,
+    mut issues: Vec<EnvelopeIssue>,
+    hosts: &PortalHosts,
+) -> Option<ParsedLink> {
+    let host_end =
+        find_outside_tokens(&text[host_start..], b"/?#").map_or(text.len(), |i| i + host_start);
+    let host = host_start..host_end;
+    let path_end =
+        find_outside_tokens(&text[host_end..], b"?#").map_or(text.len(), |i| i + host_end);
+    let mut path = host_end..path_end;
+    let (mut command, fragment) = if text[path_end..].starts_with('?') {
+        split_fragment(text, path_end + 1, text.len())
+    } else {
+        let (_, fragment) = split_fragment(text, path_end, text.len());
+        (path_end..path_end, fragment)
+    };
+    let path_text = &text[path.clone()];
+    let path_lower = path_text.to_ascii_lowercase();
+    let host_text = &text[host.clone()];
+    let portal_host = hosts.is_portal(host_text) || host_text.contains('[');
+
+    let params_of = |command: Range<usize>| parse_params(text, command);
+    let has_gtoken = params_of(command.clone())
+        .iter()
+        .any(|p| text[p.key.clone()].eq_ignore_ascii_case("gtoken"));
+
+    let kind = if has_gtoken {
+        LinkKind::GlobalMagicToken
+    } else if path_lower == DEEPLINK_PATH {
+        if path_text != DEEPLINK_PATH {
+            issues.push(path_issue(&path, "the deep-link path is lowercase"));
+        }
+        LinkKind::DeepLink(Client::Web)
+    } else if let Some(glued) = path_lower
+        .strip_prefix(DEEPLINK_PATH)
+        .filter(|rest| rest.starts_with('&'))
+    {
+        // `/portal/deeplink&name=ticket…`: the `?` became `&`.
+        let amp = path.end - glued.len();
+        issues.push(EnvelopeIssue {
+            range: amp..amp + 1,
+            replacement: Some("?".to_owned()),
+            message: "the command must follow `/portal/deeplink?`, not `&`".to_owned(),
+        });
+        if text[path_end..].starts_with('?') {
+            // Both a glued `&` and a later `?`: too odd to repair.
+            issues.last_mut().expect("just pushed").replacement = None;
+        }
+        command = amp + 1..command.end.max(path.end);
+        path = path.start..amp;
+        LinkKind::DeepLink(Client::Web)
+    } else if matches!(
+        path_lower.as_str(),
+        "/portal/deeplink/" | "/deeplink" | "/deeplink/"
+    ) || (portal_host
+        && path_lower.trim_end_matches('/') == "/portal"
+        && !command.is_empty())
+    {
+        if path_lower.starts_with("/deeplink") && !portal_host {
+            return None;
+        }
+        issues.push(path_issue(
+            &path,
+            "a web deep link's path is exactly `/portal/deeplink`",
+        ));
+        LinkKind::DeepLink(Client::Web)
+    } else if portal_host
+        && (path_lower.starts_with("/portal/") || path_lower.starts_with("/auth/"))
+    {
+        LinkKind::AddressBar
+    } else {
+        return None;
+    };
+    let params = params_of(command.clone());
+    Some(ParsedLink {
+        kind,
+        scheme,
+        host: Some(host),
+        path: Some(path),
+        envelope_issues: issues,
+        command,
+        params,
+        fragment,
+    })
+}
+
+fn path_issue(path: &Range<usize>, message: &str) -> EnvelopeIssue {
+    EnvelopeIssue {
+        range: path.clone(),
+        replacement: Some(DEEPLINK_PATH.to_owned()),
+        message: message.to_owned(),
+    }
+}
+
+/// Split `[start, end)` at the first `#` outside tokens: (command, fragment without `#`).
+fn split_fragment(text: &str, start: usize, end: usize) -> (Range<usize>, Option<Range<usize>>) {
+    match find_outside_tokens(&text[start..end], b"#") {
+        Some(hash) => (start..start + hash, Some(start + hash + 1..end)),
+        None => (start..end, None),
+    }
+}
+
+/// The `&`-separated pairs of the command; empty pairs (`&&`, a trailing `&`) are skipped.
+pub fn parse_params(text: &str, command: Range<usize>) -> Vec<Param> {
+    if command.is_empty() {
+        return Vec::new();
+    }
+    let base = command.start;
+    split_outside_tokens(&text[command], b'&')
+        .into_iter()
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let range = base + pair.start..base + pair.end;
+            let pair_text = &text[range.clone()];
+            match find_outside_tokens(pair_text, b"=") {
+                Some(eq) => Param {
+                    key: range.start..range.start + eq,
+                    value: Some(range.start + eq + 1..range.end),
+                    range,
+                },
+                None => Param {
+                    key: range.clone(),
+                    value: None,
+                    range,
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ParsedLink {
+        parse_link(text, &PortalHosts::default()).unwrap_or_else(|| panic!("{text} is a link"))
+    }
+
+    fn pairs(text: &str, link: &ParsedLink) -> Vec<(String, Option<String>)> {
+        link.params
+            .iter()
+            .map(|p| {
+                (
+                    text[p.key.clone()].to_owned(),
+                    p.value.clone().map(|v| text[v].to_owned()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn web_link() {
+        let text =
+            "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[srnumber]#c12";
+        let link = parse(text);
+        assert_eq!(link.kind, LinkKind::DeepLink(Client::Web));
+        assert!(link.envelope_issues.is_empty());
+        assert_eq!(&text[link.host.clone().unwrap()], "acme.deskdirector.com");
+        assert_eq!(&text[link.fragment.clone().unwrap()], "c12");
+        assert_eq!(
+            pairs(text, &link),
+            [
+                ("name".into(), Some("ticket".into())),
+                ("ticket_id".into(), Some("[srnumber]".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn desktop_link_with_spaced_token() {
+        let text = "ddportal://name=ticket&ticket_id=[Ticket: ID]&action=close";
+        let link = parse(text);
+        assert_eq!(link.kind, LinkKind::DeepLink(Client::Desktop));
+        assert_eq!(pairs(text, &link)[1].1.as_deref(), Some("[Ticket: ID]"));
+    }
+
+    #[test]
+    fn desktop_envelope_repairs() {
+        for (text, stray) in [
+            ("ddportal://deeplink?name=ticket_list", "deeplink?"),
+            ("ddportal:///name=ticket_list", "/"),
+            ("ddportal:name=ticket_list", ""),
+        ] {
+            let link = parse(text);
+            assert_eq!(link.envelope_issues.len(), 1, "{text}");
+            assert_eq!(link.kind, LinkKind::DeepLink(Client::Desktop), "{text}");
+            assert_eq!(
+                &text[link.command.clone()],
+                "name=ticket_list",
+                "{text} ({stray})"
+            );
+        }
+    }
+
+    #[test]
+    fn legacy_forms() {
+        for (text, form) in [
+            ("ddportal://ticketid=12345", LegacyV1::Ticket),
+            (
+                "ddportal://learningid=0f8fad5b-d9cb-469f-a165-70867728950e",
+                LegacyV1::Learning,
+            ),
+            ("ddportal://requestsupport", LegacyV1::RequestSupport),
+            ("ddportal://mytickets/", LegacyV1::MyTickets),
+            ("ddportal://invoiceid=I1", LegacyV1::Invoice),
+        ] {
+            assert!(
+                matches!(parse(text).kind, LinkKind::LegacyV1 { form: f, .. } if f == form),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn magic_token_and_address_bar() {
+        assert_eq!(
+            parse("https://acme.deskdirector.com/?gtoken=abc&ticketid=1").kind,
+            LinkKind::GlobalMagicToken
+        );
+        assert_eq!(
+            parse("https://acme.deskdirector.com/portal/v2/tickets/123").kind,
+            LinkKind::AddressBar
+        );
+        assert_eq!(
+            parse("https://acme.deskdirector.com/auth/v1/login").kind,
+            LinkKind::AddressBar
+        );
+    }
+
+    #[test]
+    fn unrelated_urls_are_not_links() {
+        let hosts = PortalHosts::default();
+        for text in [
+            "https://example.com/portal/v2/x",
+            "https://www.deskdirector.com/pricing",
+            "mailto:help@acme.com",
+            "https://example.com/deeplink?name=ticket",
+            "plain words",
+            "",
+        ] {
+            assert_eq!(parse_link(text, &hosts), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn custom_domain_deep_link() {
+        let text = "https://support.example.com/portal/deeplink?name=quotes";
+        assert_eq!(parse(text).kind, LinkKind::DeepLink(Client::Web));
+    }
+
+    #[test]
+    fn web_envelope_repairs() {
+        for text in [
+            "https://acme.deskdirector.com/portal/deeplink/?name=quotes",
+            "https://acme.deskdirector.com/deeplink?name=quotes",
+            "https://acme.deskdirector.com/Portal/DeepLink?name=quotes",
+            "https://acme.deskdirector.com/portal/deeplink&name=quotes",
+            "https:/acme.deskdirector.com/portal/deeplink?name=quotes",
+            "//acme.deskdirector.com/portal/deeplink?name=quotes",
+        ] {
+            let link = parse(text);
+            assert_eq!(link.kind, LinkKind::DeepLink(Client::Web), "{text}");
+            assert_eq!(link.envelope_issues.len(), 1, "{text}");
+            assert_eq!(&text[link.command.clone()], "name=quotes", "{text}");
+        }
+    }
+
+    #[test]
+    fn params_keep_byte_ranges() {
+        let text = "ddportal://name=ticket&&ticket_id&action=";
+        let link = parse(text);
+        let found: Vec<_> = link
+            .params
+            .iter()
+            .map(|p| (p.key.clone(), p.value.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (11..15, Some(16..22)),
+                (24..33, None),
+                (34..40, Some(41..41))
+            ]
+        );
+    }
+}

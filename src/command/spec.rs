@@ -1,0 +1,181 @@
+//! The deep-link command table (SPEC §1.2) and the auth parameters (SPEC §1.3), as data.
+
+/// What a parameter's literal value must look like. A template token is accepted for any kind
+/// (the PSA fills it in at send time); the dialect rules judge tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A ticket id: digits (ConnectWise and Autotask ids are numeric).
+    TicketId,
+    /// A numeric id such as a request type or menu item.
+    NumericId,
+    /// A UUID such as a content page id.
+    Uuid,
+    /// An opaque id (`I239394`, `QABV829`): any non-empty run of URL-safe characters.
+    OpaqueId,
+    /// One of a fixed list of words.
+    OneOf(&'static [&'static str]),
+    /// `true` or `false`.
+    Bool,
+    /// A contact e-mail address.
+    Email,
+    /// A password or passwordless token: anything non-empty.
+    Secret,
+    /// A JSON Web Token: three base64url segments separated by dots.
+    Jwt,
+}
+
+impl ValueKind {
+    /// How the kind is named in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ValueKind::TicketId => "a numeric ticket id",
+            ValueKind::NumericId => "a numeric id",
+            ValueKind::Uuid => "a UUID",
+            ValueKind::OpaqueId => "an id",
+            ValueKind::OneOf(_) => "one of a fixed set of words",
+            ValueKind::Bool => "`true` or `false`",
+            ValueKind::Email => "an e-mail address",
+            ValueKind::Secret => "a secret",
+            ValueKind::Jwt => "a JSON Web Token",
+        }
+    }
+}
+
+/// A parameter key and the kind of value it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeySpec {
+    pub key: &'static str,
+    pub kind: ValueKind,
+}
+
+const fn key(key: &'static str, kind: ValueKind) -> KeySpec {
+    KeySpec { key, kind }
+}
+
+/// One row of the command table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub required: &'static [KeySpec],
+    pub optional: &'static [KeySpec],
+    /// Only a ticket link may carry a `#fragment` (a comment or time entry).
+    pub fragment_allowed: bool,
+}
+
+impl CommandSpec {
+    /// Required then optional keys, in the table's order (the canonical order after `name`).
+    pub fn keys(&self) -> impl Iterator<Item = &'static KeySpec> {
+        self.required.iter().chain(self.optional.iter())
+    }
+
+    pub fn key(&self, key: &str) -> Option<&'static KeySpec> {
+        self.keys().find(|spec| spec.key == key)
+    }
+}
+
+pub const TICKET_ACTIONS: &[&str] = &[
+    "chat",
+    "close",
+    "approve",
+    "decline",
+    "auto_approve",
+    "auto_decline",
+    "reopen",
+    "flag",
+    "fasttrack",
+    "forms",
+];
+
+pub const TICKET_LIST_STATES: &[&str] = &["open", "closed", "approval"];
+
+const fn command(
+    name: &'static str,
+    required: &'static [KeySpec],
+    optional: &'static [KeySpec],
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        required,
+        optional,
+        fragment_allowed: false,
+    }
+}
+
+/// Every V2 command, in the order of SPEC §1.2.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "ticket",
+        required: &[key("ticket_id", ValueKind::TicketId)],
+        optional: &[key("action", ValueKind::OneOf(TICKET_ACTIONS))],
+        fragment_allowed: true,
+    },
+    command(
+        "ticket_list",
+        &[],
+        &[key("state", ValueKind::OneOf(TICKET_LIST_STATES))],
+    ),
+    command("support_options", &[], &[]),
+    command("pre_ticket_chat", &[], &[]),
+    command("request_types", &[], &[]),
+    command("request_type", &[key("type_id", ValueKind::NumericId)], &[]),
+    command("notifications", &[], &[]),
+    command("content_page", &[key("page_id", ValueKind::Uuid)], &[]),
+    command("invoices", &[], &[]),
+    command("invoice", &[key("invoice_id", ValueKind::OpaqueId)], &[]),
+    command("quotes", &[], &[]),
+    command("quote", &[key("quote_id", ValueKind::OpaqueId)], &[]),
+    command("menu_item", &[key("menu_id", ValueKind::NumericId)], &[]),
+    command(
+        "survey",
+        &[key("survey_id", ValueKind::OpaqueId)],
+        &[key("campaign_id", ValueKind::OpaqueId)],
+    ),
+    command("login", &[], &[]),
+];
+
+pub const NAME_KEY: &str = "name";
+pub const AUTH_USERNAME: &str = "auth_username";
+pub const AUTH_PASSWORD: &str = "auth_password";
+pub const AUTH_TOKEN: &str = "auth_token";
+pub const ACCESS_TOKEN: &str = "access_token";
+pub const AUTH_REMEMBER_ME: &str = "auth_remember_me";
+
+/// The auth parameters, allowed on any command, in canonical order.
+pub const AUTH_KEYS: &[KeySpec] = &[
+    key(AUTH_USERNAME, ValueKind::Email),
+    key(AUTH_PASSWORD, ValueKind::Secret),
+    key(AUTH_TOKEN, ValueKind::Secret),
+    key(ACCESS_TOKEN, ValueKind::Jwt),
+    key(AUTH_REMEMBER_ME, ValueKind::Bool),
+];
+
+/// Parameters whose values are credentials: never echoed in any output.
+pub const SECRET_KEYS: &[&str] = &[AUTH_PASSWORD, AUTH_TOKEN, ACCESS_TOKEN, "gtoken"];
+
+pub fn command_spec(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|spec| spec.name == name)
+}
+
+pub fn auth_key(key: &str) -> Option<&'static KeySpec> {
+    AUTH_KEYS.iter().find(|spec| spec.key == key)
+}
+
+pub fn is_auth_key(key: &str) -> bool {
+    auth_key(key).is_some()
+}
+
+/// Every key that some command (or auth) accepts, `name` included.
+pub fn all_keys() -> impl Iterator<Item = &'static str> {
+    std::iter::once(NAME_KEY)
+        .chain(COMMANDS.iter().flat_map(|c| c.keys().map(|k| k.key)))
+        .chain(AUTH_KEYS.iter().map(|k| k.key))
+}
+
+pub fn is_known_key(key: &str) -> bool {
+    all_keys().any(|known| known == key)
+}
+
+/// The first command whose table row lists `key`, for "belongs to `ticket`" hints.
+pub fn command_owning(key: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|spec| spec.key(key).is_some())
+}

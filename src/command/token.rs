@@ -1,0 +1,187 @@
+//! Template tokens: the parts of a value that the mail system fills in at send time.
+//!
+//! They are recognised by shape only (which PSA a token belongs to is the dialect's question).
+//! The parser must not split a command inside a token: `[Contact: Email Address]` holds a space,
+//! a Liquid expression may hold `&` or `#`.
+
+use std::ops::Range;
+
+/// The shape of a template token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenShape {
+    /// `[srnumber]`, `[Ticket: ID]`.
+    Bracket,
+    /// `{{ Ticket.Id }}`, `{{Token}}`.
+    Mustache,
+    /// `{% if x %}`.
+    LiquidTag,
+    /// A bracket token that an editor percent-encoded: `%5BTicket:%20ID%5D`. The PSA never
+    /// fills it in.
+    EncodedBracket,
+}
+
+/// A token found in a string: its shape and its byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub shape: TokenShape,
+    pub range: Range<usize>,
+}
+
+/// The longest bracket token we accept; longer runs are prose, not a variable.
+const MAX_BRACKET_TOKEN: usize = 120;
+
+/// If a token starts at `at`, its end (exclusive).
+pub fn token_at(text: &str, at: usize) -> Option<Token> {
+    let rest = &text.as_bytes()[at..];
+    let (shape, end) = match rest {
+        [b'{', b'{', ..] => (TokenShape::Mustache, find_close(rest, 2, b"}}")?),
+        [b'{', b'%', ..] => (TokenShape::LiquidTag, find_close(rest, 2, b"%}")?),
+        [b'[', ..] => (TokenShape::Bracket, bracket_end(rest)?),
+        [b'%', b'5', b'B' | b'b', ..] => (TokenShape::EncodedBracket, encoded_bracket_end(rest)?),
+        _ => return None,
+    };
+    Some(Token {
+        shape,
+        range: at..at + end,
+    })
+}
+
+fn find_close(rest: &[u8], from: usize, close: &[u8]) -> Option<usize> {
+    let body = &rest[from..];
+    let newline = memchr::memchr(b'\n', body).unwrap_or(body.len());
+    let found = memchr::memmem::find(&body[..newline.min(body.len())], close)?;
+    Some(from + found + close.len())
+}
+
+fn bracket_end(rest: &[u8]) -> Option<usize> {
+    for (index, &byte) in rest.iter().enumerate().skip(1).take(MAX_BRACKET_TOKEN) {
+        match byte {
+            b']' if index > 1 => return Some(index + 1),
+            b'[' | b']' | b'<' | b'>' | b'"' | b'\n' | b'\r' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+fn encoded_bracket_end(rest: &[u8]) -> Option<usize> {
+    let limit = rest.len().min(MAX_BRACKET_TOKEN * 3);
+    let mut index = 3;
+    while index + 3 <= limit {
+        let window = &rest[index..index + 3];
+        if window.eq_ignore_ascii_case(b"%5D") {
+            return (index > 3).then_some(index + 3);
+        }
+        if matches!(
+            rest[index],
+            b'&' | b'#' | b'?' | b'[' | b']' | b' ' | b'"' | b'<' | b'>'
+        ) {
+            return None;
+        }
+        index += 1;
+    }
+    None
+}
+
+/// Every token in `text`, left to right, non-overlapping.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let mut found = Vec::new();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if matches!(bytes[at], b'{' | b'[' | b'%')
+            && let Some(token) = token_at(text, at)
+        {
+            at = token.range.end;
+            found.push(token);
+            continue;
+        }
+        at += 1;
+    }
+    found
+}
+
+/// Whether `value` contains a template token: such a value is filled in at send time and is not
+/// judged as a literal.
+pub fn has_token(value: &str) -> bool {
+    value.bytes().any(|b| matches!(b, b'{' | b'[' | b'%')) && !tokens(value).is_empty()
+}
+
+/// Whether the whole of `value` is one token.
+pub fn is_single_token(value: &str) -> bool {
+    token_at(value, 0).is_some_and(|token| token.range.end == value.len())
+}
+
+/// The byte index of the first `needle` in `text` that is not inside a token.
+pub fn find_outside_tokens(text: &str, needles: &[u8]) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if needles.contains(&byte) {
+            return Some(at);
+        }
+        if matches!(byte, b'{' | b'[' | b'%')
+            && let Some(token) = token_at(text, at)
+        {
+            at = token.range.end;
+            continue;
+        }
+        at += 1;
+    }
+    None
+}
+
+/// Split `text` at every `separator` that is not inside a token, keeping byte ranges.
+pub fn split_outside_tokens(text: &str, separator: u8) -> Vec<Range<usize>> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut from = 0;
+    while let Some(found) = find_outside_tokens(&text[from..], &[separator]) {
+        let at = from + found;
+        parts.push(start..at);
+        start = at + 1;
+        from = start;
+    }
+    parts.push(start..text.len());
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_each_shape() {
+        let cases = [
+            ("[srnumber]", TokenShape::Bracket),
+            ("[Ticket: ID]", TokenShape::Bracket),
+            ("{{ Ticket.Id }}", TokenShape::Mustache),
+            ("{% if a %}", TokenShape::LiquidTag),
+            ("%5BTicket:%20ID%5D", TokenShape::EncodedBracket),
+            ("%5bsrnumber%5d", TokenShape::EncodedBracket),
+        ];
+        for (text, shape) in cases {
+            let token = token_at(text, 0).unwrap_or_else(|| panic!("{text} is a token"));
+            assert_eq!(token.shape, shape, "{text}");
+            assert_eq!(token.range, 0..text.len(), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_non_tokens() {
+        for text in ["[]", "[a", "{{ a", "%5B%5D", "[a\nb]", "plain", "%20"] {
+            assert!(!is_single_token(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn splits_outside_tokens_only() {
+        let text = "a=1&b={{ x & y }}&c=[A: B]";
+        let parts: Vec<&str> = split_outside_tokens(text, b'&')
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(parts, ["a=1", "b={{ x & y }}", "c=[A: B]"]);
+    }
+}

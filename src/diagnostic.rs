@@ -1,0 +1,174 @@
+//! The one finding type every part of ddlink speaks: a rule, a severity, a message, a byte span
+//! in the input as read, optional help and an optional fix.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::rules::Rule;
+
+/// How serious a finding is. Ordered so that `Error > Warning > Info`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A half-open byte range `[start, end)` into the input exactly as it was read (before any
+/// decoding), so that editors and `fix` can address the original bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end, "span {start}..{end} is reversed");
+        Span { start, end }
+    }
+
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn contains(self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+}
+
+/// Replace the bytes `[start, end)` of the original input with `content`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn replace(span: Span, content: impl Into<String>) -> Self {
+        Edit {
+            start: span.start,
+            end: span.end,
+            content: content.into(),
+        }
+    }
+
+    pub fn delete(span: Span) -> Self {
+        Edit::replace(span, "")
+    }
+
+    pub fn insert(at: usize, content: impl Into<String>) -> Self {
+        Edit::replace(Span::new(at, at), content)
+    }
+}
+
+/// Whether applying a fix can change what the link means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Keeps the link's meaning and only repairs its form: `fix` applies it.
+    Safe,
+    /// A guess (did-you-mean) or a change of meaning: only with `--unsafe-fixes`.
+    Unsafe,
+}
+
+/// A set of edits that together repair one finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(edits: Vec<Edit>) -> Self {
+        Fix {
+            applicability: Applicability::Safe,
+            edits,
+        }
+    }
+
+    pub fn unsafe_(edits: Vec<Edit>) -> Self {
+        Fix {
+            applicability: Applicability::Unsafe,
+            edits,
+        }
+    }
+
+    pub fn is_safe(&self) -> bool {
+        self.applicability == Applicability::Safe
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: &'static Rule,
+    /// The effective severity, after configuration.
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static Rule, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity: rule.severity,
+            message: message.into(),
+            span,
+            help: None,
+            fix: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    #[must_use]
+    pub fn with_optional_fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.rule.code
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.rule.name
+    }
+}

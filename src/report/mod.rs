@@ -1,0 +1,110 @@
+//! Rendering findings: human (miette), concise and JSON. Rendering only: what to render is
+//! decided by the library and `cli`.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod concise;
+mod human;
+mod json;
+
+use std::io::{self, Write};
+
+use ddlink::source::Located;
+use ddlink::{Diagnostic, Severity};
+
+pub use human::{HumanStyle, render_error};
+
+/// How findings are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// miette reports with the source line, a label under the span and help.
+    Human,
+    /// One line per finding: `path:line:col: CODE message`.
+    Concise,
+    /// One JSON document (SPEC §5.1).
+    Json,
+}
+
+/// Everything found in one file, positions resolved.
+#[derive(Debug)]
+pub struct FileReport {
+    /// The path as the user named it (`-` or `--stdin-filename` for standard input).
+    pub path: String,
+    pub diagnostics: Vec<Diagnostic>,
+    /// One per diagnostic, same order.
+    pub located: Vec<Located>,
+}
+
+/// Totals over a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Findings that `ddlink fix` would repair.
+    pub fixable: usize,
+    /// Files written (fix mode).
+    pub changed: usize,
+}
+
+impl Summary {
+    pub fn count(&mut self, diagnostic: &Diagnostic, unsafe_fixes: bool) {
+        match diagnostic.severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+        if diagnostic
+            .fix
+            .as_ref()
+            .is_some_and(|fix| unsafe_fixes || fix.is_safe())
+        {
+            self.fixable += 1;
+        }
+    }
+
+    /// The closing line of human output.
+    pub fn line(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        if self.errors + self.warnings + self.infos == 0 {
+            return format!("All clear: no findings in {}.", plural(self.files, "file"));
+        }
+        let mut line = format!(
+            "Found {}, {}, {} in {}",
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning"),
+            plural(self.infos, "info"),
+            plural(self.files, "file"),
+        );
+        if self.fixable > 0 {
+            line.push_str(&format!(" ({} fixable with `ddlink fix`)", self.fixable));
+        }
+        line.push('.');
+        line
+    }
+}
+
+/// Write every report in `format`, then (human) the summary line.
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    reports: &[FileReport],
+    summary: &Summary,
+    style: &HumanStyle,
+) -> io::Result<()> {
+    match format {
+        Format::Human => {
+            for report in reports {
+                human::write(out, report, style)?;
+            }
+            writeln!(out, "{}", summary.line())
+        }
+        Format::Concise => {
+            for report in reports {
+                concise::write(out, report)?;
+            }
+            Ok(())
+        }
+        Format::Json => json::write(out, reports, summary),
+    }
+}

@@ -1,0 +1,429 @@
+//! HTML documents: one lol_html pass with narrow handlers.
+//!
+//! - `a`, `mj-button`: the link itself, nesting (DD406) and labels (DD404);
+//! - any other element with `href` (`area`, `v:roundrect`, …): the link;
+//! - text: buffered until `last_in_text_node()` (a token like `[srnumber]` can be split
+//!   across chunks), then scanned; its text type tells inert contexts (script, style, title,
+//!   textarea) from visible text;
+//! - comments: scanned as inert.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use lol_html::html_content::{Comment, Element, EndTag, TextChunk, TextType};
+use lol_html::{
+    DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, MemorySettings, Selector,
+    Settings, errors::RewritingError,
+};
+
+use super::scan;
+use super::{Analysis, Collector, RewriterOptions, utf8::Utf8Validator};
+use crate::diagnostic::Span;
+use crate::rules::{Origin, empty_link_label, nested_link, unparsable_document};
+
+/// Where a raw text stretch starts in the input, for each piece added to the text buffer.
+#[derive(Debug)]
+struct Piece {
+    buffer_offset: usize,
+    source_offset: usize,
+}
+
+/// A text node being collected.
+#[derive(Debug, Default)]
+struct TextBuffer {
+    raw: String,
+    pieces: Vec<Piece>,
+    text_type: Option<TextType>,
+}
+
+impl TextBuffer {
+    /// The input offset of a byte in the buffer.
+    fn source_offset(&self, at: usize) -> usize {
+        let index = self.pieces.partition_point(|p| p.buffer_offset <= at);
+        let piece = &self.pieces[index.saturating_sub(1)];
+        piece.source_offset + (at - piece.buffer_offset)
+    }
+}
+
+/// A link element (`a`, `mj-button`) whose end tag has not come yet.
+#[derive(Debug)]
+struct OpenLink {
+    start_tag: Span,
+    deep_link: bool,
+    labelled: bool,
+    element: &'static str,
+}
+
+/// State that end-tag handlers (which must be `'static`) share with the rest.
+#[derive(Debug, Default)]
+struct LinkElements {
+    open: Vec<OpenLink>,
+    /// Deep-link elements that closed without a label.
+    unlabelled: Vec<(Span, &'static str)>,
+}
+
+impl LinkElements {
+    fn close(&mut self) {
+        if let Some(link) = self.open.pop()
+            && link.deep_link
+            && !link.labelled
+        {
+            self.unlabelled.push((link.start_tag, link.element));
+        }
+    }
+
+    fn label(&mut self) {
+        for link in &mut self.open {
+            link.labelled = true;
+        }
+    }
+}
+
+/// What the handlers share.
+struct State<'o> {
+    collector: Collector<'o>,
+    text: TextBuffer,
+    /// The RCDATA / RAWTEXT element the parser is in, for messages.
+    inert_element: Option<&'static str>,
+    /// Bytes lol_html has written out so far: everything before this offset is parsed.
+    emitted: usize,
+}
+
+/// A text buffer this large is scanned up to its last line break (links do not span lines),
+/// so that one huge text node cannot take unbounded memory.
+const TEXT_FLUSH: usize = 256 * 1024;
+
+impl State<'_> {
+    fn on_text(&mut self, chunk: &TextChunk, links: &RefCell<LinkElements>) {
+        let text = chunk.as_str();
+        if !text.is_empty() {
+            if chunk.text_type() == TextType::Data && !text.trim().is_empty() {
+                links.borrow_mut().label();
+            }
+            if self.text.raw.is_empty() {
+                self.text.text_type = Some(chunk.text_type());
+            }
+            self.text.pieces.push(Piece {
+                buffer_offset: self.text.raw.len(),
+                source_offset: chunk.source_location().bytes().start,
+            });
+            self.text.raw.push_str(text);
+        }
+        if chunk.last_in_text_node() {
+            self.flush_text(true);
+        } else if self.text.raw.len() > TEXT_FLUSH {
+            self.flush_text(false);
+        }
+    }
+
+    /// Scan the buffered text (all of it when the node is complete, else up to the last line
+    /// break) and drop what was scanned.
+    fn flush_text(&mut self, complete: bool) {
+        let end = if complete {
+            self.text.raw.len()
+        } else {
+            match self.text.raw.rfind('\n') {
+                Some(newline) => newline + 1,
+                None => return,
+            }
+        };
+        let origin = match self.text.text_type {
+            Some(TextType::Data | TextType::CDataSection) | None => Origin::HtmlText,
+            Some(TextType::ScriptData) => Origin::Inert("script"),
+            Some(TextType::RawText) => Origin::Inert(self.inert_element.unwrap_or("style")),
+            Some(TextType::RCData) => Origin::Inert(self.inert_element.unwrap_or("textarea")),
+            Some(TextType::PlainText) => Origin::Inert("plaintext"),
+        };
+        let host = self
+            .collector
+            .options
+            .settings
+            .portal
+            .as_ref()
+            .map(|p| p.host().to_owned());
+        let raw = &self.text.raw[..end];
+        if scan::may_hold_link(raw.as_bytes(), host.as_deref()) {
+            let decode = (origin == Origin::HtmlText).then_some(false);
+            for range in scan::links(raw) {
+                let base = self.text.source_offset(range.start);
+                self.collector.link(&raw[range], base, origin, decode);
+            }
+        }
+        if complete {
+            self.text = TextBuffer::default();
+        } else {
+            let base = self.text.source_offset(end);
+            self.text.raw.drain(..end);
+            self.text.pieces.clear();
+            self.text.pieces.push(Piece {
+                buffer_offset: 0,
+                source_offset: base,
+            });
+        }
+    }
+
+    fn on_comment(&mut self, comment: &Comment) {
+        let text = comment.text();
+        let location = comment.source_location().bytes();
+        // `<!--…-->` (7 bytes of markup), `<!--…--!>`, an unclosed `<!--…`, or a bogus
+        // comment `<!…>` / `<?…>`: where the text starts within the markup.
+        let offset = match location.len().checked_sub(text.len()) {
+            Some(4 | 7 | 8) => 4,
+            Some(3) => 2,
+            Some(2) => 1,
+            _ => return,
+        };
+        let host = self
+            .collector
+            .options
+            .settings
+            .portal
+            .as_ref()
+            .map(|p| p.host().to_owned());
+        if !scan::may_hold_link(text.as_bytes(), host.as_deref()) {
+            return;
+        }
+        for range in scan::links(&text) {
+            let base = location.start + offset + range.start;
+            self.collector
+                .link(&text[range], base, Origin::Inert("comment"), None);
+        }
+    }
+
+    /// Check an element's `href`; whether it held a deep link.
+    fn on_href(&mut self, element: &Element) -> bool {
+        let Some(attribute) = element.attributes().iter().find(|a| a.name() == "href") else {
+            return false;
+        };
+        let Some(location) = attribute.value_source_location() else {
+            return false;
+        };
+        let raw = attribute.value();
+        let host = self
+            .collector
+            .options
+            .settings
+            .portal
+            .as_ref()
+            .map(|p| p.host().to_owned());
+        if !scan::may_hold_link(raw.as_bytes(), host.as_deref()) {
+            return false;
+        }
+        let before = self.collector.found_links;
+        self.collector
+            .link(&raw, location.bytes().start, Origin::Attribute, Some(true));
+        self.collector.found_links > before
+    }
+}
+
+/// An HTML document on its way through.
+pub struct HtmlPass<'o> {
+    rewriter: Option<HtmlRewriter<'o, Box<dyn FnMut(&[u8]) + 'o>>>,
+    state: Rc<RefCell<State<'o>>>,
+    links: Rc<RefCell<LinkElements>>,
+    utf8: Utf8Validator,
+    read: usize,
+}
+
+fn tag_span(element: &Element) -> Span {
+    let bytes = element.source_location().bytes();
+    Span::new(bytes.start, bytes.end)
+}
+
+impl<'o> HtmlPass<'o> {
+    pub fn new(options: &'o RewriterOptions) -> Self {
+        let state = Rc::new(RefCell::new(State {
+            collector: Collector::new(options),
+            text: TextBuffer::default(),
+            inert_element: None,
+            emitted: 0,
+        }));
+        let links = Rc::new(RefCell::new(LinkElements::default()));
+
+        let mut settings = Settings::new()
+            .with_memory_settings(
+                MemorySettings::new().with_max_allowed_memory_usage(options.max_memory),
+            )
+            .with_strict(true);
+        let mut on = |selector: &str, handlers: ElementContentHandlers<'o>| {
+            let selector: Selector = selector.parse().expect("ddlink's selectors are valid");
+            settings = std::mem::take(&mut settings)
+                .append_element_content_handler((Cow::Owned(selector), handlers));
+        };
+        for element_name in ["a", "mj-button"] {
+            let (state, links) = (Rc::clone(&state), Rc::clone(&links));
+            on(
+                element_name,
+                ElementContentHandlers::default().element(move |element: &mut Element| {
+                    let deep_link = state.borrow_mut().on_href(element);
+                    let span = tag_span(element);
+                    let mut open = links.borrow_mut();
+                    if let Some(outer) = open.open.last()
+                        && (deep_link || open.open.iter().any(|l| l.deep_link))
+                    {
+                        let outer_start = outer.start_tag.start;
+                        nested_link::report(
+                            &mut state.borrow_mut().collector.findings,
+                            span,
+                            outer_start,
+                        );
+                    }
+                    if let Some(handlers) = element.end_tag_handlers() {
+                        open.open.push(OpenLink {
+                            start_tag: span,
+                            deep_link,
+                            labelled: false,
+                            element: element_name,
+                        });
+                        let links = Rc::clone(&links);
+                        handlers.push(Box::new(move |_: &mut EndTag| {
+                            links.borrow_mut().close();
+                            Ok(())
+                        }));
+                    }
+                    Ok(())
+                }),
+            );
+        }
+        let href_state = Rc::clone(&state);
+        on(
+            "[href]:not(a):not(mj-button)",
+            ElementContentHandlers::default().element(move |element: &mut Element| {
+                href_state.borrow_mut().on_href(element);
+                Ok(())
+            }),
+        );
+        let img_links = Rc::clone(&links);
+        on(
+            "img",
+            ElementContentHandlers::default().element(move |_: &mut Element| {
+                img_links.borrow_mut().label();
+                Ok(())
+            }),
+        );
+        // Text types tell that text is inert, not in which element: remember the element
+        // for messages. Only these elements hold RCDATA or RAWTEXT.
+        for inert in [
+            "title", "textarea", "xmp", "iframe", "noembed", "noframes", "noscript", "style",
+        ] {
+            let state = Rc::clone(&state);
+            on(
+                inert,
+                ElementContentHandlers::default().element(move |_: &mut Element| {
+                    state.borrow_mut().inert_element = Some(inert);
+                    Ok(())
+                }),
+            );
+        }
+
+        let text_state = Rc::clone(&state);
+        let text_links = Rc::clone(&links);
+        let comment_state = Rc::clone(&state);
+        let settings = settings.append_document_content_handler(
+            DocumentContentHandlers::default()
+                .text(move |chunk: &mut TextChunk| {
+                    text_state.borrow_mut().on_text(chunk, &text_links);
+                    Ok(())
+                })
+                .comments(move |comment: &mut Comment| {
+                    comment_state.borrow_mut().on_comment(comment);
+                    Ok(())
+                }),
+        );
+
+        let sink_state = Rc::clone(&state);
+        let sink: Box<dyn FnMut(&[u8]) + 'o> = Box::new(move |out: &[u8]| {
+            sink_state.borrow_mut().emitted += out.len();
+        });
+        HtmlPass {
+            rewriter: Some(HtmlRewriter::new(settings, sink)),
+            state,
+            links,
+            utf8: Utf8Validator::default(),
+            read: 0,
+        }
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.utf8.feed(chunk);
+        self.read += chunk.len();
+        if let Some(rewriter) = &mut self.rewriter
+            && let Err(error) = rewriter.write(chunk)
+        {
+            self.rewriter = None;
+            self.fail(&error);
+        }
+    }
+
+    /// lol_html gave up: report where, and read no further.
+    fn fail(&mut self, error: &RewritingError) {
+        let mut state = self.state.borrow_mut();
+        let at = state.emitted.min(self.read);
+        let (message, help) = match error {
+            RewritingError::MemoryLimitExceeded(_) => (
+                format!("the document needs more than the memory limit to parse (at byte {at})"),
+                "raise `max_memory` in ddlink.toml, or split the template",
+            ),
+            RewritingError::ParsingAmbiguity(_) => (
+                format!(
+                    "markup at byte {at} cannot be parsed without building the whole HTML tree"
+                ),
+                "this usually comes from invalid nesting (e.g. text or tags inside `<select>` or `<table>`); fix the markup",
+            ),
+            _ => (
+                format!("internal error while reading byte {at}"),
+                "please report this with the template",
+            ),
+        };
+        unparsable_document::report(
+            &mut state.collector.findings,
+            Span::new(at, (at + 1).min(self.read).max(at)),
+            message,
+            help,
+        );
+    }
+
+    pub fn finish(mut self) -> Analysis {
+        if let Some(rewriter) = self.rewriter.take()
+            && let Err(error) = rewriter.end()
+        {
+            self.fail(&error);
+        }
+        let read = self.read;
+        let utf8 = std::mem::take(&mut self.utf8).finish();
+        let state = Rc::try_unwrap(self.state)
+            .ok()
+            .expect("the rewriter and its handlers are gone")
+            .into_inner();
+        let mut collector = state.collector;
+        let mut text = state.text;
+        if !text.raw.is_empty() {
+            // A text node the parser never closed (the document was cut short).
+            let mut leftover = State {
+                collector,
+                text: std::mem::take(&mut text),
+                inert_element: state.inert_element,
+                emitted: state.emitted,
+            };
+            leftover.flush_text(true);
+            collector = leftover.collector;
+        }
+        let mut links = self.links.borrow_mut();
+        while !links.open.is_empty() {
+            links.close();
+        }
+        for (span, element) in links.unlabelled.drain(..) {
+            empty_link_label::report(&mut collector.findings, span, element);
+        }
+        if let Some(offset) = utf8 {
+            unparsable_document::report(
+                &mut collector.findings,
+                Span::new(offset, (offset + 1).min(read)),
+                format!("invalid UTF-8 at byte {offset}"),
+                "save the file as UTF-8, or pass its encoding with --encoding",
+            );
+        }
+        collector.finish(read)
+    }
+}

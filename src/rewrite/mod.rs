@@ -1,0 +1,236 @@
+//! The streaming pipeline: one lol_html pass per document finds every portal link (in `href`
+//! attributes, text, comments, scripts and styles), runs the rules on it, and collects the
+//! findings. Handlers never return `Err` (that would abort the whole rewrite): everything they
+//! find becomes a diagnostic.
+
+mod html;
+mod scan;
+mod text;
+mod utf8;
+
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::charref;
+use crate::command::parse_link;
+use crate::command::spec::SECRET_KEYS;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::rules::{Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, check_link};
+
+/// How the document is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// HTML, MJML, Handlebars and Liquid templates: parsed as HTML.
+    Html,
+    /// Plain-text templates (`.txt`): no markup, no character references.
+    PlainText,
+}
+
+impl FileKind {
+    /// `.txt` is plain text; every other template extension is HTML.
+    pub fn from_path(path: &Path) -> FileKind {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("txt") => FileKind::PlainText,
+            _ => FileKind::Html,
+        }
+    }
+}
+
+/// Everything that decides how one document is judged.
+#[derive(Clone, Debug)]
+pub struct RewriterOptions {
+    pub kind: FileKind,
+    pub settings: RuleSettings,
+    pub rules: Arc<RuleConfig>,
+    /// lol_html's hard memory limit; going over it is a DD602 finding.
+    pub max_memory: usize,
+}
+
+/// 64 MiB, SPEC §6.
+pub const DEFAULT_MAX_MEMORY: usize = 64 * 1024 * 1024;
+
+/// Input is fed to the parser in chunks of this size.
+pub const CHUNK_SIZE: usize = 64 * 1024;
+
+impl Default for RewriterOptions {
+    fn default() -> Self {
+        RewriterOptions {
+            kind: FileKind::Html,
+            settings: RuleSettings::default(),
+            rules: Arc::new(RuleConfig::default()),
+            max_memory: DEFAULT_MAX_MEMORY,
+        }
+    }
+}
+
+/// What one pass over a document found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Analysis {
+    /// Sorted by position, then code.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Byte ranges of credentials found in links: every output masks them.
+    pub secrets: Vec<Span>,
+    /// Bytes read.
+    pub len: usize,
+}
+
+/// Runs documents through the pipeline.
+#[derive(Clone, Debug, Default)]
+pub struct Rewriter {
+    options: RewriterOptions,
+}
+
+impl Rewriter {
+    pub fn new(options: RewriterOptions) -> Self {
+        Rewriter { options }
+    }
+
+    pub fn options(&self) -> &RewriterOptions {
+        &self.options
+    }
+
+    /// Check a whole document read from `input`, in [`CHUNK_SIZE`] chunks.
+    pub fn check<R: Read>(&self, mut input: R) -> io::Result<Analysis> {
+        let mut pass = Pass::new(&self.options);
+        let mut buffer = vec![0; CHUNK_SIZE];
+        loop {
+            let read = match input.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            pass.feed(&buffer[..read]);
+        }
+        Ok(pass.finish())
+    }
+
+    /// Check a document given as chunks (tests split inputs at random sizes with this).
+    pub fn check_chunks<'a>(&self, chunks: impl IntoIterator<Item = &'a [u8]>) -> Analysis {
+        let mut pass = Pass::new(&self.options);
+        for chunk in chunks {
+            pass.feed(chunk);
+        }
+        pass.finish()
+    }
+
+    /// Check one URL on its own (as `ddlink link` does before printing it): no HTML around
+    /// it, spans relative to the URL.
+    pub fn check_url(&self, url: &str) -> Analysis {
+        let mut collector = Collector::new(&self.options);
+        collector.link(url, 0, Origin::PlainText, None);
+        collector.finish(url.len())
+    }
+
+    /// Check a document held in memory.
+    pub fn check_bytes(&self, input: &[u8]) -> Analysis {
+        self.check_chunks(input.chunks(CHUNK_SIZE))
+    }
+}
+
+/// One document on its way through.
+enum Pass<'o> {
+    Html(html::HtmlPass<'o>),
+    Text(text::TextPass<'o>),
+}
+
+impl<'o> Pass<'o> {
+    fn new(options: &'o RewriterOptions) -> Self {
+        match options.kind {
+            FileKind::Html => Pass::Html(html::HtmlPass::new(options)),
+            FileKind::PlainText => Pass::Text(text::TextPass::new(options)),
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
+        match self {
+            Pass::Html(pass) => pass.feed(chunk),
+            Pass::Text(pass) => pass.feed(chunk),
+        }
+    }
+
+    fn finish(self) -> Analysis {
+        match self {
+            Pass::Html(pass) => pass.finish(),
+            Pass::Text(pass) => pass.finish(),
+        }
+    }
+}
+
+/// What every pass keeps: the findings so far and the secrets to mask.
+struct Collector<'o> {
+    options: &'o RewriterOptions,
+    findings: Findings<'o>,
+    secrets: Vec<Span>,
+    /// How many portal links were judged.
+    found_links: usize,
+}
+
+impl<'o> Collector<'o> {
+    fn new(options: &'o RewriterOptions) -> Self {
+        Collector {
+            options,
+            findings: Findings::new(&options.rules),
+            secrets: Vec::new(),
+            found_links: 0,
+        }
+    }
+
+    /// Judge the text `raw`, which starts at input offset `base`, if it is a portal link.
+    /// `decode` selects HTML character-reference decoding (attribute or text rules).
+    fn link(&mut self, raw: &str, base: usize, origin: Origin, decode: Option<bool>) {
+        let map = match decode {
+            Some(in_attribute) => {
+                let (decoded, refs) = charref::decode(raw, in_attribute);
+                TextMap::new(raw.to_owned(), base, decoded, refs)
+            }
+            None => TextMap::identity(raw.to_owned(), base),
+        };
+        let decoded = map.decoded.as_str();
+        let trimmed = decoded.trim_matches(|c: char| c.is_ascii_whitespace());
+        let start = decoded.len()
+            - decoded
+                .trim_start_matches(|c: char| c.is_ascii_whitespace())
+                .len();
+        let Some(link) = parse_link(trimmed, &self.options.settings.hosts) else {
+            return;
+        };
+        self.found_links += 1;
+        let site = LinkSite {
+            map: &map,
+            range: start..start + trimmed.len(),
+            text: trimmed,
+            link: &link,
+            origin,
+            settings: &self.options.settings,
+        };
+        for param in &link.params {
+            let key = site.key(param);
+            if let Some(value) = param.value.clone().filter(|v| !v.is_empty())
+                && SECRET_KEYS
+                    .iter()
+                    .any(|secret| secret.eq_ignore_ascii_case(key))
+            {
+                self.secrets.push(site.span(value));
+            }
+        }
+        check_link(&site, &mut self.findings);
+    }
+
+    fn finish(self, len: usize) -> Analysis {
+        let mut diagnostics = self.findings.into_diagnostics();
+        diagnostics.sort_by(|a, b| {
+            (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code))
+        });
+        diagnostics.dedup();
+        let mut secrets = self.secrets;
+        secrets.sort_unstable();
+        secrets.dedup();
+        Analysis {
+            diagnostics,
+            secrets,
+            len,
+        }
+    }
+}

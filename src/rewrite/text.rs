@@ -1,0 +1,78 @@
+//! Plain-text templates: no markup, links found line by line.
+
+use super::scan;
+use super::{Analysis, Collector, RewriterOptions, utf8::Utf8Validator};
+use crate::diagnostic::Span;
+use crate::rules::{Origin, unparsable_document};
+
+/// A plain-text document on its way through: complete lines are scanned as they arrive.
+pub struct TextPass<'o> {
+    collector: Collector<'o>,
+    /// The incomplete last line, starting at input offset `line_start`.
+    pending: Vec<u8>,
+    line_start: usize,
+    utf8: Utf8Validator,
+}
+
+impl<'o> TextPass<'o> {
+    pub fn new(options: &'o RewriterOptions) -> Self {
+        TextPass {
+            collector: Collector::new(options),
+            pending: Vec::new(),
+            line_start: 0,
+            utf8: Utf8Validator::default(),
+        }
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.utf8.feed(chunk);
+        let Some(last_newline) = memchr::memrchr(b'\n', chunk) else {
+            self.pending.extend_from_slice(chunk);
+            return;
+        };
+        let lines = if self.pending.is_empty() {
+            std::borrow::Cow::Borrowed(&chunk[..=last_newline])
+        } else {
+            self.pending.extend_from_slice(&chunk[..=last_newline]);
+            std::borrow::Cow::Owned(std::mem::take(&mut self.pending))
+        };
+        self.scan(&lines);
+        self.line_start += lines.len();
+        self.pending.clear();
+        self.pending.extend_from_slice(&chunk[last_newline + 1..]);
+    }
+
+    fn scan(&mut self, bytes: &[u8]) {
+        let host = self
+            .collector
+            .options
+            .settings
+            .portal
+            .as_ref()
+            .map(|p| p.host().to_owned());
+        if !scan::may_hold_link(bytes, host.as_deref()) {
+            return;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        for range in scan::links(&text) {
+            let base = self.line_start + range.start;
+            self.collector
+                .link(&text[range], base, Origin::PlainText, None);
+        }
+    }
+
+    pub fn finish(mut self) -> Analysis {
+        let rest = std::mem::take(&mut self.pending);
+        self.scan(&rest);
+        let len = self.line_start + rest.len();
+        if let Some(offset) = self.utf8.finish() {
+            unparsable_document::report(
+                &mut self.collector.findings,
+                Span::new(offset, (offset + 1).min(len)),
+                format!("invalid UTF-8 at byte {offset}"),
+                "save the file as UTF-8, or pass its encoding with --encoding",
+            );
+        }
+        self.collector.finish(len)
+    }
+}

@@ -1,0 +1,42 @@
+use super::{Findings, LinkSite, Origin};
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a deep link written as text in an HTML template, outside any `href`.
+    ///
+    /// ## Why is this bad?
+    /// Whether it becomes clickable depends on the recipient's mail client, and long links with
+    /// `[Ticket: ID]`-style tokens are often cut at the space. In plain-text templates bare
+    /// links are expected and this rule is silent.
+    ///
+    /// ## Example
+    /// ```html
+    /// <p>Open https://acme.deskdirector.com/portal/deeplink?name=ticket_list</p>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <p><a href="https://acme.deskdirector.com/portal/deeplink?name=ticket_list">Open your tickets</a></p>
+    /// ```
+    pub static BARE_DEEPLINK_IN_TEXT = {
+        code: "DD405",
+        name: "bare-deeplink-in-text",
+        severity: Info,
+        fix: None,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if site.origin != Origin::HtmlText || !findings.enabled(&BARE_DEEPLINK_IN_TEXT) {
+        return;
+    }
+    findings.push(
+        Diagnostic::new(
+            &BARE_DEEPLINK_IN_TEXT,
+            site.whole(),
+            "a deep link in text is clickable only if the mail client links it",
+        )
+        .with_help("wrap it in `<a href=\"…\">` with a label"),
+    );
+}

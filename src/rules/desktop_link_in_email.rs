@@ -1,0 +1,66 @@
+use super::{Findings, LinkSite};
+use crate::command::Client;
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a desktop deep link (`ddportal://…`) in an e-mail template.
+    ///
+    /// ## Why is this bad?
+    /// A `ddportal://` link opens only where the DeskDirector desktop app is installed. Phones,
+    /// web mail and contacts without the app get an error or nothing, and many mail clients
+    /// strip unknown schemes. If every recipient has the app, say so with a suppression:
+    /// `<!-- ddlink-ignore DD403: desktop-only audience -->`.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="ddportal://name=ticket&amp;ticket_id=[srnumber]">View ticket</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">View ticket</a>
+    /// ```
+    pub static DESKTOP_LINK_IN_EMAIL = {
+        code: "DD403",
+        name: "desktop-link-in-email",
+        severity: Warning,
+        fix: None,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if site.link.client() != Some(Client::Desktop) || !findings.enabled(&DESKTOP_LINK_IN_EMAIL) {
+        return;
+    }
+    let span = site
+        .link
+        .scheme
+        .clone()
+        .map_or_else(|| site.whole(), |s| site.span(s));
+    findings.push(
+        Diagnostic::new(
+            &DESKTOP_LINK_IN_EMAIL,
+            span,
+            "a desktop link opens only where the DeskDirector app is installed",
+        )
+        .with_help("use the web form `https://{portal}/portal/deeplink?…`"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD403",
+            &[
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+                "ddportal://ticketid=1",
+            ],
+            &["ddportal://name=quotes", "ddportal://deeplink?name=quotes"],
+        );
+    }
+}

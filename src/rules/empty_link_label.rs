@@ -1,0 +1,42 @@
+use super::Findings;
+use crate::diagnostic::{Diagnostic, Span};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an `<a>` or `<mj-button>` with a deep link but no label: no text and no image
+    /// between its tags.
+    ///
+    /// ## Why is this bad?
+    /// The recipient sees nothing to click. It usually means a PSA token in the label was
+    /// never filled in, or an editor dropped the text.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket_list"></a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket_list">My tickets</a>
+    /// ```
+    pub static EMPTY_LINK_LABEL = {
+        code: "DD404",
+        name: "empty-link-label",
+        severity: Warning,
+        fix: None,
+    };
+}
+
+/// Called by the rewriter at the end of a link element that had no label.
+pub fn report(findings: &mut Findings, start_tag: Span, element: &str) {
+    if findings.enabled(&EMPTY_LINK_LABEL) {
+        findings.push(
+            Diagnostic::new(
+                &EMPTY_LINK_LABEL,
+                start_tag,
+                format!("this `<{element}>` deep link has no label"),
+            )
+            .with_help("put the text the recipient should click between the tags"),
+        );
+    }
+}

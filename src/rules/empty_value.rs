@@ -1,0 +1,73 @@
+use super::wrong_case::canonical_key;
+use super::{Findings, LinkSite};
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a known parameter with no value: `ticket_id=`, `&action&`, `name=`.
+    ///
+    /// ## Why is this bad?
+    /// An empty value is usually a template token that was deleted by an editor, or a PSA
+    /// field that was never mapped. The portal treats the parameter as absent.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="ddportal://name=ticket&amp;ticket_id=">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="ddportal://name=ticket&amp;ticket_id=[srnumber]">View</a>
+    /// ```
+    pub static EMPTY_VALUE = {
+        code: "DD110",
+        name: "empty-value",
+        severity: Error,
+        fix: None,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !site.is_deep_link() || !findings.enabled(&EMPTY_VALUE) {
+        return;
+    }
+    for param in &site.link.params {
+        let key = site.key(param);
+        let Some(known) = canonical_key(key) else {
+            continue;
+        };
+        let empty = site.value(param).is_none_or(|v| v.trim().is_empty());
+        if empty {
+            findings.push(
+                Diagnostic::new(
+                    &EMPTY_VALUE,
+                    site.span(param.range.clone()),
+                    format!("`{key}` has no value"),
+                )
+                .with_help(format!("give `{known}` a value or remove it")),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD110",
+            &[
+                "ddportal://name=ticket&ticket_id=1",
+                "ddportal://name=quotes&unknown=",
+            ],
+            &[
+                "ddportal://name=ticket&ticket_id=",
+                "ddportal://name=ticket&ticket_id",
+                "ddportal://name=",
+                "ddportal://name=ticket&ticket_id=1&action=",
+            ],
+        );
+    }
+}

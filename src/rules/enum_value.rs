@@ -1,0 +1,46 @@
+//! The shared check behind DD106 (action) and DD107 (state): a value from a fixed list.
+
+use super::did_you_mean::closest;
+use super::{Findings, LinkSite, Rule};
+use crate::command::token::has_token;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+
+pub(super) fn check(
+    site: &LinkSite,
+    findings: &mut Findings,
+    rule: &'static Rule,
+    command: &str,
+    key: &str,
+    words: &[&'static str],
+    what: &str,
+) {
+    if !site.is_deep_link() || !findings.enabled(rule) || site.name_value() != Some(command) {
+        return;
+    }
+    for param in site.params_named(key) {
+        let Some(value) = site.value(param) else {
+            continue;
+        };
+        // Empty (DD110), wrong case (DD111) and templated values are judged elsewhere.
+        if value.is_empty()
+            || words.contains(&value)
+            || words.contains(&value.to_ascii_lowercase().as_str())
+            || has_token(value)
+        {
+            continue;
+        }
+        let span = site.span(param.value.clone().expect("value present"));
+        let mut diagnostic = Diagnostic::new(rule, span, format!("`{value}` is not {what}"));
+        match closest(value, words.iter().copied()) {
+            Some(suggestion) => {
+                diagnostic = diagnostic
+                    .with_help(format!("did you mean `{suggestion}`?"))
+                    .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)]));
+            }
+            None => {
+                diagnostic = diagnostic.with_help(format!("expected one of: {}", words.join(", ")))
+            }
+        }
+        findings.push(diagnostic);
+    }
+}

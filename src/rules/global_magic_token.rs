@@ -1,0 +1,66 @@
+use super::{Findings, LinkSite};
+use crate::command::LinkKind;
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a legacy Global Magic Token link: `https://{host}/?gtoken=…&ticketid=…`.
+    ///
+    /// ## Why is this bad?
+    /// A Global Magic Token identifies the recipient by the link alone: anyone holding the
+    /// link (a forwarded e-mail, a CC, a link scanner) is that recipient in the portal. The
+    /// form is legacy and superseded by deep links.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/?gtoken=[gtoken]&amp;ticketid=[srnumber]">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">View</a>
+    /// ```
+    pub static GLOBAL_MAGIC_TOKEN = {
+        code: "DD304",
+        name: "global-magic-token",
+        severity: Warning,
+        fix: None,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if site.link.kind != LinkKind::GlobalMagicToken || !findings.enabled(&GLOBAL_MAGIC_TOKEN) {
+        return;
+    }
+    let span = site
+        .link
+        .params
+        .iter()
+        .find(|p| site.key(p).eq_ignore_ascii_case("gtoken"))
+        .map_or_else(|| site.whole(), |p| site.span(p.key.clone()));
+    findings.push(
+        Diagnostic::new(
+            &GLOBAL_MAGIC_TOKEN,
+            span,
+            "a Global Magic Token link: anyone holding it is the recipient",
+        )
+        .with_help("use a deep link, e.g. `/portal/deeplink?name=ticket&ticket_id=…`"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD304",
+            &["https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=1"],
+            &[
+                "https://acme.deskdirector.com/?gtoken=[gtoken]&ticketid=[srnumber]",
+                "https://support.example.com/?GTOKEN=abc",
+            ],
+        );
+    }
+}

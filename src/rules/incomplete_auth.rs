@@ -1,0 +1,89 @@
+use super::auth::Auth;
+use super::{Findings, LinkSite};
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports auth parameters that do not make a whole mode: `auth_username` without a
+    /// secret, `auth_password` or `auth_token` without `auth_username`, or `auth_remember_me`
+    /// with nothing to remember.
+    ///
+    /// ## Why is this bad?
+    /// The portal cannot sign the contact in and shows its login page: the link does less than
+    /// the template promises, and the half-credential is exposed for nothing.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_token=[Contact: Token]">Quotes</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=[Contact: Email Address]&amp;auth_token=[Contact: Token]">Quotes</a>
+    /// ```
+    pub static INCOMPLETE_AUTH = {
+        code: "DD305",
+        name: "incomplete-auth",
+        severity: Error,
+        fix: None,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !findings.enabled(&INCOMPLETE_AUTH) {
+        return;
+    }
+    let auth = Auth::of(site);
+    if auth.conflicting() {
+        return;
+    }
+    let (param, message, help) = match (auth.username, auth.password.or(auth.token), auth.access) {
+        (None, Some(secret), None) => (
+            secret,
+            format!("`{}` needs `auth_username`", site.key(secret)),
+            "add `auth_username` with the contact e-mail token",
+        ),
+        (Some(username), None, None) => (
+            username,
+            "`auth_username` without `auth_token` signs nobody in".to_owned(),
+            "add `auth_token` (passwordless), or remove `auth_username`",
+        ),
+        (None, None, None) => match auth.remember {
+            Some(remember) => (
+                remember,
+                "`auth_remember_me` without credentials does nothing".to_owned(),
+                "remove it, or add a whole auth mode",
+            ),
+            None => return,
+        },
+        _ => return,
+    };
+    findings.push(
+        Diagnostic::new(&INCOMPLETE_AUTH, site.span(param.key.clone()), message).with_help(help),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD305",
+            &[
+                "ddportal://name=quotes",
+                "ddportal://name=quotes&auth_username=[a]&auth_token=[t]",
+                "ddportal://name=quotes&auth_username=[a]&auth_password=[p]",
+                "ddportal://name=quotes&access_token=[t]&auth_remember_me=true",
+                "ddportal://name=quotes&auth_token=[t]&access_token=[x]",
+            ],
+            &[
+                "ddportal://name=quotes&auth_token=[t]",
+                "ddportal://name=quotes&auth_password=[p]",
+                "ddportal://name=quotes&auth_username=[a]",
+                "ddportal://name=quotes&auth_remember_me=false",
+            ],
+        );
+    }
+}

@@ -1,0 +1,134 @@
+use super::{Findings, LinkSite};
+use crate::command::spec::{self, KeySpec, ValueKind, auth_key};
+use crate::command::token::has_token;
+use crate::command::value::is_valid_literal;
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a literal value that does not fit its parameter: a `ticket_id` that is not a
+    /// number (`T20240101.0001` is a ticket *number*), a `page_id` that is not a UUID, a
+    /// `type_id` or `menu_id` that is not numeric, an id with characters no id has, an
+    /// `auth_username` that is not an e-mail address, an `auth_remember_me` that is not `true`
+    /// or `false`.
+    ///
+    /// Template tokens (`[srnumber]`, `{{ Ticket.Id }}`) are filled in at send time and are
+    /// judged by the dialect rules instead.
+    ///
+    /// ## Why is this bad?
+    /// The portal cannot find the record: the recipient gets an error page.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=T20240101.0001">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[Ticket: ID]">View</a>
+    /// ```
+    pub static INVALID_VALUE = {
+        code: "DD108",
+        name: "invalid-value",
+        severity: Error,
+        fix: None,
+    };
+}
+
+/// The spec of a key on this link's command, or of an auth key.
+fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
+    site.command()
+        .and_then(|c| c.key(key))
+        .or_else(|| auth_key(key))
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !site.is_deep_link() || !findings.enabled(&INVALID_VALUE) {
+        return;
+    }
+    for param in &site.link.params {
+        let key = site.key(param);
+        let Some(spec) = key_spec(site, key) else {
+            continue;
+        };
+        // Fixed word lists are DD106/DD107/DD111's; literal secrets are DD302's.
+        if matches!(
+            spec.kind,
+            ValueKind::OneOf(_) | ValueKind::Secret | ValueKind::Jwt
+        ) {
+            continue;
+        }
+        let Some(value) = site.value(param) else {
+            continue;
+        };
+        let trimmed = value.trim();
+        if trimmed.is_empty() || has_token(trimmed) {
+            continue;
+        }
+        if spec.kind == ValueKind::Bool
+            && matches!(trimmed.to_ascii_lowercase().as_str(), "true" | "false")
+        {
+            continue;
+        }
+        if is_valid_literal(spec.kind, trimmed) {
+            continue;
+        }
+        let mut diagnostic = Diagnostic::new(
+            &INVALID_VALUE,
+            site.span(param.value.clone().expect("value present")),
+            format!(
+                "`{value}` is not a valid `{key}`: expected {}",
+                spec.kind.describe()
+            ),
+        );
+        if spec.kind == ValueKind::TicketId
+            && trimmed.starts_with(['T', 't'])
+            && trimmed.contains('.')
+        {
+            diagnostic = diagnostic.with_help(
+                "this looks like a ticket number; deep links need the numeric ticket id",
+            );
+        }
+        if key == spec::AUTH_USERNAME {
+            diagnostic = diagnostic.with_help("use the contact e-mail token of your PSA");
+        }
+        findings.push(diagnostic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD108",
+            &[
+                "ddportal://name=ticket&ticket_id=123",
+                "ddportal://name=ticket&ticket_id=[srnumber]",
+                "ddportal://name=ticket&ticket_id=",
+                "ddportal://name=request_type&type_id=4",
+                "ddportal://name=content_page&page_id=0f8fad5b-d9cb-469f-a165-70867728950e",
+                "ddportal://name=invoice&invoice_id=I239394",
+                "ddportal://name=quote&quote_id=QABV829",
+                "ddportal://name=menu_item&menu_id=12",
+                "ddportal://name=survey&survey_id=S1&campaign_id=C-2",
+                "ddportal://name=login&auth_username=a@b.co&auth_token=[t]&auth_remember_me=false",
+                "ddportal://name=login&auth_username=a@b.co&auth_token=[t]&auth_remember_me=TRUE",
+                "ddportal://name=quotes&quote_id=not valid",
+            ],
+            &[
+                "ddportal://name=ticket&ticket_id=T20240101.0001",
+                "ddportal://name=request_type&type_id=abc",
+                "ddportal://name=content_page&page_id=12",
+                "ddportal://name=invoice&invoice_id=I/1",
+                "ddportal://name=quote&quote_id=Q 1",
+                "ddportal://name=menu_item&menu_id=x",
+                "ddportal://name=survey&survey_id=S1&campaign_id=a/b",
+                "ddportal://name=login&auth_username=bob&auth_token=[t]",
+                "ddportal://name=login&auth_username=a@b.co&auth_token=[t]&auth_remember_me=yes",
+            ],
+        );
+    }
+}

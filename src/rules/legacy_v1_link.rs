@@ -1,0 +1,103 @@
+use super::{Findings, LinkSite};
+use crate::command::LinkKind;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a legacy V1 desktop link: `ddportal://ticketid=…`, `ddportal://learningid=…`,
+    /// `ddportal://invoiceid=…`, `ddportal://requestsupport`, `ddportal://mytickets`.
+    ///
+    /// ## Why is this bad?
+    /// Portal V1 is retired. Current desktop apps route V2 commands (`name=…`), and the V1 forms
+    /// are kept only for compatibility.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="ddportal://ticketid=[srnumber]">View ticket</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="ddportal://name=ticket&amp;ticket_id=[srnumber]">View ticket</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// `ticketid=X` → `name=ticket&ticket_id=X`, `learningid=X` → `name=content_page&page_id=X`,
+    /// `invoiceid=X` → `name=invoice&invoice_id=X`, `requestsupport` → `name=support_options`,
+    /// `mytickets` → `name=ticket_list`: the same page, a safe fix.
+    pub static LEGACY_V1_LINK = {
+        code: "DD501",
+        name: "legacy-v1-link",
+        severity: Warning,
+        fix: Safe,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    let LinkKind::LegacyV1 { form, value } = site.link.kind else {
+        return;
+    };
+    if !findings.enabled(&LEGACY_V1_LINK) {
+        return;
+    }
+    let value = value
+        .map(|(start, end)| site.str(start..end))
+        .unwrap_or_default();
+    let v2 = form.v2_command(value);
+    let written = v2.replace('&', site.ampersand());
+    let span = site.span(site.link.command.clone());
+    findings.push(
+        Diagnostic::new(&LEGACY_V1_LINK, span, "a legacy V1 desktop link")
+            .with_help(format!("write `ddportal://{v2}`"))
+            .with_fix(Fix::safe(vec![Edit::replace(span, written)])),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule, fixed};
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD501",
+            &[
+                "ddportal://name=ticket&ticket_id=1",
+                "ddportal://ticketid=1&name=ticket",
+            ],
+            &[
+                "ddportal://ticketid=1",
+                "ddportal://mytickets",
+                "ddportal://RequestSupport",
+            ],
+        );
+    }
+
+    #[test]
+    fn rewrites_to_v2() {
+        let settings = RuleSettings::default();
+        let cases = [
+            (
+                "ddportal://ticketid=[srnumber]",
+                "ddportal://name=ticket&amp;ticket_id=[srnumber]",
+            ),
+            (
+                "ddportal://learningid=0f8fad5b-d9cb-469f-a165-70867728950e",
+                "ddportal://name=content_page&amp;page_id=0f8fad5b-d9cb-469f-a165-70867728950e",
+            ),
+            (
+                "ddportal://invoiceid=I1",
+                "ddportal://name=invoice&amp;invoice_id=I1",
+            ),
+            (
+                "ddportal://requestsupport",
+                "ddportal://name=support_options",
+            ),
+            ("ddportal://mytickets", "ddportal://name=ticket_list"),
+        ];
+        for (before, after) in cases {
+            assert_eq!(fixed("DD501", before, &settings), after);
+        }
+    }
+}

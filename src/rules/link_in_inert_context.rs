@@ -1,0 +1,66 @@
+use super::{Findings, LinkSite, Origin};
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a portal link inside `<script>`, `<style>`, `<title>`, `<textarea>` or an HTML
+    /// comment, where no reader can click it. Other rules do not look at such links.
+    ///
+    /// ## Why is this bad?
+    /// Mail clients strip scripts and never show comments: the link is dead weight, often a
+    /// leftover of a template edit, and if it carries credentials it still ships them to every
+    /// recipient.
+    ///
+    /// ## Example
+    /// ```html
+    /// <!-- <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket_list">Tickets</a> -->
+    /// ```
+    ///
+    /// ## Use instead
+    /// Delete the dead link, or move it into the visible body.
+    pub static LINK_IN_INERT_CONTEXT = {
+        code: "DD407",
+        name: "link-in-inert-context",
+        severity: Warning,
+        fix: None,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    let Origin::Inert(context) = site.origin else {
+        return;
+    };
+    if !findings.enabled(&LINK_IN_INERT_CONTEXT) {
+        return;
+    }
+    let place = if context == "comment" {
+        "an HTML comment".to_owned()
+    } else {
+        format!("`<{context}>`")
+    };
+    findings.push(
+        Diagnostic::new(
+            &LINK_IN_INERT_CONTEXT,
+            site.whole(),
+            format!("a portal link inside {place} is never clicked"),
+        )
+        .with_help("remove it, or move it into the visible body"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::check;
+    use crate::rules::{Origin, RuleSettings};
+
+    #[test]
+    fn only_this_rule_speaks_in_inert_contexts() {
+        let found = check(
+            "ddportal://name=tiket&ticket_id=1",
+            &RuleSettings::default(),
+            Origin::Inert("script"),
+        );
+        let codes: Vec<_> = found.iter().map(|d| d.code()).collect();
+        assert_eq!(codes, ["DD407"]);
+    }
+}

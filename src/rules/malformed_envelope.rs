@@ -1,0 +1,108 @@
+use super::{Findings, LinkSite};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a deep link whose envelope (scheme, slashes, path) is not one of the two forms:
+    /// `https://{portal-host}/portal/deeplink?{command}` and `ddportal://{command}`. Typical
+    /// slips: `ddportal://deeplink?name=…` (the web path copied into a desktop link),
+    /// `ddportal:///name=…`, `/portal/deeplink/?…`, `/deeplink?…`, `/portal/deeplink&name=…`,
+    /// `/Portal/DeepLink`, and a link with no scheme at all.
+    ///
+    /// ## Why is this bad?
+    /// The portal or the desktop app does not recognise the link and opens the home page, or
+    /// nothing.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="ddportal://deeplink?name=ticket_list">My tickets</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="ddportal://name=ticket_list">My tickets</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// The repair keeps the command as it is: a safe fix, where the right envelope is clear.
+    pub static MALFORMED_ENVELOPE = {
+        code: "DD112",
+        name: "malformed-envelope",
+        severity: Error,
+        fix: Sometimes,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !findings.enabled(&MALFORMED_ENVELOPE) {
+        return;
+    }
+    for issue in &site.link.envelope_issues {
+        let span = site.span(issue.range.clone());
+        let found = site.str(issue.range.clone());
+        let mut diagnostic = Diagnostic::new(&MALFORMED_ENVELOPE, span, issue.message.clone());
+        if let Some(replacement) = &issue.replacement {
+            let help = if replacement.is_empty() {
+                format!("remove `{found}`")
+            } else if found.is_empty() {
+                format!("insert `{replacement}`")
+            } else {
+                format!("write `{replacement}` instead of `{found}`")
+            };
+            diagnostic = diagnostic
+                .with_help(help)
+                .with_fix(Fix::safe(vec![Edit::replace(span, replacement.clone())]));
+        }
+        findings.push(diagnostic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule, fixed};
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD112",
+            &[
+                "ddportal://name=ticket_list",
+                "https://acme.deskdirector.com/portal/deeplink?name=ticket_list",
+            ],
+            &[
+                "ddportal://deeplink?name=ticket_list",
+                "ddportal:///name=ticket_list",
+                "https://acme.deskdirector.com/portal/deeplink/?name=quotes",
+                "https://acme.deskdirector.com/deeplink?name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink&name=quotes",
+                "https://acme.deskdirector.com/PORTAL/deeplink?name=quotes",
+                "//acme.deskdirector.com/portal/deeplink?name=quotes",
+            ],
+        );
+    }
+
+    #[test]
+    fn repairs() {
+        let settings = RuleSettings::default();
+        let cases = [
+            ("ddportal://deeplink?name=quotes", "ddportal://name=quotes"),
+            ("ddportal:name=quotes", "ddportal://name=quotes"),
+            (
+                "https://acme.deskdirector.com/deeplink?name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com/portal/deeplink&name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+            ),
+            (
+                "acme.deskdirector.com/portal/deeplink?name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+            ),
+        ];
+        for (before, after) in cases {
+            assert_eq!(fixed("DD112", before, &settings), after, "{before}");
+        }
+    }
+}

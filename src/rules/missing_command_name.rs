@@ -1,0 +1,84 @@
+use super::{Findings, LinkSite};
+use crate::command::spec::{NAME_KEY, command_owning, is_auth_key};
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a deep link without a `name` parameter, unless it carries only auth parameters.
+    ///
+    /// ## Why is this bad?
+    /// `name` says which page to open. Without it the portal cannot route the link; only an
+    /// auth-only link (which logs the contact in and opens the portal home) may leave it out.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?ticket_id=[srnumber]">View ticket</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">View ticket</a>
+    /// ```
+    pub static MISSING_COMMAND_NAME = {
+        code: "DD102",
+        name: "missing-command-name",
+        severity: Error,
+        fix: None,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !site.is_deep_link() || !findings.enabled(&MISSING_COMMAND_NAME) {
+        return;
+    }
+    let params = &site.link.params;
+    // `Name=` is a wrong-case name (DD111), not a missing one.
+    if params
+        .iter()
+        .any(|p| site.key(p).eq_ignore_ascii_case(NAME_KEY))
+    {
+        return;
+    }
+    if !params.is_empty() && params.iter().all(|p| is_auth_key(site.key(p))) {
+        return;
+    }
+    let span = if site.link.command.is_empty() {
+        site.whole()
+    } else {
+        site.span(site.link.command.clone())
+    };
+    let hint = params
+        .iter()
+        .find_map(|p| command_owning(site.key(p)))
+        .map_or_else(
+            || "add `name=` and a command, e.g. `name=ticket_list`".to_owned(),
+            |spec| format!("add `name={}`", spec.name),
+        );
+    findings.push(
+        Diagnostic::new(&MISSING_COMMAND_NAME, span, "the deep link has no `name`").with_help(hint),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD102",
+            &[
+                "ddportal://name=ticket_list",
+                "https://acme.deskdirector.com/portal/deeplink?auth_username=[Contact: Email Address]&auth_token=[X: Y]",
+                "ddportal://Name=ticket_list",
+                "ddportal://ticketid=1",
+            ],
+            &[
+                "ddportal://ticket_id=1",
+                "https://acme.deskdirector.com/portal/deeplink",
+                "https://acme.deskdirector.com/portal/deeplink?",
+                "ddportal://state=open&auth_token=x",
+            ],
+        );
+    }
+}

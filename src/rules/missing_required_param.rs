@@ -1,0 +1,126 @@
+use super::wrong_case::canonical_key;
+use super::{Findings, LinkSite};
+use crate::command::spec::{NAME_KEY, ValueKind};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a deep link that lacks a parameter its command requires: `ticket_id` for
+    /// `ticket`, `type_id` for `request_type`, `page_id` for `content_page`, `invoice_id` for
+    /// `invoice`, `quote_id` for `quote`, `menu_id` for `menu_item`, `survey_id` for `survey`.
+    ///
+    /// ## Why is this bad?
+    /// The portal knows which kind of page to open but not which one: the recipient sees an
+    /// error instead of their ticket.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;action=approve">Approve</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]&amp;action=approve">Approve</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// A missing `ticket_id` is filled in with the dialect's ticket-id token (`[srnumber]`,
+    /// `[Ticket: ID]`, `{{ Ticket.Id }}`) when the file's dialect is known: a safe fix.
+    pub static MISSING_REQUIRED_PARAM = {
+        code: "DD103",
+        name: "missing-required-param",
+        severity: Error,
+        fix: Sometimes,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !site.is_deep_link() || !findings.enabled(&MISSING_REQUIRED_PARAM) {
+        return;
+    }
+    let Some(command) = site.command() else {
+        return;
+    };
+    for required in command.required {
+        // A key in the wrong case is present, just misspelt (DD111).
+        let present = site
+            .link
+            .params
+            .iter()
+            .any(|p| canonical_key(site.key(p)) == Some(required.key));
+        if present {
+            continue;
+        }
+        let name_param = site
+            .params_named(NAME_KEY)
+            .next()
+            .expect("a known command has a name parameter");
+        let mut diagnostic = Diagnostic::new(
+            &MISSING_REQUIRED_PARAM,
+            site.span(name_param.range.clone()),
+            format!("`name={}` needs `{}`", command.name, required.key),
+        );
+        let token = match (required.kind, site.settings.dialect) {
+            (ValueKind::TicketId, Some(dialect)) => Some(dialect.ticket_id_token()),
+            _ => None,
+        };
+        match token {
+            Some(token) => {
+                let at = site.span(name_param.range.clone()).end;
+                let insert = format!("{}{}={token}", site.ampersand(), required.key);
+                diagnostic = diagnostic
+                    .with_help(format!("add `{}={token}`", required.key))
+                    .with_fix(Fix::safe(vec![Edit::insert(at, insert)]));
+            }
+            None => {
+                diagnostic = diagnostic.with_help(format!(
+                    "add `{}=` with {}",
+                    required.key,
+                    required.kind.describe()
+                ));
+            }
+        }
+        findings.push(diagnostic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::Dialect;
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule, fixed};
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD103",
+            &[
+                "ddportal://name=ticket&ticket_id=1",
+                "ddportal://name=ticket&Ticket_ID=1",
+                "ddportal://name=ticket&ticket_id=",
+                "ddportal://name=ticket_list",
+                "ddportal://name=survey&survey_id=S1",
+                "ddportal://name=unknown",
+            ],
+            &[
+                "ddportal://name=ticket",
+                "ddportal://name=ticket&action=close",
+                "ddportal://name=request_type",
+                "ddportal://name=content_page",
+                "ddportal://name=invoice",
+                "ddportal://name=quote",
+                "ddportal://name=menu_item",
+                "ddportal://name=survey&campaign_id=C1",
+            ],
+        );
+    }
+
+    #[test]
+    fn fills_in_the_dialect_ticket_token() {
+        let settings = RuleSettings::new(None, Some(Dialect::Autotask));
+        assert_eq!(
+            fixed("DD103", "ddportal://name=ticket&action=close", &settings),
+            "ddportal://name=ticket&amp;ticket_id=[Ticket: ID]&action=close"
+        );
+    }
+}

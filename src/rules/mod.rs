@@ -1,0 +1,353 @@
+//! The rule catalogue (SPEC §4): one file per rule, its user documentation in its doc comment.
+//!
+//! A rule file holds, top to bottom: the doc comment (what it does, why it is bad, example, use
+//! instead), the declaration (code, name, default severity, fix availability) made with
+//! [`declare_rule!`], the check, and its tests. [`RULES`] is the registry: stable codes, never
+//! reused. Link rules run on every portal link found ([`check_link`]); a few rules look at
+//! elements or the document and are called by the rewriter at those points.
+
+mod site;
+pub use site::{LinkSite, Origin, RuleSettings, TextMap};
+
+use std::collections::HashMap;
+
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// Whether a rule can repair what it reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    /// A safe fix, applied by `ddlink fix`.
+    Safe,
+    /// Only with `--unsafe-fixes` (a did-you-mean guess, a removal).
+    Unsafe,
+    /// Safe in some cases, unsafe or absent in others.
+    Sometimes,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Safe => "safe",
+            FixAvailability::Unsafe => "unsafe",
+            FixAvailability::Sometimes => "sometimes",
+        }
+    }
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable code, `DD` and three digits.
+    pub code: &'static str,
+    /// Stable kebab-case name.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub fix: FixAvailability,
+    /// The rule's doc comment, as Markdown.
+    pub doc: &'static str,
+}
+
+impl Rule {
+    /// The first sentence of "What it does", for rule lists.
+    pub fn summary(&self) -> String {
+        let body = self
+            .doc
+            .split("## What it does")
+            .nth(1)
+            .unwrap_or(self.doc)
+            .split("##")
+            .next()
+            .unwrap_or_default();
+        let paragraph: Vec<&str> = body
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| l.is_empty())
+            .take_while(|l| !l.is_empty())
+            .collect();
+        let text = paragraph.join(" ");
+        match text.find(". ") {
+            Some(end) => text[..=end].to_owned(),
+            None => text,
+        }
+    }
+
+    /// The documentation with the doc-comment indentation removed.
+    pub fn documentation(&self) -> String {
+        let mut out = String::new();
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Declare a rule. The doc comment is required: it is the user documentation that
+/// `ddlink rule CODE` prints, and a rule without one does not compile.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])+
+        $vis:vis static $ident:ident = {
+            code: $code:literal,
+            name: $name:literal,
+            severity: $severity:ident,
+            fix: $fix:ident $(,)?
+        };
+    ) => {
+        $(#[doc = $doc])+
+        $vis static $ident: $crate::rules::Rule = $crate::rules::Rule {
+            code: $code,
+            name: $name,
+            severity: $crate::diagnostic::Severity::$severity,
+            fix: $crate::rules::FixAvailability::$fix,
+            doc: concat!($($doc, "\n"),+),
+        };
+    };
+}
+
+mod auth;
+pub mod did_you_mean;
+mod enum_value;
+
+pub mod address_bar_portal_url;
+pub mod auto_login_in_shared_email;
+pub mod bare_deeplink_in_text;
+pub mod conflicting_auth;
+pub mod desktop_link_in_email;
+pub mod docs_placeholder_host;
+pub mod duplicate_param;
+pub mod empty_link_label;
+pub mod empty_value;
+pub mod global_magic_token;
+pub mod incomplete_auth;
+pub mod insecure_scheme;
+pub mod invalid_action;
+pub mod invalid_state;
+pub mod invalid_value;
+pub mod legacy_v1_link;
+pub mod link_in_inert_context;
+pub mod literal_credential;
+pub mod malformed_envelope;
+pub mod missing_command_name;
+pub mod missing_required_param;
+pub mod nested_link;
+pub mod param_not_allowed;
+pub mod password_in_link;
+pub mod portal_host_mismatch;
+pub mod unescaped_ampersand;
+pub mod unknown_command;
+pub mod unknown_param;
+pub mod unparsable_document;
+pub mod whitespace_in_url;
+pub mod wrong_case;
+
+/// Every rule, by code.
+pub static RULES: &[&Rule] = &[
+    &unknown_command::UNKNOWN_COMMAND,
+    &missing_command_name::MISSING_COMMAND_NAME,
+    &missing_required_param::MISSING_REQUIRED_PARAM,
+    &unknown_param::UNKNOWN_PARAM,
+    &param_not_allowed::PARAM_NOT_ALLOWED,
+    &invalid_action::INVALID_ACTION,
+    &invalid_state::INVALID_STATE,
+    &invalid_value::INVALID_VALUE,
+    &duplicate_param::DUPLICATE_PARAM,
+    &empty_value::EMPTY_VALUE,
+    &wrong_case::WRONG_CASE,
+    &malformed_envelope::MALFORMED_ENVELOPE,
+    &password_in_link::PASSWORD_IN_LINK,
+    &literal_credential::LITERAL_CREDENTIAL,
+    &auto_login_in_shared_email::AUTO_LOGIN_IN_SHARED_EMAIL,
+    &global_magic_token::GLOBAL_MAGIC_TOKEN,
+    &incomplete_auth::INCOMPLETE_AUTH,
+    &conflicting_auth::CONFLICTING_AUTH,
+    &insecure_scheme::INSECURE_SCHEME,
+    &unescaped_ampersand::UNESCAPED_AMPERSAND,
+    &whitespace_in_url::WHITESPACE_IN_URL,
+    &desktop_link_in_email::DESKTOP_LINK_IN_EMAIL,
+    &empty_link_label::EMPTY_LINK_LABEL,
+    &bare_deeplink_in_text::BARE_DEEPLINK_IN_TEXT,
+    &nested_link::NESTED_LINK,
+    &link_in_inert_context::LINK_IN_INERT_CONTEXT,
+    &portal_host_mismatch::PORTAL_HOST_MISMATCH,
+    &docs_placeholder_host::DOCS_PLACEHOLDER_HOST,
+    &legacy_v1_link::LEGACY_V1_LINK,
+    &address_bar_portal_url::ADDRESS_BAR_PORTAL_URL,
+    &unparsable_document::UNPARSABLE_DOCUMENT,
+];
+
+/// Find a rule by code (`DD106`, any case) or name (`invalid-action`).
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|rule| rule.code.eq_ignore_ascii_case(code_or_name) || rule.name == code_or_name)
+}
+
+/// The link rules, in the order they run on each link.
+const LINK_CHECKS: &[fn(&LinkSite, &mut Findings)] = &[
+    malformed_envelope::check,
+    insecure_scheme::check,
+    docs_placeholder_host::check,
+    portal_host_mismatch::check,
+    whitespace_in_url::check,
+    unescaped_ampersand::check,
+    legacy_v1_link::check,
+    global_magic_token::check,
+    address_bar_portal_url::check,
+    missing_command_name::check,
+    unknown_command::check,
+    wrong_case::check,
+    unknown_param::check,
+    param_not_allowed::check,
+    duplicate_param::check,
+    empty_value::check,
+    missing_required_param::check,
+    invalid_action::check,
+    invalid_state::check,
+    invalid_value::check,
+    password_in_link::check,
+    literal_credential::check,
+    incomplete_auth::check,
+    conflicting_auth::check,
+    auto_login_in_shared_email::check,
+    desktop_link_in_email::check,
+    bare_deeplink_in_text::check,
+];
+
+/// Run every link rule on one link. A link in an inert context (script, style, comment) is
+/// dead: only [`link_in_inert_context`] speaks about it.
+pub fn check_link(site: &LinkSite, findings: &mut Findings) {
+    if matches!(site.origin, Origin::Inert(_)) {
+        link_in_inert_context::check(site, findings);
+        return;
+    }
+    for check in LINK_CHECKS {
+        check(site, findings);
+    }
+}
+
+/// Which rules run and at what severity.
+#[derive(Clone, Debug, Default)]
+pub struct RuleConfig {
+    /// By code: `None` turns the rule off.
+    overrides: HashMap<&'static str, Option<Severity>>,
+}
+
+impl RuleConfig {
+    /// Set a rule's severity (`None` = off).
+    pub fn set(&mut self, rule: &'static Rule, severity: Option<Severity>) {
+        self.overrides.insert(rule.code, severity);
+    }
+
+    /// The effective severity, `None` when the rule is off.
+    pub fn severity(&self, rule: &Rule) -> Option<Severity> {
+        match self.overrides.get(rule.code) {
+            Some(setting) => *setting,
+            None => Some(rule.severity),
+        }
+    }
+
+    pub fn is_enabled(&self, rule: &Rule) -> bool {
+        self.severity(rule).is_some()
+    }
+}
+
+/// Where rules put what they find; applies the configured severities.
+#[derive(Debug)]
+pub struct Findings<'c> {
+    config: &'c RuleConfig,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'c> Findings<'c> {
+    pub fn new(config: &'c RuleConfig) -> Self {
+        Findings {
+            config,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Whether a rule is on: rules skip their work when it is not.
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        self.config.is_enabled(rule)
+    }
+
+    /// Keep a finding, at the configured severity if one is set (otherwise at the severity
+    /// the rule chose for this finding), or drop it when its rule is off.
+    pub fn push(&mut self, mut diagnostic: Diagnostic) {
+        match self.config.overrides.get(diagnostic.rule.code) {
+            Some(None) => {}
+            Some(Some(severity)) => {
+                diagnostic.severity = *severity;
+                self.diagnostics.push(diagnostic);
+            }
+            None => self.diagnostics.push(diagnostic),
+        }
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut codes = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for rule in RULES {
+            assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
+            assert!(names.insert(rule.name), "duplicate name {}", rule.name);
+            assert!(
+                rule.code.len() == 5
+                    && rule.code.starts_with("DD")
+                    && rule.code[2..].bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                rule.code
+            );
+            assert!(
+                rule.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{}",
+                rule.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_documents_the_four_sections() {
+        for rule in RULES {
+            for heading in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+            ] {
+                assert!(rule.doc.contains(heading), "{} lacks {heading}", rule.code);
+            }
+            assert!(!rule.summary().is_empty(), "{} has no summary", rule.code);
+        }
+    }
+
+    #[test]
+    fn find_by_code_or_name() {
+        assert_eq!(find("DD106").map(|r| r.name), Some("invalid-action"));
+        assert_eq!(find("dd106").map(|r| r.name), Some("invalid-action"));
+        assert_eq!(find("invalid-action").map(|r| r.code), Some("DD106"));
+        assert_eq!(find("nope"), None);
+    }
+}

@@ -1,0 +1,40 @@
+use super::Findings;
+use crate::diagnostic::{Diagnostic, Span};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a deep link inside another link, or a link inside a deep link: `<a>` within
+    /// `<a>`.
+    ///
+    /// ## Why is this bad?
+    /// HTML does not allow nested links. Browsers and mail clients close the outer link early,
+    /// so the button renders broken and one of the two links does not work. It often comes
+    /// from pasting a deep-link button into a PSA template that wraps the line in its own link.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="[ticketurl]"><a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">Open</a></a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">Open</a>
+    /// ```
+    pub static NESTED_LINK = {
+        code: "DD406",
+        name: "nested-link",
+        severity: Error,
+        fix: None,
+    };
+}
+
+/// Called by the rewriter for a link element opened inside another one, when either is a
+/// deep link.
+pub fn report(findings: &mut Findings, inner_start_tag: Span, outer_start: usize) {
+    if findings.enabled(&NESTED_LINK) {
+        findings.push(
+            Diagnostic::new(&NESTED_LINK, inner_start_tag, "a link inside a link")
+                .with_help(format!("the outer link opens at byte {outer_start}; close it first, or remove one of them")),
+        );
+    }
+}

@@ -1,0 +1,65 @@
+use super::auth::Auth;
+use super::{Findings, LinkSite};
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a deep link that carries `auth_password`, whatever its value.
+    ///
+    /// ## Why is this bad?
+    /// E-mail is forwarded, CC'd, archived and scanned. A password in a link goes to everyone
+    /// the message ever reaches, sits in plain text in every mailbox, and is logged by every
+    /// link-scanning proxy on the way. ddlink never generates one.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]&amp;auth_username=[contactemail]&amp;auth_password=Summer2024">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// A link without credentials (the contact signs in), or a short-lived passwordless
+    /// token from the mail system:
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">View</a>
+    /// ```
+    pub static PASSWORD_IN_LINK = {
+        code: "DD301",
+        name: "password-in-link",
+        severity: Error,
+        fix: None,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !findings.enabled(&PASSWORD_IN_LINK) {
+        return;
+    }
+    if let Some(password) = Auth::of(site).password {
+        findings.push(
+            Diagnostic::new(
+                &PASSWORD_IN_LINK,
+                site.span(password.key.clone()),
+                "a password in a link goes to everyone the e-mail reaches",
+            )
+            .with_help("remove `auth_password`; use `auth_token` (passwordless) or no auth at all"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD301",
+            &["ddportal://name=ticket_list&auth_username=[a]&auth_token=[b]"],
+            &[
+                "ddportal://name=ticket_list&auth_username=a@b.co&auth_password=hunter2",
+                "ddportal://name=ticket_list&auth_username=[a]&auth_password=[b]",
+                "ddportal://auth_password=x",
+            ],
+        );
+    }
+}

@@ -1,0 +1,100 @@
+use super::docs_placeholder_host::is_placeholder_host;
+use super::{Findings, LinkSite};
+use crate::command::token::has_token;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a web portal link whose host is not the configured portal (`portal` in
+    /// `ddlink.toml`, or `--portal`). Silent when no portal is configured.
+    ///
+    /// ## Why is this bad?
+    /// Templates copied from another tenant, a trial portal or before a move to a custom
+    /// domain send recipients to a portal where they have no account.
+    ///
+    /// ## Example
+    /// With `portal = "https://acme.deskdirector.com"`:
+    /// ```html
+    /// <a href="https://acme-old.deskdirector.com/portal/deeplink?name=ticket_list">Tickets</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket_list">Tickets</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// The host becomes the configured one: a safe fix (it is how a portal move is applied to
+    /// a whole folder of templates).
+    pub static PORTAL_HOST_MISMATCH = {
+        code: "DD408",
+        name: "portal-host-mismatch",
+        severity: Warning,
+        fix: Safe,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    let (Some(portal), Some(host)) = (&site.settings.portal, site.link.host.clone()) else {
+        return;
+    };
+    if !findings.enabled(&PORTAL_HOST_MISMATCH) {
+        return;
+    }
+    let found = site.str(host.clone());
+    if found.eq_ignore_ascii_case(portal.host()) || has_token(found) || is_placeholder_host(found) {
+        return;
+    }
+    let span = site.span(host);
+    findings.push(
+        Diagnostic::new(
+            &PORTAL_HOST_MISMATCH,
+            span,
+            format!("`{found}` is not the configured portal `{}`", portal.host()),
+        )
+        .with_help(format!("write `{}`", portal.host()))
+        .with_fix(Fix::safe(vec![Edit::replace(span, portal.host())])),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule, assert_rule_with, fixed, with_portal};
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule_with(
+            "DD408",
+            &with_portal(),
+            &[
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+                "https://ACME.deskdirector.com/portal/deeplink?name=quotes",
+                "https://[your-subdomain].deskdirector.com/portal/deeplink?name=quotes",
+                "ddportal://name=quotes",
+            ],
+            &[
+                "https://other.deskdirector.com/portal/deeplink?name=quotes",
+                "https://support.example.com/portal/deeplink?name=quotes",
+            ],
+        );
+        assert_rule(
+            "DD408",
+            &["https://other.deskdirector.com/portal/deeplink?name=quotes"],
+            &[],
+        );
+    }
+
+    #[test]
+    fn moves_to_the_configured_host() {
+        assert_eq!(
+            fixed(
+                "DD408",
+                "https://old.deskdirector.com/portal/deeplink?name=quotes",
+                &with_portal()
+            ),
+            "https://acme.deskdirector.com/portal/deeplink?name=quotes"
+        );
+        let _ = RuleSettings::default();
+    }
+}

@@ -1,0 +1,202 @@
+//! What a link rule sees: the link, where it sits, and how its parts map back to input bytes.
+
+use std::ops::Range;
+
+use crate::command::spec::{self, CommandSpec};
+use crate::command::{Param, ParsedLink, Portal, PortalHosts};
+use crate::diagnostic::Span;
+use crate::dialect::Dialect;
+
+/// A piece of source text together with its decoded form (character references resolved),
+/// and the map between the two, so that a position in the decoded text becomes a byte offset
+/// in the input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextMap {
+    /// The text exactly as in the input (entities still encoded).
+    pub raw: String,
+    /// Byte offset of `raw` in the input.
+    pub base: usize,
+    /// The text as a browser reads it.
+    pub decoded: String,
+    /// Each character reference: its range in `decoded` and in `raw`, in order.
+    refs: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl TextMap {
+    /// Text that needs no decoding (plain text, script data): both forms are the same.
+    pub fn identity(raw: String, base: usize) -> Self {
+        TextMap {
+            decoded: raw.clone(),
+            raw,
+            base,
+            refs: Vec::new(),
+        }
+    }
+
+    /// `refs` must be in order and pair each decoded range with the raw range it came from.
+    pub fn new(
+        raw: String,
+        base: usize,
+        decoded: String,
+        refs: Vec<(Range<usize>, Range<usize>)>,
+    ) -> Self {
+        TextMap {
+            raw,
+            base,
+            decoded,
+            refs,
+        }
+    }
+
+    /// The offset in `raw` of a position in `decoded`. A position inside a decoded character
+    /// reference maps to the reference's start (`end = false`) or end (`end = true`).
+    pub fn raw_offset(&self, decoded: usize, end: bool) -> usize {
+        let index = self.refs.partition_point(|(d, _)| d.end <= decoded);
+        if let Some((d, r)) = self.refs.get(index)
+            && d.start < decoded
+        {
+            return if end { r.end } else { r.start };
+        }
+        match index.checked_sub(1).and_then(|i| self.refs.get(i)) {
+            Some((d, r)) => r.end + (decoded - d.end),
+            None => decoded,
+        }
+    }
+
+    /// The input span of a range of `decoded`.
+    pub fn span(&self, decoded: Range<usize>) -> Span {
+        let start = self.raw_offset(decoded.start, false);
+        let end = self.raw_offset(decoded.end, true).max(start);
+        Span::new(self.base + start, self.base + end)
+    }
+
+    /// The input span of a range of `raw`.
+    pub fn raw_span(&self, raw: Range<usize>) -> Span {
+        Span::new(self.base + raw.start, self.base + raw.end)
+    }
+}
+
+/// Where a link was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// An attribute value (`href`) of an HTML element.
+    Attribute,
+    /// A text node of an HTML document.
+    HtmlText,
+    /// A plain-text template.
+    PlainText,
+    /// Somewhere no reader can click it: `script`, `style`, `title`, `textarea`, a comment.
+    Inert(&'static str),
+}
+
+impl Origin {
+    /// Whether the surrounding source is HTML (character references apply).
+    pub fn is_html(self) -> bool {
+        !matches!(self, Origin::PlainText)
+    }
+}
+
+/// What the rules need to know about the file and the configuration.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSettings {
+    /// The configured portal, if any (DD408, DD409 fixes).
+    pub portal: Option<Portal>,
+    /// The dialect of the file, when something decided it.
+    pub dialect: Option<Dialect>,
+    /// Hosts recognised as the portal.
+    pub hosts: PortalHosts,
+}
+
+impl RuleSettings {
+    pub fn new(portal: Option<Portal>, dialect: Option<Dialect>) -> Self {
+        let hosts = Portal::hosts(portal.as_ref());
+        RuleSettings {
+            portal,
+            dialect,
+            hosts,
+        }
+    }
+}
+
+/// One portal link, as a rule sees it.
+#[derive(Debug)]
+pub struct LinkSite<'a> {
+    /// The text the link sits in: an attribute value, a text node, a line.
+    pub map: &'a TextMap,
+    /// The link's range in `map.decoded`, surrounding whitespace excluded.
+    pub range: Range<usize>,
+    /// The link, decoded. Every range in `link` is relative to this text.
+    pub text: &'a str,
+    pub link: &'a ParsedLink,
+    pub origin: Origin,
+    pub settings: &'a RuleSettings,
+}
+
+impl<'a> LinkSite<'a> {
+    /// The input span of a range of the link's text.
+    pub fn span(&self, range: Range<usize>) -> Span {
+        self.map
+            .span(self.range.start + range.start..self.range.start + range.end)
+    }
+
+    /// The input span of the whole link.
+    pub fn whole(&self) -> Span {
+        self.map.span(self.range.clone())
+    }
+
+    pub fn str(&self, range: Range<usize>) -> &'a str {
+        &self.text[range]
+    }
+
+    pub fn key(&self, param: &Param) -> &'a str {
+        self.str(param.key.clone())
+    }
+
+    pub fn value(&self, param: &Param) -> Option<&'a str> {
+        param.value.clone().map(|v| self.str(v))
+    }
+
+    /// The params with exactly this key.
+    pub fn params_named<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'a Param> + 's {
+        self.link.params.iter().filter(move |p| self.key(p) == key)
+    }
+
+    pub fn has_key(&self, key: &str) -> bool {
+        self.params_named(key).next().is_some()
+    }
+
+    /// The `name` value as written (first occurrence).
+    pub fn name_value(&self) -> Option<&'a str> {
+        self.params_named(spec::NAME_KEY)
+            .next()
+            .and_then(|p| self.value(p))
+    }
+
+    /// The command's table row, when `name` names a known command exactly.
+    pub fn command(&self) -> Option<&'static CommandSpec> {
+        self.name_value().and_then(spec::command_spec)
+    }
+
+    /// How a `&` between parameters is written here: `&amp;` in HTML, `&` in plain text.
+    pub fn ampersand(&self) -> &'static str {
+        if self.origin.is_html() { "&amp;" } else { "&" }
+    }
+
+    /// The input span that removes the `index`-th parameter together with one separator.
+    pub fn removal_span(&self, index: usize) -> Span {
+        let params = &self.link.params;
+        let this = self.span(params[index].range.clone());
+        if index > 0 {
+            Span::new(self.span(params[index - 1].range.clone()).end, this.end)
+        } else if let Some(next) = params.get(1) {
+            Span::new(this.start, self.span(next.range.clone()).start)
+        } else {
+            this
+        }
+    }
+
+    /// Whether this link is a V2 deep link (the kind the grammar rules judge).
+    pub fn is_deep_link(&self) -> bool {
+        self.link.client().is_some()
+    }
+}

@@ -1,0 +1,126 @@
+use super::{Findings, LinkSite, Origin};
+use crate::charref::{Ampersand, classify};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a bare `&` between deep-link parameters in HTML, where it should be written
+    /// `&amp;`. It is an error when the `&` is followed by a legacy entity name such as
+    /// `quot`, `not`, `para`, `copy`, `reg`, `lt` or `gt`, and a warning otherwise.
+    ///
+    /// ## Why is this bad?
+    /// In HTML, `&` starts a character reference. Browsers happen to leave `&ticket_id=` alone,
+    /// but `&quote_id=` is read as `"e_id=` by HTML editors, PSA template editors and
+    /// sanitisers that decode legacy entities without a semicolon, and the parameter is lost.
+    /// `&amp;` means `&` everywhere.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=quote&quote_id=QABV829">Quote</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=quote&amp;quote_id=QABV829">Quote</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// `&` becomes `&amp;`, which every HTML parser reads back as `&`: a safe fix.
+    pub static UNESCAPED_AMPERSAND = {
+        code: "DD401",
+        name: "unescaped-ampersand",
+        severity: Warning,
+        fix: Safe,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !site.origin.is_html() || !findings.enabled(&UNESCAPED_AMPERSAND) {
+        return;
+    }
+    let in_attribute = site.origin == Origin::Attribute;
+    let raw = &site.map.raw;
+    let start = site.map.raw_offset(site.range.start, false);
+    let end = site.map.raw_offset(site.range.end, true);
+    for at in memchr::memchr_iter(b'&', &raw.as_bytes()[start..end]).map(|i| i + start) {
+        let (severity, message) = match classify(raw, at, in_attribute) {
+            Ampersand::Reference { .. } => continue,
+            Ampersand::Legacy { name, decoded, .. } => (
+                Severity::Error,
+                format!(
+                    "`&{name}` reads as the entity `{decoded}` in many HTML tools: escape the `&`"
+                ),
+            ),
+            Ampersand::Bare => (
+                Severity::Warning,
+                "a bare `&` in HTML: write `&amp;`".to_owned(),
+            ),
+        };
+        let span: Span = site.map.raw_span(at..at + 1);
+        let mut diagnostic = Diagnostic::new(&UNESCAPED_AMPERSAND, span, message)
+            .with_help("write `&amp;`")
+            .with_fix(Fix::safe(vec![Edit::replace(span, "&amp;")]));
+        diagnostic.severity = severity;
+        findings.push(diagnostic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Severity;
+    use crate::rules::testing::{assert_rule, check, fixed};
+    use crate::rules::{Origin, RuleSettings};
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD401",
+            &[
+                "ddportal://name=ticket&amp;ticket_id=1",
+                "ddportal://name=ticket&#38;ticket_id=1",
+            ],
+            &[
+                "ddportal://name=ticket&ticket_id=1",
+                "ddportal://name=quote&quote_id=Q1",
+            ],
+        );
+    }
+
+    #[test]
+    fn legacy_names_are_errors() {
+        let settings = RuleSettings::default();
+        let found = check(
+            "ddportal://name=quote&quote_id=Q1&x=1",
+            &settings,
+            Origin::Attribute,
+        );
+        let severities: Vec<Severity> = found
+            .iter()
+            .filter(|d| d.code() == "DD401")
+            .map(|d| d.severity)
+            .collect();
+        assert_eq!(severities, [Severity::Error, Severity::Warning]);
+    }
+
+    #[test]
+    fn silent_in_plain_text() {
+        let found = check(
+            "ddportal://name=ticket&ticket_id=1",
+            &RuleSettings::default(),
+            Origin::PlainText,
+        );
+        assert!(found.iter().all(|d| d.code() != "DD401"));
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            fixed(
+                "DD401",
+                "ddportal://name=ticket&ticket_id=1",
+                &RuleSettings::default()
+            ),
+            "ddportal://name=ticket&amp;ticket_id=1"
+        );
+    }
+}

@@ -1,0 +1,105 @@
+use super::did_you_mean::closest;
+use super::{Findings, LinkSite};
+use crate::command::spec::{COMMANDS, NAME_KEY, command_spec};
+use crate::command::token::has_token;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a deep link whose `name` is not one of the portal's commands.
+    ///
+    /// ## Why is this bad?
+    /// The portal does not know what to open: the recipient lands on an error or on the portal
+    /// home instead of the ticket, quote or page the e-mail promised. Typos such as `tiket` or
+    /// `ticket_lists` are invisible until a customer clicks.
+    ///
+    /// The commands are `ticket`, `ticket_list`, `support_options`, `pre_ticket_chat`,
+    /// `request_types`, `request_type`, `notifications`, `content_page`, `invoices`, `invoice`,
+    /// `quotes`, `quote`, `menu_item`, `survey` and `login`.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=tiket&ticket_id=[srnumber]">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">View</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// When the name is a near miss of a command, the suggestion is offered as an unsafe fix.
+    pub static UNKNOWN_COMMAND = {
+        code: "DD101",
+        name: "unknown-command",
+        severity: Error,
+        fix: Unsafe,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !site.is_deep_link() || !findings.enabled(&UNKNOWN_COMMAND) {
+        return;
+    }
+    let Some(param) = site.params_named(NAME_KEY).next() else {
+        return;
+    };
+    let Some(value) = site.value(param).filter(|v| !v.is_empty()) else {
+        return;
+    };
+    // A known name in the wrong case is DD111's; a templated name is filled in at send time.
+    if command_spec(value).is_some()
+        || command_spec(&value.to_ascii_lowercase()).is_some()
+        || has_token(value)
+    {
+        return;
+    }
+    let span = site.span(param.value.clone().expect("value checked above"));
+    let mut diagnostic = Diagnostic::new(
+        &UNKNOWN_COMMAND,
+        span,
+        format!("`{value}` is not a deep-link command"),
+    );
+    match closest(value, COMMANDS.iter().map(|c| c.name)) {
+        Some(suggestion) => {
+            diagnostic = diagnostic
+                .with_help(format!("did you mean `{suggestion}`?"))
+                .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)]));
+        }
+        None => {
+            diagnostic = diagnostic.with_help("run `ddlink rule DD101` for the list of commands");
+        }
+    }
+    findings.push(diagnostic);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{assert_rule, fixed, with_portal};
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD101",
+            &[
+                "ddportal://name=ticket&ticket_id=1",
+                "ddportal://name=Ticket&ticket_id=1",
+                "ddportal://name={{ Command }}",
+                "ddportal://name=",
+                "ddportal://ticket_id=1",
+            ],
+            &[
+                "ddportal://name=tiket&ticket_id=1",
+                "ddportal://name=dashboard",
+            ],
+        );
+    }
+
+    #[test]
+    fn suggests_the_closest_command() {
+        assert_eq!(
+            fixed("DD101", "ddportal://name=tiket_list", &with_portal()),
+            "ddportal://name=ticket_list"
+        );
+    }
+}

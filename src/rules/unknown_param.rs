@@ -1,0 +1,116 @@
+use super::did_you_mean::closest;
+use super::wrong_case::canonical_key;
+use super::{Findings, LinkSite};
+use crate::command::spec::{self, AUTH_KEYS, NAME_KEY};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a deep-link parameter that no command knows, such as `ticketid` or `tickt_id`.
+    ///
+    /// ## Why is this bad?
+    /// The portal ignores keys it does not know, so a misspelt key silently drops its value:
+    /// `tickt_id=[srnumber]` opens a ticket page without a ticket.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticketid=[srnumber]">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">View</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// A near miss of a known key is offered as an unsafe fix (it is a guess).
+    pub static UNKNOWN_PARAM = {
+        code: "DD104",
+        name: "unknown-param",
+        severity: Warning,
+        fix: Unsafe,
+    };
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !site.is_deep_link() || !findings.enabled(&UNKNOWN_PARAM) {
+        return;
+    }
+    for param in &site.link.params {
+        let key = site.key(param);
+        if canonical_key(key).is_some() {
+            continue;
+        }
+        let span = site.span(param.key.clone());
+        if key.is_empty() {
+            findings.push(
+                Diagnostic::new(
+                    &UNKNOWN_PARAM,
+                    site.span(param.range.clone()),
+                    "a parameter without a key",
+                )
+                .with_help("write `key=value`"),
+            );
+            continue;
+        }
+        // Prefer the keys this command takes, then any key.
+        let own: Vec<&str> = site
+            .command()
+            .map(|c| c.keys().map(|k| k.key).collect())
+            .unwrap_or_default();
+        let candidates = std::iter::once(NAME_KEY)
+            .chain(own.iter().copied())
+            .chain(AUTH_KEYS.iter().map(|k| k.key));
+        let suggestion = closest(key, candidates).or_else(|| closest(key, spec::all_keys()));
+        let mut diagnostic = Diagnostic::new(
+            &UNKNOWN_PARAM,
+            span,
+            format!("`{key}` is not a deep-link parameter"),
+        );
+        if let Some(suggestion) = suggestion {
+            diagnostic = diagnostic
+                .with_help(format!("did you mean `{suggestion}`?"))
+                .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)]));
+        } else {
+            diagnostic = diagnostic.with_help("the portal ignores parameters it does not know");
+        }
+        findings.push(diagnostic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule, fixed};
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD104",
+            &[
+                "ddportal://name=ticket&ticket_id=1",
+                "ddportal://name=ticket&Ticket_Id=1",
+                "ddportal://name=ticket_list&action=close",
+                "ddportal://name=login&auth_username=a@b.co&auth_token=[x]",
+            ],
+            &[
+                "ddportal://name=ticket&ticketid=1",
+                "ddportal://name=ticket&ticket_id=1&utm_source=mail",
+                "ddportal://name=ticket&ticket_id=1&=x",
+            ],
+        );
+    }
+
+    #[test]
+    fn suggests_a_key() {
+        let settings = RuleSettings::default();
+        assert_eq!(
+            fixed("DD104", "ddportal://name=ticket&tickt_id=1", &settings),
+            "ddportal://name=ticket&ticket_id=1"
+        );
+        assert_eq!(
+            fixed("DD104", "ddportal://name=ticket_list&stat=open", &settings),
+            "ddportal://name=ticket_list&state=open"
+        );
+    }
+}

@@ -1,0 +1,164 @@
+use super::{Findings, LinkSite};
+use crate::command::spec::{self, ValueKind};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports keys and fixed words written in the wrong case: `Ticket_ID`, `ticketId`,
+    /// `name=Ticket`, `action=Approve`, `state=OPEN`, `auth_remember_me=True`.
+    ///
+    /// ## Why is this bad?
+    /// Deep-link keys and their fixed values are case-sensitive lowercase snake_case. The portal
+    /// ignores `Ticket_ID` as an unknown key, and the link opens the wrong page or none.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=Ticket&amp;ticketId=[srnumber]">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">View</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// Lowercasing (and `camelCase` to `snake_case`) keeps the meaning: a safe fix.
+    pub static WRONG_CASE = {
+        code: "DD111",
+        name: "wrong-case",
+        severity: Error,
+        fix: Safe,
+    };
+}
+
+/// The known key that `key` spells, in any case or as camelCase; `None` for unknown keys.
+pub fn canonical_key(key: &str) -> Option<&'static str> {
+    let snake = to_snake_case(key);
+    spec::all_keys().find(|known| *known == key || *known == snake)
+}
+
+fn to_snake_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut previous_lower = false;
+    for c in key.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push('_');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// The fixed words a key's value must be one of, if it has such a list.
+fn fixed_words(key: &str) -> Option<&'static [&'static str]> {
+    match key {
+        spec::NAME_KEY => None,
+        _ => match spec::command_owning(key)
+            .and_then(|c| c.key(key))
+            .or_else(|| spec::auth_key(key))
+            .map(|k| k.kind)
+        {
+            Some(ValueKind::OneOf(words)) => Some(words),
+            Some(ValueKind::Bool) => Some(&["true", "false"]),
+            _ => None,
+        },
+    }
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !site.is_deep_link() || !findings.enabled(&WRONG_CASE) {
+        return;
+    }
+    for param in &site.link.params {
+        let key = site.key(param);
+        let canonical = canonical_key(key);
+        if let Some(known) = canonical.filter(|known| *known != key) {
+            let span = site.span(param.key.clone());
+            findings.push(
+                Diagnostic::new(
+                    &WRONG_CASE,
+                    span,
+                    format!("`{key}` must be written `{known}`"),
+                )
+                .with_help("deep-link keys are lowercase snake_case")
+                .with_fix(Fix::safe(vec![Edit::replace(span, known)])),
+            );
+        }
+        let (Some(known), Some(value)) = (canonical, site.value(param)) else {
+            continue;
+        };
+        let lower = value.to_ascii_lowercase();
+        if lower == value {
+            continue;
+        }
+        let valid_lowercase = if known == spec::NAME_KEY {
+            spec::command_spec(&lower).is_some()
+        } else {
+            fixed_words(known).is_some_and(|words| words.contains(&lower.as_str()))
+        };
+        if valid_lowercase {
+            let span = site.span(param.value.clone().expect("value present"));
+            findings.push(
+                Diagnostic::new(
+                    &WRONG_CASE,
+                    span,
+                    format!("`{value}` must be written `{lower}`"),
+                )
+                .with_help(format!("`{known}` values are lowercase"))
+                .with_fix(Fix::safe(vec![Edit::replace(span, lower)])),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_key;
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule, fixed};
+
+    #[test]
+    fn canonical_keys() {
+        assert_eq!(canonical_key("ticket_id"), Some("ticket_id"));
+        assert_eq!(canonical_key("Ticket_ID"), Some("ticket_id"));
+        assert_eq!(canonical_key("ticketId"), Some("ticket_id"));
+        assert_eq!(canonical_key("TicketID"), Some("ticket_id"));
+        assert_eq!(canonical_key("NAME"), Some("name"));
+        assert_eq!(canonical_key("ticketid"), None);
+    }
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD111",
+            &[
+                "ddportal://name=ticket&ticket_id=1&action=approve",
+                "ddportal://name=ticket_list&state=approval&auth_remember_me=false",
+                "ddportal://name=Tiket",
+                "ddportal://name=ticket&ticket_id=[Ticket: ID]",
+            ],
+            &[
+                "ddportal://Name=ticket_list",
+                "ddportal://name=Ticket_List",
+                "ddportal://name=ticket&ticketId=1",
+                "ddportal://name=ticket&ticket_id=1&action=Approve",
+                "ddportal://name=ticket_list&state=OPEN",
+                "ddportal://name=login&auth_username=a@b.co&auth_token=[x]&auth_remember_me=True",
+            ],
+        );
+    }
+
+    #[test]
+    fn lowercases() {
+        let settings = RuleSettings::default();
+        assert_eq!(
+            fixed("DD111", "ddportal://NAME=quotes", &settings),
+            "ddportal://name=quotes"
+        );
+        assert_eq!(
+            fixed("DD111", "ddportal://name=QUOTES", &settings),
+            "ddportal://name=quotes"
+        );
+    }
+}

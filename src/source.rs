@@ -1,0 +1,251 @@
+//! From byte spans to what people read: 1-based lines and columns, and source excerpts.
+//!
+//! The pipeline streams and keeps no copy of the document, so positions are resolved
+//! afterwards in one more streaming read, line by line, holding only the lines that excerpts
+//! need. Credentials are masked in excerpts before anything can print them.
+
+use std::io::{self, BufRead};
+
+use crate::diagnostic::Span;
+
+/// A 1-based line and column; the column counts characters, not bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The whole lines around a span, as text, with where they start.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The lines, credentials masked, invalid UTF-8 replaced byte for byte with `?` (so that
+    /// spans keep their offsets).
+    pub text: String,
+    /// Input offset of the excerpt's first byte.
+    pub offset: usize,
+    /// 1-based number of the excerpt's first line.
+    pub first_line: usize,
+}
+
+/// A span resolved against the source.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Located {
+    pub start: Position,
+    pub end: Position,
+    /// Present when excerpts were asked for.
+    pub excerpt: Option<Excerpt>,
+}
+
+/// Lines of context shown before and after a span.
+const CONTEXT_LINES: usize = 1;
+
+/// One request being served: which span, how far along.
+struct Request {
+    index: usize,
+    span: Span,
+    start: Option<Position>,
+    excerpt: Vec<u8>,
+    excerpt_offset: usize,
+    excerpt_line: usize,
+    /// Lines still to add after the span's last line.
+    trailing: Option<usize>,
+}
+
+/// Resolve every span against the source read from `input`. With `excerpts`, each result
+/// carries the span's lines with one line of context, and `secrets` are masked in them.
+pub fn locate<R: BufRead>(
+    mut input: R,
+    spans: &[Span],
+    secrets: &[Span],
+    excerpts: bool,
+) -> io::Result<Vec<Located>> {
+    let mut results = vec![Located::default(); spans.len()];
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| spans[i].start);
+    let mut waiting = order.into_iter().peekable();
+    let mut active: Vec<Request> = Vec::new();
+
+    let mut line = Vec::new();
+    let mut previous: Vec<u8> = Vec::new();
+    let mut line_start = 0;
+    let mut line_number = 1;
+    loop {
+        line.clear();
+        let read = input.read_until(b'\n', &mut line)?;
+        let at_end = read == 0;
+        let line_end = line_start + line.len();
+
+        // Spans that start on this line (or at the very end of the input).
+        while let Some(&index) = waiting.peek() {
+            let span = spans[index];
+            let starts_here = span.start < line_end
+                || (at_end && span.start >= line_start)
+                || (span.start == line_end && !line.ends_with(b"\n"));
+            if !starts_here {
+                break;
+            }
+            waiting.next();
+            let column_bytes = span.start.saturating_sub(line_start).min(line.len());
+            let mut request = Request {
+                index,
+                span,
+                start: Some(Position {
+                    line: line_number,
+                    column: char_count(&line[..column_bytes]) + 1,
+                }),
+                excerpt: Vec::new(),
+                excerpt_offset: line_start,
+                excerpt_line: line_number,
+                trailing: None,
+            };
+            if excerpts && line_number > 1 && CONTEXT_LINES > 0 {
+                request.excerpt.extend_from_slice(&previous);
+                request.excerpt_offset = line_start - previous.len();
+                request.excerpt_line = line_number - 1;
+            }
+            active.push(request);
+        }
+
+        // Every active span takes this line; those whose end is on it finish.
+        for request in &mut active {
+            if excerpts {
+                request.excerpt.extend_from_slice(&line);
+            }
+            if request.trailing.is_none() && (request.span.end <= line_end || at_end) {
+                let end_column = request.span.end.saturating_sub(line_start).min(line.len());
+                results[request.index].end = Position {
+                    line: line_number,
+                    column: char_count(&line[..end_column]) + 1,
+                };
+                request.trailing = Some(if excerpts && request.excerpt.ends_with(b"\n") {
+                    CONTEXT_LINES
+                } else {
+                    0
+                });
+            } else if let Some(trailing) = &mut request.trailing {
+                *trailing = trailing.saturating_sub(1);
+            }
+        }
+        let (done, still): (Vec<Request>, Vec<Request>) = active
+            .into_iter()
+            .partition(|r| r.trailing == Some(0) || at_end);
+        active = still;
+        for request in done {
+            let result = &mut results[request.index];
+            result.start = request.start.unwrap_or_default();
+            if excerpts {
+                result.excerpt = Some(excerpt(request, secrets));
+            }
+        }
+
+        if at_end {
+            break;
+        }
+        if line.ends_with(b"\n") {
+            line_number += 1;
+        }
+        line_start = line_end;
+        std::mem::swap(&mut previous, &mut line);
+    }
+    Ok(results)
+}
+
+fn excerpt(request: Request, secrets: &[Span]) -> Excerpt {
+    let mut bytes = request.excerpt;
+    let offset = request.excerpt_offset;
+    for secret in secrets {
+        let from = secret.start.max(offset);
+        let to = secret.end.min(offset + bytes.len());
+        for byte in bytes
+            .iter_mut()
+            .take(to.saturating_sub(offset))
+            .skip(from.saturating_sub(offset))
+        {
+            *byte = b'*';
+        }
+    }
+    Excerpt {
+        text: lossless_text(bytes),
+        offset,
+        first_line: request.excerpt_line,
+    }
+}
+
+/// UTF-8 text with every byte of an invalid sequence replaced by `?`, and every byte of a
+/// character cut by masking likewise, so that byte offsets stay valid.
+fn lossless_text(mut bytes: Vec<u8>) -> String {
+    let mut at = 0;
+    while at < bytes.len() {
+        match std::str::from_utf8(&bytes[at..]) {
+            Ok(_) => break,
+            Err(error) => {
+                let bad = at + error.valid_up_to();
+                let len = error.error_len().unwrap_or(bytes.len() - bad);
+                for byte in &mut bytes[bad..bad + len] {
+                    *byte = b'?';
+                }
+                at = bad + len;
+            }
+        }
+    }
+    String::from_utf8(bytes).expect("every invalid byte was replaced")
+}
+
+fn char_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, spans: &[Span]) -> Vec<Located> {
+        locate(text.as_bytes(), spans, &[], true).unwrap()
+    }
+
+    #[test]
+    fn lines_and_character_columns() {
+        let text = "ab\ncé d\n\nxyz";
+        let found = at(
+            text,
+            &[
+                Span::new(0, 1),
+                Span::new(7, 8),
+                Span::new(10, 13),
+                Span::new(13, 13),
+            ],
+        );
+        assert_eq!(found[0].start, Position { line: 1, column: 1 });
+        assert_eq!(found[1].start, Position { line: 2, column: 4 });
+        assert_eq!(found[2].start, Position { line: 4, column: 1 });
+        assert_eq!(found[2].end, Position { line: 4, column: 4 });
+        assert_eq!(found[3].start, Position { line: 4, column: 4 });
+    }
+
+    #[test]
+    fn excerpts_carry_context_and_masks() {
+        let text = "one\ntwo secret=abc\nthree\nfour";
+        let secret = Span::new(15, 18);
+        let found = locate(text.as_bytes(), &[Span::new(8, 14)], &[secret], true).unwrap();
+        let excerpt = found[0].excerpt.clone().unwrap();
+        assert_eq!(excerpt.text, "one\ntwo secret=***\nthree\n");
+        assert_eq!(excerpt.offset, 0);
+        assert_eq!(excerpt.first_line, 1);
+    }
+
+    #[test]
+    fn spans_across_lines_and_at_the_end() {
+        let text = "a\nbc\nd";
+        let found = at(text, &[Span::new(1, 4), Span::new(5, 6)]);
+        assert_eq!(found[0].start, Position { line: 1, column: 2 });
+        assert_eq!(found[0].end, Position { line: 2, column: 3 });
+        assert_eq!(found[0].excerpt.as_ref().unwrap().text, "a\nbc\nd");
+        assert_eq!(found[1].excerpt.as_ref().unwrap().text, "bc\nd");
+    }
+
+    #[test]
+    fn invalid_bytes_keep_offsets() {
+        let found = locate(&b"a\xffb"[..], &[Span::new(2, 3)], &[], true).unwrap();
+        assert_eq!(found[0].excerpt.as_ref().unwrap().text, "a?b");
+    }
+}
