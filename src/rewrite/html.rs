@@ -135,13 +135,7 @@ impl State<'_> {
             Some(TextType::RCData) => Origin::Inert(self.inert_element.unwrap_or("textarea")),
             Some(TextType::PlainText) => Origin::Inert("plaintext"),
         };
-        let host = self
-            .collector
-            .options
-            .settings
-            .portal
-            .as_ref()
-            .map(|p| p.host().to_owned());
+        let host = self.collector.portal_host();
         let raw = &self.text.raw[..end];
         if scan::may_hold_link(raw.as_bytes(), host.as_deref()) {
             let decode = (origin == Origin::HtmlText).then_some(false);
@@ -174,14 +168,17 @@ impl State<'_> {
             Some(2) => 1,
             _ => return,
         };
-        let host = self
-            .collector
-            .options
-            .settings
-            .portal
-            .as_ref()
-            .map(|p| p.host().to_owned());
+        let host = self.collector.portal_host();
         if !scan::may_hold_link(text.as_bytes(), host.as_deref()) {
+            return;
+        }
+        if let Some(inner) = conditional_comment_body(&text) {
+            // Outlook renders `<!--[if mso]>…<![endif]-->`: its body is live markup (the
+            // VML half of a bulletproof button), read as HTML of its own.
+            let base = location.start + offset + (inner.as_ptr() as usize - text.as_ptr() as usize);
+            let analysis =
+                super::Rewriter::new(self.collector.options.clone()).check_bytes(inner.as_bytes());
+            self.collector.merge(analysis, base);
             return;
         }
         for range in scan::links(&text) {
@@ -200,13 +197,7 @@ impl State<'_> {
             return false;
         };
         let raw = attribute.value();
-        let host = self
-            .collector
-            .options
-            .settings
-            .portal
-            .as_ref()
-            .map(|p| p.host().to_owned());
+        let host = self.collector.portal_host();
         if !scan::may_hold_link(raw.as_bytes(), host.as_deref()) {
             return false;
         }
@@ -217,6 +208,24 @@ impl State<'_> {
     }
 }
 
+/// The markup inside a downlevel-hidden conditional comment (`[if mso]>…<![endif]`).
+fn conditional_comment_body(text: &str) -> Option<&str> {
+    let start = text.len() - text.trim_start().len();
+    if !text[start..]
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case("[if"))
+    {
+        return None;
+    }
+    let open = start + text[start..].find("]>")? + 2;
+    let close = text
+        .to_ascii_lowercase()
+        .rfind("<![endif]")
+        .filter(|&c| c >= open)
+        .unwrap_or(text.len());
+    Some(&text[open..close])
+}
+
 /// An HTML document on its way through.
 pub struct HtmlPass<'o> {
     rewriter: Option<HtmlRewriter<'o, Box<dyn FnMut(&[u8]) + 'o>>>,
@@ -224,6 +233,10 @@ pub struct HtmlPass<'o> {
     links: Rc<RefCell<LinkElements>>,
     utf8: Utf8Validator,
     read: usize,
+    /// The input lol_html has not finished with (it starts at `window_start`): where a
+    /// parsing error is looked for, so that its offset does not depend on chunking.
+    window: Vec<u8>,
+    window_start: usize,
 }
 
 fn tag_span(element: &Element) -> Span {
@@ -342,24 +355,63 @@ impl<'o> HtmlPass<'o> {
             links,
             utf8: Utf8Validator::default(),
             read: 0,
+            window: Vec::new(),
+            window_start: 0,
         }
     }
 
     pub fn feed(&mut self, chunk: &[u8]) {
         self.utf8.feed(chunk);
         self.read += chunk.len();
-        if let Some(rewriter) = &mut self.rewriter
-            && let Err(error) = rewriter.write(chunk)
-        {
-            self.rewriter = None;
-            self.fail(&error);
+        let Some(rewriter) = &mut self.rewriter else {
+            return;
+        };
+        self.window.extend_from_slice(chunk);
+        match rewriter.write(chunk) {
+            Ok(()) => {
+                // Nothing is rewritten, so what lol_html wrote out is exactly the input it is
+                // done with.
+                let done = self.state.borrow().emitted;
+                if done > self.window_start {
+                    self.window
+                        .drain(..(done - self.window_start).min(self.window.len()));
+                    self.window_start = done;
+                }
+            }
+            Err(error) => {
+                self.rewriter = None;
+                self.fail(&error);
+            }
         }
+    }
+
+    /// Where the tag named in a parsing-ambiguity error starts: its first occurrence in the
+    /// input lol_html had not finished with.
+    fn ambiguous_tag_offset(&self, error: &RewritingError) -> usize {
+        let message = error.to_string();
+        let name = message
+            .split_once("(`<")
+            .and_then(|(_, rest)| rest.split_once(">`)"))
+            .map(|(name, _)| name.to_ascii_lowercase());
+        let found = name.and_then(|name| {
+            let needle = format!("<{name}");
+            self.window.windows(needle.len() + 1).position(|w| {
+                w[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+                    && !w[needle.len()].is_ascii_alphanumeric()
+            })
+        });
+        self.window_start + found.unwrap_or(0)
     }
 
     /// lol_html gave up: report where, and read no further.
     fn fail(&mut self, error: &RewritingError) {
+        let at = match error {
+            RewritingError::ParsingAmbiguity(_) => self.ambiguous_tag_offset(error),
+            _ => self.window_start,
+        }
+        .min(self.read);
+        self.window = Vec::new();
         let mut state = self.state.borrow_mut();
-        let at = state.emitted.min(self.read);
         let (message, help) = match error {
             RewritingError::MemoryLimitExceeded(_) => (
                 format!("the document needs more than the memory limit to parse (at byte {at})"),

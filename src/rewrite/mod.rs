@@ -218,6 +218,31 @@ impl<'o> Collector<'o> {
         check_link(&site, &mut self.findings);
     }
 
+    /// The configured portal's host (links to it count as portal links).
+    fn portal_host(&self) -> Option<String> {
+        self.options
+            .settings
+            .portal
+            .as_ref()
+            .map(|p| p.host().to_owned())
+    }
+
+    /// Take over what a nested pass found in a piece of the input that starts at `base`.
+    fn merge(&mut self, analysis: Analysis, base: usize) {
+        let shift = |span: Span| Span::new(span.start + base, span.end + base);
+        for mut diagnostic in analysis.diagnostics {
+            diagnostic.span = shift(diagnostic.span);
+            if let Some(fix) = &mut diagnostic.fix {
+                for edit in &mut fix.edits {
+                    edit.start += base;
+                    edit.end += base;
+                }
+            }
+            self.findings.push(diagnostic);
+        }
+        self.secrets.extend(analysis.secrets.into_iter().map(shift));
+    }
+
     fn finish(self, len: usize) -> Analysis {
         let mut diagnostics = self.findings.into_diagnostics();
         diagnostics.sort_by(|a, b| {

@@ -43,13 +43,7 @@ impl<'o> TextPass<'o> {
     }
 
     fn scan(&mut self, bytes: &[u8]) {
-        let host = self
-            .collector
-            .options
-            .settings
-            .portal
-            .as_ref()
-            .map(|p| p.host().to_owned());
+        let host = self.collector.portal_host();
         if !scan::may_hold_link(bytes, host.as_deref()) {
             return;
         }

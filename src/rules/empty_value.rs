@@ -38,13 +38,22 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         };
         let empty = site.value(param).is_none_or(|v| v.trim().is_empty());
         if empty {
+            let required = site
+                .command()
+                .is_some_and(|c| c.required.iter().any(|k| k.key == known))
+                || known == crate::command::spec::NAME_KEY;
+            let help = if required {
+                format!("give `{known}` a value: it is required")
+            } else {
+                format!("give `{known}` a value or remove it")
+            };
             findings.push(
                 Diagnostic::new(
                     &EMPTY_VALUE,
                     site.span(param.range.clone()),
                     format!("`{key}` has no value"),
                 )
-                .with_help(format!("give `{known}` a value or remove it")),
+                .with_help(help),
             );
         }
     }

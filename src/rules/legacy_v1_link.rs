@@ -48,7 +48,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     let span = site.span(site.link.command.clone());
     findings.push(
         Diagnostic::new(&LEGACY_V1_LINK, span, "a legacy V1 desktop link")
-            .with_help(format!("write `ddportal://{v2}`"))
+            .with_help(format!("write `ddportal://{written}`"))
             .with_fix(Fix::safe(vec![Edit::replace(span, written)])),
     );
 }

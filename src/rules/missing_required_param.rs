@@ -1,3 +1,4 @@
+use super::did_you_mean::closest;
 use super::wrong_case::canonical_key;
 use super::{Findings, LinkSite};
 use crate::command::spec::{NAME_KEY, ValueKind};
@@ -42,12 +43,13 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         return;
     };
     for required in command.required {
-        // A key in the wrong case is present, just misspelt (DD111).
-        let present = site
-            .link
-            .params
-            .iter()
-            .any(|p| canonical_key(site.key(p)) == Some(required.key));
+        // A key in the wrong case is present, just misspelt (DD111); a near miss of the key is
+        // a typo that DD104 names ("did you mean").
+        let present = site.link.params.iter().any(|p| {
+            let key = site.key(p);
+            canonical_key(key) == Some(required.key)
+                || (canonical_key(key).is_none() && closest(key, [required.key]).is_some())
+        });
         if present {
             continue;
         }
@@ -98,6 +100,7 @@ mod tests {
                 "ddportal://name=ticket&ticket_id=1",
                 "ddportal://name=ticket&Ticket_ID=1",
                 "ddportal://name=ticket&ticket_id=",
+                "ddportal://name=ticket&ticketid=1",
                 "ddportal://name=ticket_list",
                 "ddportal://name=survey&survey_id=S1",
                 "ddportal://name=unknown",

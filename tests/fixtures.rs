@@ -1,0 +1,158 @@
+//! The fixture harness: every case under `fixtures/<area>/<case>/` is checked end to end with
+//! the `ddlink` binary (its human report is the case's `diagnostics.snap`), and through the
+//! library whole and at many chunk sizes, which must all agree.
+//!
+//! A case folder holds `input.<ext>` (the extension picks HTML or plain text), an optional
+//! `case.toml` (`psa`, `portal`: passed as flags), and `diagnostics.snap` (insta).
+//! `CHUNK_SIZE=n cargo test --test fixtures` runs the chunk check with that size only.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ddlink::rules::RuleSettings;
+use ddlink::{FileKind, Portal, Rewriter, RewriterOptions};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    psa: Option<String>,
+    portal: Option<String>,
+}
+
+fn cases() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut cases = Vec::new();
+    for area in std::fs::read_dir(&root).expect("fixtures/ exists") {
+        let area = area.unwrap().path();
+        if !area.is_dir() {
+            continue;
+        }
+        for case in std::fs::read_dir(&area).unwrap() {
+            let case = case.unwrap().path();
+            if case.is_dir() {
+                cases.push(case);
+            }
+        }
+    }
+    cases.sort();
+    cases
+}
+
+fn input_of(case: &Path) -> PathBuf {
+    std::fs::read_dir(case)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_stem().is_some_and(|s| s == "input"))
+        .unwrap_or_else(|| panic!("{} has no input file", case.display()))
+}
+
+fn case_of(case: &Path) -> Case {
+    match std::fs::read_to_string(case.join("case.toml")) {
+        Ok(text) => toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", case.display())),
+        Err(_) => Case::default(),
+    }
+}
+
+/// A small deterministic generator: chunk sizes must be reproducible.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound as u64) as usize + 1
+    }
+}
+
+fn chunked(input: &[u8], mut size: impl FnMut() -> usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::new();
+    let mut at = 0;
+    while at < input.len() {
+        let end = (at + size()).min(input.len());
+        chunks.push(&input[at..end]);
+        at = end;
+    }
+    chunks
+}
+
+#[test]
+fn every_case_is_chunk_independent() {
+    let fixed: Option<usize> = std::env::var("CHUNK_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    for case in cases() {
+        let input_path = input_of(&case);
+        let input = std::fs::read(&input_path).unwrap();
+        let spec = case_of(&case);
+        let options = RewriterOptions {
+            kind: FileKind::from_path(&input_path),
+            settings: RuleSettings::new(
+                spec.portal.as_deref().map(|p| Portal::parse(p).unwrap()),
+                spec.psa.as_deref().map(|d| d.parse().unwrap()),
+            ),
+            ..RewriterOptions::default()
+        };
+        let rewriter = Rewriter::new(options);
+        let whole = rewriter.check_chunks([&input[..]]);
+        let mut sizes: Vec<Box<dyn FnMut() -> usize>> = Vec::new();
+        match fixed {
+            Some(n) => sizes.push(Box::new(move || n)),
+            None => {
+                for n in [1, 2, 3, 7, 16, 64, 4096] {
+                    sizes.push(Box::new(move || n));
+                }
+                for seed in 1..=8u64 {
+                    let mut random = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                    sizes.push(Box::new(move || random.next(97)));
+                }
+            }
+        }
+        for (index, mut size) in sizes.into_iter().enumerate() {
+            let split = rewriter.check_chunks(chunked(&input, &mut size));
+            assert_eq!(
+                split,
+                whole,
+                "{}: chunking #{index} changed the result (reproduce with CHUNK_SIZE)",
+                case.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_case_matches_its_snapshot() {
+    let binary = env!("CARGO_BIN_EXE_ddlink");
+    for case in cases() {
+        let input = input_of(&case);
+        let spec = case_of(&case);
+        let mut command = Command::new(binary);
+        command
+            .current_dir(&case)
+            .env("NO_COLOR", "1")
+            .arg("check")
+            .arg(input.file_name().unwrap());
+        if let Some(psa) = &spec.psa {
+            command.args(["--psa", psa]);
+        }
+        if let Some(portal) = &spec.portal {
+            command.args(["--portal", portal]);
+        }
+        let output = command.output().unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        let report = format!(
+            "exit code: {}\n{stdout}{stderr}",
+            output.status.code().unwrap_or(-1)
+        );
+        insta::with_settings!({
+            snapshot_path => case.clone(),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("ddlink check {}", input.file_name().unwrap().to_string_lossy()),
+        }, {
+            insta::assert_snapshot!("diagnostics", report);
+        });
+    }
+}
