@@ -126,9 +126,12 @@ fn windows_1252_c1(value: u32) -> char {
     TABLE[(value - 0x80) as usize]
 }
 
+/// For each decoded character reference: its range in the decoded text and in the source.
+pub type ReferenceMap = Vec<(Range<usize>, Range<usize>)>;
+
 /// Decode `raw` as a browser would (attribute value or text): the decoded string and, for each
 /// reference, its decoded range and source range.
-pub fn decode(raw: &str, in_attribute: bool) -> (String, Vec<(Range<usize>, Range<usize>)>) {
+pub fn decode(raw: &str, in_attribute: bool) -> (String, ReferenceMap) {
     if !raw.contains('&') {
         return (raw.to_owned(), Vec::new());
     }

@@ -192,7 +192,7 @@ fn lossless_text(mut bytes: Vec<u8>) -> String {
 }
 
 fn char_count(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 #[cfg(test)]

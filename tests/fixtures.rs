@@ -97,16 +97,15 @@ fn every_case_is_chunk_independent() {
         let rewriter = Rewriter::new(options);
         let whole = rewriter.check_chunks([&input[..]]);
         let mut sizes: Vec<Box<dyn FnMut() -> usize>> = Vec::new();
-        match fixed {
-            Some(n) => sizes.push(Box::new(move || n)),
-            None => {
-                for n in [1, 2, 3, 7, 16, 64, 4096] {
-                    sizes.push(Box::new(move || n));
-                }
-                for seed in 1..=8u64 {
-                    let mut random = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                    sizes.push(Box::new(move || random.next(97)));
-                }
+        if let Some(n) = fixed {
+            sizes.push(Box::new(move || n));
+        } else {
+            for n in [1, 2, 3, 7, 16, 64, 4096] {
+                sizes.push(Box::new(move || n));
+            }
+            for seed in 1..=8u64 {
+                let mut random = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                sizes.push(Box::new(move || random.next(97)));
             }
         }
         for (index, mut size) in sizes.into_iter().enumerate() {

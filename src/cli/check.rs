@@ -97,26 +97,11 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         .collect();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let written = if args.quiet && args.format == Format::Human {
-        shown.iter().try_for_each(|r| {
-            report::write(
-                &mut out,
-                Format::Human,
-                std::slice::from_ref(r),
-                &summary,
-                &output::stdout_style(),
-            )
-            .map(|()| ())
-        })
-    } else {
-        report::write(
-            &mut out,
-            args.format,
-            &shown,
-            &summary,
-            &output::stdout_style(),
-        )
+    let options = report::Options {
+        style: output::stdout_style(),
+        summary_line: !args.quiet,
     };
+    let written = report::write(&mut out, args.format, &shown, &summary, &options);
     if let Err(error) = written.and_then(|()| out.flush()) {
         if output::is_closed_pipe(&error) {
             return ExitStatus::Success;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use ddlink::command::{Command, DeepLink, Target};
 use ddlink::rules::{RuleConfig, RuleSettings, desktop_link_in_email};
-use ddlink::source::{Excerpt, Located, Position};
-use ddlink::{FileKind, Portal, Rewriter, RewriterOptions, Severity};
+use ddlink::source;
+use ddlink::{Analysis, FileKind, Portal, Rewriter, RewriterOptions, Severity};
 
 use super::args::{ClientArg, LinkArgs};
 use super::{ExitStatus, output};
@@ -66,45 +66,7 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
         .iter()
         .any(|d| d.severity == Severity::Error);
     if !analysis.diagnostics.is_empty() {
-        let located = analysis
-            .diagnostics
-            .iter()
-            .map(|d| Located {
-                start: Position {
-                    line: 1,
-                    column: link[..d.span.start].chars().count() + 1,
-                },
-                end: Position {
-                    line: 1,
-                    column: link[..d.span.end].chars().count() + 1,
-                },
-                excerpt: Some(Excerpt {
-                    text: mask(&link, &analysis.secrets),
-                    offset: 0,
-                    first_line: 1,
-                }),
-            })
-            .collect();
-        let mut summary = Summary {
-            files: 1,
-            ..Summary::default()
-        };
-        for diagnostic in &analysis.diagnostics {
-            summary.count(diagnostic, false);
-        }
-        let report = FileReport {
-            path: "<link>".to_owned(),
-            diagnostics: analysis.diagnostics,
-            located,
-        };
-        let mut err = io::stderr().lock();
-        let _ = report::write(
-            &mut err,
-            Format::Human,
-            &[report],
-            &summary,
-            &output::stderr_style(),
-        );
+        report_findings(&link, analysis);
     }
     if errors {
         return ExitStatus::Findings;
@@ -120,14 +82,35 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
     }
 }
 
-fn mask(text: &str, secrets: &[ddlink::Span]) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for secret in secrets {
-        for byte in &mut bytes[secret.start..secret.end] {
-            *byte = b'*';
-        }
+/// Show the link's findings on stderr, the link itself as their source.
+fn report_findings(link: &str, analysis: Analysis) {
+    let spans: Vec<_> = analysis.diagnostics.iter().map(|d| d.span).collect();
+    let Ok(located) = source::locate(link.as_bytes(), &spans, &analysis.secrets, true) else {
+        return;
+    };
+    let mut summary = Summary {
+        files: 1,
+        ..Summary::default()
+    };
+    for diagnostic in &analysis.diagnostics {
+        summary.count(diagnostic, false);
     }
-    String::from_utf8_lossy(&bytes).into_owned()
+    let report = FileReport {
+        path: "<link>".to_owned(),
+        diagnostics: analysis.diagnostics,
+        located,
+    };
+    let options = report::Options {
+        style: output::stderr_style(),
+        summary_line: true,
+    };
+    let _ = report::write(
+        &mut io::stderr().lock(),
+        Format::Human,
+        &[report],
+        &summary,
+        &options,
+    );
 }
 
 /// `&` and `"` escaped for a double-quoted attribute; template tokens kept as they are.

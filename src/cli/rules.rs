@@ -1,5 +1,6 @@
 //! `ddlink rules` and `ddlink rule CODE|NAME`.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use ddlink::rules::{RULES, find};
@@ -11,14 +12,15 @@ pub fn list() -> ExitStatus {
     let mut text =
         String::from("code   name                          severity  fix        summary\n");
     for rule in RULES {
-        text.push_str(&format!(
-            "{:<6} {:<29} {:<9} {:<10} {}\n",
+        let _ = writeln!(
+            text,
+            "{:<6} {:<29} {:<9} {:<10} {}",
             rule.code,
             rule.name,
             rule.severity.as_str(),
             rule.fix.as_str(),
             rule.summary()
-        ));
+        );
     }
     let _ = out.write_all(text.as_bytes());
     ExitStatus::Success

@@ -1,6 +1,6 @@
 //! miette graphical reports: the source lines, a label under the span, help.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 use miette::{
@@ -156,10 +156,11 @@ pub fn write(out: &mut dyn Write, report: &FileReport, style: &HumanStyle) -> io
             .map_err(io::Error::other)?;
         if located.excerpt.is_none() {
             // No source to show: say where in words.
-            rendered.push_str(&format!(
-                "  at {}:{}:{}\n",
+            let _ = writeln!(
+                rendered,
+                "  at {}:{}:{}",
                 report.path, located.start.line, located.start.column
-            ));
+            );
         }
         writeln!(out, "{rendered}")?;
     }

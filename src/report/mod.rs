@@ -6,6 +6,7 @@ mod concise;
 mod human;
 mod json;
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use ddlink::source::Located;
@@ -77,11 +78,19 @@ impl Summary {
             plural(self.files, "file"),
         );
         if self.fixable > 0 {
-            line.push_str(&format!(" ({} fixable with `ddlink fix`)", self.fixable));
+            let _ = write!(line, " ({} fixable with `ddlink fix`)", self.fixable);
         }
         line.push('.');
         line
     }
+}
+
+/// How reports are written.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub style: HumanStyle,
+    /// Close human output with the summary line (`--quiet` turns it off).
+    pub summary_line: bool,
 }
 
 /// Write every report in `format`, then (human) the summary line.
@@ -90,14 +99,17 @@ pub fn write(
     format: Format,
     reports: &[FileReport],
     summary: &Summary,
-    style: &HumanStyle,
+    options: &Options,
 ) -> io::Result<()> {
     match format {
         Format::Human => {
             for report in reports {
-                human::write(out, report, style)?;
+                human::write(out, report, &options.style)?;
             }
-            writeln!(out, "{}", summary.line())
+            if options.summary_line {
+                writeln!(out, "{}", summary.line())?;
+            }
+            Ok(())
         }
         Format::Concise => {
             for report in reports {

@@ -226,9 +226,51 @@ fn conditional_comment_body(text: &str) -> Option<&str> {
     Some(&text[open..close])
 }
 
+/// The output sink: nothing is rewritten, so it only counts what lol_html is done with.
+type CountingSink<'o> = Box<dyn FnMut(&[u8]) + 'o>;
+
+/// The handler of `a` and `mj-button`: the link, nesting (DD406), and the end tag that
+/// decides about the label (DD404).
+fn link_element<'o>(
+    state: &Rc<RefCell<State<'o>>>,
+    links: &Rc<RefCell<LinkElements>>,
+    element_name: &'static str,
+) -> ElementContentHandlers<'o> {
+    let (state, links) = (Rc::clone(state), Rc::clone(links));
+    ElementContentHandlers::default().element(move |element: &mut Element| {
+        let deep_link = state.borrow_mut().on_href(element);
+        let span = tag_span(element);
+        let mut open = links.borrow_mut();
+        if let Some(outer) = open.open.last()
+            && (deep_link || open.open.iter().any(|l| l.deep_link))
+        {
+            let outer_start = outer.start_tag.start;
+            nested_link::report(
+                &mut state.borrow_mut().collector.findings,
+                span,
+                outer_start,
+            );
+        }
+        if let Some(handlers) = element.end_tag_handlers() {
+            open.open.push(OpenLink {
+                start_tag: span,
+                deep_link,
+                labelled: false,
+                element: element_name,
+            });
+            let links = Rc::clone(&links);
+            handlers.push(Box::new(move |_: &mut EndTag| {
+                links.borrow_mut().close();
+                Ok(())
+            }));
+        }
+        Ok(())
+    })
+}
+
 /// An HTML document on its way through.
 pub struct HtmlPass<'o> {
-    rewriter: Option<HtmlRewriter<'o, Box<dyn FnMut(&[u8]) + 'o>>>,
+    rewriter: Option<HtmlRewriter<'o, CountingSink<'o>>>,
     state: Rc<RefCell<State<'o>>>,
     links: Rc<RefCell<LinkElements>>,
     utf8: Utf8Validator,
@@ -265,39 +307,7 @@ impl<'o> HtmlPass<'o> {
                 .append_element_content_handler((Cow::Owned(selector), handlers));
         };
         for element_name in ["a", "mj-button"] {
-            let (state, links) = (Rc::clone(&state), Rc::clone(&links));
-            on(
-                element_name,
-                ElementContentHandlers::default().element(move |element: &mut Element| {
-                    let deep_link = state.borrow_mut().on_href(element);
-                    let span = tag_span(element);
-                    let mut open = links.borrow_mut();
-                    if let Some(outer) = open.open.last()
-                        && (deep_link || open.open.iter().any(|l| l.deep_link))
-                    {
-                        let outer_start = outer.start_tag.start;
-                        nested_link::report(
-                            &mut state.borrow_mut().collector.findings,
-                            span,
-                            outer_start,
-                        );
-                    }
-                    if let Some(handlers) = element.end_tag_handlers() {
-                        open.open.push(OpenLink {
-                            start_tag: span,
-                            deep_link,
-                            labelled: false,
-                            element: element_name,
-                        });
-                        let links = Rc::clone(&links);
-                        handlers.push(Box::new(move |_: &mut EndTag| {
-                            links.borrow_mut().close();
-                            Ok(())
-                        }));
-                    }
-                    Ok(())
-                }),
-            );
+            on(element_name, link_element(&state, &links, element_name));
         }
         let href_state = Rc::clone(&state);
         on(
@@ -346,7 +356,7 @@ impl<'o> HtmlPass<'o> {
         );
 
         let sink_state = Rc::clone(&state);
-        let sink: Box<dyn FnMut(&[u8]) + 'o> = Box::new(move |out: &[u8]| {
+        let sink: CountingSink<'o> = Box::new(move |out: &[u8]| {
             sink_state.borrow_mut().emitted += out.len();
         });
         HtmlPass {

@@ -131,14 +131,14 @@ impl Rewriter {
 
 /// One document on its way through.
 enum Pass<'o> {
-    Html(html::HtmlPass<'o>),
+    Html(Box<html::HtmlPass<'o>>),
     Text(text::TextPass<'o>),
 }
 
 impl<'o> Pass<'o> {
     fn new(options: &'o RewriterOptions) -> Self {
         match options.kind {
-            FileKind::Html => Pass::Html(html::HtmlPass::new(options)),
+            FileKind::Html => Pass::Html(Box::new(html::HtmlPass::new(options))),
             FileKind::PlainText => Pass::Text(text::TextPass::new(options)),
         }
     }

@@ -29,12 +29,11 @@ impl Utf8Validator {
             Ok(_) => self.offset += data.len(),
             Err(error) => {
                 let valid = error.valid_up_to();
-                match error.error_len() {
-                    Some(_) => self.first_error = Some(self.offset + valid),
-                    None => {
-                        self.carry = data[valid..].to_vec();
-                        self.offset += valid;
-                    }
+                if error.error_len().is_some() {
+                    self.first_error = Some(self.offset + valid);
+                } else {
+                    self.carry = data[valid..].to_vec();
+                    self.offset += valid;
                 }
             }
         }

@@ -38,7 +38,7 @@ pub(super) fn check(
                     .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)]));
             }
             None => {
-                diagnostic = diagnostic.with_help(format!("expected one of: {}", words.join(", ")))
+                diagnostic = diagnostic.with_help(format!("expected one of: {}", words.join(", ")));
             }
         }
         findings.push(diagnostic);

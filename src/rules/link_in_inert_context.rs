@@ -60,7 +60,7 @@ mod tests {
             &RuleSettings::default(),
             Origin::Inert("script"),
         );
-        let codes: Vec<_> = found.iter().map(|d| d.code()).collect();
+        let codes: Vec<_> = found.iter().map(crate::Diagnostic::code).collect();
         assert_eq!(codes, ["DD407"]);
     }
 }

@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use crate::charref::ReferenceMap;
 use crate::command::spec::{self, CommandSpec};
 use crate::command::{Param, ParsedLink, Portal, PortalHosts};
 use crate::diagnostic::Span;
@@ -19,7 +20,7 @@ pub struct TextMap {
     /// The text as a browser reads it.
     pub decoded: String,
     /// Each character reference: its range in `decoded` and in `raw`, in order.
-    refs: Vec<(Range<usize>, Range<usize>)>,
+    refs: ReferenceMap,
 }
 
 impl TextMap {
@@ -34,12 +35,7 @@ impl TextMap {
     }
 
     /// `refs` must be in order and pair each decoded range with the raw range it came from.
-    pub fn new(
-        raw: String,
-        base: usize,
-        decoded: String,
-        refs: Vec<(Range<usize>, Range<usize>)>,
-    ) -> Self {
+    pub fn new(raw: String, base: usize, decoded: String, refs: ReferenceMap) -> Self {
         TextMap {
             raw,
             base,

@@ -1,0 +1,383 @@
+//! End-to-end tests of the `ddlink` binary: exit codes, output formats, bad inputs.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn ddlink(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ddlink_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+const CLEAN: &str = r#"<a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]">View</a>"#;
+const TYPO: &str = r#"<p>
+  <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]&amp;action=aprove">Approve</a>
+</p>
+"#;
+const WARNING_ONLY: &str = r#"<a href="ddportal://name=ticket_list">Tickets</a>"#;
+
+#[test]
+fn exit_codes_follow_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("clean.html"), CLEAN).unwrap();
+    std::fs::write(dir.path().join("typo.html"), TYPO).unwrap();
+    std::fs::write(dir.path().join("warn.html"), WARNING_ONLY).unwrap();
+
+    let clean = ddlink(&["check", "clean.html"], dir.path());
+    assert_eq!(clean.status.code(), Some(0));
+    assert_eq!(text(&clean.stdout), "All clear: no findings in 1 file.\n");
+
+    let warn = ddlink(&["check", "warn.html"], dir.path());
+    assert_eq!(warn.status.code(), Some(0), "warnings alone do not fail");
+
+    let typo = ddlink(&["check", "typo.html"], dir.path());
+    assert_eq!(typo.status.code(), Some(1));
+    assert!(text(&typo.stdout).contains("did you mean `approve`?"));
+
+    let zero = ddlink(&["check", "--exit-zero", "typo.html"], dir.path());
+    assert_eq!(zero.status.code(), Some(0));
+}
+
+#[test]
+fn a_missing_file_is_exit_2_and_the_others_are_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("typo.html"), TYPO).unwrap();
+    let output = ddlink(
+        &["check", "--format", "concise", "missing.html", "typo.html"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cannot read `missing.html`"), "{stderr}");
+    assert!(stderr.contains("No such file"), "{stderr}");
+    assert_eq!(
+        text(&output.stdout),
+        "typo.html:2:106: DD106 `aprove` is not a ticket action\n"
+    );
+}
+
+#[test]
+fn json_matches_the_contract_field_for_field() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("typo.html"), TYPO).unwrap();
+    std::fs::write(dir.path().join("clean.html"), CLEAN).unwrap();
+    let output = ddlink(
+        &["check", "--format", "json", "clean.html", "typo.html"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let offset = TYPO.find("aprove").unwrap();
+    let expected = serde_json::json!({
+        "version": 1,
+        "summary": {"files": 2, "errors": 1, "warnings": 0, "infos": 0, "fixable": 0, "changed": 0},
+        "diagnostics": [{
+            "path": "typo.html",
+            "code": "DD106",
+            "name": "invalid-action",
+            "severity": "error",
+            "message": "`aprove` is not a ticket action",
+            "help": "did you mean `approve`?",
+            "span": {"start": offset, "end": offset + 6},
+            "line": 2,
+            "column": 106,
+            "fix": {"safe": false, "edits": [{"start": offset, "end": offset + 6, "content": "approve"}]}
+        }]
+    });
+    assert_eq!(json, expected);
+    // The line and column point at the value itself.
+    let line = TYPO.lines().nth(1).unwrap();
+    assert_eq!(&line[105..111], "aprove");
+}
+
+#[test]
+fn json_column_counts_characters_and_absent_fields_are_null() {
+    let input = "<p>héllo wörld</p><a href=\"ddportal://name=tiket\">x</a>";
+    let output = ddlink_stdin(&["check", "--format", "json", "-"], input.as_bytes());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    let unknown = diagnostics.iter().find(|d| d["code"] == "DD101").unwrap();
+    let byte = input.find("tiket").unwrap();
+    assert_eq!(unknown["span"]["start"], byte);
+    assert_eq!(unknown["column"], input[..byte].chars().count() + 1);
+    assert_eq!(unknown["path"], "-");
+    let desktop = diagnostics.iter().find(|d| d["code"] == "DD403").unwrap();
+    assert!(desktop["fix"].is_null());
+}
+
+#[test]
+fn stdin_with_a_filename_reads_plain_text() {
+    let input = b"Approve: https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[srnumber]&action=aprove\n";
+    let output = ddlink_stdin(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "mail.txt",
+            "-",
+        ],
+        input,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    // Plain text: no HTML escaping rule, only the typo.
+    assert_eq!(
+        text(&output.stdout),
+        "mail.txt:1:96: DD106 `aprove` is not a ticket action\n"
+    );
+}
+
+#[test]
+fn directories_are_walked_for_templates_in_path_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("b")).unwrap();
+    std::fs::create_dir_all(root.join(".hidden")).unwrap();
+    std::fs::write(root.join("b/z.html"), TYPO).unwrap();
+    std::fs::write(root.join("a.mjml"), TYPO).unwrap();
+    std::fs::write(root.join("notes.md"), TYPO).unwrap();
+    std::fs::write(root.join(".hidden/x.html"), TYPO).unwrap();
+    std::fs::write(root.join("ignored.html"), TYPO).unwrap();
+    std::fs::write(root.join(".gitignore"), "ignored.html\n").unwrap();
+    let output = ddlink(&["check", "--format", "concise", "."], root);
+    let paths: Vec<String> = text(&output.stdout)
+        .lines()
+        .map(|l| l.split(':').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(paths, ["./a.mjml", "./b/z.html"]);
+    let no_paths = ddlink(&["check", "--format", "concise"], root);
+    assert_eq!(
+        no_paths.stdout, output.stdout,
+        "no PATHS means the current directory"
+    );
+}
+
+#[test]
+fn bad_inputs_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("empty.html"), "").unwrap();
+    std::fs::write(root.join("binary.html"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    std::fs::write(
+        root.join("broken.html"),
+        "<a href=\"ddportal://name=tiket\" <<<>></p></a <!-- ",
+    )
+    .unwrap();
+    let big = format!(
+        "<a href=\"ddportal://name=ticket&amp;ticket_id={}\">x</a>",
+        "9".repeat(10 * 1024 * 1024)
+    );
+    std::fs::write(root.join("big.html"), big).unwrap();
+    std::fs::write(root.join("utf16.html"), b"\xff\xfe<\0a\0>\0").unwrap();
+    for (file, code) in [
+        ("empty.html", 0),
+        ("binary.html", 0),
+        ("broken.html", 1),
+        ("big.html", 1),
+        ("utf16.html", 2),
+    ] {
+        let output = ddlink(&["check", "--format", "concise", file], root);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{file}: {}",
+            text(&output.stderr)
+        );
+        assert!(!text(&output.stderr).contains("panicked"), "{file}");
+    }
+    let binary = ddlink(&["check", "binary.html"], root);
+    assert!(text(&binary.stderr).contains("skipped `binary.html`: binary file"));
+    let utf16 = ddlink(&["check", "utf16.html"], root);
+    assert!(
+        text(&utf16.stderr).contains("UTF-16LE, an unsupported encoding"),
+        "{}",
+        text(&utf16.stderr)
+    );
+    let big = ddlink(&["check", "--format", "concise", "big.html"], root);
+    assert!(
+        text(&big.stdout).contains("DD108"),
+        "a 19+ digit id is not an id"
+    );
+}
+
+#[test]
+fn secrets_are_masked_in_every_format() {
+    let input = br#"<a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_password=Hunter2Secret&amp;access_token=LEAKEDTOKEN">q</a>"#;
+    for format in ["human", "concise", "json"] {
+        let output = ddlink_stdin(&["check", "--format", format, "-"], input);
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(!all.contains("Hunter2Secret"), "{format}: {all}");
+        assert!(!all.contains("LEAKEDTOKEN"), "{format}: {all}");
+    }
+}
+
+#[test]
+fn link_prints_a_canonical_link() {
+    let root = Path::new(".");
+    let output = ddlink(
+        &[
+            "link",
+            "action=close",
+            "name=ticket",
+            "--psa",
+            "autotask",
+            "--portal",
+            "https://acme.deskdirector.com",
+        ],
+        root,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[Ticket: ID]&action=close\n"
+    );
+    let html = ddlink(
+        &[
+            "link",
+            "name=ticket",
+            "ticket_id=123",
+            "action=close",
+            "--portal",
+            "acme.deskdirector.com",
+            "--html",
+        ],
+        root,
+    );
+    assert_eq!(
+        text(&html.stdout),
+        "https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=123&amp;action=close\n"
+    );
+    let desktop = ddlink(
+        &[
+            "link",
+            "name=ticket_list",
+            "state=approval",
+            "--client",
+            "desktop",
+        ],
+        root,
+    );
+    assert_eq!(
+        text(&desktop.stdout),
+        "ddportal://name=ticket_list&state=approval\n"
+    );
+    assert_eq!(text(&desktop.stderr), "");
+}
+
+#[test]
+fn link_reports_an_invalid_command_like_any_diagnostic() {
+    let root = Path::new(".");
+    let output = ddlink(
+        &[
+            "link",
+            "name=ticket",
+            "ticket_id=1",
+            "action=aprove",
+            "--client",
+            "desktop",
+        ],
+        root,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(text(&output.stdout), "");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("DD106(invalid-action)"), "{stderr}");
+    assert!(stderr.contains("did you mean `approve`?"), "{stderr}");
+
+    let missing = ddlink(&["link", "name=ticket"], root);
+    assert_eq!(missing.status.code(), Some(2), "a web link needs a portal");
+    assert!(text(&missing.stderr).contains("--portal"));
+    let bad_pair = ddlink(&["link", "name"], root);
+    assert_eq!(bad_pair.status.code(), Some(2));
+    let bad_portal = ddlink(
+        &[
+            "link",
+            "name=quotes",
+            "--portal",
+            "http://acme.deskdirector.com",
+        ],
+        root,
+    );
+    assert_eq!(bad_portal.status.code(), Some(2));
+    assert!(text(&bad_portal.stderr).contains("https"));
+}
+
+#[test]
+fn rules_and_rule_docs() {
+    let root = Path::new(".");
+    let list = text(&ddlink(&["rules"], root).stdout);
+    for rule in ddlink::rules::RULES {
+        assert!(
+            list.contains(rule.code) && list.contains(rule.name),
+            "{}",
+            rule.code
+        );
+    }
+    for query in ["DD106", "invalid-action", "dd106"] {
+        let doc = ddlink(&["rule", query], root);
+        assert_eq!(doc.status.code(), Some(0));
+        let doc = text(&doc.stdout);
+        assert!(doc.starts_with("# DD106 invalid-action\n"), "{doc}");
+        assert!(doc.contains("## Why is this bad?"));
+        assert!(doc.contains("## Use instead"));
+    }
+    let unknown = ddlink(&["rule", "DD999"], root);
+    assert_eq!(unknown.status.code(), Some(2));
+    let typo = ddlink(&["rule", "invalid-acton"], root);
+    assert!(text(&typo.stderr).contains("did you mean `invalid-action`?"));
+}
+
+#[test]
+fn bad_arguments_are_exit_2() {
+    let root = Path::new(".");
+    assert_eq!(
+        ddlink(&["check", "--psa", "halo"], root).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        ddlink(&["check", "--format", "xml"], root).status.code(),
+        Some(2)
+    );
+    assert_eq!(ddlink(&["frobnicate"], root).status.code(), Some(2));
+    assert_eq!(ddlink(&["--version"], root).status.code(), Some(0));
+}
+
+#[test]
+fn a_closed_stdout_pipe_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = TYPO.repeat(2000);
+    std::fs::write(dir.path().join("many.html"), many).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(["check", "many.html"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(text(&output.stderr), "");
+    assert_eq!(output.status.code(), Some(0));
+}
