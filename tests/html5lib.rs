@@ -1,0 +1,48 @@
+//! Robustness over the html5lib-tests inputs (`../shared/corpus/html5lib/inputs.jsonl`):
+//! hard HTML that contains no portal link. Checking must not panic, must find no link
+//! problem, and must give the same result whole and at chunk sizes 1, 7 and 4096; a strict-mode
+//! parsing ambiguity is a DD602 finding, never a crash.
+
+use std::path::Path;
+
+use ddlink::{Rewriter, RewriterOptions};
+
+#[derive(serde::Deserialize)]
+struct Case {
+    source: String,
+    input: String,
+}
+
+#[test]
+fn html5lib_inputs_are_checked_without_panic_at_every_chunk_size() {
+    let corpus =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/html5lib/inputs.jsonl");
+    let Ok(text) = std::fs::read_to_string(&corpus) else {
+        eprintln!("skipped: {} is not beside this checkout", corpus.display());
+        return;
+    };
+    let rewriter = Rewriter::new(RewriterOptions::default());
+    let mut cases = 0;
+    let mut ambiguous = 0;
+    for line in text.lines() {
+        let case: Case = serde_json::from_str(line).unwrap();
+        let input = case.input.as_bytes();
+        let whole = rewriter.check_bytes(input);
+        for size in [1, 7, 4096] {
+            let split = rewriter.check_chunks(input.chunks(size));
+            assert_eq!(split, whole, "{} at chunk size {size}", case.source);
+        }
+        for diagnostic in &whole.diagnostics {
+            assert_eq!(
+                diagnostic.code(),
+                "DD602",
+                "{}: {diagnostic:?}",
+                case.source
+            );
+        }
+        ambiguous += usize::from(!whole.diagnostics.is_empty());
+        cases += 1;
+    }
+    assert_eq!(cases, 8596);
+    eprintln!("{cases} inputs, {ambiguous} reported as unparsable");
+}
