@@ -1,6 +1,8 @@
 //! SPEC §1 row by row: every command, key, action, state and auth combination is accepted
 //! when right and reported with the right code when wrong, in both envelopes.
 
+use std::fmt::Write as _;
+
 use ddlink::command::spec::{COMMANDS, KeySpec, TICKET_ACTIONS, TICKET_LIST_STATES, ValueKind};
 use ddlink::rules::RuleSettings;
 use ddlink::{FileKind, Portal, Rewriter, RewriterOptions};
@@ -26,13 +28,13 @@ fn codes(command: &str) -> Vec<&'static str> {
         .check_url(&web)
         .diagnostics
         .iter()
-        .map(|d| d.code())
+        .map(ddlink::Diagnostic::code)
         .collect();
     let mut desktop_codes: Vec<_> = rewriter
         .check_url(&desktop)
         .diagnostics
         .iter()
-        .map(|d| d.code())
+        .map(ddlink::Diagnostic::code)
         .filter(|c| *c != "DD403")
         .collect();
     web_codes.sort_unstable();
@@ -72,7 +74,7 @@ fn full_command(name: &str, with_optional: bool) -> String {
         .iter()
         .chain(spec.optional.iter().filter(|_| with_optional));
     for key in keys {
-        command.push_str(&format!("&{}={}", key.key, good_value(key)));
+        let _ = write!(command, "&{}={}", key.key, good_value(key));
     }
     command
 }
@@ -93,7 +95,7 @@ fn every_required_key_is_required() {
         for missing in spec.required {
             let mut command = format!("name={}", spec.name);
             for key in spec.required.iter().filter(|k| k.key != missing.key) {
-                command.push_str(&format!("&{}={}", key.key, good_value(key)));
+                let _ = write!(command, "&{}={}", key.key, good_value(key));
             }
             assert_eq!(codes(&command), ["DD103"], "{command}");
         }
