@@ -134,6 +134,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 ];
 
 pub const NAME_KEY: &str = "name";
+pub const TICKET_ID: &str = "ticket_id";
 pub const AUTH_USERNAME: &str = "auth_username";
 pub const AUTH_PASSWORD: &str = "auth_password";
 pub const AUTH_TOKEN: &str = "auth_token";

@@ -1,4 +1,8 @@
-//! The template dialects of SPEC §2: which PSA fills in the template's tokens.
+//! The template dialects of SPEC §2: which PSA fills in the template's tokens, how a file's
+//! dialect is decided, and the tokens each dialect knows.
+
+pub mod token;
+pub mod vocabulary;
 
 use std::fmt;
 use std::str::FromStr;
@@ -67,5 +71,92 @@ impl FromStr for Dialect {
             .into_iter()
             .find(|d| d.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| UnknownDialect(s.to_owned()))
+    }
+}
+
+/// The language of an Autotask instance: Autotask translates variable names, and an instance
+/// resolves only its own language's names (`[Ticket: ID]` in English and German,
+/// `[Ticket: Id.]` in Spanish).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Language {
+    #[default]
+    En,
+    De,
+    Es,
+}
+
+impl Language {
+    pub const ALL: [Language; 3] = [Language::En, Language::De, Language::Es];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::De => "de",
+            Language::Es => "es",
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown Autotask language.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown Autotask language `{0}`: expected en, de or es")]
+pub struct UnknownLanguage(pub String);
+
+impl FromStr for Language {
+    type Err = UnknownLanguage;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Language::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnknownLanguage(s.to_owned()))
+    }
+}
+
+/// What decided a file's dialect, first match wins: the flag, a `<!-- ddlink: psa=… -->`
+/// comment in the file, the configuration (an `[[overrides]]` glob, then `psa`), detection
+/// from the file's tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Directive,
+    /// Where in the configuration, e.g. `ddlink.toml` or `ddlink.toml [[overrides]] autotask/**`.
+    Config(String),
+    /// Detected from this many known tokens.
+    Detected(usize),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag => f.write_str("from --psa"),
+            Source::Directive => f.write_str("from a `<!-- ddlink: psa=… -->` comment"),
+            Source::Config(place) => write!(f, "from {place}"),
+            Source::Detected(1) => f.write_str("detected from 1 known token"),
+            Source::Detected(n) => write!(f, "detected from {n} known tokens"),
+        }
+    }
+}
+
+/// A file's dialect and what decided it; `dialect: None` when nothing did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resolved {
+    pub dialect: Option<Dialect>,
+    pub source: Option<Source>,
+}
+
+impl fmt::Display for Resolved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.dialect, &self.source) {
+            (Some(dialect), Some(source)) => write!(f, "{dialect} ({source})"),
+            (Some(dialect), None) => write!(f, "{dialect}"),
+            (None, _) => f.write_str("undetermined (no --psa, no `<!-- ddlink: psa=… -->` comment, no `psa` in ddlink.toml, no known tokens)"),
+        }
     }
 }

@@ -20,6 +20,7 @@ use lol_html::{
 use super::scan;
 use super::{Analysis, Collector, RewriterOptions, utf8::Utf8Validator};
 use crate::diagnostic::Span;
+use crate::dialect::Dialect;
 use crate::rules::{Origin, empty_link_label, nested_link, unparsable_document};
 
 /// Where a raw text stretch starts in the input, for each piece added to the text buffer.
@@ -137,6 +138,9 @@ impl State<'_> {
         };
         let host = self.collector.portal_host();
         let raw = &self.text.raw[..end];
+        if origin == Origin::HtmlText {
+            self.collector.observe(raw);
+        }
         if scan::may_hold_link(raw.as_bytes(), host.as_deref()) {
             let decode = (origin == Origin::HtmlText).then_some(false);
             for range in scan::links(raw) {
@@ -159,6 +163,10 @@ impl State<'_> {
 
     fn on_comment(&mut self, comment: &Comment) {
         let text = comment.text();
+        if let Some(dialect) = directive_dialect(&text) {
+            self.collector.directive(dialect);
+            return;
+        }
         let location = comment.source_location().bytes();
         // `<!--…-->` (7 bytes of markup), `<!--…--!>`, an unclosed `<!--…`, or a bogus
         // comment `<!…>` / `<?…>`: where the text starts within the markup.
@@ -206,6 +214,12 @@ impl State<'_> {
             .link(&raw, location.bytes().start, Origin::Attribute, Some(true));
         self.collector.found_links > before
     }
+}
+
+/// The dialect a `<!-- ddlink: psa=NAME -->` comment names.
+fn directive_dialect(text: &str) -> Option<Dialect> {
+    let rest = text.trim().strip_prefix("ddlink:")?.trim();
+    rest.strip_prefix("psa=")?.trim().parse().ok()
 }
 
 /// The markup inside a downlevel-hidden conditional comment (`[if mso]>…<![endif]`).

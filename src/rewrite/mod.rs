@@ -15,8 +15,14 @@ use std::sync::Arc;
 use crate::charref;
 use crate::command::parse_link;
 use crate::command::spec::SECRET_KEYS;
+use crate::command::token::is_single_token;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::rules::{Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, check_link};
+use crate::dialect::token::Evidence;
+use crate::dialect::{Dialect, Resolved, Source};
+use crate::rules::tokens::{self, token_uses};
+use crate::rules::{
+    Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, TokenUse, check_link,
+};
 
 /// How the document is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +79,8 @@ pub struct Analysis {
     pub secrets: Vec<Span>,
     /// Bytes read.
     pub len: usize,
+    /// The file's dialect and what decided it.
+    pub dialect: Resolved,
 }
 
 /// Runs documents through the pipeline.
@@ -132,14 +140,14 @@ impl Rewriter {
 /// One document on its way through.
 enum Pass<'o> {
     Html(Box<html::HtmlPass<'o>>),
-    Text(text::TextPass<'o>),
+    Text(Box<text::TextPass<'o>>),
 }
 
 impl<'o> Pass<'o> {
     fn new(options: &'o RewriterOptions) -> Self {
         match options.kind {
             FileKind::Html => Pass::Html(Box::new(html::HtmlPass::new(options))),
-            FileKind::PlainText => Pass::Text(text::TextPass::new(options)),
+            FileKind::PlainText => Pass::Text(Box::new(text::TextPass::new(options))),
         }
     }
 
@@ -165,6 +173,12 @@ struct Collector<'o> {
     secrets: Vec<Span>,
     /// How many portal links were judged.
     found_links: usize,
+    /// Tokens in links, judged by the dialect rules when the document ends.
+    tokens: Vec<TokenUse>,
+    /// The dialect a `<!-- ddlink: psa=… -->` comment gave, if any.
+    directive: Option<Dialect>,
+    /// Known tokens seen, for detection.
+    evidence: Evidence,
 }
 
 impl<'o> Collector<'o> {
@@ -174,6 +188,58 @@ impl<'o> Collector<'o> {
             findings: Findings::new(&options.rules),
             secrets: Vec::new(),
             found_links: 0,
+            tokens: Vec::new(),
+            directive: None,
+            evidence: Evidence::default(),
+        }
+    }
+
+    /// Whether the dialect may still have to be detected from the file's tokens.
+    fn detecting(&self) -> bool {
+        let settings = &self.options.settings;
+        settings.dialect.is_none() && settings.config_dialect.is_none() && self.directive.is_none()
+    }
+
+    /// Count the known tokens of a stretch of text, while detection may be needed.
+    fn observe(&mut self, text: &str) {
+        if self.detecting() && (text.contains('[') || text.contains("{{")) {
+            self.evidence.scan(text);
+        }
+    }
+
+    /// A `<!-- ddlink: psa=… -->` comment: the first one decides.
+    fn directive(&mut self, dialect: Dialect) {
+        self.directive.get_or_insert(dialect);
+    }
+
+    /// The file's dialect: `--psa`, then a comment in the file, then the configuration, then
+    /// detection.
+    fn resolve_dialect(&self) -> Resolved {
+        let settings = &self.options.settings;
+        if let Some(dialect) = settings.dialect {
+            return Resolved {
+                dialect: Some(dialect),
+                source: Some(Source::Flag),
+            };
+        }
+        if let Some(dialect) = self.directive {
+            return Resolved {
+                dialect: Some(dialect),
+                source: Some(Source::Directive),
+            };
+        }
+        if let Some((dialect, place)) = &settings.config_dialect {
+            return Resolved {
+                dialect: Some(*dialect),
+                source: Some(Source::Config(place.clone())),
+            };
+        }
+        match self.evidence.verdict() {
+            Some(dialect) => Resolved {
+                dialect: Some(dialect),
+                source: Some(Source::Detected(self.evidence.total())),
+            },
+            None => Resolved::default(),
         }
     }
 
@@ -207,7 +273,11 @@ impl<'o> Collector<'o> {
         };
         for param in &link.params {
             let key = site.key(param);
-            if let Some(value) = param.value.clone().filter(|v| !v.is_empty())
+            // A template token is filled in per recipient: only literal values are secrets.
+            if let Some(value) = param
+                .value
+                .clone()
+                .filter(|v| !v.is_empty() && !is_single_token(&trimmed[v.clone()]))
                 && SECRET_KEYS
                     .iter()
                     .any(|secret| secret.eq_ignore_ascii_case(key))
@@ -216,6 +286,14 @@ impl<'o> Collector<'o> {
             }
         }
         check_link(&site, &mut self.findings);
+        let uses = token_uses(&site);
+        // Text is counted as a whole by `observe`; attribute values are not text.
+        if origin == Origin::Attribute && self.detecting() {
+            for token in &uses {
+                self.evidence.add(&token.token);
+            }
+        }
+        self.tokens.extend(uses);
     }
 
     /// The configured portal's host (links to it count as portal links).
@@ -243,7 +321,16 @@ impl<'o> Collector<'o> {
         self.secrets.extend(analysis.secrets.into_iter().map(shift));
     }
 
-    fn finish(self, len: usize) -> Analysis {
+    fn finish(mut self, len: usize) -> Analysis {
+        let dialect = self.resolve_dialect();
+        let needs = self.findings.take_needs();
+        tokens::check(
+            &self.tokens,
+            &needs,
+            &dialect,
+            self.options.settings.language,
+            &mut self.findings,
+        );
         let mut diagnostics = self.findings.into_diagnostics();
         diagnostics.sort_by(|a, b| {
             (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code))
@@ -256,6 +343,7 @@ impl<'o> Collector<'o> {
             diagnostics,
             secrets,
             len,
+            dialect,
         }
     }
 }

@@ -43,11 +43,12 @@ impl<'o> TextPass<'o> {
     }
 
     fn scan(&mut self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        self.collector.observe(&text);
         let host = self.collector.portal_host();
         if !scan::may_hold_link(bytes, host.as_deref()) {
             return;
         }
-        let text = String::from_utf8_lossy(bytes);
         for range in scan::links(&text) {
             let base = self.line_start + range.start;
             self.collector

@@ -1,8 +1,8 @@
 use super::did_you_mean::closest;
 use super::wrong_case::canonical_key;
-use super::{Findings, LinkSite};
+use super::{Findings, LinkSite, TicketTokenNeed};
 use crate::command::spec::{NAME_KEY, ValueKind};
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
@@ -62,27 +62,25 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             site.span(name_param.range.clone()),
             format!("`name={}` needs `{}`", command.name, required.key),
         );
-        let token = match (required.kind, site.settings.dialect) {
-            (ValueKind::TicketId, Some(dialect)) => Some(dialect.ticket_id_token()),
-            _ => None,
-        };
-        match token {
-            Some(token) => {
-                let at = site.span(name_param.range.clone()).end;
-                let insert = format!("{}{}={token}", site.ampersand(), required.key);
-                diagnostic = diagnostic
-                    .with_help(format!("add `{}={token}`", required.key))
-                    .with_fix(Fix::safe(vec![Edit::insert(at, insert)]));
-            }
-            None => {
-                diagnostic = diagnostic.with_help(format!(
-                    "add `{}=` with {}",
-                    required.key,
-                    required.kind.describe()
-                ));
-            }
+        diagnostic = diagnostic.with_help(format!(
+            "add `{}=` with {}",
+            required.key,
+            required.kind.describe()
+        ));
+        let span = diagnostic.span;
+        let index = findings.push(diagnostic);
+        if required.kind == ValueKind::TicketId
+            && let Some(index) = index
+        {
+            // The dialect's ticket-id token fills it in; the dialect may be known only at the
+            // end of the file.
+            findings.need_ticket_token(TicketTokenNeed {
+                diagnostic: index,
+                at: span.end,
+                prefix: format!("{}{}=", site.ampersand(), required.key),
+                span,
+            });
         }
-        findings.push(diagnostic);
     }
 }
 

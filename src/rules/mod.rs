@@ -7,7 +7,9 @@
 //! elements or the document and are called by the rewriter at those points.
 
 mod site;
+pub mod tokens;
 pub use site::{LinkSite, Origin, RuleSettings, TextMap};
+pub use tokens::{TicketTokenNeed, TokenUse};
 
 use std::collections::HashMap;
 
@@ -120,6 +122,7 @@ pub mod docs_placeholder_host;
 pub mod duplicate_param;
 pub mod empty_link_label;
 pub mod empty_value;
+pub mod encoded_token;
 pub mod global_magic_token;
 pub mod incomplete_auth;
 pub mod insecure_scheme;
@@ -136,9 +139,14 @@ pub mod nested_link;
 pub mod param_not_allowed;
 pub mod password_in_link;
 pub mod portal_host_mismatch;
+pub mod psa_token_mismatch;
+pub mod psa_undetermined;
+pub mod ticket_number_not_id;
+pub mod unencoded_email_token;
 pub mod unescaped_ampersand;
 pub mod unknown_command;
 pub mod unknown_param;
+pub mod unknown_token;
 pub mod unparsable_document;
 pub mod whitespace_in_url;
 pub mod wrong_case;
@@ -157,6 +165,12 @@ pub static RULES: &[&Rule] = &[
     &empty_value::EMPTY_VALUE,
     &wrong_case::WRONG_CASE,
     &malformed_envelope::MALFORMED_ENVELOPE,
+    &psa_token_mismatch::PSA_TOKEN_MISMATCH,
+    &ticket_number_not_id::TICKET_NUMBER_NOT_ID,
+    &encoded_token::ENCODED_TOKEN,
+    &unknown_token::UNKNOWN_TOKEN,
+    &psa_undetermined::PSA_UNDETERMINED,
+    &unencoded_email_token::UNENCODED_EMAIL_TOKEN,
     &password_in_link::PASSWORD_IN_LINK,
     &literal_credential::LITERAL_CREDENTIAL,
     &auto_login_in_shared_email::AUTO_LOGIN_IN_SHARED_EMAIL,
@@ -194,6 +208,7 @@ const LINK_CHECKS: &[fn(&LinkSite, &mut Findings)] = &[
     portal_host_mismatch::check,
     whitespace_in_url::check,
     unescaped_ampersand::check,
+    encoded_token::check,
     legacy_v1_link::check,
     global_magic_token::check,
     address_bar_portal_url::check,
@@ -260,6 +275,8 @@ impl RuleConfig {
 pub struct Findings<'c> {
     config: &'c RuleConfig,
     diagnostics: Vec<Diagnostic>,
+    /// DD103 findings whose fix waits for the file's dialect.
+    needs: Vec<TicketTokenNeed>,
 }
 
 impl<'c> Findings<'c> {
@@ -267,6 +284,7 @@ impl<'c> Findings<'c> {
         Findings {
             config,
             diagnostics: Vec::new(),
+            needs: Vec::new(),
         }
     }
 
@@ -276,16 +294,32 @@ impl<'c> Findings<'c> {
     }
 
     /// Keep a finding, at the configured severity if one is set (otherwise at the severity
-    /// the rule chose for this finding), or drop it when its rule is off.
-    pub fn push(&mut self, mut diagnostic: Diagnostic) {
+    /// the rule chose for this finding), or drop it when its rule is off. Its index, if kept.
+    pub fn push(&mut self, mut diagnostic: Diagnostic) -> Option<usize> {
         match self.config.overrides.get(diagnostic.rule.code) {
-            Some(None) => {}
-            Some(Some(severity)) => {
-                diagnostic.severity = *severity;
-                self.diagnostics.push(diagnostic);
-            }
-            None => self.diagnostics.push(diagnostic),
+            Some(None) => return None,
+            Some(Some(severity)) => diagnostic.severity = *severity,
+            None => {}
         }
+        self.diagnostics.push(diagnostic);
+        Some(self.diagnostics.len() - 1)
+    }
+
+    /// Change a finding already kept (a fix that could be made only later).
+    pub fn amend(&mut self, index: usize, change: impl FnOnce(&mut Diagnostic)) {
+        if let Some(diagnostic) = self.diagnostics.get_mut(index) {
+            change(diagnostic);
+        }
+    }
+
+    /// Note that a finding's fix needs the file's ticket-id token.
+    pub fn need_ticket_token(&mut self, need: TicketTokenNeed) {
+        self.needs.push(need);
+    }
+
+    /// The findings waiting for the file's ticket-id token.
+    pub fn take_needs(&mut self) -> Vec<TicketTokenNeed> {
+        std::mem::take(&mut self.needs)
     }
 
     pub fn diagnostics(&self) -> &[Diagnostic] {

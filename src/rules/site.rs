@@ -6,7 +6,7 @@ use crate::charref::ReferenceMap;
 use crate::command::spec::{self, CommandSpec};
 use crate::command::{Param, ParsedLink, Portal, PortalHosts};
 use crate::diagnostic::Span;
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, Language};
 
 /// A piece of source text together with its decoded form (character references resolved),
 /// and the map between the two, so that a position in the decoded text becomes a byte offset
@@ -97,8 +97,13 @@ impl Origin {
 pub struct RuleSettings {
     /// The configured portal, if any (DD408, DD409 fixes).
     pub portal: Option<Portal>,
-    /// The dialect of the file, when something decided it.
+    /// The dialect given on the command line (`--psa`): it beats everything else.
     pub dialect: Option<Dialect>,
+    /// The dialect the configuration gives this file, and where it says so. A
+    /// `<!-- ddlink: psa=… -->` comment in the file beats it.
+    pub config_dialect: Option<(Dialect, String)>,
+    /// The Autotask instance language (which variable names resolve).
+    pub language: Language,
     /// Hosts recognised as the portal.
     pub hosts: PortalHosts,
 }
@@ -110,6 +115,7 @@ impl RuleSettings {
             portal,
             dialect,
             hosts,
+            ..RuleSettings::default()
         }
     }
 }

@@ -3,6 +3,7 @@
 use super::{Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, check_link};
 use crate::command::{Portal, parse_link};
 use crate::diagnostic::{Diagnostic, Edit};
+use crate::dialect::{Resolved, Source};
 
 /// Settings with `https://acme.deskdirector.com` as the configured portal.
 pub fn with_portal() -> RuleSettings {
@@ -33,6 +34,14 @@ pub fn check(link: &str, settings: &RuleSettings, origin: Origin) -> Vec<Diagnos
     let config = RuleConfig::default();
     let mut findings = Findings::new(&config);
     check_link(&site, &mut findings);
+    // The dialect rules run when the document ends; here the document is this one link.
+    let uses = super::tokens::token_uses(&site);
+    let needs = findings.take_needs();
+    let resolved = Resolved {
+        dialect: settings.dialect,
+        source: settings.dialect.map(|_| Source::Flag),
+    };
+    super::tokens::check(&uses, &needs, &resolved, settings.language, &mut findings);
     findings.into_diagnostics()
 }
 

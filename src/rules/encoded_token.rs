@@ -1,0 +1,134 @@
+use super::{Findings, LinkSite};
+use crate::command::token::{TokenShape, tokens};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a template token that was percent-encoded: `%5BTicket:%20ID%5D` for
+    /// `[Ticket: ID]`, `%5Bsrnumber%5D` for `[srnumber]`, `[Ticket:%20ID]`.
+    ///
+    /// ## Why is this bad?
+    /// HTML editors and link dialogs "helpfully" encode brackets and spaces in URLs. The PSA
+    /// looks for the token as written, does not find it, and sends the encoded text: every
+    /// recipient gets a link to ticket `[Ticket: ID]`.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=%5BTicket:%20ID%5D">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[Ticket: ID]">View</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// The token is decoded: a safe fix.
+    pub static ENCODED_TOKEN = {
+        code: "DD203",
+        name: "encoded-token",
+        severity: Error,
+        fix: Safe,
+    };
+}
+
+/// `%XX` sequences decoded; `None` if the result is not UTF-8 or nothing was encoded.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    let mut decoded_any = false;
+    while at < bytes.len() {
+        if bytes[at] == b'%'
+            && let Some(hex) = text.get(at + 1..at + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            at += 3;
+            decoded_any = true;
+            continue;
+        }
+        out.push(bytes[at]);
+        at += 1;
+    }
+    decoded_any.then_some(())?;
+    String::from_utf8(out).ok()
+}
+
+pub fn check(site: &LinkSite, findings: &mut Findings) {
+    if !site.is_deep_link() || !findings.enabled(&ENCODED_TOKEN) {
+        return;
+    }
+    for param in &site.link.params {
+        let Some(value) = param.value.clone() else {
+            continue;
+        };
+        let text = site.str(value.clone());
+        for token in tokens(text) {
+            let raw = &text[token.range.clone()];
+            let encoded = match token.shape {
+                TokenShape::EncodedBracket => true,
+                TokenShape::Bracket => raw.contains('%'),
+                _ => false,
+            };
+            let Some(decoded) = encoded.then(|| percent_decode(raw)).flatten() else {
+                continue;
+            };
+            let span = site.span(value.start + token.range.start..value.start + token.range.end);
+            findings.push(
+                Diagnostic::new(
+                    &ENCODED_TOKEN,
+                    span,
+                    format!(
+                        "the token `{decoded}` is percent-encoded: the PSA will not fill it in"
+                    ),
+                )
+                .with_help(format!("write `{decoded}`"))
+                .with_fix(Fix::safe(vec![Edit::replace(span, decoded)])),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule, fixed};
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            "DD203",
+            &[
+                "ddportal://name=ticket&ticket_id=[Ticket: ID]",
+                "ddportal://name=ticket&ticket_id=100%25",
+            ],
+            &[
+                "ddportal://name=ticket&ticket_id=%5BTicket:%20ID%5D",
+                "ddportal://name=ticket&ticket_id=%5bsrnumber%5d",
+                "ddportal://name=ticket&ticket_id=[Ticket:%20ID]",
+            ],
+        );
+    }
+
+    #[test]
+    fn decodes() {
+        let settings = RuleSettings::default();
+        assert_eq!(
+            fixed(
+                "DD203",
+                "ddportal://name=ticket&ticket_id=%5BTicket:%20ID%5D",
+                &settings
+            ),
+            "ddportal://name=ticket&ticket_id=[Ticket: ID]"
+        );
+        assert_eq!(
+            fixed(
+                "DD203",
+                "ddportal://name=ticket&ticket_id=%5Bsrnumber%5D",
+                &settings
+            ),
+            "ddportal://name=ticket&ticket_id=[srnumber]"
+        );
+    }
+}

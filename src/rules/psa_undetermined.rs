@@ -1,0 +1,42 @@
+use super::Findings;
+use crate::diagnostic::{Diagnostic, Span};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a link that needs the PSA's ticket-id token (a ticket link without `ticket_id`)
+    /// in a file whose dialect nothing decides: no `--psa`, no `<!-- ddlink: psa=… -->`
+    /// comment, no `psa` in `ddlink.toml`, and no known tokens to detect it from.
+    ///
+    /// ## Why is this bad?
+    /// `[srnumber]`, `[Ticket: ID]` and `{{ Ticket.Id }}` are not interchangeable, and a wrong
+    /// guess sends every recipient to a ticket that does not exist. ddlink does not guess.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;action=approve">Approve</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// Say which PSA sends the template, in the file:
+    /// ```html
+    /// <!-- ddlink: psa=autotask -->
+    /// ```
+    /// or with `psa = "autotask"` in `ddlink.toml` (an `[[overrides]]` entry for a folder), or
+    /// `--psa autotask`.
+    pub static PSA_UNDETERMINED = {
+        code: "DD205",
+        name: "psa-undetermined",
+        severity: Error,
+        fix: None,
+    };
+}
+
+/// Called when the document ends without a dialect and a finding at `span` needed one.
+pub fn report(findings: &mut Findings, span: Span) {
+    if findings.enabled(&PSA_UNDETERMINED) {
+        findings.push(
+            Diagnostic::new(&PSA_UNDETERMINED, span, "cannot tell which PSA sends this template, so its ticket-id token is unknown")
+                .with_help("add `<!-- ddlink: psa=connectwise|autotask|deskdirector -->`, set `psa` in ddlink.toml, or pass --psa"),
+        );
+    }
+}

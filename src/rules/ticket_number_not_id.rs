@@ -1,0 +1,115 @@
+use super::Findings;
+use super::tokens::{DialectContext, TokenUse};
+use crate::command::spec::TICKET_ID;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::dialect::Dialect;
+use crate::dialect::token::{Meaning, autotask_by_key, autotask_name, autotask_variable, meaning};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports Autotask's `[Ticket: Number]` (German `[Ticket: Nummer]`, Spanish
+    /// `[Ticket: Número]`) as a deep link's `ticket_id`.
+    ///
+    /// ## Why is this bad?
+    /// The ticket *number* is the `T20240101.0001` form people read; deep links need the
+    /// numeric ticket *id*, `[Ticket: ID]`. With the number, the portal finds no ticket.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[Ticket: Number]">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[Ticket: ID]">View</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// The variable becomes the ticket id in the same instance language: a safe fix.
+    pub static TICKET_NUMBER_NOT_ID = {
+        code: "DD202",
+        name: "ticket-number-not-id",
+        severity: Error,
+        fix: Safe,
+    };
+}
+
+pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings) {
+    // In another PSA's template the token is a mismatch (DD201) before anything else.
+    if !matches!(context.dialect, None | Some(Dialect::Autotask))
+        || token.key != Some(TICKET_ID)
+        || meaning(&token.token) != Some(Meaning::TicketNumber)
+        || !findings.enabled(&TICKET_NUMBER_NOT_ID)
+    {
+        return;
+    }
+    let language = match context.dialect {
+        Some(Dialect::Autotask) => context.language,
+        _ => autotask_variable(&token.token).map_or(context.language, |(_, language)| language),
+    };
+    let id = format!(
+        "[{}]",
+        autotask_name(
+            autotask_by_key("ticket.id").expect("ticket.id is known"),
+            language
+        )
+    );
+    findings.push(
+        Diagnostic::new(
+            &TICKET_NUMBER_NOT_ID,
+            token.span,
+            format!(
+                "`{}` is the ticket number (`T20240101.0001`), not the id deep links need",
+                token.token
+            ),
+        )
+        .with_help(format!("write `{id}`"))
+        .with_fix(Fix::safe(vec![Edit::replace(token.span, id)])),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::{Dialect, Language};
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule_with, fixed};
+
+    #[test]
+    fn pass_and_fail() {
+        let autotask = RuleSettings::new(None, Some(Dialect::Autotask));
+        assert_rule_with(
+            "DD202",
+            &autotask,
+            &["ddportal://name=ticket&ticket_id=[Ticket: ID]"],
+            &["ddportal://name=ticket&ticket_id=[Ticket: Number]"],
+        );
+        assert_rule_with(
+            "DD202",
+            &RuleSettings::default(),
+            &[],
+            &["ddportal://name=ticket&ticket_id=[Ticket: Nummer]"],
+        );
+    }
+
+    #[test]
+    fn fixes_in_the_instance_language() {
+        let mut spanish = RuleSettings::new(None, Some(Dialect::Autotask));
+        spanish.language = Language::Es;
+        assert_eq!(
+            fixed(
+                "DD202",
+                "ddportal://name=ticket&ticket_id=[Ticket: Número]",
+                &spanish
+            ),
+            "ddportal://name=ticket&ticket_id=[Ticket: Id.]"
+        );
+        assert_eq!(
+            fixed(
+                "DD202",
+                "ddportal://name=ticket&ticket_id=[Ticket: Number]",
+                &RuleSettings::default()
+            ),
+            "ddportal://name=ticket&ticket_id=[Ticket: ID]"
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! The dialect rules (DD201–DD206) judge the template tokens in links, and they can only do so
+//! once the file's dialect is known, which may be at its very end (a `<!-- ddlink: psa=… -->`
+//! comment anywhere, or detection from all its tokens). So while links are read, their tokens
+//! are noted as [`TokenUse`]s; when the document ends, [`check`] runs the rules on them.
+
+use super::wrong_case::canonical_key;
+use super::{
+    Findings, LinkSite, psa_token_mismatch, psa_undetermined, ticket_number_not_id,
+    unencoded_email_token, unknown_token,
+};
+use crate::command::token::{TokenShape, tokens};
+use crate::diagnostic::{Edit, Fix, Span};
+use crate::dialect::{Dialect, Language, Resolved};
+
+/// A template token inside a link's parameter value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenUse {
+    /// The token's bytes in the input.
+    pub span: Span,
+    /// The token, decoded (`[Ticket: ID]`).
+    pub token: String,
+    /// The parameter it is the value of (canonical key), if known.
+    pub key: Option<&'static str>,
+    /// Whether the whole value is this one token.
+    pub whole_value: bool,
+}
+
+/// A ticket link without `ticket_id` whose DD103 fix needs the dialect's ticket-id token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TicketTokenNeed {
+    /// Index of the DD103 diagnostic in the findings.
+    pub diagnostic: usize,
+    /// Where to insert `&ticket_id=<token>`.
+    pub at: usize,
+    /// `&amp;ticket_id=` or `&ticket_id=`.
+    pub prefix: String,
+    /// The span the diagnostic points at.
+    pub span: Span,
+}
+
+/// The file's dialect, as the dialect rules see it.
+#[derive(Clone, Copy, Debug)]
+pub struct DialectContext {
+    pub dialect: Option<Dialect>,
+    pub language: Language,
+}
+
+/// The tokens in the values of a link's parameters.
+pub fn token_uses(site: &LinkSite) -> Vec<TokenUse> {
+    let mut uses = Vec::new();
+    for param in &site.link.params {
+        let Some(value) = param.value.clone() else {
+            continue;
+        };
+        let text = site.str(value.clone());
+        for token in tokens(text) {
+            if matches!(
+                token.shape,
+                TokenShape::LiquidTag | TokenShape::EncodedBracket
+            ) {
+                continue;
+            }
+            let range = value.start + token.range.start..value.start + token.range.end;
+            uses.push(TokenUse {
+                span: site.span(range),
+                token: text[token.range.clone()].to_owned(),
+                key: canonical_key(site.key(param)),
+                whole_value: token.range.len() == text.len(),
+            });
+        }
+    }
+    uses
+}
+
+/// Run the dialect rules once the file's dialect is resolved.
+pub fn check(
+    uses: &[TokenUse],
+    needs: &[TicketTokenNeed],
+    resolved: &Resolved,
+    language: Language,
+    findings: &mut Findings,
+) {
+    let context = DialectContext {
+        dialect: resolved.dialect,
+        language,
+    };
+    for token in uses {
+        psa_token_mismatch::check(token, &context, findings);
+        ticket_number_not_id::check(token, &context, findings);
+        unknown_token::check(token, &context, findings);
+        unencoded_email_token::check(token, &context, findings);
+    }
+    for need in needs {
+        match resolved.dialect {
+            Some(dialect) => {
+                let token = crate::dialect::token::token_for(
+                    crate::dialect::token::Meaning::TicketId,
+                    dialect,
+                    language,
+                )
+                .expect("every dialect has a ticket-id token");
+                findings.amend(need.diagnostic, |diagnostic| {
+                    diagnostic.help = Some(format!("add `ticket_id={token}`"));
+                    diagnostic.fix = Some(Fix::safe(vec![Edit::insert(
+                        need.at,
+                        format!("{}{token}", need.prefix),
+                    )]));
+                });
+            }
+            None => psa_undetermined::report(findings, need.span),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+use super::Findings;
+use super::tokens::{DialectContext, TokenUse};
+use crate::command::spec::AUTH_USERNAME;
+use crate::diagnostic::Diagnostic;
+use crate::dialect::token::{Meaning, liquid_filters, meaning};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a contact e-mail token used as `auth_username` without URL encoding.
+    ///
+    /// ## Why is this bad?
+    /// The mail system fills in the address as it is. An address with `+` (`jo+it@acme.com`)
+    /// arrives at the portal as `jo it@acme.com`, and sign-in fails for exactly those
+    /// contacts. Liquid can encode it; Autotask cannot, so there it is a note to keep in mind.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username={{ Contact.Email }}&amp;auth_token={{ Token }}">Quotes</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username={{ Contact.Email | url_encode }}&amp;auth_token={{ Token }}">Quotes</a>
+    /// ```
+    pub static UNENCODED_EMAIL_TOKEN = {
+        code: "DD206",
+        name: "unencoded-email-token",
+        severity: Info,
+        fix: None,
+    };
+}
+
+/// Liquid filters that percent-encode.
+const ENCODING_FILTERS: &[&str] = &["url_encode", "uri_escape", "escape_uri", "url_escape"];
+
+pub fn check(token: &TokenUse, _context: &DialectContext, findings: &mut Findings) {
+    if token.key != Some(AUTH_USERNAME) || !findings.enabled(&UNENCODED_EMAIL_TOKEN) {
+        return;
+    }
+    let filters = liquid_filters(&token.token);
+    let is_email = meaning(&token.token) == Some(Meaning::ContactEmail);
+    if !is_email || filters.iter().any(|f| ENCODING_FILTERS.contains(f)) {
+        return;
+    }
+    let help = if token.token.starts_with("{{") {
+        let inner = token
+            .token
+            .trim_start_matches("{{")
+            .trim_end_matches("}}")
+            .trim();
+        format!("write `{{{{ {inner} | url_encode }}}}`")
+    } else {
+        "the PSA cannot encode it: contacts whose address holds `+` cannot sign in this way"
+            .to_owned()
+    };
+    findings.push(
+        Diagnostic::new(
+            &UNENCODED_EMAIL_TOKEN,
+            token.span,
+            "an e-mail address with `+` arrives as a space unless it is URL-encoded",
+        )
+        .with_help(help),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::assert_rule_with;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule_with(
+            "DD206",
+            &RuleSettings::default(),
+            &[
+                "ddportal://name=quotes&auth_username={{ Contact.Email | url_encode }}&auth_token={{ Token }}",
+                "ddportal://name=quotes&auth_username=a%2Bb@c.co&auth_token={{ Token }}",
+            ],
+            &[
+                "ddportal://name=quotes&auth_username={{ Contact.Email }}&auth_token={{ Token }}",
+                "ddportal://name=quotes&auth_username=[Contact: Email Address]&auth_token=[x]",
+            ],
+        );
+    }
+}

@@ -1,0 +1,227 @@
+use super::Findings;
+use super::did_you_mean::closest;
+use super::tokens::{DialectContext, TokenUse};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::dialect::token::{
+    Shape, autotask_name, autotask_variable, is_known_connectwise, is_known_liquid_root,
+    liquid_root, shape,
+};
+use crate::dialect::vocabulary::{AUTOTASK, CONNECTWISE, DESKDIRECTOR_OBJECTS};
+use crate::dialect::{Dialect, Language};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a token in a deep link that its PSA will not fill in: a near miss of a known
+    /// token (`[srnumbr]`, `{{ Tiket.Id }}`), an Autotask variable without the exact
+    /// `Entity: Field` spacing (`[Ticket:ID]`), or an Autotask variable in another language
+    /// than the instance's (`[Ticket: ID]` where a Spanish instance writes `[Ticket: Id.]`;
+    /// set `[autotask] language` in `ddlink.toml`).
+    ///
+    /// ConnectWise's token set is open and ddlink's lists are not exhaustive, so a token that is
+    /// merely unknown is not reported: only near misses are.
+    ///
+    /// ## Why is this bad?
+    /// The PSA sends the token as it is: the link points at ticket `[srnumbr]`.
+    ///
+    /// ## Example
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[Ticket:ID]">View</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[Ticket: ID]">View</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// The suggestion is a guess: an unsafe fix.
+    pub static UNKNOWN_TOKEN = {
+        code: "DD204",
+        name: "unknown-token",
+        severity: Warning,
+        fix: Unsafe,
+    };
+}
+
+pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings) {
+    let token_shape = shape(&token.token);
+    let Some(token_dialect) = token_shape.dialect() else {
+        return;
+    };
+    // A token of another PSA is DD201's.
+    if context.dialect.is_some_and(|d| d != token_dialect) || !findings.enabled(&UNKNOWN_TOKEN) {
+        return;
+    }
+    let decided = context.dialect.is_some();
+    let verdict = match token_dialect {
+        Dialect::ConnectWise => connectwise(&token.token),
+        Dialect::Autotask => autotask(&token.token, token_shape, context.language, decided),
+        Dialect::DeskDirector => liquid(&token.token),
+    };
+    let Some((message, suggestion)) = verdict else {
+        return;
+    };
+    let mut diagnostic = Diagnostic::new(&UNKNOWN_TOKEN, token.span, message);
+    if let Some(suggestion) = suggestion {
+        diagnostic = diagnostic
+            .with_help(format!("did you mean `{suggestion}`?"))
+            .with_fix(Fix::unsafe_(vec![Edit::replace(token.span, suggestion)]));
+    }
+    findings.push(diagnostic);
+}
+
+type Verdict = Option<(String, Option<String>)>;
+
+fn connectwise(token: &str) -> Verdict {
+    if is_known_connectwise(token) {
+        return None;
+    }
+    let known = CONNECTWISE.iter().copied().filter(|t| *t != "[cf-id]");
+    let suggestion = closest(token, known)?;
+    Some((
+        format!("`{token}` is not a ConnectWise token"),
+        Some(suggestion.to_owned()),
+    ))
+}
+
+fn autotask(token: &str, token_shape: Shape, language: Language, decided: bool) -> Verdict {
+    let names = || AUTOTASK.iter().map(move |v| autotask_name(v, language));
+    if token_shape == Shape::MalformedAutotask {
+        let inner = token.trim_start_matches('[').trim_end_matches(']');
+        let (entity, field) = inner.split_once(':')?;
+        let normalized = format!("{}: {}", entity.trim(), field.trim());
+        let suggestion = names()
+            .find(|n| *n == normalized)
+            .or_else(|| closest(&normalized, names()))
+            .map_or(normalized, str::to_owned);
+        return Some((
+            format!(
+                "`{token}` is not an Autotask variable: Autotask writes `Entity: Field` with one space after the colon"
+            ),
+            Some(format!("[{suggestion}]")),
+        ));
+    }
+    let inner = token.trim_start_matches('[').trim_end_matches(']');
+    if names().any(|n| n == inner) {
+        return None;
+    }
+    if let Some((variable, found_in)) = autotask_variable(token) {
+        // Known, but in another language than the instance's: only when the dialect (and so
+        // the configured language) is decided.
+        if !decided {
+            return None;
+        }
+        return Some((
+            format!(
+                "`{token}` is the {} name; an Autotask instance in `{language}` does not resolve it",
+                language_name(found_in)
+            ),
+            Some(format!("[{}]", autotask_name(variable, language))),
+        ));
+    }
+    let suggestion = closest(inner, names())?;
+    Some((
+        format!("`{token}` is not an Autotask variable"),
+        Some(format!("[{suggestion}]")),
+    ))
+}
+
+fn liquid(token: &str) -> Verdict {
+    let root = liquid_root(token)?;
+    if is_known_liquid_root(root) {
+        return None;
+    }
+    let suggestion = closest(root, DESKDIRECTOR_OBJECTS.iter().copied())?;
+    Some((
+        format!("`{root}` is not a DeskDirector template object"),
+        Some(token.replacen(root, suggestion, 1)),
+    ))
+}
+
+fn language_name(language: Language) -> &'static str {
+    match language {
+        Language::En => "English",
+        Language::De => "German",
+        Language::Es => "Spanish",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::{Dialect, Language};
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule_with, fixed};
+
+    #[test]
+    fn pass_and_fail() {
+        let settings = RuleSettings::default();
+        assert_rule_with(
+            "DD204",
+            &settings,
+            &[
+                "ddportal://name=ticket&ticket_id=[srnumber]",
+                "ddportal://name=ticket&ticket_id=[cf-12]",
+                "ddportal://name=ticket&ticket_id=[somethingelse]",
+                "ddportal://name=ticket&ticket_id=[Ticket: ID]",
+                "ddportal://name=ticket&ticket_id=[Ticket: Id.]",
+                "ddportal://name=ticket&ticket_id={{ Ticket.Id }}",
+                "ddportal://name=ticket&ticket_id=[YOUR TICKET HERE]",
+            ],
+            &[
+                "ddportal://name=ticket&ticket_id=[srnumbr]",
+                "ddportal://name=ticket&ticket_id=[Ticket:ID]",
+                "ddportal://name=ticket&ticket_id=[Tickett: ID]",
+                "ddportal://name=ticket&ticket_id={{ Tiket.Id }}",
+            ],
+        );
+    }
+
+    #[test]
+    fn instance_language() {
+        let mut spanish = RuleSettings::new(None, Some(Dialect::Autotask));
+        spanish.language = Language::Es;
+        assert_rule_with(
+            "DD204",
+            &spanish,
+            &["ddportal://name=ticket&ticket_id=[Ticket: Id.]"],
+            &["ddportal://name=ticket&ticket_id=[Ticket: ID]"],
+        );
+        assert_eq!(
+            fixed(
+                "DD204",
+                "ddportal://name=ticket&ticket_id=[Ticket: ID]",
+                &spanish
+            ),
+            "ddportal://name=ticket&ticket_id=[Ticket: Id.]"
+        );
+    }
+
+    #[test]
+    fn suggestions() {
+        let settings = RuleSettings::default();
+        assert_eq!(
+            fixed(
+                "DD204",
+                "ddportal://name=ticket&ticket_id=[srnumbr]",
+                &settings
+            ),
+            "ddportal://name=ticket&ticket_id=[srnumber]"
+        );
+        assert_eq!(
+            fixed(
+                "DD204",
+                "ddportal://name=ticket&ticket_id=[Ticket:ID]",
+                &settings
+            ),
+            "ddportal://name=ticket&ticket_id=[Ticket: ID]"
+        );
+        assert_eq!(
+            fixed(
+                "DD204",
+                "ddportal://name=ticket&ticket_id={{ Tiket.Id }}",
+                &settings
+            ),
+            "ddportal://name=ticket&ticket_id={{ Ticket.Id }}"
+        );
+    }
+}
