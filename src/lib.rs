@@ -10,6 +10,7 @@
 
 pub mod charref;
 pub mod command;
+pub mod config;
 pub mod diagnostic;
 pub mod dialect;
 pub mod error;

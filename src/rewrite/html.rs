@@ -18,9 +18,9 @@ use lol_html::{
 };
 
 use super::scan;
+use super::suppress::{self, Directive};
 use super::{Analysis, Collector, RewriterOptions, utf8::Utf8Validator};
 use crate::diagnostic::Span;
-use crate::dialect::Dialect;
 use crate::rules::{Origin, empty_link_label, nested_link, unparsable_document};
 
 /// Where a raw text stretch starts in the input, for each piece added to the text buffer.
@@ -62,15 +62,24 @@ struct LinkElements {
     open: Vec<OpenLink>,
     /// Deep-link elements that closed without a label.
     unlabelled: Vec<(Span, &'static str)>,
+    /// Where each element with a portal link starts and ends (a suppression before it covers
+    /// all of it).
+    extents: Vec<Span>,
 }
 
 impl LinkElements {
-    fn close(&mut self) {
-        if let Some(link) = self.open.pop()
-            && link.deep_link
-            && !link.labelled
-        {
-            self.unlabelled.push((link.start_tag, link.element));
+    /// The innermost open link element ends at `end` (its end tag's end; `None` when the
+    /// document ended first).
+    fn close(&mut self, end: Option<usize>) {
+        let Some(link) = self.open.pop() else {
+            return;
+        };
+        if link.deep_link {
+            let end = end.unwrap_or(link.start_tag.end);
+            self.extents.push(Span::new(link.start_tag.start, end));
+            if !link.labelled {
+                self.unlabelled.push((link.start_tag, link.element));
+            }
         }
     }
 
@@ -89,6 +98,21 @@ struct State<'o> {
     inert_element: Option<&'static str>,
     /// Bytes lol_html has written out so far: everything before this offset is parsed.
     emitted: usize,
+    /// Suppressions for "the next element or line" whose line has not been read to its end.
+    pending_scopes: Vec<PendingScope>,
+}
+
+/// A suppression whose scope runs from the end of its comment to the end of the first
+/// non-blank line after it.
+#[derive(Debug)]
+struct PendingScope {
+    /// Index into the collector's suppressions.
+    suppression: usize,
+    start: usize,
+    /// How far the input after the comment has been looked at.
+    cursor: usize,
+    /// Whether something other than white space was seen.
+    content: bool,
 }
 
 /// A text buffer this large is scanned up to its last line break (links do not span lines),
@@ -163,10 +187,6 @@ impl State<'_> {
 
     fn on_comment(&mut self, comment: &Comment) {
         let text = comment.text();
-        if let Some(dialect) = directive_dialect(&text) {
-            self.collector.directive(dialect);
-            return;
-        }
         let location = comment.source_location().bytes();
         // `<!--…-->` (7 bytes of markup), `<!--…--!>`, an unclosed `<!--…`, or a bogus
         // comment `<!…>` / `<?…>`: where the text starts within the markup.
@@ -176,6 +196,23 @@ impl State<'_> {
             Some(2) => 1,
             _ => return,
         };
+        let span = Span::new(location.start, location.end);
+        let text_base = location.start + offset;
+        match suppress::parse(&text, text_base, span, &mut self.collector.findings) {
+            Some(Directive::Psa(dialect)) => return self.collector.directive(dialect),
+            Some(Directive::Suppression(suppression)) => {
+                if !suppression.file {
+                    self.pending_scopes.push(PendingScope {
+                        suppression: self.collector.suppressions.len(),
+                        start: span.end,
+                        cursor: span.end,
+                        content: false,
+                    });
+                }
+                return self.collector.suppressions.push(suppression);
+            }
+            None => {}
+        }
         let host = self.collector.portal_host();
         if !scan::may_hold_link(text.as_bytes(), host.as_deref()) {
             return;
@@ -214,12 +251,6 @@ impl State<'_> {
             .link(&raw, location.bytes().start, Origin::Attribute, Some(true));
         self.collector.found_links > before
     }
-}
-
-/// The dialect a `<!-- ddlink: psa=NAME -->` comment names.
-fn directive_dialect(text: &str) -> Option<Dialect> {
-    let rest = text.trim().strip_prefix("ddlink:")?.trim();
-    rest.strip_prefix("psa=")?.trim().parse().ok()
 }
 
 /// The markup inside a downlevel-hidden conditional comment (`[if mso]>…<![endif]`).
@@ -273,8 +304,10 @@ fn link_element<'o>(
                 element: element_name,
             });
             let links = Rc::clone(&links);
-            handlers.push(Box::new(move |_: &mut EndTag| {
-                links.borrow_mut().close();
+            handlers.push(Box::new(move |end: &mut EndTag| {
+                links
+                    .borrow_mut()
+                    .close(Some(end.source_location().bytes().end));
                 Ok(())
             }));
         }
@@ -307,6 +340,7 @@ impl<'o> HtmlPass<'o> {
             text: TextBuffer::default(),
             inert_element: None,
             emitted: 0,
+            pending_scopes: Vec::new(),
         }));
         let links = Rc::new(RefCell::new(LinkElements::default()));
 
@@ -323,11 +357,13 @@ impl<'o> HtmlPass<'o> {
         for element_name in ["a", "mj-button"] {
             on(element_name, link_element(&state, &links, element_name));
         }
-        let href_state = Rc::clone(&state);
+        let (href_state, href_links) = (Rc::clone(&state), Rc::clone(&links));
         on(
             "[href]:not(a):not(mj-button)",
             ElementContentHandlers::default().element(move |element: &mut Element| {
-                href_state.borrow_mut().on_href(element);
+                if href_state.borrow_mut().on_href(element) {
+                    href_links.borrow_mut().extents.push(tag_span(element));
+                }
                 Ok(())
             }),
         );
@@ -393,6 +429,7 @@ impl<'o> HtmlPass<'o> {
         self.window.extend_from_slice(chunk);
         match rewriter.write(chunk) {
             Ok(()) => {
+                self.advance_scopes();
                 // Nothing is rewritten, so what lol_html wrote out is exactly the input it is
                 // done with.
                 let done = self.state.borrow().emitted;
@@ -407,6 +444,35 @@ impl<'o> HtmlPass<'o> {
                 self.fail(&error);
             }
         }
+    }
+
+    /// Read on after pending suppression comments to the end of the next non-blank line.
+    fn advance_scopes(&mut self) {
+        let mut state = self.state.borrow_mut();
+        if state.pending_scopes.is_empty() {
+            return;
+        }
+        let State {
+            pending_scopes,
+            collector,
+            ..
+        } = &mut *state;
+        let window_end = self.window_start + self.window.len();
+        pending_scopes.retain_mut(|pending| {
+            while pending.cursor < window_end {
+                let byte = self.window[pending.cursor - self.window_start];
+                pending.cursor += 1;
+                if !pending.content {
+                    pending.content = !byte.is_ascii_whitespace();
+                } else if byte == b'\n' {
+                    if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {
+                        suppression.scope = Some(pending.start..pending.cursor);
+                    }
+                    return false;
+                }
+            }
+            true
+        });
     }
 
     /// Where the tag named in a parsing-ambiguity error starts: its first occurrence in the
@@ -481,14 +547,21 @@ impl<'o> HtmlPass<'o> {
                 text: std::mem::take(&mut text),
                 inert_element: state.inert_element,
                 emitted: state.emitted,
+                pending_scopes: Vec::new(),
             };
             leftover.flush_text(true);
             collector = leftover.collector;
         }
         let mut links = self.links.borrow_mut();
         while !links.open.is_empty() {
-            links.close();
+            links.close(None);
         }
+        for pending in state.pending_scopes {
+            if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {
+                suppression.scope = Some(pending.start..read);
+            }
+        }
+        collector.extents = std::mem::take(&mut links.extents);
         for (span, element) in links.unlabelled.drain(..) {
             empty_link_label::report(&mut collector.findings, span, element);
         }

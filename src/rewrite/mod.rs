@@ -5,6 +5,7 @@
 
 mod html;
 mod scan;
+mod suppress;
 mod text;
 mod utf8;
 
@@ -23,6 +24,7 @@ use crate::rules::tokens::{self, token_uses};
 use crate::rules::{
     Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, TokenUse, check_link,
 };
+use suppress::Suppression;
 
 /// How the document is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,6 +181,10 @@ struct Collector<'o> {
     directive: Option<Dialect>,
     /// Known tokens seen, for detection.
     evidence: Evidence,
+    /// `ddlink-ignore` comments.
+    suppressions: Vec<Suppression>,
+    /// Where each element holding a portal link starts and ends.
+    extents: Vec<Span>,
 }
 
 impl<'o> Collector<'o> {
@@ -191,6 +197,8 @@ impl<'o> Collector<'o> {
             tokens: Vec::new(),
             directive: None,
             evidence: Evidence::default(),
+            suppressions: Vec::new(),
+            extents: Vec::new(),
         }
     }
 
@@ -331,7 +339,14 @@ impl<'o> Collector<'o> {
             self.options.settings.language,
             &mut self.findings,
         );
-        let mut diagnostics = self.findings.into_diagnostics();
+        let found = self.findings.take_diagnostics();
+        let mut diagnostics = suppress::apply(
+            &mut self.suppressions,
+            &self.extents,
+            found,
+            &mut self.findings,
+        );
+        diagnostics.extend(self.findings.into_diagnostics());
         diagnostics.sort_by(|a, b| {
             (a.span.start, a.span.end, a.rule.code).cmp(&(b.span.start, b.span.end, b.rule.code))
         });

@@ -132,6 +132,7 @@ pub mod invalid_value;
 pub mod legacy_v1_link;
 pub mod link_in_inert_context;
 pub mod literal_credential;
+pub mod malformed_directive;
 pub mod malformed_envelope;
 pub mod missing_command_name;
 pub mod missing_required_param;
@@ -148,6 +149,7 @@ pub mod unknown_command;
 pub mod unknown_param;
 pub mod unknown_token;
 pub mod unparsable_document;
+pub mod unused_suppression;
 pub mod whitespace_in_url;
 pub mod wrong_case;
 
@@ -189,7 +191,9 @@ pub static RULES: &[&Rule] = &[
     &docs_placeholder_host::DOCS_PLACEHOLDER_HOST,
     &legacy_v1_link::LEGACY_V1_LINK,
     &address_bar_portal_url::ADDRESS_BAR_PORTAL_URL,
+    &unused_suppression::UNUSED_SUPPRESSION,
     &unparsable_document::UNPARSABLE_DOCUMENT,
+    &malformed_directive::MALFORMED_DIRECTIVE,
 ];
 
 /// Find a rule by code (`DD106`, any case) or name (`invalid-action`).
@@ -315,6 +319,11 @@ impl<'c> Findings<'c> {
     /// Note that a finding's fix needs the file's ticket-id token.
     pub fn need_ticket_token(&mut self, need: TicketTokenNeed) {
         self.needs.push(need);
+    }
+
+    /// Take the findings so far out (to filter them), leaving none.
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.diagnostics)
     }
 
     /// The findings waiting for the file's ticket-id token.

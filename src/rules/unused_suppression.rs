@@ -1,0 +1,56 @@
+use super::{Findings, Rule};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a `<!-- ddlink-ignore … -->` or `<!-- ddlink-ignore-file … -->` comment, or one
+    /// of its codes, that suppresses nothing.
+    ///
+    /// ## Why is this bad?
+    /// Stale suppressions hide the next real finding of that rule, and they tell readers that
+    /// something here is special when it no longer is.
+    ///
+    /// ## Example
+    /// ```html
+    /// <!-- ddlink-ignore DD403: desktop-only audience -->
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket_list">Tickets</a>
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```html
+    /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket_list">Tickets</a>
+    /// ```
+    ///
+    /// ## Fix
+    /// When none of the comment's codes is used, the comment is removed: a safe fix.
+    pub static UNUSED_SUPPRESSION = {
+        code: "DD601",
+        name: "unused-suppression",
+        severity: Warning,
+        fix: Sometimes,
+    };
+}
+
+/// `code` of the suppression comment at `comment` suppressed nothing; `whole` when none of its
+/// codes did, so that the comment can go.
+pub fn report(findings: &mut Findings, rule: &Rule, code_span: Span, comment: Span, whole: bool) {
+    if !findings.enabled(&UNUSED_SUPPRESSION) {
+        return;
+    }
+    let mut diagnostic = Diagnostic::new(
+        &UNUSED_SUPPRESSION,
+        code_span,
+        format!(
+            "this suppression of {} ({}) suppresses nothing",
+            rule.code, rule.name
+        ),
+    );
+    diagnostic = if whole {
+        diagnostic
+            .with_help("remove the comment")
+            .with_fix(Fix::safe(vec![Edit::delete(comment)]))
+    } else {
+        diagnostic.with_help(format!("remove {} from the comment", rule.code))
+    };
+    findings.push(diagnostic);
+}
