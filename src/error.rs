@@ -37,6 +37,30 @@ pub enum Error {
         encoding: &'static str,
     },
 
+    /// A ddlink.toml that cannot be read or is not valid.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] crate::config::ConfigError),
+
+    /// A `--select` or `--ignore` entry that names no rule.
+    #[error("`{0}` names no rule")]
+    #[diagnostic(code(ddlink::selector), help("{1}"))]
+    Selector(String, String),
+
+    /// `ddlink init` found a ddlink.toml already.
+    #[error("`{0}` exists already")]
+    #[diagnostic(code(ddlink::init), help("edit it, or remove it to start again"))]
+    ConfigExists(PathBuf),
+
+    /// A file could not be written.
+    #[error("cannot write `{path}`: {source}")]
+    #[diagnostic(code(ddlink::write))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
     /// A `--portal` (or configured portal) value that is not a portal origin.
     #[error("invalid portal: {0}")]
     #[diagnostic(

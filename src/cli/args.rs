@@ -28,6 +28,8 @@ pub enum Command {
         /// A rule code (`DD106`) or name (`invalid-action`).
         code_or_name: String,
     },
+    /// Write a commented ddlink.toml in the current directory.
+    Init,
 }
 
 /// Which client a link opens.
@@ -49,6 +51,26 @@ pub struct CommonArgs {
     /// The portal's origin, e.g. https://acme.deskdirector.com (portal-host checks and fixes).
     #[arg(long, value_name = "URL")]
     pub portal: Option<String>,
+
+    /// Use this configuration file instead of the closest ddlink.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Which rules run, over what the configuration says.
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Run only these rules: codes, code prefixes (`DD1`) or names, comma-separated.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Do not run these rules: codes, code prefixes or names, comma-separated.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Skip files that the configuration excludes even when they are named explicitly.
+    #[arg(long)]
+    pub force_exclude: bool,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +81,13 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+
+    /// Say which dialect each file was read in, and what decided it.
+    #[arg(long)]
+    pub show_dialect: bool,
 
     /// How to print findings.
     #[arg(long, value_enum, default_value_t = Format::Human)]

@@ -3,15 +3,14 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use ddlink::error::Error;
-use ddlink::rules::{RuleConfig, RuleSettings};
 use ddlink::source::{self, Located};
-use ddlink::{Analysis, FileKind, Portal, Rewriter, RewriterOptions};
+use ddlink::{Analysis, Rewriter};
 
-use super::args::{CheckArgs, CommonArgs};
+use super::args::CheckArgs;
 use super::inputs::{self, Input};
+use super::settings::Run;
 use super::{ExitStatus, output};
 use crate::report::{self, FileReport, Format, Summary};
 
@@ -25,42 +24,17 @@ enum Outcome {
     },
 }
 
-/// Settings shared by every file of a run.
-pub struct Run {
-    pub portal: Option<Portal>,
-    pub common_dialect: Option<ddlink::dialect::Dialect>,
-    pub rules: Arc<RuleConfig>,
-}
-
-impl Run {
-    pub fn from_args(common: &CommonArgs) -> Result<Run, Error> {
-        let portal = common.portal.as_deref().map(Portal::parse).transpose()?;
-        Ok(Run {
-            portal,
-            common_dialect: common.psa,
-            rules: Arc::new(RuleConfig::default()),
-        })
-    }
-
-    fn rewriter(&self, path: Option<&Path>) -> Rewriter {
-        Rewriter::new(RewriterOptions {
-            kind: path.map_or(FileKind::Html, FileKind::from_path),
-            settings: RuleSettings::new(self.portal.clone(), self.common_dialect),
-            rules: Arc::clone(&self.rules),
-            ..RewriterOptions::default()
-        })
-    }
-}
-
 pub fn run(args: &CheckArgs) -> ExitStatus {
-    let run = match Run::from_args(&args.common) {
+    let mut run = match Run::new(&args.common, Some(&args.selection)) {
         Ok(run) => run,
         Err(error) => {
             output::error(&error);
             return ExitStatus::Failure;
         }
     };
-    let (inputs, walk_errors) = inputs::collect(&args.paths);
+    let (inputs, walk_errors) = inputs::collect(&args.paths, run.force_exclude, &mut |path| {
+        run.walk_excludes(path)
+    });
     let mut failed = !walk_errors.is_empty();
     for error in &walk_errors {
         output::error(error);
@@ -68,7 +42,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     let excerpts = args.format == Format::Human;
     let mut reports = Vec::new();
     for input in &inputs {
-        match check_input(input, args, &run, excerpts) {
+        match check_input(input, args, &mut run, excerpts) {
             Ok(Outcome::Checked(report)) => reports.push(report),
             Ok(Outcome::Skipped { path, reason }) => {
                 if !args.quiet {
@@ -77,8 +51,16 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
             }
             Err(error) => {
                 failed = true;
-                output::error(&error);
+                if run.first_report(&error) {
+                    output::error(&error);
+                }
             }
+        }
+    }
+    if args.show_dialect && args.format != Format::Json {
+        let mut err = io::stderr().lock();
+        for report in &reports {
+            let _ = writeln!(err, "{}: {}", report.path, report.dialect);
         }
     }
 
@@ -100,6 +82,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     let options = report::Options {
         style: output::stdout_style(),
         summary_line: !args.quiet,
+        dialects: args.show_dialect,
     };
     let written = report::write(&mut out, args.format, &shown, &summary, &options);
     if let Err(error) = written.and_then(|()| out.flush()) {
@@ -122,7 +105,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
 fn check_input(
     input: &Input,
     args: &CheckArgs,
-    run: &Run,
+    run: &mut Run,
     excerpts: bool,
 ) -> Result<Outcome, Error> {
     match input {
@@ -140,9 +123,14 @@ fn check_input(
             if let Some(outcome) = refuse(&path, &bytes)? {
                 return Ok(outcome);
             }
-            let analysis = run
-                .rewriter(args.stdin_filename.as_deref())
-                .check_bytes(&bytes);
+            let named = args.stdin_filename.as_deref();
+            if run.force_exclude && named.is_some_and(|p| run.walk_excludes(p)) {
+                return Ok(Outcome::Skipped {
+                    path: display,
+                    reason: "excluded by the configuration".to_owned(),
+                });
+            }
+            let analysis = Rewriter::new(run.options(named)?).check_bytes(&bytes);
             let located = locate(&bytes[..], &analysis, excerpts).map_err(Error::Stdin)?;
             Ok(Outcome::Checked(file_report(display, analysis, located)))
         }
@@ -151,13 +139,14 @@ fn check_input(
                 path: path.clone(),
                 source,
             };
+            let options = run.options(Some(path))?;
             let file = File::open(path).map_err(read_error)?;
             let mut reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, file);
             let head = reader.fill_buf().map_err(read_error)?.to_vec();
             if let Some(outcome) = refuse(path, &head)? {
                 return Ok(outcome);
             }
-            let analysis = run.rewriter(Some(path)).check(reader).map_err(read_error)?;
+            let analysis = Rewriter::new(options).check(reader).map_err(read_error)?;
             let located = if analysis.diagnostics.is_empty() {
                 Vec::new()
             } else {
@@ -209,5 +198,6 @@ fn file_report(path: String, analysis: Analysis, located: Vec<Located>) -> FileR
         path,
         diagnostics: analysis.diagnostics,
         located,
+        dialect: analysis.dialect,
     }
 }

@@ -16,8 +16,13 @@ pub enum Input {
 }
 
 /// The inputs named by `paths`, sorted by path: directories walked (honouring `.gitignore`,
-/// skipping hidden entries, never following symlinks), files taken as they are.
-pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<Error>) {
+/// skipping hidden entries, never following symlinks, leaving out what `excluded` says), files
+/// taken as they are unless `force_exclude` (then `excluded` decides for them too).
+pub fn collect(
+    paths: &[PathBuf],
+    force_exclude: bool,
+    excluded: &mut dyn FnMut(&Path) -> bool,
+) -> (Vec<Input>, Vec<Error>) {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -30,8 +35,8 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<Error>) {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            walk(path, &mut inputs, &mut errors);
-        } else {
+            walk(path, &mut inputs, &mut errors, excluded);
+        } else if !(force_exclude && excluded(path)) {
             // Named explicitly: read whatever its extension; a missing file is reported when read.
             inputs.push(Input::File(path.clone()));
         }
@@ -41,7 +46,12 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<Error>) {
     (inputs, errors)
 }
 
-fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<Error>) {
+fn walk(
+    root: &Path,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<Error>,
+    excluded: &mut dyn FnMut(&Path) -> bool,
+) {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .follow_links(false)
@@ -51,7 +61,7 @@ fn walk(root: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<Error>) {
         match entry {
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && is_template(entry.path()) {
+                if is_file && is_template(entry.path()) && !excluded(entry.path()) {
                     inputs.push(Input::File(entry.into_path()));
                 }
             }

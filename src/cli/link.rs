@@ -99,10 +99,12 @@ fn report_findings(link: &str, analysis: Analysis) {
         path: "<link>".to_owned(),
         diagnostics: analysis.diagnostics,
         located,
+        dialect: analysis.dialect,
     };
     let options = report::Options {
         style: output::stderr_style(),
         summary_line: true,
+        dialects: false,
     };
     let _ = report::write(
         &mut io::stderr().lock(),

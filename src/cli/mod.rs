@@ -4,10 +4,12 @@
 
 mod args;
 mod check;
+mod init;
 mod inputs;
 mod link;
 mod output;
 mod rules;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -51,6 +53,7 @@ pub fn run() -> ExitCode {
         args::Command::Link(args) => link::run(&args),
         args::Command::Rules => rules::list(),
         args::Command::Rule { code_or_name } => rules::show(&code_or_name),
+        args::Command::Init => init::run(),
     };
     status.into()
 }

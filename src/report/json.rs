@@ -12,6 +12,16 @@ struct Document<'a> {
     version: u32,
     summary: JsonSummary,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// With `--show-dialect` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dialects: Option<Vec<JsonDialect<'a>>>,
+}
+
+#[derive(Serialize)]
+struct JsonDialect<'a> {
+    path: &'a str,
+    dialect: Option<&'static str>,
+    source: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -50,7 +60,12 @@ struct JsonFix<'a> {
     edits: &'a [Edit],
 }
 
-pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    summary: &Summary,
+    dialects: bool,
+) -> io::Result<()> {
     let diagnostics = reports
         .iter()
         .flat_map(|report| {
@@ -89,6 +104,16 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> 
             changed: summary.changed,
         },
         diagnostics,
+        dialects: dialects.then(|| {
+            reports
+                .iter()
+                .map(|r| JsonDialect {
+                    path: &r.path,
+                    dialect: r.dialect.dialect.map(ddlink::dialect::Dialect::as_str),
+                    source: r.dialect.source.as_ref().map(ToString::to_string),
+                })
+                .collect()
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
     writeln!(out)

@@ -9,6 +9,7 @@ mod json;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use ddlink::dialect::Resolved;
 use ddlink::source::Located;
 use ddlink::{Diagnostic, Severity};
 
@@ -33,6 +34,8 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
     /// One per diagnostic, same order.
     pub located: Vec<Located>,
+    /// The file's dialect and what decided it.
+    pub dialect: Resolved,
 }
 
 /// Totals over a run.
@@ -91,6 +94,8 @@ pub struct Options {
     pub style: HumanStyle,
     /// Close human output with the summary line (`--quiet` turns it off).
     pub summary_line: bool,
+    /// List each file's dialect (JSON: a `dialects` array).
+    pub dialects: bool,
 }
 
 /// Write every report in `format`, then (human) the summary line.
@@ -117,6 +122,6 @@ pub fn write(
             }
             Ok(())
         }
-        Format::Json => json::write(out, reports, summary),
+        Format::Json => json::write(out, reports, summary, options.dialects),
     }
 }

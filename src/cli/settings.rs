@@ -1,0 +1,152 @@
+//! What applies to each file of a run: the flags, over the closest ddlink.toml (or
+//! `--config`), over the defaults.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ddlink::config::{Config, ConfigCache, FileConfig};
+use ddlink::dialect::Dialect;
+use ddlink::error::Error;
+use ddlink::rules::{RULES, Rule, RuleConfig, RuleSettings};
+use ddlink::{FileKind, Portal, RewriterOptions};
+
+use super::args::{CommonArgs, SelectionArgs};
+
+/// Settings shared by every file of a run, and the configurations found so far.
+pub struct Run {
+    portal: Option<Portal>,
+    psa: Option<Dialect>,
+    /// `--select`: when not empty, only these rules run.
+    select: Vec<&'static Rule>,
+    ignore: Vec<&'static Rule>,
+    pub force_exclude: bool,
+    explicit: Option<Arc<Config>>,
+    cache: ConfigCache,
+    /// Config files whose error was reported already (reported once per run).
+    reported: HashSet<PathBuf>,
+}
+
+/// The rules a `--select`/`--ignore` entry names: a code, a code prefix (`DD1`) or a name.
+fn selected(entry: &str) -> Result<Vec<&'static Rule>, Error> {
+    let entry = entry.trim();
+    let rules: Vec<&'static Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|rule| {
+            rule.name == entry
+                || (entry.len() >= 2
+                    && rule.code.len() >= entry.len()
+                    && rule.code[..entry.len()].eq_ignore_ascii_case(entry))
+        })
+        .collect();
+    if rules.is_empty() {
+        return Err(Error::Selector(
+            entry.to_owned(),
+            "give codes (DD403), code prefixes (DD4) or names (desktop-link-in-email); `ddlink rules` lists them".to_owned(),
+        ));
+    }
+    Ok(rules)
+}
+
+impl Run {
+    pub fn new(common: &CommonArgs, selection: Option<&SelectionArgs>) -> Result<Run, Error> {
+        let portal = common.portal.as_deref().map(Portal::parse).transpose()?;
+        let explicit = common
+            .config
+            .as_deref()
+            .map(Config::load)
+            .transpose()?
+            .map(Arc::new);
+        let mut select = Vec::new();
+        let mut ignore = Vec::new();
+        if let Some(selection) = selection {
+            for entry in selection.select.iter().filter(|e| !e.trim().is_empty()) {
+                select.extend(selected(entry)?);
+            }
+            for entry in selection.ignore.iter().filter(|e| !e.trim().is_empty()) {
+                ignore.extend(selected(entry)?);
+            }
+        }
+        Ok(Run {
+            portal,
+            psa: common.psa,
+            select,
+            ignore,
+            force_exclude: selection.is_some_and(|s| s.force_exclude),
+            explicit,
+            cache: ConfigCache::new(),
+            reported: HashSet::new(),
+        })
+    }
+
+    /// The configuration that governs `path` (a file; for standard input without a name, the
+    /// current directory's).
+    pub fn config_for(&mut self, path: Option<&Path>) -> Result<Option<Arc<Config>>, Error> {
+        if let Some(config) = &self.explicit {
+            return Ok(Some(Arc::clone(config)));
+        }
+        let found = match path {
+            Some(path) => self.cache.for_file(path),
+            None => self.cache.discover(Path::new(".")),
+        };
+        found.map_err(Error::from)
+    }
+
+    /// Whether this error is the first report of its config file (the rest are repeats).
+    pub fn first_report(&mut self, error: &Error) -> bool {
+        match error {
+            Error::Config(config) => self.reported.insert(config.path().to_path_buf()),
+            _ => true,
+        }
+    }
+
+    /// Whether a file found by walking a folder is excluded by its configuration.
+    pub fn walk_excludes(&mut self, path: &Path) -> bool {
+        matches!(self.config_for(Some(path)), Ok(Some(config)) if config.is_excluded(path))
+    }
+
+    /// How to read `path` (or standard input standing for `path`).
+    pub fn options(&mut self, path: Option<&Path>) -> Result<RewriterOptions, Error> {
+        let config = self.config_for(path)?;
+        let file = config
+            .as_ref()
+            .zip(path)
+            .map(|(config, path)| config.for_file(path))
+            .unwrap_or_default();
+        Ok(self.options_from(path, &file))
+    }
+
+    fn options_from(&self, path: Option<&Path>, file: &FileConfig) -> RewriterOptions {
+        let portal = self.portal.clone().or_else(|| file.portal.clone());
+        let mut settings = RuleSettings::new(portal, self.psa);
+        settings.config_dialect = file.psa.map(|psa| {
+            (
+                psa,
+                file.psa_source
+                    .clone()
+                    .unwrap_or_else(|| "ddlink.toml".to_owned()),
+            )
+        });
+        settings.language = file.autotask_language;
+        let mut rules = RuleConfig::default();
+        file.apply_rules(&mut rules);
+        if !self.select.is_empty() {
+            for rule in RULES {
+                if !self.select.iter().any(|s| std::ptr::eq(*s, *rule)) {
+                    rules.set(rule, None);
+                }
+            }
+        }
+        for rule in &self.ignore {
+            rules.set(rule, None);
+        }
+        let defaults = RewriterOptions::default();
+        RewriterOptions {
+            kind: path.map_or(FileKind::Html, FileKind::from_path),
+            settings,
+            rules: Arc::new(rules),
+            max_memory: file.max_memory.unwrap_or(defaults.max_memory),
+        }
+    }
+}
