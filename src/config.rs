@@ -28,7 +28,8 @@ use toml::Spanned;
 use crate::command::{Client, Portal};
 use crate::diagnostic::Severity;
 use crate::dialect::{Dialect, Language};
-use crate::rules::{self, Rule, RuleConfig};
+use crate::rewrite::{FileKind, RewriterOptions};
+use crate::rules::{self, Rule, RuleConfig, RuleSettings};
 
 /// The name of the config file that [`Config::discover`] looks for.
 pub const FILE_NAME: &str = "ddlink.toml";
@@ -242,6 +243,34 @@ impl FileConfig {
     pub fn apply_rules(&self, rules: &mut RuleConfig) {
         for (rule, severity) in &self.rules {
             rules.set(rule, *severity);
+        }
+    }
+
+    /// How to read a file of `kind` under this configuration. `portal` and `psa` given on the
+    /// command line win over the file's.
+    pub fn options(
+        &self,
+        kind: FileKind,
+        portal: Option<Portal>,
+        psa: Option<Dialect>,
+    ) -> RewriterOptions {
+        let mut settings = RuleSettings::new(portal.or_else(|| self.portal.clone()), psa);
+        settings.config_dialect = self.psa.map(|dialect| {
+            let place = self
+                .psa_source
+                .clone()
+                .unwrap_or_else(|| FILE_NAME.to_owned());
+            (dialect, place)
+        });
+        settings.language = self.autotask_language;
+        let mut rules = RuleConfig::default();
+        self.apply_rules(&mut rules);
+        let defaults = RewriterOptions::default();
+        RewriterOptions {
+            kind,
+            settings,
+            rules: Arc::new(rules),
+            max_memory: self.max_memory.unwrap_or(defaults.max_memory),
         }
     }
 }

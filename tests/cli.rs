@@ -381,3 +381,169 @@ fn a_closed_stdout_pipe_exits_quietly() {
     assert_eq!(text(&output.stderr), "");
     assert_eq!(output.status.code(), Some(0));
 }
+
+/// A repository with a root ddlink.toml and an `[[overrides]]` for `autotask/**`.
+fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("autotask")).unwrap();
+    std::fs::create_dir_all(root.join("cw/sub")).unwrap();
+    std::fs::create_dir_all(root.join("archive")).unwrap();
+    std::fs::write(
+        root.join("ddlink.toml"),
+        "psa = \"connectwise\"\nexclude = [\"archive/**\"]\n\n[rules]\nDD403 = \"off\"\n\n[[overrides]]\nfiles = [\"autotask/**\"]\npsa = \"autotask\"\n",
+    )
+    .unwrap();
+    let link = |token: &str| {
+        format!(
+            "<a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id={token}\">View</a>\n<a href=\"ddportal://name=quotes\">Quotes</a>\n"
+        )
+    };
+    std::fs::write(root.join("autotask/created.html"), link("[srnumber]")).unwrap();
+    std::fs::write(root.join("autotask/clean.html"), link("[Ticket: ID]")).unwrap();
+    std::fs::write(root.join("cw/sub/updated.html"), link("[Ticket: ID]")).unwrap();
+    std::fs::write(root.join("archive/old.html"), link("[srnumbr]")).unwrap();
+    dir
+}
+
+#[test]
+fn a_repository_config_applies_from_the_root_and_from_a_subfolder() {
+    let repo = repository();
+    let root = repo.path();
+    let from_root = ddlink(&["check", "--format", "concise"], root);
+    assert_eq!(from_root.status.code(), Some(1));
+    assert_eq!(
+        text(&from_root.stdout),
+        "./autotask/created.html:1:82: DD201 `[srnumber]` is a ConnectWise token, but this template is Autotask\n\
+         ./cw/sub/updated.html:1:82: DD201 `[Ticket: ID]` is an Autotask token, but this template is ConnectWise\n"
+    );
+    let from_sub = ddlink(
+        &["check", "--format", "concise", "--show-dialect", "."],
+        &root.join("cw/sub"),
+    );
+    assert_eq!(
+        text(&from_sub.stdout),
+        "./updated.html:1:82: DD201 `[Ticket: ID]` is an Autotask token, but this template is ConnectWise\n"
+    );
+    assert_eq!(
+        text(&from_sub.stderr),
+        "./updated.html: connectwise (from ddlink.toml)\n"
+    );
+    // Named explicitly, an excluded file is checked, unless --force-exclude.
+    let named = ddlink(&["check", "--format", "concise", "archive/old.html"], root);
+    assert!(
+        text(&named.stdout).contains("DD204"),
+        "{}",
+        text(&named.stdout)
+    );
+    let forced = ddlink(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--force-exclude",
+            "archive/old.html",
+        ],
+        root,
+    );
+    assert_eq!(text(&forced.stdout), "");
+    // The flag beats the configuration.
+    let flagged = ddlink(
+        &["check", "--format", "concise", "--psa", "autotask", "cw"],
+        root,
+    );
+    assert_eq!(text(&flagged.stdout), "");
+}
+
+#[test]
+fn show_dialect_in_json() {
+    let repo = repository();
+    let output = ddlink(
+        &["check", "--format", "json", "--show-dialect", "autotask"],
+        repo.path(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["dialects"],
+        serde_json::json!([
+            {"path": "autotask/clean.html", "dialect": "autotask", "source": "from ddlink.toml [[overrides]] autotask/**"},
+            {"path": "autotask/created.html", "dialect": "autotask", "source": "from ddlink.toml [[overrides]] autotask/**"}
+        ])
+    );
+    let plain = ddlink(&["check", "--format", "json", "autotask"], repo.path());
+    let json: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert!(json.get("dialects").is_none());
+}
+
+#[test]
+fn a_config_typo_is_exit_2_with_a_report_pointing_into_the_file() {
+    let repo = repository();
+    let root = repo.path();
+    let config = std::fs::read_to_string(root.join("ddlink.toml")).unwrap();
+    std::fs::write(
+        root.join("ddlink.toml"),
+        config.replace("psa = \"connectwise\"", "pas = \"connectwise\""),
+    )
+    .unwrap();
+    let output = ddlink(&["check"], &root.join("cw"));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("unknown key `pas`"), "{stderr}");
+    assert!(stderr.contains("ddlink.toml:1:1]"), "{stderr}");
+    assert!(stderr.contains("did you mean `psa`?"), "{stderr}");
+    assert_eq!(
+        stderr.matches("× unknown key").count(),
+        1,
+        "reported once: {stderr}"
+    );
+}
+
+#[test]
+fn select_and_ignore() {
+    let repo = repository();
+    let root = repo.path();
+    let codes = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", "--format", "concise", "--config", "/dev/null"];
+        all.extend_from_slice(args);
+        text(&ddlink(&all, root).stdout)
+            .lines()
+            .map(|l| l.split(' ').nth(1).unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(codes(&["archive/old.html"]), ["DD204", "DD403"]);
+    assert_eq!(codes(&["--select", "DD4", "archive/old.html"]), ["DD403"]);
+    assert_eq!(
+        codes(&["--ignore", "desktop-link-in-email", "archive/old.html"]),
+        ["DD204"]
+    );
+    assert_eq!(
+        codes(&[
+            "--select",
+            "DD2,DD403",
+            "--ignore",
+            "DD403",
+            "archive/old.html"
+        ]),
+        ["DD204"]
+    );
+    let bad = ddlink(&["check", "--select", "DD9", "archive/old.html"], root);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("`DD9` names no rule"));
+}
+
+#[test]
+fn init_writes_a_starter_config_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ddlink(&["init"], dir.path());
+    assert_eq!(first.status.code(), Some(0));
+    let written = std::fs::read_to_string(dir.path().join("ddlink.toml")).unwrap();
+    assert_eq!(written, ddlink::config::STARTER);
+    std::fs::write(dir.path().join("ddlink.toml"), "psa = \"autotask\"\n").unwrap();
+    let second = ddlink(&["init"], dir.path());
+    assert_eq!(second.status.code(), Some(2));
+    assert!(text(&second.stderr).contains("exists already"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ddlink.toml")).unwrap(),
+        "psa = \"autotask\"\n"
+    );
+}

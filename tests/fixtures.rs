@@ -9,8 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ddlink::rules::RuleSettings;
-use ddlink::{FileKind, Portal, Rewriter, RewriterOptions};
+use ddlink::{FileKind, Portal, Rewriter};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,14 +85,18 @@ fn every_case_is_chunk_independent() {
         let input_path = input_of(&case);
         let input = std::fs::read(&input_path).unwrap();
         let spec = case_of(&case);
-        let options = RewriterOptions {
-            kind: FileKind::from_path(&input_path),
-            settings: RuleSettings::new(
-                spec.portal.as_deref().map(|p| Portal::parse(p).unwrap()),
-                spec.psa.as_deref().map(|d| d.parse().unwrap()),
-            ),
-            ..RewriterOptions::default()
+        // The case's own ddlink.toml, if it has one, as the CLI would find it.
+        let file_config = match ddlink::config::Config::discover(&case).unwrap() {
+            Some(config) if config.root == case.canonicalize().unwrap() => {
+                config.for_file(&input_path)
+            }
+            _ => ddlink::config::FileConfig::default(),
         };
+        let options = file_config.options(
+            FileKind::from_path(&input_path),
+            spec.portal.as_deref().map(|p| Portal::parse(p).unwrap()),
+            spec.psa.as_deref().map(|d| d.parse().unwrap()),
+        );
         let rewriter = Rewriter::new(options);
         let whole = rewriter.check_chunks([&input[..]]);
         let mut sizes: Vec<Box<dyn FnMut() -> usize>> = Vec::new();

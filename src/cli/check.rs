@@ -35,7 +35,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     let (inputs, walk_errors) = inputs::collect(&args.paths, run.force_exclude, &mut |path| {
         run.walk_excludes(path)
     });
-    let mut failed = !walk_errors.is_empty();
+    let mut failed = walk_errors.len();
     for error in &walk_errors {
         output::error(error);
     }
@@ -50,7 +50,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
                 }
             }
             Err(error) => {
-                failed = true;
+                failed += 1;
                 if run.first_report(&error) {
                     output::error(&error);
                 }
@@ -66,6 +66,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
 
     let mut summary = Summary {
         files: reports.len(),
+        failed,
         ..Summary::default()
     };
     for report in &reports {
@@ -73,10 +74,6 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
             summary.count(diagnostic, false);
         }
     }
-    let shown: Vec<FileReport> = reports
-        .into_iter()
-        .filter(|r| !r.diagnostics.is_empty())
-        .collect();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let options = report::Options {
@@ -84,7 +81,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         summary_line: !args.quiet,
         dialects: args.show_dialect,
     };
-    let written = report::write(&mut out, args.format, &shown, &summary, &options);
+    let written = report::write(&mut out, args.format, &reports, &summary, &options);
     if let Err(error) = written.and_then(|()| out.flush()) {
         if output::is_closed_pipe(&error) {
             return ExitStatus::Success;
@@ -93,7 +90,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         return ExitStatus::Failure;
     }
 
-    if failed {
+    if failed > 0 {
         ExitStatus::Failure
     } else if summary.errors > 0 && !args.exit_zero {
         ExitStatus::Findings

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ddlink::config::{Config, ConfigCache, FileConfig};
 use ddlink::dialect::Dialect;
 use ddlink::error::Error;
-use ddlink::rules::{RULES, Rule, RuleConfig, RuleSettings};
+use ddlink::rules::{RULES, Rule};
 use ddlink::{FileKind, Portal, RewriterOptions};
 
 use super::args::{CommonArgs, SelectionArgs};
@@ -118,19 +118,9 @@ impl Run {
     }
 
     fn options_from(&self, path: Option<&Path>, file: &FileConfig) -> RewriterOptions {
-        let portal = self.portal.clone().or_else(|| file.portal.clone());
-        let mut settings = RuleSettings::new(portal, self.psa);
-        settings.config_dialect = file.psa.map(|psa| {
-            (
-                psa,
-                file.psa_source
-                    .clone()
-                    .unwrap_or_else(|| "ddlink.toml".to_owned()),
-            )
-        });
-        settings.language = file.autotask_language;
-        let mut rules = RuleConfig::default();
-        file.apply_rules(&mut rules);
+        let kind = path.map_or(FileKind::Html, FileKind::from_path);
+        let mut options = file.options(kind, self.portal.clone(), self.psa);
+        let rules = Arc::make_mut(&mut options.rules);
         if !self.select.is_empty() {
             for rule in RULES {
                 if !self.select.iter().any(|s| std::ptr::eq(*s, *rule)) {
@@ -141,12 +131,6 @@ impl Run {
         for rule in &self.ignore {
             rules.set(rule, None);
         }
-        let defaults = RewriterOptions::default();
-        RewriterOptions {
-            kind: path.map_or(FileKind::Html, FileKind::from_path),
-            settings,
-            rules: Arc::new(rules),
-            max_memory: file.max_memory.unwrap_or(defaults.max_memory),
-        }
+        options
     }
 }

@@ -49,6 +49,8 @@ pub struct Summary {
     pub fixable: usize,
     /// Files written (fix mode).
     pub changed: usize,
+    /// Inputs that could not be checked (unreadable, bad configuration).
+    pub failed: usize,
 }
 
 impl Summary {
@@ -70,8 +72,18 @@ impl Summary {
     /// The closing line of human output.
     pub fn line(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let failed = if self.failed > 0 {
+            format!(" {} could not be checked.", plural(self.failed, "input"))
+        } else {
+            String::new()
+        };
         if self.errors + self.warnings + self.infos == 0 {
-            return format!("All clear: no findings in {}.", plural(self.files, "file"));
+            let verdict = if self.failed > 0 {
+                "No findings"
+            } else {
+                "All clear: no findings"
+            };
+            return format!("{verdict} in {}.{failed}", plural(self.files, "file"));
         }
         let mut line = format!(
             "Found {}, {}, {} in {}",
@@ -84,6 +96,7 @@ impl Summary {
             let _ = write!(line, " ({} fixable with `ddlink fix`)", self.fixable);
         }
         line.push('.');
+        line.push_str(&failed);
         line
     }
 }

@@ -60,6 +60,7 @@ pub fn parse(
         None => (rest, None),
     };
     let mut codes = Vec::new();
+    let mut named_any = false;
     let mut at = 0;
     for word in list.split(|c: char| c == ',' || c.is_whitespace()) {
         let start = at;
@@ -67,6 +68,7 @@ pub fn parse(
         if word.is_empty() {
             continue;
         }
+        named_any = true;
         let span = Span::new(rest_base + start, rest_base + start + word.len());
         if let Some(rule) = crate::rules::find(word) {
             codes.push((rule, span));
@@ -80,6 +82,10 @@ pub fn parse(
         }
     }
     if codes.is_empty() {
+        if named_any {
+            // Each unknown name was reported already.
+            return None;
+        }
         malformed_directive::report(
             findings,
             body_span,
@@ -229,7 +235,10 @@ mod tests {
 
         let (directive, problems) = read(" ddlink-ignore DD43: x ");
         assert!(directive.is_none());
-        assert_eq!(problems, ["DD603", "DD603"]);
+        assert_eq!(problems, ["DD603"]);
+        let (directive, problems) = read(" ddlink-ignore : no codes ");
+        assert!(directive.is_none());
+        assert_eq!(problems, ["DD603"]);
 
         assert!(read(" ddlink-ignored ").0.is_none());
         assert!(read(" just a comment ").0.is_none());
