@@ -61,6 +61,20 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// A file `fix` must not write in place.
+    #[error("`{path}` was not written: {reason}")]
+    #[diagnostic(code(ddlink::not_written), help("{help}"))]
+    NotWritten {
+        path: PathBuf,
+        reason: &'static str,
+        help: &'static str,
+    },
+
+    /// The file changed on disk while it was being fixed.
+    #[error("`{0}` changed on disk while it was being fixed; it was left as it is now")]
+    #[diagnostic(code(ddlink::changed_on_disk), help("run ddlink fix again"))]
+    ChangedOnDisk(PathBuf),
+
     /// A `--portal` (or configured portal) value that is not a portal origin.
     #[error("invalid portal: {0}")]
     #[diagnostic(

@@ -14,10 +14,11 @@ pub mod config;
 pub mod diagnostic;
 pub mod dialect;
 pub mod error;
+pub mod fix;
 pub mod rewrite;
 pub mod rules;
 pub mod source;
 
 pub use command::{Command, DeepLink, Portal};
 pub use diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
-pub use rewrite::{Analysis, FileKind, Rewriter, RewriterOptions};
+pub use rewrite::{Analysis, FileKind, Fixed, Rewriter, RewriterOptions};

@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Report deep-link problems in templates; never writes.
     Check(CheckArgs),
+    /// Expand placeholders and apply safe fixes, in place (or --check, --diff, --out-dir, `-`).
+    Fix(FixArgs),
     /// Print one deep link built from KEY=VALUE pairs.
     Link(LinkArgs),
     /// List every rule.
@@ -94,6 +96,56 @@ pub struct CheckArgs {
     pub format: Format,
 
     /// The path standard input stands for (file type and messages).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// Exit 0 even when error-severity findings remain.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Print nothing but the findings (no summary line, no skipped-file notes).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Files or directories to fix; `-` reads standard input and writes the result to
+    /// standard output. Default: the current directory.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+
+    /// Write nothing; exit 1 if any file would change.
+    #[arg(long, conflicts_with_all = ["diff", "out_dir"])]
+    pub check: bool,
+
+    /// Write nothing; print a unified diff of the changes.
+    #[arg(long, conflicts_with = "out_dir")]
+    pub diff: bool,
+
+    /// Write the results under DIR, mirroring the input tree, instead of in place.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Also apply unsafe fixes (did-you-mean guesses, removals).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Write through a symlink named on the command line (walking never follows symlinks).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+
+    /// How to print the findings that remain.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// The path standard input stands for (file type, configuration and messages).
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
 

@@ -15,7 +15,7 @@ use super::{ExitStatus, output};
 use crate::report::{self, FileReport, Format, Summary};
 
 /// What reading one input gave.
-enum Outcome {
+pub(super) enum Outcome {
     Checked(FileReport),
     /// Not a text file: reported as a note, not judged.
     Skipped {
@@ -161,7 +161,7 @@ fn check_input(
 
 /// Inputs that are not text are refused before parsing: UTF-16/32 (an error) and binary files
 /// (skipped with a note).
-fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error> {
+pub(super) fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error> {
     let encoding = match head {
         [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32LE"),
         [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32BE"),
@@ -185,12 +185,16 @@ fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error> {
     Ok(None)
 }
 
-fn locate(input: impl BufRead, analysis: &Analysis, excerpts: bool) -> io::Result<Vec<Located>> {
+pub(super) fn locate(
+    input: impl BufRead,
+    analysis: &Analysis,
+    excerpts: bool,
+) -> io::Result<Vec<Located>> {
     let spans: Vec<_> = analysis.diagnostics.iter().map(|d| d.span).collect();
     source::locate(input, &spans, &analysis.secrets, excerpts)
 }
 
-fn file_report(path: String, analysis: Analysis, located: Vec<Located>) -> FileReport {
+pub(super) fn file_report(path: String, analysis: Analysis, located: Vec<Located>) -> FileReport {
     FileReport {
         path,
         diagnostics: analysis.diagnostics,

@@ -4,12 +4,14 @@
 
 mod args;
 mod check;
+mod fix;
 mod init;
 mod inputs;
 mod link;
 mod output;
 mod rules;
 mod settings;
+mod write;
 
 use std::process::ExitCode;
 
@@ -50,6 +52,7 @@ pub fn run() -> ExitCode {
     };
     let status = match cli.command {
         args::Command::Check(args) => check::run(&args),
+        args::Command::Fix(args) => fix::run(&args),
         args::Command::Link(args) => link::run(&args),
         args::Command::Rules => rules::list(),
         args::Command::Rule { code_or_name } => rules::show(&code_or_name),

@@ -27,7 +27,7 @@ pub enum Format {
 }
 
 /// Everything found in one file, positions resolved.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FileReport {
     /// The path as the user named it (`-` or `--stdin-filename` for standard input).
     pub path: String,

@@ -20,7 +20,9 @@ use crate::command::token::is_single_token;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::dialect::token::Evidence;
 use crate::dialect::{Dialect, Resolved, Source};
+use crate::fix;
 use crate::rules::tokens::{self, token_uses};
+use crate::rules::unparsable_document;
 use crate::rules::{
     Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, TokenUse, check_link,
 };
@@ -85,6 +87,23 @@ pub struct Analysis {
     pub dialect: Resolved,
 }
 
+/// Fixing stops after this many rounds even if fixes remain (they would be fixes that undo
+/// each other).
+pub const MAX_FIX_ROUNDS: usize = 8;
+
+/// What fixing a document gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fixed {
+    /// The whole fixed document.
+    pub output: Vec<u8>,
+    /// The findings that remain, positions in `output`.
+    pub analysis: Analysis,
+    /// How many findings the applied fixes repaired.
+    pub fixed: usize,
+    /// Whether `output` differs from the input.
+    pub changed: bool,
+}
+
 /// Runs documents through the pipeline.
 #[derive(Clone, Debug, Default)]
 pub struct Rewriter {
@@ -131,6 +150,46 @@ impl Rewriter {
         let mut collector = Collector::new(&self.options);
         collector.link(url, 0, Origin::PlainText, None);
         collector.finish(url.len())
+    }
+
+    /// Fix a document held in memory: apply the chosen fixes, check the result, and repeat
+    /// while fixes remain that an earlier round left out (they overlapped), at most
+    /// [`MAX_FIX_ROUNDS`] times. A document that cannot be read safely (DD602) is left as it is.
+    pub fn fix_bytes(&self, input: &[u8], unsafe_fixes: bool) -> Fixed {
+        let mut analysis = self.check_bytes(input);
+        let mut output: Option<Vec<u8>> = None;
+        let mut fixed = 0;
+        if analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code)
+        {
+            return Fixed {
+                output: input.to_vec(),
+                analysis,
+                fixed,
+                changed: false,
+            };
+        }
+        for _ in 0..MAX_FIX_ROUNDS {
+            let selection = fix::select(&analysis.diagnostics, unsafe_fixes);
+            if selection.edits.is_empty() {
+                break;
+            }
+            let current = output.as_deref().unwrap_or(input);
+            let next = fix::apply(current, &selection.edits);
+            fixed += selection.fixed;
+            analysis = self.check_bytes(&next);
+            output = Some(next);
+        }
+        let output = output.unwrap_or_else(|| input.to_vec());
+        let changed = output != input;
+        Fixed {
+            output,
+            analysis,
+            fixed,
+            changed,
+        }
     }
 
     /// Check a document held in memory.

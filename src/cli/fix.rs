@@ -1,0 +1,302 @@
+//! `ddlink fix`: expand placeholders and apply fixes, in place, to `--out-dir`, as a diff, as
+//! a check, or from standard input to standard output (the editor save hook).
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use ddlink::error::Error;
+use ddlink::{Fixed, Rewriter};
+
+use super::args::FixArgs;
+use super::check::{Outcome, file_report, locate, refuse};
+use super::inputs::{self, Input};
+use super::settings::Run;
+use super::{ExitStatus, output, write};
+use crate::report::{self, FileReport, Format, Summary};
+
+/// What fixing one file did.
+struct FileFix {
+    report: FileReport,
+    fixed: usize,
+    changed: bool,
+    diff: Option<String>,
+}
+
+pub fn run(args: &FixArgs) -> ExitStatus {
+    let mut run = match Run::new(&args.common, Some(&args.selection)) {
+        Ok(run) => run,
+        Err(error) => {
+            output::error(&error);
+            return ExitStatus::Failure;
+        }
+    };
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        if args.paths.len() > 1 {
+            let _ = writeln!(
+                io::stderr(),
+                "error: `-` (standard input) cannot be combined with other paths"
+            );
+            return ExitStatus::Failure;
+        }
+        return save_hook(args, &mut run);
+    }
+
+    let (inputs, walk_errors) = inputs::collect(&args.paths, run.force_exclude, &mut |path| {
+        run.walk_excludes(path)
+    });
+    let mut failed = walk_errors.len();
+    for error in &walk_errors {
+        output::error(error);
+    }
+    let mut results = Vec::new();
+    for input in &inputs {
+        let Input::File(path) = input else { continue };
+        match fix_file(path, args, &mut run) {
+            Ok(Some(fix)) => results.push(fix),
+            Ok(None) => {}
+            Err(error) => {
+                failed += 1;
+                if run.first_report(&error) {
+                    output::error(&error);
+                }
+            }
+        }
+    }
+
+    let mut summary = Summary {
+        files: results.len(),
+        failed,
+        ..Summary::default()
+    };
+    let mut fixed = 0;
+    for fix in &results {
+        fixed += fix.fixed;
+        summary.changed += usize::from(fix.changed);
+        for diagnostic in &fix.report.diagnostics {
+            summary.count(diagnostic, args.unsafe_fixes);
+        }
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = write_results(&mut out, args, &results, &summary, fixed).and_then(|()| out.flush());
+    if let Err(error) = written {
+        if output::is_closed_pipe(&error) {
+            return ExitStatus::Success;
+        }
+        return ExitStatus::Failure;
+    }
+    if failed > 0 {
+        ExitStatus::Failure
+    } else if ((args.check || args.diff) && summary.changed > 0)
+        || (summary.errors > 0 && !args.exit_zero)
+    {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    }
+}
+
+fn write_results(
+    out: &mut dyn Write,
+    args: &FixArgs,
+    results: &[FileFix],
+    summary: &Summary,
+    fixed: usize,
+) -> io::Result<()> {
+    let verb = if args.check || args.diff {
+        "Would fix"
+    } else {
+        "Fixed"
+    };
+    if args.diff {
+        for fix in results {
+            if let Some(diff) = &fix.diff {
+                out.write_all(diff.as_bytes())?;
+            }
+        }
+        if !args.quiet {
+            let _ = writeln!(
+                io::stderr(),
+                "{verb} {fixed} finding(s) in {} file(s).",
+                summary.changed
+            );
+        }
+        return Ok(());
+    }
+    if args.check && args.format != Format::Json {
+        for fix in results.iter().filter(|f| f.changed) {
+            writeln!(out, "Would fix: {}", fix.report.path)?;
+        }
+    }
+    let reports: Vec<FileReport> = results.iter().map(|f| f.report.clone()).collect();
+    let options = report::Options {
+        style: output::stdout_style(),
+        summary_line: false,
+        dialects: false,
+    };
+    report::write(out, args.format, &reports, summary, &options)?;
+    if args.format == Format::Human && !args.quiet {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        writeln!(
+            out,
+            "{verb} {} ({} changed). {}",
+            plural(fixed, "finding"),
+            plural(summary.changed, "file"),
+            summary.line()
+        )?;
+    }
+    Ok(())
+}
+
+/// Fix one file; `None` when it was skipped (binary).
+fn fix_file(path: &Path, args: &FixArgs, run: &mut Run) -> Result<Option<FileFix>, Error> {
+    let read_error = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let link = fs::symlink_metadata(path).map_err(read_error)?;
+    let bytes = fs::read(path).map_err(read_error)?;
+    match refuse(path, &bytes)? {
+        Some(Outcome::Skipped { path, reason }) => {
+            if !args.quiet {
+                let _ = writeln!(io::stderr(), "ddlink: skipped `{path}`: {reason}");
+            }
+            return Ok(None);
+        }
+        Some(Outcome::Checked(_)) | None => {}
+    }
+    let options = run.options(Some(path))?;
+    let result = Rewriter::new(options).fix_bytes(&bytes, args.unsafe_fixes);
+    let display = path.display().to_string();
+    let diff =
+        (args.diff && result.changed).then(|| unified_diff(&display, &bytes, &result.output));
+    if let Some(dir) = &args.out_dir {
+        // The output tree is complete: unchanged files are written too.
+        write::create(&dir.join(mirrored(path)), &result.output)?;
+    } else if result.changed && !args.check && !args.diff {
+        if let Some(refusal) = write::refusal(path, &link, args.follow_symlinks) {
+            return Err(refusal);
+        }
+        write::replace(path, &bytes, &result.output)?;
+    }
+    Ok(Some(finish(display, result, diff, args)?))
+}
+
+fn finish(
+    display: String,
+    result: Fixed,
+    diff: Option<String>,
+    args: &FixArgs,
+) -> Result<FileFix, Error> {
+    let excerpts = args.format == Format::Human;
+    let located = locate(&result.output[..], &result.analysis, excerpts).map_err(Error::Stdin)?;
+    Ok(FileFix {
+        fixed: result.fixed,
+        changed: result.changed,
+        diff,
+        report: file_report(display, result.analysis, located),
+    })
+}
+
+/// Where a file goes under --out-dir: its path relative to the current directory, or its
+/// components without the root.
+fn mirrored(path: &Path) -> PathBuf {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    relative
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect()
+}
+
+fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
+    let before = String::from_utf8_lossy(before);
+    let after = String::from_utf8_lossy(after);
+    similar::TextDiff::from_lines(before.as_ref(), after.as_ref())
+        .unified_diff()
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+/// `ddlink fix -`: the whole document on stdout whatever remains; findings on stderr; exit 0
+/// unless the tool failed, and then nothing on stdout, so an editor never loses its buffer.
+fn save_hook(args: &FixArgs, run: &mut Run) -> ExitStatus {
+    let mut bytes = Vec::new();
+    if let Err(error) = io::stdin().lock().read_to_end(&mut bytes) {
+        output::error(&Error::Stdin(error));
+        return ExitStatus::Failure;
+    }
+    let named = args.stdin_filename.as_deref();
+    let display = named.map_or_else(|| "-".to_owned(), |p| p.display().to_string());
+    let result = (|| -> Result<Option<(Fixed, FileFix)>, Error> {
+        match refuse(named.unwrap_or(Path::new("-")), &bytes)? {
+            Some(Outcome::Skipped { reason, .. }) => {
+                return Err(Error::NotWritten {
+                    path: PathBuf::from(&display),
+                    reason: if reason.starts_with("binary") {
+                        "it is a binary file"
+                    } else {
+                        "it is not a template"
+                    },
+                    help: "nothing to do",
+                });
+            }
+            Some(Outcome::Checked(_)) | None => {}
+        }
+        if run.force_exclude && named.is_some_and(|p| run.walk_excludes(p)) {
+            return Ok(None);
+        }
+        let fixed = Rewriter::new(run.options(named)?).fix_bytes(&bytes, args.unsafe_fixes);
+        let report = finish(display.clone(), fixed.clone(), None, args)?;
+        Ok(Some((fixed, report)))
+    })();
+    match result {
+        Ok(None) => {
+            // Excluded: echoed unchanged.
+            let _ = io::stdout().lock().write_all(&bytes);
+            ExitStatus::Success
+        }
+        Ok(Some((fixed, report))) => {
+            if let Err(error) = io::stdout()
+                .lock()
+                .write_all(&fixed.output)
+                .and_then(|()| io::stdout().flush())
+            {
+                return if output::is_closed_pipe(&error) {
+                    ExitStatus::Success
+                } else {
+                    ExitStatus::Failure
+                };
+            }
+            if !report.report.diagnostics.is_empty() {
+                let mut summary = Summary {
+                    files: 1,
+                    ..Summary::default()
+                };
+                for diagnostic in &report.report.diagnostics {
+                    summary.count(diagnostic, args.unsafe_fixes);
+                }
+                let options = report::Options {
+                    style: output::stderr_style(),
+                    summary_line: !args.quiet,
+                    dialects: false,
+                };
+                let _ = report::write(
+                    &mut io::stderr().lock(),
+                    args.format,
+                    &[report.report],
+                    &summary,
+                    &options,
+                );
+            }
+            ExitStatus::Success
+        }
+        Err(error) => {
+            output::error(&error);
+            ExitStatus::Failure
+        }
+    }
+}
