@@ -28,6 +28,7 @@ use toml::Spanned;
 use crate::command::{Client, Portal};
 use crate::diagnostic::Severity;
 use crate::dialect::{Dialect, Language};
+use crate::expand::ExpandSettings;
 use crate::rewrite::{FileKind, RewriterOptions};
 use crate::rules::{self, Rule, RuleConfig, RuleSettings};
 
@@ -271,6 +272,13 @@ impl FileConfig {
             settings,
             rules: Arc::new(rules),
             max_memory: self.max_memory.unwrap_or(defaults.max_memory),
+            // The snippets of `templates_dir` are loaded by the caller, which reports errors.
+            expand: ExpandSettings {
+                client: self.client,
+                passwordless_token: self.passwordless_token.clone(),
+                access_token: self.access_token.clone(),
+                ..ExpandSettings::default()
+            },
         }
     }
 }

@@ -19,7 +19,7 @@ pub struct Selection {
 /// Choose the fixes to apply: safe ones (and unsafe ones with `unsafe_fixes`), in order of
 /// position; a fix whose edits touch a chosen edit waits for the next round. All edits of one
 /// fix go together or not at all.
-pub fn select(diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Selection {
+pub fn select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Selection {
     let mut fixes: Vec<&Diagnostic> = diagnostics
         .iter()
         .filter(|d| d.fix.as_ref().is_some_and(|f| unsafe_fixes || f.is_safe()))
@@ -32,7 +32,11 @@ pub fn select(diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Selection {
             .min()
             .unwrap_or(d.span.start)
     });
-    let mut selection = Selection::default();
+    // Placeholders are expanded first: a fix that touches one waits.
+    let mut selection = Selection {
+        edits: expansions.to_vec(),
+        ..Selection::default()
+    };
     for diagnostic in fixes {
         let fix = diagnostic.fix.as_ref().expect("filtered above");
         if fix.edits.is_empty() {
@@ -182,10 +186,10 @@ mod tests {
             with(vec![edit(10, 11, "c")], false),
             with(vec![edit(0, 5, "a")], true),
         ];
-        let safe = select(&diagnostics, false);
+        let safe = select(&[], &diagnostics, false);
         assert_eq!(safe.edits, [edit(0, 5, "a")]);
         assert_eq!((safe.fixed, safe.conflicts), (2, 1));
-        let all = select(&diagnostics, true);
+        let all = select(&[], &diagnostics, true);
         assert_eq!(all.edits, [edit(0, 5, "a"), edit(10, 11, "c")]);
     }
 }

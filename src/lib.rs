@@ -14,6 +14,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod dialect;
 pub mod error;
+pub mod expand;
 pub mod fix;
 pub mod rewrite;
 pub mod rules;

@@ -79,7 +79,8 @@ pub fn run(args: &FixArgs) -> ExitStatus {
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let written = write_results(&mut out, args, &results, &summary, fixed).and_then(|()| out.flush());
+    let written =
+        write_results(&mut out, args, &results, &summary, fixed).and_then(|()| out.flush());
     if let Err(error) = written {
         if output::is_closed_pipe(&error) {
             return ExitStatus::Success;

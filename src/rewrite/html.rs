@@ -21,7 +21,10 @@ use super::scan;
 use super::suppress::{self, Directive};
 use super::{Analysis, Collector, RewriterOptions, utf8::Utf8Validator};
 use crate::diagnostic::Span;
-use crate::rules::{Origin, empty_link_label, nested_link, unparsable_document};
+use crate::expand::{self, Arg, MustacheContext, Placeholder};
+use crate::rules::{
+    Origin, TextMap, empty_link_label, nested_link, unclosed_placeholder, unparsable_document,
+};
 
 /// Where a raw text stretch starts in the input, for each piece added to the text buffer.
 #[derive(Debug)]
@@ -56,10 +59,23 @@ struct OpenLink {
     element: &'static str,
 }
 
+/// A `<dd-link>` whose end tag has not come yet.
+#[derive(Debug)]
+struct OpenPlaceholder {
+    start_tag: Span,
+    args: Vec<Arg>,
+    labelled: bool,
+}
+
 /// State that end-tag handlers (which must be `'static`) share with the rest.
 #[derive(Debug, Default)]
 struct LinkElements {
     open: Vec<OpenLink>,
+    open_placeholders: Vec<OpenPlaceholder>,
+    /// `<dd-link>` placeholders read whole.
+    placeholders: Vec<Placeholder>,
+    /// `<dd-link>` start tags whose element was closed by an ancestor's end tag.
+    unclosed: Vec<Span>,
     /// Deep-link elements that closed without a label.
     unlabelled: Vec<(Span, &'static str)>,
     /// Where each element with a portal link starts and ends (a suppression before it covers
@@ -86,6 +102,26 @@ impl LinkElements {
     fn label(&mut self) {
         for link in &mut self.open {
             link.labelled = true;
+        }
+        for placeholder in &mut self.open_placeholders {
+            placeholder.labelled = true;
+        }
+    }
+
+    /// The innermost `<dd-link>` ends with `end_tag`, its own (`</dd-link>`) or an ancestor's
+    /// (it was never closed); `None` when the document ended first.
+    fn close_placeholder(&mut self, end_tag: Option<(Span, bool)>) {
+        let Some(open) = self.open_placeholders.pop() else {
+            return;
+        };
+        match end_tag {
+            Some((span, true)) => self.placeholders.push(Placeholder::Element {
+                start_tag: open.start_tag,
+                end_tag: Some(span),
+                empty_label: !open.labelled,
+                args: open.args,
+            }),
+            _ => self.unclosed.push(open.start_tag),
         }
     }
 }
@@ -164,6 +200,12 @@ impl State<'_> {
         let raw = &self.text.raw[..end];
         if origin == Origin::HtmlText {
             self.collector.observe(raw);
+            if expand::mustache::may_hold(raw) {
+                let (decoded, refs) = crate::charref::decode(raw, false);
+                let base = self.text.source_offset(0);
+                let map = TextMap::new(raw.to_owned(), base, decoded, refs);
+                self.collector.mustaches(&map, MustacheContext::HtmlText);
+            }
         }
         if scan::may_hold_link(raw.as_bytes(), host.as_deref()) {
             let decode = (origin == Origin::HtmlText).then_some(false);
@@ -243,12 +285,22 @@ impl State<'_> {
         };
         let raw = attribute.value();
         let host = self.collector.portal_host();
-        if !scan::may_hold_link(raw.as_bytes(), host.as_deref()) {
+        if !scan::may_hold_link(raw.as_bytes(), host.as_deref())
+            && !expand::mustache::may_hold(&raw)
+        {
             return false;
+        }
+        let base = location.bytes().start;
+        if expand::mustache::may_hold(&raw) {
+            let (decoded, refs) = crate::charref::decode(&raw, true);
+            let map = TextMap::new(raw.clone(), base, decoded, refs);
+            self.collector
+                .mustaches(&map, MustacheContext::Attribute(Some(b'"')));
+            return true;
         }
         let before = self.collector.found_links;
         self.collector
-            .link(&raw, location.bytes().start, Origin::Attribute, Some(true));
+            .link(&raw, base, Origin::Attribute, Some(true));
         self.collector.found_links > before
     }
 }
@@ -269,6 +321,75 @@ fn conditional_comment_body(text: &str) -> Option<&str> {
         .filter(|&c| c >= open)
         .unwrap_or(text.len());
     Some(&text[open..close])
+}
+
+/// The handler of `<dd-link>`: its attributes, and the end tag that says whether it was
+/// closed and labelled.
+fn placeholder_element<'o>(
+    state: &Rc<RefCell<State<'o>>>,
+    links: &Rc<RefCell<LinkElements>>,
+) -> ElementContentHandlers<'o> {
+    let (state, links) = (Rc::clone(state), Rc::clone(links));
+    ElementContentHandlers::default().element(move |element: &mut Element| {
+        let start_tag = tag_span(element);
+        let args = element
+            .attributes()
+            .iter()
+            .map(|attribute| {
+                let raw_value = attribute.value();
+                let value_span = attribute
+                    .value_source_location()
+                    .map_or(start_tag, |l| Span::new(l.bytes().start, l.bytes().end));
+                let name_start = attribute
+                    .name_source_location()
+                    .map_or(start_tag.start, |l| l.bytes().start);
+                Arg {
+                    key: attribute.name(),
+                    value: crate::charref::decode(&raw_value, true).0,
+                    raw_value,
+                    span: Span::new(name_start, value_span.end.max(name_start)),
+                    value_span,
+                }
+            })
+            .collect();
+        let mut open = links.borrow_mut();
+        if let Some(outer) = open.open.last() {
+            // Expanded inside a link it would make a link in a link: left as it is.
+            let outer_start = outer.start_tag.start;
+            nested_link::report(
+                &mut state.borrow_mut().collector.findings,
+                start_tag,
+                outer_start,
+            );
+            return Ok(());
+        }
+        let self_closing = element.is_self_closing();
+        match element.end_tag_handlers() {
+            Some(handlers) if !self_closing => {
+                open.open_placeholders.push(OpenPlaceholder {
+                    start_tag,
+                    args,
+                    labelled: false,
+                });
+                let links = Rc::clone(&links);
+                handlers.push(Box::new(move |end: &mut EndTag| {
+                    let bytes = end.source_location().bytes();
+                    let own = end.name().eq_ignore_ascii_case("dd-link");
+                    links
+                        .borrow_mut()
+                        .close_placeholder(Some((Span::new(bytes.start, bytes.end), own)));
+                    Ok(())
+                }));
+            }
+            _ => open.placeholders.push(Placeholder::Element {
+                start_tag,
+                end_tag: None,
+                empty_label: true,
+                args,
+            }),
+        }
+        Ok(())
+    })
 }
 
 /// The output sink: nothing is rewritten, so it only counts what lol_html is done with.
@@ -326,6 +447,8 @@ pub struct HtmlPass<'o> {
     /// parsing error is looked for, so that its offset does not depend on chunking.
     window: Vec<u8>,
     window_start: usize,
+    /// The last byte fed (a `\r` before a line break in the next chunk).
+    last_byte: Option<u8>,
 }
 
 fn tag_span(element: &Element) -> Span {
@@ -357,6 +480,7 @@ impl<'o> HtmlPass<'o> {
         for element_name in ["a", "mj-button"] {
             on(element_name, link_element(&state, &links, element_name));
         }
+        on("dd-link", placeholder_element(&state, &links));
         let (href_state, href_links) = (Rc::clone(&state), Rc::clone(&links));
         on(
             "[href]:not(a):not(mj-button)",
@@ -417,11 +541,17 @@ impl<'o> HtmlPass<'o> {
             read: 0,
             window: Vec::new(),
             window_start: 0,
+            last_byte: None,
         }
     }
 
     pub fn feed(&mut self, chunk: &[u8]) {
         self.utf8.feed(chunk);
+        self.state
+            .borrow_mut()
+            .collector
+            .observe_newline(self.last_byte, chunk);
+        self.last_byte = chunk.last().copied().or(self.last_byte);
         self.read += chunk.len();
         let Some(rewriter) = &mut self.rewriter else {
             return;
@@ -562,6 +692,13 @@ impl<'o> HtmlPass<'o> {
             }
         }
         collector.extents = std::mem::take(&mut links.extents);
+        while !links.open_placeholders.is_empty() {
+            links.close_placeholder(None);
+        }
+        for start_tag in links.unclosed.drain(..) {
+            unclosed_placeholder::report(&mut collector.findings, start_tag);
+        }
+        collector.add_placeholders(links.placeholders.drain(..));
         for (span, element) in links.unlabelled.drain(..) {
             empty_link_label::report(&mut collector.findings, span, element);
         }

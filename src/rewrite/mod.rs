@@ -17,9 +17,11 @@ use crate::charref;
 use crate::command::parse_link;
 use crate::command::spec::SECRET_KEYS;
 use crate::command::token::is_single_token;
+use crate::diagnostic::Edit;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::dialect::token::Evidence;
 use crate::dialect::{Dialect, Resolved, Source};
+use crate::expand::{self, ExpandSettings, Placeholder};
 use crate::fix;
 use crate::rules::tokens::{self, token_uses};
 use crate::rules::unparsable_document;
@@ -55,6 +57,8 @@ pub struct RewriterOptions {
     pub rules: Arc<RuleConfig>,
     /// lol_html's hard memory limit; going over it is a DD602 finding.
     pub max_memory: usize,
+    /// How placeholders are expanded.
+    pub expand: ExpandSettings,
 }
 
 /// 64 MiB, SPEC §6.
@@ -70,6 +74,7 @@ impl Default for RewriterOptions {
             settings: RuleSettings::default(),
             rules: Arc::new(RuleConfig::default()),
             max_memory: DEFAULT_MAX_MEMORY,
+            expand: ExpandSettings::default(),
         }
     }
 }
@@ -85,6 +90,8 @@ pub struct Analysis {
     pub len: usize,
     /// The file's dialect and what decided it.
     pub dialect: Resolved,
+    /// The edits that expand the document's placeholders.
+    pub expansions: Vec<Edit>,
 }
 
 /// Fixing stops after this many rounds even if fixes remain (they would be fixes that undo
@@ -172,7 +179,7 @@ impl Rewriter {
             };
         }
         for _ in 0..MAX_FIX_ROUNDS {
-            let selection = fix::select(&analysis.diagnostics, unsafe_fixes);
+            let selection = fix::select(&analysis.expansions, &analysis.diagnostics, unsafe_fixes);
             if selection.edits.is_empty() {
                 break;
             }
@@ -244,6 +251,10 @@ struct Collector<'o> {
     suppressions: Vec<Suppression>,
     /// Where each element holding a portal link starts and ends.
     extents: Vec<Span>,
+    /// Placeholders, expanded when the document ends.
+    placeholders: Vec<Placeholder>,
+    /// The document's line ending, once one is seen.
+    newline: Option<&'static str>,
 }
 
 impl<'o> Collector<'o> {
@@ -258,6 +269,8 @@ impl<'o> Collector<'o> {
             evidence: Evidence::default(),
             suppressions: Vec::new(),
             extents: Vec::new(),
+            placeholders: Vec::new(),
+            newline: None,
         }
     }
 
@@ -372,6 +385,66 @@ impl<'o> Collector<'o> {
             .map(|p| p.host().to_owned())
     }
 
+    /// Take over `<dd-link>` placeholders read by the HTML pass.
+    fn add_placeholders(&mut self, placeholders: impl IntoIterator<Item = Placeholder>) {
+        self.placeholders.extend(placeholders);
+    }
+
+    /// Note the document's line ending from the bytes around its first line break.
+    fn observe_newline(&mut self, previous: Option<u8>, chunk: &[u8]) {
+        if self.newline.is_some() {
+            return;
+        }
+        if let Some(at) = memchr::memchr(b'\n', chunk) {
+            let before = if at == 0 {
+                previous
+            } else {
+                Some(chunk[at - 1])
+            };
+            self.newline = Some(if before == Some(b'\r') { "\r\n" } else { "\n" });
+        }
+    }
+
+    /// Read the `{{deeplink …}}` calls in a text (decoded, with its map to the input) as
+    /// placeholders.
+    fn mustaches(&mut self, map: &TextMap, context: expand::MustacheContext) {
+        let text = map.decoded.as_str();
+        if !expand::mustache::may_hold(text) {
+            return;
+        }
+        for call in expand::mustache::find(text) {
+            let span = map.span(call.range.clone());
+            if let Some(problem) = call.problem {
+                crate::rules::invalid_placeholder::report(
+                    &mut self.findings,
+                    span,
+                    problem,
+                    "write `{{deeplink name='ticket' action='close'}}`".to_owned(),
+                );
+                continue;
+            }
+            let args = call
+                .args
+                .into_iter()
+                .map(|arg| {
+                    let arg_span = map.span(arg.range.clone());
+                    expand::Arg {
+                        key: arg.key,
+                        raw_value: arg.value.clone(),
+                        value: arg.value,
+                        span: arg_span,
+                        value_span: arg_span,
+                    }
+                })
+                .collect();
+            self.placeholders.push(Placeholder::Mustache {
+                span,
+                context,
+                args,
+            });
+        }
+    }
+
     /// Take over what a nested pass found in a piece of the input that starts at `base`.
     fn merge(&mut self, analysis: Analysis, base: usize) {
         let shift = |span: Span| Span::new(span.start + base, span.end + base);
@@ -398,6 +471,22 @@ impl<'o> Collector<'o> {
             self.options.settings.language,
             &mut self.findings,
         );
+        let mut expansions = Vec::new();
+        let placeholders = std::mem::take(&mut self.placeholders);
+        let context = expand::Context {
+            settings: &self.options.settings,
+            expand: &self.options.expand,
+            rules: &self.options.rules,
+            dialect: &dialect,
+            language: self.options.settings.language,
+            newline: self.newline.unwrap_or("\n"),
+        };
+        for placeholder in &placeholders {
+            if let Some(edits) = expand::expand(placeholder, &context, &mut self.findings) {
+                expansions.extend(edits);
+            }
+        }
+        expansions.sort_by_key(|e| (e.start, e.end));
         let found = self.findings.take_diagnostics();
         let mut diagnostics = suppress::apply(
             &mut self.suppressions,
@@ -418,6 +507,7 @@ impl<'o> Collector<'o> {
             secrets,
             len,
             dialect,
+            expansions,
         }
     }
 }

@@ -3,7 +3,8 @@
 use super::scan;
 use super::{Analysis, Collector, RewriterOptions, utf8::Utf8Validator};
 use crate::diagnostic::Span;
-use crate::rules::{Origin, unparsable_document};
+use crate::expand::{self, MustacheContext};
+use crate::rules::{Origin, TextMap, unparsable_document};
 
 /// A plain-text document on its way through: complete lines are scanned as they arrive.
 pub struct TextPass<'o> {
@@ -26,6 +27,12 @@ impl<'o> TextPass<'o> {
 
     pub fn feed(&mut self, chunk: &[u8]) {
         self.utf8.feed(chunk);
+        let previous = if self.pending.is_empty() {
+            None
+        } else {
+            self.pending.last().copied()
+        };
+        self.collector.observe_newline(previous, chunk);
         let Some(last_newline) = memchr::memrchr(b'\n', chunk) else {
             self.pending.extend_from_slice(chunk);
             return;
@@ -45,6 +52,10 @@ impl<'o> TextPass<'o> {
     fn scan(&mut self, bytes: &[u8]) {
         let text = String::from_utf8_lossy(bytes);
         self.collector.observe(&text);
+        if expand::mustache::may_hold(&text) {
+            let map = TextMap::identity(text.clone().into_owned(), self.line_start);
+            self.collector.mustaches(&map, MustacheContext::PlainText);
+        }
         let host = self.collector.portal_host();
         if !scan::may_hold_link(bytes, host.as_deref()) {
             return;

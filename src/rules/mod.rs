@@ -127,6 +127,7 @@ pub mod global_magic_token;
 pub mod incomplete_auth;
 pub mod insecure_scheme;
 pub mod invalid_action;
+pub mod invalid_placeholder;
 pub mod invalid_state;
 pub mod invalid_value;
 pub mod legacy_v1_link;
@@ -143,6 +144,7 @@ pub mod portal_host_mismatch;
 pub mod psa_token_mismatch;
 pub mod psa_undetermined;
 pub mod ticket_number_not_id;
+pub mod unclosed_placeholder;
 pub mod unencoded_email_token;
 pub mod unescaped_ampersand;
 pub mod unknown_command;
@@ -189,6 +191,8 @@ pub static RULES: &[&Rule] = &[
     &link_in_inert_context::LINK_IN_INERT_CONTEXT,
     &portal_host_mismatch::PORTAL_HOST_MISMATCH,
     &docs_placeholder_host::DOCS_PLACEHOLDER_HOST,
+    &unclosed_placeholder::UNCLOSED_PLACEHOLDER,
+    &invalid_placeholder::INVALID_PLACEHOLDER,
     &legacy_v1_link::LEGACY_V1_LINK,
     &address_bar_portal_url::ADDRESS_BAR_PORTAL_URL,
     &unused_suppression::UNUSED_SUPPRESSION,

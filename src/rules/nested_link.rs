@@ -34,7 +34,7 @@ pub fn report(findings: &mut Findings, inner_start_tag: Span, outer_start: usize
     if findings.enabled(&NESTED_LINK) {
         findings.push(
             Diagnostic::new(&NESTED_LINK, inner_start_tag, "a link inside a link")
-                .with_help(format!("the outer link opens at byte {outer_start}; close it first, or remove one of them")),
+                .with_help(format!("close the outer link (opened at byte {outer_start}) first, or remove one of them")),
         );
     }
 }

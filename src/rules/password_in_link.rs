@@ -46,6 +46,20 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
 }
 
+/// Called for a placeholder that asks for `auth="password"`: refused, never generated.
+pub fn refuse(findings: &mut Findings, span: crate::diagnostic::Span) {
+    if findings.enabled(&PASSWORD_IN_LINK) {
+        findings.push(
+            Diagnostic::new(
+                &PASSWORD_IN_LINK,
+                span,
+                "ddlink never puts a password in a link",
+            )
+            .with_help("use auth=\"passwordless\" or auth=\"access-token\", or no auth"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::assert_rule;

@@ -1,0 +1,522 @@
+//! Placeholder expansion (SPEC §3): `<dd-link …>label</dd-link>` and `{{deeplink …}}` become
+//! PSA-aware deep links. A placeholder is read during the document's pass and expanded when
+//! the document ends, once its dialect (and so its ticket-id token) is known. What cannot be
+//! met is a diagnostic and the placeholder stays as it is: never half a link.
+
+pub mod mustache;
+pub mod snippets;
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::command::spec::{self, TICKET_ID};
+use crate::command::{Client, Command, DeepLink, Target, parse_link};
+use crate::diagnostic::{Edit, Severity, Span};
+use crate::dialect::token::{Meaning, token_for};
+use crate::dialect::{Dialect, Language, Resolved};
+use crate::rules::tokens::{self as token_rules, token_uses};
+use crate::rules::{
+    Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, check_link, invalid_placeholder,
+    password_in_link, psa_undetermined,
+};
+pub use snippets::{Snippet, SnippetData, SnippetError, Snippets};
+
+/// What expansion needs besides the rule settings.
+#[derive(Clone, Debug)]
+pub struct ExpandSettings {
+    /// The configured default client (`client` in ddlink.toml); web when absent.
+    pub client: Option<Client>,
+    /// `[auth] passwordless_token`.
+    pub passwordless_token: Option<String>,
+    /// `[auth] access_token`.
+    pub access_token: Option<String>,
+    pub snippets: Arc<Snippets>,
+}
+
+impl Default for ExpandSettings {
+    fn default() -> Self {
+        ExpandSettings {
+            client: None,
+            passwordless_token: None,
+            access_token: None,
+            snippets: Snippets::builtin(),
+        }
+    }
+}
+
+/// One `key=value` of a placeholder: an attribute of `<dd-link>`, or an argument of
+/// `{{deeplink}}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arg {
+    pub key: String,
+    /// Decoded (entities resolved).
+    pub value: String,
+    /// Where the argument is written (attribute or `key='value'`).
+    pub span: Span,
+    /// Where its value is written, if apart.
+    pub value_span: Span,
+    /// The attribute's raw value (for pass-through attributes).
+    pub raw_value: String,
+}
+
+/// Where a `{{deeplink}}` sits, which decides how its URL is escaped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MustacheContext {
+    /// In an attribute value, with its quote (`None`: unquoted).
+    Attribute(Option<u8>),
+    /// In HTML text.
+    HtmlText,
+    /// In a plain-text template.
+    PlainText,
+}
+
+/// A placeholder waiting for the end of the document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placeholder {
+    Element {
+        start_tag: Span,
+        /// `None` when the element is self-closing (`<dd-link … />`).
+        end_tag: Option<Span>,
+        /// No label text between the tags.
+        empty_label: bool,
+        args: Vec<Arg>,
+    },
+    Mustache {
+        span: Span,
+        context: MustacheContext,
+        args: Vec<Arg>,
+    },
+}
+
+impl Placeholder {
+    /// The span diagnostics about the whole placeholder point at.
+    pub fn span(&self) -> Span {
+        match self {
+            Placeholder::Element { start_tag, .. } => *start_tag,
+            Placeholder::Mustache { span, .. } => *span,
+        }
+    }
+
+    fn args(&self) -> &[Arg] {
+        match self {
+            Placeholder::Element { args, .. } | Placeholder::Mustache { args, .. } => args,
+        }
+    }
+}
+
+/// Everything a placeholder's expansion depends on.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub settings: &'a RuleSettings,
+    pub expand: &'a ExpandSettings,
+    pub rules: &'a RuleConfig,
+    pub dialect: &'a Resolved,
+    pub language: Language,
+    /// `\n` or `\r\n`: inserted markup uses the file's own line ending.
+    pub newline: &'a str,
+}
+
+/// Attributes and arguments that steer expansion instead of becoming the command.
+const CONTROLS: &[&str] = &["client", "auth", "remember-me", "as"];
+
+/// The auth mode a placeholder asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Auth {
+    None,
+    Passwordless,
+    AccessToken,
+}
+
+/// The control attributes of a placeholder, read.
+struct Controls {
+    client: Client,
+    auth: Auth,
+    remember: Option<&'static str>,
+    snippet: Snippet,
+}
+
+impl Controls {
+    /// Read the control attributes; a bad value is a diagnostic (and `None`).
+    fn read(
+        placeholder: &Placeholder,
+        context: &Context,
+        findings: &mut Findings,
+    ) -> Option<Controls> {
+        let control = |name: &str| placeholder.args().iter().find(|a| a.key == name);
+        let bad = |findings: &mut Findings, arg: &Arg, expected: &str| {
+            invalid_placeholder::report(
+                findings,
+                arg.value_span,
+                format!(
+                    "`{}=\"{}\"`: expected {expected}",
+                    arg.key,
+                    arg.value.trim()
+                ),
+                format!("write {} with {expected}", arg.key),
+            );
+            None
+        };
+        let client = match control("client").map(|a| (a, a.value.trim())) {
+            None => context.expand.client.unwrap_or(Client::Web),
+            Some((_, "web")) => Client::Web,
+            Some((_, "desktop")) => Client::Desktop,
+            Some((arg, _)) => return bad(findings, arg, "`web` or `desktop`"),
+        };
+        let auth = match control("auth").map(|a| (a, a.value.trim())) {
+            None | Some((_, "none")) => Auth::None,
+            Some((_, "passwordless")) => Auth::Passwordless,
+            Some((_, "access-token")) => Auth::AccessToken,
+            Some((arg, "password")) => {
+                password_in_link::refuse(findings, arg.value_span);
+                return None;
+            }
+            Some((arg, _)) => {
+                return bad(findings, arg, "`none`, `passwordless` or `access-token`");
+            }
+        };
+        let remember = match control("remember-me").map(|a| (a, a.value.trim())) {
+            None => None,
+            Some((_, "true")) => Some("true"),
+            Some((_, "false")) => Some("false"),
+            Some((arg, _)) => return bad(findings, arg, "`true` or `false`"),
+        };
+        if let (Some(_), Auth::None) = (remember, auth) {
+            let arg = control("remember-me").expect("present");
+            invalid_placeholder::report(
+                findings,
+                arg.span,
+                "`remember-me` needs an auth mode".to_owned(),
+                "add auth=\"passwordless\" or auth=\"access-token\", or remove it".to_owned(),
+            );
+            return None;
+        }
+        let snippet = match control("as").map(|a| (a, a.value.trim())) {
+            None | Some((_, "link")) => Snippet::Link,
+            Some((_, "button")) => Snippet::Button,
+            Some((arg, _)) => return bad(findings, arg, "`link` or `button`"),
+        };
+        Some(Controls {
+            client,
+            auth,
+            remember,
+            snippet,
+        })
+    }
+}
+
+/// Expand one placeholder: the edits that replace it, or `None` (and diagnostics) when it
+/// cannot be met.
+pub fn expand(
+    placeholder: &Placeholder,
+    context: &Context,
+    findings: &mut Findings,
+) -> Option<Vec<Edit>> {
+    let whole = placeholder.span();
+    let Controls {
+        client,
+        auth,
+        remember,
+        snippet,
+    } = Controls::read(placeholder, context, findings)?;
+
+    // The command: every argument that is a command key (for `{{deeplink}}`, every argument
+    // that is not a control).
+    let is_element = matches!(placeholder, Placeholder::Element { .. });
+    let mut command = Command::empty();
+    let mut sources: Vec<(String, Span, Span)> = Vec::new();
+    for arg in placeholder.args() {
+        if CONTROLS.contains(&arg.key.as_str()) || (is_element && !is_command_key(&arg.key)) {
+            continue;
+        }
+        command.push(arg.key.clone(), arg.value.clone());
+        sources.push((arg.key.clone(), arg.span, arg.value_span));
+    }
+    if command.name() == Some("ticket") && command.get(TICKET_ID).is_none() {
+        let Some(dialect) = context.dialect.dialect else {
+            psa_undetermined::report(findings, whole);
+            return None;
+        };
+        let token =
+            token_for(Meaning::TicketId, dialect, context.language).expect("every dialect has one");
+        command.push(TICKET_ID, token);
+    }
+    if auth != Auth::None {
+        add_auth(&mut command, auth, remember, context, whole, findings)?;
+    }
+    let target = match (client, &context.settings.portal) {
+        (Client::Desktop, _) => Target::Desktop,
+        (Client::Web, Some(portal)) => Target::Web(portal.clone()),
+        (Client::Web, None) => {
+            invalid_placeholder::report(
+                findings,
+                whole,
+                "a web link needs the portal, and none is configured".to_owned(),
+                "set `portal` in ddlink.toml, pass --portal, or use client=\"desktop\"".to_owned(),
+            );
+            return None;
+        }
+    };
+    let url = DeepLink::new(target, command).canonical().to_string();
+    if !judge(&url, &sources, whole, context, findings) {
+        return None;
+    }
+    render(placeholder, snippet, &url, context, findings)
+}
+
+/// Whether an attribute of `<dd-link>` is a command key (the others pass through to the
+/// anchor).
+fn is_command_key(key: &str) -> bool {
+    spec::is_known_key(key)
+}
+
+fn add_auth(
+    command: &mut Command,
+    auth: Auth,
+    remember: Option<&str>,
+    context: &Context,
+    whole: Span,
+    findings: &mut Findings,
+) -> Option<()> {
+    let dialect = context.dialect.dialect;
+    match auth {
+        Auth::Passwordless => {
+            let email = dialect.and_then(|d| token_for(Meaning::ContactEmail, d, context.language));
+            let token = context.expand.passwordless_token.clone().or_else(|| {
+                (dialect == Some(Dialect::DeskDirector)).then(|| "{{ Token }}".to_owned())
+            });
+            let (Some(email), Some(token)) = (email, token) else {
+                let why = match dialect {
+                    None => "the template's PSA is unknown, so its contact e-mail token is too",
+                    Some(Dialect::ConnectWise) => "ConnectWise has no contact e-mail token",
+                    Some(_) => "no passwordless token expression is configured",
+                };
+                invalid_placeholder::report(
+                    findings,
+                    whole,
+                    format!("cannot make a passwordless link: {why}"),
+                    "set `[auth] passwordless_token` in ddlink.toml (and the PSA), or drop `auth`"
+                        .to_owned(),
+                );
+                return None;
+            };
+            command.push(spec::AUTH_USERNAME, email);
+            command.push(spec::AUTH_TOKEN, token);
+        }
+        Auth::AccessToken => {
+            let Some(token) = context.expand.access_token.clone() else {
+                invalid_placeholder::report(
+                    findings,
+                    whole,
+                    "cannot make an access-token link: no access-token expression is configured"
+                        .to_owned(),
+                    "set `[auth] access_token` in ddlink.toml, or drop `auth`".to_owned(),
+                );
+                return None;
+            };
+            command.push(spec::ACCESS_TOKEN, token);
+        }
+        Auth::None => {}
+    }
+    if let Some(remember) = remember {
+        command.push(spec::AUTH_REMEMBER_ME, remember);
+    }
+    Some(())
+}
+
+/// Run the link rules on the URL a placeholder would become. Findings point at the
+/// placeholder's own arguments where they come from one (the rest at the placeholder); fixes
+/// are dropped, since they would edit the URL, not the placeholder. `false` when an error
+/// stops the expansion.
+fn judge(
+    url: &str,
+    sources: &[(String, Span, Span)],
+    whole: Span,
+    context: &Context,
+    findings: &mut Findings,
+) -> bool {
+    let Some(link) = parse_link(url, &context.settings.hosts) else {
+        return true;
+    };
+    let map = TextMap::identity(url.to_owned(), 0);
+    let site = LinkSite {
+        map: &map,
+        range: 0..url.len(),
+        text: url,
+        link: &link,
+        origin: Origin::PlainText,
+        settings: context.settings,
+    };
+    let mut local = Findings::new(context.rules);
+    check_link(&site, &mut local);
+    let uses = token_uses(&site);
+    token_rules::check(&uses, &[], context.dialect, context.language, &mut local);
+    let mut blocked = false;
+    for mut diagnostic in local.into_diagnostics() {
+        let param = link.params.iter().find(|p| {
+            p.range.start <= diagnostic.span.start
+                && diagnostic.span.start < p.range.end.max(p.range.start + 1)
+        });
+        diagnostic.span = param
+            .and_then(|p| {
+                let key = &url[p.key.clone()];
+                sources
+                    .iter()
+                    .find(|(k, _, _)| k == key)
+                    .map(|(_, span, value)| {
+                        if p.value
+                            .as_ref()
+                            .is_some_and(|v| v.start <= diagnostic.span.start)
+                        {
+                            *value
+                        } else {
+                            *span
+                        }
+                    })
+            })
+            .unwrap_or(whole);
+        diagnostic.fix = None;
+        blocked |= diagnostic.severity == Severity::Error;
+        findings.push(diagnostic);
+    }
+    !blocked
+}
+
+/// Stands for a label that stays where it is: the rendered snippet is cut around it.
+const MARKER: &str = "\u{E000}ddlink-label\u{E000}";
+
+/// `&` and `"` (and the quote in use) escaped for an attribute; template tokens untouched.
+fn escape_attribute(url: &str, quote: Option<u8>) -> String {
+    let mut out = String::with_capacity(url.len() + 16);
+    for c in url.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' if quote == Some(b'\'') => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn escape_text(url: &str) -> String {
+    url.replace('&', "&amp;").replace('<', "&lt;")
+}
+
+fn render(
+    placeholder: &Placeholder,
+    snippet: Snippet,
+    url: &str,
+    context: &Context,
+    findings: &mut Findings,
+) -> Option<Vec<Edit>> {
+    match placeholder {
+        Placeholder::Mustache {
+            span,
+            context: where_,
+            ..
+        } => {
+            let text = match where_ {
+                MustacheContext::Attribute(Some(quote)) => escape_attribute(url, Some(*quote)),
+                MustacheContext::Attribute(None) => {
+                    if url.contains(|c: char| {
+                        c.is_whitespace() || matches!(c, '"' | '\'' | '>' | '=' | '<' | '`')
+                    }) {
+                        invalid_placeholder::report(
+                            findings,
+                            *span,
+                            "this link cannot be written into an unquoted attribute".to_owned(),
+                            "quote the attribute: href=\"{{deeplink …}}\"".to_owned(),
+                        );
+                        return None;
+                    }
+                    escape_attribute(url, None)
+                }
+                MustacheContext::HtmlText => escape_text(url),
+                MustacheContext::PlainText => url.to_owned(),
+            };
+            Some(vec![Edit::replace(*span, text)])
+        }
+        Placeholder::Element {
+            start_tag,
+            end_tag,
+            empty_label,
+            args,
+        } => {
+            let mut attributes = String::new();
+            let mut style = String::new();
+            for arg in args
+                .iter()
+                .filter(|a| !CONTROLS.contains(&a.key.as_str()) && !is_command_key(&a.key))
+            {
+                let value = arg.raw_value.replace('"', "&quot;");
+                if arg.key.eq_ignore_ascii_case("style") {
+                    style = value;
+                } else {
+                    let _ = write!(attributes, " {}=\"{value}\"", arg.key);
+                }
+            }
+            let href = escape_attribute(url, Some(b'"'));
+            let label = if *empty_label || end_tag.is_none() {
+                default_label(url)
+            } else {
+                MARKER.to_owned()
+            };
+            let data = SnippetData {
+                href: &href,
+                attributes: &attributes,
+                style: &style,
+                label: &label,
+            };
+            let rendered = match context.expand.snippets.render(snippet, &data) {
+                Ok(rendered) => rendered.replace('\n', context.newline),
+                Err(message) => {
+                    invalid_placeholder::report(
+                        findings,
+                        *start_tag,
+                        format!("the snippet failed: {message}"),
+                        "fix the snippet in templates_dir".to_owned(),
+                    );
+                    return None;
+                }
+            };
+            match (end_tag, rendered.split_once(MARKER)) {
+                (Some(end), Some((before, after))) => Some(vec![
+                    Edit::replace(*start_tag, before),
+                    Edit::replace(*end, after),
+                ]),
+                (Some(end), None) => Some(vec![Edit::replace(
+                    Span::new(start_tag.start, end.end),
+                    rendered,
+                )]),
+                (None, _) => Some(vec![Edit::replace(*start_tag, rendered)]),
+            }
+        }
+    }
+}
+
+/// The label of a placeholder written without one.
+fn default_label(url: &str) -> String {
+    let command = url
+        .split_once('?')
+        .map_or_else(|| url.trim_start_matches("ddportal://"), |(_, c)| c);
+    let command = Command::parse(command.split('#').next().unwrap_or_default());
+    let label = match (command.name(), command.get("action"), command.get("state")) {
+        (Some("ticket"), Some("approve" | "auto_approve"), _) => "Approve",
+        (Some("ticket"), Some("decline" | "auto_decline"), _) => "Decline",
+        (Some("ticket"), Some("close"), _) => "Close ticket",
+        (Some("ticket"), Some("reopen"), _) => "Reopen ticket",
+        (Some("ticket"), Some("chat"), _) => "Chat with us",
+        (Some("ticket"), _, _) => "View ticket",
+        (Some("ticket_list"), _, Some("approval")) => "Your approvals",
+        (Some("ticket_list"), _, _) => "Your tickets",
+        (Some("support_options" | "pre_ticket_chat" | "request_types" | "request_type"), _, _) => {
+            "Get support"
+        }
+        (Some("invoices" | "invoice"), _, _) => "View invoice",
+        (Some("quotes" | "quote"), _, _) => "View quote",
+        (Some("survey"), _, _) => "Take the survey",
+        (Some("notifications"), _, _) => "Notifications",
+        _ => "Open the portal",
+    };
+    label.to_owned()
+}

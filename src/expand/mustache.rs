@@ -1,0 +1,211 @@
+//! `{{deeplink key='value' …}}`: found by a scan, read by the handlebars crate's own parser as
+//! a helper call. Every other `{{…}}` (the mail system's Liquid or Handlebars) is left alone.
+
+use std::ops::Range;
+
+use handlebars::template::{Parameter, Template, TemplateElement};
+
+/// One `{{deeplink …}}` in a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mustache {
+    /// The whole `{{deeplink …}}`.
+    pub range: Range<usize>,
+    /// Its arguments, in the order written.
+    pub args: Vec<MustacheArg>,
+    /// What is wrong with it, if it cannot be expanded (then `args` may be incomplete).
+    pub problem: Option<String>,
+}
+
+/// One `key='value'` argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MustacheArg {
+    pub key: String,
+    pub value: String,
+    /// Where `key=…` is written, relative to the text.
+    pub range: Range<usize>,
+}
+
+/// The helper's name.
+pub const HELPER: &str = "deeplink";
+
+/// Whether `text` holds a `{{deeplink` (a cheap test before scanning).
+pub fn may_hold(text: &str) -> bool {
+    text.contains(HELPER)
+        && memchr::memmem::find_iter(text.as_bytes(), b"{{").any(|open| {
+            text[open + 2..]
+                .trim_start_matches(['{', ' ', '~'])
+                .starts_with(HELPER)
+        })
+}
+
+/// Every `{{deeplink …}}` in `text`.
+pub fn find(text: &str) -> Vec<Mustache> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|i| i + from) {
+        let inner_start = open + 2 + usize::from(text[open + 2..].starts_with('{'));
+        let after = text[inner_start..].trim_start_matches([' ', '~']);
+        let is_ours = after.starts_with(HELPER)
+            && after[HELPER.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_whitespace() || c == '}');
+        let Some(end) = closing(text, inner_start) else {
+            if is_ours {
+                found.push(Mustache {
+                    range: open..text.len(),
+                    args: Vec::new(),
+                    problem: Some("this `{{deeplink` is never closed with `}}`".to_owned()),
+                });
+            }
+            break;
+        };
+        if is_ours {
+            found.push(parse(text, open..end));
+        }
+        from = end;
+    }
+    found
+}
+
+/// The end (exclusive) of the mustache whose inside starts at `from`: after the first `}}`
+/// outside quotes.
+fn closing(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut quote = None;
+    let mut at = from;
+    while at < bytes.len() {
+        match (quote, bytes[at]) {
+            (None, q @ (b'\'' | b'"')) => quote = Some(q),
+            (Some(q), b) if b == q => quote = None,
+            (None, b'}') if bytes.get(at + 1) == Some(&b'}') => {
+                let triple = bytes.get(at + 2) == Some(&b'}');
+                return Some(at + 2 + usize::from(triple));
+            }
+            (_, b'\n') if quote.is_some() => return None,
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
+fn parse(text: &str, range: Range<usize>) -> Mustache {
+    let source = &text[range.clone()];
+    let problem = |message: String| Mustache {
+        range: range.clone(),
+        args: Vec::new(),
+        problem: Some(message),
+    };
+    let template = match Template::compile(source) {
+        Ok(template) => template,
+        Err(error) => return problem(format!("not a valid helper call: {}", error.reason())),
+    };
+    let [TemplateElement::Expression(helper) | TemplateElement::HtmlExpression(helper)] =
+        template.elements.as_slice()
+    else {
+        return problem("not a single `{{deeplink …}}` call".to_owned());
+    };
+    if !helper.params.is_empty() {
+        return problem("arguments are written `key='value'`".to_owned());
+    }
+    let mut args = Vec::new();
+    for (key, value) in &helper.hash {
+        let value = match value {
+            Parameter::Literal(serde_json::Value::String(s)) => s.clone(),
+            Parameter::Literal(serde_json::Value::Number(n)) => n.to_string(),
+            Parameter::Literal(serde_json::Value::Bool(b)) => b.to_string(),
+            _ => {
+                return problem(format!(
+                    "`{key}` must be a quoted value, e.g. {key}='…' (the mail system's tokens go inside the quotes)"
+                ));
+            }
+        };
+        args.push(MustacheArg {
+            range: arg_range(source, key).map_or(range.clone(), |r| {
+                range.start + r.start..range.start + r.end
+            }),
+            key: key.clone(),
+            value,
+        });
+    }
+    // The hash is unordered: keep the order the arguments are written in.
+    args.sort_by_key(|a| a.range.start);
+    Mustache {
+        range,
+        args,
+        problem: None,
+    }
+}
+
+/// Where `key=` starts and its value ends in the source of one mustache.
+fn arg_range(source: &str, key: &str) -> Option<Range<usize>> {
+    let bytes = source.as_bytes();
+    let mut from = 0;
+    while let Some(found) = source[from..].find(key).map(|i| i + from) {
+        let before_ok = found == 0 || bytes[found - 1].is_ascii_whitespace();
+        let rest = source[found + key.len()..].trim_start();
+        if before_ok && rest.starts_with('=') {
+            let value_start = source.len() - rest.len() + 1;
+            let value = source[value_start..].trim_start();
+            let value_start = source.len() - value.len();
+            let end = match value.as_bytes().first() {
+                Some(&q @ (b'\'' | b'"')) => value[1..]
+                    .find(q as char)
+                    .map_or(source.len(), |i| value_start + i + 2),
+                _ => {
+                    value_start
+                        + value
+                            .find(|c: char| c.is_whitespace() || c == '}')
+                            .unwrap_or(value.len())
+                }
+            };
+            return Some(found..end);
+        }
+        from = found + key.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_and_reads_calls() {
+        let text = r#"<a href="{{deeplink name='ticket' action="close"}}">x</a> {{ Ticket.Id }} {{deeplink name='quotes'}}"#;
+        let found = find(text);
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            &text[found[0].range.clone()],
+            r#"{{deeplink name='ticket' action="close"}}"#
+        );
+        let args: Vec<(&str, &str)> = found[0]
+            .args
+            .iter()
+            .map(|a| (a.key.as_str(), a.value.as_str()))
+            .collect();
+        assert_eq!(args, [("name", "ticket"), ("action", "close")]);
+        assert_eq!(&text[found[0].args[1].range.clone()], "action=\"close\"");
+        assert_eq!(found[1].args[0].value, "quotes");
+        assert!(found.iter().all(|m| m.problem.is_none()));
+    }
+
+    #[test]
+    fn tokens_inside_quotes() {
+        let text = "{{deeplink name='ticket' ticket_id='[Ticket: ID]'}}";
+        let found = find(text);
+        assert_eq!(found[0].args[1].value, "[Ticket: ID]");
+    }
+
+    #[test]
+    fn leaves_other_mustaches_and_reports_bad_calls() {
+        assert!(find("{{ deeplinks }} {{#if x}}{{/if}} {{Ticket.Id}}").is_empty());
+        let bad = find("{{deeplink name=Ticket.Name}}");
+        assert!(bad[0].problem.as_deref().unwrap().contains("quoted"));
+        let open = find("{{deeplink name='x'");
+        assert!(open[0].problem.is_some());
+        let positional = find("{{deeplink 'ticket'}}");
+        assert!(positional[0].problem.is_some());
+    }
+}
