@@ -84,20 +84,7 @@ fn every_case_is_chunk_independent() {
     for case in cases() {
         let input_path = input_of(&case);
         let input = std::fs::read(&input_path).unwrap();
-        let spec = case_of(&case);
-        // The case's own ddlink.toml, if it has one, as the CLI would find it.
-        let file_config = match ddlink::config::Config::discover(&case).unwrap() {
-            Some(config) if config.root == case.canonicalize().unwrap() => {
-                config.for_file(&input_path)
-            }
-            _ => ddlink::config::FileConfig::default(),
-        };
-        let options = file_config.options(
-            FileKind::from_path(&input_path),
-            spec.portal.as_deref().map(|p| Portal::parse(p).unwrap()),
-            spec.psa.as_deref().map(|d| d.parse().unwrap()),
-        );
-        let rewriter = Rewriter::new(options);
+        let rewriter = Rewriter::new(options_of(&case, &input_path));
         let whole = rewriter.check_chunks([&input[..]]);
         let mut sizes: Vec<Box<dyn FnMut() -> usize>> = Vec::new();
         if let Some(n) = fixed {
@@ -120,6 +107,75 @@ fn every_case_is_chunk_independent() {
                 case.display()
             );
         }
+    }
+}
+
+/// The options the CLI would use for a case (its case.toml flags over its ddlink.toml).
+fn options_of(case: &Path, input_path: &Path) -> ddlink::RewriterOptions {
+    let spec = case_of(case);
+    let file_config = match ddlink::config::Config::discover(case).unwrap() {
+        Some(config) if config.root == case.canonicalize().unwrap() => config.for_file(input_path),
+        _ => ddlink::config::FileConfig::default(),
+    };
+    file_config.options(
+        FileKind::from_path(input_path),
+        spec.portal.as_deref().map(|p| Portal::parse(p).unwrap()),
+        spec.psa.as_deref().map(|d| d.parse().unwrap()),
+    )
+}
+
+/// `fix` gives the case's `output.<ext>` (or, without one, the input unchanged); a second
+/// `fix` changes nothing more; `check` after `fix` finds nothing fixable.
+/// `DDLINK_BLESS=1 cargo test --test fixtures` writes the outputs (review them!).
+#[test]
+fn every_case_fixes_to_its_output() {
+    let bless = std::env::var_os("DDLINK_BLESS").is_some();
+    for case in cases() {
+        let input_path = input_of(&case);
+        let input = std::fs::read(&input_path).unwrap();
+        let rewriter = Rewriter::new(options_of(&case, &input_path));
+        let fixed = rewriter.fix_bytes(&input, false);
+        let output_path = case.join(format!(
+            "output.{}",
+            input_path.extension().unwrap().to_string_lossy()
+        ));
+        if bless {
+            if fixed.changed {
+                std::fs::write(&output_path, &fixed.output).unwrap();
+            } else if output_path.exists() {
+                std::fs::remove_file(&output_path).unwrap();
+            }
+        }
+        let expected = std::fs::read(&output_path).unwrap_or_else(|_| input.clone());
+        assert!(
+            fixed.output == expected,
+            "{}: fix output differs from {}:\n{}",
+            case.display(),
+            output_path.display(),
+            String::from_utf8_lossy(&fixed.output)
+        );
+        let again = rewriter.fix_bytes(&fixed.output, false);
+        assert!(
+            !again.changed,
+            "{}: a second fix changed the output",
+            case.display()
+        );
+        let remaining = rewriter.check_bytes(&fixed.output);
+        assert!(
+            remaining.expansions.is_empty(),
+            "{}: placeholders remain",
+            case.display()
+        );
+        let fixable: Vec<_> = remaining
+            .diagnostics
+            .iter()
+            .filter(|d| d.fix.as_ref().is_some_and(ddlink::Fix::is_safe))
+            .collect();
+        assert!(
+            fixable.is_empty(),
+            "{}: still fixable after fix: {fixable:?}",
+            case.display()
+        );
     }
 }
 

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::command::spec::{self, TICKET_ID};
+use crate::command::token::tokens;
 use crate::command::{Client, Command, DeepLink, Target, parse_link};
 use crate::diagnostic::{Edit, Severity, Span};
 use crate::dialect::token::{Meaning, token_for};
@@ -17,7 +18,7 @@ use crate::dialect::{Dialect, Language, Resolved};
 use crate::rules::tokens::{self as token_rules, token_uses};
 use crate::rules::{
     Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, check_link, invalid_placeholder,
-    password_in_link, psa_undetermined,
+    password_in_link, psa_undetermined, unknown_param,
 };
 pub use snippets::{Snippet, SnippetData, SnippetError, Snippets};
 
@@ -225,7 +226,11 @@ pub fn expand(
     let mut command = Command::empty();
     let mut sources: Vec<(String, Span, Span)> = Vec::new();
     for arg in placeholder.args() {
-        if CONTROLS.contains(&arg.key.as_str()) || (is_element && !is_command_key(&arg.key)) {
+        if CONTROLS.contains(&arg.key.as_str()) {
+            continue;
+        }
+        if is_element && !is_command_key(&arg.key) {
+            unknown_param::check_attribute(findings, arg.span, &arg.key);
             continue;
         }
         command.push(arg.key.clone(), arg.value.clone());
@@ -384,22 +389,40 @@ fn judge(
 /// Stands for a label that stays where it is: the rendered snippet is cut around it.
 const MARKER: &str = "\u{E000}ddlink-label\u{E000}";
 
-/// `&` and `"` (and the quote in use) escaped for an attribute; template tokens untouched.
-fn escape_attribute(url: &str, quote: Option<u8>) -> String {
+/// The URL escaped for HTML: outside template tokens, `&` as `&amp;`, `"` as `&quot;` (and,
+/// in an attribute quoted with `'`, `'` as `&#39;`; in text, `<` as `&lt;`). Tokens are kept
+/// byte for byte, since the mail system reads them in the template's source; a token holding
+/// the attribute's own quote cannot be written there (`Err`).
+fn escape_html(url: &str, quote: Option<u8>) -> Result<String, String> {
     let mut out = String::with_capacity(url.len() + 16);
-    for c in url.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' if quote == Some(b'\'') => out.push_str("&#39;"),
-            _ => out.push(c),
+    let mut at = 0;
+    let plain = |text: &str, out: &mut String| {
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '"' if quote != Some(b'\'') => out.push_str("&quot;"),
+                '\'' if quote == Some(b'\'') => out.push_str("&#39;"),
+                '<' if quote.is_none() => out.push_str("&lt;"),
+                _ => out.push(c),
+            }
         }
+    };
+    for token in tokens(url) {
+        plain(&url[at..token.range.start], &mut out);
+        let text = &url[token.range.clone()];
+        if let Some(q) = quote
+            && text.as_bytes().contains(&q)
+        {
+            return Err(format!(
+                "the token `{text}` holds the quote (`{}`) the attribute is written in",
+                q as char
+            ));
+        }
+        out.push_str(text);
+        at = token.range.end;
     }
-    out
-}
-
-fn escape_text(url: &str) -> String {
-    url.replace('&', "&amp;").replace('<', "&lt;")
+    plain(&url[at..], &mut out);
+    Ok(out)
 }
 
 fn render(
@@ -415,26 +438,32 @@ fn render(
             context: where_,
             ..
         } => {
-            let text = match where_ {
-                MustacheContext::Attribute(Some(quote)) => escape_attribute(url, Some(*quote)),
+            let escaped = match where_ {
+                MustacheContext::Attribute(Some(quote)) => escape_html(url, Some(*quote)),
                 MustacheContext::Attribute(None) => {
                     if url.contains(|c: char| {
                         c.is_whitespace() || matches!(c, '"' | '\'' | '>' | '=' | '<' | '`')
                     }) {
-                        invalid_placeholder::report(
-                            findings,
-                            *span,
-                            "this link cannot be written into an unquoted attribute".to_owned(),
-                            "quote the attribute: href=\"{{deeplink …}}\"".to_owned(),
-                        );
-                        return None;
+                        Err("this link cannot be written into an unquoted attribute: quote the attribute".to_owned())
+                    } else {
+                        escape_html(url, Some(b'"'))
                     }
-                    escape_attribute(url, None)
                 }
-                MustacheContext::HtmlText => escape_text(url),
-                MustacheContext::PlainText => url.to_owned(),
+                MustacheContext::HtmlText => escape_html(url, None),
+                MustacheContext::PlainText => Ok(url.to_owned()),
             };
-            Some(vec![Edit::replace(*span, text)])
+            match escaped {
+                Ok(text) => Some(vec![Edit::replace(*span, text)]),
+                Err(problem) => {
+                    invalid_placeholder::report(
+                        findings,
+                        *span,
+                        problem,
+                        "change the token's quotes, or the attribute's".to_owned(),
+                    );
+                    None
+                }
+            }
         }
         Placeholder::Element {
             start_tag,
@@ -455,7 +484,19 @@ fn render(
                     let _ = write!(attributes, " {}=\"{value}\"", arg.key);
                 }
             }
-            let href = escape_attribute(url, Some(b'"'));
+            // The snippets write `href="…"`.
+            let href = match escape_html(url, Some(b'"')) {
+                Ok(href) => href,
+                Err(problem) => {
+                    invalid_placeholder::report(
+                        findings,
+                        *start_tag,
+                        problem,
+                        "use single quotes inside the token".to_owned(),
+                    );
+                    return None;
+                }
+            };
             let label = if *empty_label || end_tag.is_none() {
                 default_label(url)
             } else {

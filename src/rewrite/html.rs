@@ -126,8 +126,27 @@ impl LinkElements {
     }
 }
 
+/// The input lol_html has not finished with, from input offset `start`: where a parsing
+/// error is looked for (so that its offset does not depend on chunking), what follows a
+/// suppression comment, and the quote an attribute is written in.
+#[derive(Debug, Default)]
+struct Window {
+    bytes: Vec<u8>,
+    start: usize,
+}
+
+impl Window {
+    fn byte_at(&self, offset: usize) -> Option<u8> {
+        offset
+            .checked_sub(self.start)
+            .and_then(|i| self.bytes.get(i))
+            .copied()
+    }
+}
+
 /// What the handlers share.
 struct State<'o> {
+    window: Rc<RefCell<Window>>,
     collector: Collector<'o>,
     text: TextBuffer,
     /// The RCDATA / RAWTEXT element the parser is in, for messages.
@@ -294,8 +313,12 @@ impl State<'_> {
         if expand::mustache::may_hold(&raw) {
             let (decoded, refs) = crate::charref::decode(&raw, true);
             let map = TextMap::new(raw.clone(), base, decoded, refs);
+            let quote = base
+                .checked_sub(1)
+                .and_then(|at| self.window.borrow().byte_at(at))
+                .filter(|b| matches!(b, b'"' | b'\''));
             self.collector
-                .mustaches(&map, MustacheContext::Attribute(Some(b'"')));
+                .mustaches(&map, MustacheContext::Attribute(quote));
             return true;
         }
         let before = self.collector.found_links;
@@ -443,10 +466,9 @@ pub struct HtmlPass<'o> {
     links: Rc<RefCell<LinkElements>>,
     utf8: Utf8Validator,
     read: usize,
-    /// The input lol_html has not finished with (it starts at `window_start`): where a
+    /// The input lol_html has not finished with: where a
     /// parsing error is looked for, so that its offset does not depend on chunking.
-    window: Vec<u8>,
-    window_start: usize,
+    window: Rc<RefCell<Window>>,
     /// The last byte fed (a `\r` before a line break in the next chunk).
     last_byte: Option<u8>,
 }
@@ -458,7 +480,9 @@ fn tag_span(element: &Element) -> Span {
 
 impl<'o> HtmlPass<'o> {
     pub fn new(options: &'o RewriterOptions) -> Self {
+        let window = Rc::new(RefCell::new(Window::default()));
         let state = Rc::new(RefCell::new(State {
+            window: Rc::clone(&window),
             collector: Collector::new(options),
             text: TextBuffer::default(),
             inert_element: None,
@@ -539,8 +563,7 @@ impl<'o> HtmlPass<'o> {
             links,
             utf8: Utf8Validator::default(),
             read: 0,
-            window: Vec::new(),
-            window_start: 0,
+            window,
             last_byte: None,
         }
     }
@@ -556,17 +579,18 @@ impl<'o> HtmlPass<'o> {
         let Some(rewriter) = &mut self.rewriter else {
             return;
         };
-        self.window.extend_from_slice(chunk);
+        self.window.borrow_mut().bytes.extend_from_slice(chunk);
         match rewriter.write(chunk) {
             Ok(()) => {
                 self.advance_scopes();
                 // Nothing is rewritten, so what lol_html wrote out is exactly the input it is
                 // done with.
                 let done = self.state.borrow().emitted;
-                if done > self.window_start {
-                    self.window
-                        .drain(..(done - self.window_start).min(self.window.len()));
-                    self.window_start = done;
+                let mut window = self.window.borrow_mut();
+                if done > window.start {
+                    let drained = (done - window.start).min(window.bytes.len());
+                    window.bytes.drain(..drained);
+                    window.start = done;
                 }
             }
             Err(error) => {
@@ -587,10 +611,11 @@ impl<'o> HtmlPass<'o> {
             collector,
             ..
         } = &mut *state;
-        let window_end = self.window_start + self.window.len();
+        let window = self.window.borrow();
+        let window_end = window.start + window.bytes.len();
         pending_scopes.retain_mut(|pending| {
             while pending.cursor < window_end {
-                let byte = self.window[pending.cursor - self.window_start];
+                let byte = window.bytes[pending.cursor - window.start];
                 pending.cursor += 1;
                 if !pending.content {
                     pending.content = !byte.is_ascii_whitespace();
@@ -608,6 +633,7 @@ impl<'o> HtmlPass<'o> {
     /// Where the tag named in a parsing-ambiguity error starts: its first occurrence in the
     /// input lol_html had not finished with.
     fn ambiguous_tag_offset(&self, error: &RewritingError) -> usize {
+        let window = self.window.borrow();
         let message = error.to_string();
         let name = message
             .split_once("(`<")
@@ -615,22 +641,22 @@ impl<'o> HtmlPass<'o> {
             .map(|(name, _)| name.to_ascii_lowercase());
         let found = name.and_then(|name| {
             let needle = format!("<{name}");
-            self.window.windows(needle.len() + 1).position(|w| {
+            window.bytes.windows(needle.len() + 1).position(|w| {
                 w[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
                     && !w[needle.len()].is_ascii_alphanumeric()
             })
         });
-        self.window_start + found.unwrap_or(0)
+        window.start + found.unwrap_or(0)
     }
 
     /// lol_html gave up: report where, and read no further.
     fn fail(&mut self, error: &RewritingError) {
         let at = match error {
             RewritingError::ParsingAmbiguity(_) => self.ambiguous_tag_offset(error),
-            _ => self.window_start,
+            _ => self.window.borrow().start,
         }
         .min(self.read);
-        self.window = Vec::new();
+        *self.window.borrow_mut() = Window::default();
         let mut state = self.state.borrow_mut();
         let (message, help) = match error {
             RewritingError::MemoryLimitExceeded(_) => (
@@ -673,6 +699,7 @@ impl<'o> HtmlPass<'o> {
         if !text.raw.is_empty() {
             // A text node the parser never closed (the document was cut short).
             let mut leftover = State {
+                window: Rc::clone(&self.window),
                 collector,
                 text: std::mem::take(&mut text),
                 inert_element: state.inert_element,

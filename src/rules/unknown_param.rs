@@ -78,6 +78,24 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
 }
 
+/// A `<dd-link>` attribute that is no command key but a near miss of one: it would pass
+/// through to the anchor as an HTML attribute, and the command would lack it.
+pub fn check_attribute(findings: &mut Findings, span: crate::diagnostic::Span, key: &str) {
+    if !findings.enabled(&UNKNOWN_PARAM) {
+        return;
+    }
+    if let Some(suggestion) = closest(key, spec::all_keys()) {
+        findings.push(
+            Diagnostic::new(
+                &UNKNOWN_PARAM,
+                span,
+                format!("`{key}` is not a deep-link parameter: it passes through to the link as an HTML attribute"),
+            )
+            .with_help(format!("did you mean `{suggestion}`?")),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::RuleSettings;

@@ -1,0 +1,107 @@
+//! Every expanded href, read back by an HTML5 parser (html5ever), is exactly the URL ddlink
+//! meant, whatever the placeholder's values hold.
+
+use std::sync::Arc;
+
+use ddlink::command::DeepLink;
+use ddlink::rules::RuleSettings;
+use ddlink::{FileKind, Portal, Rewriter, RewriterOptions};
+use html5ever::tendril::TendrilSink;
+use markup5ever_rcdom::{Handle, NodeData, RcDom};
+
+fn rewriter(dialect: &str) -> Rewriter {
+    Rewriter::new(RewriterOptions {
+        kind: FileKind::Html,
+        settings: RuleSettings::new(
+            Some(Portal::parse("https://acme.deskdirector.com").unwrap()),
+            Some(dialect.parse().unwrap()),
+        ),
+        rules: Arc::default(),
+        ..RewriterOptions::default()
+    })
+}
+
+/// Every `href` in a document, as an HTML5 parser reads it.
+fn hrefs(html: &[u8]) -> Vec<String> {
+    let dom = html5ever::parse_document(RcDom::default(), html5ever::ParseOpts::default())
+        .from_utf8()
+        .read_from(&mut &html[..])
+        .unwrap();
+    let mut found = Vec::new();
+    collect(&dom.document, &mut found);
+    found
+}
+
+fn collect(node: &Handle, found: &mut Vec<String>) {
+    if let NodeData::Element { attrs, .. } = &node.data {
+        for attr in attrs.borrow().iter() {
+            if &*attr.name.local == "href" {
+                found.push(attr.value.to_string());
+            }
+        }
+    }
+    for child in node.children.borrow().iter() {
+        collect(child, found);
+    }
+}
+
+#[test]
+fn expanded_hrefs_read_back_exactly() {
+    // (placeholder markup, dialect, the URL meant)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#"<dd-link name="ticket" action="approve">A</dd-link>"#,
+            "autotask",
+            "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[Ticket: ID]&action=approve",
+        ),
+        (
+            r#"<dd-link name="ticket" client="desktop" as="button">A</dd-link>"#,
+            "connectwise",
+            "ddportal://name=ticket&ticket_id=[srnumber]",
+        ),
+        (
+            r#"<a href="{{deeplink name='ticket_list' state='approval'}}">A</a>"#,
+            "deskdirector",
+            "https://acme.deskdirector.com/portal/deeplink?name=ticket_list&state=approval",
+        ),
+        (
+            r#"<a href='{{deeplink name="ticket" ticket_id="[Ticket: ID]" action="close"}}'>A</a>"#,
+            "autotask",
+            "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[Ticket: ID]&action=close",
+        ),
+        (
+            r#"<dd-link name="ticket" ticket_id="{{ Ticket.Id | default: '1&amp;2<x>' }}" title="&lt;&quot;'&gt;">A</dd-link>"#,
+            "deskdirector",
+            "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id={{ Ticket.Id | default: '1&2<x>' }}",
+        ),
+        (
+            r#"<dd-link name="ticket" auth="passwordless">A</dd-link>"#,
+            "deskdirector",
+            "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id={{ Ticket.Id }}&auth_username={{ Contact.Email }}&auth_token={{ Token }}",
+        ),
+    ];
+    for (markup, dialect, meant) in cases {
+        let input = format!("<!DOCTYPE html><html><body>{markup}</body></html>");
+        let fixed = rewriter(dialect).fix_bytes(input.as_bytes(), false);
+        assert!(
+            fixed.changed,
+            "{markup} was not expanded: {:?}",
+            fixed.analysis.diagnostics
+        );
+        let found = hrefs(&fixed.output);
+        assert_eq!(
+            found,
+            [meant.to_string()],
+            "{markup}\n{}",
+            String::from_utf8_lossy(&fixed.output)
+        );
+        let link = DeepLink::parse(meant).unwrap();
+        assert!(matches!(
+            link.target,
+            ddlink::command::Target::Desktop | ddlink::command::Target::Web(_)
+        ));
+        if let ddlink::command::Target::Web(portal) = &link.target {
+            assert_eq!(portal.host(), "acme.deskdirector.com");
+        }
+    }
+}

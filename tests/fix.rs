@@ -1,0 +1,303 @@
+//! `ddlink fix` end to end: in place, --check, --diff, --out-dir, the save hook, and the files
+//! it must not write.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn ddlink(args: &[&str], dir: &Path, stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(input) = stdin {
+        pipe.write_all(input).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const CONFIG: &str = "portal = \"https://acme.deskdirector.com\"\npsa = \"connectwise\"\nexclude = [\"archive/**\"]\n";
+const PLACEHOLDER: &str = "<p><dd-link name=\"ticket\" action=\"approve\">Approve</dd-link></p>\n";
+const EXPANDED: &str = "<p><a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]&amp;action=approve\">Approve</a></p>\n";
+const UNFIXABLE: &str =
+    "<a href=\"ddportal://name=ticket&amp;ticket_id=1&amp;action=aprove\">x</a>\n";
+const CLEAN: &str =
+    "<a href=\"https://acme.deskdirector.com/portal/deeplink?name=quotes\">Quotes</a>\n";
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ddlink.toml"), CONFIG).unwrap();
+    std::fs::create_dir_all(dir.path().join("mail")).unwrap();
+    std::fs::create_dir_all(dir.path().join("archive")).unwrap();
+    std::fs::write(dir.path().join("mail/approve.html"), PLACEHOLDER).unwrap();
+    std::fs::write(dir.path().join("mail/clean.html"), CLEAN).unwrap();
+    std::fs::write(dir.path().join("archive/old.html"), PLACEHOLDER).unwrap();
+    dir
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap()
+}
+
+#[test]
+fn in_place_writes_changed_files_only() {
+    let project = project();
+    let root = project.path();
+    let clean_before = std::fs::metadata(root.join("mail/clean.html")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let output = ddlink(&["fix", "."], root, None);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert_eq!(read(root, "mail/approve.html"), EXPANDED);
+    assert_eq!(
+        read(root, "archive/old.html"),
+        PLACEHOLDER,
+        "excluded by the config"
+    );
+    let clean_after = std::fs::metadata(root.join("mail/clean.html")).unwrap();
+    assert_eq!(
+        clean_after.modified().unwrap(),
+        clean_before.modified().unwrap()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(
+            clean_after.ino(),
+            clean_before.ino(),
+            "an unchanged file is not written"
+        );
+    }
+    assert!(
+        std::fs::read_dir(root.join("mail")).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".ddlink-")),
+        "no temporary file is left"
+    );
+    // Idempotent: a second run changes nothing.
+    let again = ddlink(&["fix", "--check", "."], root, None);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+}
+
+#[test]
+fn check_mode_writes_nothing_and_says_what_would_change() {
+    let project = project();
+    let root = project.path();
+    let output = ddlink(&["fix", "--check", "mail"], root, None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stdout).contains("Would fix: mail/approve.html"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(read(root, "mail/approve.html"), PLACEHOLDER);
+    let clean = ddlink(&["fix", "--check", "mail/clean.html"], root, None);
+    assert_eq!(clean.status.code(), Some(0));
+}
+
+#[test]
+fn diff_mode_prints_a_unified_diff() {
+    let project = project();
+    let root = project.path();
+    let output = ddlink(&["fix", "--diff", "mail"], root, None);
+    assert_eq!(output.status.code(), Some(1));
+    let diff = text(&output.stdout);
+    assert_eq!(
+        diff,
+        format!(
+            "--- a/mail/approve.html\n+++ b/mail/approve.html\n@@ -1 +1 @@\n-{PLACEHOLDER}+{EXPANDED}"
+        )
+    );
+    assert_eq!(read(root, "mail/approve.html"), PLACEHOLDER);
+}
+
+#[test]
+fn out_dir_mirrors_the_input_tree() {
+    let project = project();
+    let root = project.path();
+    let output = ddlink(&["fix", "--out-dir", "build", "mail"], root, None);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(read(root, "build/mail/approve.html"), EXPANDED);
+    assert_eq!(read(root, "build/mail/clean.html"), CLEAN);
+    assert_eq!(
+        read(root, "mail/approve.html"),
+        PLACEHOLDER,
+        "the input is untouched"
+    );
+}
+
+#[test]
+fn save_hook_always_returns_the_whole_document() {
+    let project = project();
+    let root = project.path();
+    let hook = |args: &[&str], input: &str| ddlink(args, root, Some(input.as_bytes()));
+
+    let fixed = hook(
+        &["fix", "-", "--stdin-filename", "mail/new.html"],
+        PLACEHOLDER,
+    );
+    assert_eq!(fixed.status.code(), Some(0));
+    assert_eq!(text(&fixed.stdout), EXPANDED);
+
+    // Unfixable findings: the document still comes back, findings on stderr, exit 0.
+    let unfixable = hook(
+        &["fix", "-", "--stdin-filename", "mail/new.html"],
+        UNFIXABLE,
+    );
+    assert_eq!(unfixable.status.code(), Some(0));
+    assert_eq!(text(&unfixable.stdout), UNFIXABLE);
+    assert!(
+        text(&unfixable.stderr).contains("DD106"),
+        "{}",
+        text(&unfixable.stderr)
+    );
+
+    // An excluded file is echoed unchanged.
+    let excluded = hook(
+        &[
+            "fix",
+            "-",
+            "--force-exclude",
+            "--stdin-filename",
+            "archive/x.html",
+        ],
+        PLACEHOLDER,
+    );
+    assert_eq!(excluded.status.code(), Some(0));
+    assert_eq!(text(&excluded.stdout), PLACEHOLDER);
+
+    // A fatal error: nothing on stdout, exit 2.
+    let utf16 = ddlink(&["fix", "-"], root, Some(b"\xff\xfe<\0p\0>\0"));
+    assert_eq!(utf16.status.code(), Some(2));
+    assert!(utf16.stdout.is_empty());
+    std::fs::write(root.join("mail/ddlink.toml"), "psa = \"halo\"\n").unwrap();
+    let bad_config = hook(
+        &["fix", "-", "--stdin-filename", "mail/new.html"],
+        PLACEHOLDER,
+    );
+    assert_eq!(bad_config.status.code(), Some(2));
+    assert!(bad_config.stdout.is_empty());
+    assert!(text(&bad_config.stderr).contains("halo"));
+}
+
+#[test]
+fn a_placeholder_that_cannot_be_met_is_left_as_it_is() {
+    let project = project();
+    let root = project.path();
+    std::fs::write(root.join("mail/ddlink.toml"), "psa = \"connectwise\"\n").unwrap();
+    std::fs::write(
+        root.join("mail/web.html"),
+        "<dd-link name=\"quotes\">Quotes</dd-link>\n",
+    )
+    .unwrap();
+    let output = ddlink(&["fix", "--format", "concise", "mail/web.html"], root, None);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        read(root, "mail/web.html"),
+        "<dd-link name=\"quotes\">Quotes</dd-link>\n"
+    );
+    assert!(
+        text(&output.stdout).contains("DD411 a web link needs the portal"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn files_that_must_not_be_replaced_are_reported_not_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = project();
+    let root = project.path();
+    let mail = root.join("mail");
+
+    std::fs::write(mail.join("readonly.html"), PLACEHOLDER).unwrap();
+    std::fs::set_permissions(
+        mail.join("readonly.html"),
+        std::fs::Permissions::from_mode(0o444),
+    )
+    .unwrap();
+    std::fs::write(mail.join("linked.html"), PLACEHOLDER).unwrap();
+    std::fs::hard_link(mail.join("linked.html"), root.join("second-name.html")).unwrap();
+    std::fs::write(mail.join("target.html"), PLACEHOLDER).unwrap();
+    std::os::unix::fs::symlink("target.html", mail.join("alias.html")).unwrap();
+
+    for (file, reason) in [
+        ("mail/readonly.html", "it is read-only"),
+        ("mail/linked.html", "more than one hard link"),
+        ("mail/alias.html", "it is a symbolic link"),
+    ] {
+        let output = ddlink(&["fix", file], root, None);
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        assert!(
+            text(&output.stderr).contains(reason),
+            "{file}: {}",
+            text(&output.stderr)
+        );
+    }
+    assert_eq!(read(root, "mail/readonly.html"), PLACEHOLDER);
+    assert_eq!(read(root, "mail/linked.html"), PLACEHOLDER);
+    assert_eq!(read(root, "mail/target.html"), PLACEHOLDER);
+    // Root may write read-only files anyway; the mode is what ddlink respects.
+    assert_eq!(
+        std::fs::metadata(mail.join("readonly.html"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o444
+    );
+
+    let followed = ddlink(&["fix", "--follow-symlinks", "mail/alias.html"], root, None);
+    assert_eq!(
+        followed.status.code(),
+        Some(0),
+        "{}",
+        text(&followed.stderr)
+    );
+    assert_eq!(read(root, "mail/target.html"), EXPANDED);
+    assert!(
+        std::fs::symlink_metadata(mail.join("alias.html"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn permissions_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = project();
+    let root = project.path();
+    std::fs::set_permissions(
+        root.join("mail/approve.html"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let output = ddlink(&["fix", "mail/approve.html"], root, None);
+    assert_eq!(output.status.code(), Some(0));
+    let mode = std::fs::metadata(root.join("mail/approve.html"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+}
