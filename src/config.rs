@@ -279,6 +279,11 @@ impl FileConfig {
                 access_token: self.access_token.clone(),
                 ..ExpandSettings::default()
             },
+            encoding: self
+                .encoding
+                .as_deref()
+                .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+                .unwrap_or(encoding_rs::UTF_8),
         }
     }
 }

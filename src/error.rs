@@ -61,6 +61,16 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// An `--encoding` label that names no encoding ddlink can read.
+    #[error("`{0}` is not an encoding ddlink can read")]
+    #[diagnostic(
+        code(ddlink::encoding),
+        help(
+            "give a WHATWG label of an ASCII-compatible encoding, e.g. utf-8, windows-1252, iso-8859-2, shift_jis"
+        )
+    )]
+    Encoding(String),
+
     /// A file `fix` must not write in place.
     #[error("`{path}` was not written: {reason}")]
     #[diagnostic(code(ddlink::not_written), help("{help}"))]

@@ -18,13 +18,32 @@ pub struct Position {
 /// The whole lines around a span, as text, with where they start.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Excerpt {
-    /// The lines, credentials masked, invalid UTF-8 replaced byte for byte with `?` (so that
-    /// spans keep their offsets).
+    /// The lines as text, credentials masked. In UTF-8 documents invalid bytes are replaced
+    /// byte for byte with `?`, so that offsets into `text` are offsets into the input.
     pub text: String,
     /// Input offset of the excerpt's first byte.
     pub offset: usize,
     /// 1-based number of the excerpt's first line.
     pub first_line: usize,
+    /// The lines' bytes, credentials masked.
+    bytes: Vec<u8>,
+    encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl Excerpt {
+    /// The position in `text` of an input offset inside the excerpt.
+    pub fn text_offset(&self, input_offset: usize) -> usize {
+        let within = input_offset
+            .saturating_sub(self.offset)
+            .min(self.bytes.len());
+        match self.encoding {
+            None => within.min(self.text.len()),
+            Some(encoding) => encoding
+                .decode_without_bom_handling(&self.bytes[..within])
+                .0
+                .len(),
+        }
+    }
 }
 
 /// A span resolved against the source.
@@ -54,10 +73,21 @@ struct Request {
 /// Resolve every span against the source read from `input`. With `excerpts`, each result
 /// carries the span's lines with one line of context, and `secrets` are masked in them.
 pub fn locate<R: BufRead>(
+    input: R,
+    spans: &[Span],
+    secrets: &[Span],
+    excerpts: bool,
+) -> io::Result<Vec<Located>> {
+    locate_in(input, spans, secrets, excerpts, encoding_rs::UTF_8)
+}
+
+/// [`locate`] for a document in `encoding` (columns count its characters).
+pub fn locate_in<R: BufRead>(
     mut input: R,
     spans: &[Span],
     secrets: &[Span],
     excerpts: bool,
+    encoding: &'static encoding_rs::Encoding,
 ) -> io::Result<Vec<Located>> {
     let mut results = vec![Located::default(); spans.len()];
     let mut order: Vec<usize> = (0..spans.len()).collect();
@@ -91,7 +121,7 @@ pub fn locate<R: BufRead>(
                 span,
                 start: Some(Position {
                     line: line_number,
-                    column: char_count(&line[..column_bytes]) + 1,
+                    column: char_count(&line[..column_bytes], encoding) + 1,
                 }),
                 excerpt: Vec::new(),
                 excerpt_offset: line_start,
@@ -115,7 +145,7 @@ pub fn locate<R: BufRead>(
                 let end_column = request.span.end.saturating_sub(line_start).min(line.len());
                 results[request.index].end = Position {
                     line: line_number,
-                    column: char_count(&line[..end_column]) + 1,
+                    column: char_count(&line[..end_column], encoding) + 1,
                 };
                 request.trailing = Some(if excerpts && request.excerpt.ends_with(b"\n") {
                     CONTEXT_LINES
@@ -134,7 +164,7 @@ pub fn locate<R: BufRead>(
             let result = &mut results[request.index];
             result.start = request.start.unwrap_or_default();
             if excerpts {
-                result.excerpt = Some(excerpt(request, secrets));
+                result.excerpt = Some(excerpt(request, secrets, encoding));
             }
         }
 
@@ -150,7 +180,11 @@ pub fn locate<R: BufRead>(
     Ok(results)
 }
 
-fn excerpt(request: Request, secrets: &[Span]) -> Excerpt {
+fn excerpt(
+    request: Request,
+    secrets: &[Span],
+    encoding: &'static encoding_rs::Encoding,
+) -> Excerpt {
     let mut bytes = request.excerpt;
     let offset = request.excerpt_offset;
     for secret in secrets {
@@ -164,10 +198,20 @@ fn excerpt(request: Request, secrets: &[Span]) -> Excerpt {
             *byte = b'*';
         }
     }
+    let (text, encoding) = if encoding == encoding_rs::UTF_8 {
+        (lossless_text(bytes.clone()), None)
+    } else {
+        (
+            encoding.decode_without_bom_handling(&bytes).0.into_owned(),
+            Some(encoding),
+        )
+    };
     Excerpt {
-        text: lossless_text(bytes),
+        text,
         offset,
         first_line: request.excerpt_line,
+        bytes,
+        encoding,
     }
 }
 
@@ -191,8 +235,16 @@ fn lossless_text(mut bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).expect("every invalid byte was replaced")
 }
 
-fn char_count(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+fn char_count(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> usize {
+    if encoding == encoding_rs::UTF_8 {
+        bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+    } else {
+        encoding
+            .decode_without_bom_handling(bytes)
+            .0
+            .chars()
+            .count()
+    }
 }
 
 #[cfg(test)]

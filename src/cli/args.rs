@@ -54,6 +54,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "URL")]
     pub portal: Option<String>,
 
+    /// The templates' encoding, a WHATWG label (e.g. windows-1252), when they do not declare
+    /// one with a byte-order mark or <meta charset>.
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<String>,
+
     /// Use this configuration file instead of the closest ddlink.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -127,7 +127,7 @@ fn check_input(
                     reason: "excluded by the configuration".to_owned(),
                 });
             }
-            let analysis = Rewriter::new(run.options(named)?).check_bytes(&bytes);
+            let analysis = Rewriter::new(run.options(named, &bytes)?).check_bytes(&bytes);
             let located = locate(&bytes[..], &analysis, excerpts).map_err(Error::Stdin)?;
             Ok(Outcome::Checked(file_report(display, analysis, located)))
         }
@@ -136,13 +136,13 @@ fn check_input(
                 path: path.clone(),
                 source,
             };
-            let options = run.options(Some(path))?;
             let file = File::open(path).map_err(read_error)?;
             let mut reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, file);
             let head = reader.fill_buf().map_err(read_error)?.to_vec();
             if let Some(outcome) = refuse(path, &head)? {
                 return Ok(outcome);
             }
+            let options = run.options(Some(path), &head)?;
             let analysis = Rewriter::new(options).check(reader).map_err(read_error)?;
             let located = if analysis.diagnostics.is_empty() {
                 Vec::new()
@@ -191,7 +191,13 @@ pub(super) fn locate(
     excerpts: bool,
 ) -> io::Result<Vec<Located>> {
     let spans: Vec<_> = analysis.diagnostics.iter().map(|d| d.span).collect();
-    source::locate(input, &spans, &analysis.secrets, excerpts)
+    source::locate_in(
+        input,
+        &spans,
+        &analysis.secrets,
+        excerpts,
+        analysis.encoding,
+    )
 }
 
 pub(super) fn file_report(path: String, analysis: Analysis, located: Vec<Located>) -> FileReport {

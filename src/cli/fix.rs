@@ -167,7 +167,7 @@ fn fix_file(path: &Path, args: &FixArgs, run: &mut Run) -> Result<Option<FileFix
         }
         Some(Outcome::Checked(_)) | None => {}
     }
-    let options = run.options(Some(path))?;
+    let options = run.options(Some(path), &bytes)?;
     let result = Rewriter::new(options).fix_bytes(&bytes, args.unsafe_fixes);
     let display = path.display().to_string();
     let diff =
@@ -250,7 +250,7 @@ fn save_hook(args: &FixArgs, run: &mut Run) -> ExitStatus {
         if run.force_exclude && named.is_some_and(|p| run.walk_excludes(p)) {
             return Ok(None);
         }
-        let fixed = Rewriter::new(run.options(named)?).fix_bytes(&bytes, args.unsafe_fixes);
+        let fixed = Rewriter::new(run.options(named, &bytes)?).fix_bytes(&bytes, args.unsafe_fixes);
         let report = finish(display.clone(), fixed.clone(), None, args)?;
         Ok(Some((fixed, report)))
     })();

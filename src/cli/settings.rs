@@ -21,6 +21,7 @@ pub struct Run {
     select: Vec<&'static Rule>,
     ignore: Vec<&'static Rule>,
     pub force_exclude: bool,
+    encoding: Option<&'static encoding_rs::Encoding>,
     explicit: Option<Arc<Config>>,
     cache: ConfigCache,
     /// Config files whose error was reported already (reported once per run).
@@ -68,7 +69,17 @@ impl Run {
                 ignore.extend(selected(entry)?);
             }
         }
+        let encoding = common
+            .encoding
+            .as_deref()
+            .map(|label| {
+                encoding_rs::Encoding::for_label(label.trim().as_bytes())
+                    .filter(|e| e.is_ascii_compatible())
+                    .ok_or_else(|| Error::Encoding(label.to_owned()))
+            })
+            .transpose()?;
         Ok(Run {
+            encoding,
             portal,
             psa: common.psa,
             select,
@@ -106,15 +117,24 @@ impl Run {
         matches!(self.config_for(Some(path)), Ok(Some(config)) if config.is_excluded(path))
     }
 
-    /// How to read `path` (or standard input standing for `path`).
-    pub fn options(&mut self, path: Option<&Path>) -> Result<RewriterOptions, Error> {
+    /// How to read `path` (or standard input standing for `path`), whose first bytes are
+    /// `head` (for its byte-order mark or `<meta charset>`).
+    pub fn options(&mut self, path: Option<&Path>, head: &[u8]) -> Result<RewriterOptions, Error> {
         let config = self.config_for(path)?;
         let file = config
             .as_ref()
             .zip(path)
             .map(|(config, path)| config.for_file(path))
             .unwrap_or_default();
-        Ok(self.options_from(path, &file))
+        let mut options = self.options_from(path, &file);
+        options.encoding = ddlink::rewrite::encoding::decide(head, self.encoding, options.encoding);
+        if !options.encoding.is_ascii_compatible() {
+            return Err(Error::UnsupportedEncoding {
+                path: path.map_or_else(|| "-".into(), Path::to_path_buf),
+                encoding: options.encoding.name(),
+            });
+        }
+        Ok(options)
     }
 
     fn options_from(&self, path: Option<&Path>, file: &FileConfig) -> RewriterOptions {

@@ -125,16 +125,8 @@ pub fn write(out: &mut dyn Write, report: &FileReport, style: &HumanStyle) -> io
     for (diagnostic, located) in report.diagnostics.iter().zip(&report.located) {
         let (source, label) = match &located.excerpt {
             Some(excerpt) => {
-                let start = diagnostic
-                    .span
-                    .start
-                    .saturating_sub(excerpt.offset)
-                    .min(excerpt.text.len());
-                let end = diagnostic
-                    .span
-                    .end
-                    .saturating_sub(excerpt.offset)
-                    .min(excerpt.text.len());
+                let start = excerpt.text_offset(diagnostic.span.start);
+                let end = excerpt.text_offset(diagnostic.span.end).max(start);
                 (
                     Some(ExcerptSource {
                         name: report.path.clone(),

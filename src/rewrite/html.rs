@@ -13,15 +13,16 @@ use std::rc::Rc;
 
 use lol_html::html_content::{Comment, Element, EndTag, TextChunk, TextType};
 use lol_html::{
-    DocumentContentHandlers, ElementContentHandlers, HtmlRewriter, MemorySettings, Selector,
-    Settings, errors::RewritingError,
+    AsciiCompatibleEncoding, DocumentContentHandlers, ElementContentHandlers, HtmlRewriter,
+    MemorySettings, Selector, Settings, errors::RewritingError,
 };
 
 use super::scan;
 use super::suppress::{self, Directive};
-use super::{Analysis, Collector, RewriterOptions, utf8::Utf8Validator};
+use super::{Analysis, Collector, RewriterOptions, utf8::Validator};
 use crate::diagnostic::Span;
 use crate::expand::{self, Arg, MustacheContext, Placeholder};
+use crate::rules::site::encoded_len;
 use crate::rules::{
     Origin, TextMap, empty_link_label, nested_link, unclosed_placeholder, unparsable_document,
 };
@@ -42,11 +43,11 @@ struct TextBuffer {
 }
 
 impl TextBuffer {
-    /// The input offset of a byte in the buffer.
-    fn source_offset(&self, at: usize) -> usize {
+    /// The input offset of a byte in the buffer (which holds text decoded from `encoding`).
+    fn source_offset(&self, at: usize, encoding: &'static encoding_rs::Encoding) -> usize {
         let index = self.pieces.partition_point(|p| p.buffer_offset <= at);
         let piece = &self.pieces[index.saturating_sub(1)];
-        piece.source_offset + (at - piece.buffer_offset)
+        piece.source_offset + encoded_len(encoding, &self.raw[piece.buffer_offset..at])
     }
 }
 
@@ -221,22 +222,27 @@ impl State<'_> {
             self.collector.observe(raw);
             if expand::mustache::may_hold(raw) {
                 let (decoded, refs) = crate::charref::decode(raw, false);
-                let base = self.text.source_offset(0);
-                let map = TextMap::new(raw.to_owned(), base, decoded, refs);
+                let base = self.text.source_offset(0, self.collector.options.encoding);
+                let map = TextMap::new(raw.to_owned(), base, decoded, refs)
+                    .in_encoding(self.collector.options.encoding);
                 self.collector.mustaches(&map, MustacheContext::HtmlText);
             }
         }
         if scan::may_hold_link(raw.as_bytes(), host.as_deref()) {
             let decode = (origin == Origin::HtmlText).then_some(false);
             for range in scan::links(raw) {
-                let base = self.text.source_offset(range.start);
+                let base = self
+                    .text
+                    .source_offset(range.start, self.collector.options.encoding);
                 self.collector.link(&raw[range], base, origin, decode);
             }
         }
         if complete {
             self.text = TextBuffer::default();
         } else {
-            let base = self.text.source_offset(end);
+            let base = self
+                .text
+                .source_offset(end, self.collector.options.encoding);
             self.text.raw.drain(..end);
             self.text.pieces.clear();
             self.text.pieces.push(Piece {
@@ -251,7 +257,8 @@ impl State<'_> {
         let location = comment.source_location().bytes();
         // `<!--…-->` (7 bytes of markup), `<!--…--!>`, an unclosed `<!--…`, or a bogus
         // comment `<!…>` / `<?…>`: where the text starts within the markup.
-        let offset = match location.len().checked_sub(text.len()) {
+        let text_len = encoded_len(self.collector.options.encoding, &text);
+        let offset = match location.len().checked_sub(text_len) {
             Some(4 | 7 | 8) => 4,
             Some(3) => 2,
             Some(2) => 1,
@@ -312,7 +319,8 @@ impl State<'_> {
         let base = location.bytes().start;
         if expand::mustache::may_hold(&raw) {
             let (decoded, refs) = crate::charref::decode(&raw, true);
-            let map = TextMap::new(raw.clone(), base, decoded, refs);
+            let map = TextMap::new(raw.clone(), base, decoded, refs)
+                .in_encoding(self.collector.options.encoding);
             let quote = base
                 .checked_sub(1)
                 .and_then(|at| self.window.borrow().byte_at(at))
@@ -464,7 +472,7 @@ pub struct HtmlPass<'o> {
     rewriter: Option<HtmlRewriter<'o, CountingSink<'o>>>,
     state: Rc<RefCell<State<'o>>>,
     links: Rc<RefCell<LinkElements>>,
-    utf8: Utf8Validator,
+    utf8: Validator,
     read: usize,
     /// The input lol_html has not finished with: where a
     /// parsing error is looked for, so that its offset does not depend on chunking.
@@ -495,7 +503,13 @@ impl<'o> HtmlPass<'o> {
             .with_memory_settings(
                 MemorySettings::new().with_max_allowed_memory_usage(options.max_memory),
             )
-            .with_strict(true);
+            .with_strict(true)
+            .with_encoding(
+                AsciiCompatibleEncoding::new(options.encoding).unwrap_or_else(|| {
+                    AsciiCompatibleEncoding::new(encoding_rs::UTF_8)
+                        .expect("UTF-8 is ASCII-compatible")
+                }),
+            );
         let mut on = |selector: &str, handlers: ElementContentHandlers<'o>| {
             let selector: Selector = selector.parse().expect("ddlink's selectors are valid");
             settings = std::mem::take(&mut settings)
@@ -561,7 +575,7 @@ impl<'o> HtmlPass<'o> {
             rewriter: Some(HtmlRewriter::new(settings, sink)),
             state,
             links,
-            utf8: Utf8Validator::default(),
+            utf8: Validator::new(options.encoding),
             read: 0,
             window,
             last_byte: None,
@@ -689,7 +703,8 @@ impl<'o> HtmlPass<'o> {
             self.fail(&error);
         }
         let read = self.read;
-        let utf8 = std::mem::take(&mut self.utf8).finish();
+        let encoding = self.state.borrow().collector.options.encoding;
+        let invalid = self.utf8.finish();
         let state = Rc::try_unwrap(self.state)
             .ok()
             .expect("the rewriter and its handlers are gone")
@@ -729,12 +744,12 @@ impl<'o> HtmlPass<'o> {
         for (span, element) in links.unlabelled.drain(..) {
             empty_link_label::report(&mut collector.findings, span, element);
         }
-        if let Some(offset) = utf8 {
+        if let Some(offset) = invalid {
             unparsable_document::report(
                 &mut collector.findings,
                 Span::new(offset, (offset + 1).min(read)),
-                format!("invalid UTF-8 at byte {offset}"),
-                "save the file as UTF-8, or pass its encoding with --encoding",
+                format!("invalid {} at byte {offset}", encoding.name()),
+                "save the file in its encoding, or say which it is with --encoding or <meta charset>",
             );
         }
         collector.finish(read)

@@ -3,6 +3,7 @@
 //! findings. Handlers never return `Err` (that would abort the whole rewrite): everything they
 //! find becomes a diagnostic.
 
+pub mod encoding;
 mod html;
 mod scan;
 mod suppress;
@@ -59,6 +60,8 @@ pub struct RewriterOptions {
     pub max_memory: usize,
     /// How placeholders are expanded.
     pub expand: ExpandSettings,
+    /// The document's encoding (ASCII-compatible; UTF-8 unless told otherwise).
+    pub encoding: &'static encoding_rs::Encoding,
 }
 
 /// 64 MiB, SPEC §6.
@@ -75,12 +78,13 @@ impl Default for RewriterOptions {
             rules: Arc::new(RuleConfig::default()),
             max_memory: DEFAULT_MAX_MEMORY,
             expand: ExpandSettings::default(),
+            encoding: encoding_rs::UTF_8,
         }
     }
 }
 
 /// What one pass over a document found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Analysis {
     /// Sorted by position, then code.
     pub diagnostics: Vec<Diagnostic>,
@@ -92,6 +96,8 @@ pub struct Analysis {
     pub dialect: Resolved,
     /// The edits that expand the document's placeholders.
     pub expansions: Vec<Edit>,
+    /// The encoding the document was read in.
+    pub encoding: &'static encoding_rs::Encoding,
 }
 
 /// Fixing stops after this many rounds even if fixes remain (they would be fixes that undo
@@ -184,7 +190,14 @@ impl Rewriter {
                 break;
             }
             let current = output.as_deref().unwrap_or(input);
-            let next = fix::apply(current, &selection.edits);
+            let encoding = self.options.encoding;
+            let next = fix::splice(
+                current,
+                &selection.edits,
+                Vec::with_capacity(current.len()),
+                &|text| encoding.encode(text).0.into_owned(),
+            )
+            .expect("writing to memory cannot fail");
             fixed += selection.fixed;
             analysis = self.check_bytes(&next);
             output = Some(next);
@@ -332,7 +345,8 @@ impl<'o> Collector<'o> {
                 TextMap::new(raw.to_owned(), base, decoded, refs)
             }
             None => TextMap::identity(raw.to_owned(), base),
-        };
+        }
+        .in_encoding(self.options.encoding);
         let decoded = map.decoded.as_str();
         let trimmed = decoded.trim_matches(|c: char| c.is_ascii_whitespace());
         let start = decoded.len()
@@ -508,6 +522,7 @@ impl<'o> Collector<'o> {
             len,
             dialect,
             expansions,
+            encoding: self.options.encoding,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Plain-text templates: no markup, links found line by line.
 
 use super::scan;
-use super::{Analysis, Collector, RewriterOptions, utf8::Utf8Validator};
+use super::{Analysis, Collector, RewriterOptions, utf8::Validator};
 use crate::diagnostic::Span;
 use crate::expand::{self, MustacheContext};
+use crate::rules::site::encoded_len;
 use crate::rules::{Origin, TextMap, unparsable_document};
 
 /// A plain-text document on its way through: complete lines are scanned as they arrive.
@@ -12,7 +13,7 @@ pub struct TextPass<'o> {
     /// The incomplete last line, starting at input offset `line_start`.
     pending: Vec<u8>,
     line_start: usize,
-    utf8: Utf8Validator,
+    utf8: Validator,
 }
 
 impl<'o> TextPass<'o> {
@@ -21,7 +22,7 @@ impl<'o> TextPass<'o> {
             collector: Collector::new(options),
             pending: Vec::new(),
             line_start: 0,
-            utf8: Utf8Validator::default(),
+            utf8: Validator::new(options.encoding),
         }
     }
 
@@ -50,10 +51,16 @@ impl<'o> TextPass<'o> {
     }
 
     fn scan(&mut self, bytes: &[u8]) {
-        let text = String::from_utf8_lossy(bytes);
+        let encoding = self.collector.options.encoding;
+        let text = if encoding == encoding_rs::UTF_8 {
+            String::from_utf8_lossy(bytes)
+        } else {
+            encoding.decode_without_bom_handling(bytes).0
+        };
         self.collector.observe(&text);
         if expand::mustache::may_hold(&text) {
-            let map = TextMap::identity(text.clone().into_owned(), self.line_start);
+            let map =
+                TextMap::identity(text.clone().into_owned(), self.line_start).in_encoding(encoding);
             self.collector.mustaches(&map, MustacheContext::PlainText);
         }
         let host = self.collector.portal_host();
@@ -61,7 +68,7 @@ impl<'o> TextPass<'o> {
             return;
         }
         for range in scan::links(&text) {
-            let base = self.line_start + range.start;
+            let base = self.line_start + encoded_len(encoding, &text[..range.start]);
             self.collector
                 .link(&text[range], base, Origin::PlainText, None);
         }
@@ -75,8 +82,11 @@ impl<'o> TextPass<'o> {
             unparsable_document::report(
                 &mut self.collector.findings,
                 Span::new(offset, (offset + 1).min(len)),
-                format!("invalid UTF-8 at byte {offset}"),
-                "save the file as UTF-8, or pass its encoding with --encoding",
+                format!(
+                    "invalid {} at byte {offset}",
+                    self.collector.options.encoding.name()
+                ),
+                "save the file in its encoding, or say which it is with --encoding",
             );
         }
         self.collector.finish(len)

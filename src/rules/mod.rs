@@ -6,7 +6,7 @@
 //! reused. Link rules run on every portal link found ([`check_link`]); a few rules look at
 //! elements or the document and are called by the rewriter at those points.
 
-mod site;
+pub mod site;
 pub mod tokens;
 pub use site::{LinkSite, Origin, RuleSettings, TextMap};
 pub use tokens::{TicketTokenNeed, TokenUse};

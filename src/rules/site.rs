@@ -21,6 +21,9 @@ pub struct TextMap {
     pub decoded: String,
     /// Each character reference: its range in `decoded` and in `raw`, in order.
     refs: ReferenceMap,
+    /// The input's encoding when it is not UTF-8: `raw` is then a decoded copy, and offsets
+    /// in it are converted to input bytes.
+    encoding: Option<&'static encoding_rs::Encoding>,
 }
 
 impl TextMap {
@@ -31,6 +34,7 @@ impl TextMap {
             raw,
             base,
             refs: Vec::new(),
+            encoding: None,
         }
     }
 
@@ -41,7 +45,26 @@ impl TextMap {
             base,
             decoded,
             refs,
+            encoding: None,
         }
+    }
+
+    /// The input was in `encoding` (not UTF-8): `raw` holds its decoded text.
+    #[must_use]
+    pub fn in_encoding(mut self, encoding: &'static encoding_rs::Encoding) -> Self {
+        if encoding != encoding_rs::UTF_8 {
+            self.encoding = Some(encoding);
+        }
+        self
+    }
+
+    /// The input offset of a position in `raw`.
+    fn input_offset(&self, raw: usize) -> usize {
+        self.base
+            + match self.encoding {
+                None => raw,
+                Some(encoding) => encoded_len(encoding, &self.raw[..raw]),
+            }
     }
 
     /// The offset in `raw` of a position in `decoded`. A position inside a decoded character
@@ -63,13 +86,21 @@ impl TextMap {
     pub fn span(&self, decoded: Range<usize>) -> Span {
         let start = self.raw_offset(decoded.start, false);
         let end = self.raw_offset(decoded.end, true).max(start);
-        Span::new(self.base + start, self.base + end)
+        Span::new(self.input_offset(start), self.input_offset(end))
     }
 
     /// The input span of a range of `raw`.
     pub fn raw_span(&self, raw: Range<usize>) -> Span {
-        Span::new(self.base + raw.start, self.base + raw.end)
+        Span::new(self.input_offset(raw.start), self.input_offset(raw.end))
     }
+}
+
+/// How many bytes `text` takes in `encoding`.
+pub fn encoded_len(encoding: &'static encoding_rs::Encoding, text: &str) -> usize {
+    if encoding == encoding_rs::UTF_8 || text.is_ascii() {
+        return text.len();
+    }
+    encoding.encode(text).0.len()
 }
 
 /// Where a link was found.
