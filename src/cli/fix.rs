@@ -19,6 +19,7 @@ use crate::report::{self, FileReport, Format, Summary};
 struct FileFix {
     report: FileReport,
     fixed: usize,
+    expanded: usize,
     changed: bool,
     diff: Option<String>,
 }
@@ -70,8 +71,10 @@ pub fn run(args: &FixArgs) -> ExitStatus {
         ..Summary::default()
     };
     let mut fixed = 0;
+    let mut expanded = 0;
     for fix in &results {
         fixed += fix.fixed;
+        expanded += fix.expanded;
         summary.changed += usize::from(fix.changed);
         for diagnostic in &fix.report.diagnostics {
             summary.count(diagnostic, args.unsafe_fixes);
@@ -79,8 +82,8 @@ pub fn run(args: &FixArgs) -> ExitStatus {
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let written =
-        write_results(&mut out, args, &results, &summary, fixed).and_then(|()| out.flush());
+    let written = write_results(&mut out, args, &results, &summary, (fixed, expanded))
+        .and_then(|()| out.flush());
     if let Err(error) = written {
         if output::is_closed_pipe(&error) {
             return ExitStatus::Success;
@@ -103,13 +106,25 @@ fn write_results(
     args: &FixArgs,
     results: &[FileFix],
     summary: &Summary,
-    fixed: usize,
+    (fixed, expanded): (usize, usize),
 ) -> io::Result<()> {
-    let verb = if args.check || args.diff {
-        "Would fix"
-    } else {
-        "Fixed"
-    };
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let done = format!(
+        "{} {} and {} {} ({} changed).",
+        if args.check || args.diff {
+            "Would expand"
+        } else {
+            "Expanded"
+        },
+        plural(expanded, "placeholder"),
+        if args.check || args.diff {
+            "fix"
+        } else {
+            "fixed"
+        },
+        plural(fixed, "finding"),
+        plural(summary.changed, "file"),
+    );
     if args.diff {
         for fix in results {
             if let Some(diff) = &fix.diff {
@@ -117,18 +132,20 @@ fn write_results(
             }
         }
         if !args.quiet {
-            let _ = writeln!(
-                io::stderr(),
-                "{verb} {fixed} finding(s) in {} file(s).",
-                summary.changed
-            );
+            let _ = writeln!(io::stderr(), "{done}");
         }
         return Ok(());
     }
     if args.check && args.format != Format::Json {
+        // The findings that would remain point into output that was not written: only the
+        // files are listed.
         for fix in results.iter().filter(|f| f.changed) {
             writeln!(out, "Would fix: {}", fix.report.path)?;
         }
+        if !args.quiet {
+            writeln!(out, "{done}")?;
+        }
+        return Ok(());
     }
     let reports: Vec<FileReport> = results.iter().map(|f| f.report.clone()).collect();
     let options = report::Options {
@@ -138,14 +155,7 @@ fn write_results(
     };
     report::write(out, args.format, &reports, summary, &options)?;
     if args.format == Format::Human && !args.quiet {
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        writeln!(
-            out,
-            "{verb} {} ({} changed). {}",
-            plural(fixed, "finding"),
-            plural(summary.changed, "file"),
-            summary.line()
-        )?;
+        writeln!(out, "{done} {}", summary.line())?;
     }
     Ok(())
 }
@@ -194,6 +204,7 @@ fn finish(
     let located = locate(&result.output[..], &result.analysis, excerpts).map_err(Error::Stdin)?;
     Ok(FileFix {
         fixed: result.fixed,
+        expanded: result.expanded,
         changed: result.changed,
         diff,
         report: file_report(display, result.analysis, located),

@@ -81,6 +81,9 @@ pub enum Placeholder {
         /// No label text between the tags.
         empty_label: bool,
         args: Vec<Arg>,
+        /// The white space the placeholder's line starts with, when the placeholder starts
+        /// the line: inserted markup of several lines is indented to match.
+        indent: String,
     },
     Mustache {
         span: Span,
@@ -425,6 +428,44 @@ fn escape_html(url: &str, quote: Option<u8>) -> Result<String, String> {
     Ok(out)
 }
 
+/// The URL written where a `{{deeplink}}` stood.
+fn render_mustache(
+    span: Span,
+    where_: MustacheContext,
+    url: &str,
+    findings: &mut Findings,
+) -> Option<Vec<Edit>> {
+    let escaped = match where_ {
+        MustacheContext::Attribute(Some(quote)) => escape_html(url, Some(quote)),
+        MustacheContext::Attribute(None) => {
+            if url.contains(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '>' | '=' | '<' | '`')
+            }) {
+                Err(
+                    "this link cannot be written into an unquoted attribute: quote the attribute"
+                        .to_owned(),
+                )
+            } else {
+                escape_html(url, Some(b'"'))
+            }
+        }
+        MustacheContext::HtmlText => escape_html(url, None),
+        MustacheContext::PlainText => Ok(url.to_owned()),
+    };
+    match escaped {
+        Ok(text) => Some(vec![Edit::replace(span, text)]),
+        Err(problem) => {
+            invalid_placeholder::report(
+                findings,
+                span,
+                problem,
+                "change the token's quotes, or the attribute's".to_owned(),
+            );
+            None
+        }
+    }
+}
+
 fn render(
     placeholder: &Placeholder,
     snippet: Snippet,
@@ -437,39 +478,13 @@ fn render(
             span,
             context: where_,
             ..
-        } => {
-            let escaped = match where_ {
-                MustacheContext::Attribute(Some(quote)) => escape_html(url, Some(*quote)),
-                MustacheContext::Attribute(None) => {
-                    if url.contains(|c: char| {
-                        c.is_whitespace() || matches!(c, '"' | '\'' | '>' | '=' | '<' | '`')
-                    }) {
-                        Err("this link cannot be written into an unquoted attribute: quote the attribute".to_owned())
-                    } else {
-                        escape_html(url, Some(b'"'))
-                    }
-                }
-                MustacheContext::HtmlText => escape_html(url, None),
-                MustacheContext::PlainText => Ok(url.to_owned()),
-            };
-            match escaped {
-                Ok(text) => Some(vec![Edit::replace(*span, text)]),
-                Err(problem) => {
-                    invalid_placeholder::report(
-                        findings,
-                        *span,
-                        problem,
-                        "change the token's quotes, or the attribute's".to_owned(),
-                    );
-                    None
-                }
-            }
-        }
+        } => render_mustache(*span, *where_, url, findings),
         Placeholder::Element {
             start_tag,
             end_tag,
             empty_label,
             args,
+            indent,
         } => {
             let mut attributes = String::new();
             let mut style = String::new();
@@ -509,7 +524,7 @@ fn render(
                 label: &label,
             };
             let rendered = match context.expand.snippets.render(snippet, &data) {
-                Ok(rendered) => rendered.replace('\n', context.newline),
+                Ok(rendered) => rendered.replace('\n', &format!("{}{indent}", context.newline)),
                 Err(message) => {
                     invalid_placeholder::report(
                         findings,

@@ -66,6 +66,7 @@ struct OpenPlaceholder {
     start_tag: Span,
     args: Vec<Arg>,
     labelled: bool,
+    indent: String,
 }
 
 /// State that end-tag handlers (which must be `'static`) share with the rest.
@@ -121,6 +122,7 @@ impl LinkElements {
                 end_tag: Some(span),
                 empty_label: !open.labelled,
                 args: open.args,
+                indent: open.indent,
             }),
             _ => self.unclosed.push(open.start_tag),
         }
@@ -156,6 +158,9 @@ struct State<'o> {
     emitted: usize,
     /// Suppressions for "the next element or line" whose line has not been read to its end.
     pending_scopes: Vec<PendingScope>,
+    /// Where the last text node ended, and the white space after its last line break (when
+    /// nothing else follows it): the indentation of an element that starts there.
+    indent: (usize, String),
 }
 
 /// A suppression whose scope runs from the end of its comment to the end of the first
@@ -238,6 +243,15 @@ impl State<'_> {
             }
         }
         if complete {
+            if let Some(newline) = self.text.raw.rfind('\n') {
+                let tail = &self.text.raw[newline + 1..];
+                if tail.bytes().all(|b| b == b' ' || b == b'\t') {
+                    let end = self
+                        .text
+                        .source_offset(self.text.raw.len(), self.collector.options.encoding);
+                    self.indent = (end, tail.to_owned());
+                }
+            }
             self.text = TextBuffer::default();
         } else {
             let base = self
@@ -249,6 +263,15 @@ impl State<'_> {
                 buffer_offset: 0,
                 source_offset: base,
             });
+        }
+    }
+
+    /// The indentation of an element that starts at `offset`.
+    fn indent_at(&self, offset: usize) -> String {
+        if self.indent.0 == offset {
+            self.indent.1.clone()
+        } else {
+            String::new()
         }
     }
 
@@ -397,10 +420,12 @@ fn placeholder_element<'o>(
         let self_closing = element.is_self_closing();
         match element.end_tag_handlers() {
             Some(handlers) if !self_closing => {
+                let indent = state.borrow().indent_at(start_tag.start);
                 open.open_placeholders.push(OpenPlaceholder {
                     start_tag,
                     args,
                     labelled: false,
+                    indent,
                 });
                 let links = Rc::clone(&links);
                 handlers.push(Box::new(move |end: &mut EndTag| {
@@ -412,12 +437,16 @@ fn placeholder_element<'o>(
                     Ok(())
                 }));
             }
-            _ => open.placeholders.push(Placeholder::Element {
-                start_tag,
-                end_tag: None,
-                empty_label: true,
-                args,
-            }),
+            _ => {
+                let indent = state.borrow().indent_at(start_tag.start);
+                open.placeholders.push(Placeholder::Element {
+                    start_tag,
+                    end_tag: None,
+                    empty_label: true,
+                    args,
+                    indent,
+                });
+            }
         }
         Ok(())
     })
@@ -496,6 +525,7 @@ impl<'o> HtmlPass<'o> {
             inert_element: None,
             emitted: 0,
             pending_scopes: Vec::new(),
+            indent: (usize::MAX, String::new()),
         }));
         let links = Rc::new(RefCell::new(LinkElements::default()));
 
@@ -720,6 +750,7 @@ impl<'o> HtmlPass<'o> {
                 inert_element: state.inert_element,
                 emitted: state.emitted,
                 pending_scopes: Vec::new(),
+                indent: (usize::MAX, String::new()),
             };
             leftover.flush_text(true);
             collector = leftover.collector;

@@ -96,6 +96,8 @@ pub struct Analysis {
     pub dialect: Resolved,
     /// The edits that expand the document's placeholders.
     pub expansions: Vec<Edit>,
+    /// How many placeholders those edits expand.
+    pub expandable: usize,
     /// The encoding the document was read in.
     pub encoding: &'static encoding_rs::Encoding,
 }
@@ -113,6 +115,8 @@ pub struct Fixed {
     pub analysis: Analysis,
     /// How many findings the applied fixes repaired.
     pub fixed: usize,
+    /// How many placeholders were expanded.
+    pub expanded: usize,
     /// Whether `output` differs from the input.
     pub changed: bool,
 }
@@ -172,6 +176,7 @@ impl Rewriter {
         let mut analysis = self.check_bytes(input);
         let mut output: Option<Vec<u8>> = None;
         let mut fixed = 0;
+        let mut expanded = 0;
         if analysis
             .diagnostics
             .iter()
@@ -181,6 +186,7 @@ impl Rewriter {
                 output: input.to_vec(),
                 analysis,
                 fixed,
+                expanded,
                 changed: false,
             };
         }
@@ -199,6 +205,7 @@ impl Rewriter {
             )
             .expect("writing to memory cannot fail");
             fixed += selection.fixed;
+            expanded += analysis.expandable;
             analysis = self.check_bytes(&next);
             output = Some(next);
         }
@@ -208,6 +215,7 @@ impl Rewriter {
             output,
             analysis,
             fixed,
+            expanded,
             changed,
         }
     }
@@ -486,6 +494,7 @@ impl<'o> Collector<'o> {
             &mut self.findings,
         );
         let mut expansions = Vec::new();
+        let mut expandable = 0;
         let placeholders = std::mem::take(&mut self.placeholders);
         let context = expand::Context {
             settings: &self.options.settings,
@@ -498,6 +507,7 @@ impl<'o> Collector<'o> {
         for placeholder in &placeholders {
             if let Some(edits) = expand::expand(placeholder, &context, &mut self.findings) {
                 expansions.extend(edits);
+                expandable += 1;
             }
         }
         expansions.sort_by_key(|e| (e.start, e.end));
@@ -522,6 +532,7 @@ impl<'o> Collector<'o> {
             len,
             dialect,
             expansions,
+            expandable,
             encoding: self.options.encoding,
         }
     }

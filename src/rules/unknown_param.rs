@@ -78,10 +78,44 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
 }
 
+/// Attributes HTML e-mail markup uses on links: never mistaken for a misspelt key.
+fn is_html_attribute(name: &str) -> bool {
+    const HTML: &[&str] = &[
+        "class",
+        "style",
+        "id",
+        "title",
+        "target",
+        "rel",
+        "lang",
+        "dir",
+        "role",
+        "tabindex",
+        "width",
+        "height",
+        "align",
+        "valign",
+        "bgcolor",
+        "border",
+        "color",
+        "name",
+        "type",
+        "hreflang",
+        "download",
+        "referrerpolicy",
+        "accesskey",
+        "hidden",
+    ];
+    HTML.contains(&name)
+        || name.starts_with("data-")
+        || name.starts_with("aria-")
+        || name.starts_with("on")
+}
+
 /// A `<dd-link>` attribute that is no command key but a near miss of one: it would pass
 /// through to the anchor as an HTML attribute, and the command would lack it.
 pub fn check_attribute(findings: &mut Findings, span: crate::diagnostic::Span, key: &str) {
-    if !findings.enabled(&UNKNOWN_PARAM) {
+    if !findings.enabled(&UNKNOWN_PARAM) || is_html_attribute(key) {
         return;
     }
     if let Some(suggestion) = closest(key, spec::all_keys()) {
