@@ -1,10 +1,13 @@
-//! Rendering findings: human (miette), concise and JSON. Rendering only: what to render is
-//! decided by the library and `cli`.
+//! Rendering findings: human (miette), concise, JSON, SARIF, GitHub annotations and GitLab
+//! Code Quality. Rendering only: what to render is decided by the library and `cli`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod concise;
+mod github;
+mod gitlab;
 mod human;
 mod json;
+mod sarif;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -24,6 +27,12 @@ pub enum Format {
     Concise,
     /// One JSON document (SPEC §5.1).
     Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+    /// GitLab Code Quality report (JSON).
+    Gitlab,
 }
 
 /// Everything found in one file, positions resolved.
@@ -136,5 +145,8 @@ pub fn write(
             Ok(())
         }
         Format::Json => json::write(out, reports, summary, options.dialects),
+        Format::Sarif => sarif::write(out, reports),
+        Format::Github => github::write(out, reports),
+        Format::Gitlab => gitlab::write(out, reports),
     }
 }
