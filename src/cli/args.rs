@@ -32,6 +32,13 @@ pub enum Command {
     },
     /// Write a commented ddlink.toml in the current directory.
     Init,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
 }
 
 /// Which client a link opens.
@@ -78,6 +85,14 @@ pub struct SelectionArgs {
     /// Skip files that the configuration excludes even when they are named explicitly.
     #[arg(long)]
     pub force_exclude: bool,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -96,9 +111,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub show_dialect: bool,
 
-    /// How to print findings.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// How to print findings [default: human; github when GITHUB_ACTIONS=true and stdout is
+    /// not a terminal].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
     /// The path standard input stands for (file type and messages).
     #[arg(long, value_name = "PATH")]
@@ -107,6 +123,10 @@ pub struct CheckArgs {
     /// Exit 0 even when error-severity findings remain.
     #[arg(long)]
     pub exit_zero: bool,
+
+    /// Exit 1 when there are more than N warnings.
+    #[arg(long, value_name = "N")]
+    pub max_warnings: Option<usize>,
 
     /// Print nothing but the findings (no summary line, no skipped-file notes).
     #[arg(long, short)]
@@ -146,9 +166,10 @@ pub struct FixArgs {
     #[arg(long)]
     pub follow_symlinks: bool,
 
-    /// How to print the findings that remain.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// How to print the findings that remain [default: human; github when GITHUB_ACTIONS=true
+    /// and stdout is not a terminal].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
     /// The path standard input stands for (file type, configuration and messages).
     #[arg(long, value_name = "PATH")]
@@ -157,6 +178,14 @@ pub struct FixArgs {
     /// Exit 0 even when error-severity findings remain.
     #[arg(long)]
     pub exit_zero: bool,
+
+    /// Exit 1 when any file was (or, with --check/--diff, would be) changed.
+    #[arg(long)]
+    pub exit_non_zero_on_fix: bool,
+
+    /// Exit 1 when there are more than N warnings.
+    #[arg(long, value_name = "N")]
+    pub max_warnings: Option<usize>,
 
     /// Print nothing but the findings (no summary line, no skipped-file notes).
     #[arg(long, short)]

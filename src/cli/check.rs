@@ -10,9 +10,11 @@ use ddlink::{Analysis, Rewriter};
 
 use super::args::CheckArgs;
 use super::inputs::{self, Input};
+use super::progress::Progress;
 use super::settings::Run;
 use super::{ExitStatus, output};
 use crate::report::{self, FileReport, Format, Summary};
+use rayon::prelude::*;
 
 /// What reading one input gave.
 pub(super) enum Outcome {
@@ -25,13 +27,14 @@ pub(super) enum Outcome {
 }
 
 pub fn run(args: &CheckArgs) -> ExitStatus {
-    let mut run = match Run::new(&args.common, Some(&args.selection)) {
+    let run = match Run::new(&args.common, Some(&args.selection)) {
         Ok(run) => run,
         Err(error) => {
             output::error(&error);
             return ExitStatus::Failure;
         }
     };
+    let format = output::format(args.format);
     let (inputs, walk_errors) = inputs::collect(&args.paths, run.force_exclude, &mut |path| {
         run.walk_excludes(path)
     });
@@ -39,10 +42,21 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     for error in &walk_errors {
         output::error(error);
     }
-    let excerpts = args.format == Format::Human;
+    let excerpts = format == Format::Human;
+    let progress = Progress::new(inputs.len(), !args.quiet && !args.selection.no_progress);
+    // Files in parallel; results in input order, so output is the same on any thread count.
+    let outcomes: Vec<Result<Outcome, Error>> = inputs
+        .par_iter()
+        .map(|input| {
+            let outcome = check_input(input, args, &run, excerpts);
+            progress.tick();
+            outcome
+        })
+        .collect();
+    progress.finish();
     let mut reports = Vec::new();
-    for input in &inputs {
-        match check_input(input, args, &mut run, excerpts) {
+    for outcome in outcomes {
+        match outcome {
             Ok(Outcome::Checked(report)) => reports.push(report),
             Ok(Outcome::Skipped { path, reason }) => {
                 if !args.quiet {
@@ -57,7 +71,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
             }
         }
     }
-    if args.show_dialect && args.format != Format::Json {
+    if args.show_dialect && format != Format::Json {
         let mut err = io::stderr().lock();
         for report in &reports {
             let _ = writeln!(err, "{}: {}", report.path, report.dialect);
@@ -74,25 +88,34 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
             summary.count(diagnostic, false);
         }
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
     let options = report::Options {
-        style: output::stdout_style(),
+        style: output::report_style(args.selection.output_file.is_some()),
         summary_line: !args.quiet,
         dialects: args.show_dialect,
     };
-    let written = report::write(&mut out, args.format, &reports, &summary, &options);
-    if let Err(error) = written.and_then(|()| out.flush()) {
+    let written = output::to_destination(args.selection.output_file.as_deref(), |out| {
+        report::write(out, format, &reports, &summary, &options)
+    });
+    if let Err(error) = written {
         if output::is_closed_pipe(&error) {
             return ExitStatus::Success;
         }
-        output::error(&Error::Stdin(error));
+        output::error(&Error::Write {
+            path: args
+                .selection
+                .output_file
+                .clone()
+                .unwrap_or_else(|| "<stdout>".into()),
+            source: error,
+        });
         return ExitStatus::Failure;
     }
 
     if failed > 0 {
         ExitStatus::Failure
-    } else if summary.errors > 0 && !args.exit_zero {
+    } else if args.exit_zero {
+        ExitStatus::Success
+    } else if summary.errors > 0 || args.max_warnings.is_some_and(|max| summary.warnings > max) {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
@@ -102,7 +125,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
 fn check_input(
     input: &Input,
     args: &CheckArgs,
-    run: &mut Run,
+    run: &Run,
     excerpts: bool,
 ) -> Result<Outcome, Error> {
     match input {

@@ -11,9 +11,11 @@ use ddlink::{Fixed, Rewriter};
 use super::args::FixArgs;
 use super::check::{Outcome, file_report, locate, refuse};
 use super::inputs::{self, Input};
+use super::progress::Progress;
 use super::settings::Run;
 use super::{ExitStatus, output, write};
 use crate::report::{self, FileReport, Format, Summary};
+use rayon::prelude::*;
 
 /// What fixing one file did.
 struct FileFix {
@@ -25,7 +27,7 @@ struct FileFix {
 }
 
 pub fn run(args: &FixArgs) -> ExitStatus {
-    let mut run = match Run::new(&args.common, Some(&args.selection)) {
+    let run = match Run::new(&args.common, Some(&args.selection)) {
         Ok(run) => run,
         Err(error) => {
             output::error(&error);
@@ -40,7 +42,7 @@ pub fn run(args: &FixArgs) -> ExitStatus {
             );
             return ExitStatus::Failure;
         }
-        return save_hook(args, &mut run);
+        return save_hook(args, &run);
     }
 
     let (inputs, walk_errors) = inputs::collect(&args.paths, run.force_exclude, &mut |path| {
@@ -50,10 +52,24 @@ pub fn run(args: &FixArgs) -> ExitStatus {
     for error in &walk_errors {
         output::error(error);
     }
+    let format = output::format(args.format);
+    let progress = Progress::new(inputs.len(), !args.quiet && !args.selection.no_progress);
+    let outcomes: Vec<Result<Option<FileFix>, Error>> = inputs
+        .par_iter()
+        .filter_map(|input| match input {
+            Input::File(path) => Some(path),
+            Input::Stdin => None,
+        })
+        .map(|path| {
+            let outcome = fix_file(path, args, &run, format);
+            progress.tick();
+            outcome
+        })
+        .collect();
+    progress.finish();
     let mut results = Vec::new();
-    for input in &inputs {
-        let Input::File(path) = input else { continue };
-        match fix_file(path, args, &mut run) {
+    for outcome in outcomes {
+        match outcome {
             Ok(Some(fix)) => results.push(fix),
             Ok(None) => {}
             Err(error) => {
@@ -80,20 +96,29 @@ pub fn run(args: &FixArgs) -> ExitStatus {
             summary.count(diagnostic, args.unsafe_fixes);
         }
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let written = write_results(&mut out, args, &results, &summary, (fixed, expanded))
-        .and_then(|()| out.flush());
+    let written = output::to_destination(args.selection.output_file.as_deref(), |out| {
+        write_results(out, args, format, &results, &summary, (fixed, expanded))
+    });
     if let Err(error) = written {
         if output::is_closed_pipe(&error) {
             return ExitStatus::Success;
         }
+        output::error(&Error::Write {
+            path: args
+                .selection
+                .output_file
+                .clone()
+                .unwrap_or_else(|| "<stdout>".into()),
+            source: error,
+        });
         return ExitStatus::Failure;
     }
+    let changed = summary.changed > 0;
     if failed > 0 {
         ExitStatus::Failure
-    } else if ((args.check || args.diff) && summary.changed > 0)
-        || (summary.errors > 0 && !args.exit_zero)
+    } else if ((args.check || args.diff || args.exit_non_zero_on_fix) && changed)
+        || (!args.exit_zero
+            && (summary.errors > 0 || args.max_warnings.is_some_and(|max| summary.warnings > max)))
     {
         ExitStatus::Findings
     } else {
@@ -104,6 +129,7 @@ pub fn run(args: &FixArgs) -> ExitStatus {
 fn write_results(
     out: &mut dyn Write,
     args: &FixArgs,
+    format: Format,
     results: &[FileFix],
     summary: &Summary,
     (fixed, expanded): (usize, usize),
@@ -136,7 +162,7 @@ fn write_results(
         }
         return Ok(());
     }
-    if args.check && args.format != Format::Json {
+    if args.check && format != Format::Json {
         // The findings that would remain point into output that was not written: only the
         // files are listed.
         for fix in results.iter().filter(|f| f.changed) {
@@ -153,15 +179,20 @@ fn write_results(
         summary_line: false,
         dialects: false,
     };
-    report::write(out, args.format, &reports, summary, &options)?;
-    if args.format == Format::Human && !args.quiet {
+    report::write(out, format, &reports, summary, &options)?;
+    if format == Format::Human && !args.quiet {
         writeln!(out, "{done} {}", summary.line())?;
     }
     Ok(())
 }
 
 /// Fix one file; `None` when it was skipped (binary).
-fn fix_file(path: &Path, args: &FixArgs, run: &mut Run) -> Result<Option<FileFix>, Error> {
+fn fix_file(
+    path: &Path,
+    args: &FixArgs,
+    run: &Run,
+    format: Format,
+) -> Result<Option<FileFix>, Error> {
     let read_error = |source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -191,16 +222,16 @@ fn fix_file(path: &Path, args: &FixArgs, run: &mut Run) -> Result<Option<FileFix
         }
         write::replace(path, &bytes, &result.output)?;
     }
-    Ok(Some(finish(display, result, diff, args)?))
+    Ok(Some(finish(display, result, diff, format)?))
 }
 
 fn finish(
     display: String,
     result: Fixed,
     diff: Option<String>,
-    args: &FixArgs,
+    format: Format,
 ) -> Result<FileFix, Error> {
-    let excerpts = args.format == Format::Human;
+    let excerpts = format == Format::Human;
     let located = locate(&result.output[..], &result.analysis, excerpts).map_err(Error::Stdin)?;
     Ok(FileFix {
         fixed: result.fixed,
@@ -235,7 +266,8 @@ fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
 
 /// `ddlink fix -`: the whole document on stdout whatever remains; findings on stderr; exit 0
 /// unless the tool failed, and then nothing on stdout, so an editor never loses its buffer.
-fn save_hook(args: &FixArgs, run: &mut Run) -> ExitStatus {
+fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
+    let format = output::format(args.format);
     let mut bytes = Vec::new();
     if let Err(error) = io::stdin().lock().read_to_end(&mut bytes) {
         output::error(&Error::Stdin(error));
@@ -262,7 +294,7 @@ fn save_hook(args: &FixArgs, run: &mut Run) -> ExitStatus {
             return Ok(None);
         }
         let fixed = Rewriter::new(run.options(named, &bytes)?).fix_bytes(&bytes, args.unsafe_fixes);
-        let report = finish(display.clone(), fixed.clone(), None, args)?;
+        let report = finish(display.clone(), fixed.clone(), None, format)?;
         Ok(Some((fixed, report)))
     })();
     match result {
@@ -298,7 +330,7 @@ fn save_hook(args: &FixArgs, run: &mut Run) -> ExitStatus {
                 };
                 let _ = report::write(
                     &mut io::stderr().lock(),
-                    args.format,
+                    format,
                     &[report.report],
                     &summary,
                     &options,

@@ -5,10 +5,12 @@
 mod args;
 mod check;
 mod fix;
+mod generate;
 mod init;
 mod inputs;
 mod link;
 mod output;
+mod progress;
 mod rules;
 mod settings;
 mod write;
@@ -57,6 +59,8 @@ pub fn run() -> ExitCode {
         args::Command::Rules => rules::list(),
         args::Command::Rule { code_or_name } => rules::show(&code_or_name),
         args::Command::Init => init::run(),
+        args::Command::Completions { shell } => generate::completions(shell),
+        args::Command::Man => generate::man(),
     };
     status.into()
 }

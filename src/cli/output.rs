@@ -2,7 +2,7 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use crate::report::HumanStyle;
+use crate::report::{Format, HumanStyle};
 
 /// Human-output style for a stream: colour only on a terminal and without `NO_COLOR`.
 pub fn style(terminal: bool) -> HumanStyle {
@@ -28,6 +28,56 @@ pub fn stdout_style() -> HumanStyle {
 
 pub fn stderr_style() -> HumanStyle {
     style(io::stderr().is_terminal())
+}
+
+/// The format asked for, or the default: GitHub annotations inside GitHub Actions when
+/// stdout is not a terminal, human otherwise.
+pub fn format(asked: Option<Format>) -> Format {
+    asked.unwrap_or_else(|| {
+        let actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+        if actions && !io::stdout().is_terminal() {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    })
+}
+
+/// The human style for a report written to a file (no colour) or to stdout.
+pub fn report_style(to_file: bool) -> HumanStyle {
+    if to_file {
+        style(false)
+    } else {
+        stdout_style()
+    }
+}
+
+/// Run `write` on the report's destination: `--output-file` (written whole, then renamed into
+/// place) or buffered stdout.
+pub fn to_destination(
+    file: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let Some(path) = file else {
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        write(&mut out)?;
+        return out.flush();
+    };
+    let folder = path
+        .parent()
+        .filter(|f| !f.as_os_str().is_empty())
+        .unwrap_or_else(|| std::path::Path::new("."));
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".ddlink-")
+        .tempfile_in(folder)?;
+    {
+        let mut buffered = io::BufWriter::new(temporary.as_file_mut());
+        write(&mut buffered)?;
+        buffered.flush()?;
+    }
+    temporary.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Print a fatal error to stderr.

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ddlink::config::{Config, ConfigCache, FileConfig};
 use ddlink::dialect::Dialect;
@@ -23,9 +23,9 @@ pub struct Run {
     pub force_exclude: bool,
     encoding: Option<&'static encoding_rs::Encoding>,
     explicit: Option<Arc<Config>>,
-    cache: ConfigCache,
+    cache: Mutex<ConfigCache>,
     /// Config files whose error was reported already (reported once per run).
-    reported: HashSet<PathBuf>,
+    reported: Mutex<HashSet<PathBuf>>,
 }
 
 /// The rules a `--select`/`--ignore` entry names: a code, a code prefix (`DD1`) or a name.
@@ -86,40 +86,48 @@ impl Run {
             ignore,
             force_exclude: selection.is_some_and(|s| s.force_exclude),
             explicit,
-            cache: ConfigCache::new(),
-            reported: HashSet::new(),
+            cache: Mutex::new(ConfigCache::new()),
+            reported: Mutex::new(HashSet::new()),
         })
     }
 
     /// The configuration that governs `path` (a file; for standard input without a name, the
     /// current directory's).
-    pub fn config_for(&mut self, path: Option<&Path>) -> Result<Option<Arc<Config>>, Error> {
+    pub fn config_for(&self, path: Option<&Path>) -> Result<Option<Arc<Config>>, Error> {
         if let Some(config) = &self.explicit {
             return Ok(Some(Arc::clone(config)));
         }
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let found = match path {
-            Some(path) => self.cache.for_file(path),
-            None => self.cache.discover(Path::new(".")),
+            Some(path) => cache.for_file(path),
+            None => cache.discover(Path::new(".")),
         };
         found.map_err(Error::from)
     }
 
     /// Whether this error is the first report of its config file (the rest are repeats).
-    pub fn first_report(&mut self, error: &Error) -> bool {
+    pub fn first_report(&self, error: &Error) -> bool {
         match error {
-            Error::Config(config) => self.reported.insert(config.path().to_path_buf()),
+            Error::Config(config) => self
+                .reported
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(config.path().to_path_buf()),
             _ => true,
         }
     }
 
     /// Whether a file found by walking a folder is excluded by its configuration.
-    pub fn walk_excludes(&mut self, path: &Path) -> bool {
+    pub fn walk_excludes(&self, path: &Path) -> bool {
         matches!(self.config_for(Some(path)), Ok(Some(config)) if config.is_excluded(path))
     }
 
     /// How to read `path` (or standard input standing for `path`), whose first bytes are
     /// `head` (for its byte-order mark or `<meta charset>`).
-    pub fn options(&mut self, path: Option<&Path>, head: &[u8]) -> Result<RewriterOptions, Error> {
+    pub fn options(&self, path: Option<&Path>, head: &[u8]) -> Result<RewriterOptions, Error> {
         let config = self.config_for(path)?;
         let file = config
             .as_ref()
