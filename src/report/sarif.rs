@@ -221,7 +221,11 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
                                 },
                             },
                         }],
-                        fixes: diagnostic.fix.iter().map(|fix| fix_of(fix, diagnostic, artifact)).collect(),
+                        fixes: diagnostic
+                            .fix
+                            .iter()
+                            .map(|fix| fix_of(fix, diagnostic, artifact))
+                            .collect(),
                         properties: ResultProperties {
                             name: diagnostic.rule.name,
                         },
@@ -405,6 +409,9 @@ mod tests {
         let absolute = artifact_location("/tmp/a b.html");
         assert_eq!(absolute.uri, "file:///tmp/a%20b.html");
         assert!(absolute.uri_base_id.is_none());
-        assert_eq!(artifact_location("sub/a.html").uri_base_id, Some("%SRCROOT%"));
+        assert_eq!(
+            artifact_location("sub/a.html").uri_base_id,
+            Some("%SRCROOT%")
+        );
     }
 }
