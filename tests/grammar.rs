@@ -207,7 +207,7 @@ fn auth_modes() {
         ("name=quotes&auth_token=[t]", &["DD305"]),
         (&format!("name=quotes&{user}"), &["DD305"]),
         ("name=quotes&auth_password=[p]", &["DD301", "DD305"]),
-        ("name=quotes&auth_remember_me=true", &["DD305"]),
+        ("name=quotes&auth_remember_me=true", &[]),
         // Two modes at once.
         (
             &format!("name=quotes&{user}&auth_token=[t]&access_token=[a]"),

@@ -184,16 +184,6 @@ impl Controls {
             Some((_, "false")) => Some("false"),
             Some((arg, _)) => return bad(findings, arg, "`true` or `false`"),
         };
-        if let (Some(_), Auth::None) = (remember, auth) {
-            let arg = control("remember-me").expect("present");
-            invalid_placeholder::report(
-                findings,
-                arg.span,
-                "`remember-me` needs an auth mode".to_owned(),
-                "add auth=\"passwordless\" or auth=\"access-token\", or remove it".to_owned(),
-            );
-            return None;
-        }
         let snippet = match control("as").map(|a| (a, a.value.trim())) {
             None | Some((_, "link")) => Snippet::Link,
             Some((_, "button")) => Snippet::Button,
@@ -249,7 +239,10 @@ pub fn expand(
         command.push(TICKET_ID, token);
     }
     if auth != Auth::None {
-        add_auth(&mut command, auth, remember, context, whole, findings)?;
+        add_auth(&mut command, auth, context, whole, findings)?;
+    }
+    if let Some(remember) = remember {
+        command.push(spec::AUTH_REMEMBER_ME, remember);
     }
     let target = match (client, &context.settings.portal) {
         (Client::Desktop, _) => Target::Desktop,
@@ -280,7 +273,6 @@ fn is_command_key(key: &str) -> bool {
 fn add_auth(
     command: &mut Command,
     auth: Auth,
-    remember: Option<&str>,
     context: &Context,
     whole: Span,
     findings: &mut Findings,
@@ -324,9 +316,6 @@ fn add_auth(
             command.push(spec::ACCESS_TOKEN, token);
         }
         Auth::None => {}
-    }
-    if let Some(remember) = remember {
-        command.push(spec::AUTH_REMEMBER_ME, remember);
     }
     Some(())
 }

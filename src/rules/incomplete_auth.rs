@@ -5,8 +5,8 @@ use crate::diagnostic::Diagnostic;
 declare_rule! {
     /// ## What it does
     /// Reports auth parameters that do not make a whole mode: `auth_username` without a
-    /// secret, `auth_password` or `auth_token` without `auth_username`, or `auth_remember_me`
-    /// with nothing to remember.
+    /// secret, or `auth_password` or `auth_token` without `auth_username`. (`auth_remember_me`
+    /// alone is allowed: it only sets the sign-in page's "remember me".)
     ///
     /// ## Why is this bad?
     /// The portal cannot sign the contact in and shows its login page: the link does less than
@@ -48,14 +48,6 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             "`auth_username` without `auth_token` signs nobody in".to_owned(),
             "add `auth_token` (passwordless), or remove `auth_username`",
         ),
-        (None, None, None) => match auth.remember {
-            Some(remember) => (
-                remember,
-                "`auth_remember_me` without credentials does nothing".to_owned(),
-                "remove it, or add a whole auth mode",
-            ),
-            None => return,
-        },
         _ => return,
     };
     findings.push(
@@ -77,12 +69,12 @@ mod tests {
                 "ddportal://name=quotes&auth_username=[a]&auth_password=[p]",
                 "ddportal://name=quotes&access_token=[t]&auth_remember_me=true",
                 "ddportal://name=quotes&auth_token=[t]&access_token=[x]",
+                "ddportal://name=quotes&auth_remember_me=false",
             ],
             &[
                 "ddportal://name=quotes&auth_token=[t]",
                 "ddportal://name=quotes&auth_password=[p]",
                 "ddportal://name=quotes&auth_username=[a]",
-                "ddportal://name=quotes&auth_remember_me=false",
             ],
         );
     }
