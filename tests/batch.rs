@@ -1,0 +1,172 @@
+//! A whole repository of templates: 2,000 generated ones (../shared/corpus/gen_corpus.py), a
+//! `.gitignore`, hidden folders, a symlink loop, a binary file and excluded globs. The file set
+//! is exactly the expected one, output is identical on one and two threads, and a progress bar
+//! appears only on a terminal.
+
+#![allow(clippy::print_stderr)] // a test may say what it skipped
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn generate(root: &Path) -> Option<()> {
+    let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/gen_corpus.py");
+    if !generator.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing",
+            generator.display()
+        );
+        eprintln!(
+            "skipped: {} is not beside this checkout",
+            generator.display()
+        );
+        return None;
+    }
+    let status = Command::new("python3")
+        .arg(&generator)
+        .args([
+            "--out",
+            root.join("corpus").to_str().unwrap(),
+            "--a-files",
+            "2000",
+            "--b-mb",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    Some(())
+}
+
+fn ddlink(root: &Path, args: &[&str], threads: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(args)
+        .current_dir(root)
+        .env("RAYON_NUM_THREADS", threads)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap()
+}
+
+/// The tree, and the files ddlink must read in it.
+fn tree() -> Option<(tempfile::TempDir, BTreeSet<String>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    generate(root)?;
+    let a = root.join("corpus/a");
+    let mut expected: BTreeSet<String> = std::fs::read_dir(&a)
+        .unwrap()
+        .map(|e| format!("corpus/a/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    assert_eq!(expected.len(), 2000);
+    expected.insert("corpus/single-20k.html".to_owned());
+    expected.insert("corpus/b/big.html".to_owned());
+
+    // Ignored by .gitignore, excluded by the config, hidden, a symlink loop, a binary file.
+    std::fs::write(root.join(".gitignore"), "corpus/a/tpl-00*.html\n").unwrap();
+    expected.retain(|p| !p.starts_with("corpus/a/tpl-00"));
+    std::fs::write(
+        root.join("ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\nexclude = [\"corpus/a/tpl-19*.html\"]\n",
+    )
+    .unwrap();
+    expected.retain(|p| !p.starts_with("corpus/a/tpl-19"));
+    std::fs::create_dir_all(root.join(".drafts")).unwrap();
+    std::fs::copy(a.join("tpl-0500.html"), root.join(".drafts/draft.html")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("..", root.join("corpus/loop")).unwrap();
+    std::fs::write(root.join("corpus/logo.html"), b"GIF89a\0\0\0binary").unwrap();
+    std::fs::write(root.join("corpus/notes.md"), "not a template").unwrap();
+    Some((dir, expected))
+}
+
+#[test]
+fn the_expected_files_and_the_same_output_on_any_thread_count() {
+    let Some((dir, expected)) = tree() else {
+        return;
+    };
+    let root = dir.path();
+    let args = ["check", "--format", "json", "--show-dialect", "."];
+    let one = ddlink(root, &args, "1");
+    let two = ddlink(root, &args, "2");
+    assert_eq!(
+        one.stdout, two.stdout,
+        "output differs between 1 and 2 threads"
+    );
+    assert_eq!(one.status.code(), two.status.code());
+    let json: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    let read: BTreeSet<String> = json["dialects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            PathBuf::from(d["path"].as_str().unwrap())
+                .strip_prefix(".")
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(read, expected);
+    assert!(
+        String::from_utf8_lossy(&one.stderr).contains("skipped `./corpus/logo.html`: binary file")
+    );
+    // Diagnostics come sorted by path, then position.
+    let paths: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort_unstable();
+    assert_eq!(paths, sorted);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_progress_bar_only_on_a_terminal() {
+    let Some((dir, _)) = tree() else { return };
+    let root = dir.path();
+    let binary = env!("CARGO_BIN_EXE_ddlink");
+    // `script` gives the command a pseudo-terminal; the bar is drawn once a run lasts.
+    let on_terminal = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{binary} check --format concise . > /dev/null"),
+            "/dev/null",
+        ])
+        .current_dir(root)
+        .env_remove("CI")
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(
+        shown.contains("templates"),
+        "no progress bar on a terminal: {shown:?}"
+    );
+
+    let piped = Command::new(binary)
+        .args(["check", "--format", "concise", "."])
+        .current_dir(root)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("templates"));
+
+    let quiet = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{binary} check --no-progress --format concise . > /dev/null"),
+            "/dev/null",
+        ])
+        .current_dir(root)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("templates"));
+}
