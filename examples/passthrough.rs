@@ -1,0 +1,43 @@
+//! The performance baseline: lol_html with no handlers at all, fed 64 KiB chunks, writing
+//! nothing. ddlink's benchmark script times ddlink against this.
+//!
+//! `cargo run --release --example passthrough -- FILE_OR_DIR...`
+
+use std::io::Read;
+use std::path::Path;
+
+use lol_html::{HtmlRewriter, Settings};
+
+fn rewrite(path: &Path, buffer: &mut [u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::open(path)?;
+    let mut rewriter = HtmlRewriter::new(Settings::new(), |_: &[u8]| {});
+    loop {
+        let read = file.read(buffer)?;
+        if read == 0 {
+            break;
+        }
+        rewriter.write(&buffer[..read]).map_err(std::io::Error::other)?;
+    }
+    rewriter.end().map_err(std::io::Error::other)
+}
+
+fn visit(path: &Path, buffer: &mut [u8]) -> std::io::Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            visit(&entry, buffer)?;
+        }
+        Ok(())
+    } else {
+        rewrite(path, buffer)
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let mut buffer = vec![0; 64 * 1024];
+    for arg in std::env::args_os().skip(1) {
+        visit(Path::new(&arg), &mut buffer)?;
+    }
+    Ok(())
+}
