@@ -16,14 +16,18 @@ fn rewrite(path: &Path, buffer: &mut [u8]) -> std::io::Result<()> {
         if read == 0 {
             break;
         }
-        rewriter.write(&buffer[..read]).map_err(std::io::Error::other)?;
+        rewriter
+            .write(&buffer[..read])
+            .map_err(std::io::Error::other)?;
     }
     rewriter.end().map_err(std::io::Error::other)
 }
 
 fn visit(path: &Path, buffer: &mut [u8]) -> std::io::Result<()> {
     if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        let mut entries: Vec<_> = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
         entries.sort();
         for entry in entries {
             visit(&entry, buffer)?;

@@ -11,18 +11,14 @@ use thiserror::Error;
 #[derive(Debug, Error, Diagnostic)]
 pub enum Error {
     /// A file could not be opened or read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {cause}")]
     #[diagnostic(code(ddlink::read), help("check that the path exists and is readable"))]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    Read { path: PathBuf, cause: io::Error },
 
     /// Standard input could not be read.
     #[error("cannot read standard input: {0}")]
     #[diagnostic(code(ddlink::stdin))]
-    Stdin(#[source] io::Error),
+    Stdin(io::Error),
 
     /// The input starts with a UTF-16 or UTF-32 byte-order mark.
     #[error("`{path}` is {encoding}, an unsupported encoding")]
@@ -53,13 +49,9 @@ pub enum Error {
     ConfigExists(PathBuf),
 
     /// A file could not be written.
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`: {cause}")]
     #[diagnostic(code(ddlink::write))]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    Write { path: PathBuf, cause: io::Error },
 
     /// An `--encoding` label that names no encoding ddlink can read.
     #[error("`{0}` is not an encoding ddlink can read")]

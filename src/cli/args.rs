@@ -198,9 +198,9 @@ pub struct LinkArgs {
     #[arg(value_name = "KEY=VALUE", required = true)]
     pub pairs: Vec<String>,
 
-    /// Which client the link opens.
-    #[arg(long, value_enum, default_value_t = ClientArg::Web)]
-    pub client: ClientArg,
+    /// Which client the link opens [default: `client` in ddlink.toml, else web].
+    #[arg(long, value_enum)]
+    pub client: Option<ClientArg>,
 
     #[command(flatten)]
     pub common: CommonArgs,

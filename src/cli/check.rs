@@ -106,7 +106,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
                 .output_file
                 .clone()
                 .unwrap_or_else(|| "<stdout>".into()),
-            source: error,
+            cause: error,
         });
         return ExitStatus::Failure;
     }
@@ -157,7 +157,7 @@ fn check_input(
         Input::File(path) => {
             let read_error = |source| Error::Read {
                 path: path.clone(),
-                source,
+                cause: source,
             };
             let file = File::open(path).map_err(read_error)?;
             let mut reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, file);

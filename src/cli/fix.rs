@@ -109,7 +109,7 @@ pub fn run(args: &FixArgs) -> ExitStatus {
                 .output_file
                 .clone()
                 .unwrap_or_else(|| "<stdout>".into()),
-            source: error,
+            cause: error,
         });
         return ExitStatus::Failure;
     }
@@ -195,7 +195,7 @@ fn fix_file(
 ) -> Result<Option<FileFix>, Error> {
     let read_error = |source| Error::Read {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let link = fs::symlink_metadata(path).map_err(read_error)?;
     let bytes = fs::read(path).map_err(read_error)?;

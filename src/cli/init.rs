@@ -20,14 +20,14 @@ pub fn run() -> ExitStatus {
             .write_all(STARTER.as_bytes())
             .map_err(|source| Error::Write {
                 path: path.clone(),
-                source,
+                cause: source,
             }),
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(Error::ConfigExists(path.clone()))
         }
         Err(source) => Err(Error::Write {
             path: path.clone(),
-            source,
+            cause: source,
         }),
     };
     match written {

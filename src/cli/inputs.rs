@@ -67,7 +67,7 @@ fn walk(
             }
             Err(error) => errors.push(Error::Read {
                 path: root.to_path_buf(),
-                source: std::io::Error::other(error.to_string()),
+                cause: std::io::Error::other(error.to_string()),
             }),
         }
     }

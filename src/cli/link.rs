@@ -3,12 +3,14 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use ddlink::command::{Command, DeepLink, Target};
+use ddlink::command::{Client, Command, DeepLink, Target};
+use ddlink::dialect::token::{Meaning, token_for};
 use ddlink::rules::{RuleConfig, RuleSettings, desktop_link_in_email};
 use ddlink::source;
-use ddlink::{Analysis, FileKind, Portal, Rewriter, RewriterOptions, Severity};
+use ddlink::{Analysis, FileKind, Rewriter, RewriterOptions, Severity};
 
 use super::args::{ClientArg, LinkArgs};
+use super::settings::Run;
 use super::{ExitStatus, output};
 use crate::report::{self, FileReport, Format, Summary};
 
@@ -24,31 +26,42 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
         };
         command.push(key, value);
     }
-    if command.name() == Some("ticket")
-        && command.get("ticket_id").is_none()
-        && let Some(dialect) = args.common.psa
-    {
-        command.push("ticket_id", dialect.ticket_id_token());
-    }
-
-    let portal = match args.common.portal.as_deref().map(Portal::parse).transpose() {
-        Ok(portal) => portal,
+    // The flags, over the ddlink.toml of the current directory (or --config).
+    let options = match Run::new(&args.common, None).and_then(|run| run.options(None, b"")) {
+        Ok(options) => options,
         Err(error) => {
-            output::error(&ddlink::error::Error::Portal(error));
+            output::error(&error);
             return ExitStatus::Failure;
         }
     };
-    let target = match (args.client, &portal) {
-        (ClientArg::Desktop, _) => Target::Desktop,
-        (ClientArg::Web, Some(portal)) => Target::Web(portal.clone()),
-        (ClientArg::Web, None) => {
+    let settings = &options.settings;
+    let dialect = settings
+        .dialect
+        .or(settings.config_dialect.as_ref().map(|(d, _)| *d));
+    if command.name() == Some("ticket")
+        && command.get("ticket_id").is_none()
+        && let Some(dialect) = dialect
+        && let Some(token) = token_for(Meaning::TicketId, dialect, settings.language)
+    {
+        command.push("ticket_id", token);
+    }
+    let client = match args.client {
+        Some(ClientArg::Desktop) => Client::Desktop,
+        Some(ClientArg::Web) => Client::Web,
+        None => options.expand.client.unwrap_or(Client::Web),
+    };
+    let target = match (client, &settings.portal) {
+        (Client::Desktop, _) => Target::Desktop,
+        (Client::Web, Some(portal)) => Target::Web(portal.clone()),
+        (Client::Web, None) => {
             let _ = writeln!(
                 io::stderr(),
-                "error: a web link needs the portal: pass `--portal https://acme.deskdirector.com`, or `--client desktop`"
+                "error: a web link needs the portal: pass `--portal https://acme.deskdirector.com`, set `portal` in ddlink.toml, or use `--client desktop`"
             );
             return ExitStatus::Failure;
         }
     };
+    let portal = settings.portal.clone();
     let link = DeepLink::new(target, command).canonical().to_string();
 
     // A link printed on its own is not yet in an e-mail: the template-only rule stays quiet.
@@ -56,7 +69,7 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
     rules.set(&desktop_link_in_email::DESKTOP_LINK_IN_EMAIL, None);
     let rewriter = Rewriter::new(RewriterOptions {
         kind: FileKind::PlainText,
-        settings: RuleSettings::new(portal, args.common.psa),
+        settings: RuleSettings::new(portal, dialect),
         rules: Arc::new(rules),
         ..RewriterOptions::default()
     });

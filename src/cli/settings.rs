@@ -129,10 +129,11 @@ impl Run {
     /// `head` (for its byte-order mark or `<meta charset>`).
     pub fn options(&self, path: Option<&Path>, head: &[u8]) -> Result<RewriterOptions, Error> {
         let config = self.config_for(path)?;
+        // Standard input without a name is a file in the current directory: the
+        // configuration's top-level settings apply.
         let file = config
             .as_ref()
-            .zip(path)
-            .map(|(config, path)| config.for_file(path))
+            .map(|config| config.for_file(path.unwrap_or_else(|| Path::new("-"))))
             .unwrap_or_default();
         let mut options = self.options_from(path, &file);
         options.encoding = ddlink::rewrite::encoding::decide(head, self.encoding, options.encoding);

@@ -52,7 +52,7 @@ fn hard_links(_: &Metadata) -> u64 {
 pub fn replace(path: &Path, original: &[u8], content: &[u8]) -> Result<(), Error> {
     let write_error = |source| Error::Write {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     // Write through a symlink named with --follow-symlinks: replace its target.
     let target = fs::canonicalize(path).map_err(write_error)?;
@@ -84,7 +84,7 @@ pub fn replace(path: &Path, original: &[u8], content: &[u8]) -> Result<(), Error
 pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
     let write_error = |source| Error::Write {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     if let Some(folder) = path.parent() {
         fs::create_dir_all(folder).map_err(write_error)?;

@@ -132,7 +132,7 @@ pub enum PortalError {
     NotAUrl(String, String),
     #[error("the portal must be an https:// URL, not `{0}`")]
     NotHttps(String),
-    #[error("the portal URL `{0}` has no host")]
+    #[error("the portal URL `{0}` has no host name (such as `acme.deskdirector.com`)")]
     NoHost(String),
     #[error(
         "the portal URL `{0}` must be the portal's origin only (no path, query or fragment), e.g. `https://acme.deskdirector.com`"
@@ -154,9 +154,10 @@ impl Portal {
         if url.scheme() != "https" {
             return Err(PortalError::NotHttps(text.to_owned()));
         }
+        // A portal is a public host name: `notaurl` is a typo, not a host.
         let host = url
             .host_str()
-            .filter(|h| !h.is_empty())
+            .filter(|h| h.contains('.'))
             .ok_or_else(|| PortalError::NoHost(text.to_owned()))?;
         if !matches!(url.path(), "" | "/")
             || url.query().is_some()
@@ -406,5 +407,9 @@ mod tests {
             Err(PortalError::NotAnOrigin(_))
         ));
         assert!(Portal::parse("https://").is_err());
+        assert!(matches!(
+            Portal::parse("notaurl"),
+            Err(PortalError::NoHost(_))
+        ));
     }
 }

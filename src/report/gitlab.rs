@@ -74,7 +74,7 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
             });
         }
     }
-    serde_json::to_writer_pretty(&mut *out, &issues).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &issues).map_err(super::json_error)?;
     writeln!(out)
 }
 

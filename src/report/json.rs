@@ -115,6 +115,6 @@ pub fn write(
                 .collect()
         }),
     };
-    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &document).map_err(super::json_error)?;
     writeln!(out)
 }

@@ -25,7 +25,7 @@ pub enum Format {
     Human,
     /// One line per finding: `path:line:col: CODE message`.
     Concise,
-    /// One JSON document (SPEC §5.1).
+    /// One JSON document with a summary and every finding.
     Json,
     /// SARIF 2.1.0, for code-scanning tools.
     Sarif,
@@ -118,6 +118,14 @@ pub struct Options {
     pub summary_line: bool,
     /// List each file's dialect (JSON: a `dialects` array).
     pub dialects: bool,
+}
+
+/// A JSON writer's error as the I/O error it is (a closed pipe stays a closed pipe).
+fn json_error(error: serde_json::Error) -> io::Error {
+    match error.io_error_kind() {
+        Some(kind) => io::Error::from(kind),
+        None => io::Error::other(error),
+    }
 }
 
 /// Write every report in `format`, then (human) the summary line.

@@ -250,7 +250,7 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
             results,
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(super::json_error)?;
     writeln!(out)
 }
 

@@ -69,7 +69,12 @@ impl Rule {
             .take_while(|l| !l.is_empty())
             .collect();
         let text = paragraph.join(" ");
-        match text.find(". ") {
+        // The first sentence: a full stop and a space, not one inside "e.g. " or "i.e. ".
+        let end = text.match_indices(". ").map(|(i, _)| i).find(|&i| {
+            let before = &text[..i];
+            !before.ends_with("e.g") && !before.ends_with("i.e")
+        });
+        match end {
             Some(end) => text[..=end].to_owned(),
             None => text,
         }

@@ -1,0 +1,97 @@
+//! Documentation that cannot drift: the README's usage block is `ddlink --help`, its rule table
+//! is the registry, and every rule's documentation has the four sections `ddlink rule` prints.
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+use ddlink::rules::RULES;
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+/// The fenced block right after `marker`.
+fn block_after<'a>(text: &'a str, marker: &str) -> &'a str {
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("README lacks {marker}"));
+    let rest = &text[at + marker.len()..];
+    let open = rest.find("```text\n").expect("a fenced block follows") + "```text\n".len();
+    let close = rest[open..].find("```\n").expect("the block is closed");
+    &rest[open..open + close]
+}
+
+#[test]
+fn readme_usage_is_the_help_output() {
+    let help = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .arg("--help")
+        .env("COLUMNS", "100")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let readme = readme();
+    assert_eq!(
+        block_after(&readme, "<!-- ddlink --help -->"),
+        help,
+        "README.md's usage block differs from `ddlink --help`: paste the new output"
+    );
+}
+
+/// The rule table, as the registry says it should be.
+fn expected_table() -> String {
+    let mut table =
+        String::from("| Code | Name | Severity | Fix | What it does |\n|---|---|---|---|---|\n");
+    for rule in RULES {
+        let _ = writeln!(
+            table,
+            "| {} | `{}` | {} | {} | {} |",
+            rule.code,
+            rule.name,
+            rule.severity.as_str(),
+            rule.fix.as_str(),
+            rule.summary().replace('|', "\\|")
+        );
+    }
+    table
+}
+
+#[test]
+fn readme_rule_table_is_the_registry() {
+    let readme = readme();
+    let start = readme
+        .find("<!-- rules:start -->\n")
+        .expect("README marks its rule table")
+        + "<!-- rules:start -->\n".len();
+    let end = readme
+        .find("<!-- rules:end -->")
+        .expect("README marks its rule table's end");
+    let expected = expected_table();
+    assert!(
+        readme[start..end] == expected,
+        "README.md's rule table differs from the registry; it should read:\n{expected}"
+    );
+}
+
+#[test]
+fn every_rule_is_documented_for_ddlink_rule() {
+    for rule in RULES {
+        let output = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+            .args(["rule", rule.code])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            text.starts_with(&format!("# {} {}\n", rule.code, rule.name)),
+            "{text}"
+        );
+        for heading in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+        ] {
+            assert!(text.contains(heading), "{} lacks {heading}", rule.code);
+        }
+    }
+}
