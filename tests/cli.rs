@@ -547,3 +547,78 @@ fn init_writes_a_starter_config_once() {
         "psa = \"autotask\"\n"
     );
 }
+
+#[test]
+fn exit_knobs_output_file_and_the_github_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("warn.html"), WARNING_ONLY.repeat(3)).unwrap();
+    let many = ddlink(&["check", "--max-warnings", "2", "warn.html"], root);
+    assert_eq!(many.status.code(), Some(1), "3 warnings > 2");
+    let enough = ddlink(&["check", "--max-warnings", "3", "warn.html"], root);
+    assert_eq!(enough.status.code(), Some(0));
+
+    let written = ddlink(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--output-file",
+            "report.txt",
+            "warn.html",
+        ],
+        root,
+    );
+    assert_eq!(written.status.code(), Some(0));
+    assert_eq!(text(&written.stdout), "");
+    let report = std::fs::read_to_string(root.join("report.txt")).unwrap();
+    assert_eq!(report.lines().count(), 3, "{report}");
+
+    let actions = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(["check", "warn.html"])
+        .current_dir(root)
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert!(
+        text(&actions.stdout).starts_with("::warning file=warn.html,line=1,col=10,"),
+        "{}",
+        text(&actions.stdout)
+    );
+
+    std::fs::write(root.join("fixable.html"), TYPO.replace("&amp;", "&")).unwrap();
+    let plain = ddlink(&["fix", "--exit-zero", "fixable.html"], root);
+    assert_eq!(plain.status.code(), Some(0));
+    std::fs::write(root.join("fixable.html"), TYPO.replace("&amp;", "&")).unwrap();
+    let strict = ddlink(
+        &[
+            "fix",
+            "--exit-zero",
+            "--exit-non-zero-on-fix",
+            "fixable.html",
+        ],
+        root,
+    );
+    assert_eq!(strict.status.code(), Some(1), "a file was changed");
+}
+
+#[test]
+fn completions_and_man_page() {
+    let root = Path::new(".");
+    for shell in ["bash", "zsh", "fish"] {
+        let output = ddlink(&["completions", shell], root);
+        assert_eq!(output.status.code(), Some(0));
+        let script = text(&output.stdout);
+        assert!(
+            script.contains("ddlink") && script.contains("check") && script.contains("portal"),
+            "{shell}"
+        );
+    }
+    let man = ddlink(&["man"], root);
+    assert!(
+        text(&man.stdout).starts_with(".ie"),
+        "{}",
+        &text(&man.stdout)[..40]
+    );
+    assert!(text(&man.stdout).contains(".TH ddlink"));
+}

@@ -74,6 +74,22 @@ fn readme_rule_table_is_the_registry() {
 }
 
 #[test]
+fn readme_shows_the_starter_config() {
+    let readme = readme();
+    let marker = "<!-- ddlink init -->\n```toml\n";
+    let at = readme
+        .find(marker)
+        .expect("README shows the starter ddlink.toml")
+        + marker.len();
+    let end = readme[at..].find("```\n").unwrap();
+    assert_eq!(
+        &readme[at..at + end],
+        ddlink::config::STARTER,
+        "README's ddlink.toml differs from `ddlink init`"
+    );
+}
+
+#[test]
 fn every_rule_is_documented_for_ddlink_rule() {
     for rule in RULES {
         let output = Command::new(env!("CARGO_BIN_EXE_ddlink"))
