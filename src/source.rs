@@ -217,7 +217,7 @@ fn excerpt(
 
 /// UTF-8 text with every byte of an invalid sequence replaced by `?`, and every byte of a
 /// character cut by masking likewise, so that byte offsets stay valid.
-fn lossless_text(mut bytes: Vec<u8>) -> String {
+pub fn lossless_text(mut bytes: Vec<u8>) -> String {
     let mut at = 0;
     while at < bytes.len() {
         match std::str::from_utf8(&bytes[at..]) {

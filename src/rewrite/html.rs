@@ -181,8 +181,28 @@ struct PendingScope {
 const TEXT_FLUSH: usize = 256 * 1024;
 
 impl State<'_> {
+    /// The source text of `range`, given lol_html's decoded `text` of it. In a UTF-8
+    /// document with invalid bytes, lol_html's U+FFFD replacements would shift every offset
+    /// after them (and shift them differently depending on chunking): the bytes are read from
+    /// the input instead, each invalid one standing as `?`.
+    fn source_text<'t>(&self, range: std::ops::Range<usize>, text: &'t str) -> Cow<'t, str> {
+        if self.collector.options.encoding != encoding_rs::UTF_8 || text.len() == range.len() {
+            return Cow::Borrowed(text);
+        }
+        let window = self.window.borrow();
+        match range
+            .start
+            .checked_sub(window.start)
+            .and_then(|s| window.bytes.get(s..s + range.len()))
+        {
+            Some(bytes) => Cow::Owned(crate::source::lossless_text(bytes.to_vec())),
+            None => Cow::Borrowed(text),
+        }
+    }
+
     fn on_text(&mut self, chunk: &TextChunk, links: &RefCell<LinkElements>) {
-        let text = chunk.as_str();
+        let text = self.source_text(chunk.source_location().bytes(), chunk.as_str());
+        let text = text.as_ref();
         if !text.is_empty() {
             if chunk.text_type() == TextType::Data && !text.trim().is_empty() {
                 links.borrow_mut().label();
@@ -276,16 +296,32 @@ impl State<'_> {
     }
 
     fn on_comment(&mut self, comment: &Comment) {
-        let text = comment.text();
         let location = comment.source_location().bytes();
+        let mut text = comment.text();
         // `<!--…-->` (7 bytes of markup), `<!--…--!>`, an unclosed `<!--…`, or a bogus
         // comment `<!…>` / `<?…>`: where the text starts within the markup.
-        let text_len = encoded_len(self.collector.options.encoding, &text);
-        let offset = match location.len().checked_sub(text_len) {
-            Some(4 | 7 | 8) => 4,
-            Some(3) => 2,
-            Some(2) => 1,
-            _ => return,
+        let offset_of = |text: &str| match location
+            .len()
+            .checked_sub(encoded_len(self.collector.options.encoding, text))
+        {
+            Some(4 | 7 | 8) => Some(4),
+            Some(3) => Some(2),
+            Some(2) => Some(1),
+            _ => None,
+        };
+        let offset = match offset_of(&text) {
+            Some(offset) => offset,
+            None if self.collector.options.encoding == encoding_rs::UTF_8 => {
+                // Invalid bytes made lol_html's text longer than the input: read the input
+                // (see `source_text`).
+                let markup = self.source_text(location.clone(), "").into_owned();
+                let Some(inner) = markup.strip_prefix("<!--") else {
+                    return;
+                };
+                text = inner.strip_suffix("-->").unwrap_or(inner).to_owned();
+                4
+            }
+            None => return,
         };
         let span = Span::new(location.start, location.end);
         let text_base = location.start + offset;
@@ -332,7 +368,8 @@ impl State<'_> {
         let Some(location) = attribute.value_source_location() else {
             return false;
         };
-        let raw = attribute.value();
+        let value = attribute.value();
+        let raw = self.source_text(location.bytes(), &value).into_owned();
         let host = self.collector.portal_host();
         if !scan::may_hold_link(raw.as_bytes(), host.as_deref())
             && !expand::mustache::may_hold(&raw)
@@ -779,10 +816,22 @@ impl<'o> HtmlPass<'o> {
             unparsable_document::report(
                 &mut collector.findings,
                 Span::new(offset, (offset + 1).min(read)),
-                format!("invalid {} at byte {offset}", encoding.name()),
+                format!(
+                    "invalid {} at byte {offset}; later findings are not reported",
+                    encoding.name()
+                ),
                 "save the file in its encoding, or say which it is with --encoding or <meta charset>",
             );
         }
-        collector.finish(read)
+        let mut analysis = collector.finish(read);
+        if let Some(offset) = invalid {
+            // The parser's positions after invalid bytes depend on how the input was cut into
+            // chunks: only what comes before them is reported.
+            analysis.diagnostics.retain(|d| {
+                d.span.start < offset
+                    || std::ptr::eq(d.rule, &unparsable_document::UNPARSABLE_DOCUMENT)
+            });
+        }
+        analysis
     }
 }

@@ -1,0 +1,72 @@
+//! The fuzz targets' properties (fuzz/properties.rs), run over their seed inputs: every
+//! fixture and example template, and a spread of generated decision bytes. `cargo fuzz`
+//! explores beyond these (see the README).
+
+#[path = "../fuzz/properties.rs"]
+mod properties;
+
+use std::path::{Path, PathBuf};
+
+fn seeds() -> Vec<Vec<u8>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["fixtures", "templates/examples"] {
+        collect(&root.join(dir), &mut files);
+    }
+    files.sort();
+    files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, files);
+        } else if path.file_stem().is_some_and(|s| s == "input")
+            || dir.ends_with("examples")
+            || path
+                .parent()
+                .is_some_and(|p| p.parent().is_some_and(|pp| pp.ends_with("examples")))
+        {
+            files.push(path);
+        }
+    }
+}
+
+#[test]
+fn command_seeds() {
+    for seed in seeds() {
+        properties::command(&seed);
+    }
+    for text in [
+        "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[srnumber]#c1",
+        "ddportal://name=ticket_list&state=approval",
+        "ddportal://ticketid=1",
+    ] {
+        properties::command(text.as_bytes());
+    }
+    for n in 0u8..=255 {
+        properties::command(&[n, n.wrapping_mul(7), n.wrapping_add(3), n ^ 0x5a, 1, 2, 3]);
+    }
+}
+
+#[test]
+fn rewrite_seeds() {
+    for seed in seeds() {
+        for setup in [0u8, 5, 14, 23, 31] {
+            let mut data = vec![setup];
+            data.extend_from_slice(&seed);
+            properties::rewrite(&data);
+        }
+    }
+}
+
+#[test]
+fn expand_seeds() {
+    for n in 0u16..2048 {
+        let bytes: Vec<u8> = (0..12u16)
+            .map(|i| (n.wrapping_mul(31).wrapping_add(i * 17) % 251) as u8)
+            .collect();
+        properties::expand(&bytes);
+    }
+}
