@@ -318,7 +318,7 @@ impl State<'_> {
                 let Some(inner) = markup.strip_prefix("<!--") else {
                     return;
                 };
-                text = inner.strip_suffix("-->").unwrap_or(inner).to_owned();
+                inner.strip_suffix("-->").unwrap_or(inner).clone_into(&mut text);
                 4
             }
             None => return,
@@ -829,7 +829,7 @@ impl<'o> HtmlPass<'o> {
             // chunks: only what comes before them is reported.
             analysis.diagnostics.retain(|d| {
                 d.span.start < offset
-                    || std::ptr::eq(d.rule, &unparsable_document::UNPARSABLE_DOCUMENT)
+                    || d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
             });
         }
         analysis
