@@ -284,6 +284,7 @@ impl FileConfig {
                 .as_deref()
                 .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
                 .unwrap_or(encoding_rs::UTF_8),
+            chunk_size: crate::rewrite::CHUNK_SIZE,
         }
     }
 }

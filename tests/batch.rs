@@ -126,6 +126,44 @@ fn the_expected_files_and_the_same_output_on_any_thread_count() {
     assert_eq!(paths, sorted);
 }
 
+/// Over the generated corpus: `fix` twice is `fix` once, and `check` after `fix` finds nothing
+/// `fix` could repair.
+#[test]
+fn fix_is_idempotent_at_scale() {
+    let Some((dir, expected)) = tree() else {
+        return;
+    };
+    let root = dir.path();
+    let config = ddlink::config::Config::load(&root.join("ddlink.toml")).unwrap();
+    for relative in expected
+        .iter()
+        .filter(|p| p.starts_with("corpus/a/"))
+        .step_by(4)
+    {
+        let path = root.join(relative);
+        let input = std::fs::read(&path).unwrap();
+        let options = config
+            .for_file(&path)
+            .options(ddlink::FileKind::Html, None, None);
+        let rewriter = ddlink::Rewriter::new(options);
+        let once = rewriter.fix_bytes(&input, false);
+        let twice = rewriter.fix_bytes(&once.output, false);
+        assert!(!twice.changed, "{relative}: a second fix changed it");
+        let remaining = rewriter.check_bytes(&once.output);
+        assert!(
+            remaining.expansions.is_empty(),
+            "{relative}: placeholders remain"
+        );
+        assert!(
+            remaining
+                .diagnostics
+                .iter()
+                .all(|d| d.fix.as_ref().is_none_or(|f| !f.is_safe())),
+            "{relative}: still fixable after fix"
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_progress_bar_only_on_a_terminal() {

@@ -225,12 +225,36 @@ fn bad_inputs_never_panic() {
 #[test]
 fn secrets_are_masked_in_every_format() {
     let input = br#"<a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_password=Hunter2Secret&amp;access_token=LEAKEDTOKEN">q</a>"#;
-    for format in ["human", "concise", "json"] {
+    for format in ["human", "concise", "json", "sarif", "github", "gitlab"] {
         let output = ddlink_stdin(&["check", "--format", format, "-"], input);
         let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
         assert!(!all.contains("Hunter2Secret"), "{format}: {all}");
         assert!(!all.contains("LEAKEDTOKEN"), "{format}: {all}");
     }
+    // The save hook's report on stderr too (its stdout is the document itself).
+    let hook = ddlink_stdin(&["fix", "-"], input);
+    assert!(
+        !text(&hook.stderr).contains("Hunter2Secret")
+            && !text(&hook.stderr).contains("LEAKEDTOKEN")
+    );
+    // And `ddlink link` when it reports a link it would not print.
+    let link = ddlink(
+        &[
+            "link",
+            "name=quotes",
+            "auth_username=a@b.co",
+            "auth_token=LEAKEDTOKEN",
+            "--client",
+            "desktop",
+        ],
+        Path::new("."),
+    );
+    assert_eq!(link.status.code(), Some(1));
+    assert!(
+        !text(&link.stderr).contains("LEAKEDTOKEN"),
+        "{}",
+        text(&link.stderr)
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use ddlink::rewrite::CHUNK_SIZE;
 use ddlink::{Rewriter, RewriterOptions};
 
 #[derive(serde::Deserialize)]
@@ -39,6 +40,20 @@ fn html5lib_inputs_are_checked_without_panic_at_every_chunk_size() {
         for size in [1, 7, 4096] {
             let split = rewriter.check_chunks(input.chunks(size));
             assert_eq!(split, whole, "{} at chunk size {size}", case.source);
+        }
+        // No placeholder and no portal link: `fix` gives the input back, byte for byte, however
+        // it is chunked.
+        for size in [1, 7, 4096, CHUNK_SIZE] {
+            let chunked = Rewriter::new(RewriterOptions {
+                chunk_size: size,
+                ..RewriterOptions::default()
+            });
+            let fixed = chunked.fix_bytes(input, false);
+            assert!(
+                fixed.output == input && !fixed.changed,
+                "{}: fix changed it at chunk size {size}",
+                case.source
+            );
         }
         for diagnostic in &whole.diagnostics {
             assert_eq!(

@@ -62,6 +62,9 @@ pub struct RewriterOptions {
     pub expand: ExpandSettings,
     /// The document's encoding (ASCII-compatible; UTF-8 unless told otherwise).
     pub encoding: &'static encoding_rs::Encoding,
+    /// How many bytes at a time a document in memory is fed to the parser (tests vary it:
+    /// results must not depend on it).
+    pub chunk_size: usize,
 }
 
 /// 64 MiB, SPEC §6.
@@ -79,6 +82,7 @@ impl Default for RewriterOptions {
             max_memory: DEFAULT_MAX_MEMORY,
             expand: ExpandSettings::default(),
             encoding: encoding_rs::UTF_8,
+            chunk_size: CHUNK_SIZE,
         }
     }
 }
@@ -222,7 +226,7 @@ impl Rewriter {
 
     /// Check a document held in memory.
     pub fn check_bytes(&self, input: &[u8]) -> Analysis {
-        self.check_chunks(input.chunks(CHUNK_SIZE))
+        self.check_chunks(input.chunks(self.options.chunk_size.max(1)))
     }
 }
 
