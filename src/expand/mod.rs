@@ -258,10 +258,42 @@ pub fn expand(
         }
     };
     let url = DeepLink::new(target, command).canonical().to_string();
+    if let Some(space) = whitespace_outside_tokens(&url) {
+        // A link with white space in it breaks in mail clients (DD402 reports it in links);
+        // a placeholder is not expanded into one.
+        invalid_placeholder::report(
+            findings,
+            whole,
+            format!("the link would hold white space ({space:?}) outside template tokens"),
+            "remove the white space from the placeholder's values".to_owned(),
+        );
+        return None;
+    }
     if !judge(&url, &sources, whole, context, findings) {
         return None;
     }
     render(placeholder, snippet, &url, context, findings)
+}
+
+/// The first white-space character of `url` outside template tokens.
+fn whitespace_outside_tokens(url: &str) -> Option<char> {
+    let mut at = 0;
+    for token in tokens(url)
+        .into_iter()
+        .chain(std::iter::once(crate::command::token::Token {
+            shape: crate::command::token::TokenShape::Bracket,
+            range: url.len()..url.len(),
+        }))
+    {
+        if let Some(c) = url[at..token.range.start]
+            .chars()
+            .find(|c| c.is_whitespace())
+        {
+            return Some(c);
+        }
+        at = token.range.end;
+    }
+    None
 }
 
 /// Whether an attribute of `<dd-link>` is a command key (the others pass through to the

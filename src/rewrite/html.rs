@@ -318,7 +318,10 @@ impl State<'_> {
                 let Some(inner) = markup.strip_prefix("<!--") else {
                     return;
                 };
-                inner.strip_suffix("-->").unwrap_or(inner).clone_into(&mut text);
+                inner
+                    .strip_suffix("-->")
+                    .unwrap_or(inner)
+                    .clone_into(&mut text);
                 4
             }
             None => return,
@@ -828,8 +831,7 @@ impl<'o> HtmlPass<'o> {
             // The parser's positions after invalid bytes depend on how the input was cut into
             // chunks: only what comes before them is reported.
             analysis.diagnostics.retain(|d| {
-                d.span.start < offset
-                    || d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
+                d.span.end < offset || d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
             });
         }
         analysis
