@@ -1,6 +1,7 @@
 //! The properties the fuzz targets check, shared with `tests/fuzz_seeds.rs`, which runs them
 //! over the seed inputs on every `cargo test`.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use ddlink::command::{Command, DeepLink, PortalHosts, Target, parse_link};
@@ -263,7 +264,7 @@ pub fn expand(data: &[u8]) {
         tag.push_str(" client=\"desktop\"");
     }
     for (key, value) in &args {
-        tag.push_str(&format!(" {key}=\"{}\"", escape(value)));
+        let _ = write!(tag, " {key}=\"{}\"", escape(value));
     }
     tag.push_str(">Open</dd-link>");
     let input = format!("<!DOCTYPE html><html><body><p>{tag}</p></body></html>");
@@ -297,7 +298,7 @@ pub fn expand(data: &[u8]) {
     let found = hrefs(&fixed.output);
     assert_eq!(
         found,
-        [meant.clone()],
+        std::slice::from_ref(&meant),
         "{input}\n{}",
         String::from_utf8_lossy(&fixed.output)
     );

@@ -84,4 +84,30 @@ pub enum Error {
         help("pass the portal's origin, e.g. `--portal https://acme.deskdirector.com`")
     )]
     Portal(#[from] crate::command::PortalError),
+
+    /// The file was deleted (or its folder removed) while it was being fixed.
+    #[error("`{0}` was deleted while it was being fixed; nothing was written")]
+    #[diagnostic(
+        code(ddlink::deleted),
+        help("nothing to do, unless the file comes back: then run ddlink fix again")
+    )]
+    Deleted(PathBuf),
+
+    /// A write failed for want of room: a full disk, a quota, or a file-size limit.
+    #[error("cannot write `{path}`: {cause}")]
+    #[diagnostic(
+        code(ddlink::no_space),
+        help(
+            "free some space, or raise the quota or the file-size limit (`ulimit -f`); the original was left as it is"
+        )
+    )]
+    NoSpace { path: PathBuf, cause: io::Error },
+
+    /// A bug in ddlink (a panic) while it processed one file; the other files were processed.
+    #[error("internal error while processing `{path}`: {message}")]
+    #[diagnostic(
+        code(ddlink::internal),
+        help("the file was left as it is; please report this bug with the template")
+    )]
+    Internal { path: PathBuf, message: String },
 }

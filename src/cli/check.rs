@@ -43,19 +43,28 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         output::error(error);
     }
     let excerpts = format == Format::Human;
+    if !inputs.contains(&Input::Stdin) {
+        super::stop_between_files();
+    }
     let progress = Progress::new(inputs.len(), !args.quiet && !args.selection.no_progress);
     // Files in parallel; results in input order, so output is the same on any thread count.
-    let outcomes: Vec<Result<Outcome, Error>> = inputs
+    // `None`: not started, because a stop signal came first.
+    let outcomes: Vec<Option<Result<Outcome, Error>>> = inputs
         .par_iter()
         .map(|input| {
-            let outcome = check_input(input, args, &run, excerpts);
-            progress.tick();
-            outcome
+            let path = match input {
+                Input::File(path) => path,
+                Input::Stdin => args.stdin_filename.as_deref().unwrap_or(Path::new("-")),
+            };
+            super::one_file(path, &progress, || check_input(input, args, &run, excerpts))
         })
         .collect();
     progress.finish();
+    if let Some(status) = super::stopped(&outcomes, false) {
+        return status;
+    }
     let mut reports = Vec::new();
-    for outcome in outcomes {
+    for outcome in outcomes.into_iter().flatten() {
         match outcome {
             Ok(Outcome::Checked(report)) => reports.push(report),
             Ok(Outcome::Skipped { path, reason }) => {
@@ -165,6 +174,7 @@ fn check_input(
             if let Some(outcome) = refuse(path, &head)? {
                 return Ok(outcome);
             }
+            super::panic_if_asked_for(path);
             let options = run.options(Some(path), &head)?;
             let analysis = Rewriter::new(options).check(reader).map_err(read_error)?;
             let located = if analysis.diagnostics.is_empty() {

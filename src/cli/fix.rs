@@ -53,22 +53,23 @@ pub fn run(args: &FixArgs) -> ExitStatus {
         output::error(error);
     }
     let format = output::format(args.format);
+    super::stop_between_files();
     let progress = Progress::new(inputs.len(), !args.quiet && !args.selection.no_progress);
-    let outcomes: Vec<Result<Option<FileFix>, Error>> = inputs
+    // `None`: not started, because a stop signal came first.
+    let outcomes: Vec<Option<Result<Option<FileFix>, Error>>> = inputs
         .par_iter()
         .filter_map(|input| match input {
             Input::File(path) => Some(path),
             Input::Stdin => None,
         })
-        .map(|path| {
-            let outcome = fix_file(path, args, &run, format);
-            progress.tick();
-            outcome
-        })
+        .map(|path| super::one_file(path, &progress, || fix_file(path, args, &run, format)))
         .collect();
     progress.finish();
+    if let Some(status) = super::stopped(&outcomes, !(args.check || args.diff)) {
+        return status;
+    }
     let mut results = Vec::new();
-    for outcome in outcomes {
+    for outcome in outcomes.into_iter().flatten() {
         match outcome {
             Ok(Some(fix)) => results.push(fix),
             Ok(None) => {}
@@ -220,6 +221,7 @@ fn fix_file(
         if let Some(refusal) = write::refusal(path, &link, args.follow_symlinks) {
             return Err(refusal);
         }
+        super::panic_if_asked_for(path);
         write::replace(path, &bytes, &result.output)?;
     }
     Ok(Some(finish(display, result, diff, format)?))
@@ -275,28 +277,32 @@ fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
     }
     let named = args.stdin_filename.as_deref();
     let display = named.map_or_else(|| "-".to_owned(), |p| p.display().to_string());
-    let result = (|| -> Result<Option<(Fixed, FileFix)>, Error> {
-        match refuse(named.unwrap_or(Path::new("-")), &bytes)? {
-            Some(Outcome::Skipped { reason, .. }) => {
-                return Err(Error::NotWritten {
-                    path: PathBuf::from(&display),
-                    reason: if reason.starts_with("binary") {
-                        "it is a binary file"
-                    } else {
-                        "it is not a template"
-                    },
-                    help: "nothing to do",
-                });
+    let result = super::guarded(
+        Path::new(&display),
+        || -> Result<Option<(Fixed, FileFix)>, Error> {
+            match refuse(named.unwrap_or(Path::new("-")), &bytes)? {
+                Some(Outcome::Skipped { reason, .. }) => {
+                    return Err(Error::NotWritten {
+                        path: PathBuf::from(&display),
+                        reason: if reason.starts_with("binary") {
+                            "it is a binary file"
+                        } else {
+                            "it is not a template"
+                        },
+                        help: "nothing to do",
+                    });
+                }
+                Some(Outcome::Checked(_)) | None => {}
             }
-            Some(Outcome::Checked(_)) | None => {}
-        }
-        if run.force_exclude && named.is_some_and(|p| run.walk_excludes(p)) {
-            return Ok(None);
-        }
-        let fixed = Rewriter::new(run.options(named, &bytes)?).fix_bytes(&bytes, args.unsafe_fixes);
-        let report = finish(display.clone(), fixed.clone(), None, format)?;
-        Ok(Some((fixed, report)))
-    })();
+            if run.force_exclude && named.is_some_and(|p| run.walk_excludes(p)) {
+                return Ok(None);
+            }
+            let fixed =
+                Rewriter::new(run.options(named, &bytes)?).fix_bytes(&bytes, args.unsafe_fixes);
+            let report = finish(display.clone(), fixed.clone(), None, format)?;
+            Ok(Some((fixed, report)))
+        },
+    );
     match result {
         Ok(None) => {
             // Excluded: echoed unchanged.

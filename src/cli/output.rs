@@ -68,9 +68,7 @@ pub fn to_destination(
         .parent()
         .filter(|f| !f.as_os_str().is_empty())
         .unwrap_or_else(|| std::path::Path::new("."));
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".ddlink-")
-        .tempfile_in(folder)?;
+    let mut temporary = super::write::temporary_in(folder)?;
     {
         let mut buffered = io::BufWriter::new(temporary.as_file_mut());
         write(&mut buffered)?;

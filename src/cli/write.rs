@@ -2,11 +2,27 @@
 //! folder, synced, given the original's permissions, checked against the original once more,
 //! then renamed over it atomically.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File, Metadata};
-use std::io::Write;
-use std::path::Path;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use ddlink::error::Error;
+use tempfile::NamedTempFile;
+
+/// How every temporary file ddlink writes next to a template begins, followed by the writing
+/// process's id and a random suffix: `.ddlink-tmp-4242-Xa3k9Q`. Distinctive, so that removing
+/// leftovers (see [`remove_leftovers`]) never touches anything ddlink did not create.
+pub const TEMPORARY_PREFIX: &str = ".ddlink-tmp-";
+
+/// How old a leftover must be before it is removed when ddlink cannot tell whether the process
+/// that wrote it still runs (no `/proc`).
+const LEFTOVER_AGE: Duration = Duration::from_secs(60 * 60);
+
+/// The folders this run has already cleared of leftovers.
+static CLEARED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// Why a file must not be written in place, if it must not.
 pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Error> {
@@ -35,6 +51,20 @@ pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Er
             "use --out-dir, or --diff and apply the change yourself",
         );
     }
+    // The mode is what ddlink respects, as for read-only files: root could write into a
+    // read-only folder, but whoever made it read-only did not want it changed.
+    let folder = fs::canonicalize(path)
+        .ok()
+        .and_then(|target| target.parent().map(Path::to_path_buf));
+    if folder
+        .and_then(|folder| fs::metadata(folder).ok())
+        .is_some_and(|folder| folder.permissions().readonly())
+    {
+        return not_written(
+            "its folder is read-only",
+            "make the folder writable, or use --out-dir",
+        );
+    }
     None
 }
 
@@ -48,31 +78,56 @@ fn hard_links(_: &Metadata) -> u64 {
     1
 }
 
+/// The error for a failed write of `path`: a full disk or a file-size limit says so.
+fn write_error(path: &Path, cause: io::Error) -> Error {
+    let no_space = matches!(
+        cause.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge | io::ErrorKind::QuotaExceeded
+    );
+    if no_space {
+        Error::NoSpace {
+            path: path.to_path_buf(),
+            cause,
+        }
+    } else {
+        Error::Write {
+            path: path.to_path_buf(),
+            cause,
+        }
+    }
+}
+
 /// Replace `path` (whose content was `original`) with `content`, atomically.
 pub fn replace(path: &Path, original: &[u8], content: &[u8]) -> Result<(), Error> {
-    let write_error = |source| Error::Write {
-        path: path.to_path_buf(),
-        cause: source,
+    // The file (or its folder) went away since it was read: say so, and create nothing.
+    let gone_or = |cause: io::Error| {
+        if cause.kind() == io::ErrorKind::NotFound {
+            Error::Deleted(path.to_path_buf())
+        } else {
+            write_error(path, cause)
+        }
     };
     // Write through a symlink named with --follow-symlinks: replace its target.
-    let target = fs::canonicalize(path).map_err(write_error)?;
+    let target = fs::canonicalize(path).map_err(gone_or)?;
     let folder = target.parent().unwrap_or_else(|| Path::new("."));
-    let permissions = fs::metadata(&target).map_err(write_error)?.permissions();
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".ddlink-")
-        .tempfile_in(folder)
-        .map_err(write_error)?;
-    temporary.write_all(content).map_err(write_error)?;
-    temporary.as_file().sync_all().map_err(write_error)?;
-    fs::set_permissions(temporary.path(), permissions).map_err(write_error)?;
-    let now = fs::read(&target).map_err(write_error)?;
+    let permissions = fs::metadata(&target).map_err(gone_or)?.permissions();
+    let mut temporary = temporary_in(folder).map_err(gone_or)?;
+    temporary
+        .write_all(content)
+        .map_err(|e| write_error(path, e))?;
+    temporary
+        .as_file()
+        .sync_all()
+        .map_err(|e| write_error(path, e))?;
+    fs::set_permissions(temporary.path(), permissions).map_err(|e| write_error(path, e))?;
+    let now = fs::read(&target).map_err(gone_or)?;
     if now != original {
         // Dropping `temporary` removes it.
         return Err(Error::ChangedOnDisk(path.to_path_buf()));
     }
     temporary
         .persist(&target)
-        .map_err(|e| write_error(e.error))?;
+        .map_err(|e| write_error(path, e.error))?;
     if let Ok(folder) = File::open(folder) {
         // The rename is durable once the folder is synced; not every platform allows it.
         let _ = folder.sync_all();
@@ -82,23 +137,169 @@ pub fn replace(path: &Path, original: &[u8], content: &[u8]) -> Result<(), Error
 
 /// Write `content` to `path`, creating its folders (for --out-dir).
 pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
-    let write_error = |source| Error::Write {
-        path: path.to_path_buf(),
-        cause: source,
-    };
     if let Some(folder) = path.parent() {
-        fs::create_dir_all(folder).map_err(write_error)?;
+        fs::create_dir_all(folder).map_err(|e| write_error(path, e))?;
     }
     let folder = path
         .parent()
         .filter(|f| !f.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".ddlink-")
-        .tempfile_in(folder)
-        .map_err(write_error)?;
-    temporary.write_all(content).map_err(write_error)?;
-    temporary.as_file().sync_all().map_err(write_error)?;
-    temporary.persist(path).map_err(|e| write_error(e.error))?;
+    let mut temporary = temporary_in(folder).map_err(|e| write_error(path, e))?;
+    temporary
+        .write_all(content)
+        .map_err(|e| write_error(path, e))?;
+    temporary
+        .as_file()
+        .sync_all()
+        .map_err(|e| write_error(path, e))?;
+    temporary
+        .persist(path)
+        .map_err(|e| write_error(path, e.error))?;
     Ok(())
+}
+
+/// A new temporary file in `folder`, after removing ddlink's leftovers there.
+pub(super) fn temporary_in(folder: &Path) -> io::Result<NamedTempFile> {
+    remove_leftovers(folder);
+    let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());
+    tempfile::Builder::new().prefix(&prefix).tempfile_in(folder)
+}
+
+/// Remove the temporary files an earlier ddlink left in `folder`, once per folder and run.
+///
+/// Why: a temporary file is removed when the write fails or the process exits normally, but
+/// nothing runs on SIGKILL, a second Ctrl-C or a power cut, and a leftover next to the templates
+/// is clutter that could get committed. Only files named with [`TEMPORARY_PREFIX`] are touched,
+/// and only those whose writer is gone: another ddlink may be writing into the same folder
+/// right now (pre-commit runs several at once), and its file is not a leftover. On Linux the
+/// writer's id in the name tells (`/proc`); elsewhere a leftover must be an hour old.
+fn remove_leftovers(folder: &Path) {
+    let mut cleared = CLEARED.lock().unwrap_or_else(PoisonError::into_inner);
+    if !cleared.insert(folder.to_path_buf()) {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMPORARY_PREFIX)) else {
+            continue;
+        };
+        let Ok(metadata) = entry.metadata() else {
+            continue;
+        };
+        if metadata.is_file() && writer_is_gone(rest, &metadata) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether the process that wrote a temporary file (its id leads `rest`) no longer runs.
+fn writer_is_gone(rest: &str, metadata: &Metadata) -> bool {
+    let writer = rest
+        .split_once('-')
+        .and_then(|(id, _)| id.parse::<u32>().ok());
+    let proc = Path::new("/proc");
+    match writer {
+        Some(id) if id == std::process::id() => false,
+        Some(id) if proc.join("self").exists() => !proc.join(id.to_string()).exists(),
+        _ => metadata
+            .modified()
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > LEFTOVER_AGE),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temporaries(folder: &Path) -> Vec<String> {
+        fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".ddlink-"))
+            .collect()
+    }
+
+    #[test]
+    fn a_file_changed_on_disk_between_read_and_write_is_left_as_it_is_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.html");
+        fs::write(&path, "edited by someone else\n").unwrap();
+        let error = replace(&path, b"as ddlink read it\n", b"as ddlink fixed it\n").unwrap_err();
+        assert!(
+            matches!(&error, Error::ChangedOnDisk(p) if *p == path),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("changed on disk"), "{error}");
+        assert_eq!(fs::read(&path).unwrap(), b"edited by someone else\n");
+        assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_file_deleted_during_the_run_is_not_created_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.html");
+        fs::write(&path, "x").unwrap();
+        fs::remove_file(&path).unwrap();
+        let error = replace(&path, b"x", b"y").unwrap_err();
+        assert!(
+            matches!(&error, Error::Deleted(p) if *p == path),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("was deleted"), "{error}");
+        assert!(!path.exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+
+        // Its folder gone too.
+        let gone = dir.path().join("gone/a.html");
+        assert!(matches!(replace(&gone, b"x", b"y"), Err(Error::Deleted(_))));
+        assert!(!dir.path().join("gone").exists());
+    }
+
+    #[test]
+    fn a_replaced_file_has_the_new_content_and_no_temporary_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.html");
+        fs::write(&path, "old").unwrap();
+        replace(&path, b"old", b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn leftovers_of_a_dead_writer_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path();
+        // No process has id u32::MAX - 1 (Linux ids stay below 2^22).
+        let dead = format!("{TEMPORARY_PREFIX}{}-abcdef", u32::MAX - 1);
+        let mine = format!("{TEMPORARY_PREFIX}{}-abcdef", std::process::id());
+        for name in [&dead, &mine, ".ddlink-other", "keep.html"] {
+            fs::write(folder.join(name), "x").unwrap();
+        }
+        fs::create_dir(folder.join(format!("{TEMPORARY_PREFIX}dir"))).unwrap();
+        fs::write(folder.join("a.html"), "old").unwrap();
+        replace(&folder.join("a.html"), b"old", b"new").unwrap();
+        let mut left = fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect::<Vec<_>>();
+        left.sort();
+        let mut expected = vec![
+            ".ddlink-other".to_owned(),
+            format!("{TEMPORARY_PREFIX}dir"),
+            "a.html".to_owned(),
+            "keep.html".to_owned(),
+        ];
+        if !Path::new("/proc/self").exists() {
+            // Without /proc only an hour-old leftover is known to be one.
+            expected.push(dead.clone());
+        }
+        expected.push(mine);
+        expected.sort();
+        assert_eq!(left, expected);
+    }
 }

@@ -35,10 +35,14 @@ impl HumanStyle {
 }
 
 /// The excerpt of one finding, presented to miette as the whole source: spans are relative to
-/// the excerpt, and line numbers are shifted back to the file's.
+/// the excerpt, and line numbers (and, for a cut line, columns) are shifted back to the file's.
 struct ExcerptSource {
     name: String,
-    excerpt: Excerpt,
+    text: String,
+    /// 1-based line of the text's first line in the file.
+    first_line: usize,
+    /// Characters of the first line left out before the text.
+    column_shift: usize,
 }
 
 impl SourceCode for ExcerptSource {
@@ -49,18 +53,86 @@ impl SourceCode for ExcerptSource {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let inner = self
-            .excerpt
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
+        let column = if inner.line() == 0 {
+            inner.column() + self.column_shift
+        } else {
+            inner.column()
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line() + self.excerpt.first_line - 1,
-            inner.column(),
+            inner.line() + self.first_line - 1,
+            column,
             inner.line_count(),
         )))
     }
+}
+
+/// Lines longer than this are cut around the finding (minified templates can hold a whole
+/// document on one line, and the renderer cannot place labels past column 65,535).
+const LONG_LINE: usize = 400;
+/// Characters of context kept on each side of a finding in a cut line.
+const CONTEXT: usize = 100;
+/// The longest label drawn under a cut line.
+const LABEL: usize = 200;
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The source miette is given for a finding at `start..end` of an excerpt, and the label's
+/// span in it: the excerpt itself, or, when its lines are long, the finding's line cut around
+/// the finding.
+fn source_for(
+    name: &str,
+    excerpt: &Excerpt,
+    start: usize,
+    end: usize,
+) -> (ExcerptSource, SourceSpan) {
+    let text = &excerpt.text;
+    if text.lines().all(|line| line.len() <= LONG_LINE) {
+        let source = ExcerptSource {
+            name: name.to_owned(),
+            text: text.clone(),
+            first_line: excerpt.first_line,
+            column_shift: 0,
+        };
+        return (source, SourceSpan::new(start.into(), end - start));
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let label_end = floor_boundary(text, end.min(line_end).min(start + LABEL)).max(start);
+    let from = floor_boundary(text, start.saturating_sub(CONTEXT).max(line_start));
+    let to = ceil_boundary(text, (label_end + CONTEXT).min(line_end));
+    let prefix = if from > line_start { "…" } else { "" };
+    let suffix = if to < line_end { "…" } else { "" };
+    let cut = format!("{prefix}{}{suffix}", &text[from..to]);
+    let skipped = text[line_start..from].chars().count();
+    let source = ExcerptSource {
+        name: name.to_owned(),
+        text: cut,
+        first_line: excerpt.first_line + text[..line_start].matches('\n').count(),
+        // miette counts the cut text's columns in bytes, the marker's three included.
+        column_shift: skipped.saturating_sub(prefix.len()),
+    };
+    let label_start = prefix.len() + (start - from);
+    (
+        source,
+        SourceSpan::new(label_start.into(), label_end - start),
+    )
 }
 
 /// One finding as a miette diagnostic.
@@ -127,13 +199,8 @@ pub fn write(out: &mut dyn Write, report: &FileReport, style: &HumanStyle) -> io
             Some(excerpt) => {
                 let start = excerpt.text_offset(diagnostic.span.start);
                 let end = excerpt.text_offset(diagnostic.span.end).max(start);
-                (
-                    Some(ExcerptSource {
-                        name: report.path.clone(),
-                        excerpt: excerpt.clone(),
-                    }),
-                    Some(SourceSpan::new(start.into(), end - start)),
-                )
+                let (source, label) = source_for(&report.path, excerpt, start, end);
+                (Some(source), Some(label))
             }
             None => (None, None),
         };
