@@ -42,6 +42,9 @@ fn command_seeds() {
         "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[srnumber]#c1",
         "ddportal://name=ticket_list&state=approval",
         "ddportal://ticketid=1",
+        "ddportal://mytickets/",
+        // Found by fuzzing: trailing slashes of a V2 command must survive formatting.
+        "ddportal://name=ticket_list&x=cto///#///a//ref",
     ] {
         properties::command(text.as_bytes());
     }

@@ -232,11 +232,16 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
         }
     }
     let (command, fragment) = split_fragment(text, at, text.len());
-    // Desktop shells may append a slash to the last value; it is not part of the command.
-    let command = trim_trailing_slash(text, command);
     let params = parse_params(text, command.clone());
-
-    let kind = legacy_form(text, &command, &params).unwrap_or(LinkKind::DeepLink(Client::Desktop));
+    // A V1 link is recognised with or without the slash desktop shells append
+    // (`ddportal://mytickets/`); a V2 command keeps every byte, so that it formats back to
+    // itself.
+    let trimmed = trim_trailing_slash(text, command.clone());
+    let legacy = legacy_form(text, &trimmed, &parse_params(text, trimmed.clone()));
+    let (kind, command, params) = match legacy {
+        Some(kind) => (kind, trimmed.clone(), parse_params(text, trimmed)),
+        None => (LinkKind::DeepLink(Client::Desktop), command, params),
+    };
     ParsedLink {
         kind,
         scheme,

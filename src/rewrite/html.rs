@@ -833,6 +833,9 @@ impl<'o> HtmlPass<'o> {
             analysis.diagnostics.retain(|d| {
                 d.span.end < offset || d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
             });
+            // Such a document is not fixed, so nothing is expanded either.
+            analysis.expansions.clear();
+            analysis.expandable = 0;
         }
         analysis
     }
