@@ -698,6 +698,9 @@ impl<'o> HtmlPass<'o> {
         let window = self.window.borrow();
         let window_end = window.start + window.bytes.len();
         pending_scopes.retain_mut(|pending| {
+            // With invalid bytes lol_html writes out replacement characters, so its output can
+            // run ahead of the input: bytes it is done with may be gone already.
+            pending.cursor = pending.cursor.max(window.start);
             while pending.cursor < window_end {
                 let byte = window.bytes[pending.cursor - window.start];
                 pending.cursor += 1;
