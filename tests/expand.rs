@@ -6,8 +6,11 @@ use std::sync::Arc;
 use ddlink::command::DeepLink;
 use ddlink::rules::RuleSettings;
 use ddlink::{FileKind, Portal, Rewriter, RewriterOptions};
-use html5ever::tendril::TendrilSink;
-use markup5ever_rcdom::{Handle, NodeData, RcDom};
+
+#[path = "../fuzz/properties.rs"]
+#[allow(dead_code)] // the fuzz properties; this test needs only `hrefs`
+mod properties;
+use properties::hrefs;
 
 fn rewriter(dialect: &str) -> Rewriter {
     Rewriter::new(RewriterOptions {
@@ -19,30 +22,6 @@ fn rewriter(dialect: &str) -> Rewriter {
         rules: Arc::default(),
         ..RewriterOptions::default()
     })
-}
-
-/// Every `href` in a document, as an HTML5 parser reads it.
-fn hrefs(html: &[u8]) -> Vec<String> {
-    let dom = html5ever::parse_document(RcDom::default(), html5ever::ParseOpts::default())
-        .from_utf8()
-        .read_from(&mut &html[..])
-        .unwrap();
-    let mut found = Vec::new();
-    collect(&dom.document, &mut found);
-    found
-}
-
-fn collect(node: &Handle, found: &mut Vec<String>) {
-    if let NodeData::Element { attrs, .. } = &node.data {
-        for attr in attrs.borrow().iter() {
-            if &*attr.name.local == "href" {
-                found.push(attr.value.to_string());
-            }
-        }
-    }
-    for child in node.children.borrow().iter() {
-        collect(child, found);
-    }
 }
 
 #[test]

@@ -105,19 +105,8 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     let written = output::to_destination(args.selection.output_file.as_deref(), |out| {
         report::write(out, format, &reports, &summary, &options)
     });
-    if let Err(error) = written {
-        if output::is_closed_pipe(&error) {
-            return ExitStatus::Success;
-        }
-        output::error(&Error::Write {
-            path: args
-                .selection
-                .output_file
-                .clone()
-                .unwrap_or_else(|| "<stdout>".into()),
-            cause: error,
-        });
-        return ExitStatus::Failure;
+    if let Some(status) = output::failed_delivery(written, args.selection.output_file.as_deref()) {
+        return status;
     }
 
     if failed > 0 {

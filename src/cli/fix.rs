@@ -100,19 +100,8 @@ pub fn run(args: &FixArgs) -> ExitStatus {
     let written = output::to_destination(args.selection.output_file.as_deref(), |out| {
         write_results(out, args, format, &results, &summary, (fixed, expanded))
     });
-    if let Err(error) = written {
-        if output::is_closed_pipe(&error) {
-            return ExitStatus::Success;
-        }
-        output::error(&Error::Write {
-            path: args
-                .selection
-                .output_file
-                .clone()
-                .unwrap_or_else(|| "<stdout>".into()),
-            cause: error,
-        });
-        return ExitStatus::Failure;
+    if let Some(status) = output::failed_delivery(written, args.selection.output_file.as_deref()) {
+        return status;
     }
     let changed = summary.changed > 0;
     if failed > 0 {

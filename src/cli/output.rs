@@ -2,6 +2,7 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use super::ExitStatus;
 use crate::report::{Format, HumanStyle};
 
 /// Human-output style for a stream: colour only on a terminal and without `NO_COLOR`.
@@ -76,6 +77,23 @@ pub fn to_destination(
     }
     temporary.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// What a failed write of the report means for the run: nothing when it succeeded, a quiet
+/// success when the reader went away, a reported failure otherwise.
+pub fn failed_delivery(
+    written: io::Result<()>,
+    file: Option<&std::path::Path>,
+) -> Option<ExitStatus> {
+    let error = written.err()?;
+    if is_closed_pipe(&error) {
+        return Some(ExitStatus::Success);
+    }
+    self::error(&ddlink::error::Error::Write {
+        path: file.map_or_else(|| "<stdout>".into(), std::path::Path::to_path_buf),
+        cause: error,
+    });
+    Some(ExitStatus::Failure)
 }
 
 /// Print a fatal error to stderr.
