@@ -32,11 +32,18 @@ pub fn select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fixes: boo
             .min()
             .unwrap_or(d.span.start)
     });
-    // Placeholders are expanded first: a fix that touches one waits.
-    let mut selection = Selection {
-        edits: expansions.to_vec(),
-        ..Selection::default()
-    };
+    // Placeholders are expanded first: a fix that touches one waits. (Expansions do not
+    // overlap; should two ever, the later one waits too.)
+    let mut selection = Selection::default();
+    for expansion in expansions {
+        if selection
+            .edits
+            .iter()
+            .all(|chosen| !overlaps(chosen, expansion))
+        {
+            selection.edits.push(expansion.clone());
+        }
+    }
     for diagnostic in fixes {
         let fix = diagnostic.fix.as_ref().expect("filtered above");
         if fix.edits.is_empty() {
@@ -104,6 +111,11 @@ pub fn splice<R: Read, W: Write>(
                 continue;
             }
             match pending.peek() {
+                // Edits are sorted and disjoint; one that is not is dropped rather than
+                // allowed to corrupt the output.
+                Some(edit) if edit.start < at || edit.end < edit.start => {
+                    pending.next();
+                }
                 Some(edit) if edit.start < chunk_end => {
                     output.write_all(&chunk[at - chunk_start..edit.start - chunk_start])?;
                     output.write_all(&encode(&edit.content))?;
@@ -120,7 +132,7 @@ pub fn splice<R: Read, W: Write>(
         position = chunk_end;
     }
     // Edits at the very end (an insertion after the last byte).
-    for edit in pending {
+    for edit in pending.filter(|e| e.start >= position.max(skip_until)) {
         output.write_all(&encode(&edit.content))?;
     }
     Ok(output)

@@ -447,9 +447,14 @@ fn placeholder_element<'o>(
             })
             .collect();
         let mut open = links.borrow_mut();
-        if let Some(outer) = open.open.last() {
-            // Expanded inside a link it would make a link in a link: left as it is.
-            let outer_start = outer.start_tag.start;
+        let outer = open
+            .open
+            .last()
+            .map(|l| l.start_tag.start)
+            .or_else(|| open.open_placeholders.last().map(|p| p.start_tag.start));
+        if let Some(outer_start) = outer {
+            // Expanded inside a link (or another placeholder) it would make a link in a link:
+            // left as it is.
             nested_link::report(
                 &mut state.borrow_mut().collector.findings,
                 start_tag,
