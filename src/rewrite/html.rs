@@ -844,6 +844,10 @@ impl<'o> HtmlPass<'o> {
             // Such a document is not fixed, so nothing is expanded either.
             analysis.expansions.clear();
             analysis.expandable = 0;
+            // Credentials after the bad bytes cannot be placed exactly: everything from there
+            // on is masked in excerpts.
+            analysis.secrets.retain(|s| s.end <= offset);
+            analysis.secrets.push(Span::new(offset, usize::MAX));
         }
         analysis
     }
