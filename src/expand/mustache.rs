@@ -51,14 +51,19 @@ pub fn find(text: &str) -> Vec<Mustache> {
                 .next()
                 .is_some_and(|c| c.is_whitespace() || c == '}');
         let Some(end) = closing(text, inner_start) else {
+            // A placeholder stays on one line: the rest of the line is not part of it.
+            let line_end = text[open..].find('\n').map_or(text.len(), |i| open + i);
             if is_ours {
                 found.push(Mustache {
-                    range: open..text.len(),
+                    range: open..line_end,
                     args: Vec::new(),
-                    problem: Some("this `{{deeplink` is never closed with `}}`".to_owned()),
+                    problem: Some(
+                        "this `{{deeplink` is not closed with `}}` on its line".to_owned(),
+                    ),
                 });
             }
-            break;
+            from = line_end;
+            continue;
         };
         if is_ours {
             found.push(parse(text, open..end));
@@ -82,7 +87,8 @@ fn closing(text: &str, from: usize) -> Option<usize> {
                 let triple = bytes.get(at + 2) == Some(&b'}');
                 return Some(at + 2 + usize::from(triple));
             }
-            (_, b'\n') if quote.is_some() => return None,
+            // A placeholder is written on one line (text is read line by line).
+            (_, b'\n') => return None,
             _ => {}
         }
         at += 1;
