@@ -838,8 +838,11 @@ impl<'o> HtmlPass<'o> {
         if let Some(offset) = invalid {
             // The parser's positions after invalid bytes depend on how the input was cut into
             // chunks: only what comes before them is reported.
+            // Whether a suppression was used depends on those later findings too.
             analysis.diagnostics.retain(|d| {
-                d.span.end < offset || d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
+                (d.span.end < offset
+                    && d.rule.code != crate::rules::unused_suppression::UNUSED_SUPPRESSION.code)
+                    || d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
             });
             // Such a document is not fixed, so nothing is expanded either.
             analysis.expansions.clear();
