@@ -847,6 +847,22 @@ impl<'o> HtmlPass<'o> {
             // Such a document is not fixed, so nothing is expanded either.
             analysis.expansions.clear();
             analysis.expandable = 0;
+            // Nor can the tokens a dialect would be detected from be read reliably: a detected
+            // dialect, and what the dialect rules said with it, are dropped.
+            if matches!(
+                analysis.dialect.source,
+                Some(crate::dialect::Source::Detected(_))
+            ) {
+                analysis.dialect = crate::dialect::Resolved::default();
+                analysis
+                    .diagnostics
+                    .retain(|d| !d.rule.code.starts_with("DD2"));
+                for diagnostic in &mut analysis.diagnostics {
+                    if diagnostic.rule.code == "DD103" {
+                        diagnostic.fix = None;
+                    }
+                }
+            }
             // Credentials after the bad bytes cannot be placed exactly: everything from there
             // on is masked in excerpts.
             analysis.secrets.retain(|s| s.end <= offset);
