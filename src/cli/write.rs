@@ -111,14 +111,7 @@ pub fn replace(path: &Path, original: &[u8], content: &[u8]) -> Result<(), Error
     let target = fs::canonicalize(path).map_err(gone_or)?;
     let folder = target.parent().unwrap_or_else(|| Path::new("."));
     let permissions = fs::metadata(&target).map_err(gone_or)?.permissions();
-    let mut temporary = temporary_in(folder).map_err(gone_or)?;
-    temporary
-        .write_all(content)
-        .map_err(|e| write_error(path, e))?;
-    temporary
-        .as_file()
-        .sync_all()
-        .map_err(|e| write_error(path, e))?;
+    let temporary = synced_temporary(folder, path, content, gone_or)?;
     fs::set_permissions(temporary.path(), permissions).map_err(|e| write_error(path, e))?;
     let now = fs::read(&target).map_err(gone_or)?;
     if now != original {
@@ -144,14 +137,7 @@ pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
         .parent()
         .filter(|f| !f.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
-    let mut temporary = temporary_in(folder).map_err(|e| write_error(path, e))?;
-    temporary
-        .write_all(content)
-        .map_err(|e| write_error(path, e))?;
-    temporary
-        .as_file()
-        .sync_all()
-        .map_err(|e| write_error(path, e))?;
+    let temporary = synced_temporary(folder, path, content, |e| write_error(path, e))?;
     temporary
         .persist(path)
         .map_err(|e| write_error(path, e.error))?;
@@ -159,6 +145,25 @@ pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
 }
 
 /// A new temporary file in `folder`, after removing ddlink's leftovers there.
+/// A temporary file in `folder` holding `content`, synced to disk (`path` names the file it
+/// stands for in errors; `creation` turns a failure to create it into an error).
+fn synced_temporary(
+    folder: &Path,
+    path: &Path,
+    content: &[u8],
+    creation: impl FnOnce(io::Error) -> Error,
+) -> Result<NamedTempFile, Error> {
+    let mut temporary = temporary_in(folder).map_err(creation)?;
+    temporary
+        .write_all(content)
+        .map_err(|e| write_error(path, e))?;
+    temporary
+        .as_file()
+        .sync_all()
+        .map_err(|e| write_error(path, e))?;
+    Ok(temporary)
+}
+
 pub(super) fn temporary_in(folder: &Path) -> io::Result<NamedTempFile> {
     remove_leftovers(folder);
     let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());
