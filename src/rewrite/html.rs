@@ -298,20 +298,33 @@ impl State<'_> {
     fn on_comment(&mut self, comment: &Comment) {
         let location = comment.source_location().bytes();
         let mut text = comment.text();
-        // `<!--…-->` (7 bytes of markup), `<!--…--!>`, an unclosed `<!--…`, or a bogus
-        // comment `<!…>` / `<?…>`: where the text starts within the markup.
-        let offset_of = |text: &str| match location
-            .len()
-            .checked_sub(encoded_len(self.collector.options.encoding, text))
-        {
-            Some(4 | 7 | 8) => Some(4),
-            Some(3) => Some(2),
-            Some(2) => Some(1),
-            _ => None,
+        let encoding = self.collector.options.encoding;
+        // Where the text starts within the markup: after `<!--`; after `<!` or `</` in a
+        // bogus comment, whose text keeps the `?` of `<?`.
+        let prefix = {
+            let window = self.window.borrow();
+            let byte = |i: usize| window.byte_at(location.start + i);
+            match (byte(1), byte(2), byte(3)) {
+                (Some(b'!'), Some(b'-'), Some(b'-')) if location.len() >= 4 => Some(4),
+                (Some(b'!' | b'/'), ..) => Some(2),
+                (Some(b'?'), ..) => Some(1),
+                _ => None,
+            }
         };
-        let offset = match offset_of(&text) {
-            Some(offset) => offset,
-            None if self.collector.options.encoding == encoding_rs::UTF_8 => {
+        // The window no longer holds the markup: tell from the lengths (`<!--…-->` is 7
+        // bytes of markup, `<!--…--!>` 8, an unclosed `<!--…` 4, `<!…>` 3, `<?…>` 2).
+        let prefix =
+            prefix.or_else(
+                || match location.len().checked_sub(encoded_len(encoding, &text)) {
+                    Some(4 | 7 | 8) => Some(4),
+                    Some(3) => Some(2),
+                    Some(2) => Some(1),
+                    _ => None,
+                },
+            );
+        let offset = match prefix {
+            Some(offset) if encoding != encoding_rs::UTF_8 || !text.contains('\u{FFFD}') => offset,
+            _ if encoding == encoding_rs::UTF_8 => {
                 // Invalid bytes made lol_html's text longer than the input: read the input
                 // (see `source_text`).
                 let markup = self.source_text(location.clone(), "").into_owned();
@@ -324,10 +337,12 @@ impl State<'_> {
                     .clone_into(&mut text);
                 4
             }
-            None => return,
+            _ => return,
         };
+        // Offsets in `text` (decoded) as offsets in the input.
+        let input_offset = |at: usize| location.start + offset + encoded_len(encoding, &text[..at]);
         let span = Span::new(location.start, location.end);
-        let text_base = location.start + offset;
+        let text_base = input_offset(0);
         match suppress::parse(&text, text_base, span, &mut self.collector.findings) {
             Some(Directive::Psa(dialect)) => return self.collector.directive(dialect),
             Some(Directive::Suppression(suppression)) => {
@@ -350,14 +365,14 @@ impl State<'_> {
         if let Some(inner) = conditional_comment_body(&text) {
             // Outlook renders `<!--[if mso]>…<![endif]-->`: its body is live markup (the
             // VML half of a bulletproof button), read as HTML of its own.
-            let base = location.start + offset + (inner.as_ptr() as usize - text.as_ptr() as usize);
-            let analysis =
-                super::Rewriter::new(self.collector.options.clone()).check_bytes(inner.as_bytes());
+            let base = input_offset(inner.as_ptr() as usize - text.as_ptr() as usize);
+            let (bytes, _, _) = encoding.encode(inner);
+            let analysis = super::Rewriter::new(self.collector.options.clone()).check_bytes(&bytes);
             self.collector.merge(analysis, base);
             return;
         }
         for range in scan::links(&text) {
-            let base = location.start + offset + range.start;
+            let base = input_offset(range.start);
             self.collector
                 .link(&text[range], base, Origin::Inert("comment"), None);
         }
