@@ -1,6 +1,9 @@
 //! What a template token is: which dialect's shape it has, whether it is known, and what it
 //! means (the ticket id, the contact's e-mail address).
 
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
 use super::vocabulary::{AUTOTASK, AutotaskVariable, CONNECTWISE, DESKDIRECTOR_OBJECTS};
 use super::{Dialect, Language};
 
@@ -73,13 +76,24 @@ pub fn shape(token: &str) -> Shape {
 
 /// The Autotask variable a token names in some language, and that language.
 pub fn autotask_variable(token: &str) -> Option<(&'static AutotaskVariable, Language)> {
+    // Looked up for every token of every template: the vocabulary is indexed once.
+    static BY_NAME: OnceLock<HashMap<&'static str, (&'static AutotaskVariable, Language)>> =
+        OnceLock::new();
     let inner = token.strip_prefix('[')?.strip_suffix(']')?;
-    AUTOTASK.iter().find_map(|v| {
-        Language::ALL
-            .into_iter()
-            .find(|&language| autotask_name(v, language) == inner)
-            .map(|language| (v, language))
-    })
+    BY_NAME
+        .get_or_init(|| {
+            let mut by_name = HashMap::new();
+            for variable in AUTOTASK {
+                for language in Language::ALL {
+                    by_name
+                        .entry(autotask_name(variable, language))
+                        .or_insert((variable, language));
+                }
+            }
+            by_name
+        })
+        .get(inner)
+        .copied()
 }
 
 /// A variable's name in one language (without brackets).
@@ -98,7 +112,10 @@ pub fn autotask_by_key(key: &str) -> Option<&'static AutotaskVariable> {
 
 /// Whether a ConnectWise token is one we know (`[cf-<n>]` included).
 pub fn is_known_connectwise(token: &str) -> bool {
-    CONNECTWISE.contains(&token)
+    static KNOWN: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    KNOWN
+        .get_or_init(|| CONNECTWISE.iter().copied().collect())
+        .contains(token)
         || token
             .strip_prefix("[cf-")
             .and_then(|t| t.strip_suffix(']'))
@@ -238,14 +255,19 @@ impl Evidence {
 /// Whether an Autotask-shaped token's entity is one we know (the list of variables is not
 /// exhaustive, the entities of a notification template are).
 fn autotask_entity_known(token: &str) -> bool {
+    static ENTITIES: OnceLock<HashSet<&'static str>> = OnceLock::new();
     let Some((entity, _)) = token.strip_prefix('[').and_then(|t| t.split_once(':')) else {
         return false;
     };
-    AUTOTASK.iter().any(|v| {
-        Language::ALL
-            .into_iter()
-            .any(|l| autotask_name(v, l).split(':').next() == Some(entity))
-    })
+    ENTITIES
+        .get_or_init(|| {
+            AUTOTASK
+                .iter()
+                .flat_map(|v| Language::ALL.map(|l| autotask_name(v, l)))
+                .filter_map(|name| name.split(':').next())
+                .collect()
+        })
+        .contains(entity)
 }
 
 #[cfg(test)]

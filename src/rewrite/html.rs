@@ -241,26 +241,23 @@ impl State<'_> {
             Some(TextType::RCData) => Origin::Inert(self.inert_element.unwrap_or("textarea")),
             Some(TextType::PlainText) => Origin::Inert("plaintext"),
         };
-        let host = self.collector.portal_host();
         let raw = &self.text.raw[..end];
         if origin == Origin::HtmlText {
             self.collector.observe(raw);
-            if expand::mustache::may_hold(raw) {
-                let (decoded, refs) = crate::charref::decode(raw, false);
-                let base = self.text.source_offset(0, self.collector.options.encoding);
-                let map = TextMap::new(raw.to_owned(), base, decoded, refs)
-                    .in_encoding(self.collector.options.encoding);
-                self.collector.mustaches(&map, MustacheContext::HtmlText);
-            }
         }
-        if scan::may_hold_link(raw.as_bytes(), host.as_deref()) {
-            let decode = (origin == Origin::HtmlText).then_some(false);
-            for range in scan::links(raw) {
-                let base = self
-                    .text
-                    .source_offset(range.start, self.collector.options.encoding);
-                self.collector.link(&raw[range], base, origin, decode);
-            }
+        if origin == Origin::HtmlText && expand::mustache::may_hold(raw) {
+            let (decoded, refs) = crate::charref::decode(raw, false);
+            let base = self.text.source_offset(0, self.collector.options.encoding);
+            let map = TextMap::new(raw.to_owned(), base, decoded, refs)
+                .in_encoding(self.collector.options.encoding);
+            self.collector.mustaches(&map, MustacheContext::HtmlText);
+        }
+        let decode = (origin == Origin::HtmlText).then_some(false);
+        for range in self.collector.prefilter.links(raw) {
+            let base = self
+                .text
+                .source_offset(range.start, self.collector.options.encoding);
+            self.collector.link(&raw[range], base, origin, decode);
         }
         if complete {
             if let Some(newline) = self.text.raw.rfind('\n') {
@@ -272,7 +269,10 @@ impl State<'_> {
                     self.indent = (end, tail.to_owned());
                 }
             }
-            self.text = TextBuffer::default();
+            // Kept for the next text node: most documents are mostly text nodes.
+            self.text.raw.clear();
+            self.text.pieces.clear();
+            self.text.text_type = None;
         } else {
             let base = self
                 .text
@@ -358,8 +358,7 @@ impl State<'_> {
             }
             None => {}
         }
-        let host = self.collector.portal_host();
-        if !scan::may_hold_link(text.as_bytes(), host.as_deref()) {
+        if !self.collector.prefilter.may_hold_link(text.as_bytes()) {
             return;
         }
         if let Some(inner) = conditional_comment_body(&text) {
@@ -388,10 +387,7 @@ impl State<'_> {
         };
         let value = attribute.value();
         let raw = self.source_text(location.bytes(), &value).into_owned();
-        let host = self.collector.portal_host();
-        if !scan::may_hold_link(raw.as_bytes(), host.as_deref())
-            && !expand::mustache::may_hold(&raw)
-        {
+        if !self.collector.prefilter.may_hold_link(raw.as_bytes()) {
             return false;
         }
         let base = location.bytes().start;
@@ -556,6 +552,12 @@ fn link_element<'o>(
     })
 }
 
+/// Elements other than `a` and `mj-button` whose `href` is a link: HTML's `area` (image
+/// maps), MJML's linking components, and Outlook's VML shapes (the bulletproof button in a
+/// conditional comment).
+const HREF_ELEMENTS: &str = "area, mj-image, mj-navbar-link, mj-social-element, \
+    mj-carousel-image, v\\:roundrect, v\\:rect, v\\:oval, v\\:shape, v\\:image";
+
 /// An HTML document on its way through.
 pub struct HtmlPass<'o> {
     rewriter: Option<HtmlRewriter<'o, CountingSink<'o>>>,
@@ -610,8 +612,10 @@ impl<'o> HtmlPass<'o> {
         }
         on("dd-link", placeholder_element(&state, &links));
         let (href_state, href_links) = (Rc::clone(&state), Rc::clone(&links));
+        // The other elements whose `href` is a link in e-mail markup: named one by one,
+        // because an attribute selector makes lol_html read every tag's attributes.
         on(
-            "[href]:not(a):not(mj-button)",
+            HREF_ELEMENTS,
             ElementContentHandlers::default().element(move |element: &mut Element| {
                 if href_state.borrow_mut().on_href(element) {
                     href_links.borrow_mut().extents.push(tag_span(element));
@@ -853,11 +857,13 @@ impl<'o> HtmlPass<'o> {
         if let Some(offset) = invalid {
             // The parser's positions after invalid bytes depend on how the input was cut into
             // chunks: only what comes before them is reported.
-            // Whether a suppression was used depends on those later findings too.
+            // Whether a suppression was used depends on those later findings too, and where
+            // the parser gave up after them as well.
             analysis.diagnostics.retain(|d| {
                 (d.span.end < offset
                     && d.rule.code != crate::rules::unused_suppression::UNUSED_SUPPRESSION.code)
-                    || d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
+                    || (d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
+                        && d.span.start <= offset)
             });
             // Such a document is not fixed, so nothing is expanded either.
             analysis.expansions.clear();

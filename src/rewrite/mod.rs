@@ -280,6 +280,8 @@ struct Collector<'o> {
     placeholders: Vec<Placeholder>,
     /// The document's line ending, once one is seen.
     newline: Option<&'static str>,
+    /// Tells the texts that may hold a link (or a `{{deeplink}}`) from the rest.
+    prefilter: std::sync::Arc<scan::Prefilter>,
 }
 
 impl<'o> Collector<'o> {
@@ -296,6 +298,9 @@ impl<'o> Collector<'o> {
             extents: Vec::new(),
             placeholders: Vec::new(),
             newline: None,
+            prefilter: scan::Prefilter::for_host(
+                options.settings.portal.as_ref().map(crate::Portal::host),
+            ),
         }
     }
 
@@ -400,15 +405,6 @@ impl<'o> Collector<'o> {
             }
         }
         self.tokens.extend(uses);
-    }
-
-    /// The configured portal's host (links to it count as portal links).
-    fn portal_host(&self) -> Option<String> {
-        self.options
-            .settings
-            .portal
-            .as_ref()
-            .map(|p| p.host().to_owned())
     }
 
     /// Take over `<dd-link>` placeholders read by the HTML pass.

@@ -6,27 +6,60 @@ use crate::command::token::token_at;
 
 /// Words without which a text cannot hold a portal link: texts that have none of them (nearly
 /// all) cost one scan.
-const NEEDLES: &[&[u8]] = &[b"ddportal", b"deeplink", b"/portal", b"gtoken", b"/auth/"];
+const NEEDLES: &[&str] = &["ddportal", "deeplink", "/portal", "gtoken", "/auth/"];
 
-/// Whether `text` may hold a portal link (for `extra_host`, a configured custom domain).
-pub fn may_hold_link(text: &[u8], extra_host: Option<&str>) -> bool {
-    NEEDLES
-        .iter()
-        .any(|needle| contains_ignore_case(text, needle))
-        || extra_host.is_some_and(|host| contains_ignore_case(text, host.as_bytes()))
+/// The shortest needle: shorter texts (the white space between tags) are not scanned.
+const SHORTEST: usize = 6;
+
+/// One pass over a text for every needle at once, whatever their case (a separate pass per
+/// needle and per case cost more than lol_html's own parsing).
+#[derive(Debug)]
+pub struct Prefilter {
+    automaton: aho_corasick::AhoCorasick,
+    shortest: usize,
 }
 
-fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-    let first = needle[0];
-    memchr::memchr2_iter(
-        first.to_ascii_lowercase(),
-        first.to_ascii_uppercase(),
-        haystack,
-    )
-    .any(|at| {
-        haystack[at..].len() >= needle.len()
-            && haystack[at..at + needle.len()].eq_ignore_ascii_case(needle)
-    })
+impl Prefilter {
+    /// The prefilter for links to the default hosts and, when configured, to `extra_host` (a
+    /// custom domain). Automata are built once per host and shared.
+    pub fn for_host(extra_host: Option<&str>) -> std::sync::Arc<Prefilter> {
+        static BUILT: std::sync::Mutex<Vec<(Option<String>, std::sync::Arc<Prefilter>)>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut built = BUILT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, prefilter)) = built.iter().find(|(h, _)| h.as_deref() == extra_host) {
+            return std::sync::Arc::clone(prefilter);
+        }
+        let needles: Vec<&str> = NEEDLES.iter().copied().chain(extra_host).collect();
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&needles)
+            .expect("a handful of short needles always build");
+        let prefilter = std::sync::Arc::new(Prefilter {
+            automaton,
+            shortest: extra_host.map_or(SHORTEST, |h| h.len().clamp(1, SHORTEST)),
+        });
+        built.push((
+            extra_host.map(str::to_owned),
+            std::sync::Arc::clone(&prefilter),
+        ));
+        prefilter
+    }
+
+    /// Whether `text` may hold a portal link or a `{{deeplink}}` placeholder.
+    pub fn may_hold_link(&self, text: &[u8]) -> bool {
+        text.len() >= self.shortest && self.automaton.is_match(text)
+    }
+
+    /// The URL-shaped runs in `text` (see [`links`]) that may be portal links. A link in text
+    /// starts with a scheme, so the colon that ends it is looked for first (one `memchr`
+    /// pass) and only the runs found are matched against the needles.
+    pub fn links(&self, text: &str) -> Vec<Range<usize>> {
+        let mut found = links(text);
+        found.retain(|range| self.may_hold_link(&text.as_bytes()[range.clone()]));
+        found
+    }
 }
 
 /// The schemes a link in text starts with.
@@ -133,11 +166,13 @@ mod tests {
 
     #[test]
     fn prefilter() {
-        assert!(may_hold_link(b"see DDPORTAL://x", None));
-        assert!(!may_hold_link(b"plain e-mail body", None));
-        assert!(may_hold_link(
-            b"support.example.com/x",
-            Some("support.example.com")
-        ));
+        let default = Prefilter::for_host(None);
+        assert!(default.may_hold_link(b"see DDPORTAL://x"));
+        assert!(default.may_hold_link(b"{{deeplink name='quotes'}}"));
+        assert!(!default.may_hold_link(b"plain e-mail body"));
+        assert!(!default.may_hold_link(b"support.example.com/x"));
+        let custom = Prefilter::for_host(Some("support.example.com"));
+        assert!(custom.may_hold_link(b"SUPPORT.example.com/x"));
+        assert!(custom.may_hold_link(b"see ddportal://x"));
     }
 }

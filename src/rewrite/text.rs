@@ -1,6 +1,5 @@
 //! Plain-text templates: no markup, links found line by line.
 
-use super::scan;
 use super::{Analysis, Collector, RewriterOptions, utf8::Validator};
 use crate::diagnostic::Span;
 use crate::expand::{self, MustacheContext};
@@ -67,11 +66,7 @@ impl<'o> TextPass<'o> {
                 TextMap::identity(text.clone().into_owned(), self.line_start).in_encoding(encoding);
             self.collector.mustaches(&map, MustacheContext::PlainText);
         }
-        let host = self.collector.portal_host();
-        if !scan::may_hold_link(bytes, host.as_deref()) {
-            return;
-        }
-        for range in scan::links(&text) {
+        for range in self.collector.prefilter.links(&text) {
             let base = self.line_start + encoded_len(encoding, &text[..range.start]);
             self.collector
                 .link(&text[range], base, Origin::PlainText, None);
