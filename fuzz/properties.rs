@@ -123,7 +123,8 @@ pub fn command(data: &[u8]) {
     }
 }
 
-/// Checking never panics and does not depend on how the input is chunked; a document with
+/// Checking never panics and does not depend on how the input is chunked, nor on whether
+/// the quick pass read it; a document with
 /// nothing to expand or repair comes out of `fix` byte for byte; `fix` twice is `fix` once.
 pub fn rewrite(data: &[u8]) {
     let Some((&setup, input)) = data.split_first() else {
@@ -167,6 +168,15 @@ pub fn rewrite(data: &[u8]) {
     }
     let split = rewriter.check_chunks(chunks);
     assert_eq!(split, whole, "chunking changed the result");
+    let full_pass = Rewriter::new(RewriterOptions {
+        quick_pass: false,
+        ..rewriter.options().clone()
+    });
+    assert_eq!(
+        full_pass.check_bytes(input),
+        whole,
+        "the quick and the full pass differ"
+    );
 
     let fixed = rewriter.fix_bytes(input, false);
     let has_safe_fix = whole

@@ -165,7 +165,9 @@ fn check_input(
             }
             super::panic_if_asked_for(path);
             let options = run.options(Some(path), &head)?;
-            let analysis = Rewriter::new(options).check(reader).map_err(read_error)?;
+            let analysis = Rewriter::new(options)
+                .check_seekable(reader)
+                .map_err(read_error)?;
             let located = if analysis.diagnostics.is_empty() {
                 Vec::new()
             } else {

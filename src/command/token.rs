@@ -88,15 +88,15 @@ pub fn tokens(text: &str) -> Vec<Token> {
     let mut found = Vec::new();
     let bytes = text.as_bytes();
     let mut at = 0;
-    while at < bytes.len() {
-        if matches!(bytes[at], b'{' | b'[' | b'%')
-            && let Some(token) = token_at(text, at)
-        {
-            at = token.range.end;
-            found.push(token);
-            continue;
+    while let Some(offset) = memchr::memchr3(b'{', b'[', b'%', &bytes[at..]) {
+        let start = at + offset;
+        match token_at(text, start) {
+            Some(token) => {
+                at = token.range.end;
+                found.push(token);
+            }
+            None => at = start + 1,
         }
-        at += 1;
     }
     found
 }

@@ -30,12 +30,12 @@ pub const HELPER: &str = "deeplink";
 
 /// Whether `text` holds a `{{deeplink` (a cheap test before scanning).
 pub fn may_hold(text: &str) -> bool {
-    text.contains(HELPER)
-        && memchr::memmem::find_iter(text.as_bytes(), b"{{").any(|open| {
-            text[open + 2..]
-                .trim_start_matches(['{', ' ', '~'])
-                .starts_with(HELPER)
-        })
+    // `{{` is rarer than `deeplink` (which every deep link holds): looked for first.
+    memchr::memmem::find_iter(text.as_bytes(), b"{{").any(|open| {
+        text[open + 2..]
+            .trim_start_matches(['{', ' ', '~'])
+            .starts_with(HELPER)
+    })
 }
 
 /// Every `{{deeplink …}}` in `text`.

@@ -17,6 +17,7 @@ use lol_html::{
     MemorySettings, Selector, Settings, errors::RewritingError,
 };
 
+use super::raw::{self, Quick, RawLines};
 use super::scan;
 use super::suppress::{self, Directive};
 use super::{Analysis, Collector, RewriterOptions, utf8::Validator};
@@ -136,9 +137,64 @@ impl LinkElements {
 struct Window {
     bytes: Vec<u8>,
     start: usize,
+    /// The spaces and tabs that end the input before `start`, when a line break comes before
+    /// them (`None` when anything else does, or the document's start).
+    indent_before: Option<Vec<u8>>,
 }
 
+/// Indentation longer than this is not carried across chunks.
+const LONGEST_INDENT: usize = 4096;
+
 impl Window {
+    /// lol_html is done with the input before `offset`.
+    fn drain_to(&mut self, offset: usize) {
+        if offset <= self.start {
+            return;
+        }
+        let drained = (offset - self.start).min(self.bytes.len());
+        let gone = &self.bytes[..drained];
+        let blank = gone
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        self.indent_before = match gone[..gone.len() - blank].last() {
+            Some(b'\n') => Some(gone[gone.len() - blank..].to_vec()),
+            Some(_) => None,
+            None => self.indent_before.take().and_then(|mut indent| {
+                indent.extend_from_slice(gone);
+                (indent.len() <= LONGEST_INDENT).then_some(indent)
+            }),
+        };
+        self.bytes.drain(..drained);
+        self.start = offset;
+    }
+
+    /// The indentation of an element that starts at `offset`: the spaces and tabs between
+    /// the line break before it and it, if nothing else is there.
+    fn indent_at(&self, offset: usize) -> String {
+        let Some(before) = offset
+            .checked_sub(self.start)
+            .and_then(|end| self.bytes.get(..end))
+        else {
+            return String::new();
+        };
+        let blank = before
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        let indent = match before[..before.len() - blank].last() {
+            Some(b'\n') => before[before.len() - blank..].to_vec(),
+            Some(_) => return String::new(),
+            None => match &self.indent_before {
+                Some(indent) => [indent.as_slice(), before].concat(),
+                None => return String::new(),
+            },
+        };
+        String::from_utf8(indent).expect("spaces and tabs")
+    }
+
     fn byte_at(&self, offset: usize) -> Option<u8> {
         offset
             .checked_sub(self.start)
@@ -158,9 +214,8 @@ struct State<'o> {
     emitted: usize,
     /// Suppressions for "the next element or line" whose line has not been read to its end.
     pending_scopes: Vec<PendingScope>,
-    /// Where the last text node ended, and the white space after its last line break (when
-    /// nothing else follows it): the indentation of an element that starts there.
-    indent: (usize, String),
+    /// In the quick pass: the `href` values read, against the link-shaped runs of the input.
+    quick: Option<Quick>,
 }
 
 /// A suppression whose scope runs from the end of its comment to the end of the first
@@ -242,9 +297,6 @@ impl State<'_> {
             Some(TextType::PlainText) => Origin::Inert("plaintext"),
         };
         let raw = &self.text.raw[..end];
-        if origin == Origin::HtmlText {
-            self.collector.observe(raw);
-        }
         if origin == Origin::HtmlText && expand::mustache::may_hold(raw) {
             let (decoded, refs) = crate::charref::decode(raw, false);
             let base = self.text.source_offset(0, self.collector.options.encoding);
@@ -260,15 +312,6 @@ impl State<'_> {
             self.collector.link(&raw[range], base, origin, decode);
         }
         if complete {
-            if let Some(newline) = self.text.raw.rfind('\n') {
-                let tail = &self.text.raw[newline + 1..];
-                if tail.bytes().all(|b| b == b' ' || b == b'\t') {
-                    let end = self
-                        .text
-                        .source_offset(self.text.raw.len(), self.collector.options.encoding);
-                    self.indent = (end, tail.to_owned());
-                }
-            }
             // Kept for the next text node: most documents are mostly text nodes.
             self.text.raw.clear();
             self.text.pieces.clear();
@@ -288,11 +331,7 @@ impl State<'_> {
 
     /// The indentation of an element that starts at `offset`.
     fn indent_at(&self, offset: usize) -> String {
-        if self.indent.0 == offset {
-            self.indent.1.clone()
-        } else {
-            String::new()
-        }
+        self.window.borrow().indent_at(offset)
     }
 
     fn on_comment(&mut self, comment: &Comment) {
@@ -385,6 +424,9 @@ impl State<'_> {
         let Some(location) = attribute.value_source_location() else {
             return false;
         };
+        if let Some(quick) = &mut self.quick {
+            quick.value(location.bytes());
+        }
         let value = attribute.value();
         let raw = self.source_text(location.bytes(), &value).into_owned();
         if !self.collector.prefilter.may_hold_link(raw.as_bytes()) {
@@ -570,6 +612,9 @@ pub struct HtmlPass<'o> {
     window: Rc<RefCell<Window>>,
     /// The last byte fed (a `\r` before a line break in the next chunk).
     last_byte: Option<u8>,
+    /// The raw input, read by lines for dialect evidence and, in the quick pass, for
+    /// link-shaped runs.
+    raw: RawLines,
 }
 
 fn tag_span(element: &Element) -> Span {
@@ -578,7 +623,9 @@ fn tag_span(element: &Element) -> Span {
 }
 
 impl<'o> HtmlPass<'o> {
-    pub fn new(options: &'o RewriterOptions) -> Self {
+    /// The full pass, or (`quick`) the quick one, which reads only link elements and hands
+    /// the document over when it finds more (see [`Quick`]).
+    pub fn new(options: &'o RewriterOptions, quick: bool) -> Self {
         let window = Rc::new(RefCell::new(Window::default()));
         let state = Rc::new(RefCell::new(State {
             window: Rc::clone(&window),
@@ -587,7 +634,7 @@ impl<'o> HtmlPass<'o> {
             inert_element: None,
             emitted: 0,
             pending_scopes: Vec::new(),
-            indent: (usize::MAX, String::new()),
+            quick: quick.then(Quick::default),
         }));
         let links = Rc::new(RefCell::new(LinkElements::default()));
 
@@ -607,10 +654,27 @@ impl<'o> HtmlPass<'o> {
             settings = std::mem::take(&mut settings)
                 .append_element_content_handler((Cow::Owned(selector), handlers));
         };
+        // Without a document text handler (the quick pass), the text inside links and
+        // placeholders tells their labels.
+        let labels = |handlers: ElementContentHandlers<'o>| {
+            if !quick {
+                return handlers;
+            }
+            let links = Rc::clone(&links);
+            handlers.text(move |chunk: &mut TextChunk| {
+                if chunk.text_type() == TextType::Data && !chunk.as_str().trim().is_empty() {
+                    links.borrow_mut().label();
+                }
+                Ok(())
+            })
+        };
         for element_name in ["a", "mj-button"] {
-            on(element_name, link_element(&state, &links, element_name));
+            on(
+                element_name,
+                labels(link_element(&state, &links, element_name)),
+            );
         }
-        on("dd-link", placeholder_element(&state, &links));
+        on("dd-link", labels(placeholder_element(&state, &links)));
         let (href_state, href_links) = (Rc::clone(&state), Rc::clone(&links));
         // The other elements whose `href` is a link in e-mail markup: named one by one,
         // because an attribute selector makes lol_html read every tag's attributes.
@@ -631,6 +695,9 @@ impl<'o> HtmlPass<'o> {
                 Ok(())
             }),
         );
+        if quick {
+            return Self::start(options, settings, state, links, window);
+        }
         // Text types tell that text is inert, not in which element: remember the element
         // for messages. Only these elements hold RCDATA or RAWTEXT.
         for inert in [
@@ -661,6 +728,16 @@ impl<'o> HtmlPass<'o> {
                 }),
         );
 
+        Self::start(options, settings, state, links, window)
+    }
+
+    fn start(
+        options: &'o RewriterOptions,
+        settings: Settings<'o, 'o>,
+        state: Rc<RefCell<State<'o>>>,
+        links: Rc<RefCell<LinkElements>>,
+        window: Rc<RefCell<Window>>,
+    ) -> Self {
         let sink_state = Rc::clone(&state);
         let sink: CountingSink<'o> = Box::new(move |out: &[u8]| {
             sink_state.borrow_mut().emitted += out.len();
@@ -673,10 +750,60 @@ impl<'o> HtmlPass<'o> {
             read: 0,
             window,
             last_byte: None,
+            raw: RawLines::default(),
+        }
+    }
+
+    /// In the quick pass: whether the document turned out to need the full one (feeding it
+    /// more is then wasted).
+    pub fn needs_full(&self) -> bool {
+        self.state
+            .borrow()
+            .quick
+            .as_ref()
+            .is_some_and(|quick| quick.needs_full)
+    }
+
+    /// Read complete lines of the raw input: the tokens a dialect may be detected from and,
+    /// in the quick pass, the link-shaped runs and the words only the full pass reads.
+    fn scan_raw(state: &mut State<'_>, bytes: &[u8], at: usize) {
+        let detecting = state.collector.detecting();
+        if !detecting && state.quick.is_none() {
+            return;
+        }
+        let encoding = state.collector.options.encoding;
+        let text = if encoding == encoding_rs::UTF_8 {
+            // Invalid bytes stand as `?`, one for one, so that offsets stay exact.
+            match std::str::from_utf8(bytes) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => Cow::Owned(crate::source::lossless_text(bytes.to_vec())),
+            }
+        } else {
+            encoding.decode_without_bom_handling(bytes).0
+        };
+        if detecting {
+            state.collector.observe(&text);
+        }
+        let State {
+            collector, quick, ..
+        } = state;
+        if let Some(quick) = quick {
+            if raw::needs_full_pass(&text) {
+                quick.needs_full = true;
+            }
+            for run in collector.prefilter.links(&text) {
+                quick.run(at + run.start);
+            }
+            quick.scanned(at + bytes.len());
         }
     }
 
     pub fn feed(&mut self, chunk: &[u8]) {
+        {
+            let mut state = self.state.borrow_mut();
+            self.raw
+                .feed(chunk, |bytes, at| Self::scan_raw(&mut state, bytes, at));
+        }
         self.utf8.feed(chunk);
         self.state
             .borrow_mut()
@@ -694,12 +821,7 @@ impl<'o> HtmlPass<'o> {
                 // Nothing is rewritten, so what lol_html wrote out is exactly the input it is
                 // done with.
                 let done = self.state.borrow().emitted;
-                let mut window = self.window.borrow_mut();
-                if done > window.start {
-                    let drained = (done - window.start).min(window.bytes.len());
-                    window.bytes.drain(..drained);
-                    window.start = done;
-                }
+                self.window.borrow_mut().drain_to(done);
             }
             Err(error) => {
                 self.rewriter = None;
@@ -762,6 +884,11 @@ impl<'o> HtmlPass<'o> {
 
     /// lol_html gave up: report where, and read no further.
     fn fail(&mut self, error: &RewritingError) {
+        if let Some(quick) = &mut self.state.borrow_mut().quick {
+            // The full pass reports it.
+            quick.needs_full = true;
+            return;
+        }
         let at = match error {
             RewritingError::ParsingAmbiguity(_) => self.ambiguous_tag_offset(error),
             _ => self.window.borrow().start,
@@ -793,7 +920,12 @@ impl<'o> HtmlPass<'o> {
         );
     }
 
-    pub fn finish(mut self) -> Analysis {
+    /// The analysis; `None` from a quick pass that found the document needs the full one.
+    pub fn finish(mut self) -> Option<Analysis> {
+        {
+            let mut state = self.state.borrow_mut();
+            std::mem::take(&mut self.raw).finish(|bytes, at| Self::scan_raw(&mut state, bytes, at));
+        }
         if let Some(rewriter) = self.rewriter.take()
             && let Err(error) = rewriter.end()
         {
@@ -802,6 +934,12 @@ impl<'o> HtmlPass<'o> {
         let read = self.read;
         let encoding = self.state.borrow().collector.options.encoding;
         let invalid = self.utf8.finish();
+        if let Some(quick) = &mut self.state.borrow_mut().quick {
+            quick.finish();
+            if quick.needs_full || invalid.is_some() {
+                return None;
+            }
+        }
         let state = Rc::try_unwrap(self.state)
             .ok()
             .expect("the rewriter and its handlers are gone")
@@ -817,7 +955,7 @@ impl<'o> HtmlPass<'o> {
                 inert_element: state.inert_element,
                 emitted: state.emitted,
                 pending_scopes: Vec::new(),
-                indent: (usize::MAX, String::new()),
+                quick: None,
             };
             leftover.flush_text(true);
             collector = leftover.collector;
@@ -889,6 +1027,6 @@ impl<'o> HtmlPass<'o> {
             analysis.secrets.retain(|s| s.end <= offset);
             analysis.secrets.push(Span::new(offset, usize::MAX));
         }
-        analysis
+        Some(analysis)
     }
 }

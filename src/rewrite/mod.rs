@@ -5,12 +5,13 @@
 
 pub mod encoding;
 mod html;
+mod raw;
 mod scan;
 mod suppress;
 mod text;
 mod utf8;
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -65,6 +66,10 @@ pub struct RewriterOptions {
     /// How many bytes at a time a document in memory is fed to the parser (tests vary it:
     /// results must not depend on it).
     pub chunk_size: usize,
+    /// Whether an HTML document in UTF-8 is read by the quick pass first, which leaves it to
+    /// the full pass only when it holds more than links in `href`s. Results are the same
+    /// either way (tests compare them); off, every document takes the full pass.
+    pub quick_pass: bool,
 }
 
 /// 64 MiB, SPEC §6.
@@ -83,6 +88,7 @@ impl Default for RewriterOptions {
             expand: ExpandSettings::default(),
             encoding: encoding_rs::UTF_8,
             chunk_size: CHUNK_SIZE,
+            quick_pass: true,
         }
     }
 }
@@ -140,29 +146,68 @@ impl Rewriter {
         &self.options
     }
 
-    /// Check a whole document read from `input`, in [`CHUNK_SIZE`] chunks.
+    /// Check a whole document read from `input`, in [`CHUNK_SIZE`] chunks, in one full pass
+    /// (an input that can be read twice goes faster through [`Rewriter::check_seekable`]).
     pub fn check<R: Read>(&self, mut input: R) -> io::Result<Analysis> {
         let mut pass = Pass::new(&self.options);
         let mut buffer = vec![0; CHUNK_SIZE];
-        loop {
-            let read = match input.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(read) => read,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+        while let Some(read) = read_chunk(&mut input, &mut buffer)? {
             pass.feed(&buffer[..read]);
         }
         Ok(pass.finish())
     }
 
+    /// Check a whole document read from `input`: by the quick pass when it can tell (see
+    /// [`RewriterOptions::quick_pass`]), else once more from where `input` was, by the full
+    /// pass.
+    pub fn check_seekable<R: Read + Seek>(&self, mut input: R) -> io::Result<Analysis> {
+        if self.quick_pass_applies() {
+            let start = input.stream_position()?;
+            let mut pass = html::HtmlPass::new(&self.options, true);
+            let mut buffer = vec![0; CHUNK_SIZE];
+            while !pass.needs_full()
+                && let Some(read) = read_chunk(&mut input, &mut buffer)?
+            {
+                pass.feed(&buffer[..read]);
+            }
+            if !pass.needs_full()
+                && let Some(analysis) = pass.finish()
+            {
+                return Ok(analysis);
+            }
+            input.seek(SeekFrom::Start(start))?;
+        }
+        self.check(input)
+    }
+
     /// Check a document given as chunks (tests split inputs at random sizes with this).
     pub fn check_chunks<'a>(&self, chunks: impl IntoIterator<Item = &'a [u8]>) -> Analysis {
+        let chunks: Vec<&[u8]> = chunks.into_iter().collect();
+        if self.quick_pass_applies() {
+            let mut pass = html::HtmlPass::new(&self.options, true);
+            for chunk in &chunks {
+                if pass.needs_full() {
+                    break;
+                }
+                pass.feed(chunk);
+            }
+            if !pass.needs_full()
+                && let Some(analysis) = pass.finish()
+            {
+                return analysis;
+            }
+        }
         let mut pass = Pass::new(&self.options);
         for chunk in chunks {
             pass.feed(chunk);
         }
         pass.finish()
+    }
+
+    fn quick_pass_applies(&self) -> bool {
+        self.options.quick_pass
+            && self.options.kind == FileKind::Html
+            && self.options.encoding == encoding_rs::UTF_8
     }
 
     /// Check one URL on its own (as `ddlink link` does before printing it): no HTML around
@@ -230,6 +275,18 @@ impl Rewriter {
     }
 }
 
+/// The next chunk of `input` into `buffer`: how many bytes, `None` at the end.
+fn read_chunk(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<Option<usize>> {
+    loop {
+        match input.read(buffer) {
+            Ok(0) => return Ok(None),
+            Ok(read) => return Ok(Some(read)),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// One document on its way through.
 enum Pass<'o> {
     Html(Box<html::HtmlPass<'o>>),
@@ -239,7 +296,7 @@ enum Pass<'o> {
 impl<'o> Pass<'o> {
     fn new(options: &'o RewriterOptions) -> Self {
         match options.kind {
-            FileKind::Html => Pass::Html(Box::new(html::HtmlPass::new(options))),
+            FileKind::Html => Pass::Html(Box::new(html::HtmlPass::new(options, false))),
             FileKind::PlainText => Pass::Text(Box::new(text::TextPass::new(options))),
         }
     }
@@ -253,7 +310,7 @@ impl<'o> Pass<'o> {
 
     fn finish(self) -> Analysis {
         match self {
-            Pass::Html(pass) => pass.finish(),
+            Pass::Html(pass) => pass.finish().expect("the full pass always ends"),
             Pass::Text(pass) => pass.finish(),
         }
     }
@@ -397,14 +454,8 @@ impl<'o> Collector<'o> {
             }
         }
         check_link(&site, &mut self.findings);
-        let uses = token_uses(&site);
-        // Text is counted as a whole by `observe`; attribute values are not text.
-        if origin == Origin::Attribute && self.detecting() {
-            for token in &uses {
-                self.evidence.add(&token.token);
-            }
-        }
-        self.tokens.extend(uses);
+        // Detection counts the tokens of the whole input (`observe`), these included.
+        self.tokens.extend(token_uses(&site));
     }
 
     /// Take over `<dd-link>` placeholders read by the HTML pass.

@@ -73,7 +73,11 @@ pub fn links(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     let mut resume = 0;
     for colon in memchr::memchr_iter(b':', bytes) {
-        if colon < resume {
+        // Style attributes are full of colons: most are ruled out by the letter before.
+        if colon < resume
+            || colon == 0
+            || !matches!(bytes[colon - 1].to_ascii_lowercase(), b'p' | b's' | b'l')
+        {
             continue;
         }
         let start = SCHEMES.iter().find_map(|scheme| {

@@ -1,0 +1,196 @@
+//! The raw input, read line by line beside the parser.
+//!
+//! Both passes over an HTML document count the template tokens a dialect is detected from
+//! here, wherever they are written (text, attributes, comments). The quick pass also lists
+//! every place that may need the full one: see [`Quick`].
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::ops::Range;
+
+/// A line longer than this is cut at its last `>` (or anywhere, if it has none), so that a
+/// document without line breaks is not held whole.
+const LONGEST_LINE: usize = 64 * 1024;
+
+/// Complete lines of the input, in order, with their input offsets.
+#[derive(Debug, Default)]
+pub struct RawLines {
+    /// The start of a line whose end has not come yet.
+    pending: Vec<u8>,
+    /// The input offset of `pending`.
+    start: usize,
+}
+
+impl RawLines {
+    /// Hand `each` the complete lines that `chunk` ends (as one stretch of bytes, with its
+    /// input offset).
+    pub fn feed(&mut self, chunk: &[u8], mut each: impl FnMut(&[u8], usize)) {
+        let cut = match memchr::memrchr(b'\n', chunk) {
+            Some(newline) => newline + 1,
+            None if self.pending.len() + chunk.len() > LONGEST_LINE => {
+                memchr::memrchr(b'>', chunk).map_or(chunk.len(), |close| close + 1)
+            }
+            None => {
+                self.pending.extend_from_slice(chunk);
+                return;
+            }
+        };
+        let lines: Cow<[u8]> = if self.pending.is_empty() {
+            Cow::Borrowed(&chunk[..cut])
+        } else {
+            self.pending.extend_from_slice(&chunk[..cut]);
+            Cow::Owned(std::mem::take(&mut self.pending))
+        };
+        each(&lines, self.start);
+        self.start += lines.len();
+        self.pending.clear();
+        self.pending.extend_from_slice(&chunk[cut..]);
+    }
+
+    /// The last line, which no line break ended.
+    pub fn finish(self, mut each: impl FnMut(&[u8], usize)) {
+        if !self.pending.is_empty() {
+            each(&self.pending, self.start);
+        }
+    }
+}
+
+/// What the quick pass must hand over to the full one.
+///
+/// The quick pass runs lol_html with element handlers only (`a`, `mj-button`, `dd-link`,
+/// the other `href` elements, `img`, the text inside links), which keeps it in its fast tag-scanning
+/// mode. That is enough for a document whose portal links are all in those `href`s and
+/// `<dd-link>` placeholders: every
+/// link-shaped run in the raw input must fall inside an `href` value that a handler read.
+/// A run anywhere else (text, a comment, a script), a `{{deeplink}}`, a `ddlink` comment, invalid bytes or a parser error send the document to the full pass.
+#[derive(Debug, Default)]
+pub struct Quick {
+    /// Where link-shaped runs start, not yet matched with an `href` value.
+    runs: VecDeque<usize>,
+    /// `href` values read, not yet passed by the raw scan.
+    values: VecDeque<Range<usize>>,
+    /// How far the raw scan has read.
+    scanned: usize,
+    /// Set once the full pass is needed.
+    pub needs_full: bool,
+}
+
+impl Quick {
+    /// A link-shaped run starts at `offset`.
+    pub fn run(&mut self, offset: usize) {
+        self.runs.push_back(offset);
+        self.reconcile();
+    }
+
+    /// The raw scan has read everything before `offset`.
+    pub fn scanned(&mut self, offset: usize) {
+        self.scanned = offset;
+        self.reconcile();
+    }
+
+    /// A handler read an `href` value.
+    pub fn value(&mut self, value: Range<usize>) {
+        self.values.push_back(value);
+        self.reconcile();
+    }
+
+    /// Both queues are in input order: a run before the first value left is in none.
+    fn reconcile(&mut self) {
+        while let Some(&run) = self.runs.front() {
+            match self.values.front() {
+                Some(value) if run < value.start => self.needs_full = true,
+                Some(value) if run < value.end => {}
+                Some(_) => {
+                    self.values.pop_front();
+                    continue;
+                }
+                None => break,
+            }
+            self.runs.pop_front();
+        }
+        while self
+            .values
+            .front()
+            .is_some_and(|value| value.end <= self.scanned && self.runs.is_empty())
+        {
+            self.values.pop_front();
+        }
+    }
+
+    /// The document has ended: a run that no value holds needs the full pass.
+    pub fn finish(&mut self) {
+        if !self.runs.is_empty() {
+            self.needs_full = true;
+        }
+    }
+}
+
+/// Words that only the full pass reads: `ddlink` comments (suppressions and `psa=`
+/// directives) and `{{deeplink}}` placeholders.
+pub fn needs_full_pass(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), b"ddlink").is_some()
+        || crate::expand::mustache::may_hold(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(chunks: &[&[u8]]) -> Vec<(String, usize)> {
+        let mut raw = RawLines::default();
+        let mut found = Vec::new();
+        for chunk in chunks {
+            raw.feed(chunk, |bytes, at| {
+                found.push((String::from_utf8_lossy(bytes).into_owned(), at));
+            });
+        }
+        raw.finish(|bytes, at| found.push((String::from_utf8_lossy(bytes).into_owned(), at)));
+        found
+    }
+
+    #[test]
+    fn lines_keep_their_offsets_across_chunks() {
+        assert_eq!(
+            lines(&[b"ab", b"c\nde", b"f\ng\nh", b"i"]),
+            [
+                ("abc\n".to_owned(), 0),
+                ("def\ng\n".to_owned(), 4),
+                ("hi".to_owned(), 10)
+            ]
+        );
+    }
+
+    #[test]
+    fn runs_outside_href_values_need_the_full_pass() {
+        let mut quick = Quick::default();
+        quick.run(10);
+        quick.value(8..40);
+        quick.run(50);
+        quick.scanned(60);
+        quick.value(45..70);
+        quick.finish();
+        assert!(!quick.needs_full);
+
+        let mut quick = Quick::default();
+        quick.value(8..40);
+        quick.run(41);
+        quick.value(45..70);
+        assert!(quick.needs_full);
+
+        let mut quick = Quick::default();
+        quick.run(41);
+        quick.finish();
+        assert!(quick.needs_full);
+    }
+
+    #[test]
+    fn words_of_the_full_pass() {
+        assert!(!needs_full_pass("<DD-LINK name=x>"));
+        assert!(needs_full_pass("<!-- ddlink: psa=autotask -->"));
+        assert!(needs_full_pass("<!-- ddlink-ignore DD401: why -->"));
+        assert!(needs_full_pass("href=\"{{deeplink name='quotes'}}\""));
+        assert!(!needs_full_pass(
+            "<a href=\"https://acme.deskdirector.com/portal/deeplink\">"
+        ));
+    }
+}
