@@ -615,6 +615,11 @@ pub struct HtmlPass<'o> {
     /// The raw input, read by lines for dialect evidence and, in the quick pass, for
     /// link-shaped runs.
     raw: RawLines,
+    /// Where the line after the last line break fed starts.
+    line_start: usize,
+    /// Where the line holding the first invalid byte starts, and whether that line names a
+    /// credential before the byte.
+    invalid_line: Option<(usize, bool)>,
 }
 
 fn tag_span(element: &Element) -> Span {
@@ -751,6 +756,8 @@ impl<'o> HtmlPass<'o> {
             window,
             last_byte: None,
             raw: RawLines::default(),
+            line_start: 0,
+            invalid_line: None,
         }
     }
 
@@ -799,12 +806,27 @@ impl<'o> HtmlPass<'o> {
     }
 
     pub fn feed(&mut self, chunk: &[u8]) {
+        self.utf8.feed(chunk);
+        if self.invalid_line.is_none()
+            && let Some(bad) = self.utf8.first_error()
+        {
+            let before = &chunk[..bad.saturating_sub(self.read).min(chunk.len())];
+            self.invalid_line = Some(match memchr::memrchr(b'\n', before) {
+                Some(at) => (self.read + at + 1, raw::names_secret(&before[at + 1..])),
+                None => (
+                    self.line_start,
+                    raw::names_secret(self.raw.pending()) || raw::names_secret(before),
+                ),
+            });
+        }
         {
             let mut state = self.state.borrow_mut();
             self.raw
                 .feed(chunk, |bytes, at| Self::scan_raw(&mut state, bytes, at));
         }
-        self.utf8.feed(chunk);
+        if let Some(at) = memchr::memrchr(b'\n', chunk) {
+            self.line_start = self.read + at + 1;
+        }
         self.state
             .borrow_mut()
             .collector
@@ -922,6 +944,8 @@ impl<'o> HtmlPass<'o> {
 
     /// The analysis; `None` from a quick pass that found the document needs the full one.
     pub fn finish(mut self) -> Option<Analysis> {
+        // A sequence cut short by the end is found below: whether its line names a credential.
+        let last_line_names_secret = raw::names_secret(self.raw.pending());
         {
             let mut state = self.state.borrow_mut();
             std::mem::take(&mut self.raw).finish(|bytes, at| Self::scan_raw(&mut state, bytes, at));
@@ -985,7 +1009,7 @@ impl<'o> HtmlPass<'o> {
                 &mut collector.findings,
                 Span::new(offset, (offset + 1).min(read)),
                 format!(
-                    "invalid {} at byte {offset}; later findings are not reported",
+                    "invalid {} at byte {offset}; findings from its line on are not reported",
                     encoding.name()
                 ),
                 "save the file in its encoding, or say which it is with --encoding or <meta charset>",
@@ -994,11 +1018,17 @@ impl<'o> HtmlPass<'o> {
         let mut analysis = collector.finish(read);
         if let Some(offset) = invalid {
             // The parser's positions after invalid bytes depend on how the input was cut into
-            // chunks: only what comes before them is reported.
+            // chunks, and so do the ends of the text around them: only what comes before
+            // their line is reported (a finding can depend on the rest of its line: a
+            // `{{deeplink` not closed on it).
             // Whether a suppression was used depends on those later findings too, and where
             // the parser gave up after them as well.
+            let (line, names_secret) = self
+                .invalid_line
+                .unwrap_or((self.line_start, last_line_names_secret));
+            let line = line.min(offset);
             analysis.diagnostics.retain(|d| {
-                (d.span.end < offset
+                (d.span.end < line
                     && d.rule.code != crate::rules::unused_suppression::UNUSED_SUPPRESSION.code)
                     || (d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
                         && d.span.start <= offset)
@@ -1023,9 +1053,10 @@ impl<'o> HtmlPass<'o> {
                 }
             }
             // Credentials after the bad bytes cannot be placed exactly: everything from there
-            // on is masked in excerpts.
-            analysis.secrets.retain(|s| s.end <= offset);
-            analysis.secrets.push(Span::new(offset, usize::MAX));
+            // on (from their line on, when it names one) is masked in excerpts.
+            let masked_from = if names_secret { line } else { offset };
+            analysis.secrets.retain(|s| s.end <= masked_from);
+            analysis.secrets.push(Span::new(masked_from, usize::MAX));
         }
         Some(analysis)
     }

@@ -47,6 +47,11 @@ impl RawLines {
         self.pending.extend_from_slice(&chunk[cut..]);
     }
 
+    /// The start of the line that the next chunk continues, as far as it is kept.
+    pub fn pending(&self) -> &[u8] {
+        &self.pending
+    }
+
     /// The last line, which no line break ended.
     pub fn finish(self, mut each: impl FnMut(&[u8], usize)) {
         if !self.pending.is_empty() {
@@ -130,6 +135,15 @@ impl Quick {
 pub fn needs_full_pass(text: &str) -> bool {
     memchr::memmem::find(text.as_bytes(), b"ddlink").is_some()
         || crate::expand::mustache::may_hold(text)
+}
+
+/// Whether `bytes` name a credential key (`auth_password`, …) in any case.
+pub fn names_secret(bytes: &[u8]) -> bool {
+    crate::command::spec::SECRET_KEYS.iter().any(|key| {
+        bytes
+            .windows(key.len())
+            .any(|w| w.eq_ignore_ascii_case(key.as_bytes()))
+    })
 }
 
 #[cfg(test)]

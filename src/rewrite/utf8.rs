@@ -89,6 +89,12 @@ impl Validator {
     }
 
     /// The offset of the first invalid sequence (a sequence cut off by the end counts).
+    /// The first invalid sequence found so far (one cut short by the end of the input is
+    /// known only at [`Validator::finish`]).
+    pub fn first_error(&self) -> Option<usize> {
+        self.first_error
+    }
+
     pub fn finish(&mut self) -> Option<usize> {
         if self.decoder.is_some() {
             self.decode(&[], true);
