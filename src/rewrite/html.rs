@@ -1017,47 +1017,55 @@ impl<'o> HtmlPass<'o> {
         }
         let mut analysis = collector.finish(read);
         if let Some(offset) = invalid {
-            // The parser's positions after invalid bytes depend on how the input was cut into
-            // chunks, and so do the ends of the text around them: only what comes before
-            // their line is reported (a finding can depend on the rest of its line: a
-            // `{{deeplink` not closed on it).
-            // Whether a suppression was used depends on those later findings too, and where
-            // the parser gave up after them as well.
             let (line, names_secret) = self
                 .invalid_line
                 .unwrap_or((self.line_start, last_line_names_secret));
-            let line = line.min(offset);
-            analysis.diagnostics.retain(|d| {
-                (d.span.end < line
-                    && d.rule.code != crate::rules::unused_suppression::UNUSED_SUPPRESSION.code)
-                    || (d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
-                        && d.span.start <= offset)
-            });
-            // Such a document is not fixed, so nothing is expanded either.
-            analysis.expansions.clear();
-            analysis.expandable = 0;
-            // Nor can the tokens a dialect would be detected from be read reliably: a detected
-            // dialect, and what the dialect rules said with it, are dropped.
-            if matches!(
-                analysis.dialect.source,
-                Some(crate::dialect::Source::Detected(_))
-            ) {
-                analysis.dialect = crate::dialect::Resolved::default();
-                analysis
-                    .diagnostics
-                    .retain(|d| !d.rule.code.starts_with("DD2"));
-                for diagnostic in &mut analysis.diagnostics {
-                    if diagnostic.rule.code == "DD103" {
-                        diagnostic.fix = None;
-                    }
-                }
-            }
-            // Credentials after the bad bytes cannot be placed exactly: everything from there
-            // on (from their line on, when it names one) is masked in excerpts.
-            let masked_from = if names_secret { line } else { offset };
-            analysis.secrets.retain(|s| s.end <= masked_from);
-            analysis.secrets.push(Span::new(masked_from, usize::MAX));
+            keep_before_invalid_bytes(&mut analysis, offset, line.min(offset), names_secret);
         }
         Some(analysis)
     }
+}
+
+/// A document with invalid bytes from `offset` on, on a line that starts at `line` (which
+/// `names_secret` before them): the parser's positions after invalid bytes depend on how the
+/// input was cut into chunks, and so do the ends of the text around them, so only what comes
+/// before their line is reported (a finding can depend on the rest of its line: a
+/// `{{deeplink` not closed on it). Whether a suppression was used depends on those later
+/// findings too, and where the parser gave up after them as well.
+fn keep_before_invalid_bytes(
+    analysis: &mut Analysis,
+    offset: usize,
+    line: usize,
+    names_secret: bool,
+) {
+    analysis.diagnostics.retain(|d| {
+        (d.span.end < line
+            && d.rule.code != crate::rules::unused_suppression::UNUSED_SUPPRESSION.code)
+            || (d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code
+                && d.span.start <= offset)
+    });
+    // Such a document is not fixed, so nothing is expanded either.
+    analysis.expansions.clear();
+    analysis.expandable = 0;
+    // Nor can the tokens a dialect would be detected from be read reliably: a detected
+    // dialect, and what the dialect rules said with it, are dropped.
+    if matches!(
+        analysis.dialect.source,
+        Some(crate::dialect::Source::Detected(_))
+    ) {
+        analysis.dialect = crate::dialect::Resolved::default();
+        analysis
+            .diagnostics
+            .retain(|d| !d.rule.code.starts_with("DD2"));
+        for diagnostic in &mut analysis.diagnostics {
+            if diagnostic.rule.code == "DD103" {
+                diagnostic.fix = None;
+            }
+        }
+    }
+    // Credentials after the bad bytes cannot be placed exactly: everything from there on
+    // (from their line on, when it names one) is masked in excerpts.
+    let masked_from = if names_secret { line } else { offset };
+    analysis.secrets.retain(|s| s.end <= masked_from);
+    analysis.secrets.push(Span::new(masked_from, usize::MAX));
 }
