@@ -336,6 +336,10 @@ impl State<'_> {
 
     fn on_comment(&mut self, comment: &Comment) {
         let location = comment.source_location().bytes();
+        if let Some(quick) = &mut self.quick {
+            // Read here as in the full pass.
+            quick.value(location.clone());
+        }
         let mut text = comment.text();
         let encoding = self.collector.options.encoding;
         // Where the text starts within the markup: after `<!--`; after `<!` or `</` in a
@@ -600,6 +604,26 @@ fn link_element<'o>(
 const HREF_ELEMENTS: &str = "area, mj-image, mj-navbar-link, mj-social-element, \
     mj-carousel-image, v\\:roundrect, v\\:rect, v\\:oval, v\\:shape, v\\:image";
 
+/// How much of a document a pass reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// Everything: text, comments and elements.
+    Full,
+    /// Link elements and placeholders only.
+    Quick,
+    /// Link elements, placeholders and comments (where e-mail templates keep Outlook's
+    /// VML buttons).
+    QuickWithComments,
+}
+
+/// Why a quick pass hands a document over to a fuller one.
+#[derive(Debug)]
+pub struct Handover {
+    /// Only link-shaped runs outside `href`s were in the way: a quick pass that reads
+    /// comments may find them all there.
+    pub comments_may_do: bool,
+}
+
 /// An HTML document on its way through.
 pub struct HtmlPass<'o> {
     rewriter: Option<HtmlRewriter<'o, CountingSink<'o>>>,
@@ -622,15 +646,25 @@ pub struct HtmlPass<'o> {
     invalid_line: Option<(usize, bool)>,
 }
 
+/// The handler of comments: suppressions, directives, conditional comments, links.
+fn comments<'o>(state: &Rc<RefCell<State<'o>>>) -> DocumentContentHandlers<'o> {
+    let state = Rc::clone(state);
+    DocumentContentHandlers::default().comments(move |comment: &mut Comment| {
+        state.borrow_mut().on_comment(comment);
+        Ok(())
+    })
+}
+
 fn tag_span(element: &Element) -> Span {
     let bytes = element.source_location().bytes();
     Span::new(bytes.start, bytes.end)
 }
 
 impl<'o> HtmlPass<'o> {
-    /// The full pass, or (`quick`) the quick one, which reads only link elements and hands
-    /// the document over when it finds more (see [`Quick`]).
-    pub fn new(options: &'o RewriterOptions, quick: bool) -> Self {
+    /// The full pass, or a quick one, which reads only link elements (and comments, when
+    /// told) and hands the document over when it finds more (see [`Quick`]).
+    pub fn new(options: &'o RewriterOptions, reading: Reading) -> Self {
+        let quick = reading != Reading::Full;
         let window = Rc::new(RefCell::new(Window::default()));
         let state = Rc::new(RefCell::new(State {
             window: Rc::clone(&window),
@@ -701,6 +735,9 @@ impl<'o> HtmlPass<'o> {
             }),
         );
         if quick {
+            if reading == Reading::QuickWithComments {
+                settings = settings.append_document_content_handler(comments(&state));
+            }
             return Self::start(options, settings, state, links, window);
         }
         // Text types tell that text is inert, not in which element: remember the element
@@ -720,18 +757,14 @@ impl<'o> HtmlPass<'o> {
 
         let text_state = Rc::clone(&state);
         let text_links = Rc::clone(&links);
-        let comment_state = Rc::clone(&state);
-        let settings = settings.append_document_content_handler(
-            DocumentContentHandlers::default()
-                .text(move |chunk: &mut TextChunk| {
+        let settings = settings
+            .append_document_content_handler(DocumentContentHandlers::default().text(
+                move |chunk: &mut TextChunk| {
                     text_state.borrow_mut().on_text(chunk, &text_links);
                     Ok(())
-                })
-                .comments(move |comment: &mut Comment| {
-                    comment_state.borrow_mut().on_comment(comment);
-                    Ok(())
-                }),
-        );
+                },
+            ))
+            .append_document_content_handler(comments(&state));
 
         Self::start(options, settings, state, links, window)
     }
@@ -796,7 +829,7 @@ impl<'o> HtmlPass<'o> {
         } = state;
         if let Some(quick) = quick {
             if raw::needs_full_pass(&text) {
-                quick.needs_full = true;
+                quick.hand_over();
             }
             for run in collector.prefilter.links(&text) {
                 quick.run(at + run.start);
@@ -908,7 +941,7 @@ impl<'o> HtmlPass<'o> {
     fn fail(&mut self, error: &RewritingError) {
         if let Some(quick) = &mut self.state.borrow_mut().quick {
             // The full pass reports it.
-            quick.needs_full = true;
+            quick.hand_over();
             return;
         }
         let at = match error {
@@ -942,8 +975,8 @@ impl<'o> HtmlPass<'o> {
         );
     }
 
-    /// The analysis; `None` from a quick pass that found the document needs the full one.
-    pub fn finish(mut self) -> Option<Analysis> {
+    /// The analysis, or why a quick pass hands the document over.
+    pub fn finish(mut self) -> Result<Analysis, Handover> {
         // A sequence cut short by the end is found below: whether its line names a credential.
         let last_line_names_secret = raw::names_secret(self.raw.pending());
         {
@@ -961,7 +994,9 @@ impl<'o> HtmlPass<'o> {
         if let Some(quick) = &mut self.state.borrow_mut().quick {
             quick.finish();
             if quick.needs_full || invalid.is_some() {
-                return None;
+                return Err(Handover {
+                    comments_may_do: !quick.not_only_runs && invalid.is_none(),
+                });
             }
         }
         let state = Rc::try_unwrap(self.state)
@@ -1022,7 +1057,7 @@ impl<'o> HtmlPass<'o> {
                 .unwrap_or((self.line_start, last_line_names_secret));
             keep_before_invalid_bytes(&mut analysis, offset, line.min(offset), names_secret);
         }
-        Some(analysis)
+        Ok(analysis)
     }
 }
 

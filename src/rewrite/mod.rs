@@ -157,51 +157,69 @@ impl Rewriter {
         Ok(pass.finish())
     }
 
-    /// Check a whole document read from `input`: by the quick pass when it can tell (see
+    /// Check a whole document read from `input`: by a quick pass when one can tell (see
     /// [`RewriterOptions::quick_pass`]), else once more from where `input` was, by the full
     /// pass.
     pub fn check_seekable<R: Read + Seek>(&self, mut input: R) -> io::Result<Analysis> {
-        if self.quick_pass_applies() {
-            let start = input.stream_position()?;
-            let mut pass = html::HtmlPass::new(&self.options, true);
-            let mut buffer = vec![0; CHUNK_SIZE];
+        let start = input.stream_position()?;
+        let mut buffer = vec![0; CHUNK_SIZE];
+        let quick = self.quick(|pass| {
+            input.seek(SeekFrom::Start(start))?;
             while !pass.needs_full()
                 && let Some(read) = read_chunk(&mut input, &mut buffer)?
             {
                 pass.feed(&buffer[..read]);
             }
-            if !pass.needs_full()
-                && let Some(analysis) = pass.finish()
-            {
-                return Ok(analysis);
-            }
-            input.seek(SeekFrom::Start(start))?;
+            Ok::<(), io::Error>(())
+        })?;
+        if let Some(analysis) = quick {
+            return Ok(analysis);
         }
+        input.seek(SeekFrom::Start(start))?;
         self.check(input)
     }
 
     /// Check a document given as chunks (tests split inputs at random sizes with this).
     pub fn check_chunks<'a>(&self, chunks: impl IntoIterator<Item = &'a [u8]>) -> Analysis {
         let chunks: Vec<&[u8]> = chunks.into_iter().collect();
-        if self.quick_pass_applies() {
-            let mut pass = html::HtmlPass::new(&self.options, true);
+        let quick = self.quick(|pass| {
             for chunk in &chunks {
                 if pass.needs_full() {
                     break;
                 }
                 pass.feed(chunk);
             }
-            if !pass.needs_full()
-                && let Some(analysis) = pass.finish()
-            {
-                return analysis;
-            }
+            Ok::<(), std::convert::Infallible>(())
+        });
+        if let Ok(Some(analysis)) = quick {
+            return analysis;
         }
         let mut pass = Pass::new(&self.options);
         for chunk in chunks {
             pass.feed(chunk);
         }
         pass.finish()
+    }
+
+    /// The quick passes, when they apply: links and placeholders only, then with comments
+    /// when only links outside `href`s were in the way. `None` when neither can tell.
+    fn quick<E>(
+        &self,
+        mut feed: impl FnMut(&mut html::HtmlPass<'_>) -> Result<(), E>,
+    ) -> Result<Option<Analysis>, E> {
+        if !self.quick_pass_applies() {
+            return Ok(None);
+        }
+        for reading in [html::Reading::Quick, html::Reading::QuickWithComments] {
+            let mut pass = html::HtmlPass::new(&self.options, reading);
+            feed(&mut pass)?;
+            match pass.finish() {
+                Ok(analysis) => return Ok(Some(analysis)),
+                Err(handover) if handover.comments_may_do => {}
+                Err(_) => break,
+            }
+        }
+        Ok(None)
     }
 
     fn quick_pass_applies(&self) -> bool {
@@ -296,7 +314,9 @@ enum Pass<'o> {
 impl<'o> Pass<'o> {
     fn new(options: &'o RewriterOptions) -> Self {
         match options.kind {
-            FileKind::Html => Pass::Html(Box::new(html::HtmlPass::new(options, false))),
+            FileKind::Html => {
+                Pass::Html(Box::new(html::HtmlPass::new(options, html::Reading::Full)))
+            }
             FileKind::PlainText => Pass::Text(Box::new(text::TextPass::new(options))),
         }
     }
@@ -310,7 +330,7 @@ impl<'o> Pass<'o> {
 
     fn finish(self) -> Analysis {
         match self {
-            Pass::Html(pass) => pass.finish().expect("the full pass always ends"),
+            Pass::Html(pass) => pass.finish().expect("the full pass hands over to no one"),
             Pass::Text(pass) => pass.finish(),
         }
     }

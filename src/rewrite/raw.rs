@@ -78,9 +78,18 @@ pub struct Quick {
     scanned: usize,
     /// Set once the full pass is needed.
     pub needs_full: bool,
+    /// Set when that is for another reason than link-shaped runs outside `href`s (which
+    /// may be in comments, that a quick pass can read too).
+    pub not_only_runs: bool,
 }
 
 impl Quick {
+    /// Something only the full pass reads.
+    pub fn hand_over(&mut self) {
+        self.needs_full = true;
+        self.not_only_runs = true;
+    }
+
     /// A link-shaped run starts at `offset`.
     pub fn run(&mut self, offset: usize) {
         self.runs.push_back(offset);
@@ -93,7 +102,7 @@ impl Quick {
         self.reconcile();
     }
 
-    /// A handler read an `href` value.
+    /// A handler read an `href` value (or a comment, links and all).
     pub fn value(&mut self, value: Range<usize>) {
         self.values.push_back(value);
         self.reconcile();
