@@ -111,7 +111,7 @@ pub fn replace(path: &Path, original: &[u8], content: &[u8]) -> Result<(), Error
     let target = fs::canonicalize(path).map_err(gone_or)?;
     let folder = target.parent().unwrap_or_else(|| Path::new("."));
     let permissions = fs::metadata(&target).map_err(gone_or)?.permissions();
-    let temporary = synced_temporary(folder, path, content, gone_or)?;
+    let temporary = temporary_holding(folder, path, content, gone_or, Sync::ToDisk)?;
     fs::set_permissions(temporary.path(), permissions).map_err(|e| write_error(path, e))?;
     let now = fs::read(&target).map_err(gone_or)?;
     if now != original {
@@ -137,32 +137,45 @@ pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
         .parent()
         .filter(|f| !f.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
-    let temporary = synced_temporary(folder, path, content, |e| write_error(path, e))?;
+    // Not synced: a crash can lose only this copy, never the template it was made from, and
+    // a batch of thousands of files would wait on the disk once per file.
+    let temporary = temporary_holding(folder, path, content, |e| write_error(path, e), Sync::Not)?;
     temporary
         .persist(path)
         .map_err(|e| write_error(path, e.error))?;
     Ok(())
 }
 
-/// A new temporary file in `folder`, after removing ddlink's leftovers there.
-/// A temporary file in `folder` holding `content`, synced to disk (`path` names the file it
-/// stands for in errors; `creation` turns a failure to create it into an error).
-fn synced_temporary(
+/// Whether a temporary file is synced to disk before it is renamed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    ToDisk,
+    Not,
+}
+
+/// A temporary file in `folder` holding `content` (`path` names the file it stands for in
+/// errors; `creation` turns a failure to create it into an error).
+fn temporary_holding(
     folder: &Path,
     path: &Path,
     content: &[u8],
     creation: impl FnOnce(io::Error) -> Error,
+    sync: Sync,
 ) -> Result<NamedTempFile, Error> {
     let mut temporary = temporary_in(folder).map_err(creation)?;
     temporary
         .write_all(content)
         .map_err(|e| write_error(path, e))?;
-    temporary
-        .as_file()
-        .sync_all()
-        .map_err(|e| write_error(path, e))?;
+    if sync == Sync::ToDisk {
+        temporary
+            .as_file()
+            .sync_all()
+            .map_err(|e| write_error(path, e))?;
+    }
     Ok(temporary)
 }
+
+/// A new temporary file in `folder`, after removing ddlink's leftovers there.
 
 pub(super) fn temporary_in(folder: &Path) -> io::Result<NamedTempFile> {
     remove_leftovers(folder);
