@@ -73,3 +73,41 @@ fn expand_seeds() {
         properties::expand(&bytes);
     }
 }
+
+/// The inputs fuzzing found (`fixtures/fuzz/`) at every chunk size up to 64: chunking must not
+/// change what is found, nor what is masked.
+#[test]
+fn fuzz_findings_at_every_chunk_size() {
+    use ddlink::dialect::Dialect;
+    use ddlink::rules::RuleSettings;
+    use ddlink::{Portal, Rewriter, RewriterOptions};
+
+    let mut files = Vec::new();
+    collect(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fuzz"),
+        &mut files,
+    );
+    assert!(!files.is_empty());
+    let portal = Portal::parse("https://acme.deskdirector.com").unwrap();
+    for file in files {
+        let input = std::fs::read(&file).unwrap();
+        for dialect in [None, Some(Dialect::ConnectWise), Some(Dialect::Autotask)] {
+            for encoding in [encoding_rs::UTF_8, encoding_rs::WINDOWS_1252] {
+                let rewriter = Rewriter::new(RewriterOptions {
+                    settings: RuleSettings::new(Some(portal.clone()), dialect),
+                    encoding,
+                    ..RewriterOptions::default()
+                });
+                let whole = rewriter.check_bytes(&input);
+                for size in 1..=64 {
+                    assert_eq!(
+                        rewriter.check_chunks(input.chunks(size)),
+                        whole,
+                        "{} at chunk size {size}",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+}

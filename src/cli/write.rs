@@ -176,7 +176,6 @@ fn temporary_holding(
 }
 
 /// A new temporary file in `folder`, after removing ddlink's leftovers there.
-
 pub(super) fn temporary_in(folder: &Path) -> io::Result<NamedTempFile> {
     remove_leftovers(folder);
     let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());

@@ -848,7 +848,7 @@ impl<'o> HtmlPass<'o> {
                 Some(at) => (self.read + at + 1, raw::names_secret(&before[at + 1..])),
                 None => (
                     self.line_start,
-                    raw::names_secret(self.raw.pending()) || raw::names_secret(before),
+                    raw::names_secret(&[self.raw.pending(), before].concat()),
                 ),
             });
         }
