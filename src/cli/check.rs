@@ -157,7 +157,24 @@ fn check_input(
                 path: path.clone(),
                 cause: source,
             };
-            let file = File::open(path).map_err(read_error)?;
+            let mut file = File::open(path).map_err(read_error)?;
+            let size = file.metadata().map_or(u64::MAX, |m| m.len());
+            if size <= IN_MEMORY {
+                // A template (nearly all of them): read once, checked and located in memory.
+                let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
+                file.read_to_end(&mut bytes).map_err(read_error)?;
+                if let Some(outcome) = refuse(path, &bytes)? {
+                    return Ok(outcome);
+                }
+                super::panic_if_asked_for(path);
+                let analysis = Rewriter::new(run.options(Some(path), &bytes)?).check_bytes(&bytes);
+                let located = locate(&bytes[..], &analysis, excerpts).map_err(read_error)?;
+                return Ok(Outcome::Checked(file_report(
+                    path.display().to_string(),
+                    analysis,
+                    located,
+                )));
+            }
             let mut reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, file);
             let head = reader.fill_buf().map_err(read_error)?.to_vec();
             if let Some(outcome) = refuse(path, &head)? {
@@ -182,6 +199,10 @@ fn check_input(
         }
     }
 }
+
+/// Files up to this size are read whole; larger ones are streamed (and read again to locate
+/// findings), so that memory stays flat however large a file is.
+const IN_MEMORY: u64 = 4 * 1024 * 1024;
 
 /// Inputs that are not text are refused before parsing: UTF-16/32 (an error) and binary files
 /// (skipped with a note).
