@@ -23,6 +23,33 @@ fn table() -> &'static HashMap<&'static str, &'static str> {
     })
 }
 
+/// The names that may go without their semicolon (`&amp`, `&quot`, …): a hundred of the
+/// table's two thousand, looked up for every bare `&` in a link.
+fn legacy_table() -> &'static HashMap<&'static str, &'static str> {
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        entities::ENTITIES
+            .iter()
+            .filter(|e| !e.entity.ends_with(';'))
+            .map(|e| (&e.entity[1..], e.characters))
+            .collect()
+    })
+}
+
+/// A reference with its semicolon: the few that links hold first, then the whole table
+/// (built on first use, which a short run such as an editor's save hook rarely needs).
+fn lookup(name_and_semicolon: &str) -> Option<&'static str> {
+    match name_and_semicolon {
+        "amp;" => Some("&"),
+        "quot;" => Some("\""),
+        "apos;" => Some("'"),
+        "lt;" => Some("<"),
+        "gt;" => Some(">"),
+        "nbsp;" => Some("\u{a0}"),
+        _ => table().get(name_and_semicolon).copied(),
+    }
+}
+
 /// What a `&` in HTML source starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ampersand {
@@ -63,16 +90,16 @@ pub fn classify(source: &str, at: usize, in_attribute: bool) -> Ampersand {
         return Ampersand::Bare;
     }
     if rest.as_bytes().get(name_len) == Some(&b';')
-        && let Some(decoded) = table().get(&rest[..=name_len])
+        && let Some(decoded) = lookup(&rest[..=name_len])
     {
         return Ampersand::Reference {
             len: name_len + 2,
-            decoded: (*decoded).to_owned(),
+            decoded: decoded.to_owned(),
         };
     }
     // Longest semicolon-less (legacy) name that prefixes the run.
     for len in (2..=name_len.min(MAX_NAME)).rev() {
-        if let Some((name, decoded)) = table().get_key_value(&rest[..len]) {
+        if let Some((name, decoded)) = legacy_table().get_key_value(&rest[..len]) {
             let next = rest.as_bytes().get(len).copied();
             let blocked = next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'=');
             return Ampersand::Legacy {
