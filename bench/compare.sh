@@ -1,55 +1,162 @@
 #!/usr/bin/env bash
-# Times ddlink side by side with lol_html doing nothing (examples/passthrough.rs, 64 KiB chunks)
-# and `cat`, on the generated corpora (../shared/corpus/gen_corpus.py), and prints each as a
-# ratio to the passthrough, with peak RSS. Needs hyperfine (Debian package) and python3.
+# Times ddlink side by side, in one run, with lol_html doing nothing (examples/passthrough.rs,
+# 64 KiB chunks), with `cat`, and with floors that only write files (examples/write_floor.rs),
+# on the corpora of ../shared/corpus/gen_corpus.py, and prints each as a ratio, with peak RSS.
+# Needs hyperfine (Debian package), python3 and GNU time (/usr/bin/time).
 #
-#   bench/compare.sh            full corpora: A = 2,000 templates (~60 MB), B = one ~200 MB file
-#   bench/compare.sh --quick    small corpora, fewer runs
+#   bench/compare.sh            A = 2,000 templates (~60 MB), B = one ~200 MB file
+#   bench/compare.sh --quick    A = 200 templates, B = one 20 MB file, fewer runs; exits 1 when
+#                               `ddlink check` is grossly slower than the passthrough (more
+#                               than MAX_RATIO, default 4, times on A), which CI runs
+#   bench/compare.sh --huge     also streams a 1 GB generated file through check (RSS only)
+#
+# djlint and htmlhint are timed too when they are installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false
-[ "${1:-}" = "--quick" ] && quick=true
-command -v hyperfine > /dev/null || { echo "hyperfine is needed: apt-get install hyperfine"; exit 2; }
+huge=false
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=true ;;
+    --huge) huge=true ;;
+    *) echo "usage: bench/compare.sh [--quick] [--huge]" >&2; exit 2 ;;
+  esac
+done
+for tool in hyperfine python3 /usr/bin/time; do
+  command -v "$tool" > /dev/null || { echo "bench/compare.sh needs $tool (apt-get install hyperfine time python3)" >&2; exit 2; }
+done
+[ -f ../shared/corpus/gen_corpus.py ] || { echo "bench/compare.sh needs ../shared/corpus beside the clone" >&2; exit 2; }
 
-corpus=target/bench-corpus
-if $quick; then args=(--a-files 200 --b-mb 20); runs=3; else args=(); runs=5; fi
-if [ ! -f "$corpus/.done-$quick" ]; then
-  rm -rf "$corpus"
-  python3 ../shared/corpus/gen_corpus.py --out "$corpus" "${args[@]}" > /dev/null
-  printf 'portal = "https://acme.deskdirector.com"\n' > "$corpus/ddlink.toml"
-  touch "$corpus/.done-$quick"
+if $quick; then
+  corpus=target/bench-corpus-quick; gen=(--a-files 200 --b-mb 20); runs=5
+else
+  corpus=target/bench-corpus; gen=(); runs=5
 fi
-cargo build --release --quiet --bin ddlink --example passthrough
-ddlink=$PWD/target/release/ddlink
-pass=$PWD/target/release/examples/passthrough
+if [ ! -f "$corpus/.done" ]; then
+  rm -rf "$corpus"
+  python3 ../shared/corpus/gen_corpus.py --out "$corpus" "${gen[@]}" > /dev/null
+  printf 'portal = "https://acme.deskdirector.com"\n' > "$corpus/ddlink.toml"
+  touch "$corpus/.done"
+fi
+cargo build --release --quiet --bin ddlink --example passthrough --example write_floor
+root=$PWD
+ddlink=$root/target/release/ddlink
+pass=$root/target/release/examples/passthrough
+floor=$root/target/release/examples/write_floor
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-
 cd "$corpus"
+check="$ddlink check --format concise --no-progress"
+fix="$ddlink fix --format concise --no-progress"
+a_files=$(find a -type f | sort | tr '\n' ' ')
+
+peers=()
+command -v djlint > /dev/null && peers+=(-n djlint "djlint --lint --quiet a")
+command -v htmlhint > /dev/null && peers+=(-n htmlhint "htmlhint a")
+
+# Corpus A: reading, then writing.
 hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a.json" \
   -n passthrough "$pass a" \
-  -n cat "cat a/tpl-0000.html" \
-  -n check "$ddlink check --format concise --no-progress a" \
-  -n "fix --out-dir" "$ddlink fix --format concise --no-progress --out-dir $out/fixed a" > /dev/null
+  -n cat "cat $a_files" \
+  -n check "$check a" \
+  "${peers[@]}" > /dev/null
+hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a-write.json" \
+  --prepare "rm -rf $out/fixed $out/floor" \
+  -n "floor: copy to a folder" "$floor out-dir $out/floor a" \
+  -n "fix --out-dir" "$fix --out-dir $out/fixed a" > /dev/null
+hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a-in-place.json" \
+  --prepare "sh -c 'rm -rf $out/work && cp -r a $out/work'" \
+  -n "floor: copy, fsync, rename" "$floor in-place $out/work" \
+  -n "fix in place" "$fix $out/work" > /dev/null
+# Corpus B: one large file.
 hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/b.json" \
+  --prepare "rm -rf $out/fixed" \
   -n passthrough "$pass b/big.html" \
-  -n check "$ddlink check --format concise --no-progress b/big.html" > /dev/null
-hyperfine -N --warmup 3 --runs $((runs * 10)) --ignore-failure --export-json "$out/hook.json" \
-  -n "cat single-20k" "cat single-20k.html" \
+  -n cat "cat b/big.html" \
+  -n check "$check b/big.html" \
+  -n "fix --out-dir" "$fix --out-dir $out/fixed b/big.html" > /dev/null
+# The editor save hook.
+hyperfine -N --warmup 5 --runs $((runs * 10)) --ignore-failure --export-json "$out/hook.json" \
+  -n "cat" "sh -c 'cat < single-20k.html'" \
   -n "fix - (save hook)" "sh -c '$ddlink fix - --stdin-filename single-20k.html < single-20k.html'" > /dev/null
+# Many findings in one file: 5,000 lines, one finding each, rendered by miette.
+python3 -c "
+for i in range(5000):
+    print(f'<p><a href=\"https://acme.deskdirector.com/portal/deeplink?name=tickt&amp;ticket_id=[srnumber]\">Open {i}</a></p>')
+" > "$out/findings-5000.html"
+hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/findings.json" \
+  -n "check, 5,000 findings (human)" "$ddlink check --psa connectwise --no-progress $out/findings-5000.html" > /dev/null
 
 rss() { /usr/bin/time -f %M "$@" > /dev/null 2> "$out/rss" || true; tail -n 1 "$out/rss"; }
-python3 - "$out" "$(rss "$pass" b/big.html)" "$(rss "$ddlink" check --format concise --no-progress b/big.html)" <<'PY'
-import json, sys, os
-out, rss_pass, rss_check = sys.argv[1:4]
-def table(name):
-    results = json.load(open(os.path.join(out, name)))["results"]
-    base = results[0]["median"]
-    return [(r["command"], r["median"], r["median"] / base) for r in results]
-print("| corpus | command | median | ratio |")
-print("|---|---|---|---|")
-for corpus, name in [("A", "a.json"), ("B", "b.json"), ("20 KB", "hook.json")]:
-    for command, median, ratio in table(name):
-        print(f"| {corpus} | {command} | {median * 1000:.1f} ms | {ratio:.2f}× |")
-print(f"\npeak RSS on B: passthrough {int(rss_pass) // 1024} MiB, ddlink check {int(rss_check) // 1024} MiB")
+rss_pass=$(rss "$pass" b/big.html)
+rss_check=$(rss $check b/big.html)
+rm -rf "$out/fixed"
+rss_fix=$(rss $fix --out-dir "$out/fixed" b/big.html)
+rss_huge=""
+if $huge; then
+  python3 - "$out/huge.html" <<'PY'
+import sys
+big = open("b/big.html", "rb").read()
+with open(sys.argv[1], "wb") as f:
+    written = 0
+    while written < 1 << 30:
+        f.write(big)
+        written += len(big)
+PY
+  rss_huge=$(rss $check "$out/huge.html")
+  rm -f "$out/huge.html"
+fi
+
+python3 - "$out" "$rss_pass" "$rss_check" "$rss_fix" "$rss_huge" "$quick" <<'PY'
+import json, os, sys
+out, rss_pass, rss_check, rss_fix, rss_huge, quick = sys.argv[1:7]
+def results(name):
+    return {r["command"]: r for r in json.load(open(os.path.join(out, name)))["results"]}
+def median(table, command):
+    return table[command]["median"]
+a, aw, ai = results("a.json"), results("a-write.json"), results("a-in-place.json")
+b, hook, many = results("b.json"), results("hook.json"), results("findings.json")
+size_a = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk("a") for f in fs)
+size_b = os.path.getsize("b/big.html")
+rows = []
+def row(corpus, command, seconds, ratio, target=""):
+    rows.append(f"| {corpus} | {command} | {seconds * 1000:.1f} ms | {ratio} | {target} |")
+base_a = median(a, "passthrough")
+for command in a:
+    row("A", command, median(a, command), f"{median(a, command) / base_a:.2f}× passthrough",
+        "≤ 2.0×" if command == "check" else "")
+rewrite = median(aw, "fix --out-dir") - median(aw, "floor: copy to a folder")
+row("A", "floor: copy to a folder", median(aw, "floor: copy to a folder"), "")
+row("A", "fix --out-dir", median(aw, "fix --out-dir"), f"{median(aw, 'fix --out-dir') / base_a:.2f}× passthrough")
+row("A", "fix --out-dir − floor (rewrite cost)", rewrite, f"{rewrite / base_a:.2f}× passthrough", "≤ 2.5×")
+floor = median(ai, "floor: copy, fsync, rename")
+row("A", "floor: copy, fsync, rename", floor, "")
+row("A", "fix in place", median(ai, "fix in place"), f"{median(ai, 'fix in place') / floor:.2f}× floor", "≤ 1.5×")
+base_b = median(b, "passthrough")
+for command in b:
+    row("B", command, median(b, command), f"{median(b, command) / base_b:.2f}× passthrough",
+        {"check": "≤ 2.0×", "fix --out-dir": "≤ 2.5×"}.get(command, ""))
+cat, hooked = median(hook, "cat"), median(hook, "fix - (save hook)")
+row("20 KB", "cat", cat, "")
+row("20 KB", "fix - (save hook)", hooked, f"cat + {(hooked - cat) * 1000:.1f} ms", "≤ cat + 1 ms")
+row("5,000 lines", "check, 5,000 findings (human)", median(many, "check, 5,000 findings (human)"), "", "< 1 s")
+print("| corpus | command | median | ratio | target |")
+print("|---|---|---|---|---|")
+print("\n".join(rows))
+through_a = size_a / median(a, "check") / 1e6
+through_b = size_b / median(b, "check") / 1e6
+print(f"\ncheck throughput: A {through_a:.0f} MB/s, B {through_b:.0f} MB/s (B/A {through_b / through_a:.2f}; target ≥ 0.8)")
+mib = lambda kb: f"{int(kb) / 1024:.1f} MiB"
+line = f"peak RSS on B: passthrough {mib(rss_pass)}, check {mib(rss_check)}, fix --out-dir {mib(rss_fix)} (target ≤ 16 MiB)"
+if rss_huge:
+    line += f"; check on a 1 GB file {mib(rss_huge)}"
+print(line)
+if quick == "true":
+    limit = float(os.environ.get("MAX_RATIO", "4"))
+    # The fastest runs: what noise from other programs cannot make slower.
+    ratio = a["check"]["min"] / a["passthrough"]["min"]
+    if ratio > limit:
+        print(f"\nFAIL: check on A is {ratio:.2f}× the passthrough, over the {limit}× limit")
+        sys.exit(1)
+    print(f"\nok: check on A is {ratio:.2f}× the passthrough (limit {limit}×)")
 PY
