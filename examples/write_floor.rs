@@ -42,7 +42,8 @@ fn copy_through_temporary(content: &[u8], target: &Path, sync: bool) -> std::io:
 
 fn main() -> std::io::Result<()> {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
-    let usage = || std::io::Error::other("usage: write_floor in-place PATH... | out-dir OUT PATH...");
+    let usage =
+        || std::io::Error::other("usage: write_floor in-place PATH... | out-dir OUT PATH...");
     let (mode, rest) = args.split_first().ok_or_else(usage)?;
     match mode.to_str() {
         Some("in-place") => {

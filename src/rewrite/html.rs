@@ -673,7 +673,7 @@ impl<'o> HtmlPass<'o> {
             inert_element: None,
             emitted: 0,
             pending_scopes: Vec::new(),
-            quick: quick.then(Quick::default),
+            quick: quick.then(|| Quick::new(reading == Reading::QuickWithComments)),
         }));
         let links = Rc::new(RefCell::new(LinkElements::default()));
 
@@ -831,6 +831,7 @@ impl<'o> HtmlPass<'o> {
             if raw::needs_full_pass(&text) {
                 quick.hand_over();
             }
+            quick.conditional_comments(&text, &collector.prefilter);
             for run in collector.prefilter.links(&text) {
                 quick.run(at + run.start);
             }
@@ -866,6 +867,10 @@ impl<'o> HtmlPass<'o> {
             .observe_newline(self.last_byte, chunk);
         self.last_byte = chunk.last().copied().or(self.last_byte);
         self.read += chunk.len();
+        if self.needs_full() {
+            // What this quick pass would still find is of no use.
+            return;
+        }
         let Some(rewriter) = &mut self.rewriter else {
             return;
         };

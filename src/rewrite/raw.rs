@@ -78,12 +78,23 @@ pub struct Quick {
     scanned: usize,
     /// Set once the full pass is needed.
     pub needs_full: bool,
-    /// Set when that is for another reason than link-shaped runs outside `href`s (which
-    /// may be in comments, that a quick pass can read too).
+    /// Set when that is for another reason than link-shaped runs outside `href`s or
+    /// conditional comments (which a quick pass that reads comments may explain).
     pub not_only_runs: bool,
+    /// Whether this quick pass reads comments.
+    reads_comments: bool,
+    /// Whether the raw scan is inside a conditional comment.
+    in_conditional: bool,
 }
 
 impl Quick {
+    pub fn new(reads_comments: bool) -> Self {
+        Quick {
+            reads_comments,
+            ..Quick::default()
+        }
+    }
+
     /// Something only the full pass reads.
     pub fn hand_over(&mut self) {
         self.needs_full = true;
@@ -146,6 +157,50 @@ pub fn needs_full_pass(text: &str) -> bool {
         || crate::expand::mustache::may_hold(text)
 }
 
+/// Where the next comment that opens like an Outlook conditional comment (`<!--[if mso]>`,
+/// white space allowed before `[if`) starts its text, after `<!--`.
+fn conditional_comment_start(text: &str) -> Option<usize> {
+    memchr::memmem::find_iter(text.as_bytes(), b"<!--").find_map(|at| {
+        let inner = &text[at + 4..];
+        let words = inner.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        words
+            .as_bytes()
+            .get(..3)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"[if"))
+            .then_some(at + 4)
+    })
+}
+
+impl Quick {
+    /// The quick pass that does not read comments cannot read a conditional comment's body
+    /// (markup, whose `href`s may be links without a scheme): one whose text holds a link
+    /// needle sends the document on, to the pass that reads comments.
+    pub fn conditional_comments(&mut self, text: &str, prefilter: &super::scan::Prefilter) {
+        if self.reads_comments {
+            return;
+        }
+        let mut rest = text;
+        loop {
+            if self.in_conditional {
+                let end = memchr::memmem::find(rest.as_bytes(), b"-->");
+                let body = &rest[..end.unwrap_or(rest.len())];
+                if prefilter.may_hold_link(body.as_bytes()) {
+                    self.needs_full = true;
+                }
+                let Some(end) = end else { return };
+                self.in_conditional = false;
+                rest = &rest[end + 3..];
+            } else {
+                let Some(start) = conditional_comment_start(rest) else {
+                    return;
+                };
+                self.in_conditional = true;
+                rest = &rest[start..];
+            }
+        }
+    }
+}
+
 /// Whether `bytes` name a credential key (`auth_password`, …) in any case.
 pub fn names_secret(bytes: &[u8]) -> bool {
     crate::command::spec::SECRET_KEYS.iter().any(|key| {
@@ -204,6 +259,34 @@ mod tests {
         quick.run(41);
         quick.finish();
         assert!(quick.needs_full);
+    }
+
+    #[test]
+    fn conditional_comments_with_links_need_comments_read() {
+        let prefilter = super::super::scan::Prefilter::for_host(None);
+        let needs = |lines: &[&str]| {
+            let mut quick = Quick::new(false);
+            for line in lines {
+                quick.conditional_comments(line, &prefilter);
+            }
+            quick.needs_full
+        };
+        assert!(!needs(&["<!--[if mso]><table><tr><td><![endif]-->"]));
+        assert!(needs(&[
+            "<!--[if mso]>\n",
+            "<v:roundrect href=\"acme.deskdirector.com/portal/deeplink?name=quotes\">\n",
+            "<![endif]-->\n"
+        ]));
+        assert!(needs(&[
+            "<!-- [IF gte mso 9]><v:rect href=\"/portal/deeplink\"/><![endif]-->"
+        ]));
+        assert!(!needs(&[
+            "<!--[if !mso]><!-->",
+            "<a href=\"https://acme.deskdirector.com/portal/deeplink?name=quotes\">"
+        ]));
+        assert!(!needs(&[
+            "<!-- a deeplink in a comment is a link-shaped run, not this -->"
+        ]));
     }
 
     #[test]
