@@ -5,7 +5,8 @@
 //! each judging a [`rules::LinkSite`] (a parsed link plus where it sits and how its parts map
 //! to input bytes) and pushing [`Diagnostic`]s. [`rewrite`] streams a document through one
 //! lol_html pass, finds every link in `href`s, text and inert contexts, and runs the rules on
-//! each. [`source`] turns byte spans into lines and columns afterwards. The `report` and `cli`
+//! each (a quick pass that reads only link elements comes first, for speed, and hands over
+//! to the full one when the document holds more). [`source`] turns byte spans into lines and columns afterwards. The `report` and `cli`
 //! modules of the binary render and drive all of it; nothing in this library prints or exits.
 
 pub mod charref;

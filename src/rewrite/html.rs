@@ -1,11 +1,15 @@
 //! HTML documents: one lol_html pass with narrow handlers.
 //!
 //! - `a`, `mj-button`: the link itself, nesting (DD406) and labels (DD404);
-//! - any other element with `href` (`area`, `v:roundrect`, …): the link;
-//! - text: buffered until `last_in_text_node()` (a token like `[srnumber]` can be split
-//!   across chunks), then scanned; its text type tells inert contexts (script, style, title,
-//!   textarea) from visible text;
-//! - comments: scanned as inert.
+//! - the other elements whose `href` is a link in e-mail (`area`, MJML's linking components,
+//!   VML shapes such as `v:roundrect`): the link;
+//! - `dd-link`: the placeholder;
+//! - text (full pass only): buffered until `last_in_text_node()` (a token like `[srnumber]`
+//!   can be split across chunks), then scanned; its text type tells inert contexts (script,
+//!   style, title, textarea) from visible text;
+//! - comments (full pass, and the quick pass that reads them): scanned as inert, and an
+//!   Outlook conditional comment's body read as markup;
+//! - the raw bytes, by lines: dialect evidence, and what a quick pass cannot read.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
