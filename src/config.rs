@@ -285,6 +285,7 @@ impl FileConfig {
                 .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
                 .unwrap_or(encoding_rs::UTF_8),
             chunk_size: crate::rewrite::CHUNK_SIZE,
+            keep_expansions: defaults.keep_expansions,
             quick_pass: defaults.quick_pass,
         }
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ddlink::error::Error;
 use ddlink::source::{self, Located};
-use ddlink::{Analysis, Rewriter};
+use ddlink::{Analysis, Rewriter, RewriterOptions};
 
 use super::args::CheckArgs;
 use super::inputs::{self, Input};
@@ -148,7 +148,8 @@ fn check_input(
                     reason: "excluded by the configuration".to_owned(),
                 });
             }
-            let analysis = Rewriter::new(run.options(named, &bytes)?).check_bytes(&bytes);
+            let analysis =
+                Rewriter::new(check_options(run.options(named, &bytes)?)).check_bytes(&bytes);
             let located = locate(&bytes[..], &analysis, excerpts).map_err(Error::Stdin)?;
             Ok(Outcome::Checked(file_report(display, analysis, located)))
         }
@@ -167,7 +168,8 @@ fn check_input(
                     return Ok(outcome);
                 }
                 super::panic_if_asked_for(path);
-                let analysis = Rewriter::new(run.options(Some(path), &bytes)?).check_bytes(&bytes);
+                let analysis = Rewriter::new(check_options(run.options(Some(path), &bytes)?))
+                    .check_bytes(&bytes);
                 let located = locate(&bytes[..], &analysis, excerpts).map_err(read_error)?;
                 return Ok(Outcome::Checked(file_report(
                     path.display().to_string(),
@@ -181,7 +183,7 @@ fn check_input(
                 return Ok(outcome);
             }
             super::panic_if_asked_for(path);
-            let options = run.options(Some(path), &head)?;
+            let options = check_options(run.options(Some(path), &head)?);
             let analysis = Rewriter::new(options)
                 .check_seekable(reader)
                 .map_err(read_error)?;
@@ -197,6 +199,14 @@ fn check_input(
                 located,
             )))
         }
+    }
+}
+
+/// A check counts placeholders; it does not keep their expanded markup.
+fn check_options(options: RewriterOptions) -> RewriterOptions {
+    RewriterOptions {
+        keep_expansions: false,
+        ..options
     }
 }
 

@@ -74,6 +74,9 @@ pub struct RewriterOptions {
     /// How many bytes at a time a document in memory is fed to the parser (tests vary it:
     /// results must not depend on it).
     pub chunk_size: usize,
+    /// Whether the analysis keeps the expanded markup of placeholders (`fix` needs it; a
+    /// check only counts them, and a large template's markup takes memory).
+    pub keep_expansions: bool,
     /// Whether an HTML document in UTF-8 is read by the quick pass first, which leaves it to
     /// the full pass only when it holds more than links in `href`s. Results are the same
     /// either way (tests compare them); off, every document takes the full pass.
@@ -96,6 +99,7 @@ impl Default for RewriterOptions {
             expand: ExpandSettings::default(),
             encoding: encoding_rs::UTF_8,
             chunk_size: CHUNK_SIZE,
+            keep_expansions: true,
             quick_pass: true,
         }
     }
@@ -585,7 +589,9 @@ impl<'o> Collector<'o> {
         };
         for placeholder in &placeholders {
             if let Some(edits) = expand::expand(placeholder, &context, &mut self.findings) {
-                expansions.extend(edits);
+                if self.options.keep_expansions {
+                    expansions.extend(edits);
+                }
                 expandable += 1;
             }
         }
