@@ -211,7 +211,9 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
         });
     }
     // `ddportal://deeplink?…` and `ddportal://portal/deeplink?…` copy the web form's path.
+    // Empty pairs (`&` first) are no part of the command: what follows them is looked at.
     let rest_lower = text[at..].to_ascii_lowercase();
+    let empty = rest_lower.len() - rest_lower.trim_start_matches('&').len();
     for stray in [
         "portal/deeplink/?",
         "portal/deeplink?",
@@ -219,15 +221,15 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
         "deeplink?",
         "?",
     ] {
-        if rest_lower.starts_with(stray) {
+        if rest_lower[empty..].starts_with(stray) {
             issues.push(EnvelopeIssue {
-                range: at..at + stray.len(),
+                range: at..at + empty + stray.len(),
                 replacement: Some(String::new()),
                 message: format!(
                     "a desktop link has no `{stray}`: the command follows `ddportal://` directly"
                 ),
             });
-            at += stray.len();
+            at += empty + stray.len();
             break;
         }
     }

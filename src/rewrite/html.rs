@@ -259,6 +259,26 @@ impl State<'_> {
         }
     }
 
+    /// An attribute's value as written (`range` in the input), given lol_html's decoded
+    /// `value`. In a document that is not UTF-8, lol_html decodes a value that starts with
+    /// the bytes of a UTF-8 byte-order mark as UTF-8: the input's bytes are decoded here
+    /// instead, as the rest of the document is.
+    fn attribute_text<'t>(&self, range: std::ops::Range<usize>, value: &'t str) -> Cow<'t, str> {
+        let encoding = self.collector.options.encoding;
+        if encoding == encoding_rs::UTF_8 {
+            return self.source_text(range, value);
+        }
+        let window = self.window.borrow();
+        match range
+            .start
+            .checked_sub(window.start)
+            .and_then(|s| window.bytes.get(s..s + range.len()))
+        {
+            Some(bytes) => Cow::Owned(encoding.decode_without_bom_handling(bytes).0.into_owned()),
+            None => Cow::Borrowed(value),
+        }
+    }
+
     fn on_text(&mut self, chunk: &TextChunk, links: &RefCell<LinkElements>) {
         let text = self.source_text(chunk.source_location().bytes(), chunk.as_str());
         let text = text.as_ref();
@@ -436,7 +456,7 @@ impl State<'_> {
             quick.value(location.bytes());
         }
         let value = attribute.value();
-        let raw = self.source_text(location.bytes(), &value).into_owned();
+        let raw = self.attribute_text(location.bytes(), &value).into_owned();
         if !self.collector.prefilter.may_hold_link(raw.as_bytes()) {
             return false;
         }
@@ -491,10 +511,17 @@ fn placeholder_element<'o>(
             .attributes()
             .iter()
             .map(|attribute| {
-                let raw_value = attribute.value();
-                let value_span = attribute
-                    .value_source_location()
+                let location = attribute.value_source_location();
+                let value_span = location
+                    .as_ref()
                     .map_or(start_tag, |l| Span::new(l.bytes().start, l.bytes().end));
+                let raw_value = match location {
+                    Some(location) => state
+                        .borrow()
+                        .attribute_text(location.bytes(), &attribute.value())
+                        .into_owned(),
+                    None => attribute.value(),
+                };
                 let name_start = attribute
                     .name_source_location()
                     .map_or(start_tag.start, |l| l.bytes().start);
