@@ -30,7 +30,7 @@ done
 if $quick; then
   corpus=target/bench-corpus-quick; gen=(--a-files 200 --b-mb 20); runs=5
 else
-  corpus=target/bench-corpus; gen=(); runs=5
+  corpus=target/bench-corpus; gen=(); runs=10
 fi
 if [ ! -f "$corpus/.done" ]; then
   rm -rf "$corpus"
