@@ -3,6 +3,8 @@
 //!
 //! `cargo run --release --example passthrough -- FILE_OR_DIR...`
 
+mod common;
+
 use std::io::Read;
 use std::path::Path;
 
@@ -23,25 +25,14 @@ fn rewrite(path: &Path, buffer: &mut [u8]) -> std::io::Result<()> {
     rewriter.end().map_err(std::io::Error::other)
 }
 
-fn visit(path: &Path, buffer: &mut [u8]) -> std::io::Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<Result<_, _>>()?;
-        entries.sort();
-        for entry in entries {
-            visit(&entry, buffer)?;
-        }
-        Ok(())
-    } else {
-        rewrite(path, buffer)
-    }
-}
-
 fn main() -> std::io::Result<()> {
     let mut buffer = vec![0; 64 * 1024];
     for arg in std::env::args_os().skip(1) {
-        visit(Path::new(&arg), &mut buffer)?;
+        let mut found = Vec::new();
+        common::files(Path::new(&arg), &mut found)?;
+        for file in found {
+            rewrite(&file, &mut buffer)?;
+        }
     }
     Ok(())
 }

@@ -6,23 +6,12 @@
 //! - `write_floor out-dir OUT FILE_OR_DIR...`: each file copied to `OUT` (same relative path)
 //!   through a temporary file and a rename, not synced (what `ddlink fix --out-dir` does).
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-fn files(path: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<Result<_, _>>()?;
-        entries.sort();
-        for entry in entries {
-            files(&entry, found)?;
-        }
-    } else {
-        found.push(path.to_path_buf());
-    }
-    Ok(())
-}
+use common::files;
 
 fn copy_through_temporary(content: &[u8], target: &Path, sync: bool) -> std::io::Result<()> {
     let folder = target

@@ -215,6 +215,21 @@ fn excerpt(
     }
 }
 
+/// `bytes` as text: decoded from `encoding` or, in UTF-8, with each invalid byte standing as
+/// `?`, one for one, so that offsets stay exact.
+pub fn decode_lossless<'b>(
+    bytes: &'b [u8],
+    encoding: &'static encoding_rs::Encoding,
+) -> std::borrow::Cow<'b, str> {
+    if encoding != encoding_rs::UTF_8 {
+        return encoding.decode_without_bom_handling(bytes).0;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => std::borrow::Cow::Owned(lossless_text(bytes.to_vec())),
+    }
+}
+
 /// UTF-8 text with every byte of an invalid sequence replaced by `?`, and every byte of a
 /// character cut by masking likewise, so that byte offsets stay valid.
 pub fn lossless_text(mut bytes: Vec<u8>) -> String {

@@ -146,6 +146,15 @@ struct Window {
     indent_before: Option<Vec<u8>>,
 }
 
+/// How many spaces and tabs end `bytes`.
+fn trailing_blanks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
+}
+
 /// Indentation longer than this is not carried across chunks.
 const LONGEST_INDENT: usize = 4096;
 
@@ -157,11 +166,7 @@ impl Window {
         }
         let drained = (offset - self.start).min(self.bytes.len());
         let gone = &self.bytes[..drained];
-        let blank = gone
-            .iter()
-            .rev()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count();
+        let blank = trailing_blanks(gone);
         self.indent_before = match gone[..gone.len() - blank].last() {
             Some(b'\n') => Some(gone[gone.len() - blank..].to_vec()),
             Some(_) => None,
@@ -183,11 +188,7 @@ impl Window {
         else {
             return String::new();
         };
-        let blank = before
-            .iter()
-            .rev()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count();
+        let blank = trailing_blanks(before);
         let indent = match before[..before.len() - blank].last() {
             Some(b'\n') => before[before.len() - blank..].to_vec(),
             Some(_) => return String::new(),
@@ -197,6 +198,12 @@ impl Window {
             },
         };
         String::from_utf8(indent).expect("spaces and tabs")
+    }
+
+    /// The input bytes of `range`, while the window holds them.
+    fn get(&self, range: std::ops::Range<usize>) -> Option<&[u8]> {
+        let start = range.start.checked_sub(self.start)?;
+        self.bytes.get(start..start + range.len())
     }
 
     fn byte_at(&self, offset: usize) -> Option<u8> {
@@ -249,11 +256,7 @@ impl State<'_> {
             return Cow::Borrowed(text);
         }
         let window = self.window.borrow();
-        match range
-            .start
-            .checked_sub(window.start)
-            .and_then(|s| window.bytes.get(s..s + range.len()))
-        {
+        match window.get(range) {
             Some(bytes) => Cow::Owned(crate::source::lossless_text(bytes.to_vec())),
             None => Cow::Borrowed(text),
         }
@@ -269,11 +272,7 @@ impl State<'_> {
             return self.source_text(range, value);
         }
         let window = self.window.borrow();
-        match range
-            .start
-            .checked_sub(window.start)
-            .and_then(|s| window.bytes.get(s..s + range.len()))
-        {
+        match window.get(range) {
             Some(bytes) => Cow::Owned(encoding.decode_without_bom_handling(bytes).0.into_owned()),
             None => Cow::Borrowed(value),
         }
@@ -843,15 +842,7 @@ impl<'o> HtmlPass<'o> {
             return;
         }
         let encoding = state.collector.options.encoding;
-        let text = if encoding == encoding_rs::UTF_8 {
-            // Invalid bytes stand as `?`, one for one, so that offsets stay exact.
-            match std::str::from_utf8(bytes) {
-                Ok(text) => Cow::Borrowed(text),
-                Err(_) => Cow::Owned(crate::source::lossless_text(bytes.to_vec())),
-            }
-        } else {
-            encoding.decode_without_bom_handling(bytes).0
-        };
+        let text = crate::source::decode_lossless(bytes, encoding);
         if detecting {
             state.collector.observe(&text);
         }

@@ -51,15 +51,7 @@ impl<'o> TextPass<'o> {
 
     fn scan(&mut self, bytes: &[u8]) {
         let encoding = self.collector.options.encoding;
-        let text = if encoding == encoding_rs::UTF_8 {
-            // Invalid bytes stand as `?`, one for one, so that offsets stay exact.
-            match std::str::from_utf8(bytes) {
-                Ok(text) => std::borrow::Cow::Borrowed(text),
-                Err(_) => std::borrow::Cow::Owned(crate::source::lossless_text(bytes.to_vec())),
-            }
-        } else {
-            encoding.decode_without_bom_handling(bytes).0
-        };
+        let text = crate::source::decode_lossless(bytes, encoding);
         self.collector.observe(&text);
         if expand::mustache::may_hold(&text) {
             let map =
