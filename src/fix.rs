@@ -1,6 +1,7 @@
 //! Applying fixes: choosing the edits that can go together, and splicing them into the input
 //! as a stream. Bytes outside the edits are copied as read (no re-serialisation).
 
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 
 use crate::diagnostic::{Diagnostic, Edit};
@@ -34,50 +35,86 @@ pub fn select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fixes: boo
     });
     // Placeholders are expanded first: a fix that touches one waits. (Expansions do not
     // overlap; should two ever, the later one waits too.)
-    let mut selection = Selection::default();
+    let mut chosen = Chosen::default();
     for expansion in expansions {
-        if selection
-            .edits
-            .iter()
-            .all(|chosen| !overlaps(chosen, expansion))
-        {
-            selection.edits.push(expansion.clone());
+        if !chosen.clashes(expansion) {
+            chosen.insert(expansion);
         }
     }
+    let mut selection = Selection::default();
     for diagnostic in fixes {
         let fix = diagnostic.fix.as_ref().expect("filtered above");
         if fix.edits.is_empty() {
             continue;
         }
-        let clashes = fix
-            .edits
-            .iter()
-            .any(|edit| selection.edits.iter().any(|chosen| overlaps(chosen, edit)));
-        if clashes {
+        if fix.edits.iter().any(|edit| chosen.clashes(edit)) {
             selection.conflicts += 1;
             continue;
         }
         // The same edit from two findings (two rules, one repair) is applied once.
-        let new: Vec<&Edit> = fix
-            .edits
-            .iter()
-            .filter(|e| !selection.edits.contains(e))
-            .collect();
-        selection.edits.extend(new.into_iter().cloned());
+        for edit in &fix.edits {
+            chosen.insert(edit);
+        }
         selection.fixed += 1;
     }
-    selection.edits.sort_by_key(|e| (e.start, e.end));
+    selection.edits = chosen.into_edits();
     selection
 }
 
-/// Whether two edits cannot both be applied: their ranges intersect, or they insert at the
-/// same place (their order would be a guess). Identical edits do not clash.
-fn overlaps(a: &Edit, b: &Edit) -> bool {
-    if a == b {
-        return false;
+/// The edits chosen so far, by position: a new edit is compared with its neighbours only
+/// (a large document has tens of thousands of edits).
+#[derive(Default)]
+struct Chosen {
+    /// Keyed by `(start, end)`: chosen edits never share a key unless they are identical.
+    by_range: BTreeMap<(usize, usize), String>,
+}
+
+impl Chosen {
+    /// Whether `edit` cannot be applied together with the edits chosen so far: it clashes
+    /// with one of them (see [`ranges_clash`]) that is not the very same edit.
+    fn clashes(&self, edit: &Edit) -> bool {
+        let differs = |(&(start, end), content): (&(usize, usize), &String)| {
+            let identical = (start, end) == (edit.start, edit.end) && *content == edit.content;
+            !identical && ranges_clash((start, end), (edit.start, edit.end))
+        };
+        // Chosen edits are disjoint, so only the last one starting before `edit` can reach
+        // into it, and every one starting inside it (or at its point) touches it.
+        let before = self
+            .by_range
+            .range(..(edit.start, 0))
+            .next_back()
+            .is_some_and(differs);
+        let inside_end = edit.end.max(edit.start + 1);
+        before
+            || self
+                .by_range
+                .range((edit.start, 0)..(inside_end, 0))
+                .any(differs)
     }
-    let intersect = a.start < b.end && b.start < a.end;
-    let same_point = a.start == b.start && (a.start == a.end || b.start == b.end);
+
+    fn insert(&mut self, edit: &Edit) {
+        self.by_range
+            .entry((edit.start, edit.end))
+            .or_insert_with(|| edit.content.clone());
+    }
+
+    fn into_edits(self) -> Vec<Edit> {
+        self.by_range
+            .into_iter()
+            .map(|((start, end), content)| Edit {
+                start,
+                end,
+                content,
+            })
+            .collect()
+    }
+}
+
+/// Whether edits over these two ranges cannot both be applied: the ranges intersect, or one
+/// is an insertion where the other starts (their order would be a guess).
+fn ranges_clash((a_start, a_end): (usize, usize), (b_start, b_end): (usize, usize)) -> bool {
+    let intersect = a_start < b_end && b_start < a_end;
+    let same_point = a_start == b_start && (a_start == a_end || b_start == b_end);
     intersect || same_point
 }
 
@@ -178,6 +215,92 @@ mod tests {
     fn insertion_at_the_end() {
         assert_eq!(apply(b"abc", &[edit(3, 3, "d")]), b"abcd");
         assert_eq!(apply(b"", &[edit(0, 0, "x")]), b"x");
+    }
+
+    /// The selection as a plain quadratic scan would make it, for comparison.
+    fn select_by_scanning(
+        expansions: &[Edit],
+        diagnostics: &[crate::diagnostic::Diagnostic],
+    ) -> Selection {
+        let clash = |a: &Edit, b: &Edit| a != b && ranges_clash((a.start, a.end), (b.start, b.end));
+        let mut fixes: Vec<_> = diagnostics.iter().filter(|d| d.fix.is_some()).collect();
+        fixes.sort_by_key(|d| d.fix.as_ref().unwrap().edits.iter().map(|e| e.start).min());
+        let mut selection = Selection::default();
+        for expansion in expansions {
+            if selection
+                .edits
+                .iter()
+                .all(|chosen| !clash(chosen, expansion))
+                && !selection.edits.contains(expansion)
+            {
+                selection.edits.push(expansion.clone());
+            }
+        }
+        for diagnostic in fixes {
+            let edits = &diagnostic.fix.as_ref().unwrap().edits;
+            if edits.is_empty() {
+                continue;
+            }
+            if edits
+                .iter()
+                .any(|e| selection.edits.iter().any(|chosen| clash(chosen, e)))
+            {
+                selection.conflicts += 1;
+                continue;
+            }
+            for edit in edits {
+                if !selection.edits.contains(edit) {
+                    selection.edits.push(edit.clone());
+                }
+            }
+            selection.fixed += 1;
+        }
+        selection.edits.sort_by_key(|e| (e.start, e.end));
+        selection
+    }
+
+    #[test]
+    fn selecting_by_position_matches_a_full_scan() {
+        use crate::diagnostic::{Diagnostic, Fix, Span};
+        use crate::rules::unescaped_ampersand::UNESCAPED_AMPERSAND;
+        // A small linear congruential generator: the cases are the same on every run.
+        let mut state = 0x2545_f491_u64;
+        let mut next = move |below: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % below
+        };
+        let random_edit = |next: &mut dyn FnMut(usize) -> usize| {
+            let start = next(40);
+            let end = start + next(3);
+            edit(start, end, ["a", "b"][next(2)])
+        };
+        for _ in 0..2_000 {
+            let expansions: Vec<Edit> = (0..next(4)).map(|_| random_edit(&mut next)).collect();
+            let mut diagnostics = Vec::new();
+            for _ in 0..next(12) {
+                // A fix's own edits never touch each other.
+                let mut edits = vec![random_edit(&mut next)];
+                if next(2) == 1 {
+                    let mut second = random_edit(&mut next);
+                    second.start += edits[0].end + 1;
+                    second.end += edits[0].end + 1;
+                    edits.push(second);
+                }
+                diagnostics.push(
+                    Diagnostic::new(&UNESCAPED_AMPERSAND, Span::new(0, 1), "x")
+                        .with_fix(Fix::safe(edits)),
+                );
+            }
+            let mut expansions_in_order = expansions.clone();
+            expansions_in_order.sort_by_key(|e| (e.start, e.end));
+            assert_eq!(
+                select(&expansions_in_order, &diagnostics, false),
+                select_by_scanning(&expansions_in_order, &diagnostics),
+                "expansions {expansions_in_order:?}, fixes {diagnostics:?}"
+            );
+        }
     }
 
     #[test]
