@@ -301,3 +301,138 @@ fn permissions_are_kept() {
         .mode();
     assert_eq!(mode & 0o777, 0o640);
 }
+
+/// A template over 4 MiB, which `fix` streams through temporary files instead of reading it
+/// whole: placeholders, a safe fix (`&` before `quote_id`), a finding without a fix, and
+/// two fixes in one link.
+fn large_template() -> Vec<u8> {
+    let block = format!(
+        "<tr><td>\n{PLACEHOLDER}<a href=\"https://acme.deskdirector.com/portal/deeplink?name=quote&quote_id=[srnumber]\">Quote</a>\n{UNFIXABLE}{CLEAN}<a href=\"HTTPS://acme.deskdirector.com/portal/deeplink?Name=ticket&ticket_id=[srnumber]\">T</a>\n</td></tr>\n{}",
+        // Mostly text, so that the test stays quick in a debug build.
+        "<p>Your ticket was updated by the service desk.</p>\n".repeat(200)
+    );
+    let mut template = b"<html><body><table>\n".to_vec();
+    while template.len() < 4 * 1024 * 1024 + 100_000 {
+        template.extend_from_slice(block.as_bytes());
+    }
+    template.extend_from_slice(b"</table></body></html>\n");
+    template
+}
+
+#[test]
+fn a_large_file_is_fixed_as_a_small_one_would_be() {
+    let project = project();
+    let root = project.path();
+    let template = large_template();
+    std::fs::write(root.join("mail/big.html"), &template).unwrap();
+    // The save hook fixes in memory: what the streamed fix must give.
+    let hook = ddlink(
+        &["fix", "-", "--stdin-filename", "mail/big.html"],
+        root,
+        Some(&template),
+    );
+    assert_eq!(hook.status.code(), Some(0), "{}", text(&hook.stderr));
+    let expected = hook.stdout;
+    assert!(expected != template && expected.len() > template.len());
+
+    // --out-dir: the same bytes, and the findings that remain are those of the output.
+    let out_dir = ddlink(
+        &[
+            "fix",
+            "--format",
+            "concise",
+            "--out-dir",
+            "build",
+            "mail/big.html",
+        ],
+        root,
+        None,
+    );
+    assert_eq!(out_dir.status.code(), Some(1), "{}", text(&out_dir.stderr));
+    assert!(std::fs::read(root.join("build/mail/big.html")).unwrap() == expected);
+    let remaining = ddlink(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--no-progress",
+            "build/mail/big.html",
+        ],
+        root,
+        None,
+    );
+    let report = |output: &Output| {
+        text(&output.stdout)
+            .lines()
+            .filter(|line| line.contains(": DD"))
+            .map(|line| line.replace("build/", ""))
+            .collect::<Vec<_>>()
+    };
+    assert!(!report(&remaining).is_empty());
+    assert_eq!(report(&out_dir), report(&remaining));
+
+    // --check: nothing written.
+    let check = ddlink(&["fix", "--check", "mail/big.html"], root, None);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(text(&check.stdout).contains("Would fix: mail/big.html"));
+    assert!(std::fs::read(root.join("mail/big.html")).unwrap() == template);
+
+    // In place: the fixed bytes, no temporary file left beside it.
+    let in_place = ddlink(&["fix", "mail/big.html"], root, None);
+    assert_eq!(
+        in_place.status.code(),
+        Some(1),
+        "{}",
+        text(&in_place.stderr)
+    );
+    assert!(std::fs::read(root.join("mail/big.html")).unwrap() == expected);
+    let mut left: Vec<String> = std::fs::read_dir(root.join("mail"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["approve.html", "big.html", "clean.html"]);
+
+    // Fixed already: not written again, and copied as it is to --out-dir.
+    let before = std::fs::metadata(root.join("mail/big.html")).unwrap();
+    let again = ddlink(&["fix", "mail/big.html"], root, None);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again.stderr));
+    let after = std::fs::metadata(root.join("mail/big.html")).unwrap();
+    assert_eq!(before.modified().unwrap(), after.modified().unwrap());
+    let copied = ddlink(&["fix", "--out-dir", "copy", "mail/big.html"], root, None);
+    assert_eq!(copied.status.code(), Some(1), "{}", text(&copied.stderr));
+    assert!(std::fs::read(root.join("copy/mail/big.html")).unwrap() == expected);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_large_read_only_file_is_refused_only_when_it_would_change() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = project();
+    let root = project.path();
+    let template = large_template();
+    let path = root.join("mail/big.html");
+    std::fs::write(&path, &template).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let refused = ddlink(&["fix", "mail/big.html"], root, None);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("it is read-only"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(std::fs::read(&path).unwrap() == template);
+    assert_eq!(std::fs::read_dir(root.join("mail")).unwrap().count(), 3);
+
+    let clean = CLEAN.repeat(4 * 1024 * 1024 / CLEAN.len() + 1);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&path, &clean).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let unchanged = ddlink(&["fix", "mail/big.html"], root, None);
+    assert_eq!(
+        unchanged.status.code(),
+        Some(0),
+        "{}",
+        text(&unchanged.stderr)
+    );
+}

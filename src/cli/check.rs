@@ -212,7 +212,7 @@ fn check_options(options: RewriterOptions) -> RewriterOptions {
 
 /// Files up to this size are read whole; larger ones are streamed (and read again to locate
 /// findings), so that memory stays flat however large a file is.
-const IN_MEMORY: u64 = 4 * 1024 * 1024;
+pub(super) const IN_MEMORY: u64 = 4 * 1024 * 1024;
 
 /// Inputs that are not text are refused before parsing: UTF-16/32 (an error) and binary files
 /// (skipped with a note).

@@ -1,21 +1,22 @@
 //! `ddlink fix`: expand placeholders and apply fixes, in place, to `--out-dir`, as a diff, as
 //! a check, or from standard input to standard output (the editor save hook).
 
-use std::fs;
-use std::io::{self, Read, Write};
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 
 use ddlink::error::Error;
 use ddlink::{Fixed, Rewriter};
 
 use super::args::FixArgs;
-use super::check::{Outcome, file_report, locate, refuse};
+use super::check::{IN_MEMORY, Outcome, file_report, locate, refuse};
 use super::inputs::{self, Input};
 use super::progress::Progress;
 use super::settings::Run;
 use super::{ExitStatus, output, write};
 use crate::report::{self, FileReport, Format, Summary};
 use rayon::prelude::*;
+use tempfile::NamedTempFile;
 
 /// What fixing one file did.
 struct FileFix {
@@ -188,15 +189,15 @@ fn fix_file(
         cause: source,
     };
     let link = fs::symlink_metadata(path).map_err(read_error)?;
-    let bytes = fs::read(path).map_err(read_error)?;
-    match refuse(path, &bytes)? {
-        Some(Outcome::Skipped { path, reason }) => {
-            if !args.quiet {
-                let _ = writeln!(io::stderr(), "ddlink: skipped `{path}`: {reason}");
-            }
-            return Ok(None);
-        }
-        Some(Outcome::Checked(_)) | None => {}
+    let mut file = File::open(path).map_err(read_error)?;
+    let metadata = file.metadata().map_err(read_error)?;
+    if metadata.len() > IN_MEMORY && !args.diff {
+        return fix_large_file(path, file, &metadata, &link, args, run, format);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
+    file.read_to_end(&mut bytes).map_err(read_error)?;
+    if refused(path, &bytes, args)? {
+        return Ok(None);
     }
     let options = run.options(Some(path), &bytes)?;
     let result = Rewriter::new(options).fix_bytes(&bytes, args.unsafe_fixes);
@@ -214,6 +215,95 @@ fn fix_file(
         write::replace(path, &bytes, &result.output)?;
     }
     Ok(Some(finish(display, result, diff, format)?))
+}
+
+/// Whether a file is skipped before parsing (binary), said on standard error.
+fn refused(path: &Path, head: &[u8], args: &FixArgs) -> Result<bool, Error> {
+    match refuse(path, head)? {
+        Some(Outcome::Skipped { path, reason }) => {
+            if !args.quiet {
+                let _ = writeln!(io::stderr(), "ddlink: skipped `{path}`: {reason}");
+            }
+            Ok(true)
+        }
+        Some(Outcome::Checked(_)) | None => Ok(false),
+    }
+}
+
+/// Fix a file larger than [`IN_MEMORY`] without holding it in memory: each round of fixes
+/// goes into a temporary file, in the folder the result is renamed into.
+fn fix_large_file(
+    path: &Path,
+    file: File,
+    metadata: &fs::Metadata,
+    link: &fs::Metadata,
+    args: &FixArgs,
+    run: &Run,
+    format: Format,
+) -> Result<Option<FileFix>, Error> {
+    let read_error = |cause| Error::Read {
+        path: path.to_path_buf(),
+        cause,
+    };
+    let mut reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, file);
+    let head = reader.fill_buf().map_err(read_error)?.to_vec();
+    if refused(path, &head, args)? {
+        return Ok(None);
+    }
+    let options = run.options(Some(path), &head)?;
+    let destination = args.out_dir.as_ref().map(|dir| dir.join(mirrored(path)));
+    let refusal = write::refusal(path, link, args.follow_symlinks);
+    // Scratch files go where the result is renamed to; a check, or a file that may not be
+    // written, uses the system's temporary folder.
+    let folder = match &destination {
+        Some(destination) => Some(write::output_folder(destination)?),
+        None if !args.check && refusal.is_none() => fs::canonicalize(path)
+            .ok()
+            .and_then(|target| target.parent().map(Path::to_path_buf)),
+        None => None,
+    };
+    super::panic_if_asked_for(path);
+    let scratch = || match &folder {
+        Some(folder) => write::temporary_in(folder),
+        None => NamedTempFile::new(),
+    };
+    let mut result = Rewriter::new(options)
+        .fix_seekable(reader, args.unsafe_fixes, scratch)
+        .map_err(|cause| match cause.kind() {
+            io::ErrorKind::StorageFull
+            | io::ErrorKind::FileTooLarge
+            | io::ErrorKind::QuotaExceeded => write::write_error(path, cause),
+            _ => read_error(cause),
+        })?;
+    let excerpts = format == Format::Human;
+    let located = if result.analysis.diagnostics.is_empty() {
+        Vec::new()
+    } else if let Some(output) = result.output.as_mut() {
+        let located = locate(BufReader::new(&mut *output), &result.analysis, excerpts);
+        output.seek(SeekFrom::Start(0)).map_err(read_error)?;
+        located.map_err(read_error)?
+    } else {
+        let again = File::open(path).map_err(read_error)?;
+        locate(BufReader::new(again), &result.analysis, excerpts).map_err(read_error)?
+    };
+    match (&destination, result.output) {
+        (Some(destination), Some(output)) => write::create_from(destination, output)?,
+        (Some(destination), None) => write::create_copy(destination, path)?,
+        (None, Some(output)) if result.changed && !args.check => {
+            if let Some(refusal) = refusal {
+                return Err(refusal);
+            }
+            write::replace_with(path, metadata, output)?;
+        }
+        (None, _) => {}
+    }
+    Ok(Some(FileFix {
+        fixed: result.fixed,
+        expanded: result.expanded,
+        changed: result.changed,
+        diff: None,
+        report: file_report(path.display().to_string(), result.analysis, located),
+    }))
 }
 
 fn finish(

@@ -79,7 +79,7 @@ fn hard_links(_: &Metadata) -> u64 {
 }
 
 /// The error for a failed write of `path`: a full disk or a file-size limit says so.
-fn write_error(path: &Path, cause: io::Error) -> Error {
+pub fn write_error(path: &Path, cause: io::Error) -> Error {
     let no_space = matches!(
         cause.kind(),
         io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge | io::ErrorKind::QuotaExceeded
@@ -128,18 +128,92 @@ pub fn replace(path: &Path, original: &[u8], content: &[u8]) -> Result<(), Error
     Ok(())
 }
 
-/// Write `content` to `path`, creating its folders (for --out-dir).
-pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
-    if let Some(folder) = path.parent() {
-        fs::create_dir_all(folder).map_err(|e| write_error(path, e))?;
+/// Replace `path` with the fixed copy already written to `temporary` (a file made by
+/// [`temporary_in`] in the folder of the file `path` names), atomically. `original` is what
+/// the file's metadata was when it was read: a large file is not held in memory to compare,
+/// so a change of size, modification time or identity since then counts as a change.
+pub fn replace_with(
+    path: &Path,
+    original: &Metadata,
+    temporary: NamedTempFile,
+) -> Result<(), Error> {
+    let gone_or = |cause: io::Error| {
+        if cause.kind() == io::ErrorKind::NotFound {
+            Error::Deleted(path.to_path_buf())
+        } else {
+            write_error(path, cause)
+        }
+    };
+    let target = fs::canonicalize(path).map_err(gone_or)?;
+    let folder = target.parent().unwrap_or_else(|| Path::new("."));
+    let now = fs::metadata(&target).map_err(gone_or)?;
+    temporary
+        .as_file()
+        .sync_all()
+        .map_err(|e| write_error(path, e))?;
+    fs::set_permissions(temporary.path(), now.permissions()).map_err(|e| write_error(path, e))?;
+    let now = fs::metadata(&target).map_err(gone_or)?;
+    if !same_file_version(original, &now) {
+        return Err(Error::ChangedOnDisk(path.to_path_buf()));
     }
+    temporary
+        .persist(&target)
+        .map_err(|e| write_error(path, e.error))?;
+    if let Ok(folder) = File::open(folder) {
+        let _ = folder.sync_all();
+    }
+    Ok(())
+}
+
+/// Whether two readings of a file's metadata are of the same, unmodified file.
+fn same_file_version(before: &Metadata, now: &Metadata) -> bool {
+    #[cfg(unix)]
+    let same_identity = {
+        use std::os::unix::fs::MetadataExt;
+        (before.dev(), before.ino()) == (now.dev(), now.ino())
+    };
+    #[cfg(not(unix))]
+    let same_identity = true;
+    same_identity && before.len() == now.len() && before.modified().ok() == now.modified().ok()
+}
+
+/// Move `temporary` (made by [`temporary_in`] in `path`'s folder) to `path` (for --out-dir).
+pub fn create_from(path: &Path, temporary: NamedTempFile) -> Result<(), Error> {
+    temporary
+        .persist(path)
+        .map_err(|e| write_error(path, e.error))?;
+    Ok(())
+}
+
+/// Copy the file `source` to `path` as it is, creating its folders (for --out-dir), without
+/// reading it into memory.
+pub fn create_copy(path: &Path, source: &Path) -> Result<(), Error> {
+    let folder = output_folder(path)?;
+    let mut temporary = temporary_in(&folder).map_err(|e| write_error(path, e))?;
+    let mut input = File::open(source).map_err(|cause| Error::Read {
+        path: source.to_path_buf(),
+        cause,
+    })?;
+    io::copy(&mut input, &mut temporary).map_err(|e| write_error(path, e))?;
+    create_from(path, temporary)
+}
+
+/// The folder `path` goes into, created if need be (for --out-dir).
+pub fn output_folder(path: &Path) -> Result<PathBuf, Error> {
     let folder = path
         .parent()
         .filter(|f| !f.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
+    fs::create_dir_all(folder).map_err(|e| write_error(path, e))?;
+    Ok(folder.to_path_buf())
+}
+
+/// Write `content` to `path`, creating its folders (for --out-dir).
+pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
+    let folder = output_folder(path)?;
     // Not synced: a crash can lose only this copy, never the template it was made from, and
     // a batch of thousands of files would wait on the disk once per file.
-    let temporary = temporary_holding(folder, path, content, |e| write_error(path, e), Sync::Not)?;
+    let temporary = temporary_holding(&folder, path, content, |e| write_error(path, e), Sync::Not)?;
     temporary
         .persist(path)
         .map_err(|e| write_error(path, e.error))?;

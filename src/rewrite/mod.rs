@@ -19,7 +19,7 @@ mod suppress;
 mod text;
 mod utf8;
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -143,6 +143,28 @@ pub struct Fixed {
     pub changed: bool,
 }
 
+/// What fixing a document read from a file gave (see [`Rewriter::fix_seekable`]).
+#[derive(Debug)]
+pub struct FixedFile<T> {
+    /// The fixed document, read back from its start; `None` when no edit was made.
+    pub output: Option<T>,
+    /// The findings that remain, positions in `output` (in the input when it is `None`).
+    pub analysis: Analysis,
+    /// How many findings the applied fixes repaired.
+    pub fixed: usize,
+    /// How many placeholders were expanded.
+    pub expanded: usize,
+    /// Whether `output` differs from the input.
+    pub changed: bool,
+}
+
+/// What the rounds of fixing gave.
+struct Rounds {
+    analysis: Analysis,
+    fixed: usize,
+    expanded: usize,
+}
+
 /// Runs documents through the pipeline.
 #[derive(Clone, Debug, Default)]
 pub struct Rewriter {
@@ -252,51 +274,116 @@ impl Rewriter {
     /// while fixes remain that an earlier round left out (they overlapped), at most
     /// [`MAX_FIX_ROUNDS`] times. A document that cannot be read safely (DD602) is left as it is.
     pub fn fix_bytes(&self, input: &[u8], unsafe_fixes: bool) -> Fixed {
-        let mut analysis = self.check_bytes(input);
         let mut output: Option<Vec<u8>> = None;
-        let mut fixed = 0;
-        let mut expanded = 0;
-        if analysis
-            .diagnostics
-            .iter()
-            .any(|d| d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code)
-        {
-            return Fixed {
-                output: input.to_vec(),
-                analysis,
-                fixed,
-                expanded,
-                changed: false,
-            };
-        }
-        for _ in 0..MAX_FIX_ROUNDS {
-            let selection = fix::select(&analysis.expansions, &analysis.diagnostics, unsafe_fixes);
-            if selection.edits.is_empty() {
-                break;
-            }
+        let encoding = self.options.encoding;
+        let rounds = Self::fix_rounds(self.check_bytes(input), unsafe_fixes, |edits| {
             let current = output.as_deref().unwrap_or(input);
-            let encoding = self.options.encoding;
-            let next = fix::splice(
-                current,
-                &selection.edits,
-                Vec::with_capacity(current.len()),
-                &|text| encoding.encode(text).0.into_owned(),
-            )
-            .expect("writing to memory cannot fail");
-            fixed += selection.fixed;
-            expanded += analysis.expandable;
-            analysis = self.check_bytes(&next);
+            let next = fix::splice(current, edits, Vec::with_capacity(current.len()), &|text| {
+                encoding.encode(text).0.into_owned()
+            })?;
+            let analysis = self.check_bytes(&next);
             output = Some(next);
-        }
+            Ok(analysis)
+        });
+        let rounds = rounds.expect("writing to memory cannot fail");
         let output = output.unwrap_or_else(|| input.to_vec());
         let changed = output != input;
         Fixed {
             output,
+            analysis: rounds.analysis,
+            fixed: rounds.fixed,
+            expanded: rounds.expanded,
+            changed,
+        }
+    }
+
+    /// Fix a document read from `input` without holding it in memory: each round splices
+    /// the edits from the current version into a new file from `scratch` and checks that file
+    /// (see [`Rewriter::fix_bytes`] for the rounds). The fixed document is the returned
+    /// file, read back from its start; `None` when no edit was made.
+    pub fn fix_seekable<R, T>(
+        &self,
+        mut input: R,
+        unsafe_fixes: bool,
+        mut scratch: impl FnMut() -> io::Result<T>,
+    ) -> io::Result<FixedFile<T>>
+    where
+        R: Read + Seek,
+        T: Read + Write + Seek,
+    {
+        let start = input.stream_position()?;
+        let first = self.check_seekable(&mut input)?;
+        let mut output: Option<T> = None;
+        let encoding = self.options.encoding;
+        let rounds = Self::fix_rounds(first, unsafe_fixes, |edits| {
+            let mut next = scratch()?;
+            {
+                let mut writer = io::BufWriter::with_capacity(CHUNK_SIZE, &mut next);
+                let encode = |text: &str| encoding.encode(text).0.into_owned();
+                if let Some(current) = output.as_mut() {
+                    current.seek(SeekFrom::Start(0))?;
+                    fix::splice(current, edits, &mut writer, &encode)?;
+                } else {
+                    input.seek(SeekFrom::Start(start))?;
+                    fix::splice(&mut input, edits, &mut writer, &encode)?;
+                }
+                writer.flush()?;
+            }
+            next.seek(SeekFrom::Start(0))?;
+            let analysis = self.check_seekable(&mut next)?;
+            output = Some(next);
+            Ok(analysis)
+        })?;
+        let changed = match output.as_mut() {
+            Some(fixed) => {
+                input.seek(SeekFrom::Start(start))?;
+                fixed.seek(SeekFrom::Start(0))?;
+                !same_content(&mut input, fixed)?
+            }
+            None => false,
+        };
+        if let Some(fixed) = output.as_mut() {
+            fixed.seek(SeekFrom::Start(0))?;
+        }
+        Ok(FixedFile {
+            output,
+            analysis: rounds.analysis,
+            fixed: rounds.fixed,
+            expanded: rounds.expanded,
+            changed,
+        })
+    }
+
+    /// The rounds of fixing from a first `analysis`: `apply` makes the edits of a round and
+    /// checks the result.
+    fn fix_rounds(
+        mut analysis: Analysis,
+        unsafe_fixes: bool,
+        mut apply: impl FnMut(&[Edit]) -> io::Result<Analysis>,
+    ) -> io::Result<Rounds> {
+        let mut fixed = 0;
+        let mut expanded = 0;
+        let unparsable = analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code);
+        if !unparsable {
+            for _ in 0..MAX_FIX_ROUNDS {
+                let selection =
+                    fix::select(&analysis.expansions, &analysis.diagnostics, unsafe_fixes);
+                if selection.edits.is_empty() {
+                    break;
+                }
+                fixed += selection.fixed;
+                expanded += analysis.expandable;
+                analysis = apply(&selection.edits)?;
+            }
+        }
+        Ok(Rounds {
             analysis,
             fixed,
             expanded,
-            changed,
-        }
+        })
     }
 
     /// Check a document held in memory.
@@ -314,6 +401,29 @@ fn read_chunk(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<Option<usi
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Whether two readers give the same bytes to their ends.
+fn same_content(a: &mut impl Read, b: &mut impl Read) -> io::Result<bool> {
+    let mut left = vec![0; CHUNK_SIZE];
+    let mut right = vec![0; CHUNK_SIZE];
+    loop {
+        let Some(read) = read_chunk(a, &mut left)? else {
+            return Ok(read_chunk(b, &mut right[..1])?.is_none());
+        };
+        if !fill(b, &mut right[..read])? || left[..read] != right[..read] {
+            return Ok(false);
+        }
+    }
+}
+
+/// Fill `buffer` from `input`: `false` when the input ends first.
+fn fill(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<bool> {
+    match input.read_exact(buffer) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
