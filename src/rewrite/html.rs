@@ -718,10 +718,9 @@ impl<'o> HtmlPass<'o> {
                         .expect("UTF-8 is ASCII-compatible")
                 }),
             );
-        let mut on = |selector: &str, handlers: ElementContentHandlers<'o>| {
-            let selector: Selector = selector.parse().expect("ddlink's selectors are valid");
+        let mut on = |selector: &'static str, handlers: ElementContentHandlers<'o>| {
             settings = std::mem::take(&mut settings)
-                .append_element_content_handler((Cow::Owned(selector), handlers));
+                .append_element_content_handler((Cow::Borrowed(parsed(selector)), handlers));
         };
         // Without a document text handler (the quick pass), the text inside links and
         // placeholders tells their labels.
@@ -1130,4 +1129,20 @@ fn keep_before_invalid_bytes(
     let masked_from = if names_secret { line } else { offset };
     analysis.secrets.retain(|s| s.end <= masked_from);
     analysis.secrets.push(Span::new(masked_from, usize::MAX));
+}
+
+/// `selector` parsed, once per process: every pass of every document uses the same few, and
+/// parsing them again cost as much as a small template's links.
+fn parsed(selector: &'static str) -> &'static Selector {
+    type Parsed = std::collections::BTreeMap<&'static str, &'static Selector>;
+    static PARSED: std::sync::Mutex<Parsed> = std::sync::Mutex::new(Parsed::new());
+    let mut parsed = PARSED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    parsed.entry(selector).or_insert_with(|| {
+        // Leaked on purpose: a handful of selectors, alive for the whole process.
+        Box::leak(Box::new(
+            selector.parse().expect("ddlink's selectors are valid"),
+        ))
+    })
 }
