@@ -157,11 +157,11 @@ fn covered(diagnostic: &Diagnostic, scope: &Range<usize>, extents: &[Span]) -> b
 pub fn apply(
     suppressions: &mut [Suppression],
     extents: &[Span],
-    diagnostics: Vec<Diagnostic>,
+    mut diagnostics: Vec<Diagnostic>,
     findings: &mut Findings,
 ) -> Vec<Diagnostic> {
-    let mut kept = Vec::with_capacity(diagnostics.len());
-    'diagnostics: for diagnostic in diagnostics {
+    // In place: a large document's findings are not copied.
+    diagnostics.retain(|diagnostic| {
         for suppression in suppressions.iter_mut() {
             if let Some(index) = suppression
                 .codes
@@ -172,15 +172,15 @@ pub fn apply(
                     || suppression
                         .scope
                         .as_ref()
-                        .is_some_and(|scope| covered(&diagnostic, scope, extents));
+                        .is_some_and(|scope| covered(diagnostic, scope, extents));
                 if applies {
                     suppression.used[index] = true;
-                    continue 'diagnostics;
+                    return false;
                 }
             }
         }
-        kept.push(diagnostic);
-    }
+        true
+    });
     for suppression in suppressions.iter() {
         let whole = suppression.used.iter().all(|used| !used);
         for ((rule, span), used) in suppression.codes.iter().zip(&suppression.used) {
@@ -189,7 +189,7 @@ pub fn apply(
             }
         }
     }
-    kept
+    diagnostics
 }
 
 #[cfg(test)]
