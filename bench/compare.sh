@@ -55,7 +55,8 @@ peers=()
 command -v djlint > /dev/null && peers+=(-n djlint "djlint --lint --quiet a")
 command -v htmlhint > /dev/null && peers+=(-n htmlhint "htmlhint a")
 
-# Corpus A: reading, then writing.
+# Corpus A: reading, then writing. Every run that writes starts after `sync`: otherwise the
+# next command pays for writing back what the one before left dirty.
 hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a.json" \
   -n passthrough "$pass a" \
   -n cat "cat $a_files" \
@@ -63,16 +64,16 @@ hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a.js
   -n "fix --check" "$fix --check a" \
   "${peers[@]}" > /dev/null
 hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a-write.json" \
-  --prepare "rm -rf $out/fixed $out/floor" \
+  --prepare "sh -c 'rm -rf $out/fixed $out/floor && sync'" \
   -n "floor: copy to a folder" "$floor out-dir $out/floor a" \
   -n "fix --out-dir" "$fix --out-dir $out/fixed a" > /dev/null
 hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a-in-place.json" \
-  --prepare "sh -c 'rm -rf $out/work && cp -r a $out/work'" \
+  --prepare "sh -c 'rm -rf $out/work && cp -r a $out/work && sync'" \
   -n "floor: copy, fsync, rename" "$floor in-place $out/work" \
   -n "fix in place" "$fix $out/work" > /dev/null
 # Corpus B: one large file.
 hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/b.json" \
-  --prepare "rm -rf $out/fixed" \
+  --prepare "sh -c 'rm -rf $out/fixed && sync'" \
   -n passthrough "$pass b/big.html" \
   -n cat "cat b/big.html" \
   -n check "$check b/big.html" \
