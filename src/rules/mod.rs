@@ -2,9 +2,10 @@
 //!
 //! A rule file holds, top to bottom: the doc comment (what it does, why it is bad, example, use
 //! instead), the declaration (code, name, default severity, fix availability) made with
-//! `declare_rule!` (a macro of this module), the check, and its tests. [`RULES`] is the registry: stable codes, never
-//! reused. Link rules run on every portal link found ([`check_link`]); a few rules look at
-//! elements or the document and are called by the rewriter at those points.
+//! `declare_rule!` (a macro of this module), the check, and its tests. [`RULES`] is the
+//! registry: stable codes, never reused. Link rules run on every portal link found
+//! ([`check_link`]); a few rules look at elements or the document and are called by the
+//! rewriter at those points.
 
 pub mod site;
 pub mod tokens;
