@@ -99,33 +99,12 @@ pub fn write_error(path: &Path, cause: io::Error) -> Error {
 
 /// Replace `path` (whose content was `original`) with `content`, atomically.
 pub fn replace(path: &Path, original: &[u8], content: &[u8]) -> Result<(), Error> {
-    // The file (or its folder) went away since it was read: say so, and create nothing.
-    let gone_or = |cause: io::Error| {
-        if cause.kind() == io::ErrorKind::NotFound {
-            Error::Deleted(path.to_path_buf())
-        } else {
-            write_error(path, cause)
-        }
-    };
-    // Write through a symlink named with --follow-symlinks: replace its target.
-    let target = fs::canonicalize(path).map_err(gone_or)?;
+    let target = replaced_target(path)?;
     let folder = target.parent().unwrap_or_else(|| Path::new("."));
-    let permissions = fs::metadata(&target).map_err(gone_or)?.permissions();
-    let temporary = temporary_holding(folder, path, content, gone_or, Sync::ToDisk)?;
-    fs::set_permissions(temporary.path(), permissions).map_err(|e| write_error(path, e))?;
-    let now = fs::read(&target).map_err(gone_or)?;
-    if now != original {
-        // Dropping `temporary` removes it.
-        return Err(Error::ChangedOnDisk(path.to_path_buf()));
-    }
-    temporary
-        .persist(&target)
-        .map_err(|e| write_error(path, e.error))?;
-    if let Ok(folder) = File::open(folder) {
-        // The rename is durable once the folder is synced; not every platform allows it.
-        let _ = folder.sync_all();
-    }
-    Ok(())
+    let temporary = temporary_holding(folder, path, content, |e| gone_or(path, e))?;
+    commit(path, &target, temporary, |target| {
+        Ok(fs::read(target)? == original)
+    })
 }
 
 /// Replace `path` with the fixed copy already written to `temporary` (a file made by
@@ -137,29 +116,54 @@ pub fn replace_with(
     original: &Metadata,
     temporary: NamedTempFile,
 ) -> Result<(), Error> {
-    let gone_or = |cause: io::Error| {
-        if cause.kind() == io::ErrorKind::NotFound {
-            Error::Deleted(path.to_path_buf())
-        } else {
-            write_error(path, cause)
-        }
-    };
-    let target = fs::canonicalize(path).map_err(gone_or)?;
-    let folder = target.parent().unwrap_or_else(|| Path::new("."));
-    let now = fs::metadata(&target).map_err(gone_or)?;
+    let target = replaced_target(path)?;
+    commit(path, &target, temporary, |target| {
+        Ok(same_file_version(original, &fs::metadata(target)?))
+    })
+}
+
+/// The file a replacement of `path` renames over: through a symlink named with
+/// --follow-symlinks, its target.
+fn replaced_target(path: &Path) -> Result<PathBuf, Error> {
+    fs::canonicalize(path).map_err(|e| gone_or(path, e))
+}
+
+/// The error for a failed write of `path`, or, when the file (or its folder) went away since
+/// it was read, that it was deleted: ddlink then creates nothing.
+fn gone_or(path: &Path, cause: io::Error) -> Error {
+    if cause.kind() == io::ErrorKind::NotFound {
+        Error::Deleted(path.to_path_buf())
+    } else {
+        write_error(path, cause)
+    }
+}
+
+/// Sync `temporary`, give it the permissions of `target`, and rename it over `target` if
+/// `unchanged` says the file is still as it was read; then sync the folder.
+fn commit(
+    path: &Path,
+    target: &Path,
+    temporary: NamedTempFile,
+    unchanged: impl FnOnce(&Path) -> io::Result<bool>,
+) -> Result<(), Error> {
     temporary
         .as_file()
         .sync_all()
         .map_err(|e| write_error(path, e))?;
-    fs::set_permissions(temporary.path(), now.permissions()).map_err(|e| write_error(path, e))?;
-    let now = fs::metadata(&target).map_err(gone_or)?;
-    if !same_file_version(original, &now) {
+    let permissions = fs::metadata(target)
+        .map_err(|e| gone_or(path, e))?
+        .permissions();
+    fs::set_permissions(temporary.path(), permissions).map_err(|e| write_error(path, e))?;
+    if !unchanged(target).map_err(|e| gone_or(path, e))? {
+        // Dropping `temporary` removes it.
         return Err(Error::ChangedOnDisk(path.to_path_buf()));
     }
     temporary
-        .persist(&target)
+        .persist(target)
         .map_err(|e| write_error(path, e.error))?;
+    let folder = target.parent().unwrap_or_else(|| Path::new("."));
     if let Ok(folder) = File::open(folder) {
+        // The rename is durable once the folder is synced; not every platform allows it.
         let _ = folder.sync_all();
     }
     Ok(())
@@ -213,18 +217,11 @@ pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
     let folder = output_folder(path)?;
     // Not synced: a crash can lose only this copy, never the template it was made from, and
     // a batch of thousands of files would wait on the disk once per file.
-    let temporary = temporary_holding(&folder, path, content, |e| write_error(path, e), Sync::Not)?;
+    let temporary = temporary_holding(&folder, path, content, |e| write_error(path, e))?;
     temporary
         .persist(path)
         .map_err(|e| write_error(path, e.error))?;
     Ok(())
-}
-
-/// Whether a temporary file is synced to disk before it is renamed.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Sync {
-    ToDisk,
-    Not,
 }
 
 /// A temporary file in `folder` holding `content` (`path` names the file it stands for in
@@ -234,18 +231,11 @@ fn temporary_holding(
     path: &Path,
     content: &[u8],
     creation: impl FnOnce(io::Error) -> Error,
-    sync: Sync,
 ) -> Result<NamedTempFile, Error> {
     let mut temporary = temporary_in(folder).map_err(creation)?;
     temporary
         .write_all(content)
         .map_err(|e| write_error(path, e))?;
-    if sync == Sync::ToDisk {
-        temporary
-            .as_file()
-            .sync_all()
-            .map_err(|e| write_error(path, e))?;
-    }
     Ok(temporary)
 }
 
@@ -327,6 +317,35 @@ mod tests {
         );
         assert!(error.to_string().contains("changed on disk"), "{error}");
         assert_eq!(fs::read(&path).unwrap(), b"edited by someone else\n");
+        assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_streamed_replacement_is_refused_when_the_file_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.html");
+        fs::write(&path, "as ddlink read it\n").unwrap();
+        let read = fs::metadata(&path).unwrap();
+        let fixed = |content: &str| {
+            let mut temporary = temporary_in(dir.path()).unwrap();
+            temporary.write_all(content.as_bytes()).unwrap();
+            temporary
+        };
+        fs::write(&path, "edited by someone else, longer\n").unwrap();
+        let error = replace_with(&path, &read, fixed("as ddlink fixed it\n")).unwrap_err();
+        assert!(
+            matches!(&error, Error::ChangedOnDisk(p) if *p == path),
+            "{error:?}"
+        );
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            b"edited by someone else, longer\n"
+        );
+        assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+
+        let now = fs::metadata(&path).unwrap();
+        replace_with(&path, &now, fixed("as ddlink fixed it\n")).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"as ddlink fixed it\n");
         assert_eq!(temporaries(dir.path()), Vec::<String>::new());
     }
 
