@@ -100,6 +100,19 @@ pub fn locate_in<R: BufRead>(
     let mut line_start = 0;
     let mut line_number = 1;
     loop {
+        if active.is_empty() {
+            let Some(&next) = waiting.peek() else {
+                // Every span is placed: the rest of the input is not needed.
+                break;
+            };
+            if !excerpts {
+                // Whole lines before the next span are counted, not copied.
+                let limit = spans[next].start.saturating_sub(line_start);
+                let (lines, bytes) = skip_lines_before(&mut input, limit)?;
+                line_number += lines;
+                line_start += bytes;
+            }
+        }
         line.clear();
         let read = input.read_until(b'\n', &mut line)?;
         let at_end = read == 0;
@@ -178,6 +191,23 @@ pub fn locate_in<R: BufRead>(
         std::mem::swap(&mut previous, &mut line);
     }
     Ok(results)
+}
+
+/// Consume the complete lines of `input` that end before `limit` bytes from here: how many
+/// lines, and how many bytes.
+fn skip_lines_before(input: &mut impl BufRead, mut limit: usize) -> io::Result<(usize, usize)> {
+    let (mut lines, mut bytes) = (0, 0);
+    loop {
+        let buffer = input.fill_buf()?;
+        let window = &buffer[..buffer.len().min(limit)];
+        let Some(last) = memchr::memrchr(b'\n', window) else {
+            return Ok((lines, bytes));
+        };
+        lines += memchr::memchr_iter(b'\n', &window[..=last]).count();
+        bytes += last + 1;
+        limit -= last + 1;
+        input.consume(last + 1);
+    }
 }
 
 fn excerpt(
@@ -308,6 +338,46 @@ mod tests {
         assert_eq!(found[0].end, Position { line: 2, column: 3 });
         assert_eq!(found[0].excerpt.as_ref().unwrap().text, "a\nbc\nd");
         assert_eq!(found[1].excerpt.as_ref().unwrap().text, "bc\nd");
+    }
+
+    #[test]
+    fn positions_are_the_same_with_and_without_excerpts_whatever_the_buffer() {
+        let text = "<p>\n\n  <a href=\"x\">é</a>\r\nline four\n\nsix\nseven é\nlast";
+        let mut spans = Vec::new();
+        for start in 0..=text.len() {
+            for end in [start, (start + 3).min(text.len()), text.len()] {
+                spans.push(Span::new(start, end));
+            }
+        }
+        let with_excerpts = locate(text.as_bytes(), &spans, &[], true).unwrap();
+        for capacity in [1, 2, 5, 64] {
+            let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+            let without = locate(reader, &spans, &[], false).unwrap();
+            for ((span, with), without) in spans.iter().zip(&with_excerpts).zip(&without) {
+                assert_eq!(
+                    (with.start, with.end),
+                    (without.start, without.end),
+                    "{span:?} with a buffer of {capacity}"
+                );
+            }
+        }
+        // Only some spans, far apart: the lines between are skipped.
+        let few = [Span::new(40, 41), Span::new(5, 6)];
+        let expected = locate(text.as_bytes(), &few, &[], true).unwrap();
+        let found = locate(
+            std::io::BufReader::with_capacity(3, text.as_bytes()),
+            &few,
+            &[],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            found.iter().map(|l| (l.start, l.end)).collect::<Vec<_>>(),
+            expected
+                .iter()
+                .map(|l| (l.start, l.end))
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -191,7 +191,12 @@ fn check_input(
                 Vec::new()
             } else {
                 let again = File::open(path).map_err(read_error)?;
-                locate(BufReader::new(again), &analysis, excerpts).map_err(read_error)?
+                locate(
+                    BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, again),
+                    &analysis,
+                    excerpts,
+                )
+                .map_err(read_error)?
             };
             Ok(Outcome::Checked(file_report(
                 path.display().to_string(),

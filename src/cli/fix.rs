@@ -279,12 +279,18 @@ fn fix_large_file(
     let located = if result.analysis.diagnostics.is_empty() {
         Vec::new()
     } else if let Some(output) = result.output.as_mut() {
-        let located = locate(BufReader::new(&mut *output), &result.analysis, excerpts);
+        let reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, &mut *output);
+        let located = locate(reader, &result.analysis, excerpts);
         output.seek(SeekFrom::Start(0)).map_err(read_error)?;
         located.map_err(read_error)?
     } else {
         let again = File::open(path).map_err(read_error)?;
-        locate(BufReader::new(again), &result.analysis, excerpts).map_err(read_error)?
+        locate(
+            BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, again),
+            &result.analysis,
+            excerpts,
+        )
+        .map_err(read_error)?
     };
     match (&destination, result.output) {
         (Some(destination), Some(output)) => write::create_from(destination, output)?,
