@@ -111,3 +111,50 @@ fn fuzz_findings_at_every_chunk_size() {
         }
     }
 }
+
+/// A line longer than the raw scan keeps (64 KiB) is cut: whatever sits across the cut (a
+/// template token, a link in text, a `{{deeplink}}`) is found as in the full pass, at any chunk
+/// size.
+#[test]
+fn what_sits_across_a_cut_of_a_long_line_is_found() {
+    use ddlink::rules::RuleSettings;
+    use ddlink::{Portal, Rewriter, RewriterOptions};
+
+    let portal = Portal::parse("https://acme.deskdirector.com").unwrap();
+    let options = RewriterOptions {
+        settings: RuleSettings::new(Some(portal), None),
+        ..RewriterOptions::default()
+    };
+    let quick = Rewriter::new(options.clone());
+    let full = Rewriter::new(RewriterOptions {
+        quick_pass: false,
+        ..options
+    });
+    let pieces = [
+        "see https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[Ticket: ID]&action=aprove now",
+        "[Ticket: ID] and [srnumber] and [Ticket: Number]",
+        "<b>{{ deeplink name='quotes' }}</b>",
+        "text {{deeplink name='ticket' action='close'}} text",
+    ];
+    for size in [997, 4096] {
+        // Where the raw scan cuts a line without `>` read in chunks of `size`.
+        let cut = (64 * 1024 / size + 1) * size;
+        for piece in pieces {
+            for shift in 1..piece.len() {
+                // Words without markup up to `shift` bytes before the cut, then the piece.
+                let mut line = String::from("<p>");
+                line.push_str(&"words ".repeat((cut - shift - line.len()) / 6));
+                line.push_str(&"x".repeat(cut - shift - line.len()));
+                line.push_str(piece);
+                line.push_str(&" more text".repeat(100));
+                line.push_str("</p>\n");
+                let input = line.as_bytes();
+                assert_eq!(
+                    quick.check_chunks(input.chunks(size)),
+                    full.check_bytes(input),
+                    "`{piece}` {shift} bytes before the cut, chunks of {size}"
+                );
+            }
+        }
+    }
+}

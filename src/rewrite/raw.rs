@@ -8,8 +8,8 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ops::Range;
 
-/// A line longer than this is cut at its last `>` (or anywhere, if it has none), so that a
-/// document without line breaks is not held whole.
+/// A line longer than this is cut (see [`cut_long_line`]), so that a document without line
+/// breaks is not held whole.
 const LONGEST_LINE: usize = 64 * 1024;
 
 /// Complete lines of the input, in order, with their input offsets.
@@ -27,9 +27,7 @@ impl RawLines {
     pub fn feed(&mut self, chunk: &[u8], mut each: impl FnMut(&[u8], usize)) {
         let cut = match memchr::memrchr(b'\n', chunk) {
             Some(newline) => newline + 1,
-            None if self.pending.len() + chunk.len() > LONGEST_LINE => {
-                memchr::memrchr(b'>', chunk).map_or(chunk.len(), |close| close + 1)
-            }
+            None if self.pending.len() + chunk.len() > LONGEST_LINE => cut_long_line(chunk),
             None => {
                 self.pending.extend_from_slice(chunk);
                 return;
@@ -41,7 +39,9 @@ impl RawLines {
             self.pending.extend_from_slice(&chunk[..cut]);
             Cow::Owned(std::mem::take(&mut self.pending))
         };
-        each(&lines, self.start);
+        if !lines.is_empty() {
+            each(&lines, self.start);
+        }
         self.start += lines.len();
         self.pending.clear();
         self.pending.extend_from_slice(&chunk[cut..]);
@@ -60,14 +60,51 @@ impl RawLines {
     }
 }
 
+/// Where in `chunk` a line grown too long is cut, so that nothing the raw scan looks for (a
+/// template token, a link in text, a `{{deeplink}}`, a `ddlink` comment) is split: after its
+/// last `>` or before its last `<`, which none of them holds; in text without markup, after
+/// its last white space outside a token (`[Ticket: ID]` holds a space) and before a token or
+/// `{{` still open; at the end when there is no such place (a long base64 image, say, holds
+/// none of them).
+fn cut_long_line(chunk: &[u8]) -> usize {
+    let after_close = memchr::memrchr(b'>', chunk).map(|at| at + 1);
+    let before_open = memchr::memrchr(b'<', chunk);
+    if let Some(cut) = after_close.max(before_open).filter(|&cut| cut > 0) {
+        return cut;
+    }
+    let mut limit = chunk.len();
+    if let Some(open) = memchr::memrchr(b'[', chunk)
+        && memchr::memchr(b']', &chunk[open..]).is_none()
+    {
+        limit = open;
+    }
+    if let Some(open) = memchr::memmem::rfind(chunk, b"{{")
+        && memchr::memmem::find(&chunk[open..], b"}}").is_none()
+    {
+        limit = limit.min(open);
+    }
+    // Backwards: a `]` opens a token, its `[` closes it.
+    let mut in_token = false;
+    for at in (0..limit).rev() {
+        match chunk[at] {
+            b']' => in_token = true,
+            b'[' => in_token = false,
+            byte if byte.is_ascii_whitespace() && !in_token => return at + 1,
+            _ => {}
+        }
+    }
+    chunk.len()
+}
+
 /// What the quick pass must hand over to the full one.
 ///
 /// The quick pass runs lol_html with element handlers only (`a`, `mj-button`, `dd-link`,
-/// the other `href` elements, `img`, the text inside links), which keeps it in its fast tag-scanning
-/// mode. That is enough for a document whose portal links are all in those `href`s and
-/// `<dd-link>` placeholders: every
-/// link-shaped run in the raw input must fall inside an `href` value that a handler read.
-/// A run anywhere else (text, a comment, a script), a `{{deeplink}}`, a `ddlink` comment, invalid bytes or a parser error send the document to the full pass.
+/// the other `href` elements, `img`, the text inside links), which keeps it in its fast
+/// tag-scanning mode. That is enough for a document whose portal links are all in those
+/// `href`s and `<dd-link>` placeholders: every link-shaped run in the raw input must fall
+/// inside an `href` value that a handler read. A run anywhere else (text, a comment, a
+/// script), a `{{deeplink}}`, a `ddlink` comment, invalid bytes or a parser error send the
+/// document to the full pass.
 #[derive(Debug, Default)]
 pub struct Quick {
     /// Where link-shaped runs start, not yet matched with an `href` value.
