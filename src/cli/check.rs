@@ -162,20 +162,21 @@ fn check_input(
             let size = file.metadata().map_or(u64::MAX, |m| m.len());
             if size <= IN_MEMORY {
                 // A template (nearly all of them): read once, checked and located in memory.
-                let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
-                file.read_to_end(&mut bytes).map_err(read_error)?;
-                if let Some(outcome) = refuse(path, &bytes)? {
-                    return Ok(outcome);
-                }
-                super::panic_if_asked_for(path);
-                let analysis = Rewriter::new(check_options(run.options(Some(path), &bytes)?))
-                    .check_bytes(&bytes);
-                let located = locate(&bytes[..], &analysis, excerpts).map_err(read_error)?;
-                return Ok(Outcome::Checked(file_report(
-                    path.display().to_string(),
-                    analysis,
-                    located,
-                )));
+                return with_contents(&mut file, size, |bytes| {
+                    let bytes = bytes.map_err(read_error)?;
+                    if let Some(outcome) = refuse(path, bytes)? {
+                        return Ok(outcome);
+                    }
+                    super::panic_if_asked_for(path);
+                    let analysis = Rewriter::new(check_options(run.options(Some(path), bytes)?))
+                        .check_bytes(bytes);
+                    let located = locate(bytes, &analysis, excerpts).map_err(read_error)?;
+                    Ok(Outcome::Checked(file_report(
+                        path.display().to_string(),
+                        analysis,
+                        located,
+                    )))
+                });
             }
             let mut reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, file);
             let head = reader.fill_buf().map_err(read_error)?.to_vec();
@@ -205,6 +206,35 @@ fn check_input(
             )))
         }
     }
+}
+
+/// Hand `work` the whole content of `file` (`size` bytes, as far as is known), read into a
+/// buffer that each thread keeps from file to file: a new buffer for every template cost a
+/// page fault per 4 KiB, more than lol_html's parsing of it.
+pub(super) fn with_contents<T>(
+    file: &mut File,
+    size: u64,
+    work: impl FnOnce(io::Result<&[u8]>) -> T,
+) -> T {
+    thread_local! {
+        static CONTENTS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    CONTENTS.with(|contents| {
+        let Ok(mut contents) = contents.try_borrow_mut() else {
+            // Already lent out further up this thread's stack: a buffer of its own.
+            let mut own = Vec::new();
+            let read = file.read_to_end(&mut own).map(|_| &own[..]);
+            return work(read);
+        };
+        contents.clear();
+        contents.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1));
+        // `Take` reads into the room reserved, without asking the file its size again.
+        let read = Read::by_ref(file)
+            .take(u64::MAX)
+            .read_to_end(&mut contents)
+            .map(|_| &contents[..]);
+        work(read)
+    })
 }
 
 /// A check counts placeholders; it does not keep their expanded markup.
