@@ -336,9 +336,15 @@ impl Rewriter {
         })?;
         let changed = match output.as_mut() {
             Some(fixed) => {
-                input.seek(SeekFrom::Start(start))?;
-                fixed.seek(SeekFrom::Start(0))?;
-                !same_content(&mut input, fixed)?
+                // Lengths first: most fixes change them, and then nothing need be read again.
+                let input_len = input.seek(SeekFrom::End(0))? - start;
+                if input_len == fixed.seek(SeekFrom::End(0))? {
+                    input.seek(SeekFrom::Start(start))?;
+                    fixed.seek(SeekFrom::Start(0))?;
+                    !same_content(&mut input, fixed)?
+                } else {
+                    true
+                }
             }
             None => false,
         };
