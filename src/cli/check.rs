@@ -192,12 +192,7 @@ fn check_input(
                 Vec::new()
             } else {
                 let again = File::open(path).map_err(read_error)?;
-                locate(
-                    BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, again),
-                    &analysis,
-                    excerpts,
-                )
-                .map_err(read_error)?
+                locate_streamed(again, &analysis, excerpts).map_err(read_error)?
             };
             Ok(Outcome::Checked(file_report(
                 path.display().to_string(),
@@ -211,30 +206,18 @@ fn check_input(
 /// Hand `work` the whole content of `file` (`size` bytes, as far as is known), read into a
 /// buffer that each thread keeps from file to file: a new buffer for every template cost a
 /// page fault per 4 KiB, more than lol_html's parsing of it.
-pub(super) fn with_contents<T>(
-    file: &mut File,
-    size: u64,
-    work: impl FnOnce(io::Result<&[u8]>) -> T,
-) -> T {
+fn with_contents<T>(file: &mut File, size: u64, work: impl FnOnce(io::Result<&[u8]>) -> T) -> T {
     thread_local! {
-        static CONTENTS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        static CONTENTS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     }
-    CONTENTS.with(|contents| {
-        let Ok(mut contents) = contents.try_borrow_mut() else {
-            // Already lent out further up this thread's stack: a buffer of its own.
-            let mut own = Vec::new();
-            let read = file.read_to_end(&mut own).map(|_| &own[..]);
-            return work(read);
-        };
-        contents.clear();
-        contents.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1));
-        // `Take` reads into the room reserved, without asking the file its size again.
-        let read = Read::by_ref(file)
-            .take(u64::MAX)
-            .read_to_end(&mut contents)
-            .map(|_| &contents[..]);
-        work(read)
-    })
+    let mut contents = CONTENTS.take();
+    contents.clear();
+    contents.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    // `Take` reads into the room reserved, without asking the file its size again.
+    let read = Read::by_ref(file).take(u64::MAX).read_to_end(&mut contents);
+    let done = work(read.map(|_| &contents[..]));
+    CONTENTS.set(contents);
+    done
 }
 
 /// A check counts placeholders; it does not keep their expanded markup.
@@ -287,6 +270,19 @@ pub(super) fn locate(
         &analysis.secrets,
         excerpts,
         analysis.encoding,
+    )
+}
+
+/// [`locate`] in a file read again from `input`, 64 KiB at a time.
+pub(super) fn locate_streamed(
+    input: impl Read,
+    analysis: &Analysis,
+    excerpts: bool,
+) -> io::Result<Vec<Located>> {
+    locate(
+        BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, input),
+        analysis,
+        excerpts,
     )
 }
 

@@ -9,7 +9,7 @@ use ddlink::error::Error;
 use ddlink::{Fixed, Rewriter};
 
 use super::args::FixArgs;
-use super::check::{IN_MEMORY, Outcome, file_report, locate, refuse};
+use super::check::{IN_MEMORY, Outcome, file_report, locate, locate_streamed, refuse};
 use super::inputs::{self, Input};
 use super::progress::Progress;
 use super::settings::Run;
@@ -269,28 +269,23 @@ fn fix_large_file(
     };
     let mut result = Rewriter::new(options)
         .fix_seekable(reader, args.unsafe_fixes, scratch)
-        .map_err(|cause| match cause.kind() {
-            io::ErrorKind::StorageFull
-            | io::ErrorKind::FileTooLarge
-            | io::ErrorKind::QuotaExceeded => write::write_error(path, cause),
-            _ => read_error(cause),
+        .map_err(|cause| {
+            if write::is_no_space(&cause) {
+                write::write_error(path, cause)
+            } else {
+                read_error(cause)
+            }
         })?;
     let excerpts = format == Format::Human;
     let located = if result.analysis.diagnostics.is_empty() {
         Vec::new()
     } else if let Some(output) = result.output.as_mut() {
-        let reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, &mut *output);
-        let located = locate(reader, &result.analysis, excerpts);
+        let located = locate_streamed(&mut *output, &result.analysis, excerpts);
         output.seek(SeekFrom::Start(0)).map_err(read_error)?;
         located.map_err(read_error)?
     } else {
         let again = File::open(path).map_err(read_error)?;
-        locate(
-            BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, again),
-            &result.analysis,
-            excerpts,
-        )
-        .map_err(read_error)?
+        locate_streamed(again, &result.analysis, excerpts).map_err(read_error)?
     };
     match (&destination, result.output) {
         (Some(destination), Some(output)) => write::create_from(destination, output)?,

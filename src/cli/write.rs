@@ -78,13 +78,17 @@ fn hard_links(_: &Metadata) -> u64 {
     1
 }
 
-/// The error for a failed write of `path`: a full disk or a file-size limit says so.
-pub fn write_error(path: &Path, cause: io::Error) -> Error {
-    let no_space = matches!(
+/// Whether `cause` is a full disk, a quota or a file-size limit.
+pub fn is_no_space(cause: &io::Error) -> bool {
+    matches!(
         cause.kind(),
         io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge | io::ErrorKind::QuotaExceeded
-    );
-    if no_space {
+    )
+}
+
+/// The error for a failed write of `path`: a full disk or a file-size limit says so.
+pub fn write_error(path: &Path, cause: io::Error) -> Error {
+    if is_no_space(&cause) {
         Error::NoSpace {
             path: path.to_path_buf(),
             cause,
@@ -218,10 +222,7 @@ pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
     // Not synced: a crash can lose only this copy, never the template it was made from, and
     // a batch of thousands of files would wait on the disk once per file.
     let temporary = temporary_holding(&folder, path, content, |e| write_error(path, e))?;
-    temporary
-        .persist(path)
-        .map_err(|e| write_error(path, e.error))?;
-    Ok(())
+    create_from(path, temporary)
 }
 
 /// A temporary file in `folder` holding `content` (`path` names the file it stands for in

@@ -273,7 +273,7 @@ impl State<'_> {
         }
         let window = self.window.borrow();
         match window.get(range) {
-            Some(bytes) => Cow::Owned(encoding.decode_without_bom_handling(bytes).0.into_owned()),
+            Some(bytes) => Cow::Owned(crate::source::decode_lossless(bytes, encoding).into_owned()),
             None => Cow::Borrowed(value),
         }
     }

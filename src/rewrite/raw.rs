@@ -185,30 +185,7 @@ impl Quick {
             self.needs_full = true;
         }
     }
-}
 
-/// Words that only the full pass reads: `ddlink` comments (suppressions and `psa=`
-/// directives) and `{{deeplink}}` placeholders.
-pub fn needs_full_pass(text: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), b"ddlink").is_some()
-        || crate::expand::mustache::may_hold(text)
-}
-
-/// Where the next comment that opens like an Outlook conditional comment (`<!--[if mso]>`,
-/// white space allowed before `[if`) starts its text, after `<!--`.
-fn conditional_comment_start(text: &str) -> Option<usize> {
-    memchr::memmem::find_iter(text.as_bytes(), b"<!--").find_map(|at| {
-        let inner = &text[at + 4..];
-        let words = inner.trim_start_matches(|c: char| c.is_ascii_whitespace());
-        words
-            .as_bytes()
-            .get(..3)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"[if"))
-            .then_some(at + 4)
-    })
-}
-
-impl Quick {
     /// The quick pass that does not read comments cannot read a conditional comment's body
     /// (markup, whose `href`s may be links without a scheme): one whose text holds a link
     /// needle sends the document on, to the pass that reads comments.
@@ -236,6 +213,27 @@ impl Quick {
             }
         }
     }
+}
+
+/// Words that only the full pass reads: `ddlink` comments (suppressions and `psa=`
+/// directives) and `{{deeplink}}` placeholders.
+pub fn needs_full_pass(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), b"ddlink").is_some()
+        || crate::expand::mustache::may_hold(text)
+}
+
+/// Where the next comment that opens like an Outlook conditional comment (`<!--[if mso]>`,
+/// white space allowed before `[if`) starts its text, after `<!--`.
+fn conditional_comment_start(text: &str) -> Option<usize> {
+    memchr::memmem::find_iter(text.as_bytes(), b"<!--").find_map(|at| {
+        let inner = &text[at + 4..];
+        let words = inner.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        words
+            .as_bytes()
+            .get(..3)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"[if"))
+            .then_some(at + 4)
+    })
 }
 
 /// Whether `bytes` name a credential key (`auth_password`, …) in any case.
