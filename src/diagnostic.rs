@@ -2,6 +2,7 @@
 //! in the input as read, optional help and an optional fix.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -64,11 +65,12 @@ impl Span {
 pub struct Edit {
     pub start: usize,
     pub end: usize,
-    pub content: String,
+    /// Shared: a document's fixes repeat the same few replacements.
+    pub content: Arc<str>,
 }
 
 impl Edit {
-    pub fn replace(span: Span, content: impl Into<String>) -> Self {
+    pub fn replace(span: Span, content: impl Into<Arc<str>>) -> Self {
         Edit {
             start: span.start,
             end: span.end,
@@ -80,7 +82,7 @@ impl Edit {
         Edit::replace(span, "")
     }
 
-    pub fn insert(at: usize, content: impl Into<String>) -> Self {
+    pub fn insert(at: usize, content: impl Into<Arc<str>>) -> Self {
         Edit::replace(Span::new(at, at), content)
     }
 }
@@ -128,14 +130,15 @@ pub struct Diagnostic {
     pub rule: &'static Rule,
     /// The effective severity, after configuration.
     pub severity: Severity,
-    pub message: String,
+    /// Shared, as `help` is: a document's findings repeat the same few sentences.
+    pub message: Arc<str>,
     pub span: Span,
-    pub help: Option<String>,
+    pub help: Option<Arc<str>>,
     pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
-    pub fn new(rule: &'static Rule, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(rule: &'static Rule, span: Span, message: impl Into<Arc<str>>) -> Self {
         Diagnostic {
             rule,
             severity: rule.severity,
@@ -147,7 +150,7 @@ impl Diagnostic {
     }
 
     #[must_use]
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<Arc<str>>) -> Self {
         self.help = Some(help.into());
         self
     }

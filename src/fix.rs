@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Edit};
 
@@ -66,14 +67,14 @@ pub fn select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fixes: boo
 #[derive(Default)]
 struct Chosen {
     /// Keyed by `(start, end)`: chosen edits never share a key unless they are identical.
-    by_range: BTreeMap<(usize, usize), String>,
+    by_range: BTreeMap<(usize, usize), Arc<str>>,
 }
 
 impl Chosen {
     /// Whether `edit` cannot be applied together with the edits chosen so far: it clashes
     /// with one of them (see [`ranges_clash`]) that is not the very same edit.
     fn clashes(&self, edit: &Edit) -> bool {
-        let differs = |(&(start, end), content): (&(usize, usize), &String)| {
+        let differs = |(&(start, end), content): (&(usize, usize), &Arc<str>)| {
             let identical = (start, end) == (edit.start, edit.end) && *content == edit.content;
             !identical && ranges_clash((start, end), (edit.start, edit.end))
         };
@@ -95,7 +96,7 @@ impl Chosen {
     fn insert(&mut self, edit: &Edit) {
         self.by_range
             .entry((edit.start, edit.end))
-            .or_insert_with(|| edit.content.clone());
+            .or_insert_with(|| Arc::clone(&edit.content));
     }
 
     fn into_edits(self) -> Vec<Edit> {
@@ -191,7 +192,7 @@ mod tests {
         Edit {
             start,
             end,
-            content: content.to_owned(),
+            content: content.into(),
         }
     }
 

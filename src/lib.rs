@@ -17,6 +17,7 @@ pub mod dialect;
 pub mod error;
 pub mod expand;
 pub mod fix;
+pub(crate) mod intern;
 pub mod rewrite;
 pub mod rules;
 pub mod source;

@@ -49,15 +49,16 @@ impl Default for ExpandSettings {
 /// `{{deeplink}}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Arg {
-    pub key: String,
+    /// Shared, as the values are: a large template repeats the same few arguments.
+    pub key: Arc<str>,
     /// Decoded (entities resolved).
-    pub value: String,
+    pub value: Arc<str>,
     /// Where the argument is written (attribute or `key='value'`).
     pub span: Span,
     /// Where its value is written, if apart.
     pub value_span: Span,
     /// The attribute's raw value (for pass-through attributes).
-    pub raw_value: String,
+    pub raw_value: Arc<str>,
 }
 
 /// Where a `{{deeplink}}` sits, which decides how its URL is escaped.
@@ -146,7 +147,7 @@ impl Controls {
         context: &Context,
         findings: &mut Findings,
     ) -> Option<Controls> {
-        let control = |name: &str| placeholder.args().iter().find(|a| a.key == name);
+        let control = |name: &str| placeholder.args().iter().find(|a| &*a.key == name);
         let bad = |findings: &mut Findings, arg: &Arg, expected: &str| {
             invalid_placeholder::report(
                 findings,
@@ -219,15 +220,15 @@ pub fn expand(
     let mut command = Command::empty();
     let mut sources: Vec<(String, Span, Span)> = Vec::new();
     for arg in placeholder.args() {
-        if CONTROLS.contains(&arg.key.as_str()) {
+        if CONTROLS.contains(&&*arg.key) {
             continue;
         }
         if is_element && !is_command_key(&arg.key) {
             unknown_param::check_attribute(findings, arg.span, &arg.key);
             continue;
         }
-        command.push(arg.key.clone(), arg.value.clone());
-        sources.push((arg.key.clone(), arg.span, arg.value_span));
+        command.push(arg.key.to_string(), arg.value.to_string());
+        sources.push((arg.key.to_string(), arg.span, arg.value_span));
     }
     if command.name() == Some("ticket") && command.get(TICKET_ID).is_none() {
         let Some(dialect) = context.dialect.dialect else {
@@ -511,7 +512,7 @@ fn render(
             let mut style = String::new();
             for arg in args
                 .iter()
-                .filter(|a| !CONTROLS.contains(&a.key.as_str()) && !is_command_key(&a.key))
+                .filter(|a| !CONTROLS.contains(&&*a.key) && !is_command_key(&a.key))
             {
                 let value = arg.raw_value.replace('"', "&quot;");
                 if arg.key.eq_ignore_ascii_case("style") {

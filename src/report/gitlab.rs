@@ -53,7 +53,7 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
         for (diagnostic, located) in report.diagnostics.iter().zip(&report.located) {
             let code = diagnostic.rule.code;
             let occurrence = occurrences
-                .entry((path.as_str(), code, diagnostic.message.as_str()))
+                .entry((path.as_str(), code, &*diagnostic.message))
                 .or_insert(0);
             let fingerprint = fingerprint(path, code, *occurrence, &diagnostic.message);
             *occurrence += 1;

@@ -524,10 +524,11 @@ fn placeholder_element<'o>(
                 let name_start = attribute
                     .name_source_location()
                     .map_or(start_tag.start, |l| l.bytes().start);
+                let strings = &mut state.borrow_mut().collector.findings.strings;
                 Arg {
-                    key: attribute.name(),
-                    value: crate::charref::decode(&raw_value, true).0,
-                    raw_value,
+                    key: strings.get(&attribute.name()),
+                    value: strings.get(&crate::charref::decode(&raw_value, true).0),
+                    raw_value: strings.get(&raw_value),
                     span: Span::new(name_start, value_span.end.max(name_start)),
                     value_span,
                 }
@@ -1061,7 +1062,7 @@ impl<'o> HtmlPass<'o> {
         for start_tag in links.unclosed.drain(..) {
             unclosed_placeholder::report(&mut collector.findings, start_tag);
         }
-        collector.add_placeholders(links.placeholders.drain(..));
+        collector.add_placeholders(std::mem::take(&mut links.placeholders));
         for (span, element) in links.unlabelled.drain(..) {
             empty_link_label::report(&mut collector.findings, span, element);
         }

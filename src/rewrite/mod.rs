@@ -607,8 +607,14 @@ impl<'o> Collector<'o> {
     }
 
     /// Take over `<dd-link>` placeholders read by the HTML pass.
-    fn add_placeholders(&mut self, placeholders: impl IntoIterator<Item = Placeholder>) {
-        self.placeholders.extend(placeholders);
+    fn add_placeholders(&mut self, placeholders: Vec<Placeholder>) {
+        // Taken over whole when there is nothing before them: a large template holds
+        // thousands, not to be held twice while they are copied.
+        if self.placeholders.is_empty() {
+            self.placeholders = placeholders;
+        } else {
+            self.placeholders.extend(placeholders);
+        }
     }
 
     /// Note the document's line ending from the bytes around its first line break.
@@ -649,10 +655,11 @@ impl<'o> Collector<'o> {
                 .into_iter()
                 .map(|arg| {
                     let arg_span = map.span(arg.range.clone());
+                    let value = self.findings.strings.get(&arg.value);
                     expand::Arg {
-                        key: arg.key,
-                        raw_value: arg.value.clone(),
-                        value: arg.value,
+                        key: self.findings.strings.get(&arg.key),
+                        raw_value: Arc::clone(&value),
+                        value,
                         span: arg_span,
                         value_span: arg_span,
                     }

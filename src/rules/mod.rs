@@ -15,6 +15,7 @@ pub use tokens::{TicketTokenNeed, TokenUse};
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::intern::Strings;
 
 /// Whether a rule can repair what it reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,6 +292,8 @@ pub struct Findings<'c> {
     diagnostics: Vec<Diagnostic>,
     /// DD103 findings whose fix waits for the file's dialect.
     needs: Vec<TicketTokenNeed>,
+    /// One copy of each message, help and fix text.
+    pub strings: Strings,
 }
 
 impl<'c> Findings<'c> {
@@ -299,6 +302,7 @@ impl<'c> Findings<'c> {
             config,
             diagnostics: Vec::new(),
             needs: Vec::new(),
+            strings: Strings::default(),
         }
     }
 
@@ -314,6 +318,13 @@ impl<'c> Findings<'c> {
             Some(None) => return None,
             Some(Some(severity)) => diagnostic.severity = *severity,
             None => {}
+        }
+        diagnostic.message = self.strings.share(diagnostic.message);
+        if let Some(help) = diagnostic.help.take() {
+            diagnostic.help = Some(self.strings.share(help));
+        }
+        for edit in diagnostic.fix.iter_mut().flat_map(|fix| &mut fix.edits) {
+            edit.content = self.strings.share(std::mem::take(&mut edit.content));
         }
         self.diagnostics.push(diagnostic);
         Some(self.diagnostics.len() - 1)
