@@ -51,8 +51,9 @@ impl Excerpt {
 pub struct Located {
     pub start: Position,
     pub end: Position,
-    /// Present when excerpts were asked for.
-    pub excerpt: Option<Excerpt>,
+    /// Present when excerpts were asked for (boxed: a large template's tens of thousands of
+    /// findings are located without them, in half the memory).
+    pub excerpt: Option<Box<Excerpt>>,
 }
 
 /// Lines of context shown before and after a span.
@@ -177,7 +178,7 @@ pub fn locate_in<R: BufRead>(
             let result = &mut results[request.index];
             result.start = request.start.unwrap_or_default();
             if excerpts {
-                result.excerpt = Some(excerpt(request, secrets, encoding));
+                result.excerpt = Some(Box::new(excerpt(request, secrets, encoding)));
             }
         }
 
