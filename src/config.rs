@@ -287,6 +287,7 @@ impl FileConfig {
             chunk_size: crate::rewrite::CHUNK_SIZE,
             keep_expansions: defaults.keep_expansions,
             quick_pass: defaults.quick_pass,
+            raw_thread_from: defaults.raw_thread_from,
         }
     }
 }

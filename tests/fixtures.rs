@@ -109,6 +109,20 @@ fn every_case_is_chunk_independent() {
                 case.display()
             );
         }
+        // The raw scan on a thread of its own, from the start or from a chunk on.
+        for (thread_from, size) in [(0, 4096), (0, 7), (100, 16)] {
+            let threaded = Rewriter::new(ddlink::RewriterOptions {
+                raw_thread_from: thread_from,
+                ..options_of(&case, &input_path)
+            });
+            assert_eq!(
+                threaded.check_chunks(input.chunks(size)),
+                whole,
+                "{}: the raw scan on a thread from byte {thread_from} (chunks of {size}) \
+                 changed the result",
+                case.display()
+            );
+        }
     }
 }
 

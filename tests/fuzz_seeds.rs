@@ -107,6 +107,18 @@ fn fuzz_findings_at_every_chunk_size() {
                         file.display()
                     );
                 }
+                let threaded = Rewriter::new(RewriterOptions {
+                    raw_thread_from: 0,
+                    ..rewriter.options().clone()
+                });
+                for size in [1, 7, 64] {
+                    assert_eq!(
+                        threaded.check_chunks(input.chunks(size)),
+                        whole,
+                        "{}: the raw scan on a thread of its own (chunks of {size})",
+                        file.display()
+                    );
+                }
             }
         }
     }

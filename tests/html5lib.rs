@@ -36,6 +36,10 @@ fn html5lib_inputs_are_checked_without_panic_at_every_chunk_size() {
         quick_pass: false,
         ..RewriterOptions::default()
     });
+    let threaded = Rewriter::new(RewriterOptions {
+        raw_thread_from: 0,
+        ..RewriterOptions::default()
+    });
     let mut cases = 0;
     let mut ambiguous = 0;
     for line in text.lines() {
@@ -71,6 +75,12 @@ fn html5lib_inputs_are_checked_without_panic_at_every_chunk_size() {
             let split = rewriter.check_chunks(input.chunks(size));
             assert_eq!(split, whole, "{} at chunk size {size}", case.source);
         }
+        assert_eq!(
+            threaded.check_chunks(input.chunks(7)),
+            whole,
+            "{}: the raw scan on a thread of its own changed the result",
+            case.source
+        );
         // No placeholder and no portal link: `fix` gives the input back, byte for byte, however
         // it is chunked.
         for size in [1, 7, 4096, CHUNK_SIZE] {

@@ -236,6 +236,13 @@ impl Evidence {
         }
     }
 
+    /// Add what another part of the file counted.
+    pub fn add_all(&mut self, other: Evidence) {
+        for (count, more) in self.counts.iter_mut().zip(other.counts) {
+            *count += more;
+        }
+    }
+
     pub fn total(&self) -> usize {
         self.counts.iter().sum()
     }

@@ -21,10 +21,10 @@ use lol_html::{
     MemorySettings, Selector, Settings, errors::RewritingError,
 };
 
-use super::raw::{self, Quick, RawLines};
+use super::raw::{Found, Quick, RawEnd, RawScan};
 use super::scan;
 use super::suppress::{self, Directive};
-use super::{Analysis, Collector, RewriterOptions, utf8::Validator};
+use super::{Analysis, Collector, RewriterOptions};
 use crate::diagnostic::Span;
 use crate::expand::{self, Arg, MustacheContext, Placeholder};
 use crate::rules::site::encoded_len;
@@ -660,21 +660,16 @@ pub struct HtmlPass<'o> {
     rewriter: Option<HtmlRewriter<'o, CountingSink<'o>>>,
     state: Rc<RefCell<State<'o>>>,
     links: Rc<RefCell<LinkElements>>,
-    utf8: Validator,
     read: usize,
     /// The input lol_html has not finished with: where a
     /// parsing error is looked for, so that its offset does not depend on chunking.
     window: Rc<RefCell<Window>>,
     /// The last byte fed (a `\r` before a line break in the next chunk).
     last_byte: Option<u8>,
-    /// The raw input, read by lines for dialect evidence and, in the quick pass, for
-    /// link-shaped runs.
-    raw: RawLines,
-    /// Where the line after the last line break fed starts.
-    line_start: usize,
-    /// Where the line holding the first invalid byte starts, and whether that line names a
-    /// credential before the byte.
-    invalid_line: Option<(usize, bool)>,
+    /// The raw input, read by lines beside the parser (see [`RawScan`]).
+    raw: RawSide,
+    /// Input offset from which the raw scan runs on a thread of its own.
+    raw_thread_from: usize,
 }
 
 /// The handler of comments: suppressions, directives, conditional comments, links.
@@ -704,7 +699,7 @@ impl<'o> HtmlPass<'o> {
             inert_element: None,
             emitted: 0,
             pending_scopes: Vec::new(),
-            quick: quick.then(|| Quick::new(reading == Reading::QuickWithComments)),
+            quick: quick.then(Quick::default),
         }));
         let links = Rc::new(RefCell::new(LinkElements::default()));
 
@@ -768,7 +763,7 @@ impl<'o> HtmlPass<'o> {
             if reading == Reading::QuickWithComments {
                 settings = settings.append_document_content_handler(comments(&state));
             }
-            return Self::start(options, settings, state, links, window);
+            return Self::start(options, settings, state, links, window, reading);
         }
         // Text types tell that text is inert, not in which element: remember the element
         // for messages. Only these elements hold RCDATA or RAWTEXT.
@@ -796,7 +791,7 @@ impl<'o> HtmlPass<'o> {
             ))
             .append_document_content_handler(comments(&state));
 
-        Self::start(options, settings, state, links, window)
+        Self::start(options, settings, state, links, window, reading)
     }
 
     fn start(
@@ -805,22 +800,31 @@ impl<'o> HtmlPass<'o> {
         state: Rc<RefCell<State<'o>>>,
         links: Rc<RefCell<LinkElements>>,
         window: Rc<RefCell<Window>>,
+        reading: Reading,
     ) -> Self {
         let sink_state = Rc::clone(&state);
         let sink: CountingSink<'o> = Box::new(move |out: &[u8]| {
             sink_state.borrow_mut().emitted += out.len();
         });
+        let raw = {
+            let state = state.borrow();
+            let quick = (reading != Reading::Full).then(|| {
+                (
+                    std::sync::Arc::clone(&state.collector.prefilter),
+                    reading == Reading::QuickWithComments,
+                )
+            });
+            RawScan::new(options.encoding, state.collector.detecting(), quick)
+        };
         HtmlPass {
             rewriter: Some(HtmlRewriter::new(settings, sink)),
             state,
             links,
-            utf8: Validator::new(options.encoding),
             read: 0,
             window,
             last_byte: None,
-            raw: RawLines::default(),
-            line_start: 0,
-            invalid_line: None,
+            raw: RawSide::Here(raw),
+            raw_thread_from: options.raw_thread_from,
         }
     }
 
@@ -834,54 +838,14 @@ impl<'o> HtmlPass<'o> {
             .is_some_and(|quick| quick.needs_full)
     }
 
-    /// Read complete lines of the raw input: the tokens a dialect may be detected from and,
-    /// in the quick pass, the link-shaped runs and the words only the full pass reads.
-    fn scan_raw(state: &mut State<'_>, bytes: &[u8], at: usize) {
-        let detecting = state.collector.detecting();
-        if !detecting && state.quick.is_none() {
-            return;
-        }
-        let encoding = state.collector.options.encoding;
-        let text = crate::source::decode_lossless(bytes, encoding);
-        if detecting {
-            state.collector.observe(&text);
-        }
-        let State {
-            collector, quick, ..
-        } = state;
-        if let Some(quick) = quick {
-            if raw::needs_full_pass(&text) {
-                quick.hand_over();
-            }
-            quick.conditional_comments(&text, &collector.prefilter);
-            for run in collector.prefilter.links(&text) {
-                quick.run(at + run.start);
-            }
-            quick.scanned(at + bytes.len());
-        }
-    }
-
     pub fn feed(&mut self, chunk: &[u8]) {
-        self.utf8.feed(chunk);
-        if self.invalid_line.is_none()
-            && let Some(bad) = self.utf8.first_error()
-        {
-            let before = &chunk[..bad.saturating_sub(self.read).min(chunk.len())];
-            self.invalid_line = Some(match memchr::memrchr(b'\n', before) {
-                Some(at) => (self.read + at + 1, raw::names_secret(&before[at + 1..])),
-                None => (
-                    self.line_start,
-                    raw::names_secret(&[self.raw.pending(), before].concat()),
-                ),
-            });
+        if self.read >= self.raw_thread_from {
+            // Once: without a thread to be had, the scan stays here.
+            self.raw.move_to_thread();
+            self.raw_thread_from = usize::MAX;
         }
-        {
-            let mut state = self.state.borrow_mut();
-            self.raw
-                .feed(chunk, |bytes, at| Self::scan_raw(&mut state, bytes, at));
-        }
-        if let Some(at) = memchr::memrchr(b'\n', chunk) {
-            self.line_start = self.read + at + 1;
+        for found in self.raw.feed(chunk) {
+            self.found(found);
         }
         self.state
             .borrow_mut()
@@ -1002,13 +966,22 @@ impl<'o> HtmlPass<'o> {
         );
     }
 
+    /// What the raw scan found: for a quick pass, to be matched with the `href`s read.
+    fn found(&mut self, found: Found) {
+        if let Some(quick) = &mut self.state.borrow_mut().quick {
+            quick.found(found);
+        }
+    }
+
     /// The analysis, or why a quick pass hands the document over.
     pub fn finish(mut self) -> Result<Analysis, Handover> {
-        // A sequence cut short by the end is found below: whether its line names a credential.
-        let last_line_names_secret = raw::names_secret(self.raw.pending());
-        {
-            let mut state = self.state.borrow_mut();
-            std::mem::take(&mut self.raw).finish(|bytes, at| Self::scan_raw(&mut state, bytes, at));
+        let (found, raw) = std::mem::replace(&mut self.raw, RawSide::Moving).finish();
+        for found in found {
+            self.found(found);
+        }
+        self.found(raw.found);
+        if let Some(evidence) = raw.evidence {
+            self.state.borrow_mut().collector.add_evidence(evidence);
         }
         if let Some(rewriter) = self.rewriter.take()
             && let Err(error) = rewriter.end()
@@ -1017,7 +990,7 @@ impl<'o> HtmlPass<'o> {
         }
         let read = self.read;
         let encoding = self.state.borrow().collector.options.encoding;
-        let invalid = self.utf8.finish();
+        let invalid = raw.invalid;
         if let Some(quick) = &mut self.state.borrow_mut().quick {
             quick.finish();
             if quick.needs_full || invalid.is_some() {
@@ -1079,9 +1052,7 @@ impl<'o> HtmlPass<'o> {
         }
         let mut analysis = collector.finish(read);
         if let Some(offset) = invalid {
-            let (line, names_secret) = self
-                .invalid_line
-                .unwrap_or((self.line_start, last_line_names_secret));
+            let (line, names_secret) = raw.invalid_line;
             keep_before_invalid_bytes(&mut analysis, offset, line.min(offset), names_secret);
         }
         Ok(analysis)
@@ -1146,4 +1117,112 @@ fn parsed(selector: &'static str) -> &'static Selector {
             selector.parse().expect("ddlink's selectors are valid"),
         ))
     })
+}
+
+/// Where the raw scan runs: beside the parser, or, for a large document, on a thread of its
+/// own (the scan is a fifth of a quick pass's work, and a single large document would
+/// otherwise leave the second core idle).
+enum RawSide {
+    Here(RawScan),
+    Thread(RawThread),
+    /// Between the two.
+    Moving,
+}
+
+/// A raw scan on its own thread: chunks go to it, what it found comes back in order.
+struct RawThread {
+    /// Input not sent yet: the thread gets it in batches of [`RAW_THREAD_BATCH`], since
+    /// waking it for every chunk cost more than what it took over.
+    batch: Vec<u8>,
+    chunks: std::sync::mpsc::SyncSender<Vec<u8>>,
+    found: std::sync::mpsc::Receiver<Found>,
+    scan: std::thread::JoinHandle<Option<RawScan>>,
+}
+
+/// Batches the raw scan's thread may lag behind the parser by.
+const RAW_THREAD_LAG: usize = 2;
+
+/// How much input the raw scan's thread is given at a time.
+const RAW_THREAD_BATCH: usize = 256 * 1024;
+
+impl RawSide {
+    /// Go on on a thread of its own.
+    fn move_to_thread(&mut self) {
+        let RawSide::Here(_) = self else {
+            return;
+        };
+        let (scan_in, scan_out) = std::sync::mpsc::sync_channel::<RawScan>(1);
+        let (chunks, chunks_in) = std::sync::mpsc::sync_channel::<Vec<u8>>(RAW_THREAD_LAG);
+        let (found_out, found) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("ddlink-raw-scan".to_owned())
+            .spawn(move || {
+                let mut scan = scan_out.recv().ok()?;
+                for chunk in chunks_in {
+                    // The pass is gone only when it panicked: nothing left to tell.
+                    let _ = found_out.send(scan.feed(&chunk));
+                }
+                Some(scan)
+            });
+        // No thread to be had (the system is out of them): the scan stays here.
+        let Ok(thread) = spawned else {
+            return;
+        };
+        let RawSide::Here(scan) = std::mem::replace(self, RawSide::Moving) else {
+            unreachable!("matched above");
+        };
+        scan_in
+            .send(scan)
+            .expect("the thread waits for the scan first");
+        *self = RawSide::Thread(RawThread {
+            batch: Vec::with_capacity(RAW_THREAD_BATCH + super::CHUNK_SIZE),
+            chunks,
+            found,
+            scan: thread,
+        });
+    }
+
+    /// Read the next chunk; what was found so far, in input order.
+    fn feed(&mut self, chunk: &[u8]) -> Vec<Found> {
+        match self {
+            RawSide::Here(scan) => vec![scan.feed(chunk)],
+            RawSide::Thread(thread) => {
+                thread.batch.extend_from_slice(chunk);
+                if thread.batch.len() >= RAW_THREAD_BATCH {
+                    let next = Vec::with_capacity(thread.batch.capacity());
+                    // An error means the thread panicked: `finish` passes the panic on.
+                    let _ = thread
+                        .chunks
+                        .send(std::mem::replace(&mut thread.batch, next));
+                }
+                thread.found.try_iter().collect()
+            }
+            RawSide::Moving => Vec::new(),
+        }
+    }
+
+    /// The input has ended: what was still to be found, and how the scan ended.
+    fn finish(self) -> (Vec<Found>, RawEnd) {
+        match self {
+            RawSide::Here(scan) => (Vec::new(), scan.finish()),
+            RawSide::Thread(RawThread {
+                batch,
+                chunks,
+                found,
+                scan,
+            }) => {
+                if !batch.is_empty() {
+                    let _ = chunks.send(batch);
+                }
+                drop(chunks);
+                let found: Vec<Found> = found.iter().collect();
+                match scan.join() {
+                    Ok(Some(scan)) => (found, scan.finish()),
+                    Ok(None) => unreachable!("the scan was sent to the thread"),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            RawSide::Moving => unreachable!("a pass finishes once"),
+        }
+    }
 }

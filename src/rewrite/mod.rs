@@ -81,10 +81,17 @@ pub struct RewriterOptions {
     /// the full pass only when it holds more than links in `href`s. Results are the same
     /// either way (tests compare them); off, every document takes the full pass.
     pub quick_pass: bool,
+    /// From this many bytes on, an HTML document's raw scan runs on a thread of its own,
+    /// beside the parser (tests set 0 to compare: results are the same).
+    pub raw_thread_from: usize,
 }
 
 /// 64 MiB, SPEC §6.
 pub const DEFAULT_MAX_MEMORY: usize = 64 * 1024 * 1024;
+
+/// 4 MiB: a smaller document is over before a thread would pay for itself, and a batch
+/// already keeps every core busy with its documents.
+pub const RAW_THREAD_FROM: usize = 4 * 1024 * 1024;
 
 /// Input is fed to the parser in chunks of this size.
 pub const CHUNK_SIZE: usize = 64 * 1024;
@@ -101,6 +108,7 @@ impl Default for RewriterOptions {
             chunk_size: CHUNK_SIZE,
             keep_expansions: true,
             quick_pass: true,
+            raw_thread_from: RAW_THREAD_FROM,
         }
     }
 }
@@ -513,6 +521,11 @@ impl<'o> Collector<'o> {
     fn detecting(&self) -> bool {
         let settings = &self.options.settings;
         settings.dialect.is_none() && settings.config_dialect.is_none() && self.directive.is_none()
+    }
+
+    /// Tokens counted by an HTML pass's raw scan.
+    fn add_evidence(&mut self, evidence: Evidence) {
+        self.evidence.add_all(evidence);
     }
 
     /// Count the known tokens of a stretch of text, while detection may be needed.

@@ -7,6 +7,11 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ops::Range;
+use std::sync::Arc;
+
+use super::scan::Prefilter;
+use super::utf8::Validator;
+use crate::dialect::token::Evidence;
 
 /// A line longer than this is cut (see [`cut_long_line`]), so that a document without line
 /// breaks is not held whole.
@@ -118,17 +123,22 @@ pub struct Quick {
     /// Set when that is for another reason than link-shaped runs outside `href`s or
     /// conditional comments (which a quick pass that reads comments may explain).
     pub not_only_runs: bool,
-    /// Whether this quick pass reads comments.
-    reads_comments: bool,
-    /// Whether the raw scan is inside a conditional comment.
-    in_conditional: bool,
 }
 
 impl Quick {
-    pub fn new(reads_comments: bool) -> Self {
-        Quick {
-            reads_comments,
-            ..Quick::default()
+    /// What the raw scan found in a stretch of the input.
+    pub fn found(&mut self, found: Found) {
+        if found.hand_over {
+            self.hand_over();
+        }
+        if found.needs_comments {
+            self.needs_full = true;
+        }
+        for run in found.runs {
+            self.run(run);
+        }
+        if let Some(scanned) = found.scanned {
+            self.scanned(scanned);
         }
     }
 
@@ -185,32 +195,198 @@ impl Quick {
             self.needs_full = true;
         }
     }
+}
 
+/// What the raw scan of a stretch of the input tells a quick pass.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Where link-shaped runs start.
+    pub runs: Vec<usize>,
+    /// Something only the full pass reads (see [`needs_full_pass`]).
+    pub hand_over: bool,
+    /// A conditional comment's body holds a link needle: only a pass that reads comments
+    /// can tell.
+    pub needs_comments: bool,
+    /// The scan has read everything before this offset.
+    pub scanned: Option<usize>,
+}
+
+/// The needles of a quick pass's raw scan.
+#[derive(Debug)]
+struct QuickScan {
+    prefilter: Arc<Prefilter>,
+    /// Whether the quick pass reads comments.
+    reads_comments: bool,
+    /// Whether the scan is inside a conditional comment.
+    in_conditional: bool,
+}
+
+impl QuickScan {
     /// The quick pass that does not read comments cannot read a conditional comment's body
     /// (markup, whose `href`s may be links without a scheme): one whose text holds a link
     /// needle sends the document on, to the pass that reads comments.
-    pub fn conditional_comments(&mut self, text: &str, prefilter: &super::scan::Prefilter) {
+    fn conditional_comments(&mut self, text: &str) -> bool {
         if self.reads_comments {
-            return;
+            return false;
         }
+        let mut needs_comments = false;
         let mut rest = text;
         loop {
             if self.in_conditional {
                 let end = memchr::memmem::find(rest.as_bytes(), b"-->");
                 let body = &rest[..end.unwrap_or(rest.len())];
-                if prefilter.may_hold_link(body.as_bytes()) {
-                    self.needs_full = true;
+                if self.prefilter.may_hold_link(body.as_bytes()) {
+                    needs_comments = true;
                 }
-                let Some(end) = end else { return };
+                let Some(end) = end else {
+                    return needs_comments;
+                };
                 self.in_conditional = false;
                 rest = &rest[end + 3..];
             } else {
                 let Some(start) = conditional_comment_start(rest) else {
-                    return;
+                    return needs_comments;
                 };
                 self.in_conditional = true;
                 rest = &rest[start..];
             }
+        }
+    }
+}
+
+/// How a raw scan ended.
+#[derive(Debug)]
+pub struct RawEnd {
+    /// What the last line held.
+    pub found: Found,
+    /// The tokens counted, when detection was wanted.
+    pub evidence: Option<Evidence>,
+    /// Where the first byte invalid in the encoding is.
+    pub invalid: Option<usize>,
+    /// Where the line that holds it starts, and whether that line names a credential before
+    /// it (meaningful when `invalid` is set).
+    pub invalid_line: (usize, bool),
+}
+
+/// The raw side of a pass over an HTML document: every byte as read, by lines, for what
+/// the parser's handlers do not see (the tokens a dialect is detected from; in a quick pass,
+/// link-shaped runs and the words only the full pass reads) and for bytes invalid in the
+/// document's encoding. It depends on nothing the parser finds, so a large document's scan
+/// can run on a thread of its own.
+pub struct RawScan {
+    lines: RawLines,
+    utf8: Validator,
+    encoding: &'static encoding_rs::Encoding,
+    read: usize,
+    /// Where the line after the last line break fed starts.
+    line_start: usize,
+    /// Where the line holding the first invalid byte starts, and whether that line names a
+    /// credential before the byte.
+    invalid_line: Option<(usize, bool)>,
+    /// Counted while detection may be needed.
+    evidence: Option<Evidence>,
+    /// In a quick pass.
+    quick: Option<QuickScan>,
+}
+
+impl std::fmt::Debug for RawScan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawScan")
+            .field("read", &self.read)
+            .field("evidence", &self.evidence)
+            .field("quick", &self.quick)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RawScan {
+    /// A scan that counts tokens when `detecting`, and, for a quick pass (`prefilter` given),
+    /// looks for what that pass cannot read.
+    pub fn new(
+        encoding: &'static encoding_rs::Encoding,
+        detecting: bool,
+        quick: Option<(Arc<Prefilter>, bool)>,
+    ) -> Self {
+        RawScan {
+            lines: RawLines::default(),
+            utf8: Validator::new(encoding),
+            encoding,
+            read: 0,
+            line_start: 0,
+            invalid_line: None,
+            evidence: detecting.then(Evidence::default),
+            quick: quick.map(|(prefilter, reads_comments)| QuickScan {
+                prefilter,
+                reads_comments,
+                in_conditional: false,
+            }),
+        }
+    }
+
+    /// Read the next chunk of the input.
+    pub fn feed(&mut self, chunk: &[u8]) -> Found {
+        self.utf8.feed(chunk);
+        if self.invalid_line.is_none()
+            && let Some(bad) = self.utf8.first_error()
+        {
+            let before = &chunk[..bad.saturating_sub(self.read).min(chunk.len())];
+            self.invalid_line = Some(match memchr::memrchr(b'\n', before) {
+                Some(at) => (self.read + at + 1, names_secret(&before[at + 1..])),
+                None => (
+                    self.line_start,
+                    names_secret(&[self.lines.pending(), before].concat()),
+                ),
+            });
+        }
+        let mut found = Found::default();
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.feed(chunk, |bytes, at| self.scan(bytes, at, &mut found));
+        self.lines = lines;
+        if let Some(at) = memchr::memrchr(b'\n', chunk) {
+            self.line_start = self.read + at + 1;
+        }
+        self.read += chunk.len();
+        found
+    }
+
+    /// The input has ended.
+    pub fn finish(mut self) -> RawEnd {
+        // A sequence cut short by the end is found here: whether its line names a credential.
+        let last_line_names_secret = names_secret(self.lines.pending());
+        let mut found = Found::default();
+        std::mem::take(&mut self.lines).finish(|bytes, at| self.scan(bytes, at, &mut found));
+        RawEnd {
+            found,
+            evidence: self.evidence,
+            invalid: self.utf8.finish(),
+            invalid_line: self
+                .invalid_line
+                .unwrap_or((self.line_start, last_line_names_secret)),
+        }
+    }
+
+    /// Read complete lines.
+    fn scan(&mut self, bytes: &[u8], at: usize, found: &mut Found) {
+        if self.evidence.is_none() && self.quick.is_none() {
+            return;
+        }
+        let text = crate::source::decode_lossless(bytes, self.encoding);
+        if let Some(evidence) = &mut self.evidence
+            && (text.contains('[') || text.contains("{{"))
+        {
+            evidence.scan(&text);
+        }
+        if let Some(quick) = &mut self.quick {
+            found.hand_over |= needs_full_pass(&text);
+            found.needs_comments |= quick.conditional_comments(&text);
+            found.runs.extend(
+                quick
+                    .prefilter
+                    .links(&text)
+                    .into_iter()
+                    .map(|run| at + run.start),
+            );
+            found.scanned = Some(at + bytes.len());
         }
     }
 }
@@ -298,13 +474,17 @@ mod tests {
 
     #[test]
     fn conditional_comments_with_links_need_comments_read() {
-        let prefilter = super::super::scan::Prefilter::for_host(None);
         let needs = |lines: &[&str]| {
-            let mut quick = Quick::new(false);
+            let mut scan = QuickScan {
+                prefilter: Prefilter::for_host(None),
+                reads_comments: false,
+                in_conditional: false,
+            };
+            let mut needs_comments = false;
             for line in lines {
-                quick.conditional_comments(line, &prefilter);
+                needs_comments |= scan.conditional_comments(line);
             }
-            quick.needs_full
+            needs_comments
         };
         assert!(!needs(&["<!--[if mso]><table><tr><td><![endif]-->"]));
         assert!(needs(&[
