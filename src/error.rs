@@ -2,7 +2,7 @@
 //! Findings in a template are never errors: they are [`crate::Diagnostic`]s.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use miette::Diagnostic;
 use thiserror::Error;
@@ -110,4 +110,14 @@ pub enum Error {
         help("the file was left as it is; please report this bug with the template")
     )]
     Internal { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// What reading `path` failing is, for `map_err`.
+    pub fn reading(path: &Path) -> impl Fn(io::Error) -> Error + Copy + '_ {
+        move |cause| Error::Read {
+            path: path.to_path_buf(),
+            cause,
+        }
+    }
 }

@@ -154,10 +154,7 @@ fn check_input(
             Ok(Outcome::Checked(file_report(display, analysis, located)))
         }
         Input::File(path) => {
-            let read_error = |source| Error::Read {
-                path: path.clone(),
-                cause: source,
-            };
+            let read_error = Error::reading(path);
             let mut file = File::open(path).map_err(read_error)?;
             let size = file.metadata().map_or(u64::MAX, |m| m.len());
             if size <= IN_MEMORY {

@@ -184,10 +184,7 @@ fn fix_file(
     run: &Run,
     format: Format,
 ) -> Result<Option<FileFix>, Error> {
-    let read_error = |source| Error::Read {
-        path: path.to_path_buf(),
-        cause: source,
-    };
+    let read_error = Error::reading(path);
     let link = fs::symlink_metadata(path).map_err(read_error)?;
     let mut file = File::open(path).map_err(read_error)?;
     let metadata = file.metadata().map_err(read_error)?;
@@ -241,10 +238,7 @@ fn fix_large_file(
     run: &Run,
     format: Format,
 ) -> Result<Option<FileFix>, Error> {
-    let read_error = |cause| Error::Read {
-        path: path.to_path_buf(),
-        cause,
-    };
+    let read_error = Error::reading(path);
     let mut reader = BufReader::with_capacity(ddlink::rewrite::CHUNK_SIZE, file);
     let head = reader.fill_buf().map_err(read_error)?.to_vec();
     if refused(path, &head, args)? {

@@ -198,10 +198,7 @@ pub fn create_from(path: &Path, temporary: NamedTempFile) -> Result<(), Error> {
 pub fn create_copy(path: &Path, source: &Path) -> Result<(), Error> {
     let folder = output_folder(path)?;
     let mut temporary = temporary_in(&folder).map_err(|e| write_error(path, e))?;
-    let mut input = File::open(source).map_err(|cause| Error::Read {
-        path: source.to_path_buf(),
-        cause,
-    })?;
+    let mut input = File::open(source).map_err(Error::reading(source))?;
     io::copy(&mut input, &mut temporary).map_err(|e| write_error(path, e))?;
     create_from(path, temporary)
 }

@@ -844,9 +844,8 @@ impl<'o> HtmlPass<'o> {
             self.raw.move_to_thread();
             self.raw_thread_from = usize::MAX;
         }
-        for found in self.raw.feed(chunk) {
-            self.found(found);
-        }
+        self.raw
+            .feed(chunk, |found| Self::found(&self.state, found));
         self.state
             .borrow_mut()
             .collector
@@ -967,19 +966,16 @@ impl<'o> HtmlPass<'o> {
     }
 
     /// What the raw scan found: for a quick pass, to be matched with the `href`s read.
-    fn found(&mut self, found: Found) {
-        if let Some(quick) = &mut self.state.borrow_mut().quick {
+    fn found(state: &RefCell<State<'_>>, found: Found) {
+        if let Some(quick) = &mut state.borrow_mut().quick {
             quick.found(found);
         }
     }
 
     /// The analysis, or why a quick pass hands the document over.
     pub fn finish(mut self) -> Result<Analysis, Handover> {
-        let (found, raw) = std::mem::replace(&mut self.raw, RawSide::Moving).finish();
-        for found in found {
-            self.found(found);
-        }
-        self.found(raw.found);
+        let raw = std::mem::replace(&mut self.raw, RawSide::Moving)
+            .finish(|found| Self::found(&self.state, found));
         if let Some(evidence) = raw.evidence {
             self.state.borrow_mut().collector.add_evidence(evidence);
         }
@@ -1182,10 +1178,10 @@ impl RawSide {
         });
     }
 
-    /// Read the next chunk; what was found so far, in input order.
-    fn feed(&mut self, chunk: &[u8]) -> Vec<Found> {
+    /// Read the next chunk; `each` is given what was found so far, in input order.
+    fn feed(&mut self, chunk: &[u8], mut each: impl FnMut(Found)) {
         match self {
-            RawSide::Here(scan) => vec![scan.feed(chunk)],
+            RawSide::Here(scan) => each(scan.feed(chunk)),
             RawSide::Thread(thread) => {
                 thread.batch.extend_from_slice(chunk);
                 if thread.batch.len() >= RAW_THREAD_BATCH {
@@ -1195,16 +1191,17 @@ impl RawSide {
                         .chunks
                         .send(std::mem::replace(&mut thread.batch, next));
                 }
-                thread.found.try_iter().collect()
+                thread.found.try_iter().for_each(each);
             }
-            RawSide::Moving => Vec::new(),
+            RawSide::Moving => {}
         }
     }
 
-    /// The input has ended: what was still to be found, and how the scan ended.
-    fn finish(self) -> (Vec<Found>, RawEnd) {
-        match self {
-            RawSide::Here(scan) => (Vec::new(), scan.finish()),
+    /// The input has ended: `each` is given what was still to be found (the last line
+    /// included), and the end is returned.
+    fn finish(self, mut each: impl FnMut(Found)) -> RawEnd {
+        let mut end = match self {
+            RawSide::Here(scan) => scan.finish(),
             RawSide::Thread(RawThread {
                 batch,
                 chunks,
@@ -1215,14 +1212,16 @@ impl RawSide {
                     let _ = chunks.send(batch);
                 }
                 drop(chunks);
-                let found: Vec<Found> = found.iter().collect();
+                found.iter().for_each(&mut each);
                 match scan.join() {
-                    Ok(Some(scan)) => (found, scan.finish()),
+                    Ok(Some(scan)) => scan.finish(),
                     Ok(None) => unreachable!("the scan was sent to the thread"),
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
             }
             RawSide::Moving => unreachable!("a pass finishes once"),
-        }
+        };
+        each(std::mem::take(&mut end.found));
+        end
     }
 }
