@@ -39,11 +39,18 @@ if [ ! -f "$corpus/.done" ]; then
   printf 'portal = "https://acme.deskdirector.com"\n' > "$corpus/ddlink.toml"
   touch "$corpus/.done"
 fi
-cargo build --release --quiet --bin ddlink --example passthrough --example write_floor
-root=$PWD
-ddlink=$root/target/release/ddlink
-pass=$root/target/release/examples/passthrough
-floor=$root/target/release/examples/write_floor
+# ddlink as it ships (README "Install"): on x86_64 Linux with glibc, linked statically, and the
+# baselines built the same way; elsewhere the plain release build.
+if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && ldd --version 2>&1 | grep -qiE "glibc|gnu libc"; then
+  cargo build-static --quiet --bin ddlink --example passthrough --example write_floor
+  built=$PWD/target/x86_64-unknown-linux-gnu/release
+else
+  cargo build --release --locked --quiet --bin ddlink --example passthrough --example write_floor
+  built=$PWD/target/release
+fi
+ddlink=$built/ddlink
+pass=$built/examples/passthrough
+floor=$built/examples/write_floor
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cd "$corpus"

@@ -127,11 +127,8 @@ pub fn splice<R: Read, W: Write>(
     mut output: W,
     encode: &dyn Fn(&str) -> Vec<u8>,
 ) -> io::Result<W> {
-    let mut position = 0usize;
+    let mut splicer = Splicer::new(edits);
     let mut buffer = vec![0; 64 * 1024];
-    let mut pending = edits.iter().peekable();
-    // Bytes of the input still to skip (inside a replaced range).
-    let mut skip_until = 0usize;
     loop {
         let read = match input.read(&mut buffer) {
             Ok(0) => break,
@@ -139,27 +136,70 @@ pub fn splice<R: Read, W: Write>(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        let chunk = &buffer[..read];
-        let chunk_start = position;
-        let chunk_end = position + read;
+        splicer.chunk(&buffer[..read], &mut output, encode)?;
+    }
+    splicer.end(&mut output, encode)?;
+    Ok(output)
+}
+
+/// [`splice`] for a document held in memory: read in place, without a buffer to copy it
+/// through (a save hook's document is a few kilobytes; the buffer would be most of its work).
+pub fn splice_bytes<W: Write>(
+    input: &[u8],
+    edits: &[Edit],
+    mut output: W,
+    encode: &dyn Fn(&str) -> Vec<u8>,
+) -> io::Result<W> {
+    let mut splicer = Splicer::new(edits);
+    splicer.chunk(input, &mut output, encode)?;
+    splicer.end(&mut output, encode)?;
+    Ok(output)
+}
+
+/// Edits applied to a document read chunk by chunk.
+struct Splicer<'e> {
+    pending: std::iter::Peekable<std::slice::Iter<'e, Edit>>,
+    /// The input offset of the next chunk.
+    position: usize,
+    /// Bytes of the input still to skip (inside a replaced range).
+    skip_until: usize,
+}
+
+impl<'e> Splicer<'e> {
+    fn new(edits: &'e [Edit]) -> Self {
+        Splicer {
+            pending: edits.iter().peekable(),
+            position: 0,
+            skip_until: 0,
+        }
+    }
+
+    fn chunk(
+        &mut self,
+        chunk: &[u8],
+        output: &mut impl Write,
+        encode: &dyn Fn(&str) -> Vec<u8>,
+    ) -> io::Result<()> {
+        let chunk_start = self.position;
+        let chunk_end = chunk_start + chunk.len();
         let mut at = chunk_start;
         while at < chunk_end {
-            if at < skip_until {
-                at = skip_until.min(chunk_end);
+            if at < self.skip_until {
+                at = self.skip_until.min(chunk_end);
                 continue;
             }
-            match pending.peek() {
+            match self.pending.peek() {
                 // Edits are sorted and disjoint; one that is not is dropped rather than
                 // allowed to corrupt the output.
                 Some(edit) if edit.start < at || edit.end < edit.start => {
-                    pending.next();
+                    self.pending.next();
                 }
                 Some(edit) if edit.start < chunk_end => {
                     output.write_all(&chunk[at - chunk_start..edit.start - chunk_start])?;
                     output.write_all(&encode(&edit.content))?;
-                    skip_until = edit.end;
+                    self.skip_until = edit.end;
                     at = edit.start;
-                    pending.next();
+                    self.pending.next();
                 }
                 _ => {
                     output.write_all(&chunk[at - chunk_start..])?;
@@ -167,18 +207,23 @@ pub fn splice<R: Read, W: Write>(
                 }
             }
         }
-        position = chunk_end;
+        self.position = chunk_end;
+        Ok(())
     }
-    // Edits at the very end (an insertion after the last byte).
-    for edit in pending.filter(|e| e.start >= position.max(skip_until)) {
-        output.write_all(&encode(&edit.content))?;
+
+    /// Edits at the very end (an insertion after the last byte).
+    fn end(mut self, output: &mut impl Write, encode: &dyn Fn(&str) -> Vec<u8>) -> io::Result<()> {
+        let from = self.position.max(self.skip_until);
+        for edit in self.pending.by_ref().filter(|e| e.start >= from) {
+            output.write_all(&encode(&edit.content))?;
+        }
+        Ok(())
     }
-    Ok(output)
 }
 
 /// Apply `edits` to a document held in memory.
 pub fn apply(input: &[u8], edits: &[Edit]) -> Vec<u8> {
-    splice(input, edits, Vec::with_capacity(input.len()), &|s| {
+    splice_bytes(input, edits, Vec::with_capacity(input.len()), &|s| {
         s.as_bytes().to_vec()
     })
     .expect("writing to memory cannot fail")
@@ -210,6 +255,30 @@ mod tests {
             expected.splice(e.start..e.end, e.content.bytes());
         }
         assert_eq!(apply(&input, &edits), expected);
+        // Read in chunks (the buffer's 64 KiB, and odd sizes) the same edits give the same.
+        for read_size in [64 * 1024, 7_001] {
+            let reader = ShortReads {
+                rest: &input,
+                read_size,
+            };
+            let read = splice(reader, &edits, Vec::new(), &|s| s.as_bytes().to_vec()).unwrap();
+            assert_eq!(read, expected, "reads of {read_size} bytes");
+        }
+    }
+
+    /// Hands its bytes over at most `read_size` at a time.
+    struct ShortReads<'a> {
+        rest: &'a [u8],
+        read_size: usize,
+    }
+
+    impl std::io::Read for ShortReads<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.rest.len().min(buffer.len()).min(self.read_size);
+            buffer[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
     }
 
     #[test]

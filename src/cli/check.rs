@@ -128,11 +128,7 @@ fn check_input(
 ) -> Result<Outcome, Error> {
     match input {
         Input::Stdin => {
-            let mut bytes = Vec::new();
-            io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .map_err(Error::Stdin)?;
+            let bytes = inputs::read_stdin().map_err(Error::Stdin)?;
             let path = args
                 .stdin_filename
                 .clone()

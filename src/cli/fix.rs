@@ -344,11 +344,13 @@ fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
 /// unless the tool failed, and then nothing on stdout, so an editor never loses its buffer.
 fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
     let format = output::format(args.format);
-    let mut bytes = Vec::new();
-    if let Err(error) = io::stdin().lock().read_to_end(&mut bytes) {
-        output::error(&Error::Stdin(error));
-        return ExitStatus::Failure;
-    }
+    let bytes = match inputs::read_stdin() {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            output::error(&Error::Stdin(error));
+            return ExitStatus::Failure;
+        }
+    };
     let named = args.stdin_filename.as_deref();
     let display = named.map_or_else(|| "-".to_owned(), |p| p.display().to_string());
     let result = super::guarded(

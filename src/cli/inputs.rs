@@ -8,6 +8,16 @@ use ddlink::error::Error;
 /// The extensions a directory walk picks up (SPEC §5).
 pub const TEMPLATE_EXTENSIONS: &[&str] = &["html", "htm", "mjml", "txt", "hbs", "liquid"];
 
+/// All of standard input. Read into room for a whole template at once: grown from nothing,
+/// the buffer would be allocated and copied a dozen times over, which for a save hook's few
+/// kilobytes costs more than reading them.
+pub fn read_stdin() -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(ddlink::rewrite::CHUNK_SIZE);
+    std::io::stdin().lock().read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// One input to read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Input {

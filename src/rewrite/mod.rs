@@ -286,9 +286,10 @@ impl Rewriter {
         let encoding = self.options.encoding;
         let rounds = Self::fix_rounds(self.check_bytes(input), unsafe_fixes, |edits| {
             let current = output.as_deref().unwrap_or(input);
-            let next = fix::splice(current, edits, Vec::with_capacity(current.len()), &|text| {
-                encoding.encode(text).0.into_owned()
-            })?;
+            let next =
+                fix::splice_bytes(current, edits, Vec::with_capacity(current.len()), &|text| {
+                    encoding.encode(text).0.into_owned()
+                })?;
             let analysis = self.check_bytes(&next);
             output = Some(next);
             Ok(analysis)
