@@ -2,8 +2,8 @@
 //!
 //! lol_html hands attribute values and text over raw, entities still encoded, and spans must
 //! point at source bytes, so decoding is ours. This follows the HTML standard's tokenizer:
-//! numeric references, the full named-reference table (the `entities` crate carries the
-//! standard's list, legacy semicolon-less names included), and the attribute-value exception
+//! numeric references, the full named-reference table (the standard's list, legacy
+//! semicolon-less names included: see [`ENTITY_TABLE`]), and the attribute-value exception
 //! that leaves `&quote_id=` alone in a browser while other parsers read `"e_id=`.
 
 use std::collections::HashMap;
@@ -13,25 +13,47 @@ use std::sync::OnceLock;
 /// The longest entity name in the standard's table (`&CounterClockwiseContourIntegral;`).
 const MAX_NAME: usize = 33;
 
-fn table() -> &'static HashMap<&'static str, &'static str> {
-    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        entities::ENTITIES
-            .iter()
-            .map(|e| (&e.entity[1..], e.characters))
-            .collect()
-    })
+/// The HTML standard's named character references, one per line: the name (without its `&`;
+/// with its `;` when it has one) and its code points in hex. Kept as text, not as a table of
+/// string pairs: every pointer in a static table is a relocation that the loader writes on
+/// each start (this one was 4,500 of them and 26 pages, a tenth of a save hook's start-up).
+/// Generated from the `entities` crate, which carries the standard's list
+/// (<https://html.spec.whatwg.org/entities.json>); the test `entity_table_is_the_standards`
+/// checks it and, with `DDLINK_UPDATE_ENTITIES=1`, writes it again.
+const ENTITY_TABLE: &str = include_str!("charref/entities.txt");
+
+/// Each reference's name and the text it stands for, in the table's order.
+fn entities() -> impl Iterator<Item = (&'static str, String)> {
+    ENTITY_TABLE
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            let mut fields = line.split(' ');
+            let name = fields.next().unwrap_or_default();
+            let text = fields
+                .map(|hex| {
+                    u32::from_str_radix(hex, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .expect("the entity table holds code points in hex")
+                })
+                .collect();
+            (name, text)
+        })
+}
+
+fn table() -> &'static HashMap<&'static str, String> {
+    static TABLE: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+    TABLE.get_or_init(|| entities().collect())
 }
 
 /// The names that may go without their semicolon (`&amp`, `&quot`, …): a hundred of the
 /// table's two thousand, looked up for every bare `&` in a link.
-fn legacy_table() -> &'static HashMap<&'static str, &'static str> {
-    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+fn legacy_table() -> &'static HashMap<&'static str, String> {
+    static TABLE: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        entities::ENTITIES
-            .iter()
-            .filter(|e| !e.entity.ends_with(';'))
-            .map(|e| (&e.entity[1..], e.characters))
+        entities()
+            .filter(|(name, _)| !name.ends_with(';'))
             .collect()
     })
 }
@@ -46,7 +68,7 @@ fn lookup(name_and_semicolon: &str) -> Option<&'static str> {
         "lt;" => Some("<"),
         "gt;" => Some(">"),
         "nbsp;" => Some("\u{a0}"),
-        _ => table().get(name_and_semicolon).copied(),
+        _ => table().get(name_and_semicolon).map(String::as_str),
     }
 }
 
@@ -100,6 +122,7 @@ pub fn classify(source: &str, at: usize, in_attribute: bool) -> Ampersand {
     // Longest semicolon-less (legacy) name that prefixes the run.
     for len in (2..=name_len.min(MAX_NAME)).rev() {
         if let Some((name, decoded)) = legacy_table().get_key_value(&rest[..len]) {
+            let decoded = decoded.as_str();
             let next = rest.as_bytes().get(len).copied();
             let blocked = next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'=');
             return Ampersand::Legacy {
@@ -192,6 +215,41 @@ pub fn decode(raw: &str, in_attribute: bool) -> (String, ReferenceMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entity_table_is_the_standards() {
+        use std::fmt::Write;
+        let mut expected = String::from(
+            "# The HTML standard's named character references (https://html.spec.whatwg.org/entities.json),\n\
+             # from the `entities` crate: the name without its `&`, then its code points in hex.\n\
+             # Generated: DDLINK_UPDATE_ENTITIES=1 cargo test --lib entity_table\n",
+        );
+        for entity in &entities::ENTITIES {
+            expected.push_str(&entity.entity[1..]);
+            for c in entity.characters.chars() {
+                write!(expected, " {:x}", u32::from(c)).unwrap();
+            }
+            expected.push('\n');
+        }
+        if std::env::var_os("DDLINK_UPDATE_ENTITIES").is_some() {
+            // Compiled in is the table before this run: checked on the next.
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/charref/entities.txt");
+            std::fs::write(path, &expected).unwrap();
+            return;
+        }
+        assert!(
+            ENTITY_TABLE == expected,
+            "src/charref/entities.txt differs from the entities crate: run with DDLINK_UPDATE_ENTITIES=1"
+        );
+        let table: Vec<_> = super::entities().collect();
+        assert_eq!(table.len(), entities::ENTITIES.len());
+        for ((name, text), entity) in table.iter().zip(&entities::ENTITIES) {
+            assert_eq!(
+                (*name, text.as_str()),
+                (&entity.entity[1..], entity.characters)
+            );
+        }
+    }
 
     #[test]
     fn classifies_ampersands() {
