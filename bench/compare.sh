@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Times ddlink side by side, in one run, with lol_html doing nothing (examples/passthrough.rs,
-# 64 KiB chunks), with `cat`, and with floors that only write files (examples/write_floor.rs),
-# on the corpora of ../shared/corpus/gen_corpus.py, and prints each as a ratio, with peak RSS.
+# 64 KiB chunks), with lol_html reading the `href` of every `a` and nothing else
+# (examples/one_handler.rs: what any tool built on its element handlers pays), with `cat`, and
+# with floors that only write files (examples/write_floor.rs), on the corpora of
+# ../shared/corpus/gen_corpus.py, and prints each as a ratio, with peak RSS.
 # Needs hyperfine (Debian package), python3 and GNU time (/usr/bin/time).
 #
 #   bench/compare.sh            A = 2,000 templates (~60 MB), B = one ~200 MB file
@@ -42,14 +44,15 @@ fi
 # ddlink as it ships (README "Install"): on x86_64 Linux with glibc, linked statically, and the
 # baselines built the same way; elsewhere the plain release build.
 if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && ldd --version 2>&1 | grep -qiE "glibc|gnu libc"; then
-  cargo build-static --quiet --bin ddlink --example passthrough --example write_floor
+  cargo build-static --quiet --bin ddlink --example passthrough --example one_handler --example write_floor
   built=$PWD/target/x86_64-unknown-linux-gnu/release
 else
-  cargo build --release --locked --quiet --bin ddlink --example passthrough --example write_floor
+  cargo build --release --locked --quiet --bin ddlink --example passthrough --example one_handler --example write_floor
   built=$PWD/target/release
 fi
 ddlink=$built/ddlink
 pass=$built/examples/passthrough
+one=$built/examples/one_handler
 floor=$built/examples/write_floor
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -66,6 +69,7 @@ command -v htmlhint > /dev/null && peers+=(-n htmlhint "htmlhint a")
 # next command pays for writing back what the one before left dirty.
 hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a.json" \
   -n passthrough "$pass a" \
+  -n "one a[href] handler" "$one a" \
   -n cat "cat $a_files" \
   -n check "$check a" \
   -n "fix --check" "$fix --check a" \
@@ -82,6 +86,7 @@ hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a-in
 hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/b.json" \
   --prepare "sh -c 'rm -rf $out/fixed && sync'" \
   -n passthrough "$pass b/big.html" \
+  -n "one a[href] handler" "$one b/big.html" \
   -n cat "cat b/big.html" \
   -n check "$check b/big.html" \
   -n "fix --check" "$fix --check b/big.html" \
