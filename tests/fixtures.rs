@@ -126,6 +126,29 @@ fn every_case_is_chunk_independent() {
     }
 }
 
+/// A check keeps no expansion, and so renders no built-in snippet: what it finds, and how many
+/// placeholders it counts as expandable, are still what a fix's first check finds.
+#[test]
+fn a_check_finds_what_a_fix_finds() {
+    for case in cases() {
+        let input_path = input_of(&case);
+        let input = std::fs::read(&input_path).unwrap();
+        let fixing = Rewriter::new(options_of(&case, &input_path)).check_bytes(&input);
+        let checking = Rewriter::new(ddlink::RewriterOptions {
+            keep_expansions: false,
+            ..options_of(&case, &input_path)
+        })
+        .check_bytes(&input);
+        assert_eq!(
+            (&checking.diagnostics, checking.expandable),
+            (&fixing.diagnostics, fixing.expandable),
+            "{}",
+            case.display()
+        );
+        assert!(checking.expansions.is_empty(), "{}", case.display());
+    }
+}
+
 /// The options the CLI would use for a case (its case.toml flags over its ddlink.toml).
 fn options_of(case: &Path, input_path: &Path) -> ddlink::RewriterOptions {
     let spec = case_of(case);

@@ -119,6 +119,8 @@ pub struct Context<'a> {
     pub language: Language,
     /// `\n` or `\r\n`: inserted markup uses the file's own line ending.
     pub newline: &'a str,
+    /// Whether the expansion's edits are wanted (a fix), or only what it finds (a check).
+    pub edits_wanted: bool,
 }
 
 /// Attributes and arguments that steer expansion instead of becoming the command.
@@ -534,6 +536,10 @@ fn render(
                     return None;
                 }
             };
+            if !context.edits_wanted && context.expand.snippets.always_render() {
+                // A check keeps no edits: rendering would tell nothing more.
+                return Some(Vec::new());
+            }
             let label = if *empty_label || end_tag.is_none() {
                 default_label(url)
             } else {

@@ -60,6 +60,9 @@ pub enum SnippetError {
 #[derive(Debug)]
 pub struct Snippets {
     registry: Handlebars<'static>,
+    /// Whether these are the built-in snippets, which use only what [`SnippetData`] always
+    /// holds and so never fail to render.
+    builtin: bool,
 }
 
 impl Snippets {
@@ -74,20 +77,24 @@ impl Snippets {
                     message: e.to_string(),
                 })?;
         }
-        Ok(Snippets { registry })
+        Ok(Snippets {
+            registry,
+            builtin: false,
+        })
     }
 
     /// The snippets built into ddlink (`templates/link.hbs`, `templates/button.hbs`).
     pub fn builtin() -> Arc<Snippets> {
         static BUILTIN: OnceLock<Arc<Snippets>> = OnceLock::new();
         Arc::clone(BUILTIN.get_or_init(|| {
-            Arc::new(
-                Snippets::from_sources(
+            Arc::new(Snippets {
+                builtin: true,
+                ..Snippets::from_sources(
                     ("templates/link.hbs", LINK),
                     ("templates/button.hbs", BUTTON),
                 )
-                .expect("the built-in snippets compile"),
-            )
+                .expect("the built-in snippets compile")
+            })
         }))
     }
 
@@ -109,6 +116,12 @@ impl Snippets {
         let link = read("link.hbs", LINK)?;
         let button = read("button.hbs", BUTTON)?;
         Snippets::from_sources((&link.0, &link.1), (&button.0, &button.1))
+    }
+
+    /// Whether rendering cannot fail whatever the data (the built-in snippets): a check, which
+    /// keeps no expansion, then need not render them only to learn that.
+    pub fn always_render(&self) -> bool {
+        self.builtin
     }
 
     /// Render a snippet; `None` when a custom snippet fails (it names a variable that does not

@@ -723,6 +723,7 @@ impl<'o> Collector<'o> {
             dialect: &dialect,
             language: self.options.settings.language,
             newline: self.newline.unwrap_or("\n"),
+            edits_wanted: self.options.keep_expansions,
         };
         for placeholder in &placeholders {
             if let Some(edits) = expand::expand(placeholder, &context, &mut self.findings) {
