@@ -33,8 +33,19 @@ declare_rule! {
 
 /// The known key that `key` spells, in any case or as camelCase; `None` for unknown keys.
 pub fn canonical_key(key: &str) -> Option<&'static str> {
-    let snake = to_snake_case(key);
-    spec::all_keys().find(|known| *known == key || *known == snake)
+    // Asked for every parameter of every link by several rules: a set, and no snake_case copy
+    // of a key that has no capital letter to change (known keys are all lowercase).
+    static KNOWN: std::sync::OnceLock<
+        std::collections::HashSet<&'static str, foldhash::fast::FixedState>,
+    > = std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(|| spec::all_keys().collect());
+    if let Some(known) = known.get(key) {
+        return Some(known);
+    }
+    if !key.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    known.get(to_snake_case(key).as_str()).copied()
 }
 
 fn to_snake_case(key: &str) -> String {
