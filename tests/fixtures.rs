@@ -109,6 +109,22 @@ fn every_case_is_chunk_independent() {
                 case.display()
             );
         }
+        // Read from a file, once inline and once on a thread ahead of the parser (which runs
+        // the raw scan there), from where the reader stands.
+        for thread_from in [usize::MAX, 0] {
+            let reading = Rewriter::new(ddlink::RewriterOptions {
+                raw_thread_from: thread_from,
+                ..options_of(&case, &input_path)
+            });
+            let mut file = std::io::Cursor::new([b"before".as_slice(), &input].concat());
+            file.set_position(6);
+            assert_eq!(
+                reading.check_seekable(file).unwrap(),
+                whole,
+                "{}: read from a file (a thread from byte {thread_from})",
+                case.display()
+            );
+        }
         // The raw scan on a thread of its own, from the start or from a chunk on.
         for (thread_from, size) in [(0, 4096), (0, 7), (100, 16)] {
             let threaded = Rewriter::new(ddlink::RewriterOptions {

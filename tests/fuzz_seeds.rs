@@ -119,6 +119,15 @@ fn fuzz_findings_at_every_chunk_size() {
                         file.display()
                     );
                 }
+                // Read, and raw-scanned, on a thread ahead of the parser.
+                assert_eq!(
+                    threaded
+                        .check_seekable(std::io::Cursor::new(&input))
+                        .unwrap(),
+                    whole,
+                    "{}: read ahead of the parser",
+                    file.display()
+                );
             }
         }
     }

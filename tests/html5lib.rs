@@ -81,6 +81,14 @@ fn html5lib_inputs_are_checked_without_panic_at_every_chunk_size() {
             "{}: the raw scan on a thread of its own changed the result",
             case.source
         );
+        assert_eq!(
+            threaded
+                .check_seekable(std::io::Cursor::new(input))
+                .unwrap(),
+            whole,
+            "{}: reading ahead of the parser changed the result",
+            case.source
+        );
         // No placeholder and no portal link: `fix` gives the input back, byte for byte, however
         // it is chunked.
         for size in [1, 7, 4096, CHUNK_SIZE] {

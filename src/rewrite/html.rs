@@ -846,6 +846,40 @@ impl<'o> HtmlPass<'o> {
         }
         self.raw
             .feed(chunk, |found| Self::found(&self.state, found));
+        self.parse(chunk);
+    }
+
+    /// Hand the raw scan over to whoever reads the input, before the first chunk: it runs
+    /// the scan where it reads (on a thread of its own, ahead of the parser), gives what the
+    /// scan found with [`HtmlPass::raw_found`] and the scan's end with
+    /// [`HtmlPass::raw_ended`], and feeds the chunks with [`HtmlPass::parse`].
+    pub fn take_raw_scan(&mut self) -> Option<RawScan> {
+        if self.read > 0 {
+            return None;
+        }
+        match std::mem::replace(&mut self.raw, RawSide::Elsewhere(None)) {
+            RawSide::Here(scan) => Some(scan),
+            other => {
+                self.raw = other;
+                None
+            }
+        }
+    }
+
+    /// What the raw scan, run elsewhere, found (in input order).
+    pub fn raw_found(&self, found: Found) {
+        Self::found(&self.state, found);
+    }
+
+    /// The raw scan, run elsewhere, read the whole input.
+    pub fn raw_ended(&mut self, end: RawEnd) {
+        if let RawSide::Elsewhere(slot) = &mut self.raw {
+            *slot = Some(end);
+        }
+    }
+
+    /// The next chunk, for the parser (the raw scan has it already, or runs elsewhere).
+    pub fn parse(&mut self, chunk: &[u8]) {
         self.state
             .borrow_mut()
             .collector
@@ -1121,6 +1155,9 @@ fn parsed(selector: &'static str) -> &'static Selector {
 enum RawSide {
     Here(RawScan),
     Thread(RawThread),
+    /// With whoever reads the input (see [`HtmlPass::take_raw_scan`]): what it finds comes in
+    /// beside the chunks, and its end before `finish` (none when the reading stopped early).
+    Elsewhere(Option<RawEnd>),
     /// Between the two.
     Moving,
 }
@@ -1193,7 +1230,7 @@ impl RawSide {
                 }
                 thread.found.try_iter().for_each(each);
             }
-            RawSide::Moving => {}
+            RawSide::Elsewhere(_) | RawSide::Moving => {}
         }
     }
 
@@ -1219,6 +1256,12 @@ impl RawSide {
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
             }
+            RawSide::Elsewhere(end) => end.unwrap_or_else(|| RawEnd {
+                found: Found::default(),
+                evidence: None,
+                invalid: None,
+                invalid_line: (0, false),
+            }),
             RawSide::Moving => unreachable!("a pass finishes once"),
         };
         each(std::mem::take(&mut end.found));

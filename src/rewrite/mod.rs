@@ -82,7 +82,8 @@ pub struct RewriterOptions {
     /// either way (tests compare them); off, every document takes the full pass.
     pub quick_pass: bool,
     /// From this many bytes on, an HTML document's raw scan runs on a thread of its own,
-    /// beside the parser (tests set 0 to compare: results are the same).
+    /// beside the parser; a file's quick pass has that thread read the file as well (tests set
+    /// 0 to compare: results are the same).
     pub raw_thread_from: usize,
 }
 
@@ -202,11 +203,20 @@ impl Rewriter {
     /// Check a whole document read from `input`: by a quick pass when one can tell (see
     /// [`RewriterOptions::quick_pass`]), else once more from where `input` was, by the full
     /// pass.
-    pub fn check_seekable<R: Read + Seek>(&self, mut input: R) -> io::Result<Analysis> {
+    ///
+    /// From [`RewriterOptions::raw_thread_from`] bytes on, a thread reads the quick pass's
+    /// input ahead of the parser and runs the raw scan on it: the parser's thread, which a
+    /// large document's check waits for, no longer copies the file in.
+    pub fn check_seekable<R: Read + Seek + Send>(&self, mut input: R) -> io::Result<Analysis> {
         let start = input.stream_position()?;
+        let len = input.seek(SeekFrom::End(0))?.saturating_sub(start);
+        let read_ahead = usize::try_from(len).unwrap_or(usize::MAX) >= self.options.raw_thread_from;
         let mut buffer = vec![0; CHUNK_SIZE];
         let quick = self.quick(|pass| {
             input.seek(SeekFrom::Start(start))?;
+            if read_ahead && let Some(scan) = pass.take_raw_scan() {
+                return read_ahead_of(pass, scan, &mut input);
+            }
             while !pass.needs_full()
                 && let Some(read) = read_chunk(&mut input, &mut buffer)?
             {
@@ -317,8 +327,8 @@ impl Rewriter {
         mut scratch: impl FnMut() -> io::Result<T>,
     ) -> io::Result<FixedFile<T>>
     where
-        R: Read + Seek,
-        T: Read + Write + Seek,
+        R: Read + Seek + Send,
+        T: Read + Write + Seek + Send,
     {
         let start = input.stream_position()?;
         let first = self.check_seekable(&mut input)?;
@@ -431,6 +441,96 @@ fn same_content(a: &mut impl Read, b: &mut impl Read) -> io::Result<bool> {
             return Ok(false);
         }
     }
+}
+
+/// Batches of input the reading thread may be ahead of the parser by.
+const READ_AHEAD_LAG: usize = 2;
+
+/// How much input the reading thread reads (and scans) at a time.
+const READ_AHEAD_BATCH: usize = 256 * 1024;
+
+/// Feed `pass` all of `input`, read, and raw-scanned by `scan`, on a thread of its own ahead
+/// of the parser. Without a thread to be had, both are done here.
+fn read_ahead_of<R: Read + Send>(
+    pass: &mut html::HtmlPass<'_>,
+    mut scan: raw::RawScan,
+    input: &mut R,
+) -> io::Result<()> {
+    std::thread::scope(|scope| {
+        let (start_in, start_out) = std::sync::mpsc::sync_channel::<(raw::RawScan, &mut R)>(1);
+        let (batches_out, batches) =
+            std::sync::mpsc::sync_channel::<io::Result<(Vec<u8>, raw::Found)>>(READ_AHEAD_LAG);
+        let spawned = std::thread::Builder::new()
+            .name("ddlink-read-ahead".to_owned())
+            .spawn_scoped(scope, move || {
+                let (mut scan, input) = start_out.recv().ok()?;
+                loop {
+                    let mut batch = vec![0; READ_AHEAD_BATCH];
+                    let read = match fill_some(input, &mut batch) {
+                        Ok(0) => return Some(scan.finish()),
+                        Ok(read) => read,
+                        Err(error) => {
+                            let _ = batches_out.send(Err(error));
+                            return None;
+                        }
+                    };
+                    batch.truncate(read);
+                    let found = scan.feed(&batch);
+                    // The pass stopped reading (it needs the full pass): nothing more to do.
+                    batches_out.send(Ok((batch, found))).ok()?;
+                }
+            });
+        let Ok(reader) = spawned else {
+            let mut buffer = vec![0; CHUNK_SIZE];
+            while let Some(read) = read_chunk(input, &mut buffer)? {
+                pass.raw_found(scan.feed(&buffer[..read]));
+                pass.parse(&buffer[..read]);
+            }
+            pass.raw_ended(scan.finish());
+            return Ok(());
+        };
+        start_in
+            .send((scan, input))
+            .expect("the reading thread waits for its input first");
+        let mut failed = None;
+        'batches: for batch in &batches {
+            match batch {
+                Ok((batch, found)) => {
+                    pass.raw_found(found);
+                    for chunk in batch.chunks(CHUNK_SIZE) {
+                        if pass.needs_full() {
+                            break 'batches;
+                        }
+                        pass.parse(chunk);
+                    }
+                }
+                Err(error) => {
+                    failed = Some(error);
+                    break;
+                }
+            }
+        }
+        // A reader still going stops at its next batch.
+        drop(batches);
+        match reader.join() {
+            Ok(Some(end)) => pass.raw_ended(end),
+            Ok(None) => {}
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        failed.map_or(Ok(()), Err)
+    })
+}
+
+/// Read into `buffer` until it is full or the input ends: how many bytes.
+fn fill_some(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match read_chunk(input, &mut buffer[filled..])? {
+            Some(read) => filled += read,
+            None => break,
+        }
+    }
+    Ok(filled)
 }
 
 /// Fill `buffer` from `input`: `false` when the input ends first.
@@ -765,6 +865,47 @@ impl<'o> Collector<'o> {
             expansions,
             expandable,
             encoding: self.options.encoding,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Gives `data`, then fails where it would end.
+    struct FailingAtEnd(io::Cursor<Vec<u8>>);
+
+    impl Read for FailingAtEnd {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buffer)? {
+                0 if !buffer.is_empty() => Err(io::Error::other("the disk went away")),
+                read => Ok(read),
+            }
+        }
+    }
+
+    impl Seek for FailingAtEnd {
+        fn seek(&mut self, position: SeekFrom) -> io::Result<u64> {
+            self.0.seek(position)
+        }
+    }
+
+    #[test]
+    fn a_read_error_is_returned_whoever_reads() {
+        // Several of the reading thread's batches.
+        let document = "<p><a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=1\">Open</a></p>\n"
+            .repeat(10_000);
+        for raw_thread_from in [0, usize::MAX] {
+            let rewriter = Rewriter::new(RewriterOptions {
+                raw_thread_from,
+                ..RewriterOptions::default()
+            });
+            let input = FailingAtEnd(io::Cursor::new(document.clone().into_bytes()));
+            let error = rewriter.check_seekable(input).unwrap_err();
+            assert_eq!(error.to_string(), "the disk went away", "{raw_thread_from}");
+            let whole = rewriter.check_seekable(io::Cursor::new(document.as_bytes()));
+            assert!(whole.unwrap().diagnostics.is_empty(), "{raw_thread_from}");
         }
     }
 }
