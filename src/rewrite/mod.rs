@@ -458,14 +458,20 @@ fn read_ahead_of<R: Read + Send>(
 ) -> io::Result<()> {
     std::thread::scope(|scope| {
         let (start_in, start_out) = std::sync::mpsc::sync_channel::<(raw::RawScan, &mut R)>(1);
-        let (batches_out, batches) =
-            std::sync::mpsc::sync_channel::<io::Result<(Vec<u8>, raw::Found)>>(READ_AHEAD_LAG);
+        let (batches_out, batches) = std::sync::mpsc::sync_channel::<
+            io::Result<(Vec<u8>, usize, raw::Found)>,
+        >(READ_AHEAD_LAG);
+        // Batches the parser is done with go back to be read into again: allocated on one
+        // thread and freed on the other, new ones each time took a third more memory.
+        let (done_out, done) = std::sync::mpsc::sync_channel::<Vec<u8>>(READ_AHEAD_LAG + 2);
         let spawned = std::thread::Builder::new()
             .name("ddlink-read-ahead".to_owned())
             .spawn_scoped(scope, move || {
                 let (mut scan, input) = start_out.recv().ok()?;
                 loop {
-                    let mut batch = vec![0; READ_AHEAD_BATCH];
+                    let mut batch = done
+                        .try_recv()
+                        .unwrap_or_else(|_| vec![0; READ_AHEAD_BATCH]);
                     let read = match fill_some(input, &mut batch) {
                         Ok(0) => return Some(scan.finish()),
                         Ok(read) => read,
@@ -474,10 +480,9 @@ fn read_ahead_of<R: Read + Send>(
                             return None;
                         }
                     };
-                    batch.truncate(read);
-                    let found = scan.feed(&batch);
+                    let found = scan.feed(&batch[..read]);
                     // The pass stopped reading (it needs the full pass): nothing more to do.
-                    batches_out.send(Ok((batch, found))).ok()?;
+                    batches_out.send(Ok((batch, read, found))).ok()?;
                 }
             });
         let Ok(reader) = spawned else {
@@ -495,14 +500,15 @@ fn read_ahead_of<R: Read + Send>(
         let mut failed = None;
         'batches: for batch in &batches {
             match batch {
-                Ok((batch, found)) => {
+                Ok((batch, read, found)) => {
                     pass.raw_found(found);
-                    for chunk in batch.chunks(CHUNK_SIZE) {
+                    for chunk in batch[..read].chunks(CHUNK_SIZE) {
                         if pass.needs_full() {
                             break 'batches;
                         }
                         pass.parse(chunk);
                     }
+                    let _ = done_out.try_send(batch);
                 }
                 Err(error) => {
                     failed = Some(error);
