@@ -22,35 +22,37 @@ const MAX_NAME: usize = 33;
 /// checks it and, with `DDLINK_UPDATE_ENTITIES=1`, writes it again.
 const ENTITY_TABLE: &str = include_str!("charref/entities.txt");
 
-/// Each reference's name and the text it stands for, in the table's order.
-fn entities() -> impl Iterator<Item = (&'static str, String)> {
+/// Each reference's name and its code points (hex, space-separated), in the table's order.
+fn entities() -> impl Iterator<Item = (&'static str, &'static str)> {
     ENTITY_TABLE
         .lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
-        .map(|line| {
-            let mut fields = line.split(' ');
-            let name = fields.next().unwrap_or_default();
-            let text = fields
-                .map(|hex| {
-                    u32::from_str_radix(hex, 16)
-                        .ok()
-                        .and_then(char::from_u32)
-                        .expect("the entity table holds code points in hex")
-                })
-                .collect();
-            (name, text)
-        })
+        .map(|line| line.split_once(' ').unwrap_or((line, "")))
 }
 
-fn table() -> &'static HashMap<&'static str, String> {
-    static TABLE: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
-    TABLE.get_or_init(|| entities().collect())
+/// The text that code points written as [`ENTITY_TABLE`] writes them stand for.
+fn decode_code_points(hex: &str) -> String {
+    hex.split(' ')
+        .map(|hex| {
+            u32::from_str_radix(hex, 16)
+                .ok()
+                .and_then(char::from_u32)
+                .expect("the entity table holds code points in hex")
+        })
+        .collect()
+}
+
+/// Every name with its semicolon and its code points: built on first use, which a short run
+/// such as an editor's save hook rarely needs, and without decoding them (a hit is decoded).
+fn table() -> &'static HashMap<&'static str, &'static str> {
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| entities().filter(|(name, _)| name.ends_with(';')).collect())
 }
 
 /// The names that may go without their semicolon (`&amp`, `&quot`, …): a hundred of the
 /// table's two thousand, looked up for every bare `&` in a link.
-fn legacy_table() -> &'static HashMap<&'static str, String> {
-    static TABLE: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+fn legacy_table() -> &'static HashMap<&'static str, &'static str> {
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
     TABLE.get_or_init(|| {
         entities()
             .filter(|(name, _)| !name.ends_with(';'))
@@ -60,16 +62,21 @@ fn legacy_table() -> &'static HashMap<&'static str, String> {
 
 /// A reference with its semicolon: the few that links hold first, then the whole table
 /// (built on first use, which a short run such as an editor's save hook rarely needs).
-fn lookup(name_and_semicolon: &str) -> Option<&'static str> {
-    match name_and_semicolon {
-        "amp;" => Some("&"),
-        "quot;" => Some("\""),
-        "apos;" => Some("'"),
-        "lt;" => Some("<"),
-        "gt;" => Some(">"),
-        "nbsp;" => Some("\u{a0}"),
-        _ => table().get(name_and_semicolon).map(String::as_str),
-    }
+fn lookup(name_and_semicolon: &str) -> Option<String> {
+    let common = match name_and_semicolon {
+        "amp;" => "&",
+        "quot;" => "\"",
+        "apos;" => "'",
+        "lt;" => "<",
+        "gt;" => ">",
+        "nbsp;" => "\u{a0}",
+        _ => {
+            return table()
+                .get(name_and_semicolon)
+                .map(|hex| decode_code_points(hex));
+        }
+    };
+    Some(common.to_owned())
 }
 
 /// What a `&` in HTML source starts.
@@ -84,7 +91,7 @@ pub enum Ampersand {
     Legacy {
         name: &'static str,
         len: usize,
-        decoded: &'static str,
+        decoded: String,
         decoded_here: bool,
     },
     /// A plain `&` that starts nothing.
@@ -116,13 +123,13 @@ pub fn classify(source: &str, at: usize, in_attribute: bool) -> Ampersand {
     {
         return Ampersand::Reference {
             len: name_len + 2,
-            decoded: decoded.to_owned(),
+            decoded,
         };
     }
     // Longest semicolon-less (legacy) name that prefixes the run.
     for len in (2..=name_len.min(MAX_NAME)).rev() {
-        if let Some((name, decoded)) = legacy_table().get_key_value(&rest[..len]) {
-            let decoded = decoded.as_str();
+        if let Some((name, hex)) = legacy_table().get_key_value(&rest[..len]) {
+            let decoded = decode_code_points(hex);
             let next = rest.as_bytes().get(len).copied();
             let blocked = next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'=');
             return Ampersand::Legacy {
@@ -192,15 +199,15 @@ pub fn decode(raw: &str, in_attribute: bool) -> (String, ReferenceMap) {
         if at < copied {
             continue;
         }
-        let (len, text) = match classify(raw, at, in_attribute) {
-            Ampersand::Reference { len, decoded } => (len, decoded),
-            Ampersand::Legacy {
-                len,
-                decoded,
-                decoded_here: true,
-                ..
-            } => (len, decoded.to_owned()),
-            _ => continue,
+        let (Ampersand::Reference { len, decoded: text }
+        | Ampersand::Legacy {
+            len,
+            decoded: text,
+            decoded_here: true,
+            ..
+        }) = classify(raw, at, in_attribute)
+        else {
+            continue;
         };
         decoded.push_str(&raw[copied..at]);
         let start = decoded.len();
@@ -243,9 +250,9 @@ mod tests {
         );
         let table: Vec<_> = super::entities().collect();
         assert_eq!(table.len(), entities::ENTITIES.len());
-        for ((name, text), entity) in table.iter().zip(&entities::ENTITIES) {
+        for ((name, hex), entity) in table.iter().zip(&entities::ENTITIES) {
             assert_eq!(
-                (*name, text.as_str()),
+                (*name, decode_code_points(hex).as_str()),
                 (&entity.entity[1..], entity.characters)
             );
         }

@@ -59,14 +59,19 @@ pub enum SnippetError {
 /// A registry of the two snippets, compiled once.
 #[derive(Debug)]
 pub struct Snippets {
-    registry: Handlebars<'static>,
+    /// Compiled when first rendered, for the built-in snippets: a run that expands nothing
+    /// (most checks, most saves in an editor) does not pay for compiling them.
+    registry: OnceLock<Handlebars<'static>>,
     /// Whether these are the built-in snippets, which use only what [`SnippetData`] always
     /// holds and so never fail to render.
     builtin: bool,
 }
 
 impl Snippets {
-    fn from_sources(link: (&str, &str), button: (&str, &str)) -> Result<Snippets, SnippetError> {
+    fn compile(
+        link: (&str, &str),
+        button: (&str, &str),
+    ) -> Result<Handlebars<'static>, SnippetError> {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         for (name, (path, source)) in [("link", link), ("button", button)] {
@@ -77,10 +82,7 @@ impl Snippets {
                     message: e.to_string(),
                 })?;
         }
-        Ok(Snippets {
-            registry,
-            builtin: false,
-        })
+        Ok(registry)
     }
 
     /// The snippets built into ddlink (`templates/link.hbs`, `templates/button.hbs`).
@@ -88,12 +90,8 @@ impl Snippets {
         static BUILTIN: OnceLock<Arc<Snippets>> = OnceLock::new();
         Arc::clone(BUILTIN.get_or_init(|| {
             Arc::new(Snippets {
+                registry: OnceLock::new(),
                 builtin: true,
-                ..Snippets::from_sources(
-                    ("templates/link.hbs", LINK),
-                    ("templates/button.hbs", BUTTON),
-                )
-                .expect("the built-in snippets compile")
             })
         }))
     }
@@ -115,7 +113,12 @@ impl Snippets {
         };
         let link = read("link.hbs", LINK)?;
         let button = read("button.hbs", BUTTON)?;
-        Snippets::from_sources((&link.0, &link.1), (&button.0, &button.1))
+        // Compiled now: a folder's snippets that do not compile are reported before any run.
+        let registry = Snippets::compile((&link.0, &link.1), (&button.0, &button.1))?;
+        Ok(Snippets {
+            registry: OnceLock::from(registry),
+            builtin: false,
+        })
     }
 
     /// Whether rendering cannot fail whatever the data (the built-in snippets): a check, which
@@ -128,6 +131,13 @@ impl Snippets {
     /// exist, under strict mode).
     pub fn render(&self, snippet: Snippet, data: &SnippetData) -> Result<String, String> {
         self.registry
+            .get_or_init(|| {
+                Snippets::compile(
+                    ("templates/link.hbs", LINK),
+                    ("templates/button.hbs", BUTTON),
+                )
+                .expect("the built-in snippets compile")
+            })
             .render(snippet.name(), data)
             .map(|s| s.trim_end_matches('\n').to_owned())
             .map_err(|e| e.to_string())
