@@ -13,20 +13,57 @@ use std::sync::OnceLock;
 /// The longest entity name in the standard's table (`&CounterClockwiseContourIntegral;`).
 const MAX_NAME: usize = 33;
 
-/// The HTML standard's named character references, one per line: the name (without its `&`;
-/// with its `;` when it has one) and its code points in hex. Kept as text, not as a table of
-/// string pairs: every pointer in a static table is a relocation that the loader writes on
-/// each start (this one was 4,500 of them and 26 pages, a tenth of a save hook's start-up).
-/// Generated from the `entities` crate, which carries the standard's list
-/// (<https://html.spec.whatwg.org/entities.json>); the test `entity_table_is_the_standards`
-/// checks it and, with `DDLINK_UPDATE_ENTITIES=1`, writes it again.
+/// The HTML standard's named character references with their semicolon, one per line, sorted
+/// byte-wise (looked up by binary search, with nothing to build first): the name without its
+/// `&`, then its code points in hex. Kept as text, not as a table of string pairs: every
+/// pointer in a static table is a relocation that the loader writes on each start (this one
+/// was 4,500 of them and 26 pages, a tenth of a save hook's start-up), and a map of them took
+/// as long to build again on every run that met a `&copy;`. Generated from the `entities`
+/// crate, which carries the standard's list (<https://html.spec.whatwg.org/entities.json>);
+/// the test `entity_tables_are_the_standards` checks it and, with `DDLINK_UPDATE_ENTITIES=1`,
+/// writes it again.
 const ENTITY_TABLE: &str = include_str!("charref/entities.txt");
 
-/// Each reference's name and its code points (hex, space-separated), in the table's order.
-fn entities() -> impl Iterator<Item = (&'static str, &'static str)> {
-    ENTITY_TABLE
+/// The names that may go without their semicolon (`&amp`, `&quot`, …), as [`ENTITY_TABLE`]
+/// writes them: a hundred of the standard's two thousand.
+const LEGACY_TABLE: &str = include_str!("charref/legacy.txt");
+
+/// A table's lines after its `#` header.
+fn body(table: &'static str) -> &'static str {
+    let mut at = 0;
+    while table[at..].starts_with('#') {
+        at += table[at..]
+            .find('\n')
+            .map_or(table.len() - at, |end| end + 1);
+    }
+    &table[at..]
+}
+
+/// The code points of `name` (with its semicolon), by binary search over [`ENTITY_TABLE`].
+fn find_entity(name: &str) -> Option<&'static str> {
+    let lines = body(ENTITY_TABLE);
+    let bytes = lines.as_bytes();
+    // `low` and `high` are where lines start; the name is between them if anywhere.
+    let (mut low, mut high) = (0, bytes.len());
+    while low < high {
+        let middle = low + (high - low) / 2;
+        let start = memchr::memrchr(b'\n', &bytes[low..middle]).map_or(low, |at| low + at + 1);
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |at| start + at);
+        let line = &lines[start..end];
+        let (key, hex) = line.split_once(' ').unwrap_or((line, ""));
+        match key.cmp(name) {
+            std::cmp::Ordering::Equal => return Some(hex),
+            std::cmp::Ordering::Less => low = end + 1,
+            std::cmp::Ordering::Greater => high = start,
+        }
+    }
+    None
+}
+
+/// A table's names and code points (hex, space-separated), in its order.
+fn entries(table: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    body(table)
         .lines()
-        .filter(|line| !line.starts_with('#') && !line.is_empty())
         .map(|line| line.split_once(' ').unwrap_or((line, "")))
 }
 
@@ -42,22 +79,10 @@ fn decode_code_points(hex: &str) -> String {
         .collect()
 }
 
-/// Every name with its semicolon and its code points: built on first use, which a short run
-/// such as an editor's save hook rarely needs, and without decoding them (a hit is decoded).
-fn table() -> &'static HashMap<&'static str, &'static str> {
-    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    TABLE.get_or_init(|| entities().filter(|(name, _)| name.ends_with(';')).collect())
-}
-
-/// The names that may go without their semicolon (`&amp`, `&quot`, …): a hundred of the
-/// table's two thousand, looked up for every bare `&` in a link.
+/// The legacy names and their code points, looked up for every bare `&` in a link.
 fn legacy_table() -> &'static HashMap<&'static str, &'static str> {
     static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        entities()
-            .filter(|(name, _)| !name.ends_with(';'))
-            .collect()
-    })
+    TABLE.get_or_init(|| entries(LEGACY_TABLE).collect())
 }
 
 /// A reference with its semicolon: the few that links hold first, then the whole table
@@ -70,11 +95,7 @@ fn lookup(name_and_semicolon: &str) -> Option<String> {
         "lt;" => "<",
         "gt;" => ">",
         "nbsp;" => "\u{a0}",
-        _ => {
-            return table()
-                .get(name_and_semicolon)
-                .map(|hex| decode_code_points(hex));
-        }
+        _ => return find_entity(name_and_semicolon).map(decode_code_points),
     };
     Some(common.to_owned())
 }
@@ -224,37 +245,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entity_table_is_the_standards() {
+    fn entity_tables_are_the_standards() {
         use std::fmt::Write;
-        let mut expected = String::from(
-            "# The HTML standard's named character references (https://html.spec.whatwg.org/entities.json),\n\
-             # from the `entities` crate: the name without its `&`, then its code points in hex.\n\
-             # Generated: DDLINK_UPDATE_ENTITIES=1 cargo test --lib entity_table\n",
-        );
-        for entity in &entities::ENTITIES {
-            expected.push_str(&entity.entity[1..]);
+        let header = |what: &str| {
+            format!(
+                "# The HTML standard's named character references \
+                 (https://html.spec.whatwg.org/entities.json), from the `entities` crate:\n\
+                 # {what}: the name without its `&`, then its code points in hex.\n\
+                 # Generated: DDLINK_UPDATE_ENTITIES=1 cargo test --lib entity_tables\n"
+            )
+        };
+        let line = |entity: &entities::Entity| {
+            let mut line = entity.entity[1..].to_owned();
             for c in entity.characters.chars() {
-                write!(expected, " {:x}", u32::from(c)).unwrap();
+                write!(line, " {:x}", u32::from(c)).unwrap();
             }
-            expected.push('\n');
-        }
+            line + "\n"
+        };
+        let (legacy, mut named): (Vec<_>, Vec<_>) = entities::ENTITIES
+            .iter()
+            .partition(|entity| !entity.entity.ends_with(';'));
+        named.sort_by_key(|entity| entity.entity);
+        let expected_named = header("the names with their semicolon, sorted byte-wise")
+            + &named.iter().map(|e| line(e)).collect::<String>();
+        let expected_legacy = header("the names that may go without their semicolon")
+            + &legacy.iter().map(|e| line(e)).collect::<String>();
         if std::env::var_os("DDLINK_UPDATE_ENTITIES").is_some() {
-            // Compiled in is the table before this run: checked on the next.
-            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/charref/entities.txt");
-            std::fs::write(path, &expected).unwrap();
+            // Compiled in are the tables before this run: checked on the next.
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/charref/");
+            std::fs::write(format!("{dir}entities.txt"), &expected_named).unwrap();
+            std::fs::write(format!("{dir}legacy.txt"), &expected_legacy).unwrap();
             return;
         }
         assert!(
-            ENTITY_TABLE == expected,
-            "src/charref/entities.txt differs from the entities crate: run with DDLINK_UPDATE_ENTITIES=1"
+            ENTITY_TABLE == expected_named && LEGACY_TABLE == expected_legacy,
+            "src/charref/*.txt differ from the entities crate: run with DDLINK_UPDATE_ENTITIES=1"
         );
-        let table: Vec<_> = super::entities().collect();
-        assert_eq!(table.len(), entities::ENTITIES.len());
-        for ((name, hex), entity) in table.iter().zip(&entities::ENTITIES) {
+        // Every reference is found, and decodes to what the standard says.
+        for entity in &entities::ENTITIES {
+            let name = &entity.entity[1..];
+            let hex = if name.ends_with(';') {
+                find_entity(name)
+            } else {
+                legacy_table().get(name).copied()
+            };
             assert_eq!(
-                (*name, decode_code_points(hex).as_str()),
-                (&entity.entity[1..], entity.characters)
+                hex.map(decode_code_points).as_deref(),
+                Some(entity.characters),
+                "{name}"
             );
+        }
+        for missing in ["", ";", "ampx;", "Aacute", "zzzz;", "AAA;", "amp"] {
+            assert_eq!(find_entity(missing), None, "{missing}");
         }
     }
 
