@@ -1,6 +1,7 @@
 //! What applies to each file of a run: the flags, over the closest ddlink.toml (or
 //! `--config`), over the defaults.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,9 @@ pub struct Run {
     cache: Mutex<ConfigCache>,
     /// Config files whose error was reported already (reported once per run).
     reported: Mutex<HashSet<PathBuf>>,
+    /// The current directory, read once: a relative path is made absolute several times per
+    /// file on its way to its configuration, a system call each time otherwise.
+    cwd: Option<PathBuf>,
 }
 
 /// The rules a `--select`/`--ignore` entry names: a code, a code prefix (`DD1`) or a name.
@@ -88,7 +92,16 @@ impl Run {
             explicit,
             cache: Mutex::new(ConfigCache::new()),
             reported: Mutex::new(HashSet::new()),
+            cwd: std::env::current_dir().ok(),
         })
+    }
+
+    /// `path` from the current directory, when it is relative.
+    fn absolute<'p>(&self, path: &'p Path) -> Cow<'p, Path> {
+        match &self.cwd {
+            Some(cwd) if path.is_relative() => Cow::Owned(cwd.join(path)),
+            _ => Cow::Borrowed(path),
+        }
     }
 
     /// The configuration that governs `path` (a file; for standard input without a name, the
@@ -102,7 +115,7 @@ impl Run {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let found = match path {
-            Some(path) => cache.for_file(path),
+            Some(path) => cache.for_file(&self.absolute(path)),
             None => cache.discover(Path::new(".")),
         };
         found.map_err(Error::from)
@@ -122,7 +135,8 @@ impl Run {
 
     /// Whether a file found by walking a folder is excluded by its configuration.
     pub fn walk_excludes(&self, path: &Path) -> bool {
-        matches!(self.config_for(Some(path)), Ok(Some(config)) if config.is_excluded(path))
+        let path = self.absolute(path);
+        matches!(self.config_for(Some(&path)), Ok(Some(config)) if config.is_excluded(&path))
     }
 
     /// How to read `path` (or standard input standing for `path`), whose first bytes are
@@ -133,7 +147,7 @@ impl Run {
         // configuration's top-level settings apply.
         let file = config
             .as_ref()
-            .map(|config| config.for_file(path.unwrap_or_else(|| Path::new("-"))))
+            .map(|config| config.for_file(&self.absolute(path.unwrap_or_else(|| Path::new("-")))))
             .unwrap_or_default();
         let mut options = self.options_from(path, &file);
         options.encoding = ddlink::rewrite::encoding::decide(head, self.encoding, options.encoding);
