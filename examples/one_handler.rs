@@ -6,14 +6,12 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::Path;
 
 use lol_html::html_content::Element;
 use lol_html::{HtmlRewriter, Settings, element};
 
 fn rewrite(path: &Path, buffer: &mut [u8], hrefs: &mut usize) -> std::io::Result<()> {
-    let mut file = std::fs::File::open(path)?;
     let settings = Settings::new().append_element_content_handler(element!(
         "a[href]",
         |element: &mut Element| {
@@ -21,17 +19,7 @@ fn rewrite(path: &Path, buffer: &mut [u8], hrefs: &mut usize) -> std::io::Result
             Ok(())
         }
     ));
-    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
-    loop {
-        let read = file.read(buffer)?;
-        if read == 0 {
-            break;
-        }
-        rewriter
-            .write(&buffer[..read])
-            .map_err(std::io::Error::other)?;
-    }
-    rewriter.end().map_err(std::io::Error::other)
+    common::rewrite_file(path, buffer, HtmlRewriter::new(settings, |_: &[u8]| {}))
 }
 
 fn main() -> std::io::Result<()> {

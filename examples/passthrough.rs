@@ -5,24 +5,16 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::Path;
 
 use lol_html::{HtmlRewriter, Settings};
 
 fn rewrite(path: &Path, buffer: &mut [u8]) -> std::io::Result<()> {
-    let mut file = std::fs::File::open(path)?;
-    let mut rewriter = HtmlRewriter::new(Settings::new(), |_: &[u8]| {});
-    loop {
-        let read = file.read(buffer)?;
-        if read == 0 {
-            break;
-        }
-        rewriter
-            .write(&buffer[..read])
-            .map_err(std::io::Error::other)?;
-    }
-    rewriter.end().map_err(std::io::Error::other)
+    common::rewrite_file(
+        path,
+        buffer,
+        HtmlRewriter::new(Settings::new(), |_: &[u8]| {}),
+    )
 }
 
 fn main() -> std::io::Result<()> {
