@@ -82,8 +82,8 @@ pub struct RewriterOptions {
     /// either way (tests compare them); off, every document takes the full pass.
     pub quick_pass: bool,
     /// From this many bytes on, an HTML document's raw scan runs on a thread of its own,
-    /// beside the parser; a file's quick pass has that thread read the file as well (tests set
-    /// 0 to compare: results are the same).
+    /// beside the parser; a file read through [`Rewriter::check_seekable`] is read by that
+    /// thread as well (tests set 0 to compare: results are the same).
     pub raw_thread_from: usize,
 }
 
@@ -204,9 +204,9 @@ impl Rewriter {
     /// [`RewriterOptions::quick_pass`]), else once more from where `input` was, by the full
     /// pass.
     ///
-    /// From [`RewriterOptions::raw_thread_from`] bytes on, a thread reads the quick pass's
-    /// input ahead of the parser and runs the raw scan on it: the parser's thread, which a
-    /// large document's check waits for, no longer copies the file in.
+    /// From [`RewriterOptions::raw_thread_from`] bytes on, a thread reads an HTML document
+    /// ahead of the parser (in the quick and the full pass) and runs the raw scan on it: the
+    /// parser's thread, which a large document's check waits for, no longer copies the file in.
     pub fn check_seekable<R: Read + Seek + Send>(&self, mut input: R) -> io::Result<Analysis> {
         let start = input.stream_position()?;
         let len = input.seek(SeekFrom::End(0))?.saturating_sub(start);
@@ -228,6 +228,13 @@ impl Rewriter {
             return Ok(analysis);
         }
         input.seek(SeekFrom::Start(start))?;
+        if read_ahead && self.options.kind == FileKind::Html {
+            let mut pass = html::HtmlPass::new(&self.options, html::Reading::Full);
+            if let Some(scan) = pass.take_raw_scan() {
+                read_ahead_of(&mut pass, scan, &mut input)?;
+                return Ok(pass.finish().expect("the full pass hands over to no one"));
+            }
+        }
         self.check(input)
     }
 
