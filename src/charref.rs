@@ -3,8 +3,8 @@
 //! lol_html hands attribute values and text over raw, entities still encoded, and spans must
 //! point at source bytes, so decoding is ours. This follows the HTML standard's tokenizer:
 //! numeric references, the full named-reference table (the standard's list, legacy
-//! semicolon-less names included: see [`ENTITY_TABLE`]), and the attribute-value exception
-//! that leaves `&quote_id=` alone in a browser while other parsers read `"e_id=`.
+//! semicolon-less names included, kept as text in `src/charref/`), and the attribute-value
+//! exception that leaves `&quote_id=` alone in a browser while other parsers read `"e_id=`.
 
 use std::collections::HashMap;
 use std::ops::Range;
