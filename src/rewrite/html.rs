@@ -1158,7 +1158,7 @@ enum RawSide {
     /// With whoever reads the input (see [`HtmlPass::take_raw_scan`]): what it finds comes in
     /// beside the chunks, and its end before `finish` (none when the reading stopped early).
     Elsewhere(Option<RawEnd>),
-    /// Between the two.
+    /// On its way from `Here` to `Thread` (and once finished).
     Moving,
 }
 
