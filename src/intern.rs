@@ -8,12 +8,15 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::diagnostic::Text;
+
 /// The strings kept so far, for one document.
 #[derive(Debug, Default)]
 pub struct Strings {
     // foldhash: these keys are ddlink's own messages and the template's words, hashed once
     // per finding, where SipHash's resistance to chosen keys buys nothing.
     kept: HashSet<Arc<str>, foldhash::fast::RandomState>,
+    texts: HashSet<Arc<Text>, foldhash::fast::RandomState>,
 }
 
 impl Strings {
@@ -35,6 +38,21 @@ impl Strings {
         self.kept.insert(Arc::clone(&text));
         text
     }
+
+    /// The kept copy of a finding's text, or that text (its strings shared), kept from now on.
+    pub fn share_text(&mut self, mut text: Arc<Text>) -> Arc<Text> {
+        if let Some(kept) = self.texts.get(&text) {
+            return Arc::clone(kept);
+        }
+        // A finding's new text is its own: changed in place.
+        let Text { message, help } = Arc::make_mut(&mut text);
+        *message = self.share(Arc::clone(message));
+        if let Some(help) = help {
+            *help = self.share(Arc::clone(help));
+        }
+        self.texts.insert(Arc::clone(&text));
+        text
+    }
 }
 
 #[cfg(test)]
@@ -50,5 +68,24 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &second));
         assert!(!Arc::ptr_eq(&first, &other));
         assert_eq!(&*other, "another");
+    }
+
+    #[test]
+    fn equal_texts_share_one_copy_and_their_strings() {
+        let text = |message: &str, help: Option<&str>| {
+            Arc::new(Text {
+                message: Arc::from(message),
+                help: help.map(Arc::from),
+            })
+        };
+        let mut strings = Strings::default();
+        let first = strings.share_text(text("a bare `&`", Some("write `&amp;`")));
+        let second = strings.share_text(text("a bare `&`", Some("write `&amp;`")));
+        let other_help = strings.share_text(text("a bare `&`", None));
+        assert!(Arc::ptr_eq(&first, &second));
+        assert!(!Arc::ptr_eq(&first, &other_help));
+        assert!(Arc::ptr_eq(&first.message, &other_help.message));
+        assert_eq!(other_help.help, None);
+        assert_eq!(first.help.as_deref(), Some("write `&amp;`"));
     }
 }

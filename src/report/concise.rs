@@ -13,7 +13,7 @@ pub fn write(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
             located.start.line,
             located.start.column,
             diagnostic.rule.code,
-            diagnostic.message
+            diagnostic.message()
         )?;
     }
     Ok(())

@@ -53,9 +53,9 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
         for (diagnostic, located) in report.diagnostics.iter().zip(&report.located) {
             let code = diagnostic.rule.code;
             let occurrence = occurrences
-                .entry((path.as_str(), code, &*diagnostic.message))
+                .entry((path.as_str(), code, diagnostic.message()))
                 .or_insert(0);
-            let fingerprint = fingerprint(path, code, *occurrence, &diagnostic.message);
+            let fingerprint = fingerprint(path, code, *occurrence, diagnostic.message());
             *occurrence += 1;
             let begin = located.start.line.max(1);
             issues.push(Issue {

@@ -152,7 +152,7 @@ impl fmt::Debug for Finding<'_> {
 
 impl fmt::Display for Finding<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(self.diagnostic.message())
     }
 }
 
@@ -174,8 +174,7 @@ impl miette::Diagnostic for Finding<'_> {
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         self.diagnostic
-            .help
-            .as_ref()
+            .help()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 

@@ -78,8 +78,8 @@ pub fn write(
                     code: d.rule.code,
                     name: d.rule.name,
                     severity: d.severity.as_str(),
-                    message: &d.message,
-                    help: d.help.as_deref(),
+                    message: d.message(),
+                    help: d.help(),
                     span: JsonSpan {
                         start: d.span.start,
                         end: d.span.end,

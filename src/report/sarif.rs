@@ -284,7 +284,7 @@ fn fix_of<'a>(
     } else {
         "Unsafe fix (applied by `ddlink fix --unsafe-fixes` only; review it)"
     };
-    let text = match &diagnostic.help {
+    let text = match diagnostic.help() {
         Some(help) => format!("{kind}: {help}"),
         None => format!("{kind}."),
     };
@@ -321,8 +321,8 @@ fn level(severity: Severity) -> &'static str {
 /// The message, then the help as a second sentence: "`aprove` is not a ticket action. Did
 /// you mean `approve`?"
 pub(super) fn sentence(diagnostic: &Diagnostic) -> String {
-    let mut text = diagnostic.message.trim_end().to_owned();
-    let Some(help) = diagnostic.help.as_deref().map(str::trim) else {
+    let mut text = diagnostic.message().trim_end().to_owned();
+    let Some(help) = diagnostic.help().map(str::trim) else {
         return text;
     };
     if help.is_empty() {

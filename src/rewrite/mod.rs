@@ -858,12 +858,12 @@ impl<'o> Collector<'o> {
         // Unstable (it sorts in place, where a stable sort copies a large document's
         // findings), with the message and help in the key so that the order is still one.
         diagnostics.sort_unstable_by(|a, b| {
-            (a.span.start, a.span.end, a.rule.code, &a.message, &a.help).cmp(&(
+            (a.span.start, a.span.end, a.rule.code, a.message(), a.help()).cmp(&(
                 b.span.start,
                 b.span.end,
                 b.rule.code,
-                &b.message,
-                &b.help,
+                b.message(),
+                b.help(),
             ))
         });
         diagnostics.dedup();

@@ -319,10 +319,7 @@ impl<'c> Findings<'c> {
             Some(Some(severity)) => diagnostic.severity = *severity,
             None => {}
         }
-        diagnostic.message = self.strings.share(diagnostic.message);
-        if let Some(help) = diagnostic.help.take() {
-            diagnostic.help = Some(self.strings.share(help));
-        }
+        diagnostic.text = self.strings.share_text(diagnostic.text);
         for edit in diagnostic.fix.iter_mut().flat_map(|fix| &mut fix.edits) {
             edit.content = self.strings.share(std::mem::take(&mut edit.content));
         }

@@ -100,7 +100,7 @@ pub fn check(
                 )
                 .expect("every dialect has a ticket-id token");
                 findings.amend(need.diagnostic, |diagnostic| {
-                    diagnostic.help = Some(format!("add `ticket_id={token}`").into());
+                    diagnostic.set_help(format!("add `ticket_id={token}`"));
                     diagnostic.fix = Some(Fix::safe(vec![Edit::insert(
                         need.at,
                         format!("{}{token}", need.prefix),
