@@ -101,21 +101,23 @@ pub enum Applicability {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
     pub applicability: Applicability,
-    pub edits: Vec<Edit>,
+    /// A boxed slice, not a `Vec`: a fix's edits do not grow, and every finding of a large
+    /// document carries the difference.
+    pub edits: Box<[Edit]>,
 }
 
 impl Fix {
     pub fn safe(edits: Vec<Edit>) -> Self {
         Fix {
             applicability: Applicability::Safe,
-            edits,
+            edits: edits.into_boxed_slice(),
         }
     }
 
     pub fn unsafe_(edits: Vec<Edit>) -> Self {
         Fix {
             applicability: Applicability::Unsafe,
-            edits,
+            edits: edits.into_boxed_slice(),
         }
     }
 
@@ -195,5 +197,21 @@ impl Diagnostic {
 
     pub fn name(&self) -> &'static str {
         self.rule.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large document keeps tens of thousands of findings until its end (the dialect that
+    /// some fixes depend on is known only then): their size is its memory.
+    #[test]
+    fn a_finding_stays_small() {
+        assert!(
+            std::mem::size_of::<Diagnostic>() <= 64,
+            "{}",
+            std::mem::size_of::<Diagnostic>()
+        );
     }
 }
