@@ -142,12 +142,13 @@ impl Run {
     /// How to read `path` (or standard input standing for `path`), whose first bytes are
     /// `head` (for its byte-order mark or `<meta charset>`).
     pub fn options(&self, path: Option<&Path>, head: &[u8]) -> Result<RewriterOptions, Error> {
-        let config = self.config_for(path)?;
         // Standard input without a name is a file in the current directory: the
         // configuration's top-level settings apply.
+        let absolute = self.absolute(path.unwrap_or(Path::new("-")));
+        let config = self.config_for(path.map(|_| &*absolute))?;
         let file = config
             .as_ref()
-            .map(|config| config.for_file(&self.absolute(path.unwrap_or_else(|| Path::new("-")))))
+            .map(|config| config.for_file(&absolute))
             .unwrap_or_default();
         let mut options = self.options_from(path, &file);
         options.encoding = ddlink::rewrite::encoding::decide(head, self.encoding, options.encoding);

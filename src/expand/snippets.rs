@@ -4,7 +4,7 @@
 //! for the attribute itself and the snippets insert it with `{{{href}}}`.
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -66,8 +66,7 @@ pub struct Snippets {
 impl Snippets {
     /// The snippets built into ddlink (`templates/link.hbs`, `templates/button.hbs`).
     pub fn builtin() -> Arc<Snippets> {
-        static BUILTIN: OnceLock<Arc<Snippets>> = OnceLock::new();
-        Arc::clone(BUILTIN.get_or_init(|| Arc::new(Snippets { registry: None })))
+        Arc::new(Snippets { registry: None })
     }
 
     /// `link.hbs` and `button.hbs` from `dir`; a missing one falls back to the built-in.
@@ -101,13 +100,14 @@ impl Snippets {
     /// Render a snippet; `None` when a custom snippet fails (it names a variable that does not
     /// exist, under strict mode).
     pub fn render(&self, snippet: Snippet, data: &SnippetData) -> Result<String, String> {
-        let rendered = match &self.registry {
+        let mut rendered = match &self.registry {
             Some(registry) => registry
                 .render(snippet.name(), data)
                 .map_err(|e| e.to_string())?,
             None => render_builtin(snippet, data),
         };
-        Ok(rendered.trim_end_matches('\n').to_owned())
+        rendered.truncate(rendered.trim_end_matches('\n').len());
+        Ok(rendered)
     }
 }
 

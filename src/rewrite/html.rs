@@ -1168,7 +1168,10 @@ struct RawThread {
     /// waking it for every chunk cost more than what it took over.
     batch: Vec<u8>,
     chunks: std::sync::mpsc::SyncSender<Vec<u8>>,
-    found: std::sync::mpsc::Receiver<Found>,
+    /// What each batch held, with the batch itself, to be filled again: allocated here and
+    /// freed on the thread, new batches each time took a third more memory.
+    found: std::sync::mpsc::Receiver<(Found, Vec<u8>)>,
+    spare: Option<Vec<u8>>,
     scan: std::thread::JoinHandle<Option<RawScan>>,
 }
 
@@ -1193,7 +1196,7 @@ impl RawSide {
                 let mut scan = scan_out.recv().ok()?;
                 for chunk in chunks_in {
                     // The pass is gone only when it panicked: nothing left to tell.
-                    let _ = found_out.send(scan.feed(&chunk));
+                    let _ = found_out.send((scan.feed(&chunk), chunk));
                 }
                 Some(scan)
             });
@@ -1211,6 +1214,7 @@ impl RawSide {
             batch: Vec::with_capacity(RAW_THREAD_BATCH + super::CHUNK_SIZE),
             chunks,
             found,
+            spare: None,
             scan: thread,
         });
     }
@@ -1222,13 +1226,22 @@ impl RawSide {
             RawSide::Thread(thread) => {
                 thread.batch.extend_from_slice(chunk);
                 if thread.batch.len() >= RAW_THREAD_BATCH {
-                    let next = Vec::with_capacity(thread.batch.capacity());
+                    let next = thread.spare.take().map_or_else(
+                        || Vec::with_capacity(thread.batch.capacity()),
+                        |mut spare| {
+                            spare.clear();
+                            spare
+                        },
+                    );
                     // An error means the thread panicked: `finish` passes the panic on.
                     let _ = thread
                         .chunks
                         .send(std::mem::replace(&mut thread.batch, next));
                 }
-                thread.found.try_iter().for_each(each);
+                for (found, batch) in thread.found.try_iter() {
+                    each(found);
+                    thread.spare = Some(batch);
+                }
             }
             RawSide::Elsewhere(_) | RawSide::Moving => {}
         }
@@ -1244,24 +1257,22 @@ impl RawSide {
                 chunks,
                 found,
                 scan,
+                ..
             }) => {
                 if !batch.is_empty() {
                     let _ = chunks.send(batch);
                 }
                 drop(chunks);
-                found.iter().for_each(&mut each);
+                for (found, _) in found {
+                    each(found);
+                }
                 match scan.join() {
                     Ok(Some(scan)) => scan.finish(),
                     Ok(None) => unreachable!("the scan was sent to the thread"),
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
             }
-            RawSide::Elsewhere(end) => end.unwrap_or_else(|| RawEnd {
-                found: Found::default(),
-                evidence: None,
-                invalid: None,
-                invalid_line: (0, false),
-            }),
+            RawSide::Elsewhere(end) => end.unwrap_or_default(),
             RawSide::Moving => unreachable!("a pass finishes once"),
         };
         each(std::mem::take(&mut end.found));

@@ -444,7 +444,7 @@ fn same_content(a: &mut impl Read, b: &mut impl Read) -> io::Result<bool> {
         let Some(read) = read_chunk(a, &mut left)? else {
             return Ok(read_chunk(b, &mut right[..1])?.is_none());
         };
-        if !fill(b, &mut right[..read])? || left[..read] != right[..read] {
+        if fill_some(b, &mut right[..read])? < read || left[..read] != right[..read] {
             return Ok(false);
         }
     }
@@ -544,15 +544,6 @@ fn fill_some(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
-}
-
-/// Fill `buffer` from `input`: `false` when the input ends first.
-fn fill(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<bool> {
-    match input.read_exact(buffer) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
-        Err(e) => Err(e),
-    }
 }
 
 /// One document on its way through.

@@ -255,7 +255,7 @@ impl QuickScan {
 }
 
 /// How a raw scan ended.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct RawEnd {
     /// What the last line held.
     pub found: Found,
