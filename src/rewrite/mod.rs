@@ -303,10 +303,13 @@ impl Rewriter {
         let encoding = self.options.encoding;
         let rounds = Self::fix_rounds(self.check_bytes(input), unsafe_fixes, |edits| {
             let current = output.as_deref().unwrap_or(input);
-            let next =
-                fix::splice_bytes(current, edits, Vec::with_capacity(current.len()), &|text| {
-                    encoding.encode(text).0.into_owned()
-                })?;
+            let next = fix::splice_bytes(
+                current,
+                &edits,
+                Vec::with_capacity(current.len()),
+                &|text| encoding.encode(text).0.into_owned(),
+            )?;
+            drop(edits);
             let analysis = self.check_bytes(&next);
             output = Some(next);
             Ok(analysis)
@@ -348,13 +351,15 @@ impl Rewriter {
                 let encode = |text: &str| encoding.encode(text).0.into_owned();
                 if let Some(current) = output.as_mut() {
                     current.seek(SeekFrom::Start(0))?;
-                    fix::splice(current, edits, &mut writer, &encode)?;
+                    fix::splice(current, &edits, &mut writer, &encode)?;
                 } else {
                     input.seek(SeekFrom::Start(start))?;
-                    fix::splice(&mut input, edits, &mut writer, &encode)?;
+                    fix::splice(&mut input, &edits, &mut writer, &encode)?;
                 }
                 writer.flush()?;
             }
+            // Not held while the result is checked: a large document's are megabytes.
+            drop(edits);
             next.seek(SeekFrom::Start(0))?;
             let analysis = self.check_seekable(&mut next)?;
             output = Some(next);
@@ -391,7 +396,7 @@ impl Rewriter {
     fn fix_rounds(
         mut analysis: Analysis,
         unsafe_fixes: bool,
-        mut apply: impl FnMut(&[Edit]) -> io::Result<Analysis>,
+        mut apply: impl FnMut(Vec<Edit>) -> io::Result<Analysis>,
     ) -> io::Result<Rounds> {
         let mut fixed = 0;
         let mut expanded = 0;
@@ -408,7 +413,10 @@ impl Rewriter {
                 }
                 fixed += selection.fixed;
                 expanded += analysis.expandable;
-                analysis = apply(&selection.edits)?;
+                // A round's findings are spent once its edits are chosen, and a large
+                // document's are megabytes: not held while the next version is checked.
+                drop(analysis);
+                analysis = apply(selection.edits)?;
             }
         }
         Ok(Rounds {
@@ -829,10 +837,16 @@ impl<'o> Collector<'o> {
             newline: self.newline.unwrap_or("\n"),
             edits_wanted: self.options.keep_expansions,
         };
-        for placeholder in &placeholders {
-            if let Some(edits) = expand::expand(placeholder, &context, &mut self.findings) {
+        // Each placeholder is dropped once expanded, and equal expansions share one text: a
+        // large template repeats a few placeholders thousands of times.
+        for placeholder in placeholders {
+            if let Some(edits) = expand::expand(&placeholder, &context, &mut self.findings) {
                 if self.options.keep_expansions {
-                    expansions.extend(edits);
+                    let strings = &mut self.findings.strings;
+                    expansions.extend(edits.into_iter().map(|edit| Edit {
+                        content: strings.share(edit.content),
+                        ..edit
+                    }));
                 }
                 expandable += 1;
             }
@@ -893,6 +907,25 @@ mod tests {
         fn seek(&mut self, position: SeekFrom) -> io::Result<u64> {
             self.0.seek(position)
         }
+    }
+
+    #[test]
+    fn equal_expansions_share_one_text() {
+        let placeholder =
+            "<p><dd-link name=\"ticket\" ticket_id=\"7\" client=\"desktop\">Open</dd-link></p>\n";
+        let other =
+            "<p><dd-link name=\"ticket\" ticket_id=\"8\" client=\"desktop\">Open</dd-link></p>\n";
+        let document = [placeholder, other, placeholder].concat();
+        let analysis = Rewriter::default().check_bytes(document.as_bytes());
+        let starts: Vec<&Arc<str>> = analysis
+            .expansions
+            .iter()
+            .filter(|edit| edit.content.starts_with("<a "))
+            .map(|edit| &edit.content)
+            .collect();
+        assert_eq!(starts.len(), 3, "{:?}", analysis.expansions);
+        assert!(Arc::ptr_eq(starts[0], starts[2]));
+        assert_ne!(starts[0], starts[1]);
     }
 
     #[test]
