@@ -1,9 +1,7 @@
 //! Applying fixes: choosing the edits that can go together, and splicing them into the input
 //! as a stream. Bytes outside the edits are copied as read (no re-serialisation).
 
-use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
-use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Edit};
 
@@ -22,39 +20,67 @@ pub struct Selection {
 /// position; a fix whose edits touch a chosen edit waits for the next round. All edits of one
 /// fix go together or not at all.
 pub fn select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Selection {
-    let mut fixes: Vec<&Diagnostic> = diagnostics
+    let fixes = diagnostics
         .iter()
-        .filter(|d| d.fix.as_ref().is_some_and(|f| unsafe_fixes || f.is_safe()))
+        .filter_map(|d| d.fix.as_ref())
+        .filter(|fix| unsafe_fixes || fix.is_safe())
+        .map(|fix| fix.edits.clone())
         .collect();
-    fixes.sort_by_key(|d| {
-        let fix = d.fix.as_ref().expect("filtered above");
-        fix.edits
-            .iter()
-            .map(|e| e.start)
-            .min()
-            .unwrap_or(d.span.start)
-    });
+    choose(expansions.to_vec(), fixes)
+}
+
+/// [`select`] from a document's expansions and findings taken over: the findings are freed
+/// before the edits are gathered, and the expansions are kept as they are (a large document
+/// has tens of thousands of each).
+pub fn select_owned(
+    expansions: Vec<Edit>,
+    diagnostics: Vec<Diagnostic>,
+    unsafe_fixes: bool,
+) -> Selection {
+    let fixes = diagnostics
+        .into_iter()
+        .filter_map(|d| d.fix)
+        .filter(|fix| unsafe_fixes || fix.is_safe())
+        .map(|fix| fix.edits)
+        .collect();
+    choose(expansions, fixes)
+}
+
+/// Whether [`select`] would choose any edit: there is an expansion, or a fix it may apply.
+pub fn any_to_select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fixes: bool) -> bool {
+    // The first candidate can clash with nothing chosen before it.
+    !expansions.is_empty()
+        || diagnostics.iter().any(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|fix| (unsafe_fixes || fix.is_safe()) && !fix.edits.is_empty())
+        })
+}
+
+fn choose(expansions: Vec<Edit>, mut fixes: Vec<Box<[Edit]>>) -> Selection {
+    fixes.sort_by_key(|edits| edits.iter().map(|e| e.start).min().unwrap_or(0));
     // Placeholders are expanded first: a fix that touches one waits. (Expansions do not
     // overlap; should two ever, the later one waits too.)
     let mut chosen = Chosen::default();
     for expansion in expansions {
-        if !chosen.clashes(expansion) {
-            chosen.insert(expansion);
+        if !chosen.clashes(&expansion) {
+            chosen.expansions.insert(expansion);
         }
     }
     let mut selection = Selection::default();
-    for diagnostic in fixes {
-        let fix = diagnostic.fix.as_ref().expect("filtered above");
-        if fix.edits.is_empty() {
+    for edits in fixes {
+        if edits.is_empty() {
             continue;
         }
-        if fix.edits.iter().any(|edit| chosen.clashes(edit)) {
+        if edits.iter().any(|edit| chosen.clashes(edit)) {
             selection.conflicts += 1;
             continue;
         }
         // The same edit from two findings (two rules, one repair) is applied once.
-        for edit in &fix.edits {
-            chosen.insert(edit);
+        for edit in edits {
+            if !chosen.expansions.has_range(&edit) {
+                chosen.fixes.insert(edit);
+            }
         }
         selection.fixed += 1;
     }
@@ -62,52 +88,88 @@ pub fn select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fixes: boo
     selection
 }
 
-/// The edits chosen so far, by position: a new edit is compared with its neighbours only
-/// (a large document has tens of thousands of edits).
+/// The edits chosen so far: the expansions, then the fixes', each list in order of position,
+/// so that a new edit is compared with its neighbours only (a large document has tens of
+/// thousands of edits). Both lists are filled in order nearly always: expansions come sorted,
+/// and fixes by where they start.
 #[derive(Default)]
 struct Chosen {
-    /// Keyed by `(start, end)`: chosen edits never share a key unless they are identical.
-    by_range: BTreeMap<(usize, usize), Arc<str>>,
+    expansions: SortedEdits,
+    fixes: SortedEdits,
 }
 
 impl Chosen {
     /// Whether `edit` cannot be applied together with the edits chosen so far: it clashes
     /// with one of them (see [`ranges_clash`]) that is not the very same edit.
     fn clashes(&self, edit: &Edit) -> bool {
-        let differs = |(&(start, end), content): (&(usize, usize), &Arc<str>)| {
-            let identical = (start, end) == (edit.start, edit.end) && *content == edit.content;
-            !identical && ranges_clash((start, end), (edit.start, edit.end))
+        self.expansions.clashes(edit) || self.fixes.clashes(edit)
+    }
+
+    /// Both lists as one, in order of position.
+    fn into_edits(self) -> Vec<Edit> {
+        let (expansions, fixes) = (self.expansions.0, self.fixes.0);
+        let mut edits = Vec::with_capacity(expansions.len() + fixes.len());
+        let mut fixes = fixes.into_iter().peekable();
+        for expansion in expansions {
+            while let Some(fix) =
+                fixes.next_if(|fix| (fix.start, fix.end) < (expansion.start, expansion.end))
+            {
+                edits.push(fix);
+            }
+            edits.push(expansion);
+        }
+        edits.extend(fixes);
+        edits
+    }
+}
+
+/// Edits sorted by `(start, end)`, one per range.
+#[derive(Default)]
+struct SortedEdits(Vec<Edit>);
+
+impl SortedEdits {
+    /// Where an edit over `range` is, or would go.
+    fn position(&self, (start, end): (usize, usize)) -> usize {
+        self.0.partition_point(|e| (e.start, e.end) < (start, end))
+    }
+
+    fn has_range(&self, edit: &Edit) -> bool {
+        self.0
+            .get(self.position((edit.start, edit.end)))
+            .is_some_and(|e| (e.start, e.end) == (edit.start, edit.end))
+    }
+
+    fn clashes(&self, edit: &Edit) -> bool {
+        let differs = |chosen: &Edit| {
+            chosen != edit && ranges_clash((chosen.start, chosen.end), (edit.start, edit.end))
         };
         // Chosen edits are disjoint, so only the last one starting before `edit` can reach
         // into it, and every one starting inside it (or at its point) touches it.
-        let before = self
-            .by_range
-            .range(..(edit.start, 0))
-            .next_back()
-            .is_some_and(differs);
+        let first_at = self.position((edit.start, 0));
+        let before = first_at.checked_sub(1).is_some_and(|i| differs(&self.0[i]));
         let inside_end = edit.end.max(edit.start + 1);
         before
-            || self
-                .by_range
-                .range((edit.start, 0)..(inside_end, 0))
+            || self.0[first_at..]
+                .iter()
+                .take_while(|e| e.start < inside_end)
                 .any(differs)
     }
 
-    fn insert(&mut self, edit: &Edit) {
-        self.by_range
-            .entry((edit.start, edit.end))
-            .or_insert_with(|| Arc::clone(&edit.content));
-    }
-
-    fn into_edits(self) -> Vec<Edit> {
-        self.by_range
-            .into_iter()
-            .map(|((start, end), content)| Edit {
-                start,
-                end,
-                content,
-            })
-            .collect()
+    /// Keep `edit`, unless one over the same range is kept already (the first stays).
+    fn insert(&mut self, edit: Edit) {
+        let at = self.position((edit.start, edit.end));
+        if self
+            .0
+            .get(at)
+            .is_some_and(|e| (e.start, e.end) == (edit.start, edit.end))
+        {
+            return;
+        }
+        if at == self.0.len() {
+            self.0.push(edit);
+        } else {
+            self.0.insert(at, edit);
+        }
     }
 }
 
@@ -365,10 +427,19 @@ mod tests {
             }
             let mut expansions_in_order = expansions.clone();
             expansions_in_order.sort_by_key(|e| (e.start, e.end));
+            let selection = select(&expansions_in_order, &diagnostics, false);
             assert_eq!(
-                select(&expansions_in_order, &diagnostics, false),
+                selection,
                 select_by_scanning(&expansions_in_order, &diagnostics),
                 "expansions {expansions_in_order:?}, fixes {diagnostics:?}"
+            );
+            assert_eq!(
+                any_to_select(&expansions_in_order, &diagnostics, false),
+                !selection.edits.is_empty()
+            );
+            assert_eq!(
+                select_owned(expansions_in_order, diagnostics, false),
+                selection
             );
         }
     }

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::diagnostic::Text;
+use crate::expand::Arg;
 
 /// The strings kept so far, for one document.
 #[derive(Debug, Default)]
@@ -17,6 +18,7 @@ pub struct Strings {
     // per finding, where SipHash's resistance to chosen keys buys nothing.
     kept: HashSet<Arc<str>, foldhash::fast::RandomState>,
     texts: HashSet<Arc<Text>, foldhash::fast::RandomState>,
+    arg_lists: HashSet<Arc<[Arg]>, foldhash::fast::RandomState>,
 }
 
 impl Strings {
@@ -37,6 +39,16 @@ impl Strings {
         }
         self.kept.insert(Arc::clone(&text));
         text
+    }
+
+    /// The kept copy of a placeholder's arguments (spans from its start), kept now if new.
+    pub fn share_args(&mut self, args: Vec<Arg>) -> Arc<[Arg]> {
+        if let Some(kept) = self.arg_lists.get(args.as_slice()) {
+            return Arc::clone(kept);
+        }
+        let kept: Arc<[Arg]> = Arc::from(args);
+        self.arg_lists.insert(Arc::clone(&kept));
+        kept
     }
 
     /// The kept copy of a finding's text, or that text (its strings shared), kept from now on.

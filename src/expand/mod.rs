@@ -46,8 +46,9 @@ impl Default for ExpandSettings {
 }
 
 /// One `key=value` of a placeholder: an attribute of `<dd-link>`, or an argument of
-/// `{{deeplink}}`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `{{deeplink}}`. A placeholder keeps its arguments with spans from its own start (see
+/// [`Placeholder::args`]), so that equal placeholders share one list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Arg {
     /// Shared, as the values are: a large template repeats the same few arguments.
     pub key: Arc<str>,
@@ -59,6 +60,24 @@ pub struct Arg {
     pub value_span: Span,
     /// The attribute's raw value (for pass-through attributes).
     pub raw_value: Arc<str>,
+}
+
+impl Arg {
+    /// This argument with its spans counted from `base`, the start of its placeholder.
+    #[must_use]
+    pub fn relative_to(self, base: usize) -> Arg {
+        let shift = |span: Span| {
+            Span::new(
+                span.start.saturating_sub(base),
+                span.end.saturating_sub(base),
+            )
+        };
+        Arg {
+            span: shift(self.span),
+            value_span: shift(self.value_span),
+            ..self
+        }
+    }
 }
 
 /// Where a `{{deeplink}}` sits, which decides how its URL is escaped.
@@ -81,7 +100,8 @@ pub enum Placeholder {
         end_tag: Option<Span>,
         /// No label text between the tags.
         empty_label: bool,
-        args: Vec<Arg>,
+        /// Spans from `start_tag.start`.
+        args: Arc<[Arg]>,
         /// The white space the placeholder's line starts with, when the placeholder starts
         /// the line: inserted markup of several lines is indented to match.
         indent: String,
@@ -89,7 +109,8 @@ pub enum Placeholder {
     Mustache {
         span: Span,
         context: MustacheContext,
-        args: Vec<Arg>,
+        /// Spans from `span.start`.
+        args: Arc<[Arg]>,
     },
 }
 
@@ -102,9 +123,19 @@ impl Placeholder {
         }
     }
 
-    fn args(&self) -> &[Arg] {
+    /// The arguments, with their spans in the document.
+    pub fn args(&self) -> Vec<Arg> {
+        let base = self.span().start;
+        let shift = |span: Span| Span::new(span.start + base, span.end + base);
         match self {
-            Placeholder::Element { args, .. } | Placeholder::Mustache { args, .. } => args,
+            Placeholder::Element { args, .. } | Placeholder::Mustache { args, .. } => args
+                .iter()
+                .map(|arg| Arg {
+                    span: shift(arg.span),
+                    value_span: shift(arg.value_span),
+                    ..arg.clone()
+                })
+                .collect(),
         }
     }
 }
@@ -144,12 +175,8 @@ struct Controls {
 
 impl Controls {
     /// Read the control attributes; a bad value is a diagnostic (and `None`).
-    fn read(
-        placeholder: &Placeholder,
-        context: &Context,
-        findings: &mut Findings,
-    ) -> Option<Controls> {
-        let control = |name: &str| placeholder.args().iter().find(|a| &*a.key == name);
+    fn read(args: &[Arg], context: &Context, findings: &mut Findings) -> Option<Controls> {
+        let control = |name: &str| args.iter().find(|a| &*a.key == name);
         let bad = |findings: &mut Findings, arg: &Arg, expected: &str| {
             invalid_placeholder::report(
                 findings,
@@ -209,19 +236,20 @@ pub fn expand(
     findings: &mut Findings,
 ) -> Option<Vec<Edit>> {
     let whole = placeholder.span();
+    let args = placeholder.args();
     let Controls {
         client,
         auth,
         remember,
         snippet,
-    } = Controls::read(placeholder, context, findings)?;
+    } = Controls::read(&args, context, findings)?;
 
     // The command: every argument that is a command key (for `{{deeplink}}`, every argument
     // that is not a control).
     let is_element = matches!(placeholder, Placeholder::Element { .. });
     let mut command = Command::empty();
     let mut sources: Vec<(String, Span, Span)> = Vec::new();
-    for arg in placeholder.args() {
+    for arg in &args {
         if CONTROLS.contains(&&*arg.key) {
             continue;
         }
@@ -380,7 +408,7 @@ fn judge(
     };
     let mut local = Findings::new(context.rules);
     check_link(&site, &mut local);
-    let uses = token_uses(&site);
+    let uses = token_uses(&site, &mut local.strings);
     token_rules::check(&uses, &[], context.dialect, context.language, &mut local);
     let mut blocked = false;
     for mut diagnostic in local.into_diagnostics() {

@@ -14,6 +14,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use lol_html::html_content::{Comment, Element, EndTag, TextChunk, TextType};
 use lol_html::{
@@ -61,6 +62,8 @@ impl TextBuffer {
 struct OpenLink {
     start_tag: Span,
     deep_link: bool,
+    /// A suppression came before it (see `State::suppressible`).
+    suppressible: bool,
     labelled: bool,
     element: &'static str,
 }
@@ -69,7 +72,7 @@ struct OpenLink {
 #[derive(Debug)]
 struct OpenPlaceholder {
     start_tag: Span,
-    args: Vec<Arg>,
+    args: Arc<[Arg]>,
     labelled: bool,
     indent: String,
 }
@@ -98,8 +101,10 @@ impl LinkElements {
             return;
         };
         if link.deep_link {
-            let end = end.unwrap_or(link.start_tag.end);
-            self.extents.push(Span::new(link.start_tag.start, end));
+            if link.suppressible {
+                let end = end.unwrap_or(link.start_tag.end);
+                self.extents.push(Span::new(link.start_tag.start, end));
+            }
             if !link.labelled {
                 self.unlabelled.push((link.start_tag, link.element));
             }
@@ -443,6 +448,13 @@ impl State<'_> {
         }
     }
 
+    /// Whether an element that starts now may be covered by a `ddlink-ignore` (for the next
+    /// element or line): only if one came before it. Only then is its extent kept, which a
+    /// large template would otherwise keep for each of its tens of thousands of links.
+    fn suppressible(&self) -> bool {
+        self.collector.suppressions.iter().any(|s| !s.file)
+    }
+
     /// Check an element's `href`; whether it held a deep link.
     fn on_href(&mut self, element: &Element) -> bool {
         let Some(attribute) = element.attributes().iter().find(|a| a.name() == "href") else {
@@ -532,8 +544,15 @@ fn placeholder_element<'o>(
                     span: Span::new(name_start, value_span.end.max(name_start)),
                     value_span,
                 }
+                .relative_to(start_tag.start)
             })
             .collect();
+        let args = state
+            .borrow_mut()
+            .collector
+            .findings
+            .strings
+            .share_args(args);
         let mut open = links.borrow_mut();
         let outer = open
             .open
@@ -614,6 +633,7 @@ fn link_element<'o>(
             open.open.push(OpenLink {
                 start_tag: span,
                 deep_link,
+                suppressible: state.borrow().suppressible(),
                 labelled: false,
                 element: element_name,
             });
@@ -745,7 +765,8 @@ impl<'o> HtmlPass<'o> {
         on(
             HREF_ELEMENTS,
             ElementContentHandlers::default().element(move |element: &mut Element| {
-                if href_state.borrow_mut().on_href(element) {
+                let mut state = href_state.borrow_mut();
+                if state.on_href(element) && state.suppressible() {
                     href_links.borrow_mut().extents.push(tag_span(element));
                 }
                 Ok(())
@@ -836,6 +857,11 @@ impl<'o> HtmlPass<'o> {
             .quick
             .as_ref()
             .is_some_and(|quick| quick.needs_full)
+    }
+
+    /// Room for the findings of a document of `len` bytes (see [`Findings::reserve_for`]).
+    pub fn expect_len(&mut self, len: usize) {
+        self.state.borrow_mut().collector.findings.reserve_for(len);
     }
 
     pub fn feed(&mut self, chunk: &[u8]) {

@@ -215,6 +215,7 @@ impl Rewriter {
         let quick = self.quick(|pass| {
             input.seek(SeekFrom::Start(start))?;
             if read_ahead && let Some(scan) = pass.take_raw_scan() {
+                pass.expect_len(usize::try_from(len).unwrap_or(usize::MAX));
                 return read_ahead_of(pass, scan, &mut input);
             }
             while !pass.needs_full()
@@ -406,16 +407,16 @@ impl Rewriter {
             .any(|d| d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code);
         if !unparsable {
             for _ in 0..MAX_FIX_ROUNDS {
-                let selection =
-                    fix::select(&analysis.expansions, &analysis.diagnostics, unsafe_fixes);
-                if selection.edits.is_empty() {
+                if !fix::any_to_select(&analysis.expansions, &analysis.diagnostics, unsafe_fixes) {
                     break;
                 }
-                fixed += selection.fixed;
                 expanded += analysis.expandable;
                 // A round's findings are spent once its edits are chosen, and a large
-                // document's are megabytes: not held while the next version is checked.
-                drop(analysis);
+                // document's are megabytes: freed as the edits are gathered, not held while
+                // the next version is checked.
+                let selection =
+                    fix::select_owned(analysis.expansions, analysis.diagnostics, unsafe_fixes);
+                fixed += selection.fixed;
                 analysis = apply(selection.edits)?;
             }
         }
@@ -729,7 +730,8 @@ impl<'o> Collector<'o> {
         }
         check_link(&site, &mut self.findings);
         // Detection counts the tokens of the whole input (`observe`), these included.
-        self.tokens.extend(token_uses(&site));
+        self.tokens
+            .extend(token_uses(&site, &mut self.findings.strings));
     }
 
     /// Take over `<dd-link>` placeholders read by the HTML pass.
@@ -789,8 +791,10 @@ impl<'o> Collector<'o> {
                         span: arg_span,
                         value_span: arg_span,
                     }
+                    .relative_to(span.start)
                 })
                 .collect();
+            let args = self.findings.strings.share_args(args);
             self.placeholders.push(Placeholder::Mustache {
                 span,
                 context,

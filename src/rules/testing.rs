@@ -35,7 +35,7 @@ pub fn check(link: &str, settings: &RuleSettings, origin: Origin) -> Vec<Diagnos
     let mut findings = Findings::new(&config);
     check_link(&site, &mut findings);
     // The dialect rules run when the document ends; here the document is this one link.
-    let uses = super::tokens::token_uses(&site);
+    let uses = super::tokens::token_uses(&site, &mut findings.strings);
     let needs = findings.take_needs();
     let resolved = Resolved {
         dialect: settings.dialect,

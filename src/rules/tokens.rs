@@ -11,14 +11,17 @@ use super::{
 use crate::command::token::{TokenShape, tokens};
 use crate::diagnostic::{Edit, Fix, Span};
 use crate::dialect::{Dialect, Language, Resolved};
+use crate::intern::Strings;
+use std::sync::Arc;
 
 /// A template token inside a link's parameter value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenUse {
     /// The token's bytes in the input.
     pub span: Span,
-    /// The token, decoded (`[Ticket: ID]`).
-    pub token: String,
+    /// The token, decoded (`[Ticket: ID]`): one copy per document of each (a large template
+    /// repeats a few tokens thousands of times).
+    pub token: Arc<str>,
     /// The parameter it is the value of (canonical key), if known.
     pub key: Option<&'static str>,
     /// Whether the whole value is this one token.
@@ -46,7 +49,7 @@ pub struct DialectContext {
 }
 
 /// The tokens in the values of a link's parameters.
-pub fn token_uses(site: &LinkSite) -> Vec<TokenUse> {
+pub fn token_uses(site: &LinkSite, strings: &mut Strings) -> Vec<TokenUse> {
     let mut uses = Vec::new();
     for param in &site.link.params {
         let Some(value) = param.value.clone() else {
@@ -63,7 +66,7 @@ pub fn token_uses(site: &LinkSite) -> Vec<TokenUse> {
             let range = value.start + token.range.start..value.start + token.range.end;
             uses.push(TokenUse {
                 span: site.span(range),
-                token: text[token.range.clone()].to_owned(),
+                token: strings.get(&text[token.range.clone()]),
                 key: canonical_key(site.key(param)),
                 whole_value: token.range.len() == text.len(),
             });
