@@ -133,10 +133,18 @@ impl SortedEdits {
         self.0.partition_point(|e| (e.start, e.end) < (start, end))
     }
 
+    /// `Ok` with the index of the kept edit over `edit`'s range, or `Err` with where one
+    /// would go.
+    fn slot(&self, edit: &Edit) -> Result<usize, usize> {
+        let at = self.position((edit.start, edit.end));
+        match self.0.get(at) {
+            Some(kept) if (kept.start, kept.end) == (edit.start, edit.end) => Ok(at),
+            _ => Err(at),
+        }
+    }
+
     fn has_range(&self, edit: &Edit) -> bool {
-        self.0
-            .get(self.position((edit.start, edit.end)))
-            .is_some_and(|e| (e.start, e.end) == (edit.start, edit.end))
+        self.slot(edit).is_ok()
     }
 
     fn clashes(&self, edit: &Edit) -> bool {
@@ -157,17 +165,7 @@ impl SortedEdits {
 
     /// Keep `edit`, unless one over the same range is kept already (the first stays).
     fn insert(&mut self, edit: Edit) {
-        let at = self.position((edit.start, edit.end));
-        if self
-            .0
-            .get(at)
-            .is_some_and(|e| (e.start, e.end) == (edit.start, edit.end))
-        {
-            return;
-        }
-        if at == self.0.len() {
-            self.0.push(edit);
-        } else {
+        if let Err(at) = self.slot(&edit) {
             self.0.insert(at, edit);
         }
     }

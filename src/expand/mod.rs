@@ -66,12 +66,17 @@ impl Arg {
     /// This argument with its spans counted from `base`, the start of its placeholder.
     #[must_use]
     pub fn relative_to(self, base: usize) -> Arg {
-        let shift = |span: Span| {
-            Span::new(
-                span.start.saturating_sub(base),
-                span.end.saturating_sub(base),
-            )
-        };
+        self.moved(|at| at.saturating_sub(base))
+    }
+
+    /// This argument, kept from its placeholder's start, with its spans placed in the
+    /// document again (`base` is that start).
+    fn placed_at(&self, base: usize) -> Arg {
+        self.clone().moved(|at| at + base)
+    }
+
+    fn moved(self, offset: impl Fn(usize) -> usize) -> Arg {
+        let shift = |span: Span| Span::new(offset(span.start), offset(span.end));
         Arg {
             span: shift(self.span),
             value_span: shift(self.value_span),
@@ -126,16 +131,10 @@ impl Placeholder {
     /// The arguments, with their spans in the document.
     pub fn args(&self) -> Vec<Arg> {
         let base = self.span().start;
-        let shift = |span: Span| Span::new(span.start + base, span.end + base);
         match self {
-            Placeholder::Element { args, .. } | Placeholder::Mustache { args, .. } => args
-                .iter()
-                .map(|arg| Arg {
-                    span: shift(arg.span),
-                    value_span: shift(arg.value_span),
-                    ..arg.clone()
-                })
-                .collect(),
+            Placeholder::Element { args, .. } | Placeholder::Mustache { args, .. } => {
+                args.iter().map(|arg| arg.placed_at(base)).collect()
+            }
         }
     }
 }
