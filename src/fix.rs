@@ -16,9 +16,10 @@ pub struct Selection {
     pub conflicts: usize,
 }
 
-/// Choose the fixes to apply: safe ones (and unsafe ones with `unsafe_fixes`), in order of
-/// position; a fix whose edits touch a chosen edit waits for the next round. All edits of one
-/// fix go together or not at all.
+/// Choose the edits to apply: the expansions first, in order of position, then the fixes,
+/// safe ones (and unsafe ones with `unsafe_fixes`), in order of position; an edit that
+/// touches a chosen one waits for the next round. All edits of one fix go together or not at
+/// all.
 pub fn select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Selection {
     let fixes = diagnostics
         .iter()
@@ -58,15 +59,21 @@ pub fn any_to_select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fix
 }
 
 fn choose(expansions: Vec<Edit>, mut fixes: Vec<Box<[Edit]>>) -> Selection {
-    fixes.sort_by_key(|edits| edits.iter().map(|e| e.start).min().unwrap_or(0));
+    let first_start = |edits: &[Edit]| edits.iter().map(|e| e.start).min().unwrap_or(0);
+    // Findings come in order of position, and so, nearly always, do their fixes: a sort
+    // would take a scratch copy of them.
+    if !fixes.is_sorted_by_key(|edits| first_start(edits)) {
+        fixes.sort_by_key(|edits| first_start(edits));
+    }
     // Placeholders are expanded first: a fix that touches one waits. (Expansions do not
     // overlap; should two ever, the later one waits too.)
-    let mut chosen = Chosen::default();
-    for expansion in expansions {
-        if !chosen.clashes(&expansion) {
-            chosen.expansions.insert(expansion);
-        }
-    }
+    let expansions = keep_apart(expansions);
+    // Room for the expansions too: the two lists become one in place.
+    let room = fixes.iter().map(|edits| edits.len()).sum::<usize>() + expansions.0.len();
+    let mut chosen = Chosen {
+        expansions,
+        fixes: SortedEdits(Vec::with_capacity(room)),
+    };
     let mut selection = Selection::default();
     for edits in fixes {
         if edits.is_empty() {
@@ -78,7 +85,7 @@ fn choose(expansions: Vec<Edit>, mut fixes: Vec<Box<[Edit]>>) -> Selection {
         }
         // The same edit from two findings (two rules, one repair) is applied once.
         for edit in edits {
-            if !chosen.expansions.has_range(&edit) {
+            if !chosen.expansions.view().has_range(&edit) {
                 chosen.fixes.insert(edit);
             }
         }
@@ -88,11 +95,31 @@ fn choose(expansions: Vec<Edit>, mut fixes: Vec<Box<[Edit]>>) -> Selection {
     selection
 }
 
+/// The expansions that can go together, chosen in place (a large document has tens of
+/// thousands): in order of position, each one unless it clashes with one chosen before it or
+/// one over its range is chosen already.
+fn keep_apart(mut expansions: Vec<Edit>) -> SortedEdits {
+    let range = |e: &Edit| (e.start, e.end);
+    if !expansions.is_sorted_by_key(range) {
+        expansions.sort_by_key(range);
+    }
+    let mut kept = 0;
+    for at in 0..expansions.len() {
+        let chosen = Sorted(&expansions[..kept]);
+        let keep = !chosen.clashes(&expansions[at]) && !chosen.has_range(&expansions[at]);
+        if keep {
+            expansions.swap(kept, at);
+            kept += 1;
+        }
+    }
+    expansions.truncate(kept);
+    SortedEdits(expansions)
+}
+
 /// The edits chosen so far: the expansions, then the fixes', each list in order of position,
 /// so that a new edit is compared with its neighbours only (a large document has tens of
-/// thousands of edits). Both lists are filled in order nearly always: expansions come sorted,
-/// and fixes by where they start.
-#[derive(Default)]
+/// thousands of edits). Fixes come nearly always in order of position, so each is added at
+/// the end of its list.
 struct Chosen {
     expansions: SortedEdits,
     fixes: SortedEdits,
@@ -102,40 +129,48 @@ impl Chosen {
     /// Whether `edit` cannot be applied together with the edits chosen so far: it clashes
     /// with one of them (see [`ranges_clash`]) that is not the very same edit.
     fn clashes(&self, edit: &Edit) -> bool {
-        self.expansions.clashes(edit) || self.fixes.clashes(edit)
+        self.expansions.view().clashes(edit) || self.fixes.view().clashes(edit)
     }
 
-    /// Both lists as one, in order of position.
+    /// Both lists as one, in order of position, in the fixes' list (it has room for both).
     fn into_edits(self) -> Vec<Edit> {
-        let (expansions, fixes) = (self.expansions.0, self.fixes.0);
-        let mut edits = Vec::with_capacity(expansions.len() + fixes.len());
-        let mut fixes = fixes.into_iter().peekable();
-        for expansion in expansions {
-            while let Some(fix) =
-                fixes.next_if(|fix| (fix.start, fix.end) < (expansion.start, expansion.end))
-            {
-                edits.push(fix);
-            }
-            edits.push(expansion);
-        }
-        edits.extend(fixes);
+        let mut edits = self.fixes.0;
+        edits.extend(self.expansions.0);
+        // No range is kept twice, in a list or across the two: the order is one.
+        edits.sort_unstable_by_key(|e| (e.start, e.end));
         edits
     }
 }
 
 /// Edits sorted by `(start, end)`, one per range.
-#[derive(Default)]
 struct SortedEdits(Vec<Edit>);
 
 impl SortedEdits {
+    fn view(&self) -> Sorted<'_> {
+        Sorted(&self.0)
+    }
+
+    /// Keep `edit`, unless one over the same range is kept already (the first stays).
+    fn insert(&mut self, edit: Edit) {
+        if let Err(at) = self.view().slot(&edit) {
+            self.0.insert(at, edit);
+        }
+    }
+}
+
+/// The questions asked of edits sorted by `(start, end)`, one per range.
+#[derive(Clone, Copy)]
+struct Sorted<'e>(&'e [Edit]);
+
+impl Sorted<'_> {
     /// Where an edit over `range` is, or would go.
-    fn position(&self, (start, end): (usize, usize)) -> usize {
+    fn position(self, (start, end): (usize, usize)) -> usize {
         self.0.partition_point(|e| (e.start, e.end) < (start, end))
     }
 
     /// `Ok` with the index of the kept edit over `edit`'s range, or `Err` with where one
     /// would go.
-    fn slot(&self, edit: &Edit) -> Result<usize, usize> {
+    fn slot(self, edit: &Edit) -> Result<usize, usize> {
         let at = self.position((edit.start, edit.end));
         match self.0.get(at) {
             Some(kept) if (kept.start, kept.end) == (edit.start, edit.end) => Ok(at),
@@ -143,11 +178,11 @@ impl SortedEdits {
         }
     }
 
-    fn has_range(&self, edit: &Edit) -> bool {
+    fn has_range(self, edit: &Edit) -> bool {
         self.slot(edit).is_ok()
     }
 
-    fn clashes(&self, edit: &Edit) -> bool {
+    fn clashes(self, edit: &Edit) -> bool {
         let differs = |chosen: &Edit| {
             chosen != edit && ranges_clash((chosen.start, chosen.end), (edit.start, edit.end))
         };
@@ -161,13 +196,6 @@ impl SortedEdits {
                 .iter()
                 .take_while(|e| e.start < inside_end)
                 .any(differs)
-    }
-
-    /// Keep `edit`, unless one over the same range is kept already (the first stays).
-    fn insert(&mut self, edit: Edit) {
-        if let Err(at) = self.slot(&edit) {
-            self.0.insert(at, edit);
-        }
     }
 }
 
@@ -426,6 +454,8 @@ mod tests {
             let mut expansions_in_order = expansions.clone();
             expansions_in_order.sort_by_key(|e| (e.start, e.end));
             let selection = select(&expansions_in_order, &diagnostics, false);
+            // Expansions are taken in order of position, whatever the order given.
+            assert_eq!(select(&expansions, &diagnostics, false), selection);
             assert_eq!(
                 selection,
                 select_by_scanning(&expansions_in_order, &diagnostics),

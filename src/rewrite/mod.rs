@@ -829,9 +829,14 @@ impl<'o> Collector<'o> {
             self.options.settings.language,
             &mut self.findings,
         );
-        let mut expansions = Vec::new();
-        let mut expandable = 0;
         let placeholders = std::mem::take(&mut self.placeholders);
+        // One edit each, nearly always: room up front rather than copies as the list grows.
+        let mut expansions = Vec::with_capacity(if self.options.keep_expansions {
+            placeholders.len()
+        } else {
+            0
+        });
+        let mut expandable = 0;
         let context = expand::Context {
             settings: &self.options.settings,
             expand: &self.options.expand,
