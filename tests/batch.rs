@@ -9,6 +9,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[cfg(unix)]
+#[path = "support/pipe.rs"]
+mod pipe;
+
 fn generate(root: &Path) -> Option<()> {
     let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/gen_corpus.py");
     if !generator.exists() {
@@ -167,44 +171,59 @@ fn fix_is_idempotent_at_scale() {
 #[cfg(unix)]
 #[test]
 fn a_progress_bar_only_on_a_terminal() {
-    let Some((dir, _)) = tree() else { return };
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let binary = env!("CARGO_BIN_EXE_ddlink");
-    // `script` gives the command a pseudo-terminal; the bar is drawn once a run lasts.
-    let on_terminal = Command::new("script")
-        .args([
-            "-qec",
-            &format!("{binary} check --format concise . > /dev/null"),
-            "/dev/null",
-        ])
-        .current_dir(root)
-        .env_remove("CI")
-        .env("RAYON_NUM_THREADS", "1")
-        .output()
+    for i in 0..20 {
+        std::fs::write(
+            root.join(format!("t{i:02}.html")),
+            "<p><a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[srnumber]\">Open</a></p>\n",
+        )
         .unwrap();
-    let shown = String::from_utf8_lossy(&on_terminal.stdout);
+    }
+    // The bar is drawn once a run lasts: each run waits on a named pipe, checked first (one
+    // thread takes the files in order), for longer than that.
+    let pipe = pipe::Pipe::new(&root.join("0-pipe.html"));
+    let lasting = |mut command: Command| {
+        let child = command
+            .current_dir(root)
+            .env_remove("CI")
+            .env("RAYON_NUM_THREADS", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let writer = pipe.opened();
+        std::thread::sleep(Duration::from_millis(700));
+        drop(writer);
+        child.wait_with_output().unwrap()
+    };
+    let binary = env!("CARGO_BIN_EXE_ddlink");
+    // `script` gives the command a pseudo-terminal.
+    let on_terminal = |flags: &str| {
+        let mut command = Command::new("script");
+        command.args([
+            "-qec",
+            &format!("{binary} check {flags} --format concise ./0-pipe.html . > /dev/null"),
+            "/dev/null",
+        ]);
+        lasting(command)
+    };
+    let shown = on_terminal("");
+    let shown = String::from_utf8_lossy(&shown.stdout);
     assert!(
-        shown.contains("templates"),
+        shown.contains("/21 templates"),
         "no progress bar on a terminal: {shown:?}"
     );
 
-    let piped = Command::new(binary)
-        .args(["check", "--format", "concise", "."])
-        .current_dir(root)
-        .env_remove("CI")
-        .output()
-        .unwrap();
+    let mut piped = Command::new(binary);
+    piped.args(["check", "--format", "concise", "./0-pipe.html", "."]);
+    let piped = lasting(piped);
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("templates"));
 
-    let quiet = Command::new("script")
-        .args([
-            "-qec",
-            &format!("{binary} check --no-progress --format concise . > /dev/null"),
-            "/dev/null",
-        ])
-        .current_dir(root)
-        .env_remove("CI")
-        .output()
-        .unwrap();
+    let quiet = on_terminal("--no-progress");
     assert!(!String::from_utf8_lossy(&quiet.stdout).contains("templates"));
 }

@@ -203,7 +203,7 @@ fn fix_file(
         (args.diff && result.changed).then(|| unified_diff(&display, &bytes, &result.output));
     if let Some(dir) = &args.out_dir {
         // The output tree is complete: unchanged files are written too.
-        write::create(&dir.join(mirrored(path)), &result.output)?;
+        write::create(&dir.join(mirrored(path, run)), &result.output)?;
     } else if result.changed && !args.check && !args.diff {
         if let Some(refusal) = write::refusal(path, &link, args.follow_symlinks) {
             return Err(refusal);
@@ -245,7 +245,10 @@ fn fix_large_file(
         return Ok(None);
     }
     let options = run.options(Some(path), &head)?;
-    let destination = args.out_dir.as_ref().map(|dir| dir.join(mirrored(path)));
+    let destination = args
+        .out_dir
+        .as_ref()
+        .map(|dir| dir.join(mirrored(path, run)));
     let refusal = write::refusal(path, link, args.follow_symlinks);
     // Scratch files go where the result is renamed to; a check, or a file that may not be
     // written, uses the system's temporary folder.
@@ -320,11 +323,11 @@ fn finish(
 
 /// Where a file goes under --out-dir: its path relative to the current directory, or its
 /// components without the root.
-fn mirrored(path: &Path) -> PathBuf {
-    let relative = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf());
+fn mirrored(path: &Path, run: &Run) -> PathBuf {
+    let relative = run
+        .current_dir()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path);
     relative
         .components()
         .filter(|c| matches!(c, Component::Normal(_)))

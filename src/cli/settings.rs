@@ -96,6 +96,11 @@ impl Run {
         })
     }
 
+    /// The current directory as the run started, if it could be read.
+    pub fn current_dir(&self) -> Option<&Path> {
+        self.cwd.as_deref()
+    }
+
     /// `path` from the current directory, when it is relative.
     fn absolute<'p>(&self, path: &'p Path) -> Cow<'p, Path> {
         match &self.cwd {
