@@ -65,43 +65,55 @@ peers=()
 command -v djlint > /dev/null && peers+=(-n djlint "djlint --lint --quiet a")
 command -v htmlhint > /dev/null && peers+=(-n htmlhint "htmlhint a")
 
+# Noise from other programs comes in bursts: each group runs in rounds, its commands taking
+# turns, and a command's median is over its runs in every round.
+rounds=5
+per_round=$(( runs / rounds > 0 ? runs / rounds : 1 ))
+side_by_side() { # name, runs per round, hyperfine's arguments
+  local name=$1 per=$2
+  shift 2
+  for round in $(seq "$rounds"); do
+    hyperfine -N --ignore-failure --runs "$per" --export-json "$out/$name.$round.json" "$@" > /dev/null
+  done
+}
+
 # Corpus A: reading, then writing. Every run that writes starts after `sync`: otherwise the
 # next command pays for writing back what the one before left dirty.
-hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a.json" \
+side_by_side a "$per_round" --warmup 1 \
   -n passthrough "$pass a" \
   -n "one a[href] handler" "$one a" \
   -n cat "cat $a_files" \
   -n check "$check a" \
   -n "fix --check" "$fix --check a" \
-  "${peers[@]}" > /dev/null
-hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a-write.json" \
+  "${peers[@]}"
+side_by_side a-write "$per_round" --warmup 1 \
   --prepare "sh -c 'rm -rf $out/fixed $out/floor && sync'" \
   -n "floor: copy to a folder" "$floor out-dir $out/floor a" \
-  -n "fix --out-dir" "$fix --out-dir $out/fixed a" > /dev/null
-hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/a-in-place.json" \
+  -n "fix --out-dir" "$fix --out-dir $out/fixed a"
+side_by_side a-in-place "$per_round" --warmup 1 \
   --prepare "sh -c 'rm -rf $out/work && cp -r a $out/work && sync'" \
   -n "floor: copy, fsync, rename" "$floor in-place $out/work" \
-  -n "fix in place" "$fix $out/work" > /dev/null
+  -n "fix in place" "$fix $out/work"
 # Corpus B: one large file.
-hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/b.json" \
+side_by_side b "$per_round" --warmup 1 \
   --prepare "sh -c 'rm -rf $out/fixed && sync'" \
   -n passthrough "$pass b/big.html" \
   -n "one a[href] handler" "$one b/big.html" \
   -n cat "cat b/big.html" \
   -n check "$check b/big.html" \
   -n "fix --check" "$fix --check b/big.html" \
-  -n "fix --out-dir" "$fix --out-dir $out/fixed b/big.html" > /dev/null
+  -n "fix --out-dir" "$fix --out-dir $out/fixed b/big.html"
 # The editor save hook.
-hyperfine -N --warmup 5 --runs $((runs * 10)) --ignore-failure --export-json "$out/hook.json" \
+side_by_side hook $(( per_round * 10 )) --warmup 5 \
   -n "cat" "sh -c 'cat < single-20k.html'" \
-  -n "fix - (save hook)" "sh -c '$ddlink fix - --stdin-filename single-20k.html < single-20k.html'" > /dev/null
+  -n "fix - (save hook)" "sh -c '$ddlink fix - --stdin-filename single-20k.html < single-20k.html'"
 # Many findings in one file: 5,000 lines, one finding each, rendered by miette.
 python3 -c "
 for i in range(5000):
     print(f'<p><a href=\"https://acme.deskdirector.com/portal/deeplink?name=tickt&amp;ticket_id=[srnumber]\">Open {i}</a></p>')
 " > "$out/findings-5000.html"
-hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$out/findings.json" \
-  -n "check, 5,000 findings (human)" "$ddlink check --psa connectwise --no-progress $out/findings-5000.html" > /dev/null
+side_by_side findings "$per_round" --warmup 1 \
+  -n "check, 5,000 findings (human)" "$ddlink check --psa connectwise --no-progress $out/findings-5000.html"
 
 rss() { /usr/bin/time -f %M "$@" > /dev/null 2> "$out/rss" || true; tail -n 1 "$out/rss"; }
 rss_pass=$(rss "$pass" b/big.html)
@@ -124,14 +136,19 @@ PY
 fi
 
 python3 - "$out" "$rss_pass" "$rss_check" "$rss_fix" "$rss_huge" "$quick" <<'PY'
-import json, os, sys
+import glob, json, os, statistics, sys
 out, rss_pass, rss_check, rss_fix, rss_huge, quick = sys.argv[1:7]
 def results(name):
-    return {r["command"]: r for r in json.load(open(os.path.join(out, name)))["results"]}
+    """Each command's runs over every round of a group."""
+    times = {}
+    for path in sorted(glob.glob(os.path.join(out, f"{name}.*.json"))):
+        for result in json.load(open(path))["results"]:
+            times.setdefault(result["command"], []).extend(result["times"])
+    return {command: {"median": statistics.median(t), "min": min(t)} for command, t in times.items()}
 def median(table, command):
     return table[command]["median"]
-a, aw, ai = results("a.json"), results("a-write.json"), results("a-in-place.json")
-b, hook, many = results("b.json"), results("hook.json"), results("findings.json")
+a, aw, ai = results("a"), results("a-write"), results("a-in-place")
+b, hook, many = results("b"), results("hook"), results("findings")
 size_a = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk("a") for f in fs)
 size_b = os.path.getsize("b/big.html")
 rows = []
