@@ -104,9 +104,9 @@ side_by_side b "$per_round" --warmup 1 \
   -n "fix --check" "$fix --check b/big.html" \
   -n "fix --out-dir" "$fix --out-dir $out/fixed b/big.html"
 # The editor save hook, each run after `sync` (the kernel writing back what the runs above
-# wrote would otherwise compete with these short runs), and many runs to a round: the first
-# runs of a burst are slower, for `cat` too, and with ten to a round they moved the
-# difference by half a millisecond.
+# wrote would otherwise compete with these short runs), a hundred runs to a round: they are
+# cheap, and the difference from `cat` moves by more than half a millisecond with the state
+# of a shared machine.
 side_by_side hook $(( runs * 10 )) --warmup 5 --prepare sync \
   -n "cat" "sh -c 'cat < single-20k.html'" \
   -n "fix - (save hook)" "sh -c '$ddlink fix - --stdin-filename single-20k.html < single-20k.html'"
