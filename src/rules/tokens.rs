@@ -3,6 +3,8 @@
 //! comment anywhere, or detection from all its tokens). So while links are read, their tokens
 //! are noted as [`TokenUse`]s; when the document ends, [`check`] runs the rules on them.
 
+use std::sync::Arc;
+
 use super::wrong_case::canonical_key;
 use super::{
     Findings, LinkSite, psa_token_mismatch, psa_undetermined, ticket_number_not_id,
@@ -12,7 +14,6 @@ use crate::command::token::{TokenShape, tokens};
 use crate::diagnostic::{Edit, Fix, Span};
 use crate::dialect::{Dialect, Language, Resolved};
 use crate::intern::Strings;
-use std::sync::Arc;
 
 /// A template token inside a link's parameter value.
 #[derive(Clone, Debug, PartialEq, Eq)]
