@@ -646,3 +646,52 @@ fn completions_and_man_page() {
     );
     assert!(text(&man.stdout).contains(".TH ddlink"));
 }
+
+/// `--client` is a common flag: it chooses the form of expanded links over the config's
+/// `client`, and a placeholder's own `client` attribute wins over both.
+#[test]
+fn the_client_flag_chooses_the_form_of_expanded_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\nclient = \"web\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("t.html"),
+        "<a href=\"{{deeplink name='ticket_list'}}\">Open</a>\n\
+         <dd-link name=\"invoices\" client=\"web\">Invoices</dd-link>\n",
+    )
+    .unwrap();
+    let fix = |args: &[&str]| {
+        let mut all = vec!["fix", "--diff", "--format", "concise", "t.html"];
+        all.extend_from_slice(args);
+        text(&ddlink(&all, root).stdout)
+    };
+    let desktop = fix(&["--client", "desktop"]);
+    assert!(
+        desktop.contains("+<a href=\"ddportal://name=ticket_list\">Open</a>"),
+        "{desktop}"
+    );
+    assert!(
+        desktop.contains(
+            "+<a href=\"https://acme.deskdirector.com/portal/deeplink?name=invoices\">Invoices</a>"
+        ),
+        "{desktop}"
+    );
+    let configured = fix(&[]);
+    assert!(
+        configured.contains(
+            "+<a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket_list\">Open</a>"
+        ),
+        "{configured}"
+    );
+    let bad = ddlink(&["check", "--client", "mobile", "t.html"], root);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("invalid value 'mobile' for '--client <CLIENT>'"),
+        "{}",
+        text(&bad.stderr)
+    );
+}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use ddlink::command::Client;
 use ddlink::dialect::Dialect;
 
 /// Lint and expand DeskDirector portal deep links in PSA e-mail templates.
@@ -50,6 +51,15 @@ pub enum ClientArg {
     Desktop,
 }
 
+impl From<ClientArg> for Client {
+    fn from(client: ClientArg) -> Client {
+        match client {
+            ClientArg::Web => Client::Web,
+            ClientArg::Desktop => Client::Desktop,
+        }
+    }
+}
+
 /// Flags every template command shares.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
@@ -60,6 +70,10 @@ pub struct CommonArgs {
     /// The portal's origin, e.g. https://acme.deskdirector.com (portal-host checks and fixes).
     #[arg(long, value_name = "URL")]
     pub portal: Option<String>,
+
+    /// Which client expanded links open [default: `client` in ddlink.toml, else web].
+    #[arg(long, value_enum)]
+    pub client: Option<ClientArg>,
 
     /// The templates' encoding, a WHATWG label (e.g. windows-1252), when they do not declare
     /// one with a byte-order mark or <meta charset>.
@@ -197,10 +211,6 @@ pub struct LinkArgs {
     /// The command as KEY=VALUE pairs, e.g. `name=ticket ticket_id=123 action=close`.
     #[arg(value_name = "KEY=VALUE", required = true)]
     pub pairs: Vec<String>,
-
-    /// Which client the link opens [default: `client` in ddlink.toml, else web].
-    #[arg(long, value_enum)]
-    pub client: Option<ClientArg>,
 
     #[command(flatten)]
     pub common: CommonArgs,

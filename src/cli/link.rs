@@ -9,7 +9,7 @@ use ddlink::rules::{RuleConfig, RuleSettings, desktop_link_in_email};
 use ddlink::source;
 use ddlink::{Analysis, FileKind, Rewriter, RewriterOptions, Severity};
 
-use super::args::{ClientArg, LinkArgs};
+use super::args::LinkArgs;
 use super::settings::Run;
 use super::{ExitStatus, output};
 use crate::report::{self, FileReport, Format, Summary};
@@ -45,11 +45,7 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
     {
         command.push("ticket_id", token);
     }
-    let client = match args.client {
-        Some(ClientArg::Desktop) => Client::Desktop,
-        Some(ClientArg::Web) => Client::Web,
-        None => options.expand.client.unwrap_or(Client::Web),
-    };
+    let client = options.expand.client.unwrap_or(Client::Web);
     let target = match (client, &settings.portal) {
         (Client::Desktop, _) => Target::Desktop,
         (Client::Web, Some(portal)) => Target::Web(portal.clone()),

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use ddlink::command::Client;
 use ddlink::config::{Config, ConfigCache, FileConfig};
 use ddlink::dialect::Dialect;
 use ddlink::error::Error;
@@ -18,6 +19,7 @@ use super::args::{CommonArgs, SelectionArgs};
 pub struct Run {
     portal: Option<Portal>,
     psa: Option<Dialect>,
+    client: Option<Client>,
     /// `--select`: when not empty, only these rules run.
     select: Vec<&'static Rule>,
     ignore: Vec<&'static Rule>,
@@ -86,6 +88,7 @@ impl Run {
             encoding,
             portal,
             psa: common.psa,
+            client: common.client.map(Client::from),
             select,
             ignore,
             force_exclude: selection.is_some_and(|s| s.force_exclude),
@@ -169,6 +172,9 @@ impl Run {
     fn options_from(&self, path: Option<&Path>, file: &FileConfig) -> RewriterOptions {
         let kind = path.map_or(FileKind::Html, FileKind::from_path);
         let mut options = file.options(kind, self.portal.clone(), self.psa);
+        if self.client.is_some() {
+            options.expand.client = self.client;
+        }
         let rules = Arc::make_mut(&mut options.rules);
         if !self.select.is_empty() {
             for rule in RULES {
