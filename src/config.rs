@@ -490,6 +490,7 @@ impl Config {
             || relative
                 .parent()
                 .is_some_and(|folder| self.excluded_folder(folder))
+            || self.in_templates_dir(file)
         {
             return true;
         }
@@ -501,8 +502,19 @@ impl Config {
     /// Whether a folder walk should not descend into `dir`: only `exclude` globs apply (an
     /// `include` glob such as `**/*.html` names files, never folders).
     pub fn is_excluded_dir(&self, dir: &Path) -> bool {
-        self.relative(dir)
-            .is_some_and(|relative| self.excluded_folder(&relative))
+        self.in_templates_dir(dir)
+            || self
+                .relative(dir)
+                .is_some_and(|relative| self.excluded_folder(&relative))
+    }
+
+    /// Whether `path` is in the `templates_dir`: its snippets (`*.hbs`) are ddlink's own
+    /// markup, not templates to check.
+    fn in_templates_dir(&self, path: &Path) -> bool {
+        self.base
+            .templates_dir
+            .as_ref()
+            .is_some_and(|dir| normalize(&absolute(path)).starts_with(normalize(dir)))
     }
 
     /// Whether the folder `relative`, or a folder it is in, matches an exclude glob, written

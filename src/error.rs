@@ -77,6 +77,19 @@ pub enum Error {
     #[diagnostic(code(ddlink::changed_on_disk), help("run ddlink fix again"))]
     ChangedOnDisk(PathBuf),
 
+    /// The snippets of a configured `templates_dir` cannot be used.
+    #[error("templates_dir: {error}")]
+    #[diagnostic(
+        code(ddlink::templates_dir),
+        help(
+            "fix `templates_dir` in ddlink.toml or the snippet it names, or remove `templates_dir` to use the built-in snippets"
+        )
+    )]
+    Snippets {
+        dir: PathBuf,
+        error: crate::expand::SnippetError,
+    },
+
     /// A `--portal` (or configured portal) value that is not a portal origin.
     #[error("invalid portal: {0}")]
     #[diagnostic(

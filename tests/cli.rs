@@ -695,3 +695,97 @@ fn the_client_flag_chooses_the_form_of_expanded_links() {
         text(&bad.stderr)
     );
 }
+
+/// `templates_dir` (relative to its ddlink.toml) replaces the built-in snippets; a snippet
+/// missing from it falls back to the built-in one; a folder that is not there, or a snippet
+/// Handlebars cannot compile, stops the run for the files it governs (exit 2, reported once).
+#[test]
+fn templates_dir_overrides_the_built_in_snippets() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("mail/snippets")).unwrap();
+    std::fs::write(
+        root.join("mail/ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snippets\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("mail/snippets/link.hbs"),
+        "<a class=\"brand\" href=\"{{{href}}}\"{{{attributes}}}>{{{label}}} &rarr;</a>\n",
+    )
+    .unwrap();
+    let template = "<dd-link name=\"invoices\" target=\"_blank\">Invoices</dd-link>\n";
+    std::fs::write(root.join("mail/t.html"), template).unwrap();
+    std::fs::write(root.join("mail/u.html"), template).unwrap();
+
+    let mut hook = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(["fix", "-", "--stdin-filename", "mail/t.html"])
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    hook.stdin
+        .take()
+        .unwrap()
+        .write_all(template.as_bytes())
+        .unwrap();
+    let fixed = hook.wait_with_output().unwrap();
+    assert_eq!(fixed.status.code(), Some(0), "{}", text(&fixed.stderr));
+    assert_eq!(
+        text(&fixed.stdout),
+        "<a class=\"brand\" href=\"https://acme.deskdirector.com/portal/deeplink?name=invoices\" target=\"_blank\">Invoices &rarr;</a>\n"
+    );
+    // No button.hbs in the folder: the built-in button.
+    std::fs::write(
+        root.join("mail/t.html"),
+        "<dd-link name=\"invoices\" as=\"button\">Invoices</dd-link>\n",
+    )
+    .unwrap();
+    let button = ddlink(&["fix", "--diff", "mail/t.html"], root);
+    assert!(
+        text(&button.stdout).contains("<table role=\"presentation\""),
+        "{}",
+        text(&button.stdout)
+    );
+
+    // The snippets are ddlink's markup, not templates: a walk leaves their folder out.
+    let walked = ddlink(&["check", "mail"], root);
+    assert_eq!(
+        text(&walked.stdout),
+        "All clear: no findings in 2 files.\n",
+        "{}",
+        text(&walked.stderr)
+    );
+
+    // A snippet that does not compile: exit 2, said once for the two files it governs.
+    std::fs::write(root.join("mail/snippets/link.hbs"), "{{#if}}").unwrap();
+    let broken = ddlink(&["check", "mail"], root);
+    assert_eq!(broken.status.code(), Some(2));
+    let stderr = text(&broken.stderr);
+    assert_eq!(stderr.matches("templates_dir: ").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("snippets/link.hbs` is not a valid Handlebars template"),
+        "{stderr}"
+    );
+    assert!(text(&broken.stdout).contains("2 inputs could not be checked"));
+
+    // A folder that is not there.
+    std::fs::write(
+        root.join("mail/ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snipets\"\n",
+    )
+    .unwrap();
+    let missing = ddlink(&["fix", "--check", "mail/u.html"], root);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("mail/snipets` is not a folder"),
+        "{}",
+        text(&missing.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("mail/u.html")).unwrap(),
+        template
+    );
+}

@@ -2,7 +2,7 @@
 //! `--config`), over the defaults.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -10,6 +10,7 @@ use ddlink::command::Client;
 use ddlink::config::{Config, ConfigCache, FileConfig};
 use ddlink::dialect::Dialect;
 use ddlink::error::Error;
+use ddlink::expand::Snippets;
 use ddlink::rules::{RULES, Rule};
 use ddlink::{FileKind, Portal, RewriterOptions};
 
@@ -27,8 +28,11 @@ pub struct Run {
     encoding: Option<&'static encoding_rs::Encoding>,
     explicit: Option<Arc<Config>>,
     cache: Mutex<ConfigCache>,
-    /// Config files whose error was reported already (reported once per run).
+    /// Config files and snippet folders whose error was reported already (reported once
+    /// per run).
     reported: Mutex<HashSet<PathBuf>>,
+    /// The snippets of each `templates_dir` met so far, compiled once per run.
+    snippets: Mutex<HashMap<PathBuf, Arc<Snippets>>>,
     /// The current directory, read once: a relative path is made absolute several times per
     /// file on its way to its configuration, a system call each time otherwise.
     cwd: Option<PathBuf>,
@@ -95,6 +99,7 @@ impl Run {
             explicit,
             cache: Mutex::new(ConfigCache::new()),
             reported: Mutex::new(HashSet::new()),
+            snippets: Mutex::new(HashMap::new()),
             cwd: std::env::current_dir().ok(),
         })
     }
@@ -132,13 +137,34 @@ impl Run {
     /// Whether this error is the first report of its config file (the rest are repeats).
     pub fn first_report(&self, error: &Error) -> bool {
         match error {
-            Error::Config(config) => self
-                .reported
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(config.path().to_path_buf()),
+            Error::Config(config) => self.first_of(config.path()),
+            Error::Snippets { dir, .. } => self.first_of(dir),
             _ => true,
         }
+    }
+
+    fn first_of(&self, path: &Path) -> bool {
+        self.reported
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(path.to_path_buf())
+    }
+
+    /// The snippets of `dir` (a configured `templates_dir`), compiled at its first use.
+    fn snippets(&self, dir: &Path) -> Result<Arc<Snippets>, Error> {
+        let mut compiled = self
+            .snippets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(snippets) = compiled.get(dir) {
+            return Ok(Arc::clone(snippets));
+        }
+        let snippets = Arc::new(Snippets::from_dir(dir).map_err(|error| Error::Snippets {
+            dir: dir.to_path_buf(),
+            error,
+        })?);
+        compiled.insert(dir.to_path_buf(), Arc::clone(&snippets));
+        Ok(snippets)
     }
 
     /// Whether a file found by walking a folder is excluded by its configuration.
@@ -159,6 +185,9 @@ impl Run {
             .map(|config| config.for_file(&absolute))
             .unwrap_or_default();
         let mut options = self.options_from(path, &file);
+        if let Some(dir) = &file.templates_dir {
+            options.expand.snippets = self.snippets(dir)?;
+        }
         options.encoding = ddlink::rewrite::encoding::decide(head, self.encoding, options.encoding);
         if !options.encoding.is_ascii_compatible() {
             return Err(Error::UnsupportedEncoding {

@@ -46,6 +46,8 @@ pub struct SnippetData<'a> {
 /// A snippet folder that cannot be used.
 #[derive(Debug, Error)]
 pub enum SnippetError {
+    #[error("`{path}` is not a folder")]
+    NotAFolder { path: String },
     #[error("cannot read `{path}`: {source}")]
     Read {
         path: String,
@@ -69,8 +71,14 @@ impl Snippets {
         Arc::new(Snippets { registry: None })
     }
 
-    /// `link.hbs` and `button.hbs` from `dir`; a missing one falls back to the built-in.
+    /// `link.hbs` and `button.hbs` from `dir`; a missing one falls back to the built-in, a
+    /// missing `dir` is an error (a mistyped `templates_dir` would otherwise go unnoticed).
     pub fn from_dir(dir: &Path) -> Result<Snippets, SnippetError> {
+        if !dir.is_dir() {
+            return Err(SnippetError::NotAFolder {
+                path: dir.display().to_string(),
+            });
+        }
         let read = |name: &str, builtin: &'static str| -> Result<(String, String), SnippetError> {
             let path = dir.join(name);
             match std::fs::read_to_string(&path) {
