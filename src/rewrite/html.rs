@@ -487,7 +487,16 @@ impl State<'_> {
         let before = self.collector.found_links;
         self.collector
             .link(&raw, base, Origin::Attribute, Some(true));
-        self.collector.found_links > before
+        let found = self.collector.found_links > before;
+        let quoted = base
+            .checked_sub(1)
+            .and_then(|at| self.window.borrow().byte_at(at))
+            .is_none_or(|b| matches!(b, b'"' | b'\''));
+        if found && !quoted {
+            self.collector
+                .unquoted_value(Span::new(base, location.bytes().end), &raw);
+        }
+        found
     }
 }
 

@@ -607,6 +607,9 @@ struct Collector<'o> {
     placeholders: Vec<Placeholder>,
     /// The document's line ending, once one is seen.
     newline: Option<&'static str>,
+    /// Links written as unquoted attribute values, and their raw text: a fix that puts a
+    /// space (`[Ticket: ID]`) or a quote in one quotes the whole value.
+    unquoted: Vec<(Span, String)>,
     /// Tells the texts that may hold a link (or a `{{deeplink}}`) from the rest.
     prefilter: std::sync::Arc<scan::Prefilter>,
 }
@@ -625,10 +628,16 @@ impl<'o> Collector<'o> {
             extents: Vec::new(),
             placeholders: Vec::new(),
             newline: None,
+            unquoted: Vec::new(),
             prefilter: scan::Prefilter::for_host(
                 options.settings.portal.as_ref().map(crate::Portal::host),
             ),
         }
+    }
+
+    /// Note that the link at `span`, `raw` in the source, is an unquoted attribute value.
+    fn unquoted_value(&mut self, span: Span, raw: &str) {
+        self.unquoted.push((span, raw.to_owned()));
     }
 
     /// Whether the dialect may still have to be detected from the file's tokens.
@@ -881,6 +890,9 @@ impl<'o> Collector<'o> {
             ))
         });
         diagnostics.dedup();
+        if !self.unquoted.is_empty() {
+            quote_unquoted(&mut diagnostics, &self.unquoted);
+        }
         let mut secrets = self.secrets;
         secrets.sort_unstable();
         secrets.dedup();
@@ -893,6 +905,55 @@ impl<'o> Collector<'o> {
             expandable,
             encoding: self.options.encoding,
         }
+    }
+}
+
+/// Bytes that end an unquoted attribute value or are not allowed in one (HTML's
+/// unquoted-attribute-value state).
+fn breaks_unquoted(content: &str) -> bool {
+    content.bytes().any(|b| {
+        matches!(
+            b,
+            b' ' | b'\t' | b'\n' | b'\x0c' | b'\r' | b'"' | b'\'' | b'=' | b'<' | b'>' | b'`'
+        )
+    })
+}
+
+/// Make every fix that would break an unquoted attribute value (`href=…`) rewrite the whole
+/// value, double-quoted: `ticket_id=[Ticket: ID]` written unquoted would end the value at
+/// its space. `diagnostics` and `unquoted` are sorted by position. Two such fixes on one
+/// value now overlap, so a `fix` round applies one and the next round the other (by then
+/// the value is quoted).
+fn quote_unquoted(diagnostics: &mut [Diagnostic], unquoted: &[(Span, String)]) {
+    for diagnostic in diagnostics {
+        let Some(fix) = &mut diagnostic.fix else {
+            continue;
+        };
+        let (Some(first), Some(last)) = (fix.edits.first(), fix.edits.last()) else {
+            continue;
+        };
+        let at = unquoted.partition_point(|(span, _)| span.end < first.start);
+        let Some((span, raw)) = unquoted.get(at) else {
+            continue;
+        };
+        // `raw` is decoded text: it stands for the source byte for byte only when it has
+        // the same length (an ASCII value, as links are).
+        let inside = span.start <= first.start && last.end <= span.end && raw.len() == span.len();
+        if !inside || !fix.edits.iter().any(|edit| breaks_unquoted(&edit.content)) {
+            continue;
+        }
+        let mut edits: Vec<&Edit> = fix.edits.iter().collect();
+        edits.sort_by_key(|edit| (edit.start, edit.end));
+        let mut value = String::with_capacity(raw.len() + 32);
+        let mut copied = span.start;
+        for edit in edits {
+            value.push_str(&raw[copied - span.start..edit.start - span.start]);
+            value.push_str(&edit.content);
+            copied = edit.end;
+        }
+        value.push_str(&raw[copied - span.start..]);
+        let quoted = format!("\"{}\"", value.replace('"', "&quot;"));
+        fix.edits = vec![Edit::replace(*span, quoted)].into_boxed_slice();
     }
 }
 
