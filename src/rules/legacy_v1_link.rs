@@ -45,11 +45,19 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         .unwrap_or_default();
     let v2 = form.v2_command(value);
     let written = v2.replace('&', site.ampersand());
-    let span = site.span(site.link.command.clone());
+    let command = site.link.command.clone();
+    let span = site.span(command.clone());
+    // The slash a desktop shell appends (`ddportal://mytickets/`) goes with the V1 command:
+    // after a V2 one it would read as part of its last value.
+    let replaced = if site.text.as_bytes().get(command.end) == Some(&b'/') {
+        site.span(command.start..command.end + 1)
+    } else {
+        span
+    };
     findings.push(
         Diagnostic::new(&LEGACY_V1_LINK, span, "a legacy V1 desktop link")
             .with_help(format!("write `ddportal://{written}`"))
-            .with_fix(Fix::safe(vec![Edit::replace(span, written)])),
+            .with_fix(Fix::safe(vec![Edit::replace(replaced, written)])),
     );
 }
 
@@ -95,6 +103,11 @@ mod tests {
                 "ddportal://name=support_options",
             ),
             ("ddportal://mytickets", "ddportal://name=ticket_list"),
+            ("ddportal://mytickets/", "ddportal://name=ticket_list"),
+            (
+                "ddportal://ticketid=12345/",
+                "ddportal://name=ticket&amp;ticket_id=12345",
+            ),
         ];
         for (before, after) in cases {
             assert_eq!(fixed("DD501", before, &settings), after);

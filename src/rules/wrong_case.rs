@@ -86,15 +86,27 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let canonical = canonical_key(key);
         if let Some(known) = canonical.filter(|known| *known != key) {
             let span = site.span(param.key.clone());
-            findings.push(
-                Diagnostic::new(
-                    &WRONG_CASE,
-                    span,
-                    format!("`{key}` must be written `{known}`"),
-                )
-                .with_help("deep-link keys are lowercase snake_case")
-                .with_fix(Fix::safe(vec![Edit::replace(span, known)])),
+            let diagnostic = Diagnostic::new(
+                &WRONG_CASE,
+                span,
+                format!("`{key}` must be written `{known}`"),
             );
+            // Renaming a key the link has already would repeat it (DD109): which of the two
+            // values is meant is for a person to say.
+            let written = site
+                .link
+                .params
+                .iter()
+                .any(|other| site.key(other) == known);
+            findings.push(if written {
+                diagnostic.with_help(format!(
+                    "the link has `{known}` already: keep one of the two and remove the other"
+                ))
+            } else {
+                diagnostic
+                    .with_help("deep-link keys are lowercase snake_case")
+                    .with_fix(Fix::safe(vec![Edit::replace(span, known)]))
+            });
         }
         let (Some(known), Some(value)) = (canonical, site.value(param)) else {
             continue;
@@ -126,8 +138,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::canonical_key;
-    use crate::rules::RuleSettings;
-    use crate::rules::testing::{assert_rule, fixed};
+    use crate::rules::testing::{assert_rule, check, fixed};
+    use crate::rules::{Origin, RuleSettings};
 
     #[test]
     fn canonical_keys() {
@@ -171,5 +183,24 @@ mod tests {
             fixed("DD111", "ddportal://name=QUOTES", &settings),
             "ddportal://name=quotes"
         );
+    }
+
+    /// `Ticket_ID` beside `ticket_id`: renamed, the key would be there twice.
+    #[test]
+    fn no_fix_that_would_repeat_a_key() {
+        let settings = RuleSettings::default();
+        for link in [
+            "ddportal://name=ticket&ticket_id=1&Ticket_ID=2",
+            "ddportal://Name=ticket&name=ticket_list",
+        ] {
+            let diagnostics = check(link, &settings, Origin::Attribute);
+            let wrong_case: Vec<_> = diagnostics.iter().filter(|d| d.code() == "DD111").collect();
+            assert_eq!(wrong_case.len(), 1, "{link}: {diagnostics:?}");
+            assert!(wrong_case[0].fix.is_none(), "{link}");
+            assert!(
+                wrong_case[0].help().is_some_and(|h| h.contains("already")),
+                "{link}"
+            );
+        }
     }
 }
