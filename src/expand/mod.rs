@@ -252,9 +252,37 @@ pub fn expand(
         if CONTROLS.contains(&&*arg.key) {
             continue;
         }
+        if is_element && arg.key.eq_ignore_ascii_case("href") {
+            // Passed through, it would give the anchor a second href.
+            invalid_placeholder::report(
+                findings,
+                arg.span,
+                "`<dd-link>` writes its own `href`".to_owned(),
+                "remove the `href` attribute: the link is made from the command attributes"
+                    .to_owned(),
+            );
+            return None;
+        }
         if is_element && !is_command_key(&arg.key) {
             unknown_param::check_attribute(findings, arg.span, &arg.key);
             continue;
+        }
+        if let Some(separator) = separator_outside_tokens(&arg.value) {
+            let role = if separator == '&' {
+                "would start another parameter"
+            } else {
+                "would end the command"
+            };
+            invalid_placeholder::report(
+                findings,
+                arg.value_span,
+                format!(
+                    "`{}` holds `{separator}`, which in the link {role}",
+                    arg.key
+                ),
+                format!("give `{}` a single value, without `&` or `#`", arg.key),
+            );
+            return None;
         }
         command.push(arg.key.to_string(), arg.value.to_string());
         sources.push((arg.key.to_string(), arg.span, arg.value_span));
@@ -305,20 +333,31 @@ pub fn expand(
     render(placeholder, snippet, &url, context, findings)
 }
 
+/// The first `&` or `#` of a value outside template tokens: written into the link, it would
+/// split the command (and ddlink writes values as they are, tokens byte for byte).
+fn separator_outside_tokens(value: &str) -> Option<char> {
+    if !value.contains(['&', '#']) {
+        return None;
+    }
+    outside_tokens(value, |c| c == '&' || c == '#')
+}
+
 /// The first white-space character of `url` outside template tokens.
 fn whitespace_outside_tokens(url: &str) -> Option<char> {
+    outside_tokens(url, char::is_whitespace)
+}
+
+/// The first character of `text` outside template tokens that `wanted` picks.
+fn outside_tokens(text: &str, wanted: impl Fn(char) -> bool) -> Option<char> {
     let mut at = 0;
-    for token in tokens(url)
+    for token in tokens(text)
         .into_iter()
         .chain(std::iter::once(crate::command::token::Token {
             shape: crate::command::token::TokenShape::Bracket,
-            range: url.len()..url.len(),
+            range: text.len()..text.len(),
         }))
     {
-        if let Some(c) = url[at..token.range.start]
-            .chars()
-            .find(|c| c.is_whitespace())
-        {
+        if let Some(c) = text[at..token.range.start].chars().find(|&c| wanted(c)) {
             return Some(c);
         }
         at = token.range.end;

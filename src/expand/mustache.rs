@@ -14,6 +14,9 @@ pub struct Mustache {
     pub args: Vec<MustacheArg>,
     /// What is wrong with it, if it cannot be expanded (then `args` may be incomplete).
     pub problem: Option<String>,
+    /// Keys written more than once (their second and later `key=…`, relative to the text):
+    /// Handlebars keeps only the last, so the call is not expanded.
+    pub repeated: Vec<(String, Range<usize>)>,
 }
 
 /// One `key='value'` argument.
@@ -23,6 +26,8 @@ pub struct MustacheArg {
     pub value: String,
     /// Where `key=…` is written, relative to the text.
     pub range: Range<usize>,
+    /// Where its value is written, inside the quotes, relative to the text.
+    pub value_range: Range<usize>,
 }
 
 /// The helper's name.
@@ -60,6 +65,7 @@ pub fn find(text: &str) -> Vec<Mustache> {
                     problem: Some(
                         "this `{{deeplink` is not closed with `}}` on its line".to_owned(),
                     ),
+                    repeated: Vec::new(),
                 });
             }
             from = line_end;
@@ -102,6 +108,7 @@ fn parse(text: &str, range: Range<usize>) -> Mustache {
         range: range.clone(),
         args: Vec::new(),
         problem: Some(message),
+        repeated: Vec::new(),
     };
     let template = match Template::compile(source) {
         Ok(template) => template,
@@ -127,21 +134,82 @@ fn parse(text: &str, range: Range<usize>) -> Mustache {
                 ));
             }
         };
+        let written = arg_range(source, key).map_or(range.clone(), |r| {
+            range.start + r.start..range.start + r.end
+        });
         args.push(MustacheArg {
-            range: arg_range(source, key).map_or(range.clone(), |r| {
-                range.start + r.start..range.start + r.end
-            }),
+            value_range: value_range(text, written.clone()),
+            range: written,
             key: key.clone(),
             value,
         });
     }
     // The hash is unordered: keep the order the arguments are written in.
     args.sort_by_key(|a| a.range.start);
+    let mut seen: Vec<&str> = Vec::new();
+    let mut repeated = Vec::new();
+    for (key, at) in written_keys(source) {
+        if seen.contains(&key) {
+            repeated.push((key.to_owned(), range.start + at.start..range.start + at.end));
+        } else {
+            seen.push(key);
+        }
+    }
     Mustache {
         range,
         args,
         problem: None,
+        repeated,
     }
+}
+
+/// The value of the `key='value'` written at `written` in `text`: inside its quotes.
+fn value_range(text: &str, written: Range<usize>) -> Range<usize> {
+    let argument = &text[written.clone()];
+    let Some(equals) = argument.find('=') else {
+        return written;
+    };
+    let value = argument[equals + 1..].trim_start();
+    let start = written.end - value.len();
+    match value.as_bytes() {
+        [q @ (b'\'' | b'"'), .., last] if last == q => start + 1..written.end - 1,
+        _ => start..written.end,
+    }
+}
+
+/// Every `key=` written in the source of one call, outside quotes, in order.
+fn written_keys(source: &str) -> Vec<(&str, Range<usize>)> {
+    let bytes = source.as_bytes();
+    let mut keys = Vec::new();
+    let mut quote = None;
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'\'' || b == b'"' => quote = Some(b),
+            None if b.is_ascii_alphabetic() || b == b'_' => {
+                let start = at;
+                while at < bytes.len()
+                    && (bytes[at].is_ascii_alphanumeric() || matches!(bytes[at], b'_' | b'-'))
+                {
+                    at += 1;
+                }
+                let end = at;
+                while at < bytes.len() && bytes[at] == b' ' {
+                    at += 1;
+                }
+                if bytes.get(at) == Some(&b'=') {
+                    keys.push((&source[start..end], start..end));
+                }
+                continue;
+            }
+            None => {}
+        }
+        at += 1;
+    }
+    keys
 }
 
 /// Where `key=` starts and its value ends in the source of one mustache.
@@ -195,6 +263,34 @@ mod tests {
         assert_eq!(&text[found[0].args[1].range.clone()], "action=\"close\"");
         assert_eq!(found[1].args[0].value, "quotes");
         assert!(found.iter().all(|m| m.problem.is_none()));
+    }
+
+    #[test]
+    fn repeated_keys_and_value_ranges() {
+        let text = "x {{deeplink name='ticket' action = \"close\" name='ticket_list'}}";
+        let [call] = find(text).try_into().unwrap();
+        assert_eq!(call.problem, None);
+        let repeated: Vec<_> = call
+            .repeated
+            .iter()
+            .map(|(key, at)| (key.as_str(), &text[at.clone()]))
+            .collect();
+        assert_eq!(repeated, [("name", "name")]);
+        assert_eq!(call.repeated[0].1.start, text.rfind("name").unwrap());
+        let text = "{{deeplink name='ticket' action = \"close\" ticket_id=12}}";
+        let [call] = find(text).try_into().unwrap();
+        assert!(call.repeated.is_empty());
+        let values: Vec<_> = call
+            .args
+            .iter()
+            .map(|a| &text[a.value_range.clone()])
+            .collect();
+        assert_eq!(values, ["ticket", "close", "12"]);
+        // `=` inside a quoted value is not a key.
+        let [quoted] = find("{{deeplink name='a=b' x='name=c'}}")
+            .try_into()
+            .unwrap();
+        assert!(quoted.repeated.is_empty());
     }
 
     #[test]

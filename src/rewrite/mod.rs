@@ -787,18 +787,27 @@ impl<'o> Collector<'o> {
                 );
                 continue;
             }
+            if !call.repeated.is_empty() {
+                for (key, at) in &call.repeated {
+                    crate::rules::duplicate_param::report_in_placeholder(
+                        &mut self.findings,
+                        map.span(at.clone()),
+                        key,
+                    );
+                }
+                continue;
+            }
             let args = call
                 .args
                 .into_iter()
                 .map(|arg| {
-                    let arg_span = map.span(arg.range.clone());
                     let value = self.findings.strings.get(&arg.value);
                     expand::Arg {
                         key: self.findings.strings.get(&arg.key),
                         raw_value: Arc::clone(&value),
                         value,
-                        span: arg_span,
-                        value_span: arg_span,
+                        span: map.span(arg.range.clone()),
+                        value_span: map.span(arg.value_range.clone()),
                     }
                     .relative_to(span.start)
                 })
@@ -839,6 +848,8 @@ impl<'o> Collector<'o> {
             &mut self.findings,
         );
         let placeholders = std::mem::take(&mut self.placeholders);
+        self.secrets
+            .extend(placeholders.iter().flat_map(placeholder_secrets));
         // One edit each, nearly always: room up front rather than copies as the list grows.
         let mut expansions = Vec::with_capacity(if self.options.keep_expansions {
             placeholders.len()
@@ -906,6 +917,22 @@ impl<'o> Collector<'o> {
             encoding: self.options.encoding,
         }
     }
+}
+
+/// Where a placeholder holds a credential written out (`auth_token="…"`, `access_token='…'`):
+/// masked in every output, as in links. A template token is filled in per recipient.
+fn placeholder_secrets(placeholder: &Placeholder) -> impl Iterator<Item = Span> + '_ {
+    let base = placeholder.span().start;
+    let (Placeholder::Element { args, .. } | Placeholder::Mustache { args, .. }) = placeholder;
+    args.iter()
+        .filter(|arg| {
+            !arg.value.trim().is_empty()
+                && !is_single_token(arg.value.trim())
+                && SECRET_KEYS
+                    .iter()
+                    .any(|secret| secret.eq_ignore_ascii_case(&arg.key))
+        })
+        .map(move |arg| Span::new(base + arg.value_span.start, base + arg.value_span.end))
 }
 
 /// Bytes that end an unquoted attribute value or are not allowed in one (HTML's

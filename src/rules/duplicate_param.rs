@@ -1,5 +1,5 @@
 use super::{Findings, LinkSite};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Span};
 
 declare_rule! {
     /// ## What it does
@@ -53,6 +53,21 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                 .with_help(help),
             );
         }
+    }
+}
+
+/// A key written twice in a `{{deeplink …}}` call (`span`: its second `key`): the call keeps
+/// only one of the two values, so it is not expanded.
+pub fn report_in_placeholder(findings: &mut Findings, span: Span, key: &str) {
+    if findings.enabled(&DUPLICATE_PARAM) {
+        findings.push(
+            Diagnostic::new(
+                &DUPLICATE_PARAM,
+                span,
+                format!("`{key}` appears more than once"),
+            )
+            .with_help("keep the one you mean and remove the other"),
+        );
     }
 }
 
