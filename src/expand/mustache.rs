@@ -187,7 +187,6 @@ fn written_keys(source: &str) -> Vec<(&str, Range<usize>)> {
         let b = bytes[at];
         match quote {
             Some(q) if b == q => quote = None,
-            Some(_) => {}
             None if b == b'\'' || b == b'"' => quote = Some(b),
             None if b.is_ascii_alphabetic() || b == b'_' => {
                 let start = at;
@@ -205,7 +204,7 @@ fn written_keys(source: &str) -> Vec<(&str, Range<usize>)> {
                 }
                 continue;
             }
-            None => {}
+            _ => {}
         }
         at += 1;
     }
