@@ -43,6 +43,27 @@ pub fn may_hold(text: &str) -> bool {
     })
 }
 
+/// Where each `{{deeplink` in raw input bytes starts, and how long its opening is: what
+/// [`find`] would read as a call, found without decoding (the words are ASCII, alike in
+/// every encoding ddlink reads).
+pub fn openings(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    memchr::memmem::find_iter(bytes, b"{{").filter_map(|open| {
+        let mut at = open + 2;
+        if bytes.get(at) == Some(&b'{') {
+            at += 1;
+        }
+        while matches!(bytes.get(at), Some(b' ' | b'~')) {
+            at += 1;
+        }
+        let end = at + HELPER.len();
+        (bytes.get(at..end) == Some(HELPER.as_bytes())
+            && bytes
+                .get(end)
+                .is_some_and(|&b| b.is_ascii_whitespace() || b == b'}'))
+        .then_some((open, end - open))
+    })
+}
+
 /// Every `{{deeplink …}}` in `text`.
 pub fn find(text: &str) -> Vec<Mustache> {
     let mut found = Vec::new();

@@ -332,6 +332,17 @@ impl State<'_> {
                 .in_encoding(self.collector.options.encoding);
             self.collector.mustaches(&map, MustacheContext::HtmlText);
         }
+        if let Origin::Inert(context) = origin
+            && expand::mustache::may_hold(raw)
+        {
+            for (start, len) in expand::mustache::openings(raw.as_bytes()) {
+                let at = self
+                    .text
+                    .source_offset(start, self.collector.options.encoding);
+                self.collector
+                    .inert_placeholder(Span::new(at, at + len), context);
+            }
+        }
         let decode = (origin == Origin::HtmlText).then_some(false);
         for range in self.collector.prefilter.links(raw) {
             let base = self
@@ -439,7 +450,15 @@ impl State<'_> {
             let (bytes, _, _) = encoding.encode(inner);
             let analysis = super::Rewriter::new(self.collector.options.clone()).check_bytes(&bytes);
             self.collector.merge(analysis, base);
+            self.collector
+                .covered
+                .push(Span::new(base, base + bytes.len()));
             return;
+        }
+        for (start, len) in expand::mustache::openings(text.as_bytes()) {
+            let at = input_offset(start);
+            self.collector
+                .inert_placeholder(Span::new(at, at + len), "comment");
         }
         for range in scan::links(&text) {
             let base = input_offset(range.start);
@@ -1035,8 +1054,13 @@ impl<'o> HtmlPass<'o> {
     }
 
     /// What the raw scan found: for a quick pass, to be matched with the `href`s read.
-    fn found(state: &RefCell<State<'_>>, found: Found) {
-        if let Some(quick) = &mut state.borrow_mut().quick {
+    fn found(state: &RefCell<State<'_>>, mut found: Found) {
+        let mut state = state.borrow_mut();
+        if !found.placeholders.is_empty() {
+            let openings = std::mem::take(&mut found.placeholders);
+            state.collector.raw_placeholders.extend(openings);
+        }
+        if let Some(quick) = &mut state.quick {
             quick.found(found);
         }
     }

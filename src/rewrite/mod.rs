@@ -610,6 +610,15 @@ struct Collector<'o> {
     /// Links written as unquoted attribute values, and their raw text: a fix that puts a
     /// space (`[Ticket: ID]`) or a quote in one quotes the whole value.
     unquoted: Vec<(Span, String)>,
+    /// Where the raw scan saw `{{deeplink` calls open (with the opening's length), and where
+    /// the handlers read calls: one never read is reported, never left silently.
+    raw_placeholders: Vec<(usize, usize)>,
+    read_placeholders: Vec<usize>,
+    /// Parts of the input a nested pass read (conditional comments' bodies).
+    covered: Vec<Span>,
+    /// What nested passes expanded, placed in this input.
+    nested_expansions: Vec<Edit>,
+    nested_expandable: usize,
     /// Tells the texts that may hold a link (or a `{{deeplink}}`) from the rest.
     prefilter: std::sync::Arc<scan::Prefilter>,
 }
@@ -629,6 +638,11 @@ impl<'o> Collector<'o> {
             placeholders: Vec::new(),
             newline: None,
             unquoted: Vec::new(),
+            raw_placeholders: Vec::new(),
+            read_placeholders: Vec::new(),
+            covered: Vec::new(),
+            nested_expansions: Vec::new(),
+            nested_expandable: 0,
             prefilter: scan::Prefilter::for_host(
                 options.settings.portal.as_ref().map(crate::Portal::host),
             ),
@@ -778,6 +792,7 @@ impl<'o> Collector<'o> {
         }
         for call in expand::mustache::find(text) {
             let span = map.span(call.range.clone());
+            self.read_placeholders.push(span.start);
             if let Some(problem) = call.problem {
                 crate::rules::invalid_placeholder::report(
                     &mut self.findings,
@@ -821,6 +836,40 @@ impl<'o> Collector<'o> {
         }
     }
 
+    /// A `{{deeplink` at `span` in inert `context` (a script, a comment): reported, and not
+    /// reported again as unread.
+    fn inert_placeholder(&mut self, span: Span, context: &'static str) {
+        self.read_placeholders.push(span.start);
+        crate::rules::link_in_inert_context::report_placeholder(&mut self.findings, span, context);
+    }
+
+    /// Report each `{{deeplink` the raw scan saw where no handler read it (an attribute
+    /// other than a link's `href`, a script, a comment, an unquoted `href` it does not fit
+    /// in): left as it is, the e-mail would show it.
+    fn report_unread_placeholders(&mut self) {
+        if self.raw_placeholders.is_empty() {
+            return;
+        }
+        self.read_placeholders.sort_unstable();
+        for &(start, len) in &self.raw_placeholders {
+            let read = self.read_placeholders.binary_search(&start).is_ok()
+                || self
+                    .covered
+                    .iter()
+                    .any(|span| span.start <= start && start < span.end);
+            if !read {
+                crate::rules::invalid_placeholder::report(
+                    &mut self.findings,
+                    Span::new(start, start + len),
+                    "this `{{deeplink}}` is where ddlink does not expand placeholders".to_owned(),
+                    "put it in the `href` of a link (`<a>`, `<mj-button>`, `<v:roundrect>`, …) \
+                     or in the text of the e-mail, quoted and on one line"
+                        .to_owned(),
+                );
+            }
+        }
+    }
+
     /// Take over what a nested pass found in a piece of the input that starts at `base`.
     fn merge(&mut self, analysis: Analysis, base: usize) {
         let shift = |span: Span| Span::new(span.start + base, span.end + base);
@@ -835,6 +884,13 @@ impl<'o> Collector<'o> {
             self.findings.push(diagnostic);
         }
         self.secrets.extend(analysis.secrets.into_iter().map(shift));
+        self.nested_expandable += analysis.expandable;
+        self.nested_expansions
+            .extend(analysis.expansions.into_iter().map(|edit| Edit {
+                start: edit.start + base,
+                end: edit.end + base,
+                ..edit
+            }));
     }
 
     fn finish(mut self, len: usize) -> Analysis {
@@ -880,7 +936,10 @@ impl<'o> Collector<'o> {
                 expandable += 1;
             }
         }
+        expansions.append(&mut self.nested_expansions);
+        expandable += self.nested_expandable;
         expansions.sort_by_key(|e| (e.start, e.end));
+        self.report_unread_placeholders();
         let found = self.findings.take_diagnostics();
         let mut diagnostics = suppress::apply(
             &mut self.suppressions,

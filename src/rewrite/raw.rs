@@ -209,6 +209,8 @@ pub struct Found {
     pub needs_comments: bool,
     /// The scan has read everything before this offset.
     pub scanned: Option<usize>,
+    /// Where `{{deeplink` calls open, and how long each opening is (in a full pass).
+    pub placeholders: Vec<(usize, usize)>,
 }
 
 /// The needles of a quick pass's raw scan.
@@ -287,6 +289,9 @@ pub struct RawScan {
     evidence: Option<Evidence>,
     /// In a quick pass.
     quick: Option<QuickScan>,
+    /// Whether to list where `{{deeplink` calls open (the full pass, which the quick one
+    /// hands every such document to).
+    placeholders: bool,
 }
 
 impl std::fmt::Debug for RawScan {
@@ -301,12 +306,14 @@ impl std::fmt::Debug for RawScan {
 
 impl RawScan {
     /// A scan that counts tokens when `detecting`, and, for a quick pass (`prefilter` given),
-    /// looks for what that pass cannot read.
+    /// looks for what that pass cannot read; for the full pass, lists where `{{deeplink`
+    /// calls open (so that one the parser's handlers never read is reported, not left).
     pub fn new(
         encoding: &'static encoding_rs::Encoding,
         detecting: bool,
         quick: Option<(Arc<Prefilter>, bool)>,
     ) -> Self {
+        let placeholders = quick.is_none();
         RawScan {
             lines: RawLines::default(),
             utf8: Validator::new(encoding),
@@ -320,6 +327,7 @@ impl RawScan {
                 reads_comments,
                 in_conditional: false,
             }),
+            placeholders,
         }
     }
 
@@ -367,6 +375,11 @@ impl RawScan {
 
     /// Read complete lines.
     fn scan(&mut self, bytes: &[u8], at: usize, found: &mut Found) {
+        if self.placeholders {
+            found.placeholders.extend(
+                crate::expand::mustache::openings(bytes).map(|(start, len)| (at + start, len)),
+            );
+        }
         if self.evidence.is_none() && self.quick.is_none() {
             return;
         }

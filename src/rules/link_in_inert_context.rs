@@ -1,10 +1,11 @@
 use super::{Findings, LinkSite, Origin};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Span};
 
 declare_rule! {
     /// ## What it does
     /// Reports a portal link inside `<script>`, `<style>`, `<title>`, `<textarea>` or an HTML
-    /// comment, where no reader can click it. Other rules do not look at such links.
+    /// comment, where no reader can click it. Other rules do not look at such links. A
+    /// `{{deeplink}}` placeholder there is reported too: it is left as written, not expanded.
     ///
     /// ## Why is this bad?
     /// Mail clients strip scripts and never show comments: the link is dead weight, often a
@@ -26,6 +27,31 @@ declare_rule! {
     };
 }
 
+fn place(context: &str) -> String {
+    if context == "comment" {
+        "an HTML comment".to_owned()
+    } else {
+        format!("`<{context}>`")
+    }
+}
+
+/// A `{{deeplink` at `span` inside `context` (`script`, `comment`, …): not expanded.
+pub fn report_placeholder(findings: &mut Findings, span: Span, context: &str) {
+    if findings.enabled(&LINK_IN_INERT_CONTEXT) {
+        findings.push(
+            Diagnostic::new(
+                &LINK_IN_INERT_CONTEXT,
+                span,
+                format!(
+                    "a `{{{{deeplink}}}}` inside {} is left as it is, not expanded",
+                    place(context)
+                ),
+            )
+            .with_help("remove it, or move it into the visible body"),
+        );
+    }
+}
+
 pub fn check(site: &LinkSite, findings: &mut Findings) {
     let Origin::Inert(context) = site.origin else {
         return;
@@ -33,11 +59,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !findings.enabled(&LINK_IN_INERT_CONTEXT) {
         return;
     }
-    let place = if context == "comment" {
-        "an HTML comment".to_owned()
-    } else {
-        format!("`<{context}>`")
-    };
+    let place = place(context);
     findings.push(
         Diagnostic::new(
             &LINK_IN_INERT_CONTEXT,
