@@ -802,6 +802,19 @@ impl<'o> Collector<'o> {
                 );
                 continue;
             }
+            if matches!(context, expand::MustacheContext::Attribute(_))
+                && text.trim() != &text[call.range.clone()]
+            {
+                // `href="http://{{deeplink …}}"`: the URL would land inside another one.
+                crate::rules::invalid_placeholder::report(
+                    &mut self.findings,
+                    span,
+                    "in an `href`, a `{{deeplink}}` must be the whole value: it renders a whole URL"
+                        .to_owned(),
+                    "remove what is written around it".to_owned(),
+                );
+                continue;
+            }
             if !call.repeated.is_empty() {
                 for (key, at) in &call.repeated {
                     crate::rules::duplicate_param::report_in_placeholder(
