@@ -789,3 +789,143 @@ fn templates_dir_overrides_the_built_in_snippets() {
         template
     );
 }
+
+/// `ddlink` run in `dir` with `input` on standard input.
+fn ddlink_stdin_in(args: &[&str], dir: &Path, input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Standard input under every mode of `fix`: `--stdin-filename` alone reads it (the file it
+/// names is not touched), `--check -` and `--diff -` write no document, an excluded name
+/// echoes the buffer, `--exit-non-zero-on-fix` and `--output-file` apply.
+#[test]
+fn standard_input_under_every_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("ddlink.toml"),
+        "exclude = [\"archive/**\"]\n\n[rules]\nDD403 = \"off\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("archive")).unwrap();
+    let before = "<a href=\"ddportal://name=ticket&ticket_id=1\">x</a>\n";
+    let after = "<a href=\"ddportal://name=ticket&amp;ticket_id=1\">x</a>\n";
+    std::fs::write(root.join("t.html"), before).unwrap();
+
+    let named = ddlink_stdin_in(
+        &["fix", "--stdin-filename", "t.html"],
+        root,
+        before.as_bytes(),
+    );
+    assert_eq!(named.status.code(), Some(0), "{}", text(&named.stderr));
+    assert_eq!(text(&named.stdout), after);
+    assert_eq!(
+        std::fs::read_to_string(root.join("t.html")).unwrap(),
+        before
+    );
+    let checked = ddlink_stdin_in(
+        &["check", "--format", "concise", "--stdin-filename", "t.html"],
+        root,
+        after.as_bytes(),
+    );
+    assert_eq!(text(&checked.stdout), "");
+    assert_eq!(checked.status.code(), Some(0));
+
+    let check = ddlink_stdin_in(&["fix", "--check", "-"], root, before.as_bytes());
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        text(&check.stdout).starts_with("Would fix: -\n"),
+        "{}",
+        text(&check.stdout)
+    );
+    let diff = ddlink_stdin_in(&["fix", "--diff", "-"], root, before.as_bytes());
+    assert_eq!(diff.status.code(), Some(1));
+    assert_eq!(
+        text(&diff.stdout),
+        format!("--- a/-\n+++ b/-\n@@ -1 +1 @@\n-{before}+{after}")
+    );
+    let clean = ddlink_stdin_in(&["fix", "--check", "-"], root, after.as_bytes());
+    assert_eq!(clean.status.code(), Some(0));
+
+    let excluded = ddlink_stdin_in(
+        &["fix", "--stdin-filename", "archive/t.html", "-"],
+        root,
+        before.as_bytes(),
+    );
+    assert_eq!(excluded.status.code(), Some(0));
+    assert_eq!(text(&excluded.stdout), before);
+
+    let strict = ddlink_stdin_in(
+        &["fix", "--exit-non-zero-on-fix", "-"],
+        root,
+        before.as_bytes(),
+    );
+    assert_eq!(strict.status.code(), Some(1));
+    assert_eq!(text(&strict.stdout), after);
+
+    let json = ddlink_stdin_in(
+        &[
+            "fix",
+            "--format",
+            "json",
+            "--output-file",
+            "report.json",
+            "-",
+        ],
+        root,
+        before.as_bytes(),
+    );
+    assert_eq!(json.status.code(), Some(0));
+    assert_eq!(text(&json.stdout), after);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["summary"]["changed"], 1);
+    assert_eq!(report["summary"]["files"], 1);
+}
+
+/// A file named twice, in two spellings or by its folder and itself, is read once.
+#[test]
+fn a_file_named_twice_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("cw")).unwrap();
+    std::fs::write(
+        root.join("cw/t.html"),
+        "<a href=\"ddportal://name=ticket&amp;ticket_id=1&amp;action=aprove\">x</a>\n",
+    )
+    .unwrap();
+    let check = ddlink(
+        &[
+            "check",
+            "--format",
+            "json",
+            "cw/t.html",
+            "./cw/t.html",
+            "cw",
+        ],
+        root,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 1);
+    assert_eq!(json["summary"]["errors"], 1);
+    let fix = ddlink(
+        &["fix", "--unsafe-fixes", "cw/t.html", "./cw/t.html", "cw"],
+        root,
+    );
+    assert_eq!(fix.status.code(), Some(0), "{}", text(&fix.stderr));
+    assert!(
+        std::fs::read_to_string(root.join("cw/t.html"))
+            .unwrap()
+            .contains("action=approve")
+    );
+}

@@ -35,7 +35,8 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         }
     };
     let format = output::format(args.format);
-    let (inputs, walk_errors) = inputs::collect(&args.paths, run.force_exclude, &mut |path| {
+    let paths = inputs::paths_or_stdin(&args.paths, args.stdin_filename.is_some());
+    let (inputs, walk_errors) = inputs::collect(&paths, run.force_exclude, &mut |path| {
         run.walk_excludes(path)
     });
     let mut failed = walk_errors.len();

@@ -35,18 +35,21 @@ pub fn run(args: &FixArgs) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
-    if args.paths.iter().any(|p| p.as_os_str() == "-") {
-        if args.paths.len() > 1 {
+    let paths = inputs::paths_or_stdin(&args.paths, args.stdin_filename.is_some());
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        if paths.len() > 1 {
             let _ = writeln!(
                 io::stderr(),
                 "error: `-` (standard input) cannot be combined with other paths"
             );
             return ExitStatus::Failure;
         }
-        return save_hook(args, &run);
+        if !(args.check || args.diff) {
+            return save_hook(args, &run);
+        }
     }
 
-    let (inputs, walk_errors) = inputs::collect(&args.paths, run.force_exclude, &mut |path| {
+    let (inputs, walk_errors) = inputs::collect(&paths, run.force_exclude, &mut |path| {
         run.walk_excludes(path)
     });
     let mut failed = walk_errors.len();
@@ -54,6 +57,20 @@ pub fn run(args: &FixArgs) -> ExitStatus {
         output::error(error);
     }
     let format = output::format(args.format);
+    if inputs == [Input::Stdin] {
+        // `--check -`, `--diff -`: standard input is judged like a file, and nothing but the
+        // report is written.
+        let outcome = fix_stdin(args, &run, format);
+        let results = match outcome {
+            Ok(fix) => fix.into_iter().collect(),
+            Err(error) => {
+                output::error(&error);
+                failed += 1;
+                Vec::new()
+            }
+        };
+        return report(args, format, &results, failed);
+    }
     super::stop_between_files();
     let progress = Progress::new(inputs.len(), !args.quiet && !args.selection.no_progress);
     // `None`: not started, because a stop signal came first.
@@ -82,7 +99,11 @@ pub fn run(args: &FixArgs) -> ExitStatus {
             }
         }
     }
+    report(args, format, &results, failed)
+}
 
+/// Write what a run did, and tell its exit status.
+fn report(args: &FixArgs, format: Format, results: &[FileFix], failed: usize) -> ExitStatus {
     let mut summary = Summary {
         files: results.len(),
         failed,
@@ -90,7 +111,7 @@ pub fn run(args: &FixArgs) -> ExitStatus {
     };
     let mut fixed = 0;
     let mut expanded = 0;
-    for fix in &results {
+    for fix in results {
         fixed += fix.fixed;
         expanded += fix.expanded;
         summary.changed += usize::from(fix.changed);
@@ -99,7 +120,7 @@ pub fn run(args: &FixArgs) -> ExitStatus {
         }
     }
     let written = output::to_destination(args.selection.output_file.as_deref(), |out| {
-        write_results(out, args, format, &results, &summary, (fixed, expanded))
+        write_results(out, args, format, results, &summary, (fixed, expanded))
     });
     if let Some(status) = output::failed_delivery(written, args.selection.output_file.as_deref()) {
         return status;
@@ -212,6 +233,26 @@ fn fix_file(
         write::replace(path, &bytes, &result.output)?;
     }
     Ok(Some(finish(display, result, diff, format)?))
+}
+
+/// Standard input judged like a file (`--check -`, `--diff -`); `None` when it is
+/// excluded by the configuration or skipped (binary).
+fn fix_stdin(args: &FixArgs, run: &Run, format: Format) -> Result<Option<FileFix>, Error> {
+    let bytes = inputs::read_stdin().map_err(Error::Stdin)?;
+    let named = args.stdin_filename.as_deref();
+    let display = named.map_or_else(|| "-".to_owned(), |p| p.display().to_string());
+    super::guarded(Path::new(&display), || {
+        if refused(Path::new(&display), &bytes, args)?
+            || named.is_some_and(|p| run.walk_excludes(p))
+        {
+            return Ok(None);
+        }
+        let result =
+            Rewriter::new(run.options(named, &bytes)?).fix_bytes(&bytes, args.unsafe_fixes);
+        let diff =
+            (args.diff && result.changed).then(|| unified_diff(&display, &bytes, &result.output));
+        Ok(Some(finish(display.clone(), result, diff, format)?))
+    })
 }
 
 /// Whether a file is skipped before parsing (binary), said on standard error.
@@ -373,7 +414,9 @@ fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
                 }
                 Some(Outcome::Checked(_)) | None => {}
             }
-            if run.force_exclude && named.is_some_and(|p| run.walk_excludes(p)) {
+            // The editor's buffer comes back as it was when the configuration excludes it
+            // (SPEC §5: the save hook echoes an excluded file unchanged).
+            if named.is_some_and(|p| run.walk_excludes(p)) {
                 return Ok(None);
             }
             let fixed =
@@ -388,44 +431,69 @@ fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
             let _ = io::stdout().lock().write_all(&bytes);
             ExitStatus::Success
         }
-        Ok(Some((fixed, report))) => {
-            if let Err(error) = io::stdout()
-                .lock()
-                .write_all(&fixed.output)
-                .and_then(|()| io::stdout().flush())
-            {
-                return if output::is_closed_pipe(&error) {
-                    ExitStatus::Success
-                } else {
-                    ExitStatus::Failure
-                };
-            }
-            if !report.report.diagnostics.is_empty() {
-                let mut summary = Summary {
-                    files: 1,
-                    ..Summary::default()
-                };
-                for diagnostic in &report.report.diagnostics {
-                    summary.count(diagnostic, args.unsafe_fixes);
-                }
-                let options = report::Options {
-                    style: output::stderr_style(),
-                    summary_line: !args.quiet,
-                    dialects: false,
-                };
-                let _ = report::write(
-                    &mut io::stderr().lock(),
-                    format,
-                    &[report.report],
-                    &summary,
-                    &options,
-                );
-            }
-            ExitStatus::Success
-        }
+        Ok(Some((fixed, report))) => deliver(args, format, &fixed, report),
         Err(error) => {
             output::error(&error);
             ExitStatus::Failure
         }
+    }
+}
+
+/// The save hook's result: the report to `--output-file` (first: if it cannot be written,
+/// nothing reaches stdout), the document to stdout, else the report to stderr.
+fn deliver(args: &FixArgs, format: Format, fixed: &Fixed, report: FileFix) -> ExitStatus {
+    let changed = fixed.changed;
+    let to_file = args.selection.output_file.as_deref();
+    let mut summary = Summary {
+        files: 1,
+        changed: usize::from(changed),
+        ..Summary::default()
+    };
+    for diagnostic in &report.report.diagnostics {
+        summary.count(diagnostic, args.unsafe_fixes);
+    }
+    let options = report::Options {
+        style: if to_file.is_some() {
+            output::report_style(true)
+        } else {
+            output::stderr_style()
+        },
+        summary_line: !args.quiet,
+        dialects: false,
+    };
+    let reports = [report.report];
+    // `--output-file` first: if it cannot be written, nothing reaches stdout.
+    if let Some(path) = to_file {
+        let written = output::to_destination(Some(path), |out| {
+            report::write(out, format, &reports, &summary, &options)
+        });
+        if let Some(status) = output::failed_delivery(written, to_file) {
+            return status;
+        }
+    }
+    if let Err(error) = io::stdout()
+        .lock()
+        .write_all(&fixed.output)
+        .and_then(|()| io::stdout().flush())
+    {
+        return if output::is_closed_pipe(&error) {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        };
+    }
+    if to_file.is_none() && !reports[0].diagnostics.is_empty() {
+        let _ = report::write(
+            &mut io::stderr().lock(),
+            format,
+            &reports,
+            &summary,
+            &options,
+        );
+    }
+    if args.exit_non_zero_on_fix && changed {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
     }
 }

@@ -18,6 +18,17 @@ pub fn read_stdin() -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The paths a run reads: as given, or `-` when none are given but `--stdin-filename` is
+/// (it names standard input, which is then what is read, as in ruff and prettier; walking
+/// the current directory instead would rewrite every template in it).
+pub fn paths_or_stdin(paths: &[PathBuf], stdin_named: bool) -> Vec<PathBuf> {
+    if paths.is_empty() && stdin_named {
+        vec![PathBuf::from("-")]
+    } else {
+        paths.to_vec()
+    }
+}
+
 /// One input to read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Input {
@@ -53,6 +64,19 @@ pub fn collect(
     }
     inputs.sort();
     inputs.dedup();
+    if paths.len() > 1 {
+        // One file named twice (`a.html ./a.html`, a folder and a file in it, a symlink and
+        // its target) is read once: fixed twice at once, it would change under its own feet.
+        let mut seen = std::collections::HashSet::new();
+        inputs.retain(|input| match input {
+            Input::File(path) => seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| {
+                path.components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .collect()
+            })),
+            Input::Stdin => true,
+        });
+    }
     (inputs, errors)
 }
 
