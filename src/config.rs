@@ -225,7 +225,7 @@ pub struct FileConfig {
     /// Where `psa` came from, for messages: `ddlink.toml`, or
     /// `ddlink.toml [[overrides]] autotask/**`.
     pub psa_source: Option<String>,
-    /// A WHATWG encoding label; checked here only for being non-empty.
+    /// A WHATWG label of an ASCII-compatible encoding.
     pub encoding: Option<String>,
     /// Resolved against the config's folder.
     pub templates_dir: Option<PathBuf>,
@@ -337,7 +337,7 @@ impl Config {
             encoding: raw
                 .encoding
                 .as_ref()
-                .map(|v| non_empty(&source, v, "encoding", ENCODING_HELP))
+                .map(|v| encoding_label(&source, v))
                 .transpose()?,
             templates_dir: raw
                 .templates_dir
@@ -710,6 +710,27 @@ fn parse_autotask(
             Language::ALL.iter().map(|l| l.as_str()),
         )
     })
+}
+
+/// An `encoding` value: a WHATWG label of an encoding ddlink reads (ASCII-compatible).
+fn encoding_label(source: &Source, value: &Spanned<String>) -> Result<String, ConfigError> {
+    let label = non_empty(source, value, "encoding", ENCODING_HELP)?;
+    match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
+        Some(encoding) if encoding.is_ascii_compatible() => Ok(label),
+        found => Err(source.error(
+            ConfigErrorKind::InvalidValue,
+            value.span(),
+            match found {
+                Some(encoding) => format!(
+                    "`{label}` is {}, which ddlink cannot read (not ASCII-compatible)",
+                    encoding.name()
+                ),
+                None => format!("`{label}` is not an encoding label"),
+            },
+            "unknown encoding",
+            Some(ENCODING_HELP.to_owned()),
+        )),
+    }
 }
 
 fn non_empty(

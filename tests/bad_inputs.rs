@@ -302,6 +302,31 @@ fn utf16_with_bom() {
     }
 }
 
+/// Saved without a byte-order mark, UTF-16 is still named as what it is (every other byte
+/// is NUL), not skipped as a binary file.
+#[test]
+fn utf16_without_bom() {
+    let project = project();
+    let root = project.path();
+    let markup = "<p><a href=\"ddportal://name=ticket_list\">Tickets</a></p>\n";
+    let le: Vec<u8> = markup.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = markup.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    std::fs::write(root.join("le.html"), le).unwrap();
+    std::fs::write(root.join("be.html"), be).unwrap();
+    for (file, encoding) in [("le.html", "UTF-16LE"), ("be.html", "UTF-16BE")] {
+        let check = ddlink(root, &["check", file]);
+        assert_exit(&check, 2, file);
+        assert!(
+            text(&check.stderr).contains(&format!(
+                "`{file}` is {encoding} (without a byte-order mark), an unsupported encoding"
+            )),
+            "{}",
+            text(&check.stderr)
+        );
+        fix_leaves_untouched(root, file, 2);
+    }
+}
+
 #[test]
 fn utf8_bom() {
     let project = project();

@@ -218,6 +218,18 @@ const ERRORS: &[(&str, ConfigErrorKind, &str, &[&str])] = &[
         &["unknown PSA `autotsk`", "did you mean `autotask`?"],
     ),
     (
+        "psa = \"autotask\"\nencoding = \"latin-9000\"\n",
+        ConfigErrorKind::InvalidValue,
+        "2:12",
+        &["`latin-9000` is not an encoding label", "windows-1252"],
+    ),
+    (
+        "encoding = \"utf-16\"\n",
+        ConfigErrorKind::InvalidValue,
+        "1:12",
+        &["`utf-16` is UTF-16LE, which ddlink cannot read"],
+    ),
+    (
         "psa = \"autotask\"\nclient = \"mobile\"\n",
         ConfigErrorKind::InvalidValue,
         "2:10",

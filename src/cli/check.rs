@@ -234,7 +234,7 @@ pub(super) fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error>
         [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32BE"),
         [0xFF, 0xFE, ..] => Some("UTF-16LE"),
         [0xFE, 0xFF, ..] => Some("UTF-16BE"),
-        _ => None,
+        _ => utf16_without_bom(head),
     };
     if let Some(encoding) = encoding {
         return Err(Error::UnsupportedEncoding {
@@ -250,6 +250,29 @@ pub(super) fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error>
         }));
     }
     Ok(None)
+}
+
+/// UTF-16 text saved without a byte-order mark: markup is mostly ASCII, so every other
+/// byte is NUL. Said as what it is, not skipped as a binary file.
+fn utf16_without_bom(head: &[u8]) -> Option<&'static str> {
+    let pairs: Vec<_> = head[..head.len().min(512)].chunks_exact(2).collect();
+    if pairs.len() < 4 {
+        return None;
+    }
+    let mostly = |zero_at: usize| {
+        let matching = pairs
+            .iter()
+            .filter(|pair| pair[zero_at] == 0 && pair[1 - zero_at] != 0)
+            .count();
+        matching * 10 >= pairs.len() * 9
+    };
+    if mostly(1) {
+        Some("UTF-16LE (without a byte-order mark)")
+    } else if mostly(0) {
+        Some("UTF-16BE (without a byte-order mark)")
+    } else {
+        None
+    }
 }
 
 pub(super) fn locate(
