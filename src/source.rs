@@ -135,7 +135,7 @@ pub fn locate_in<R: BufRead>(
                 span,
                 start: Some(Position {
                     line: line_number,
-                    column: char_count(&line[..column_bytes], encoding) + 1,
+                    column: char_count(after_bom(&line[..column_bytes], line_start), encoding) + 1,
                 }),
                 excerpt: Vec::new(),
                 excerpt_offset: line_start,
@@ -159,7 +159,7 @@ pub fn locate_in<R: BufRead>(
                 let end_column = request.span.end.saturating_sub(line_start).min(line.len());
                 results[request.index].end = Position {
                     line: line_number,
-                    column: char_count(&line[..end_column], encoding) + 1,
+                    column: char_count(after_bom(&line[..end_column], line_start), encoding) + 1,
                 };
                 request.trailing = Some(if excerpts && request.excerpt.ends_with(b"\n") {
                     CONTEXT_LINES
@@ -281,6 +281,15 @@ pub fn lossless_text(mut bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).expect("every invalid byte was replaced")
 }
 
+/// The start of a line without the UTF-8 byte-order mark that opens the file: no editor
+/// shows it, so it is no column.
+fn after_bom(line: &[u8], line_start: usize) -> &[u8] {
+    match line {
+        [0xEF, 0xBB, 0xBF, rest @ ..] if line_start == 0 => rest,
+        _ => line,
+    }
+}
+
 fn char_count(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> usize {
     if encoding == encoding_rs::UTF_8 {
         bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
@@ -299,6 +308,22 @@ mod tests {
 
     fn at(text: &str, spans: &[Span]) -> Vec<Located> {
         locate(text.as_bytes(), spans, &[], true).unwrap()
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_no_column() {
+        let text = "\u{feff}<a>x</a>\n<b>";
+        let found = locate(
+            text.as_bytes(),
+            &[Span::new(3, 4), Span::new(6, 7), Span::new(12, 13)],
+            &[],
+            false,
+        )
+        .unwrap();
+        assert_eq!(found[0].start, Position { line: 1, column: 1 });
+        assert_eq!(found[1].start, Position { line: 1, column: 4 });
+        assert_eq!(found[1].end, Position { line: 1, column: 5 });
+        assert_eq!(found[2].start, Position { line: 2, column: 1 });
     }
 
     #[test]
