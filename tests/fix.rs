@@ -133,10 +133,32 @@ fn diff_mode_prints_a_unified_diff() {
 fn out_dir_mirrors_the_input_tree() {
     let project = project();
     let root = project.path();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for (file, mode) in [("mail/approve.html", 0o640), ("mail/clean.html", 0o755)] {
+            std::fs::set_permissions(root.join(file), std::fs::Permissions::from_mode(mode))
+                .unwrap();
+        }
+    }
     let output = ddlink(&["fix", "--out-dir", "build", "mail"], root, None);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(read(root, "build/mail/approve.html"), EXPANDED);
     assert_eq!(read(root, "build/mail/clean.html"), CLEAN);
+    // Written with the permissions of the template each comes from (not a temporary file's).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |file: &str| {
+            std::fs::metadata(root.join(file))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("build/mail/approve.html"), 0o640);
+        assert_eq!(mode("build/mail/clean.html"), 0o755);
+    }
     assert_eq!(
         read(root, "mail/approve.html"),
         PLACEHOLDER,

@@ -224,7 +224,7 @@ fn fix_file(
         (args.diff && result.changed).then(|| unified_diff(&display, &bytes, &result.output));
     if let Some(dir) = &args.out_dir {
         // The output tree is complete: unchanged files are written too.
-        write::create(&dir.join(mirrored(path, run)), &result.output)?;
+        write::create(&dir.join(mirrored(path, run)), &result.output, path)?;
     } else if result.changed && !args.check && !args.diff {
         if let Some(refusal) = write::refusal(path, &link, args.follow_symlinks) {
             return Err(refusal);
@@ -326,7 +326,7 @@ fn fix_large_file(
         locate_streamed(again, &result.analysis, excerpts).map_err(read_error)?
     };
     match (&destination, result.output) {
-        (Some(destination), Some(output)) => write::create_from(destination, output)?,
+        (Some(destination), Some(output)) => write::create_from(destination, output, path)?,
         (Some(destination), None) => write::create_copy(destination, path)?,
         (None, Some(output)) if result.changed && !args.check => {
             if let Some(refusal) = refusal {

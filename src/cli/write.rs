@@ -185,8 +185,14 @@ fn same_file_version(before: &Metadata, now: &Metadata) -> bool {
     same_identity && before.len() == now.len() && before.modified().ok() == now.modified().ok()
 }
 
-/// Move `temporary` (made by [`temporary_in`] in `path`'s folder) to `path` (for --out-dir).
-pub fn create_from(path: &Path, temporary: NamedTempFile) -> Result<(), Error> {
+/// Move `temporary` (made by [`temporary_in`] in `path`'s folder) to `path` (for --out-dir),
+/// with the permissions of `source`, the template it was made from (a temporary file is
+/// private to its owner).
+pub fn create_from(path: &Path, temporary: NamedTempFile, source: &Path) -> Result<(), Error> {
+    if let Ok(metadata) = fs::metadata(source) {
+        fs::set_permissions(temporary.path(), metadata.permissions())
+            .map_err(|e| write_error(path, e))?;
+    }
     temporary
         .persist(path)
         .map_err(|e| write_error(path, e.error))?;
@@ -200,7 +206,7 @@ pub fn create_copy(path: &Path, source: &Path) -> Result<(), Error> {
     let mut temporary = temporary_in(&folder).map_err(|e| write_error(path, e))?;
     let mut input = File::open(source).map_err(Error::reading(source))?;
     io::copy(&mut input, &mut temporary).map_err(|e| write_error(path, e))?;
-    create_from(path, temporary)
+    create_from(path, temporary, source)
 }
 
 /// The folder `path` goes into, created if need be (for --out-dir).
@@ -213,13 +219,14 @@ pub fn output_folder(path: &Path) -> Result<PathBuf, Error> {
     Ok(folder.to_path_buf())
 }
 
-/// Write `content` to `path`, creating its folders (for --out-dir).
-pub fn create(path: &Path, content: &[u8]) -> Result<(), Error> {
+/// Write `content`, made from the template `source`, to `path`, creating its folders (for
+/// --out-dir).
+pub fn create(path: &Path, content: &[u8], source: &Path) -> Result<(), Error> {
     let folder = output_folder(path)?;
     // Not synced: a crash can lose only this copy, never the template it was made from, and
     // a batch of thousands of files would wait on the disk once per file.
     let temporary = temporary_holding(&folder, path, content, |e| write_error(path, e))?;
-    create_from(path, temporary)
+    create_from(path, temporary, source)
 }
 
 /// A temporary file in `folder` holding `content` (`path` names the file it stands for in
