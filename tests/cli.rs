@@ -231,6 +231,19 @@ fn secrets_are_masked_in_every_format() {
         assert!(!all.contains("Hunter2Secret"), "{format}: {all}");
         assert!(!all.contains("LEAKEDTOKEN"), "{format}: {all}");
     }
+    // A diff too, on both of its sides.
+    let diff = ddlink_stdin(&["fix", "--diff", "-"], input);
+    let shown = text(&diff.stdout);
+    assert!(shown.starts_with("--- a/-\n"), "{shown}");
+    assert!(
+        !shown.contains("Hunter2Secret") && !shown.contains("LEAKEDTOKEN"),
+        "{shown}"
+    );
+    assert_eq!(
+        shown.matches("auth_password=*************").count(),
+        2,
+        "{shown}"
+    );
     // The save hook's report on stderr too (its stdout is the document itself).
     let hook = ddlink_stdin(&["fix", "-"], input);
     assert!(

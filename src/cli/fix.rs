@@ -220,8 +220,7 @@ fn fix_file(
     let options = run.options(Some(path), &bytes)?;
     let result = Rewriter::new(options).fix_bytes(&bytes, args.unsafe_fixes);
     let display = path.display().to_string();
-    let diff =
-        (args.diff && result.changed).then(|| unified_diff(&display, &bytes, &result.output));
+    let diff = (args.diff && result.changed).then(|| masked_diff(&display, &bytes, &result));
     if let Some(dir) = &args.out_dir {
         // The output tree is complete: unchanged files are written too.
         write::create(&dir.join(mirrored(path, run)), &result.output, path)?;
@@ -249,8 +248,7 @@ fn fix_stdin(args: &FixArgs, run: &Run, format: Format) -> Result<Option<FileFix
         }
         let result =
             Rewriter::new(run.options(named, &bytes)?).fix_bytes(&bytes, args.unsafe_fixes);
-        let diff =
-            (args.diff && result.changed).then(|| unified_diff(&display, &bytes, &result.output));
+        let diff = (args.diff && result.changed).then(|| masked_diff(&display, &bytes, &result));
         Ok(Some(finish(display.clone(), result, diff, format)?))
     })
 }
@@ -373,6 +371,36 @@ fn mirrored(path: &Path, run: &Run) -> PathBuf {
         .components()
         .filter(|c| matches!(c, Component::Normal(_)))
         .collect()
+}
+
+/// The diff of a fix, credentials masked as in every other output: each credential the
+/// output holds is masked wherever its text occurs, on both sides (a fix never edits one, so
+/// the input holds the same text).
+fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> String {
+    let secrets: Vec<&[u8]> = fixed
+        .analysis
+        .secrets
+        .iter()
+        .filter_map(|span| {
+            fixed
+                .output
+                .get(span.start..span.end.min(fixed.output.len()))
+        })
+        .filter(|secret| !secret.is_empty())
+        .collect();
+    if secrets.is_empty() {
+        return unified_diff(path, before, &fixed.output);
+    }
+    let mask = |text: &[u8]| {
+        let mut masked = text.to_vec();
+        for secret in &secrets {
+            for at in memchr::memmem::find_iter(text, secret) {
+                masked[at..at + secret.len()].fill(b'*');
+            }
+        }
+        masked
+    };
+    unified_diff(path, &mask(before), &mask(&fixed.output))
 }
 
 fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
