@@ -945,3 +945,26 @@ fn a_file_named_twice_is_read_once() {
             .contains("action=approve")
     );
 }
+
+/// `check --unsafe-fixes` counts the guesses as fixable, and says which command applies them.
+#[test]
+fn check_counts_unsafe_fixes_when_asked() {
+    let input = br#"<a href="ddportal://name=ticket&amp;ticket_id=1&amp;action=aprove">x</a>"#;
+    let safe = ddlink_stdin(&["check", "-"], input);
+    assert!(
+        text(&safe.stdout).ends_with("Found 1 error, 1 warning, 0 infos in 1 file.\n"),
+        "{}",
+        text(&safe.stdout)
+    );
+    let all = ddlink_stdin(&["check", "--unsafe-fixes", "-"], input);
+    assert!(
+        text(&all.stdout).ends_with(
+            "Found 1 error, 1 warning, 0 infos in 1 file (1 fixable with `ddlink fix --unsafe-fixes`).\n"
+        ),
+        "{}",
+        text(&all.stdout)
+    );
+    let json = ddlink_stdin(&["check", "--unsafe-fixes", "--format", "json", "-"], input);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["summary"]["fixable"], 1);
+}

@@ -142,6 +142,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N")]
     pub max_warnings: Option<usize>,
 
+    /// Count unsafe fixes (did-you-mean guesses, removals) as fixable, as `ddlink fix
+    /// --unsafe-fixes` would apply them.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
     /// Print nothing but the findings (no summary line, no skipped-file notes).
     #[arg(long, short)]
     pub quiet: bool,

@@ -91,11 +91,12 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     let mut summary = Summary {
         files: reports.len(),
         failed,
+        unsafe_fixes: args.unsafe_fixes,
         ..Summary::default()
     };
     for report in &reports {
         for diagnostic in &report.diagnostics {
-            summary.count(diagnostic, false);
+            summary.count(diagnostic, args.unsafe_fixes);
         }
     }
     let options = report::Options {

@@ -107,6 +107,7 @@ fn report(args: &FixArgs, format: Format, results: &[FileFix], failed: usize) ->
     let mut summary = Summary {
         files: results.len(),
         failed,
+        unsafe_fixes: args.unsafe_fixes,
         ..Summary::default()
     };
     let mut fixed = 0;
@@ -475,6 +476,7 @@ fn deliver(args: &FixArgs, format: Format, fixed: &Fixed, report: FileFix) -> Ex
     let mut summary = Summary {
         files: 1,
         changed: usize::from(changed),
+        unsafe_fixes: args.unsafe_fixes,
         ..Summary::default()
     };
     for diagnostic in &report.report.diagnostics {

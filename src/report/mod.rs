@@ -60,6 +60,8 @@ pub struct Summary {
     pub changed: usize,
     /// Inputs that could not be checked (unreadable, bad configuration).
     pub failed: usize,
+    /// Whether `fixable` counts unsafe fixes too (`--unsafe-fixes`).
+    pub unsafe_fixes: bool,
 }
 
 impl Summary {
@@ -102,7 +104,12 @@ impl Summary {
             plural(self.files, "file"),
         );
         if self.fixable > 0 {
-            let _ = write!(line, " ({} fixable with `ddlink fix`)", self.fixable);
+            let command = if self.unsafe_fixes {
+                "ddlink fix --unsafe-fixes"
+            } else {
+                "ddlink fix"
+            };
+            let _ = write!(line, " ({} fixable with `{command}`)", self.fixable);
         }
         line.push('.');
         line.push_str(&failed);
