@@ -75,8 +75,9 @@ pub struct CommonArgs {
     #[arg(long, value_enum)]
     pub client: Option<ClientArg>,
 
-    /// The templates' encoding, a WHATWG label (e.g. windows-1252), when they do not declare
-    /// one with a byte-order mark or <meta charset>.
+    /// The templates' encoding, a WHATWG label (e.g. windows-1252); it wins over a
+    /// <meta charset>, not over a byte-order mark (`encoding` in ddlink.toml applies only to
+    /// templates that declare none).
     #[arg(long, value_name = "LABEL")]
     pub encoding: Option<String>,
 
