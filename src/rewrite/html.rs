@@ -46,6 +46,8 @@ struct TextBuffer {
     raw: String,
     pieces: Vec<Piece>,
     text_type: Option<TextType>,
+    /// Whether the text is inside a link element (its label).
+    in_link: bool,
 }
 
 impl TextBuffer {
@@ -292,6 +294,7 @@ impl State<'_> {
             }
             if self.text.raw.is_empty() {
                 self.text.text_type = Some(chunk.text_type());
+                self.text.in_link = !links.borrow().open.is_empty();
             }
             self.text.pieces.push(Piece {
                 buffer_offset: self.text.raw.len(),
@@ -344,6 +347,11 @@ impl State<'_> {
             }
         }
         let decode = (origin == Origin::HtmlText).then_some(false);
+        let origin = if origin == Origin::HtmlText && self.text.in_link {
+            Origin::LinkLabel
+        } else {
+            origin
+        };
         for range in self.collector.prefilter.links(raw) {
             let base = self
                 .text

@@ -116,10 +116,29 @@ fn run_end(text: &str, start: usize) -> usize {
             },
             b if b.is_ascii_whitespace() => break,
             b'<' | b'>' | b'"' | b'\'' | b'`' => break,
+            b'&' if encoded_delimiter(&bytes[at..]) => break,
             _ => at += 1,
         }
     }
     trim_punctuation(text, start, at)
+}
+
+/// Whether `rest` starts with a character reference to what ends a link in text: an angle
+/// bracket, a quote or a no-break space, written encoded (`&lt;https://…&gt;` in a text
+/// that shows a URL in brackets).
+fn encoded_delimiter(rest: &[u8]) -> bool {
+    const NAMED: &[&[u8]] = &[
+        b"&gt;", b"&lt;", b"&GT;", b"&LT;", b"&quot;", b"&QUOT;", b"&apos;", b"&nbsp;",
+    ];
+    const NUMERIC: &[&[u8]] = &[
+        b"&#62;", b"&#60;", b"&#34;", b"&#39;", b"&#160;", b"&#x3e;", b"&#x3c;", b"&#x22;",
+        b"&#x27;", b"&#xa0;",
+    ];
+    NAMED.iter().any(|name| rest.starts_with(name))
+        || NUMERIC.iter().any(|reference| {
+            rest.get(..reference.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(reference))
+        })
 }
 
 /// Sentence punctuation after a link belongs to the sentence; a `;` that closes a character
@@ -172,6 +191,15 @@ mod tests {
         );
         assert_eq!(found("no links: here, xddportal:x"), Vec::<&str>::new());
         assert_eq!(found("<a href=\"https://a.b/c\">"), ["https://a.b/c"]);
+        // Brackets and quotes written as references end a link too.
+        assert_eq!(
+            found("See &lt;ddportal://name=ticket_list&gt; or &quot;ddportal://name=quotes&#34;"),
+            ["ddportal://name=ticket_list", "ddportal://name=quotes"]
+        );
+        assert_eq!(
+            found("ddportal://name=ticket&amp;ticket_id=1&#X3E;"),
+            ["ddportal://name=ticket&amp;ticket_id=1"]
+        );
     }
 
     #[test]

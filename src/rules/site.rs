@@ -110,6 +110,8 @@ pub enum Origin {
     Attribute,
     /// A text node of an HTML document.
     HtmlText,
+    /// The text of a link element (`<a href="…">https://…</a>`): clickable already.
+    LinkLabel,
     /// A plain-text template.
     PlainText,
     /// Somewhere no reader can click it: `script`, `style`, `title`, `textarea`, a comment.
