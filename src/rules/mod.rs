@@ -254,6 +254,10 @@ pub fn check_link(site: &LinkSite, findings: &mut Findings) {
         link_in_inert_context::check(site, findings);
         return;
     }
+    if whitespace_in_url::is_wrapped(site) {
+        whitespace_in_url::check(site, findings);
+        return;
+    }
     for check in LINK_CHECKS {
         check(site, findings);
     }

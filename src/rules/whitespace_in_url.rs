@@ -59,11 +59,13 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     interior(site, findings);
 }
 
-fn interior(site: &LinkSite, findings: &mut Findings) {
-    let bytes = site.text.as_bytes();
+/// The runs of white space inside a link, outside template tokens.
+fn interior_runs(text: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut runs = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
-        if let Some(token) = token_at(site.text, at) {
+        if let Some(token) = token_at(text, at) {
             at = token.range.end;
             continue;
         }
@@ -75,14 +77,41 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
             .iter()
             .take_while(|b| b.is_ascii_whitespace())
             .count();
-        let range = at..at + run;
-        let wrapped = bytes[range.clone()]
-            .iter()
-            .any(|b| matches!(b, b'\n' | b'\r' | b'\t'));
+        runs.push(at..at + run);
+        at += run;
+    }
+    runs
+}
+
+fn is_line_break_or_tab(byte: u8) -> bool {
+    matches!(byte, b'\n' | b'\r' | b'\t')
+}
+
+/// Whether the link is broken over lines (or holds a tab): then this rule speaks for it
+/// alone, since every other rule would read the break as part of a key or a value (`\nname`
+/// is no parameter), one defect reported many times over.
+pub fn is_wrapped(site: &LinkSite) -> bool {
+    site.text.bytes().any(is_line_break_or_tab)
+        && interior_runs(site.text).into_iter().any(|run| {
+            site.text.as_bytes()[run]
+                .iter()
+                .any(|&b| is_line_break_or_tab(b))
+        })
+}
+
+fn interior(site: &LinkSite, findings: &mut Findings) {
+    let bytes = site.text.as_bytes();
+    for range in interior_runs(site.text) {
+        let run = &bytes[range.clone()];
         let span = site.span(range.clone());
-        let mut diagnostic =
-            Diagnostic::new(&WHITESPACE_IN_URL, span, "white space inside the link");
-        diagnostic = if wrapped {
+        let diagnostic = Diagnostic::new(&WHITESPACE_IN_URL, span, "white space inside the link");
+        let diagnostic = if run.iter().all(|&b| is_line_break_or_tab(b)) {
+            // A URL parser drops tabs and line breaks: without them the link means the same.
+            diagnostic
+                .with_help("join the link onto one line")
+                .with_fix(Fix::safe(vec![Edit::delete(span)]))
+        } else if run.iter().any(|&b| is_line_break_or_tab(b)) {
+            // The spaces that indent the next line would stay in the URL (as `%20`).
             diagnostic
                 .with_help("join the link onto one line")
                 .with_fix(Fix::unsafe_(vec![Edit::delete(span)]))
@@ -90,7 +119,6 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
             diagnostic.with_help("remove the space, or put the value in a template token")
         };
         findings.push(diagnostic);
-        at = range.end;
     }
 }
 
@@ -114,6 +142,31 @@ mod tests {
                 "ddportal://name=ticket&\n    ticket_id=1",
             ],
         );
+    }
+
+    /// A link broken over lines is this rule's alone: the break is no part of a key.
+    #[test]
+    fn a_wrapped_link_is_one_finding() {
+        let settings = RuleSettings::default();
+        let codes = |link: &str| -> Vec<String> {
+            crate::rules::testing::check(link, &settings, crate::rules::Origin::Attribute)
+                .iter()
+                .map(|d| d.code().to_owned())
+                .collect()
+        };
+        assert_eq!(codes("ddportal://\nname=ticket&ticket_id=1"), ["DD402"]);
+        assert_eq!(codes("ddportal://name=ticket&\tticket_id=1"), ["DD402"]);
+        // Only tabs and line breaks: a URL parser drops them, so dropping them is safe.
+        assert_eq!(
+            fixed("DD402", "ddportal://name=ticket&\r\nticket_id=1", &settings),
+            "ddportal://name=ticket&ticket_id=1"
+        );
+        let indented = crate::rules::testing::check(
+            "ddportal://name=ticket&\n    ticket_id=1",
+            &settings,
+            crate::rules::Origin::Attribute,
+        );
+        assert!(indented[0].fix.as_ref().is_some_and(|f| !f.is_safe()));
     }
 
     #[test]
