@@ -24,8 +24,11 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// Leading and trailing white space is trimmed: a safe fix. A line break inside the URL
-    /// (an editor's wrapping) is removed with its indentation as an unsafe fix.
+    /// Leading and trailing white space is trimmed: a safe fix. Tabs and line breaks inside
+    /// the URL (an editor's wrapping) are removed safely, as a URL parser drops them too; a
+    /// break followed by indentation is removed with it as an unsafe fix (the spaces would
+    /// stay in the URL). A link broken over lines gets this finding alone: other rules would
+    /// read the break as part of a key or a value.
     pub static WHITESPACE_IN_URL = {
         code: "DD402",
         name: "whitespace-in-url",
