@@ -1,6 +1,6 @@
 use super::{Findings, LinkSite};
 use crate::command::spec::{self, KeySpec, ValueKind, auth_key};
-use crate::command::token::has_token;
+use crate::command::token::{Token, TokenShape, has_token, tokens};
 use crate::command::value::is_valid_literal;
 use crate::diagnostic::Diagnostic;
 
@@ -13,7 +13,9 @@ declare_rule! {
     /// or `false`.
     ///
     /// Template tokens (`[srnumber]`, `{{ Ticket.Id }}`) are filled in at send time and are
-    /// judged by the dialect rules instead.
+    /// judged by the dialect rules instead; but a numeric or UUID value that writes anything
+    /// around its token (`[srnumber]x`, `T[srnumber]`, `"[srnumber]"`) is reported, since
+    /// what the PSA fills in then is no id.
     ///
     /// ## Why is this bad?
     /// The portal cannot find the record: the recipient gets an error page.
@@ -42,6 +44,31 @@ fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
         .or_else(|| auth_key(key))
 }
 
+/// What a value of a numeric `kind` holds besides its template tokens (white space aside,
+/// DD402's), if anything.
+fn around_token(kind: ValueKind, value: &str) -> Option<char> {
+    if !matches!(
+        kind,
+        ValueKind::TicketId | ValueKind::NumericId | ValueKind::Uuid
+    ) {
+        return None;
+    }
+    let mut at = 0;
+    for token in tokens(value).into_iter().chain(std::iter::once(Token {
+        shape: TokenShape::Bracket,
+        range: value.len()..value.len(),
+    })) {
+        if let Some(extra) = value[at..token.range.start]
+            .chars()
+            .find(|c| !c.is_whitespace())
+        {
+            return Some(extra);
+        }
+        at = token.range.end;
+    }
+    None
+}
+
 pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !site.is_deep_link() || !findings.enabled(&INVALID_VALUE) {
         return;
@@ -62,7 +89,26 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             continue;
         };
         let trimmed = value.trim();
-        if trimmed.is_empty() || has_token(trimmed) {
+        if trimmed.is_empty() {
+            continue;
+        }
+        if has_token(trimmed) {
+            // A token is the PSA's to fill in (and the dialect rules' to judge), but written
+            // with other characters around it in a numeric value, the result is no id
+            // (`[srnumber]x`, `"[srnumber]"`).
+            if let Some(extra) = around_token(spec.kind, trimmed) {
+                findings.push(
+                    Diagnostic::new(
+                        &INVALID_VALUE,
+                        site.span(param.value.clone().expect("value present")),
+                        format!(
+                            "`{value}` is not a valid `{key}`: `{extra}` is written around the template token, and {} is expected",
+                            spec.kind.describe()
+                        ),
+                    )
+                    .with_help("write the token alone"),
+                );
+            }
             continue;
         }
         if spec.kind == ValueKind::Bool
@@ -117,8 +163,15 @@ mod tests {
                 "ddportal://name=login&auth_username=a@b.co&auth_token=[t]&auth_remember_me=false",
                 "ddportal://name=login&auth_username=a@b.co&auth_token=[t]&auth_remember_me=TRUE",
                 "ddportal://name=quotes&quote_id=not valid",
+                "ddportal://name=ticket&ticket_id={{ Ticket.Id }}",
+                "ddportal://name=ticket&ticket_id=%5Bsrnumber%5D",
+                "ddportal://name=invoice&invoice_id=I[invoiceid]",
             ],
             &[
+                "ddportal://name=ticket&ticket_id=[srnumber]x",
+                "ddportal://name=ticket&ticket_id=T[srnumber]",
+                "ddportal://name=ticket&ticket_id=\"[srnumber]\"",
+                "ddportal://name=menu_item&menu_id=[menuid]-1",
                 "ddportal://name=ticket&ticket_id=T20240101.0001",
                 "ddportal://name=request_type&type_id=abc",
                 "ddportal://name=content_page&page_id=12",
