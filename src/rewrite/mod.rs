@@ -973,6 +973,7 @@ impl<'o> Collector<'o> {
             ))
         });
         diagnostics.dedup();
+        drop_superseded(&mut diagnostics);
         if !self.unquoted.is_empty() {
             quote_unquoted(&mut diagnostics, &self.unquoted);
         }
@@ -1005,6 +1006,57 @@ fn placeholder_secrets(placeholder: &Placeholder) -> impl Iterator<Item = Span> 
                     .any(|secret| secret.eq_ignore_ascii_case(&arg.key))
         })
         .map(move |arg| Span::new(base + arg.value_span.start, base + arg.value_span.end))
+}
+
+/// Whether `winner`, where it overlaps `loser`, is the one finding for their defect (SPEC
+/// §4: where two rules would fire on one defect, the more specific one wins). A token that
+/// is percent-encoded or a ticket number is not also an unknown token; a value misread
+/// because of white space or of a bare `&` that starts a character reference (`&copy`,
+/// `&quot`: an error) is not also an unknown command, parameter, action, state or value.
+fn supersedes(winner: &Diagnostic, loser: &Diagnostic) -> bool {
+    let misread = matches!(
+        loser.rule.code,
+        "DD101" | "DD104" | "DD106" | "DD107" | "DD108"
+    );
+    match winner.rule.code {
+        "DD201" | "DD202" | "DD203" => loser.rule.code == "DD204",
+        "DD402" => misread,
+        "DD401" => misread && winner.severity == crate::diagnostic::Severity::Error,
+        _ => false,
+    }
+}
+
+/// Drop the findings another one supersedes where they overlap (`diagnostics` sorted by
+/// position: findings on one link are neighbours, so a few on each side are looked at).
+fn drop_superseded(diagnostics: &mut Vec<Diagnostic>) {
+    const NEIGHBOURS: usize = 16;
+    let overlap = |a: &Diagnostic, b: &Diagnostic| {
+        a.span.start < b.span.end.max(b.span.start + 1)
+            && b.span.start < a.span.end.max(a.span.start + 1)
+    };
+    let mut dropped = vec![false; diagnostics.len()];
+    for (i, winner) in diagnostics.iter().enumerate() {
+        if !matches!(
+            winner.rule.code,
+            "DD201" | "DD202" | "DD203" | "DD401" | "DD402"
+        ) {
+            continue;
+        }
+        let around = i.saturating_sub(NEIGHBOURS)..(i + NEIGHBOURS + 1).min(diagnostics.len());
+        for j in around {
+            let loser = &diagnostics[j];
+            if j != i && overlap(winner, loser) && supersedes(winner, loser) {
+                dropped[j] = true;
+            }
+        }
+    }
+    if dropped.contains(&true) {
+        let mut index = 0;
+        diagnostics.retain(|_| {
+            index += 1;
+            !dropped[index - 1]
+        });
+    }
 }
 
 /// Bytes that end an unquoted attribute value or are not allowed in one (HTML's
