@@ -83,6 +83,9 @@ language = "en"
 # [auth]
 # passwordless_token = "{{ Token }}"
 # access_token = "{{ AccessToken }}"
+# The contact e-mail token passwordless links carry. ConnectWise has none by default: write
+# your instance's. Set, it replaces [Contact: Email Address] and {{ Contact.Email }} too.
+# email_token = "..."
 
 # Rule severities, by code or name: "error", "warning", "info" or "off".
 # `ddlink rules` lists every rule; `ddlink rule DD403` explains one.
@@ -130,9 +133,12 @@ struct RawAutotask {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+// The fields are the keys of `[auth]`, as users write them.
+#[allow(clippy::struct_field_names)]
 struct RawAuth {
     passwordless_token: Option<String>,
     access_token: Option<String>,
+    email_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +238,8 @@ pub struct FileConfig {
     pub autotask_language: Language,
     pub passwordless_token: Option<String>,
     pub access_token: Option<String>,
+    /// `[auth] email_token`: the contact e-mail token of passwordless links.
+    pub email_token: Option<String>,
     /// In bytes.
     pub max_memory: Option<usize>,
     /// In file order, the overrides' rules after the top-level `[rules]`; `None` is "off".
@@ -277,6 +285,7 @@ impl FileConfig {
                 client: self.client,
                 passwordless_token: self.passwordless_token.clone(),
                 access_token: self.access_token.clone(),
+                email_token: self.email_token.clone(),
                 ..ExpandSettings::default()
             },
             encoding: self
@@ -320,6 +329,7 @@ impl Config {
         let auth = raw.auth.unwrap_or(RawAuth {
             passwordless_token: None,
             access_token: None,
+            email_token: None,
         });
         let base = FileConfig {
             portal: raw
@@ -348,6 +358,7 @@ impl Config {
             autotask_language: parse_autotask(&source, raw.autotask.as_ref())?.unwrap_or_default(),
             passwordless_token: auth.passwordless_token,
             access_token: auth.access_token,
+            email_token: auth.email_token,
             max_memory: raw
                 .max_memory
                 .as_ref()

@@ -25,6 +25,7 @@ language = "de"
 [auth]
 passwordless_token = "{{ Token }}"
 access_token = "{{ AccessToken }}"
+email_token = "[contactemail]"
 
 [rules]
 unknown-param = "error"
@@ -87,6 +88,7 @@ fn parses_a_full_config() {
             autotask_language: Language::De,
             passwordless_token: Some("{{ Token }}".to_owned()),
             access_token: Some("{{ AccessToken }}".to_owned()),
+            email_token: Some("[contactemail]".to_owned()),
             max_memory: Some(512 * 1024),
             rules: vec![
                 (rule("DD104"), Some(Severity::Error)),

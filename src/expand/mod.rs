@@ -31,6 +31,8 @@ pub struct ExpandSettings {
     pub passwordless_token: Option<String>,
     /// `[auth] access_token`.
     pub access_token: Option<String>,
+    /// `[auth] email_token`: the contact e-mail token, over the dialect's own.
+    pub email_token: Option<String>,
     pub snippets: Arc<Snippets>,
 }
 
@@ -40,6 +42,7 @@ impl Default for ExpandSettings {
             client: None,
             passwordless_token: None,
             access_token: None,
+            email_token: None,
             snippets: Snippets::builtin(),
         }
     }
@@ -381,22 +384,33 @@ fn add_auth(
     let dialect = context.dialect.dialect;
     match auth {
         Auth::Passwordless => {
-            let email = dialect.and_then(|d| token_for(Meaning::ContactEmail, d, context.language));
+            let email = context.expand.email_token.clone().or_else(|| {
+                dialect.and_then(|d| token_for(Meaning::ContactEmail, d, context.language))
+            });
             let token = context.expand.passwordless_token.clone().or_else(|| {
                 (dialect == Some(Dialect::DeskDirector)).then(|| "{{ Token }}".to_owned())
             });
+            let has_email = email.is_some();
             let (Some(email), Some(token)) = (email, token) else {
-                let why = match dialect {
-                    None => "the template's PSA is unknown, so its contact e-mail token is too",
-                    Some(Dialect::ConnectWise) => "ConnectWise has no contact e-mail token",
-                    Some(_) => "no passwordless token expression is configured",
+                let (why, help) = match (dialect, has_email) {
+                    (Some(Dialect::ConnectWise), false) => (
+                        "ConnectWise has no contact e-mail token by default",
+                        "set `[auth] email_token` (your instance's contact e-mail token) and `[auth] passwordless_token` in ddlink.toml, or drop `auth`",
+                    ),
+                    (None, false) => (
+                        "the template's PSA is unknown, so its contact e-mail token is too",
+                        "set the PSA (`psa` in ddlink.toml, or --psa), or `[auth] email_token`, or drop `auth`",
+                    ),
+                    _ => (
+                        "no passwordless token expression is configured",
+                        "set `[auth] passwordless_token` in ddlink.toml, or drop `auth`",
+                    ),
                 };
                 invalid_placeholder::report(
                     findings,
                     whole,
                     format!("cannot make a passwordless link: {why}"),
-                    "set `[auth] passwordless_token` in ddlink.toml (and the PSA), or drop `auth`"
-                        .to_owned(),
+                    help.to_owned(),
                 );
                 return None;
             };
