@@ -434,7 +434,7 @@ impl State<'_> {
         let span = Span::new(location.start, location.end);
         let text_base = input_offset(0);
         match suppress::parse(&text, text_base, span, &mut self.collector.findings) {
-            Some(Directive::Psa(dialect)) => return self.collector.directive(dialect),
+            Some(Directive::Psa(dialect)) => return self.collector.directive(dialect, span),
             Some(Directive::Suppression(suppression)) => {
                 if !suppression.file {
                     self.pending_scopes.push(PendingScope {

@@ -673,8 +673,21 @@ impl<'o> Collector<'o> {
     }
 
     /// A `<!-- ddlink: psa=… -->` comment: the first one decides.
-    fn directive(&mut self, dialect: Dialect) {
-        self.directive.get_or_insert(dialect);
+    /// A `<!-- ddlink: psa=… -->` comment at `span`: the first one decides; a later one that
+    /// names another PSA is reported (it does nothing).
+    fn directive(&mut self, dialect: Dialect, span: Span) {
+        match self.directive {
+            None => self.directive = Some(dialect),
+            Some(first) if first != dialect => crate::rules::malformed_directive::report(
+                &mut self.findings,
+                span,
+                format!(
+                    "this file's dialect is `{first}` already, from an earlier `ddlink: psa=` comment"
+                ),
+                "keep one `ddlink: psa=` comment per file".to_owned(),
+            ),
+            Some(_) => {}
+        }
     }
 
     /// The file's dialect: `--psa`, then a comment in the file, then the configuration, then

@@ -5,7 +5,8 @@ declare_rule! {
     /// ## What it does
     /// Reports a `ddlink` comment that ddlink cannot follow: a suppression without a reason
     /// (`<!-- ddlink-ignore DD403 -->`), without codes, or naming a rule that does not exist,
-    /// and a dialect comment with an unknown PSA (`<!-- ddlink: psa=halo -->`).
+    /// a dialect comment with an unknown PSA (`<!-- ddlink: psa=halo -->`), and a dialect
+    /// comment that contradicts an earlier one (the first decides).
     ///
     /// ## Why is this bad?
     /// A suppression without a reason is a finding nobody can re-evaluate later; an unknown
