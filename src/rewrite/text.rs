@@ -58,6 +58,19 @@ impl<'o> TextPass<'o> {
                 TextMap::identity(text.clone().into_owned(), self.line_start).in_encoding(encoding);
             self.collector.mustaches(&map, MustacheContext::PlainText);
         }
+        // `<dd-link>` is markup: a plain-text template shows it as written.
+        for (at, _) in text.match_indices("<dd-link") {
+            if text[at + "<dd-link".len()..].starts_with([' ', '>', '/', '\t', '\r', '\n']) {
+                let start = self.line_start + encoded_len(encoding, &text[..at]);
+                crate::rules::invalid_placeholder::report(
+                    &mut self.collector.findings,
+                    Span::new(start, start + "<dd-link".len()),
+                    "`<dd-link>` is markup, which a plain-text template shows as written"
+                        .to_owned(),
+                    "write `{{deeplink name='…'}}` in a plain-text template".to_owned(),
+                );
+            }
+        }
         for range in self.collector.prefilter.links(&text) {
             let base = self.line_start + encoded_len(encoding, &text[..range.start]);
             self.collector
