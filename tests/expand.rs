@@ -56,7 +56,7 @@ fn expanded_hrefs_read_back_exactly() {
         (
             r#"<dd-link name="ticket" auth="passwordless">A</dd-link>"#,
             "deskdirector",
-            "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id={{ Ticket.Id }}&auth_username={{ Contact.Email }}&auth_token={{ Token }}",
+            "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id={{ Ticket.Id }}&auth_username={{ Contact.Email | url_encode }}&auth_token={{ Token }}",
         ),
     ];
     for (markup, dialect, meant) in cases {

@@ -385,7 +385,15 @@ fn add_auth(
     match auth {
         Auth::Passwordless => {
             let email = context.expand.email_token.clone().or_else(|| {
-                dialect.and_then(|d| token_for(Meaning::ContactEmail, d, context.language))
+                let token = token_for(Meaning::ContactEmail, dialect?, context.language)?;
+                // Liquid can URL-encode the address (`+` would arrive as a space: DD206);
+                // the other PSAs cannot.
+                Some(match token.strip_suffix(" }}") {
+                    Some(inner) if dialect == Some(Dialect::DeskDirector) => {
+                        format!("{inner} | url_encode }}}}")
+                    }
+                    _ => token,
+                })
             });
             let token = context.expand.passwordless_token.clone().or_else(|| {
                 (dialect == Some(Dialect::DeskDirector)).then(|| "{{ Token }}".to_owned())
