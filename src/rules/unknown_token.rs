@@ -4,7 +4,7 @@ use super::tokens::{DialectContext, TokenUse};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::dialect::token::{
     Shape, autotask_name, autotask_variable, is_known_connectwise, is_known_liquid_root,
-    liquid_root, shape,
+    liquid_expression, liquid_root, shape,
 };
 use crate::dialect::vocabulary::{AUTOTASK, CONNECTWISE, DESKDIRECTOR_OBJECTS};
 use crate::dialect::{Dialect, Language};
@@ -126,7 +126,23 @@ fn autotask(token: &str, token_shape: Shape, language: Language, decided: bool) 
     ))
 }
 
+/// The Liquid expressions deep links use, as DeskDirector spells them.
+const KNOWN_LIQUID: &[&str] = &["Ticket.Id", "Contact.Email"];
+
 fn liquid(token: &str) -> Verdict {
+    // Liquid is case-sensitive: `{{ ticket.id }}` or `{{ Ticket.ID }}` renders nothing.
+    let expression = liquid_expression(token)?;
+    if let Some(known) = KNOWN_LIQUID
+        .iter()
+        .find(|known| known.eq_ignore_ascii_case(expression) && **known != expression)
+    {
+        return Some((
+            format!(
+                "`{expression}` is not a DeskDirector expression: Liquid names are case-sensitive"
+            ),
+            Some(token.replacen(expression, known, 1)),
+        ));
+    }
     let root = liquid_root(token)?;
     if is_known_liquid_root(root) {
         return None;
@@ -172,7 +188,17 @@ mod tests {
                 "ddportal://name=ticket&ticket_id=[Ticket:ID]",
                 "ddportal://name=ticket&ticket_id=[Tickett: ID]",
                 "ddportal://name=ticket&ticket_id={{ Tiket.Id }}",
+                "ddportal://name=ticket&ticket_id={{ ticket.id }}",
+                "ddportal://name=ticket&ticket_id={{ Ticket.ID }}",
             ],
+        );
+        assert_eq!(
+            fixed(
+                "DD204",
+                "ddportal://name=ticket&ticket_id={{ ticket.id }}",
+                &settings
+            ),
+            "ddportal://name=ticket&ticket_id={{ Ticket.Id }}"
         );
     }
 
