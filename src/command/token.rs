@@ -18,6 +18,8 @@ pub enum TokenShape {
     /// A bracket token that an editor percent-encoded: `%5BTicket:%20ID%5D`. The PSA never
     /// fills it in.
     EncodedBracket,
+    /// A Liquid expression that an editor percent-encoded: `%7B%7B%20Ticket.Id%20%7D%7D`.
+    EncodedMustache,
 }
 
 /// A token found in a string: its shape and its byte range.
@@ -38,6 +40,9 @@ pub fn token_at(text: &str, at: usize) -> Option<Token> {
         [b'{', b'%', ..] => (TokenShape::LiquidTag, find_close(rest, 2, b"%}")?),
         [b'[', ..] => (TokenShape::Bracket, bracket_end(rest)?),
         [b'%', b'5', b'B' | b'b', ..] => (TokenShape::EncodedBracket, encoded_bracket_end(rest)?),
+        [b'%', b'7', b'B' | b'b', b'%', b'7', b'B' | b'b', ..] => {
+            (TokenShape::EncodedMustache, encoded_mustache_end(rest)?)
+        }
         _ => return None,
     };
     Some(Token {
@@ -76,6 +81,21 @@ fn encoded_bracket_end(rest: &[u8]) -> Option<usize> {
             rest[index],
             b'&' | b'#' | b'?' | b'[' | b']' | b' ' | b'"' | b'<' | b'>'
         ) {
+            return None;
+        }
+        index += 1;
+    }
+    None
+}
+
+fn encoded_mustache_end(rest: &[u8]) -> Option<usize> {
+    let limit = rest.len().min(MAX_BRACKET_TOKEN * 3);
+    let mut index = 6;
+    while index + 6 <= limit {
+        if rest[index..index + 6].eq_ignore_ascii_case(b"%7D%7D") {
+            return (index > 6).then_some(index + 6);
+        }
+        if matches!(rest[index], b'&' | b'#' | b'?' | b' ' | b'"' | b'<' | b'>') {
             return None;
         }
         index += 1;
@@ -160,6 +180,7 @@ mod tests {
             ("{% if a %}", TokenShape::LiquidTag),
             ("%5BTicket:%20ID%5D", TokenShape::EncodedBracket),
             ("%5bsrnumber%5d", TokenShape::EncodedBracket),
+            ("%7B%7B%20Ticket.Id%20%7D%7D", TokenShape::EncodedMustache),
         ];
         for (text, shape) in cases {
             let token = token_at(text, 0).unwrap_or_else(|| panic!("{text} is a token"));

@@ -67,7 +67,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         for token in tokens(text) {
             let raw = &text[token.range.clone()];
             let encoded = match token.shape {
-                TokenShape::EncodedBracket => true,
+                TokenShape::EncodedBracket | TokenShape::EncodedMustache => true,
                 TokenShape::Bracket => raw.contains('%'),
                 _ => false,
             };

@@ -39,7 +39,12 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     {
         return;
     }
-    if !params.is_empty() && params.iter().all(|p| is_auth_key(site.key(p))) {
+    // `AUTH_TOKEN=` is an auth key in the wrong case (DD111), and the link auth-only.
+    if !params.is_empty()
+        && params
+            .iter()
+            .all(|p| is_auth_key(&site.key(p).to_ascii_lowercase()))
+    {
         return;
     }
     let span = if site.link.command.is_empty() {

@@ -49,6 +49,9 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             let key = site.key(p);
             canonical_key(key) == Some(required.key)
                 || (canonical_key(key).is_none() && closest(key, [required.key]).is_some())
+                || key
+                    .strip_prefix("amp;")
+                    .is_some_and(|rest| canonical_key(rest) == Some(required.key))
         });
         if present {
             continue;

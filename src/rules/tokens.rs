@@ -60,7 +60,7 @@ pub fn token_uses(site: &LinkSite, strings: &mut Strings) -> Vec<TokenUse> {
         for token in tokens(text) {
             if matches!(
                 token.shape,
-                TokenShape::LiquidTag | TokenShape::EncodedBracket
+                TokenShape::LiquidTag | TokenShape::EncodedBracket | TokenShape::EncodedMustache
             ) {
                 continue;
             }

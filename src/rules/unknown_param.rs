@@ -23,12 +23,14 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// A near miss of a known key is offered as an unsafe fix (it is a guess).
+    /// A near miss of a known key is offered as an unsafe fix (it is a guess). A known key
+    /// behind an ampersand escaped twice (`&amp;amp;ticket_id` reads as `amp;ticket_id`) is
+    /// repaired by a safe fix: the extra `amp;` goes.
     pub static UNKNOWN_PARAM = {
         code: "DD104",
         name: "unknown-param",
         severity: Warning,
-        fix: Unsafe,
+        fix: Sometimes,
     };
 }
 
@@ -50,6 +52,23 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                     "a parameter without a key",
                 )
                 .with_help("write `key=value`"),
+            );
+            continue;
+        }
+        // `&amp;amp;ticket_id`: the ampersand escaped twice reads as a key `amp;ticket_id`.
+        if let Some(meant) = key
+            .strip_prefix("amp;")
+            .filter(|rest| canonical_key(rest).is_some())
+        {
+            let extra = site.span(param.key.start..param.key.start + "amp;".len());
+            findings.push(
+                Diagnostic::new(
+                    &UNKNOWN_PARAM,
+                    span,
+                    format!("`{key}` is `{meant}` after an ampersand escaped twice (`&amp;amp;`)"),
+                )
+                .with_help("escape the `&` once")
+                .with_fix(Fix::safe(vec![Edit::delete(extra)])),
             );
             continue;
         }
