@@ -1049,10 +1049,14 @@ fn drop_superseded(diagnostics: &mut Vec<Diagnostic>) {
     };
     let mut dropped = vec![false; diagnostics.len()];
     for (i, winner) in diagnostics.iter().enumerate() {
-        if !matches!(
-            winner.rule.code,
-            "DD201" | "DD202" | "DD203" | "DD401" | "DD402"
-        ) {
+        // Most findings can supersede nothing: told apart before looking around them (a
+        // large template has tens of thousands of bare-`&` warnings).
+        let may_win = match winner.rule.code {
+            "DD201" | "DD202" | "DD203" | "DD402" => true,
+            "DD401" => winner.severity == crate::diagnostic::Severity::Error,
+            _ => false,
+        };
+        if !may_win {
             continue;
         }
         let around = i.saturating_sub(NEIGHBOURS)..(i + NEIGHBOURS + 1).min(diagnostics.len());

@@ -134,6 +134,13 @@ fn encoded_delimiter(rest: &[u8]) -> bool {
         b"&#62;", b"&#60;", b"&#34;", b"&#39;", b"&#160;", b"&#x3e;", b"&#x3c;", b"&#x22;",
         b"&#x27;", b"&#xa0;",
     ];
+    // Most `&`s in a link separate its parameters: told apart by the letter after them.
+    if !matches!(
+        rest.get(1),
+        Some(b'g' | b'l' | b'G' | b'L' | b'q' | b'Q' | b'a' | b'n' | b'#')
+    ) {
+        return false;
+    }
     NAMED.iter().any(|name| rest.starts_with(name))
         || NUMERIC.iter().any(|reference| {
             rest.get(..reference.len())

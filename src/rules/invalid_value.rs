@@ -1,6 +1,6 @@
 use super::{Findings, LinkSite};
 use crate::command::spec::{self, KeySpec, ValueKind, auth_key};
-use crate::command::token::{Token, TokenShape, has_token, tokens};
+use crate::command::token::{Token, TokenShape, has_token, is_single_token, tokens};
 use crate::command::value::is_valid_literal;
 use crate::diagnostic::Diagnostic;
 
@@ -50,7 +50,8 @@ fn around_token(kind: ValueKind, value: &str) -> Option<char> {
     if !matches!(
         kind,
         ValueKind::TicketId | ValueKind::NumericId | ValueKind::Uuid
-    ) {
+    ) || is_single_token(value)
+    {
         return None;
     }
     let mut at = 0;

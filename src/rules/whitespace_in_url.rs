@@ -94,7 +94,7 @@ fn is_line_break_or_tab(byte: u8) -> bool {
 /// alone, since every other rule would read the break as part of a key or a value (`\nname`
 /// is no parameter), one defect reported many times over.
 pub fn is_wrapped(site: &LinkSite) -> bool {
-    site.text.bytes().any(is_line_break_or_tab)
+    memchr::memchr3(b'\n', b'\r', b'\t', site.text.as_bytes()).is_some()
         && interior_runs(site.text).into_iter().any(|run| {
             site.text.as_bytes()[run]
                 .iter()
