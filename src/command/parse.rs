@@ -214,7 +214,10 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
     // Empty pairs (`&` first) are no part of the command: what follows them is looked at.
     let rest_lower = text[at..].to_ascii_lowercase();
     let empty = rest_lower.len() - rest_lower.trim_start_matches('&').len();
+    // The web form's host too (`ddportal://acme.deskdirector.com/portal/deeplink?…`).
+    let host_and_path = web_host_before_path(&rest_lower[empty..]);
     for stray in [
+        host_and_path.as_deref().unwrap_or("portal/deeplink/?"),
         "portal/deeplink/?",
         "portal/deeplink?",
         "deeplink/?",
@@ -254,6 +257,23 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
         params,
         fragment,
     }
+}
+
+/// `acme.deskdirector.com/portal/deeplink?` at the start of `rest` (lower-cased), when a
+/// desktop link holds the web form's host and path: what to drop.
+fn web_host_before_path(rest: &str) -> Option<String> {
+    let path = rest.find("/portal/deeplink")?;
+    let host = &rest[..path];
+    let host_like = host.contains('.')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
+    if !host_like {
+        return None;
+    }
+    let after = &rest[path + "/portal/deeplink".len()..];
+    let query = ["/?", "?"].into_iter().find(|q| after.starts_with(q))?;
+    Some(rest[..path + "/portal/deeplink".len() + query.len()].to_owned())
 }
 
 fn trim_trailing_slash(text: &str, range: Range<usize>) -> Range<usize> {

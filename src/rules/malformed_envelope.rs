@@ -89,6 +89,14 @@ mod tests {
             ("ddportal://deeplink?name=quotes", "ddportal://name=quotes"),
             ("ddportal:name=quotes", "ddportal://name=quotes"),
             (
+                "ddportal://acme.deskdirector.com/portal/deeplink?name=quotes",
+                "ddportal://name=quotes",
+            ),
+            (
+                "ddportal://support.example.com:443/portal/deeplink/?name=quotes",
+                "ddportal://name=quotes",
+            ),
+            (
                 "https://acme.deskdirector.com/deeplink?name=quotes",
                 "https://acme.deskdirector.com/portal/deeplink?name=quotes",
             ),
