@@ -15,8 +15,14 @@ fn ddlink(args: &[&str], dir: &Path) -> Output {
 }
 
 fn ddlink_stdin(args: &[&str], input: &[u8]) -> Output {
+    ddlink_stdin_in(args, Path::new("."), input)
+}
+
+/// `ddlink` run in `dir` with `input` on standard input.
+fn ddlink_stdin_in(args: &[&str], dir: &Path, input: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ddlink"))
         .args(args)
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -734,20 +740,11 @@ fn templates_dir_overrides_the_built_in_snippets() {
     std::fs::write(root.join("mail/t.html"), template).unwrap();
     std::fs::write(root.join("mail/u.html"), template).unwrap();
 
-    let mut hook = Command::new(env!("CARGO_BIN_EXE_ddlink"))
-        .args(["fix", "-", "--stdin-filename", "mail/t.html"])
-        .current_dir(root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    hook.stdin
-        .take()
-        .unwrap()
-        .write_all(template.as_bytes())
-        .unwrap();
-    let fixed = hook.wait_with_output().unwrap();
+    let fixed = ddlink_stdin_in(
+        &["fix", "-", "--stdin-filename", "mail/t.html"],
+        root,
+        template.as_bytes(),
+    );
     assert_eq!(fixed.status.code(), Some(0), "{}", text(&fixed.stderr));
     assert_eq!(
         text(&fixed.stdout),
@@ -804,21 +801,6 @@ fn templates_dir_overrides_the_built_in_snippets() {
         std::fs::read_to_string(root.join("mail/u.html")).unwrap(),
         template
     );
-}
-
-/// `ddlink` run in `dir` with `input` on standard input.
-fn ddlink_stdin_in(args: &[&str], dir: &Path, input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ddlink"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 /// Standard input under every mode of `fix`: `--stdin-filename` alone reads it (the file it
