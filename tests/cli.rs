@@ -733,7 +733,8 @@ fn templates_dir_overrides_the_built_in_snippets() {
     .unwrap();
     std::fs::write(
         root.join("mail/snippets/link.hbs"),
-        "<a class=\"brand\" href=\"{{{href}}}\"{{{attributes}}}>{{{label}}} &rarr;</a>\n",
+        // Two braces or three: ddlink escapes the values itself, Handlebars adds nothing.
+        "<a class=\"brand\" href=\"{{href}}\"{{{attributes}}}>{{label}} &rarr;</a>\n",
     )
     .unwrap();
     let template = "<dd-link name=\"invoices\" target=\"_blank\">Invoices</dd-link>\n";
@@ -862,6 +863,21 @@ fn standard_input_under_every_mode() {
     );
     assert_eq!(excluded.status.code(), Some(0));
     assert_eq!(text(&excluded.stdout), before);
+    // `check -` agrees: an excluded buffer is not judged.
+    let excluded = ddlink_stdin_in(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "archive/t.html",
+            "-",
+        ],
+        root,
+        b"<a href=\"ddportal://name=tickt\">x</a>\n",
+    );
+    assert_eq!(excluded.status.code(), Some(0));
+    assert_eq!(text(&excluded.stdout), "");
 
     let strict = ddlink_stdin_in(
         &["fix", "--exit-non-zero-on-fix", "-"],

@@ -140,7 +140,9 @@ fn check_input(
                 return Ok(outcome);
             }
             let named = args.stdin_filename.as_deref();
-            if run.force_exclude && named.is_some_and(|p| run.walk_excludes(p)) {
+            // As `fix -` echoes it unchanged (SPEC §5), an editor's excluded buffer is not
+            // judged: the two hooks agree on which files are ddlink's.
+            if named.is_some_and(|p| run.walk_excludes(p)) {
                 return Ok(Outcome::Skipped {
                     path: display,
                     reason: "excluded by the configuration".to_owned(),

@@ -122,6 +122,10 @@ impl Snippets {
 fn compile(link: (&str, &str), button: (&str, &str)) -> Result<Handlebars<'static>, SnippetError> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
+    // ddlink escapes each value for where it goes (the URL for a quoted attribute; the label
+    // is markup): `{{href}}` then means what `{{{href}}}` means, never `&#x3D;` in the URL or
+    // an entity inside a template token.
+    registry.register_escape_fn(handlebars::no_escape);
     for (name, (path, source)) in [("link", link), ("button", button)] {
         registry
             .register_template_string(name, source)

@@ -46,7 +46,7 @@ struct TextBuffer {
     raw: String,
     pieces: Vec<Piece>,
     text_type: Option<TextType>,
-    /// Whether the text is inside a link element (its label).
+    /// Whether the text is the label of a portal link element.
     in_link: bool,
 }
 
@@ -294,7 +294,9 @@ impl State<'_> {
             }
             if self.text.raw.is_empty() {
                 self.text.text_type = Some(chunk.text_type());
-                self.text.in_link = !links.borrow().open.is_empty();
+                // Only the label of a portal link: text in any other `<a>` (a named
+                // anchor, a link elsewhere) is not clickable as the deep link it shows.
+                self.text.in_link = links.borrow().open.last().is_some_and(|l| l.deep_link);
             }
             self.text.pieces.push(Piece {
                 buffer_offset: self.text.raw.len(),

@@ -93,11 +93,9 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             );
             // Renaming a key the link has already would repeat it (DD109): which of the two
             // values is meant is for a person to say.
-            let written = site
-                .link
-                .params
-                .iter()
-                .any(|other| site.key(other) == known);
+            let written = site.link.params.iter().any(|other| {
+                !std::ptr::eq(other, param) && canonical_key(site.key(other)) == Some(known)
+            });
             findings.push(if written {
                 diagnostic.with_help(format!(
                     "the link has `{known}` already: keep one of the two and remove the other"
@@ -185,22 +183,27 @@ mod tests {
         );
     }
 
-    /// `Ticket_ID` beside `ticket_id`: renamed, the key would be there twice.
+    /// `Ticket_ID` beside `ticket_id` (or beside `TICKET_ID`): renamed, the key would be
+    /// there twice.
     #[test]
     fn no_fix_that_would_repeat_a_key() {
         let settings = RuleSettings::default();
-        for link in [
-            "ddportal://name=ticket&ticket_id=1&Ticket_ID=2",
-            "ddportal://Name=ticket&name=ticket_list",
+        for (link, miscased) in [
+            ("ddportal://name=ticket&ticket_id=1&Ticket_ID=2", 1),
+            ("ddportal://Name=ticket&name=ticket_list", 1),
+            ("ddportal://name=ticket&Ticket_ID=1&TICKET_ID=2", 2),
+            ("ddportal://Name=ticket&NAME=ticket_list", 2),
         ] {
             let diagnostics = check(link, &settings, Origin::Attribute);
             let wrong_case: Vec<_> = diagnostics.iter().filter(|d| d.code() == "DD111").collect();
-            assert_eq!(wrong_case.len(), 1, "{link}: {diagnostics:?}");
-            assert!(wrong_case[0].fix.is_none(), "{link}");
-            assert!(
-                wrong_case[0].help().is_some_and(|h| h.contains("already")),
-                "{link}"
-            );
+            assert_eq!(wrong_case.len(), miscased, "{link}: {diagnostics:?}");
+            for diagnostic in wrong_case {
+                assert!(diagnostic.fix.is_none(), "{link}");
+                assert!(
+                    diagnostic.help().is_some_and(|h| h.contains("already")),
+                    "{link}"
+                );
+            }
         }
     }
 }
