@@ -65,19 +65,32 @@ pub fn collect(
     inputs.sort();
     inputs.dedup();
     if paths.len() > 1 {
-        // One file named twice (`a.html ./a.html`, a folder and a file in it, a symlink and
-        // its target) is read once: fixed twice at once, it would change under its own feet.
+        // One file named twice (`a.html ./a.html`, a folder and a file in it) is read once:
+        // fixed twice at once, it would change under its own feet. Spellings are compared,
+        // not symlinks resolved: a symlink named beside its target stays, and is refused.
+        let cwd = std::env::current_dir().unwrap_or_default();
         let mut seen = std::collections::HashSet::new();
         inputs.retain(|input| match input {
-            Input::File(path) => seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| {
-                path.components()
-                    .filter(|c| !matches!(c, std::path::Component::CurDir))
-                    .collect()
-            })),
+            Input::File(path) => seen.insert(lexically_absolute(&cwd, path)),
             Input::Stdin => true,
         });
     }
     (inputs, errors)
+}
+
+/// `path` from `cwd`, without `.` components and with `..` taken back lexically.
+fn lexically_absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let mut absolute = PathBuf::new();
+    for component in cwd.join(path).components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                absolute.pop();
+            }
+            other => absolute.push(other),
+        }
+    }
+    absolute
 }
 
 fn walk(
