@@ -672,7 +672,6 @@ impl<'o> Collector<'o> {
         }
     }
 
-    /// A `<!-- ddlink: psa=… -->` comment: the first one decides.
     /// A `<!-- ddlink: psa=… -->` comment at `span`: the first one decides; a later one that
     /// names another PSA is reported (it does nothing).
     fn directive(&mut self, dialect: Dialect, span: Span) {
