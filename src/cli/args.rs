@@ -112,7 +112,8 @@ pub struct SelectionArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or directories to check; `-` reads standard input. Default: the current directory.
+    /// Files or directories to check; `-` reads standard input. Default: the current directory
+    /// (standard input when --stdin-filename is given).
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
@@ -156,7 +157,8 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct FixArgs {
     /// Files or directories to fix; `-` reads standard input and writes the result to
-    /// standard output. Default: the current directory.
+    /// standard output. Default: the current directory (standard input when
+    /// --stdin-filename is given).
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
