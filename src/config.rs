@@ -291,7 +291,7 @@ impl FileConfig {
             encoding: self
                 .encoding
                 .as_deref()
-                .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+                .and_then(|label| crate::rewrite::encoding::for_label(label).ok())
                 .unwrap_or(encoding_rs::UTF_8),
             chunk_size: crate::rewrite::CHUNK_SIZE,
             keep_expansions: defaults.keep_expansions,
@@ -726,9 +726,9 @@ fn parse_autotask(
 /// An `encoding` value: a WHATWG label of an encoding ddlink reads (ASCII-compatible).
 fn encoding_label(source: &Source, value: &Spanned<String>) -> Result<String, ConfigError> {
     let label = non_empty(source, value, "encoding", ENCODING_HELP)?;
-    match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
-        Some(encoding) if encoding.is_ascii_compatible() => Ok(label),
-        found => Err(source.error(
+    match crate::rewrite::encoding::for_label(&label) {
+        Ok(_) => Ok(label),
+        Err(found) => Err(source.error(
             ConfigErrorKind::InvalidValue,
             value.span(),
             match found {

@@ -124,6 +124,11 @@ impl Fix {
     pub fn is_safe(&self) -> bool {
         self.applicability == Applicability::Safe
     }
+
+    /// Whether the fix is for a run: a safe one always, an unsafe one with `unsafe_fixes`.
+    pub fn applies(&self, unsafe_fixes: bool) -> bool {
+        unsafe_fixes || self.is_safe()
+    }
 }
 
 /// What a finding says: its message, and the help that goes with it.

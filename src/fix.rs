@@ -3,7 +3,7 @@
 
 use std::io::{self, Read, Write};
 
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::diagnostic::{Diagnostic, Edit};
 
 /// The edits chosen for one round of fixing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub fn select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fixes: boo
     let fixes = diagnostics
         .iter()
         .filter_map(|d| d.fix.as_ref())
-        .filter(|fix| applies(fix, unsafe_fixes))
+        .filter(|fix| fix.applies(unsafe_fixes))
         .map(|fix| fix.edits.clone())
         .collect();
     choose(expansions.to_vec(), fixes)
@@ -41,7 +41,7 @@ pub fn select_owned(
     let fixes = diagnostics
         .into_iter()
         .filter_map(|d| d.fix)
-        .filter(|fix| applies(fix, unsafe_fixes))
+        .filter(|fix| fix.applies(unsafe_fixes))
         .map(|fix| fix.edits)
         .collect();
     choose(expansions, fixes)
@@ -54,13 +54,8 @@ pub fn any_to_select(expansions: &[Edit], diagnostics: &[Diagnostic], unsafe_fix
         || diagnostics.iter().any(|d| {
             d.fix
                 .as_ref()
-                .is_some_and(|fix| applies(fix, unsafe_fixes) && !fix.edits.is_empty())
+                .is_some_and(|fix| fix.applies(unsafe_fixes) && !fix.edits.is_empty())
         })
-}
-
-/// Whether a fix is for this run: a safe one always, an unsafe one with `unsafe_fixes`.
-fn applies(fix: &Fix, unsafe_fixes: bool) -> bool {
-    unsafe_fixes || fix.is_safe()
 }
 
 fn choose(expansions: Vec<Edit>, mut fixes: Vec<Box<[Edit]>>) -> Selection {

@@ -96,7 +96,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     };
     for report in &reports {
         for diagnostic in &report.diagnostics {
-            summary.count(diagnostic, args.unsafe_fixes);
+            summary.count(diagnostic);
         }
     }
     let options = report::Options {

@@ -117,7 +117,7 @@ fn report(args: &FixArgs, format: Format, results: &[FileFix], failed: usize) ->
         expanded += fix.expanded;
         summary.changed += usize::from(fix.changed);
         for diagnostic in &fix.report.diagnostics {
-            summary.count(diagnostic, args.unsafe_fixes);
+            summary.count(diagnostic);
         }
     }
     let written = output::to_destination(args.selection.output_file.as_deref(), |out| {
@@ -480,7 +480,7 @@ fn deliver(args: &FixArgs, format: Format, fixed: &Fixed, report: FileFix) -> Ex
         ..Summary::default()
     };
     for diagnostic in &report.report.diagnostics {
-        summary.count(diagnostic, args.unsafe_fixes);
+        summary.count(diagnostic);
     }
     let options = report::Options {
         style: if to_file.is_some() {

@@ -102,7 +102,7 @@ fn report_findings(link: &str, analysis: Analysis) {
         ..Summary::default()
     };
     for diagnostic in &analysis.diagnostics {
-        summary.count(diagnostic, false);
+        summary.count(diagnostic);
     }
     let report = FileReport {
         path: "<link>".to_owned(),

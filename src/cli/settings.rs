@@ -83,9 +83,8 @@ impl Run {
             .encoding
             .as_deref()
             .map(|label| {
-                encoding_rs::Encoding::for_label(label.trim().as_bytes())
-                    .filter(|e| e.is_ascii_compatible())
-                    .ok_or_else(|| Error::Encoding(label.to_owned()))
+                ddlink::rewrite::encoding::for_label(label)
+                    .map_err(|_| Error::Encoding(label.to_owned()))
             })
             .transpose()?;
         Ok(Run {

@@ -152,6 +152,24 @@ pub fn find_outside_tokens(text: &str, needles: &[u8]) -> Option<usize> {
     None
 }
 
+/// The first character of `text` outside tokens that `wanted` picks.
+pub fn find_char_outside_tokens(text: &str, wanted: impl Fn(char) -> bool) -> Option<char> {
+    let mut at = 0;
+    while let Some(c) = text[at..].chars().next() {
+        if matches!(c, '{' | '[' | '%')
+            && let Some(token) = token_at(text, at)
+        {
+            at = token.range.end;
+            continue;
+        }
+        if wanted(c) {
+            return Some(c);
+        }
+        at += c.len_utf8();
+    }
+    None
+}
+
 /// Split `text` at every `separator` that is not inside a token, keeping byte ranges.
 pub fn split_outside_tokens(text: &str, separator: u8) -> Vec<Range<usize>> {
     let mut parts = Vec::new();

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::command::spec::{self, TICKET_ID};
-use crate::command::token::tokens;
+use crate::command::token::{find_char_outside_tokens, find_outside_tokens, tokens};
 use crate::command::{Client, Command, DeepLink, Target, parse_link};
 use crate::diagnostic::{Edit, Severity, Span};
 use crate::dialect::token::{Meaning, token_for};
@@ -339,33 +339,12 @@ pub fn expand(
 /// The first `&` or `#` of a value outside template tokens: written into the link, it would
 /// split the command (and ddlink writes values as they are, tokens byte for byte).
 fn separator_outside_tokens(value: &str) -> Option<char> {
-    if !value.contains(['&', '#']) {
-        return None;
-    }
-    outside_tokens(value, |c| c == '&' || c == '#')
+    find_outside_tokens(value, b"&#").map(|at| char::from(value.as_bytes()[at]))
 }
 
 /// The first white-space character of `url` outside template tokens.
 fn whitespace_outside_tokens(url: &str) -> Option<char> {
-    outside_tokens(url, char::is_whitespace)
-}
-
-/// The first character of `text` outside template tokens that `wanted` picks.
-fn outside_tokens(text: &str, wanted: impl Fn(char) -> bool) -> Option<char> {
-    let mut at = 0;
-    for token in tokens(text)
-        .into_iter()
-        .chain(std::iter::once(crate::command::token::Token {
-            shape: crate::command::token::TokenShape::Bracket,
-            range: text.len()..text.len(),
-        }))
-    {
-        if let Some(c) = text[at..token.range.start].chars().find(|&c| wanted(c)) {
-            return Some(c);
-        }
-        at = token.range.end;
-    }
-    None
+    find_char_outside_tokens(url, char::is_whitespace)
 }
 
 /// Whether an attribute of `<dd-link>` is a command key (the others pass through to the

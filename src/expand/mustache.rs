@@ -43,24 +43,30 @@ pub fn may_hold(text: &str) -> bool {
     })
 }
 
+/// Where the helper's name ends when the `{{` at `open` opens a `{{deeplink` (after an
+/// optional third brace and blanks or `~`).
+fn name_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut at = open + 2;
+    if bytes.get(at) == Some(&b'{') {
+        at += 1;
+    }
+    while matches!(bytes.get(at), Some(b' ' | b'~')) {
+        at += 1;
+    }
+    let end = at + HELPER.len();
+    (bytes.get(at..end) == Some(HELPER.as_bytes())).then_some(end)
+}
+
 /// Where each `{{deeplink` in raw input bytes starts, and how long its opening is: what
 /// [`find`] would read as a call, found without decoding (the words are ASCII, alike in
 /// every encoding ddlink reads).
 pub fn openings(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     memchr::memmem::find_iter(bytes, b"{{").filter_map(|open| {
-        let mut at = open + 2;
-        if bytes.get(at) == Some(&b'{') {
-            at += 1;
-        }
-        while matches!(bytes.get(at), Some(b' ' | b'~')) {
-            at += 1;
-        }
-        let end = at + HELPER.len();
-        (bytes.get(at..end) == Some(HELPER.as_bytes())
-            && bytes
-                .get(end)
-                .is_some_and(|&b| b.is_ascii_whitespace() || b == b'}'))
-        .then_some((open, end - open))
+        let end = name_end(bytes, open)?;
+        bytes
+            .get(end)
+            .is_some_and(|&b| b.is_ascii_whitespace() || b == b'}')
+            .then_some((open, end - open))
     })
 }
 
@@ -70,12 +76,12 @@ pub fn find(text: &str) -> Vec<Mustache> {
     let mut from = 0;
     while let Some(open) = text[from..].find("{{").map(|i| i + from) {
         let inner_start = open + 2 + usize::from(text[open + 2..].starts_with('{'));
-        let after = text[inner_start..].trim_start_matches([' ', '~']);
-        let is_ours = after.starts_with(HELPER)
-            && after[HELPER.len()..]
+        let is_ours = name_end(text.as_bytes(), open).is_some_and(|end| {
+            text[end..]
                 .chars()
                 .next()
-                .is_some_and(|c| c.is_whitespace() || c == '}');
+                .is_some_and(|c| c.is_whitespace() || c == '}')
+        });
         let Some(end) = closing(text, inner_start) else {
             // A placeholder stays on one line: the rest of the line is not part of it.
             let line_end = text[open..].find('\n').map_or(text.len(), |i| open + i);

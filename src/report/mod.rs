@@ -65,7 +65,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn count(&mut self, diagnostic: &Diagnostic, unsafe_fixes: bool) {
+    pub fn count(&mut self, diagnostic: &Diagnostic) {
         match diagnostic.severity {
             Severity::Error => self.errors += 1,
             Severity::Warning => self.warnings += 1,
@@ -74,7 +74,7 @@ impl Summary {
         if diagnostic
             .fix
             .as_ref()
-            .is_some_and(|fix| unsafe_fixes || fix.is_safe())
+            .is_some_and(|fix| fix.applies(self.unsafe_fixes))
         {
             self.fixable += 1;
         }

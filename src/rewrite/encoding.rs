@@ -3,6 +3,15 @@
 
 use encoding_rs::{Encoding, UTF_8};
 
+/// The encoding a WHATWG `label` names, if ddlink reads it (ASCII-compatible); if not, the
+/// encoding it names all the same, if any.
+pub fn for_label(label: &str) -> Result<&'static Encoding, Option<&'static Encoding>> {
+    match Encoding::for_label(label.as_bytes()) {
+        Some(encoding) if encoding.is_ascii_compatible() => Ok(encoding),
+        other => Err(other),
+    }
+}
+
 /// How far into a document a `<meta charset>` is looked for (as browsers do).
 const PRESCAN: usize = 1024;
 

@@ -505,10 +505,7 @@ impl State<'_> {
             let (decoded, refs) = crate::charref::decode(&raw, true);
             let map = TextMap::new(raw.clone(), base, decoded, refs)
                 .in_encoding(self.collector.options.encoding);
-            let quote = base
-                .checked_sub(1)
-                .and_then(|at| self.window.borrow().byte_at(at))
-                .filter(|b| matches!(b, b'"' | b'\''));
+            let quote = self.byte_before(base).filter(|&b| is_quote(b));
             self.collector
                 .mustaches(&map, MustacheContext::Attribute(quote));
             return true;
@@ -517,16 +514,25 @@ impl State<'_> {
         self.collector
             .link(&raw, base, Origin::Attribute, Some(true));
         let found = self.collector.found_links > before;
-        let quoted = base
-            .checked_sub(1)
-            .and_then(|at| self.window.borrow().byte_at(at))
-            .is_none_or(|b| matches!(b, b'"' | b'\''));
-        if found && !quoted {
+        // A byte no longer at hand is taken for a quote: then nothing changes.
+        if found && self.byte_before(base).is_some_and(|b| !is_quote(b)) {
             self.collector
-                .unquoted_value(Span::new(base, location.bytes().end), &raw);
+                .unquoted_value(Span::new(base, location.bytes().end), raw);
         }
         found
     }
+
+    /// The input byte before `offset` (before an attribute value: its quote, if any), while
+    /// the window holds it.
+    fn byte_before(&self, offset: usize) -> Option<u8> {
+        offset
+            .checked_sub(1)
+            .and_then(|at| self.window.borrow().byte_at(at))
+    }
+}
+
+fn is_quote(byte: u8) -> bool {
+    matches!(byte, b'"' | b'\'')
 }
 
 /// The markup inside a downlevel-hidden conditional comment (`[if mso]>…<![endif]`).

@@ -650,8 +650,8 @@ impl<'o> Collector<'o> {
     }
 
     /// Note that the link at `span`, `raw` in the source, is an unquoted attribute value.
-    fn unquoted_value(&mut self, span: Span, raw: &str) {
-        self.unquoted.push((span, raw.to_owned()));
+    fn unquoted_value(&mut self, span: Span, raw: String) {
+        self.unquoted.push((span, raw));
     }
 
     /// Whether the dialect may still have to be detected from the file's tokens.
@@ -1020,21 +1020,18 @@ fn placeholder_secrets(placeholder: &Placeholder) -> impl Iterator<Item = Span> 
         .map(move |arg| Span::new(base + arg.value_span.start, base + arg.value_span.end))
 }
 
-/// Whether `winner`, where it overlaps `loser`, is the one finding for their defect (SPEC
-/// §4: where two rules would fire on one defect, the more specific one wins). A token that
-/// is percent-encoded or a ticket number is not also an unknown token; a value misread
-/// because of white space or of a bare `&` that starts a character reference (`&copy`,
-/// `&quot`: an error) is not also an unknown command, parameter, action, state or value.
-fn supersedes(winner: &Diagnostic, loser: &Diagnostic) -> bool {
-    let misread = matches!(
-        loser.rule.code,
-        "DD101" | "DD104" | "DD106" | "DD107" | "DD108"
-    );
+/// The rules whose findings `winner` supersedes where the two overlap (SPEC §4: where two
+/// rules would fire on one defect, the more specific one wins). A token that is
+/// percent-encoded or a ticket number is not also an unknown token; a value misread because
+/// of white space or of a bare `&` that starts a character reference (`&copy`, `&quot`: an
+/// error) is not also an unknown command, parameter, action, state or value.
+fn superseded_by(winner: &Diagnostic) -> &'static [&'static str] {
+    const MISREAD: &[&str] = &["DD101", "DD104", "DD106", "DD107", "DD108"];
     match winner.rule.code {
-        "DD201" | "DD202" | "DD203" => loser.rule.code == "DD204",
-        "DD402" => misread,
-        "DD401" => misread && winner.severity == crate::diagnostic::Severity::Error,
-        _ => false,
+        "DD201" | "DD202" | "DD203" => &["DD204"],
+        "DD402" => MISREAD,
+        "DD401" if winner.severity == crate::diagnostic::Severity::Error => MISREAD,
+        _ => &[],
     }
 }
 
@@ -1048,20 +1045,16 @@ fn drop_superseded(diagnostics: &mut Vec<Diagnostic>) {
     };
     let mut dropped = vec![false; diagnostics.len()];
     for (i, winner) in diagnostics.iter().enumerate() {
-        // Most findings can supersede nothing: told apart before looking around them (a
-        // large template has tens of thousands of bare-`&` warnings).
-        let may_win = match winner.rule.code {
-            "DD201" | "DD202" | "DD203" | "DD402" => true,
-            "DD401" => winner.severity == crate::diagnostic::Severity::Error,
-            _ => false,
-        };
-        if !may_win {
+        // Most findings supersede nothing (a large template has tens of thousands of
+        // bare-`&` warnings): only the others look around.
+        let losers = superseded_by(winner);
+        if losers.is_empty() {
             continue;
         }
         let around = i.saturating_sub(NEIGHBOURS)..(i + NEIGHBOURS + 1).min(diagnostics.len());
         for j in around {
             let loser = &diagnostics[j];
-            if j != i && overlap(winner, loser) && supersedes(winner, loser) {
+            if j != i && losers.contains(&loser.rule.code) && overlap(winner, loser) {
                 dropped[j] = true;
             }
         }

@@ -116,36 +116,32 @@ fn run_end(text: &str, start: usize) -> usize {
             },
             b if b.is_ascii_whitespace() => break,
             b'<' | b'>' | b'"' | b'\'' | b'`' => break,
-            b'&' if encoded_delimiter(&bytes[at..]) => break,
+            b'&' if encoded_delimiter(text, at) => break,
             _ => at += 1,
         }
     }
     trim_punctuation(text, start, at)
 }
 
-/// Whether `rest` starts with a character reference to what ends a link in text: an angle
-/// bracket, a quote or a no-break space, written encoded (`&lt;https://…&gt;` in a text
+/// Whether the `&` at `at` starts a character reference to what ends a link in text: an
+/// angle bracket, a quote or a no-break space, written encoded (`&lt;https://…&gt;` in a text
 /// that shows a URL in brackets).
-fn encoded_delimiter(rest: &[u8]) -> bool {
-    const NAMED: &[&[u8]] = &[
-        b"&gt;", b"&lt;", b"&GT;", b"&LT;", b"&quot;", b"&QUOT;", b"&apos;", b"&nbsp;",
-    ];
-    const NUMERIC: &[&[u8]] = &[
-        b"&#62;", b"&#60;", b"&#34;", b"&#39;", b"&#160;", b"&#x3e;", b"&#x3c;", b"&#x22;",
-        b"&#x27;", b"&#xa0;",
-    ];
-    // Most `&`s in a link separate its parameters: told apart by the letter after them.
+fn encoded_delimiter(text: &str, at: usize) -> bool {
+    // Most `&`s in a link separate its parameters (bare or as `&amp;`): told apart by the
+    // letters after them before the reference is looked up (`gt`, `lt`, `quot`, `apos`,
+    // `nbsp`, `NonBreakingSpace`, numeric).
     if !matches!(
-        rest.get(1),
-        Some(b'g' | b'l' | b'G' | b'L' | b'q' | b'Q' | b'a' | b'n' | b'#')
-    ) {
+        text.as_bytes().get(at + 1),
+        Some(b'g' | b'l' | b'G' | b'L' | b'q' | b'Q' | b'a' | b'n' | b'N' | b'#')
+    ) || text[at + 1..].starts_with("amp;")
+    {
         return false;
     }
-    NAMED.iter().any(|name| rest.starts_with(name))
-        || NUMERIC.iter().any(|reference| {
-            rest.get(..reference.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(reference))
-        })
+    matches!(
+        crate::charref::classify(text, at, false),
+        crate::charref::Ampersand::Reference { decoded, .. }
+            if matches!(decoded.as_str(), "<" | ">" | "\"" | "'" | "\u{a0}")
+    )
 }
 
 /// Sentence punctuation after a link belongs to the sentence; a `;` that closes a character

@@ -1,6 +1,6 @@
 use super::{Findings, LinkSite};
 use crate::command::spec::{self, KeySpec, ValueKind, auth_key};
-use crate::command::token::{Token, TokenShape, has_token, is_single_token, tokens};
+use crate::command::token::{find_char_outside_tokens, has_token, is_single_token};
 use crate::command::value::is_valid_literal;
 use crate::diagnostic::Diagnostic;
 
@@ -54,20 +54,7 @@ fn around_token(kind: ValueKind, value: &str) -> Option<char> {
     {
         return None;
     }
-    let mut at = 0;
-    for token in tokens(value).into_iter().chain(std::iter::once(Token {
-        shape: TokenShape::Bracket,
-        range: value.len()..value.len(),
-    })) {
-        if let Some(extra) = value[at..token.range.start]
-            .chars()
-            .find(|c| !c.is_whitespace())
-        {
-            return Some(extra);
-        }
-        at = token.range.end;
-    }
-    None
+    find_char_outside_tokens(value, |c| !c.is_whitespace())
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
