@@ -6,7 +6,7 @@
 #![allow(clippy::print_stderr)] // a test may say what it skipped
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 #[cfg(unix)]
@@ -107,16 +107,14 @@ fn the_expected_files_and_the_same_output_on_any_thread_count() {
         .unwrap()
         .iter()
         .map(|d| {
-            PathBuf::from(d["path"].as_str().unwrap())
-                .strip_prefix(".")
-                .unwrap()
-                .display()
-                .to_string()
+            let path = d["path"].as_str().unwrap();
+            assert!(!path.starts_with("./"), "a walk of `.` names {path}");
+            path.to_owned()
         })
         .collect();
     assert_eq!(read, expected);
     assert!(
-        String::from_utf8_lossy(&one.stderr).contains("skipped `./corpus/logo.html`: binary file")
+        String::from_utf8_lossy(&one.stderr).contains("skipped `corpus/logo.html`: binary file")
     );
     // Diagnostics come sorted by path, then position.
     let paths: Vec<&str> = json["diagnostics"]

@@ -172,7 +172,7 @@ fn directories_are_walked_for_templates_in_path_order() {
         .lines()
         .map(|l| l.split(':').next().unwrap().to_owned())
         .collect();
-    assert_eq!(paths, ["./a.mjml", "./b/z.html"]);
+    assert_eq!(paths, ["a.mjml", "b/z.html"]);
     let no_paths = ddlink(&["check", "--format", "concise"], root);
     assert_eq!(
         no_paths.stdout, output.stdout,
@@ -460,8 +460,8 @@ fn a_repository_config_applies_from_the_root_and_from_a_subfolder() {
     assert_eq!(from_root.status.code(), Some(1));
     assert_eq!(
         text(&from_root.stdout),
-        "./autotask/created.html:1:82: DD201 `[srnumber]` is a ConnectWise token, but this template is Autotask\n\
-         ./cw/sub/updated.html:1:82: DD201 `[Ticket: ID]` is an Autotask token, but this template is ConnectWise\n"
+        "autotask/created.html:1:82: DD201 `[srnumber]` is a ConnectWise token, but this template is Autotask\n\
+         cw/sub/updated.html:1:82: DD201 `[Ticket: ID]` is an Autotask token, but this template is ConnectWise\n"
     );
     let from_sub = ddlink(
         &["check", "--format", "concise", "--show-dialect", "."],
@@ -469,11 +469,11 @@ fn a_repository_config_applies_from_the_root_and_from_a_subfolder() {
     );
     assert_eq!(
         text(&from_sub.stdout),
-        "./updated.html:1:82: DD201 `[Ticket: ID]` is an Autotask token, but this template is ConnectWise\n"
+        "updated.html:1:82: DD201 `[Ticket: ID]` is an Autotask token, but this template is ConnectWise\n"
     );
     assert_eq!(
         text(&from_sub.stderr),
-        "./updated.html: connectwise (from ddlink.toml)\n"
+        "updated.html: connectwise (from ddlink.toml)\n"
     );
     // Named explicitly, an excluded file is checked, unless --force-exclude.
     let named = ddlink(&["check", "--format", "concise", "archive/old.html"], root);

@@ -59,7 +59,7 @@ pub fn collect(
             walk(path, &mut inputs, &mut errors, excluded);
         } else if !(force_exclude && excluded(path)) {
             // Named explicitly: read whatever its extension; a missing file is reported when read.
-            inputs.push(Input::File(path.clone()));
+            inputs.push(Input::File(without_leading_dot(path.clone())));
         }
     }
     inputs.sort();
@@ -93,6 +93,15 @@ fn lexically_absolute(cwd: &Path, path: &Path) -> PathBuf {
     absolute
 }
 
+/// `path` without a leading `./`: a walk of `.` (or of no path at all) names `cw/a.html`, as
+/// SPEC §5.1's example and ruff do, not `./cw/a.html`. The same file, read from the same folder.
+fn without_leading_dot(path: PathBuf) -> PathBuf {
+    match path.strip_prefix(".") {
+        Ok(rest) if !rest.as_os_str().is_empty() => rest.to_path_buf(),
+        _ => path,
+    }
+}
+
 fn walk(
     root: &Path,
     inputs: &mut Vec<Input>,
@@ -109,7 +118,7 @@ fn walk(
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
                 if is_file && is_template(entry.path()) && !excluded(entry.path()) {
-                    inputs.push(Input::File(entry.into_path()));
+                    inputs.push(Input::File(without_leading_dot(entry.into_path())));
                 }
             }
             Err(error) => errors.push(Error::Read {
