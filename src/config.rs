@@ -295,6 +295,7 @@ impl FileConfig {
                 .unwrap_or(encoding_rs::UTF_8),
             chunk_size: crate::rewrite::CHUNK_SIZE,
             keep_expansions: defaults.keep_expansions,
+            keep_origins: defaults.keep_origins,
             quick_pass: defaults.quick_pass,
             raw_thread_from: defaults.raw_thread_from,
         }

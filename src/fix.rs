@@ -3,7 +3,7 @@
 
 use std::io::{self, Read, Write};
 
-use crate::diagnostic::{Diagnostic, Edit};
+use crate::diagnostic::{Diagnostic, Edit, Span};
 
 /// The edits chosen for one round of fixing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -214,8 +214,9 @@ pub fn splice<R: Read, W: Write>(
     edits: &[Edit],
     mut output: W,
     encode: &dyn Fn(&str) -> Vec<u8>,
+    round: Option<&mut Round>,
 ) -> io::Result<W> {
-    let mut splicer = Splicer::new(edits);
+    let mut splicer = Splicer::new(edits, round);
     let mut buffer = vec![0; 64 * 1024];
     loop {
         let read = match input.read(&mut buffer) {
@@ -237,11 +238,156 @@ pub fn splice_bytes<W: Write>(
     edits: &[Edit],
     mut output: W,
     encode: &dyn Fn(&str) -> Vec<u8>,
+    round: Option<&mut Round>,
 ) -> io::Result<W> {
-    let mut splicer = Splicer::new(edits);
+    let mut splicer = Splicer::new(edits, round);
     splicer.chunk(input, &mut output, encode)?;
     splicer.end(&mut output, encode)?;
     Ok(output)
+}
+
+/// One range of the input a splice replaced, and how long its replacement is. Lengths, not
+/// output offsets: a large document's rounds are kept while the next one is checked, at 16
+/// bytes an edit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Replaced {
+    start: usize,
+    removed: u32,
+    inserted: u32,
+}
+
+/// What one splice replaced, in order: enough to take a position in its output back to its
+/// input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Round {
+    replaced: Vec<Replaced>,
+}
+
+/// A [`Round`] with the output offset each replacement starts at, for looking positions up.
+struct Placed<'r> {
+    replaced: &'r [Replaced],
+    output_starts: Vec<usize>,
+}
+
+impl Round {
+    fn note(&mut self, start: usize, end: usize, inserted: usize) {
+        let length = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.replaced.push(Replaced {
+            start,
+            removed: length(end - start),
+            inserted: length(inserted),
+        });
+    }
+
+    fn placed(&self) -> Placed<'_> {
+        let (mut removed, mut inserted) = (0usize, 0usize);
+        let output_starts = self
+            .replaced
+            .iter()
+            .map(|r| {
+                // Every earlier replaced range lies before this one: `start >= removed`.
+                let at = r.start - removed + inserted;
+                removed += r.removed as usize;
+                inserted += r.inserted as usize;
+                at
+            })
+            .collect();
+        Placed {
+            replaced: &self.replaced,
+            output_starts,
+        }
+    }
+}
+
+impl Placed<'_> {
+    /// Where output offset `at` came from in the input. Inside a replacement, that is the
+    /// replaced range's start (`end` false) or end (`end` true): a span that begins or ends
+    /// in generated text covers the whole of what the text replaced.
+    fn to_input(&self, at: usize, end: bool) -> usize {
+        // The last replacement that begins before `at` (at or before, for a span's start).
+        let index = self
+            .output_starts
+            .partition_point(|&start| if end { start < at } else { start <= at });
+        let Some(i) = index.checked_sub(1) else {
+            return at;
+        };
+        let replaced = self.replaced[i];
+        let input_end = replaced.start + replaced.removed as usize;
+        let output_end = self.output_starts[i] + replaced.inserted as usize;
+        let inside = if end {
+            at <= output_end
+        } else {
+            at < output_end
+        };
+        match (inside, end) {
+            (true, false) => replaced.start,
+            (true, true) => input_end,
+            (false, _) => at - output_end + input_end,
+        }
+    }
+}
+
+/// Every round of a fix's splices: takes a position in the fixed document back to the
+/// document as read. `fix --check` reports where the input is, as nothing was written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins {
+    rounds: Vec<Round>,
+}
+
+impl Origins {
+    /// Add the next round.
+    pub fn push(&mut self, round: Round) {
+        if !round.replaced.is_empty() {
+            self.rounds.push(round);
+        }
+    }
+
+    /// Whether no byte was replaced: positions in the output are positions in the input.
+    pub fn is_empty(&self) -> bool {
+        self.rounds.is_empty()
+    }
+
+    /// `span` of the fixed document, in the document as read (see [`Origins::to_input`]).
+    pub fn span_in_input(&self, span: Span) -> Span {
+        Self::moved(&self.placed(), span)
+    }
+
+    /// Each of `diagnostics` (spans, fixes' edits) and `secrets`, moved to the document as
+    /// read. A span in text a fix wrote becomes the range that text replaced (empty where it
+    /// was inserted).
+    pub fn to_input(&self, diagnostics: &mut [Diagnostic], secrets: &mut Vec<Span>) {
+        if self.is_empty() {
+            return;
+        }
+        let rounds = self.placed();
+        for diagnostic in diagnostics.iter_mut() {
+            diagnostic.span = Self::moved(&rounds, diagnostic.span);
+            if let Some(fix) = &mut diagnostic.fix {
+                for edit in &mut fix.edits {
+                    let moved = Self::moved(&rounds, Span::new(edit.start, edit.end));
+                    (edit.start, edit.end) = (moved.start, moved.end);
+                }
+            }
+        }
+        for secret in secrets.iter_mut() {
+            *secret = Self::moved(&rounds, *secret);
+        }
+        secrets.sort_unstable();
+        secrets.dedup();
+    }
+
+    fn placed(&self) -> Vec<Placed<'_>> {
+        self.rounds.iter().map(Round::placed).collect()
+    }
+
+    fn moved(rounds: &[Placed<'_>], span: Span) -> Span {
+        let (mut start, mut end) = (span.start, span.end);
+        for round in rounds.iter().rev() {
+            start = round.to_input(start, false);
+            end = round.to_input(end, true).max(start);
+        }
+        Span::new(start, end)
+    }
 }
 
 /// Edits applied to a document read chunk by chunk.
@@ -251,15 +397,36 @@ struct Splicer<'e> {
     position: usize,
     /// Bytes of the input still to skip (inside a replaced range).
     skip_until: usize,
+    /// Where what was replaced is noted, when asked.
+    round: Option<&'e mut Round>,
 }
 
 impl<'e> Splicer<'e> {
-    fn new(edits: &'e [Edit]) -> Self {
+    fn new(edits: &'e [Edit], mut round: Option<&'e mut Round>) -> Self {
+        if let Some(round) = round.as_deref_mut() {
+            round.replaced.clear();
+        }
         Splicer {
             pending: edits.iter().peekable(),
             position: 0,
             skip_until: 0,
+            round,
         }
+    }
+
+    /// Write the replacement of `edit`, and note where it went.
+    fn replace(
+        &mut self,
+        edit: &Edit,
+        output: &mut impl Write,
+        encode: &dyn Fn(&str) -> Vec<u8>,
+    ) -> io::Result<()> {
+        let replacement = encode(&edit.content);
+        output.write_all(&replacement)?;
+        if let Some(round) = self.round.as_deref_mut() {
+            round.note(edit.start, edit.end, replacement.len());
+        }
+        Ok(())
     }
 
     fn chunk(
@@ -276,7 +443,7 @@ impl<'e> Splicer<'e> {
                 at = self.skip_until.min(chunk_end);
                 continue;
             }
-            match self.pending.peek() {
+            match self.pending.peek().copied() {
                 // Edits are sorted and disjoint; one that is not is dropped rather than
                 // allowed to corrupt the output.
                 Some(edit) if edit.start < at || edit.end < edit.start => {
@@ -284,7 +451,7 @@ impl<'e> Splicer<'e> {
                 }
                 Some(edit) if edit.start < chunk_end => {
                     output.write_all(&chunk[at - chunk_start..edit.start - chunk_start])?;
-                    output.write_all(&encode(&edit.content))?;
+                    self.replace(edit, output, encode)?;
                     self.skip_until = edit.end;
                     at = edit.start;
                     self.pending.next();
@@ -302,8 +469,9 @@ impl<'e> Splicer<'e> {
     /// Edits at the very end (an insertion after the last byte).
     fn end(mut self, output: &mut impl Write, encode: &dyn Fn(&str) -> Vec<u8>) -> io::Result<()> {
         let from = self.position.max(self.skip_until);
-        for edit in self.pending.by_ref().filter(|e| e.start >= from) {
-            output.write_all(&encode(&edit.content))?;
+        let last: Vec<&Edit> = self.pending.by_ref().filter(|e| e.start >= from).collect();
+        for edit in last {
+            self.replace(edit, output, encode)?;
         }
         Ok(())
     }
@@ -311,9 +479,13 @@ impl<'e> Splicer<'e> {
 
 /// Apply `edits` to a document held in memory.
 pub fn apply(input: &[u8], edits: &[Edit]) -> Vec<u8> {
-    splice_bytes(input, edits, Vec::with_capacity(input.len()), &|s| {
-        s.as_bytes().to_vec()
-    })
+    splice_bytes(
+        input,
+        edits,
+        Vec::with_capacity(input.len()),
+        &|s| s.as_bytes().to_vec(),
+        None,
+    )
     .expect("writing to memory cannot fail")
 }
 
@@ -326,6 +498,104 @@ mod tests {
             start,
             end,
             content: content.into(),
+        }
+    }
+
+    /// Splice `edits` into `input`, and the origins of the result.
+    fn spliced(input: &[u8], edits: &[Edit], origins: &mut Origins) -> Vec<u8> {
+        let mut round = Round::default();
+        let output = splice_bytes(
+            input,
+            edits,
+            Vec::new(),
+            &|s| s.as_bytes().to_vec(),
+            Some(&mut round),
+        )
+        .unwrap();
+        origins.push(round);
+        output
+    }
+
+    #[test]
+    fn positions_in_the_output_go_back_to_the_input() {
+        let mut origins = Origins::default();
+        let input = b"abcdefghij";
+        let edits = [edit(2, 4, "XYZW"), edit(6, 6, "++"), edit(8, 9, "")];
+        let output = spliced(input, &edits, &mut origins);
+        assert_eq!(output, b"abXYZWef++ghj");
+        let back = |origins: &Origins, start, end| {
+            let span = origins.span_in_input(Span::new(start, end));
+            (span.start, span.end)
+        };
+        assert_eq!(back(&origins, 0, 2), (0, 2), "before every edit");
+        assert_eq!(back(&origins, 6, 8), (4, 6), "`ef`, between two edits");
+        assert_eq!(
+            back(&origins, 2, 6),
+            (2, 4),
+            "a replacement: what it replaced"
+        );
+        assert_eq!(
+            back(&origins, 3, 5),
+            (2, 4),
+            "inside a replacement: all it replaced"
+        );
+        assert_eq!(back(&origins, 8, 10), (6, 6), "an insertion: where it went");
+        assert_eq!(back(&origins, 8, 8), (6, 6));
+        assert_eq!(back(&origins, 12, 13), (9, 10), "`j`, after a deletion");
+        assert_eq!(back(&origins, 11, 13), (7, 10), "`hj` came from `hij`");
+        assert_eq!(
+            back(&origins, 5, 7),
+            (2, 5),
+            "from generated text into copied text"
+        );
+
+        // A second round, over the first one's output.
+        let again = spliced(&output, &[edit(0, 2, "A")], &mut origins);
+        assert_eq!(again, b"AXYZWef++ghj");
+        assert_eq!(back(&origins, 5, 7), (4, 6), "`ef` through both rounds");
+        assert_eq!(back(&origins, 0, 1), (0, 2));
+    }
+
+    #[test]
+    fn every_copied_byte_goes_back_to_its_own_place() {
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |bound: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            usize::try_from(seed >> 33).unwrap() % bound
+        };
+        for _ in 0..200 {
+            let input: Vec<u8> = (0..=next(60)).map(|i| b'a' + (i % 26) as u8).collect();
+            let mut origins = Origins::default();
+            let mut current = input.clone();
+            // Where each byte of the current version came from; `None` for written text.
+            let mut source: Vec<Option<usize>> = (0..input.len()).map(Some).collect();
+            for _ in 0..=next(3) {
+                let mut edits = Vec::new();
+                let mut at = 0;
+                while at < current.len() && edits.len() < 4 {
+                    let start = at + next(current.len() - at + 1);
+                    let end = (start + next(4)).min(current.len());
+                    edits.push(edit(start, end, &"#".repeat(next(4))));
+                    at = end + 1;
+                }
+                let mut moved = Vec::new();
+                let mut from = 0;
+                for e in &edits {
+                    moved.extend_from_slice(&source[from..e.start]);
+                    moved.extend(std::iter::repeat_n(None, e.content.len()));
+                    from = e.end;
+                }
+                moved.extend_from_slice(&source[from..]);
+                current = spliced(&current, &edits, &mut origins);
+                source = moved;
+            }
+            for (at, origin) in source.iter().enumerate() {
+                if let Some(origin) = origin {
+                    let span = origins.span_in_input(Span::new(at, at + 1));
+                    assert_eq!((span.start, span.end), (*origin, origin + 1));
+                    assert_eq!(current[at], input[*origin]);
+                }
+            }
         }
     }
 
@@ -349,7 +619,8 @@ mod tests {
                 rest: &input,
                 read_size,
             };
-            let read = splice(reader, &edits, Vec::new(), &|s| s.as_bytes().to_vec()).unwrap();
+            let read =
+                splice(reader, &edits, Vec::new(), &|s| s.as_bytes().to_vec(), None).unwrap();
             assert_eq!(read, expected, "reads of {read_size} bytes");
         }
     }

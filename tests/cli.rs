@@ -551,7 +551,15 @@ fn select_and_ignore() {
     let codes = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["check", "--format", "concise", "--config", "/dev/null"];
         all.extend_from_slice(args);
-        text(&ddlink(&all, root).stdout)
+        let output = ddlink(&all, root);
+        // Said when a run fails, rather than an empty list alone.
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{args:?}: {:?} {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        text(&output.stdout)
             .lines()
             .map(|l| l.split(' ').nth(1).unwrap().to_owned())
             .collect()

@@ -113,6 +113,58 @@ fn check_mode_writes_nothing_and_says_what_would_change() {
     assert_eq!(clean.status.code(), Some(0));
 }
 
+/// `fix --check` writes nothing, so the findings that would remain are placed in the file as
+/// read (SPEC §5.1): where `check` places them, though the edits before them change lengths.
+#[test]
+fn check_mode_places_remaining_findings_in_the_file_as_read() {
+    let project = project();
+    let root = project.path();
+    let file = "mail/remains.html";
+    let content = format!(
+        "{PLACEHOLDER}<p><a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[srnumber]&action=aprove\">x</a></p>\n"
+    );
+    std::fs::write(root.join(file), &content).unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let output = ddlink(args, root, None);
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let place = |d: &serde_json::Value| {
+        (
+            d["code"].as_str().unwrap().to_owned(),
+            d["span"]["start"].as_u64().unwrap(),
+            d["span"]["end"].as_u64().unwrap(),
+            d["line"].as_u64().unwrap(),
+            d["column"].as_u64().unwrap(),
+        )
+    };
+    let checked = json(&["check", "--format", "json", file]);
+    let would = json(&["fix", "--check", "--format", "json", file]);
+    assert_eq!(would["summary"]["changed"], 1);
+    let remaining: Vec<_> = would["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(place)
+        .collect();
+    let invalid_action = checked["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(place)
+        .find(|d| d.0 == "DD106")
+        .unwrap();
+    assert_eq!(remaining, std::slice::from_ref(&invalid_action));
+    assert_eq!((invalid_action.3, invalid_action.4), (2, 99));
+    // The machine formats stay documents of their kind.
+    let sarif = json(&["fix", "--check", "--format", "sarif", file]);
+    let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(2), Some(99))
+    );
+    assert_eq!(read(root, file), content);
+}
+
 #[test]
 fn diff_mode_prints_a_unified_diff() {
     let project = project();

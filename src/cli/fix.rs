@@ -6,7 +6,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 
 use ddlink::error::Error;
-use ddlink::{Fixed, Rewriter};
+use ddlink::{Fixed, Rewriter, RewriterOptions};
 
 use super::args::FixArgs;
 use super::check::{IN_MEMORY, Outcome, file_report, locate, locate_streamed, refuse};
@@ -175,9 +175,10 @@ fn write_results(
         }
         return Ok(());
     }
-    if args.check && format != Format::Json {
-        // The findings that would remain point into output that was not written: only the
-        // files are listed.
+    if args.check && matches!(format, Format::Human | Format::Concise | Format::Github) {
+        // Read by a person: which files would change. The machine formats (JSON, SARIF,
+        // GitLab) stay documents of their kind, with the findings that would remain, placed
+        // in the files as read.
         for fix in results.iter().filter(|f| f.changed) {
             writeln!(out, "Would fix: {}", fix.report.path)?;
         }
@@ -218,7 +219,11 @@ fn fix_file(
     if refused(path, &bytes, args)? {
         return Ok(None);
     }
-    let options = run.options(Some(path), &bytes)?;
+    let written = !(args.check || args.diff);
+    let options = RewriterOptions {
+        keep_origins: !written,
+        ..run.options(Some(path), &bytes)?
+    };
     let result = Rewriter::new(options).fix_bytes(&bytes, args.unsafe_fixes);
     let display = path.display().to_string();
     let diff = (args.diff && result.changed).then(|| masked_diff(&display, &bytes, &result));
@@ -232,7 +237,13 @@ fn fix_file(
         super::panic_if_asked_for(path);
         write::replace(path, &bytes, &result.output)?;
     }
-    Ok(Some(finish(display, result, diff, format)?))
+    Ok(Some(finish(
+        display,
+        result,
+        (!written).then_some(&bytes[..]),
+        diff,
+        format,
+    )?))
 }
 
 /// Standard input judged like a file (`--check -`, `--diff -`); `None` when it is
@@ -247,10 +258,19 @@ fn fix_stdin(args: &FixArgs, run: &Run, format: Format) -> Result<Option<FileFix
         {
             return Ok(None);
         }
-        let result =
-            Rewriter::new(run.options(named, &bytes)?).fix_bytes(&bytes, args.unsafe_fixes);
+        let options = RewriterOptions {
+            keep_origins: true,
+            ..run.options(named, &bytes)?
+        };
+        let result = Rewriter::new(options).fix_bytes(&bytes, args.unsafe_fixes);
         let diff = (args.diff && result.changed).then(|| masked_diff(&display, &bytes, &result));
-        Ok(Some(finish(display.clone(), result, diff, format)?))
+        Ok(Some(finish(
+            display.clone(),
+            result,
+            Some(&bytes),
+            diff,
+            format,
+        )?))
     })
 }
 
@@ -284,7 +304,10 @@ fn fix_large_file(
     if refused(path, &head, args)? {
         return Ok(None);
     }
-    let options = run.options(Some(path), &head)?;
+    let options = RewriterOptions {
+        keep_origins: args.check,
+        ..run.options(Some(path), &head)?
+    };
     let destination = args
         .out_dir
         .as_ref()
@@ -314,9 +337,16 @@ fn fix_large_file(
             }
         })?;
     let excerpts = format == Format::Human;
+    if args.check {
+        // Nothing is written: findings are placed in the file as read.
+        let analysis = &mut result.analysis;
+        result
+            .origins
+            .to_input(&mut analysis.diagnostics, &mut analysis.secrets);
+    }
     let located = if result.analysis.diagnostics.is_empty() {
         Vec::new()
-    } else if let Some(output) = result.output.as_mut() {
+    } else if let Some(output) = result.output.as_mut().filter(|_| !args.check) {
         let located = locate_streamed(&mut *output, &result.analysis, excerpts);
         output.seek(SeekFrom::Start(0)).map_err(read_error)?;
         located.map_err(read_error)?
@@ -344,14 +374,28 @@ fn fix_large_file(
     }))
 }
 
+/// What fixing one document did, its findings located in `input` when nothing was written
+/// (`--check`, `--diff`: SPEC §5.1 offsets are into the file as read) and in the output
+/// otherwise.
 fn finish(
     display: String,
-    result: Fixed,
+    mut result: Fixed,
+    input: Option<&[u8]>,
     diff: Option<String>,
     format: Format,
 ) -> Result<FileFix, Error> {
     let excerpts = format == Format::Human;
-    let located = locate(&result.output[..], &result.analysis, excerpts).map_err(Error::Stdin)?;
+    let source = match input {
+        Some(input) => {
+            let analysis = &mut result.analysis;
+            result
+                .origins
+                .to_input(&mut analysis.diagnostics, &mut analysis.secrets);
+            input
+        }
+        None => &result.output[..],
+    };
+    let located = locate(source, &result.analysis, excerpts).map_err(Error::Stdin)?;
     Ok(FileFix {
         fixed: result.fixed,
         expanded: result.expanded,
@@ -450,7 +494,7 @@ fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
             }
             let fixed =
                 Rewriter::new(run.options(named, &bytes)?).fix_bytes(&bytes, args.unsafe_fixes);
-            let report = finish(display.clone(), fixed.clone(), None, format)?;
+            let report = finish(display.clone(), fixed.clone(), None, None, format)?;
             Ok(Some((fixed, report)))
         },
     );

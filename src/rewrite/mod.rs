@@ -77,6 +77,10 @@ pub struct RewriterOptions {
     /// Whether the analysis keeps the expanded markup of placeholders (`fix` needs it; a
     /// check only counts them, and a large template's markup takes memory).
     pub keep_expansions: bool,
+    /// Whether a fix keeps where each round's edits went ([`Fixed::origins`]), to place the
+    /// findings that remain in the input when nothing is written (`fix --check`). A large
+    /// document's are megabytes.
+    pub keep_origins: bool,
     /// Whether an HTML document in UTF-8 is read by the quick pass first, which leaves it to
     /// the full pass only when it holds more than links in `href`s. Results are the same
     /// either way (tests compare them); off, every document takes the full pass.
@@ -108,6 +112,7 @@ impl Default for RewriterOptions {
             encoding: encoding_rs::UTF_8,
             chunk_size: CHUNK_SIZE,
             keep_expansions: true,
+            keep_origins: false,
             quick_pass: true,
             raw_thread_from: RAW_THREAD_FROM,
         }
@@ -150,6 +155,8 @@ pub struct Fixed {
     pub expanded: usize,
     /// Whether `output` differs from the input.
     pub changed: bool,
+    /// Takes positions in `output` back to the input.
+    pub origins: fix::Origins,
 }
 
 /// What fixing a document read from a file gave (see [`Rewriter::fix_seekable`]).
@@ -165,6 +172,8 @@ pub struct FixedFile<T> {
     pub expanded: usize,
     /// Whether `output` differs from the input.
     pub changed: bool,
+    /// Takes positions in `output` back to the input.
+    pub origins: fix::Origins,
 }
 
 /// What the rounds of fixing gave.
@@ -172,6 +181,7 @@ struct Rounds {
     analysis: Analysis,
     fixed: usize,
     expanded: usize,
+    origins: fix::Origins,
 }
 
 /// Runs documents through the pipeline.
@@ -302,13 +312,15 @@ impl Rewriter {
     pub fn fix_bytes(&self, input: &[u8], unsafe_fixes: bool) -> Fixed {
         let mut output: Option<Vec<u8>> = None;
         let encoding = self.options.encoding;
-        let rounds = Self::fix_rounds(self.check_bytes(input), unsafe_fixes, |edits| {
+        let keep_origins = self.options.keep_origins;
+        let rounds = Self::fix_rounds(self.check_bytes(input), unsafe_fixes, |edits, round| {
             let current = output.as_deref().unwrap_or(input);
             let next = fix::splice_bytes(
                 current,
                 &edits,
                 Vec::with_capacity(current.len()),
                 &|text| encoding.encode(text).0.into_owned(),
+                keep_origins.then_some(round),
             )?;
             drop(edits);
             let analysis = self.check_bytes(&next);
@@ -324,6 +336,7 @@ impl Rewriter {
             fixed: rounds.fixed,
             expanded: rounds.expanded,
             changed,
+            origins: rounds.origins,
         }
     }
 
@@ -345,17 +358,30 @@ impl Rewriter {
         let first = self.check_seekable(&mut input)?;
         let mut output: Option<T> = None;
         let encoding = self.options.encoding;
-        let rounds = Self::fix_rounds(first, unsafe_fixes, |edits| {
+        let keep_origins = self.options.keep_origins;
+        let rounds = Self::fix_rounds(first, unsafe_fixes, |edits, round| {
             let mut next = scratch()?;
             {
                 let mut writer = io::BufWriter::with_capacity(CHUNK_SIZE, &mut next);
                 let encode = |text: &str| encoding.encode(text).0.into_owned();
                 if let Some(current) = output.as_mut() {
                     current.seek(SeekFrom::Start(0))?;
-                    fix::splice(current, &edits, &mut writer, &encode)?;
+                    fix::splice(
+                        current,
+                        &edits,
+                        &mut writer,
+                        &encode,
+                        keep_origins.then_some(round),
+                    )?;
                 } else {
                     input.seek(SeekFrom::Start(start))?;
-                    fix::splice(&mut input, &edits, &mut writer, &encode)?;
+                    fix::splice(
+                        &mut input,
+                        &edits,
+                        &mut writer,
+                        &encode,
+                        keep_origins.then_some(round),
+                    )?;
                 }
                 writer.flush()?;
             }
@@ -389,6 +415,7 @@ impl Rewriter {
             fixed: rounds.fixed,
             expanded: rounds.expanded,
             changed,
+            origins: rounds.origins,
         })
     }
 
@@ -397,9 +424,10 @@ impl Rewriter {
     fn fix_rounds(
         mut analysis: Analysis,
         unsafe_fixes: bool,
-        mut apply: impl FnMut(Vec<Edit>) -> io::Result<Analysis>,
+        mut apply: impl FnMut(Vec<Edit>, &mut fix::Round) -> io::Result<Analysis>,
     ) -> io::Result<Rounds> {
         let mut fixed = 0;
+        let mut origins = fix::Origins::default();
         let mut expanded = 0;
         let unparsable = analysis
             .diagnostics
@@ -417,13 +445,16 @@ impl Rewriter {
                 let selection =
                     fix::select_owned(analysis.expansions, analysis.diagnostics, unsafe_fixes);
                 fixed += selection.fixed;
-                analysis = apply(selection.edits)?;
+                let mut round = fix::Round::default();
+                analysis = apply(selection.edits, &mut round)?;
+                origins.push(round);
             }
         }
         Ok(Rounds {
             analysis,
             fixed,
             expanded,
+            origins,
         })
     }
 
