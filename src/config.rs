@@ -50,7 +50,8 @@ pub const STARTER: &str = r#"# ddlink.toml: settings for `ddlink check` and `ddl
 # portal = "https://acme.deskdirector.com"
 
 # Which client expanded links open: "web" (https://{portal}/portal/deeplink?...) or
-# "desktop" (ddportal://..., only for audiences that all have the desktop app).
+# "desktop" (ddportal://..., only for audiences that all have the desktop app; DD403,
+# desktop-link-in-email, then reports none).
 client = "web"
 
 # The PSA whose tokens the templates use: "connectwise", "autotask" or "deskdirector".
@@ -272,6 +273,7 @@ impl FileConfig {
             (dialect, place)
         });
         settings.language = self.autotask_language;
+        settings.client = self.client;
         let mut rules = RuleConfig::default();
         self.apply_rules(&mut rules);
         let defaults = RewriterOptions::default();

@@ -717,6 +717,16 @@ fn the_client_flag_chooses_the_form_of_expanded_links() {
         ),
         "{configured}"
     );
+    // The desktop links it writes for a desktop audience are not then reported (DD403).
+    let saved = ddlink_stdin_in(
+        &["fix", "-", "--stdin-filename", "t.html", "--client", "desktop"],
+        root,
+        b"<a href=\"{{deeplink name='ticket_list'}}\">Open</a>\n",
+    );
+    assert_eq!(
+        (text(&saved.stdout).as_str(), text(&saved.stderr).as_str()),
+        ("<a href=\"ddportal://name=ticket_list\">Open</a>\n", "")
+    );
     let bad = ddlink(&["check", "--client", "mobile", "t.html"], root);
     assert_eq!(bad.status.code(), Some(2));
     assert!(

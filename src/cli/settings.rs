@@ -202,6 +202,7 @@ impl Run {
         let mut options = file.options(kind, self.portal.clone(), self.psa);
         if self.client.is_some() {
             options.expand.client = self.client;
+            options.settings.client = self.client;
         }
         let rules = Arc::make_mut(&mut options.rules);
         if !self.select.is_empty() {

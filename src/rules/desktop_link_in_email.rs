@@ -10,7 +10,9 @@ declare_rule! {
     /// A `ddportal://` link opens only where the DeskDirector desktop app is installed. Phones,
     /// web mail and contacts without the app get an error or nothing, and many mail clients
     /// strip unknown schemes. If every recipient has the app, say so with a suppression:
-    /// `<!-- ddlink-ignore DD403: desktop-only audience -->`.
+    /// `<!-- ddlink-ignore DD403: desktop-only audience -->`, or for a whole folder with
+    /// `client = "desktop"` in `ddlink.toml` (or `--client desktop`): placeholders then expand
+    /// to desktop links, and this rule does not report them or any other.
     ///
     /// ## Example
     /// ```html
@@ -30,7 +32,10 @@ declare_rule! {
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    if site.link.client() != Some(Client::Desktop) || !findings.enabled(&DESKTOP_LINK_IN_EMAIL) {
+    if site.link.client() != Some(Client::Desktop)
+        || site.settings.client == Some(Client::Desktop)
+        || !findings.enabled(&DESKTOP_LINK_IN_EMAIL)
+    {
         return;
     }
     let span = site
@@ -50,7 +55,9 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::assert_rule;
+    use crate::command::Client;
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule, assert_rule_with, with_portal};
 
     #[test]
     fn pass_and_fail() {
@@ -62,5 +69,21 @@ mod tests {
             ],
             &["ddportal://name=quotes", "ddportal://deeplink?name=quotes"],
         );
+    }
+
+    /// With the desktop client configured, desktop links are what the recipients want (and
+    /// what placeholders expand to).
+    #[test]
+    fn quiet_where_the_desktop_client_is_configured() {
+        let settings = RuleSettings {
+            client: Some(Client::Desktop),
+            ..with_portal()
+        };
+        assert_rule_with("DD403", &settings, &["ddportal://name=quotes"], &[]);
+        let web = RuleSettings {
+            client: Some(Client::Web),
+            ..with_portal()
+        };
+        assert_rule_with("DD403", &web, &[], &["ddportal://name=quotes"]);
     }
 }

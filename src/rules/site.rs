@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use crate::charref::ReferenceMap;
 use crate::command::spec::{self, CommandSpec};
-use crate::command::{Param, ParsedLink, Portal, PortalHosts};
+use crate::command::{Client, Param, ParsedLink, Portal, PortalHosts};
 use crate::diagnostic::Span;
 use crate::dialect::{Dialect, Language};
 
@@ -139,6 +139,10 @@ pub struct RuleSettings {
     pub language: Language,
     /// Hosts recognised as the portal.
     pub hosts: PortalHosts,
+    /// The client this file's placeholders expand for (`client` in the configuration,
+    /// `--client`). `desktop` says the recipients have the app: desktop links are then what
+    /// is wanted, and DD403 stays quiet.
+    pub client: Option<Client>,
 }
 
 impl RuleSettings {
