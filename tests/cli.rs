@@ -719,7 +719,14 @@ fn the_client_flag_chooses_the_form_of_expanded_links() {
     );
     // The desktop links it writes for a desktop audience are not then reported (DD403).
     let saved = ddlink_stdin_in(
-        &["fix", "-", "--stdin-filename", "t.html", "--client", "desktop"],
+        &[
+            "fix",
+            "-",
+            "--stdin-filename",
+            "t.html",
+            "--client",
+            "desktop",
+        ],
         root,
         b"<a href=\"{{deeplink name='ticket_list'}}\">Open</a>\n",
     );
