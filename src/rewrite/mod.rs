@@ -1055,11 +1055,13 @@ fn placeholder_secrets(placeholder: &Placeholder) -> impl Iterator<Item = Span> 
 /// rules would fire on one defect, the more specific one wins). A token that is
 /// percent-encoded or a ticket number is not also an unknown token; a value misread because
 /// of white space or of a bare `&` that starts a character reference (`&copy`, `&quot`: an
-/// error) is not also an unknown command, parameter, action, state or value.
+/// error) is not also an unknown command, parameter, action, state or value. A ticket link
+/// without `ticket_id` in a file of unknown dialect is that (DD205), not also DD103.
 fn superseded_by(winner: &Diagnostic) -> &'static [&'static str] {
     const MISREAD: &[&str] = &["DD101", "DD104", "DD106", "DD107", "DD108"];
     match winner.rule.code {
         "DD201" | "DD202" | "DD203" => &["DD204"],
+        "DD205" => &["DD103"],
         "DD402" => MISREAD,
         "DD401" if winner.severity == crate::diagnostic::Severity::Error => MISREAD,
         _ => &[],

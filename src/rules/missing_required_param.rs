@@ -26,7 +26,9 @@ declare_rule! {
     ///
     /// ## Fix
     /// A missing `ticket_id` is filled in with the dialect's ticket-id token (`[srnumber]`,
-    /// `[Ticket: ID]`, `{{ Ticket.Id }}`) when the file's dialect is known: a safe fix.
+    /// `[Ticket: ID]`, `{{ Ticket.Id }}`) when the file's dialect is known: a safe fix. When
+    /// nothing tells the dialect, the missing `ticket_id` is reported as DD205
+    /// (psa-undetermined) instead, which says how to name the PSA.
     pub static MISSING_REQUIRED_PARAM = {
         code: "DD103",
         name: "missing-required-param",

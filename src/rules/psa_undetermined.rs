@@ -31,12 +31,14 @@ declare_rule! {
     };
 }
 
-/// Called when the document ends without a dialect and a finding at `span` needed one.
+/// Called when the document ends without a dialect and a finding at `span` needed one. On a
+/// link, this finding stands for the DD103 (missing-required-param) there: one defect, one
+/// finding, the more specific one.
 pub fn report(findings: &mut Findings, span: Span) {
     if findings.enabled(&PSA_UNDETERMINED) {
         findings.push(
-            Diagnostic::new(&PSA_UNDETERMINED, span, "cannot tell which PSA sends this template, so its ticket-id token is unknown")
-                .with_help("add `<!-- ddlink: psa=connectwise|autotask|deskdirector -->`, set `psa` in ddlink.toml, or pass --psa"),
+            Diagnostic::new(&PSA_UNDETERMINED, span, "`name=ticket` needs `ticket_id`, and which PSA fills it in is unknown")
+                .with_help("say which PSA it is, and `ddlink fix` adds its ticket-id token: `<!-- ddlink: psa=connectwise|autotask|deskdirector -->`, `psa` in ddlink.toml, or --psa"),
         );
     }
 }
