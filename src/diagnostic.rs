@@ -150,6 +150,11 @@ pub struct Diagnostic {
     /// a quarter of each finding's size).
     pub text: Arc<Text>,
     pub fix: Option<Fix>,
+    /// Whether the finding says the link is read otherwise than it is written (a `&` that
+    /// starts a character reference: `&quot_id` reads `"_id`): the findings on the value so
+    /// misread are then not reported as well. Told here, not by the severity, which the
+    /// configuration may change.
+    pub misread: bool,
 }
 
 impl Diagnostic {
@@ -163,6 +168,7 @@ impl Diagnostic {
                 help: None,
             }),
             fix: None,
+            misread: false,
         }
     }
 

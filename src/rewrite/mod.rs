@@ -1063,7 +1063,7 @@ fn superseded_by(winner: &Diagnostic) -> &'static [&'static str] {
         "DD201" | "DD202" | "DD203" => &["DD204"],
         "DD205" => &["DD103"],
         "DD402" => MISREAD,
-        "DD401" if winner.severity == crate::diagnostic::Severity::Error => MISREAD,
+        "DD401" if winner.misread => MISREAD,
         _ => &[],
     }
 }

@@ -43,21 +43,23 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     let start = site.map.raw_offset(site.range.start, false);
     let end = site.map.raw_offset(site.range.end, true);
     for at in memchr::memchr_iter(b'&', &raw.as_bytes()[start..end]).map(|i| i + start) {
-        let (severity, message) = match classify(raw, at, in_attribute) {
+        let (severity, message, misread) = match classify(raw, at, in_attribute) {
             Ampersand::Reference { .. } => continue,
             Ampersand::Legacy { name, decoded, .. } => (
                 Severity::Error,
                 format!(
                     "`&{name}` reads as the entity `{decoded}` in many HTML tools: escape the `&`"
                 ),
+                true,
             ),
-            Ampersand::Bare => (Severity::Warning, "a bare `&` in HTML".to_owned()),
+            Ampersand::Bare => (Severity::Warning, "a bare `&` in HTML".to_owned(), false),
         };
         let span: Span = site.map.raw_span(at..at + 1);
         let mut diagnostic = Diagnostic::new(&UNESCAPED_AMPERSAND, span, message)
             .with_help("write `&amp;`")
             .with_fix(Fix::safe(vec![Edit::replace(span, "&amp;")]));
         diagnostic.severity = severity;
+        diagnostic.misread = misread;
         findings.push(diagnostic);
     }
 }
