@@ -9,7 +9,7 @@ use miette::{
 };
 
 use super::FileReport;
-use ddlink::source::Excerpt;
+use ddlink::source::{Excerpt, Position};
 use ddlink::{Diagnostic, Severity};
 
 /// How human output looks: colour only on a terminal, `NO_COLOR` honoured; a fixed width
@@ -43,6 +43,8 @@ struct ExcerptSource {
     first_line: usize,
     /// Characters of the first line left out before the text.
     column_shift: usize,
+    /// Where the finding starts, 1-based, as the other formats say it.
+    at: Position,
 }
 
 impl SourceCode for ExcerptSource {
@@ -55,16 +57,21 @@ impl SourceCode for ExcerptSource {
         let inner = self
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
-        let column = if inner.line() == 0 {
-            inner.column() + self.column_shift
+        // Read without context, the span is being placed for the `[file:line:col]` header:
+        // miette counts its column in bytes, ddlink in characters (SPEC §5.1), as every other
+        // format does, after a byte-order mark.
+        let (line, column) = if context_lines_before == 0 && context_lines_after == 0 {
+            (self.at.line - 1, self.at.column - 1)
+        } else if inner.line() == 0 {
+            (self.first_line - 1, inner.column() + self.column_shift)
         } else {
-            inner.column()
+            (inner.line() + self.first_line - 1, inner.column())
         };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line() + self.first_line - 1,
+            line,
             column,
             inner.line_count(),
         )))
@@ -101,6 +108,7 @@ fn source_for(
     excerpt: &Excerpt,
     start: usize,
     end: usize,
+    at: Position,
 ) -> (ExcerptSource, SourceSpan) {
     let text = &excerpt.text;
     if text.lines().all(|line| line.len() <= LONG_LINE) {
@@ -109,6 +117,7 @@ fn source_for(
             text: text.clone(),
             first_line: excerpt.first_line,
             column_shift: 0,
+            at,
         };
         return (source, SourceSpan::new(start.into(), end - start));
     }
@@ -127,6 +136,7 @@ fn source_for(
         first_line: excerpt.first_line + text[..line_start].matches('\n').count(),
         // miette counts the cut text's columns in bytes, the marker's three included.
         column_shift: skipped.saturating_sub(prefix.len()),
+        at,
     };
     let label_start = prefix.len() + (start - from);
     (
@@ -198,7 +208,8 @@ pub fn write(out: &mut dyn Write, report: &FileReport, style: &HumanStyle) -> io
             Some(excerpt) => {
                 let start = excerpt.text_offset(diagnostic.span.start);
                 let end = excerpt.text_offset(diagnostic.span.end).max(start);
-                let (source, label) = source_for(&report.path, excerpt, start, end);
+                let (source, label) =
+                    source_for(&report.path, excerpt, start, end, located.start);
                 (Some(source), Some(label))
             }
             None => (None, None),
