@@ -208,8 +208,7 @@ pub fn write(out: &mut dyn Write, report: &FileReport, style: &HumanStyle) -> io
             Some(excerpt) => {
                 let start = excerpt.text_offset(diagnostic.span.start);
                 let end = excerpt.text_offset(diagnostic.span.end).max(start);
-                let (source, label) =
-                    source_for(&report.path, excerpt, start, end, located.start);
+                let (source, label) = source_for(&report.path, excerpt, start, end, located.start);
                 (Some(source), Some(label))
             }
             None => (None, None),
