@@ -405,6 +405,8 @@ impl<'e> Splicer<'e> {
     fn new(edits: &'e [Edit], mut round: Option<&'e mut Round>) -> Self {
         if let Some(round) = round.as_deref_mut() {
             round.replaced.clear();
+            // Exactly: a large document's round is kept while the next one is checked.
+            round.replaced.reserve_exact(edits.len());
         }
         Splicer {
             pending: edits.iter().peekable(),

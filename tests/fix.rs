@@ -163,6 +163,33 @@ fn check_mode_places_remaining_findings_in_the_file_as_read() {
         (Some(2), Some(99))
     );
     assert_eq!(read(root, file), content);
+
+    // --out-dir leaves the file as it is too: its findings are placed in it, not in the copy.
+    let out_dir = json(&["fix", "--out-dir", "build", "--format", "json", file]);
+    let placed: Vec<_> = out_dir["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(place)
+        .collect();
+    assert_eq!(placed, std::slice::from_ref(&invalid_action));
+
+    // Read by a person, --check lists what would change, then what would remain (the reason
+    // for its exit status when nothing would change); --diff says the latter on stderr.
+    let listed = ddlink(&["fix", "--check", "--format", "concise", file], root, None);
+    assert_eq!(
+        text(&listed.stdout),
+        "Would fix: mail/remains.html\n\
+         mail/remains.html:2:99: DD106 `aprove` is not a ticket action\n\
+         Would expand 1 placeholder and fix 2 findings (1 file changed).\n"
+    );
+    let diff = ddlink(&["fix", "--diff", "--format", "concise", file], root, None);
+    assert!(text(&diff.stdout).starts_with("--- a/mail/remains.html\n"));
+    assert_eq!(
+        text(&diff.stderr),
+        "mail/remains.html:2:99: DD106 `aprove` is not a ticket action\n\
+         Would expand 1 placeholder and fix 2 findings (1 file changed).\n"
+    );
 }
 
 #[test]
@@ -409,7 +436,8 @@ fn a_large_file_is_fixed_as_a_small_one_would_be() {
     let expected = hook.stdout;
     assert!(expected != template && expected.len() > template.len());
 
-    // --out-dir: the same bytes, and the findings that remain are those of the output.
+    // --out-dir: the same bytes, and the findings that remain placed in the file as read, as
+    // --check places them.
     let out_dir = ddlink(
         &[
             "fix",
@@ -425,13 +453,7 @@ fn a_large_file_is_fixed_as_a_small_one_would_be() {
     assert_eq!(out_dir.status.code(), Some(1), "{}", text(&out_dir.stderr));
     assert!(std::fs::read(root.join("build/mail/big.html")).unwrap() == expected);
     let remaining = ddlink(
-        &[
-            "check",
-            "--format",
-            "concise",
-            "--no-progress",
-            "build/mail/big.html",
-        ],
+        &["fix", "--check", "--format", "concise", "mail/big.html"],
         root,
         None,
     );
@@ -439,7 +461,7 @@ fn a_large_file_is_fixed_as_a_small_one_would_be() {
         text(&output.stdout)
             .lines()
             .filter(|line| line.contains(": DD"))
-            .map(|line| line.replace("build/", ""))
+            .map(str::to_owned)
             .collect::<Vec<_>>()
     };
     assert!(!report(&remaining).is_empty());

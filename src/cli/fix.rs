@@ -164,38 +164,60 @@ fn write_results(
         plural(fixed, "finding"),
         plural(summary.changed, "file"),
     );
+    let reports: Vec<FileReport> = results.iter().map(|f| f.report.clone()).collect();
+    // Findings that would remain explain an exit status of 1 that no change explains.
+    let remaining = reports.iter().any(|r| !r.diagnostics.is_empty());
+    let with_summary = |done: &str| {
+        if format == Format::Human {
+            format!("{done} {}", summary.line())
+        } else {
+            done.to_owned()
+        }
+    };
     if args.diff {
         for fix in results {
             if let Some(diff) = &fix.diff {
                 out.write_all(diff.as_bytes())?;
             }
         }
+        // On standard error, so that standard output stays a patch.
+        let mut err = io::stderr().lock();
+        if remaining {
+            let options = report::Options {
+                style: output::stderr_style(),
+                summary_line: false,
+                dialects: false,
+            };
+            let _ = report::write(&mut err, format, &reports, summary, &options);
+        }
         if !args.quiet {
-            let _ = writeln!(io::stderr(), "{done}");
+            let _ = writeln!(err, "{}", with_summary(&done));
         }
         return Ok(());
     }
-    if args.check && matches!(format, Format::Human | Format::Concise | Format::Github) {
-        // Read by a person: which files would change. The machine formats (JSON, SARIF,
-        // GitLab) stay documents of their kind, with the findings that would remain, placed
-        // in the files as read.
-        for fix in results.iter().filter(|f| f.changed) {
-            writeln!(out, "Would fix: {}", fix.report.path)?;
-        }
-        if !args.quiet {
-            writeln!(out, "{done}")?;
-        }
-        return Ok(());
-    }
-    let reports: Vec<FileReport> = results.iter().map(|f| f.report.clone()).collect();
     let options = report::Options {
         style: output::stdout_style(),
         summary_line: false,
         dialects: false,
     };
+    if args.check && matches!(format, Format::Human | Format::Concise | Format::Github) {
+        // Read by a person: which files would change, then what would remain. The machine
+        // formats (JSON, SARIF, GitLab) stay documents of their kind, with the findings that
+        // would remain; both are placed in the files as read.
+        for fix in results.iter().filter(|f| f.changed) {
+            writeln!(out, "Would fix: {}", fix.report.path)?;
+        }
+        if remaining {
+            report::write(out, format, &reports, summary, &options)?;
+        }
+        if !args.quiet {
+            writeln!(out, "{}", with_summary(&done))?;
+        }
+        return Ok(());
+    }
     report::write(out, format, &reports, summary, &options)?;
     if format == Format::Human && !args.quiet {
-        writeln!(out, "{done} {}", summary.line())?;
+        writeln!(out, "{}", with_summary(&done))?;
     }
     Ok(())
 }
@@ -219,9 +241,9 @@ fn fix_file(
     if refused(path, &bytes, args)? {
         return Ok(None);
     }
-    let written = !(args.check || args.diff);
+    let in_input = placed_in_input(args);
     let options = RewriterOptions {
-        keep_origins: !written,
+        keep_origins: in_input,
         ..run.options(Some(path), &bytes)?
     };
     let result = Rewriter::new(options).fix_bytes(&bytes, args.unsafe_fixes);
@@ -240,7 +262,7 @@ fn fix_file(
     Ok(Some(finish(
         display,
         result,
-        (!written).then_some(&bytes[..]),
+        in_input.then_some(&bytes[..]),
         diff,
         format,
     )?))
@@ -304,8 +326,9 @@ fn fix_large_file(
     if refused(path, &head, args)? {
         return Ok(None);
     }
+    let in_input = placed_in_input(args);
     let options = RewriterOptions {
-        keep_origins: args.check,
+        keep_origins: in_input,
         ..run.options(Some(path), &head)?
     };
     let destination = args
@@ -337,8 +360,7 @@ fn fix_large_file(
             }
         })?;
     let excerpts = format == Format::Human;
-    if args.check {
-        // Nothing is written: findings are placed in the file as read.
+    if in_input {
         let analysis = &mut result.analysis;
         result
             .origins
@@ -346,7 +368,7 @@ fn fix_large_file(
     }
     let located = if result.analysis.diagnostics.is_empty() {
         Vec::new()
-    } else if let Some(output) = result.output.as_mut().filter(|_| !args.check) {
+    } else if let Some(output) = result.output.as_mut().filter(|_| !in_input) {
         let located = locate_streamed(&mut *output, &result.analysis, excerpts);
         output.seek(SeekFrom::Start(0)).map_err(read_error)?;
         located.map_err(read_error)?
@@ -374,9 +396,15 @@ fn fix_large_file(
     }))
 }
 
-/// What fixing one document did, its findings located in `input` when nothing was written
-/// (`--check`, `--diff`: SPEC §5.1 offsets are into the file as read) and in the output
-/// otherwise.
+/// Whether the findings that remain are placed in the file as read (SPEC §5.1: offsets into
+/// the file as read): when it stays as it is (`--check`, `--diff`, `--out-dir`, which writes
+/// elsewhere). Fixed in place, they are placed in what was written, the file as read next.
+fn placed_in_input(args: &FixArgs) -> bool {
+    args.check || args.diff || args.out_dir.is_some()
+}
+
+/// What fixing one document did, its findings located in `input` when given (see
+/// [`placed_in_input`]) and in the output otherwise.
 fn finish(
     display: String,
     mut result: Fixed,
