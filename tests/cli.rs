@@ -627,6 +627,60 @@ fn exit_knobs_output_file_and_the_github_default() {
     assert_eq!(text(&written.stdout), "");
     let report = std::fs::read_to_string(root.join("report.txt")).unwrap();
     assert_eq!(report.lines().count(), 3, "{report}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |file: &str| {
+            std::fs::metadata(root.join(file))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        // A new report is created as any program creates a file (0666 less the umask), not
+        // with a temporary file's 0600.
+        let umask = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+                u32::from_str_radix(line["Umask:".len()..].trim(), 8).ok()
+            });
+        if let Some(umask) = umask {
+            assert_eq!(mode("report.txt"), 0o666 & !umask);
+        }
+        // Written through a symlink, as a shell redirection would, keeping the target's mode;
+        // a FIFO or /dev/fd/N is written through likewise.
+        std::fs::write(root.join("target.txt"), "old").unwrap();
+        std::fs::set_permissions(
+            root.join("target.txt"),
+            std::fs::Permissions::from_mode(0o640),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("target.txt", root.join("link.txt")).unwrap();
+        let through = ddlink(
+            &[
+                "check",
+                "--format",
+                "concise",
+                "--output-file",
+                "link.txt",
+                "warn.html",
+            ],
+            root,
+        );
+        assert_eq!(through.status.code(), Some(0), "{}", text(&through.stderr));
+        assert!(
+            std::fs::symlink_metadata(root.join("link.txt"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("target.txt")).unwrap(),
+            report
+        );
+        assert_eq!(mode("target.txt"), 0o640);
+    }
 
     let actions = Command::new(env!("CARGO_BIN_EXE_ddlink"))
         .args(["check", "warn.html"])

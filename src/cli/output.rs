@@ -53,8 +53,11 @@ pub fn report_style(to_file: bool) -> HumanStyle {
     }
 }
 
-/// Run `write` on the report's destination: `--output-file` (written whole, then renamed into
-/// place) or buffered stdout.
+/// Run `write` on the report's destination: buffered stdout, or `--output-file`. A regular
+/// file (or a new one) is written whole, then renamed into place, so that a reader never sees
+/// half a report; it gets the mode the file had, or the one a new file gets (0666 less the
+/// umask). Anything else is written through as a shell redirection would: a symlink (to its
+/// target), a FIFO, `/dev/stdout`, a process substitution's `/dev/fd/N`.
 pub fn to_destination(
     file: Option<&std::path::Path>,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -65,15 +68,29 @@ pub fn to_destination(
         write(&mut out)?;
         return out.flush();
     };
+    let existing = std::fs::symlink_metadata(path).ok();
+    if existing
+        .as_ref()
+        .is_some_and(|metadata| !metadata.file_type().is_file())
+    {
+        let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+        write(&mut out)?;
+        return out.flush();
+    }
     let folder = path
         .parent()
         .filter(|f| !f.as_os_str().is_empty())
         .unwrap_or_else(|| std::path::Path::new("."));
-    let mut temporary = super::write::temporary_in(folder)?;
+    let mut temporary = super::write::temporary_for_new_file(folder)?;
     {
         let mut buffered = io::BufWriter::new(temporary.as_file_mut());
         write(&mut buffered)?;
         buffered.flush()?;
+    }
+    if let Some(metadata) = existing {
+        temporary
+            .as_file()
+            .set_permissions(metadata.permissions())?;
     }
     temporary.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -251,6 +251,21 @@ pub(super) fn temporary_in(folder: &Path) -> io::Result<NamedTempFile> {
     tempfile::Builder::new().prefix(&prefix).tempfile_in(folder)
 }
 
+/// [`temporary_in`], with the mode a file created by any program gets (0666 less the umask)
+/// rather than a temporary file's 0600: it becomes a new file that others may read.
+pub(super) fn temporary_for_new_file(folder: &Path) -> io::Result<NamedTempFile> {
+    remove_leftovers(folder);
+    let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(folder)
+}
+
 /// Remove the temporary files an earlier ddlink left in `folder`, once per folder and run.
 ///
 /// Why: a temporary file is removed when the write fails or the process exits normally, but
