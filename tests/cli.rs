@@ -864,6 +864,33 @@ fn templates_dir_overrides_the_built_in_snippets() {
     );
     assert!(text(&broken.stdout).contains("2 inputs could not be checked"));
 
+    // Snippets that would write a broken link are refused when loaded, before any file is
+    // touched: no link, an unquoted link, a label written twice.
+    for (snippet, problem) in [
+        ("<span>{{{label}}}</span>", "never writes the link"),
+        (
+            "<a href={{{href}}}>{{{label}}}</a>",
+            "writes the link other than as a whole",
+        ),
+        (
+            "<!--[if mso]><v:roundrect href=\"{{{href}}}\">{{{label}}}</v:roundrect><![endif]--><a href=\"{{{href}}}\">{{{label}}}</a>",
+            "`{{{label}}}` more than once",
+        ),
+    ] {
+        std::fs::write(root.join("mail/snippets/link.hbs"), snippet).unwrap();
+        let refused = ddlink(&["fix", "mail/u.html"], root);
+        assert_eq!(refused.status.code(), Some(2), "{snippet}");
+        assert!(
+            text(&refused.stderr).contains(problem),
+            "{}",
+            text(&refused.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("mail/u.html")).unwrap(),
+            template
+        );
+    }
+
     // A folder that is not there.
     std::fs::write(
         root.join("mail/ddlink.toml"),

@@ -56,6 +56,12 @@ pub enum SnippetError {
     },
     #[error("`{path}` is not a valid Handlebars template: {message}")]
     Template { path: String, message: String },
+    /// A snippet that would write a broken link: every one is rendered once with sample
+    /// values when loaded, and must write the URL only as a double-quoted attribute value
+    /// (`href="{{{href}}}"`, the way ddlink escapes it), at least once, and the label at most
+    /// once (it is the placeholder's own markup, kept where it is).
+    #[error("`{path}` {problem}")]
+    Unsafe { path: String, problem: &'static str },
 }
 
 /// The two snippets: the built-in ones, or a folder's, compiled by Handlebars.
@@ -133,8 +139,51 @@ fn compile(link: (&str, &str), button: (&str, &str)) -> Result<Handlebars<'stati
                 path: path.to_owned(),
                 message: e.to_string(),
             })?;
+        probe(&registry, name, path)?;
     }
     Ok(registry)
+}
+
+/// Render snippet `name` once with sample values, and refuse it if it would write a link
+/// that is not the one asked for (see [`SnippetError::Unsafe`]).
+fn probe(registry: &Handlebars<'static>, name: &str, path: &str) -> Result<(), SnippetError> {
+    const HREF: &str = "\u{E001}href\u{E001}";
+    const LABEL: &str = "\u{E001}label\u{E001}";
+    let data = SnippetData {
+        href: HREF,
+        attributes: "",
+        style: "",
+        label: LABEL,
+    };
+    let unsafe_ = |problem| SnippetError::Unsafe {
+        path: path.to_owned(),
+        problem,
+    };
+    let rendered = registry
+        .render(name, &data)
+        .map_err(|e| SnippetError::Template {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+    let hrefs: Vec<usize> = rendered.match_indices(HREF).map(|(at, _)| at).collect();
+    if hrefs.is_empty() {
+        return Err(unsafe_(
+            "never writes the link: it needs `href=\"{{{href}}}\"`",
+        ));
+    }
+    let quoted =
+        |at: usize| rendered[..at].ends_with("=\"") && rendered[at + HREF.len()..].starts_with('"');
+    if !hrefs.into_iter().all(quoted) {
+        return Err(unsafe_(
+            "writes the link other than as a whole double-quoted attribute value: write `href=\"{{{href}}}\"`",
+        ));
+    }
+    if rendered.matches(LABEL).count() > 1 {
+        return Err(unsafe_(
+            "writes `{{{label}}}` more than once: the label is the placeholder's own markup, kept where it is, so it can be written once",
+        ));
+    }
+    Ok(())
 }
 
 /// A built-in snippet rendered as Handlebars renders it (the test
