@@ -1,5 +1,6 @@
 use super::{Findings, LinkSite, Origin};
 use crate::charref::{Ampersand, classify};
+use crate::command::token::{TokenShape, tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
 
 declare_rule! {
@@ -42,7 +43,21 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     let raw = &site.map.raw;
     let start = site.map.raw_offset(site.range.start, false);
     let end = site.map.raw_offset(site.range.end, true);
+    // A `&` inside a Liquid or Handlebars expression is the mail system's (`{% if q == 'R&D' %}`):
+    // escaped, its comparison or default would change.
+    let in_expressions: Vec<std::ops::Range<usize>> = if raw[start..end].contains('{') {
+        tokens(&raw[start..end])
+            .into_iter()
+            .filter(|t| matches!(t.shape, TokenShape::Mustache | TokenShape::LiquidTag))
+            .map(|t| t.range.start + start..t.range.end + start)
+            .collect()
+    } else {
+        Vec::new()
+    };
     for at in memchr::memchr_iter(b'&', &raw.as_bytes()[start..end]).map(|i| i + start) {
+        if in_expressions.iter().any(|range| range.contains(&at)) {
+            continue;
+        }
         let (severity, message, misread) = match classify(raw, at, in_attribute) {
             Ampersand::Reference { .. } => continue,
             Ampersand::Legacy { name, decoded, .. } => (
@@ -77,10 +92,14 @@ mod tests {
             &[
                 "ddportal://name=ticket&amp;ticket_id=1",
                 "ddportal://name=ticket&#38;ticket_id=1",
+                // The mail system's own expressions keep their `&`.
+                "ddportal://name=ticket&amp;ticket_id={{ Ticket.Id }}{% if Ticket.Queue == 'R&D' %}&amp;action=close{% endif %}",
+                "ddportal://name=ticket_list&amp;state={{ State | default: 'A&B' }}",
             ],
             &[
                 "ddportal://name=ticket&ticket_id=1",
                 "ddportal://name=quote&quote_id=Q1",
+                "ddportal://name=ticket&amp;ticket_id={{ Ticket.Id }}&action=close",
             ],
         );
     }
