@@ -577,17 +577,35 @@ fn render(
             args,
             indent,
         } => {
+            let passed = || {
+                args.iter()
+                    .filter(|a| !CONTROLS.contains(&&*a.key) && !is_command_key(&a.key))
+            };
+            // `{% if x %}class="y"{% endif %}` in the tag: HTML reads the template code as
+            // attribute names, which cannot be written back as they were.
+            if let Some(code) = passed().find(|a| a.key.contains(['{', '}', '%'])) {
+                invalid_placeholder::report(
+                    findings,
+                    Span::new(
+                        start_tag.start + code.span.start,
+                        start_tag.start + code.span.end,
+                    ),
+                    format!(
+                        "template code (`{}`) between the attributes of `<dd-link>` cannot be carried over to the link",
+                        code.key
+                    ),
+                    "put the condition around the whole `<dd-link>…</dd-link>`, or inside its label"
+                        .to_owned(),
+                );
+                return None;
+            }
             let mut attributes = String::new();
             let mut style = String::new();
-            for arg in args
-                .iter()
-                .filter(|a| !CONTROLS.contains(&&*a.key) && !is_command_key(&a.key))
-            {
-                let value = arg.raw_value.replace('"', "&quot;");
+            for arg in passed() {
                 if arg.key.eq_ignore_ascii_case("style") {
-                    style = value;
+                    style = arg.raw_value.replace('"', "&quot;");
                 } else {
-                    let _ = write!(attributes, " {}=\"{value}\"", arg.key);
+                    write_attribute(&mut attributes, &arg.key, &arg.raw_value);
                 }
             }
             // The snippets write `href="…"`.
@@ -643,6 +661,19 @@ fn render(
             }
         }
     }
+}
+
+/// ` key="value"`, the value as written in the source. In the quote it does not hold, so that
+/// a template expression in it (`title='Hi {{ name | default: "there" }}'`) stays byte for
+/// byte; holding both, its `"` are escaped.
+fn write_attribute(out: &mut String, key: &str, raw_value: &str) {
+    let _ = if !raw_value.contains('"') {
+        write!(out, " {key}=\"{raw_value}\"")
+    } else if !raw_value.contains('\'') {
+        write!(out, " {key}='{raw_value}'")
+    } else {
+        write!(out, " {key}=\"{}\"", raw_value.replace('"', "&quot;"))
+    };
 }
 
 /// The label of a placeholder written without one.
