@@ -251,6 +251,7 @@ pub fn expand(
     let is_element = matches!(placeholder, Placeholder::Element { .. });
     let mut command = Command::empty();
     let mut sources: Vec<(String, Span, Span)> = Vec::new();
+    let mut misspelt = false;
     for arg in &args {
         if CONTROLS.contains(&&*arg.key) {
             continue;
@@ -267,7 +268,7 @@ pub fn expand(
             return None;
         }
         if is_element && !is_command_key(&arg.key) {
-            unknown_param::check_attribute(findings, arg.span, &arg.key);
+            misspelt |= unknown_param::check_attribute(findings, arg.span, &arg.key);
             continue;
         }
         if let Some(separator) = separator_outside_tokens(&arg.value) {
@@ -289,6 +290,9 @@ pub fn expand(
         }
         command.push(arg.key.to_string(), arg.value.to_string());
         sources.push((arg.key.to_string(), arg.span, arg.value_span));
+    }
+    if misspelt {
+        return None;
     }
     if command.name() == Some("ticket") && command.get(TICKET_ID).is_none() {
         let Some(dialect) = context.dialect.dialect else {
@@ -473,8 +477,17 @@ fn judge(
                     })
             })
             .unwrap_or(whole);
+        // A near miss of a parameter (`ticketid`) is no request the link can meet: a default
+        // `ticket_id` would be added beside it and open another ticket.
+        let misspelt =
+            diagnostic.rule.code == unknown_param::UNKNOWN_PARAM.code && diagnostic.fix.is_some();
+        if misspelt && let Some(help) = diagnostic.help().map(str::to_owned) {
+            diagnostic.set_help(format!(
+                "{help} The placeholder is left as it is until then"
+            ));
+        }
         diagnostic.fix = None;
-        blocked |= diagnostic.severity == Severity::Error;
+        blocked |= diagnostic.severity == Severity::Error || misspelt;
         findings.push(diagnostic);
     }
     !blocked

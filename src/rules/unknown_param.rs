@@ -131,22 +131,28 @@ fn is_html_attribute(name: &str) -> bool {
         || name.starts_with("on")
 }
 
-/// A `<dd-link>` attribute that is no command key but a near miss of one: it would pass
-/// through to the anchor as an HTML attribute, and the command would lack it.
-pub fn check_attribute(findings: &mut Findings, span: crate::diagnostic::Span, key: &str) {
+/// A `<dd-link>` attribute that is no command key but a near miss of one: passed through to
+/// the anchor as an HTML attribute, the command would lack what was meant (`acton="approve"`:
+/// an Approve button that approves nothing). Reported, and `true`: the placeholder is then not
+/// expanded.
+pub fn check_attribute(findings: &mut Findings, span: crate::diagnostic::Span, key: &str) -> bool {
     if !findings.enabled(&UNKNOWN_PARAM) || is_html_attribute(key) {
-        return;
+        return false;
     }
-    if let Some(suggestion) = closest(key, spec::all_keys()) {
-        findings.push(
-            Diagnostic::new(
-                &UNKNOWN_PARAM,
-                span,
-                format!("`{key}` is not a deep-link parameter: it passes through to the link as an HTML attribute"),
-            )
-            .with_help(format!("did you mean `{suggestion}`?")),
-        );
-    }
+    let Some(suggestion) = closest(key, spec::all_keys()) else {
+        return false;
+    };
+    findings.push(
+        Diagnostic::new(
+            &UNKNOWN_PARAM,
+            span,
+            format!("`{key}` is neither a deep-link parameter nor an attribute links take"),
+        )
+        .with_help(format!(
+            "did you mean `{suggestion}`? The placeholder is left as it is until then"
+        )),
+    );
+    true
 }
 
 #[cfg(test)]
