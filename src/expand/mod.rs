@@ -493,6 +493,19 @@ fn judge(
     !blocked
 }
 
+/// Where each `<dd-link` element opening starts in raw bytes (any case), and its length.
+pub fn element_openings(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    const OPENING: &[u8] = b"<dd-link";
+    memchr::memchr_iter(b'<', bytes).filter_map(|at| {
+        let end = at + OPENING.len();
+        (bytes.get(at..end)?.eq_ignore_ascii_case(OPENING)
+            && bytes
+                .get(end)
+                .is_none_or(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/'))
+        .then_some((at, OPENING.len()))
+    })
+}
+
 /// Stands for a label that stays where it is: the rendered snippet is cut around it.
 const MARKER: &str = "\u{E000}ddlink-label\u{E000}";
 

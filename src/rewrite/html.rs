@@ -337,16 +337,11 @@ impl State<'_> {
                 .in_encoding(self.collector.options.encoding);
             self.collector.mustaches(&map, MustacheContext::HtmlText);
         }
-        if let Origin::Inert(context) = origin
-            && expand::mustache::may_hold(raw)
-        {
-            for (start, len) in expand::mustache::openings(raw.as_bytes()) {
-                let at = self
-                    .text
-                    .source_offset(start, self.collector.options.encoding);
-                self.collector
-                    .inert_placeholder(Span::new(at, at + len), context);
-            }
+        if let Origin::Inert(context) = origin {
+            let encoding = self.collector.options.encoding;
+            let text = &self.text;
+            self.collector
+                .inert_placeholders(raw, context, |start| text.source_offset(start, encoding));
         }
         let decode = (origin == Origin::HtmlText).then_some(false);
         let origin = if origin == Origin::HtmlText && self.text.in_link {
@@ -450,7 +445,9 @@ impl State<'_> {
             }
             None => {}
         }
-        if !self.collector.prefilter.may_hold_link(text.as_bytes()) {
+        if !self.collector.prefilter.may_hold_link(text.as_bytes())
+            && memchr::memmem::find(text.as_bytes(), b"<dd-link").is_none()
+        {
             return;
         }
         if let Some(inner) = conditional_comment_body(&text) {
@@ -465,11 +462,8 @@ impl State<'_> {
                 .push(Span::new(base, base + bytes.len()));
             return;
         }
-        for (start, len) in expand::mustache::openings(text.as_bytes()) {
-            let at = input_offset(start);
-            self.collector
-                .inert_placeholder(Span::new(at, at + len), "comment");
-        }
+        self.collector
+            .inert_placeholders(&text, "comment", &input_offset);
         for range in scan::links(&text) {
             let base = input_offset(range.start);
             self.collector
@@ -562,6 +556,9 @@ fn placeholder_element<'o>(
     let (state, links) = (Rc::clone(state), Rc::clone(links));
     ElementContentHandlers::default().element(move |element: &mut Element| {
         let start_tag = tag_span(element);
+        if let Some(quick) = &mut state.borrow_mut().quick {
+            quick.dd_link();
+        }
         let args = element
             .attributes()
             .iter()

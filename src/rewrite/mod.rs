@@ -896,7 +896,38 @@ impl<'o> Collector<'o> {
     /// reported again as unread.
     fn inert_placeholder(&mut self, span: Span, context: &'static str) {
         self.read_placeholders.push(span.start);
-        crate::rules::link_in_inert_context::report_placeholder(&mut self.findings, span, context);
+        crate::rules::link_in_inert_context::report_placeholder(
+            &mut self.findings,
+            span,
+            "{{deeplink}}",
+            context,
+        );
+    }
+
+    /// The `{{deeplink` and `<dd-link` openings in `raw`, the text of an inert `context`:
+    /// reported, as the e-mail would show them or hide them, never a link. `offset` places a
+    /// byte of `raw` in the input.
+    fn inert_placeholders(
+        &mut self,
+        raw: &str,
+        context: &'static str,
+        offset: impl Fn(usize) -> usize,
+    ) {
+        if expand::mustache::may_hold(raw) {
+            for (start, len) in expand::mustache::openings(raw.as_bytes()) {
+                let at = offset(start);
+                self.inert_placeholder(Span::new(at, at + len), context);
+            }
+        }
+        for (start, len) in expand::element_openings(raw.as_bytes()) {
+            let at = offset(start);
+            crate::rules::link_in_inert_context::report_placeholder(
+                &mut self.findings,
+                Span::new(at, at + len),
+                "<dd-link>",
+                context,
+            );
+        }
     }
 
     /// Report each `{{deeplink` the raw scan saw where no handler read it (an attribute

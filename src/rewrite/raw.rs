@@ -123,6 +123,11 @@ pub struct Quick {
     /// Set when that is for another reason than link-shaped runs outside `href`s or
     /// conditional comments (which a quick pass that reads comments may explain).
     pub not_only_runs: bool,
+    /// `<dd-link` openings the raw scan saw, and `<dd-link>` elements the parser read: one
+    /// more seen than read is in a comment, a script or another text no element is read in,
+    /// which only the full pass reports.
+    dd_links_seen: usize,
+    dd_links_read: usize,
 }
 
 impl Quick {
@@ -134,6 +139,7 @@ impl Quick {
         if found.needs_comments {
             self.needs_full = true;
         }
+        self.dd_links_seen += found.dd_links;
         for run in found.runs {
             self.run(run);
         }
@@ -189,10 +195,19 @@ impl Quick {
         }
     }
 
-    /// The document has ended: a run that no value holds needs the full pass.
+    /// The parser read a `<dd-link>` element.
+    pub fn dd_link(&mut self) {
+        self.dd_links_read += 1;
+    }
+
+    /// The document has ended: a run that no value holds, or a `<dd-link` that no element
+    /// was read for, needs the full pass.
     pub fn finish(&mut self) {
         if !self.runs.is_empty() {
             self.needs_full = true;
+        }
+        if self.dd_links_seen > self.dd_links_read {
+            self.hand_over();
         }
     }
 }
@@ -211,6 +226,9 @@ pub struct Found {
     pub scanned: Option<usize>,
     /// Where `{{deeplink` calls open, and how long each opening is (in a full pass).
     pub placeholders: Vec<(usize, usize)>,
+    /// How many `<dd-link` openings (in a quick pass; written in lower case, as nearly all
+    /// are).
+    pub dd_links: usize,
 }
 
 /// The needles of a quick pass's raw scan.
@@ -391,6 +409,7 @@ impl RawScan {
         }
         if let Some(quick) = &mut self.quick {
             found.hand_over |= needs_full_pass(&text);
+            found.dd_links += memchr::memmem::find_iter(text.as_bytes(), b"<dd-link").count();
             found.needs_comments |= quick.conditional_comments(&text);
             found.runs.extend(
                 quick

@@ -35,15 +35,16 @@ fn place(context: &str) -> String {
     }
 }
 
-/// A `{{deeplink` at `span` inside `context` (`script`, `comment`, …): not expanded.
-pub fn report_placeholder(findings: &mut Findings, span: Span, context: &str) {
+/// A placeholder (`what`: `{{deeplink}}` or `<dd-link>`) at `span` inside `context`
+/// (`script`, `comment`, …): not expanded.
+pub fn report_placeholder(findings: &mut Findings, span: Span, what: &str, context: &str) {
     if findings.enabled(&LINK_IN_INERT_CONTEXT) {
         findings.push(
             Diagnostic::new(
                 &LINK_IN_INERT_CONTEXT,
                 span,
                 format!(
-                    "a `{{{{deeplink}}}}` inside {} is left as it is, not expanded",
+                    "a `{what}` inside {} is left as it is, not expanded",
                     place(context)
                 ),
             )
