@@ -463,7 +463,7 @@ impl State<'_> {
             return;
         }
         self.collector
-            .inert_placeholders(&text, "comment", &input_offset);
+            .inert_placeholders(&text, "comment", input_offset);
         for range in scan::links(&text) {
             let base = input_offset(range.start);
             self.collector
