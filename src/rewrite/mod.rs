@@ -1048,6 +1048,18 @@ impl<'o> Collector<'o> {
         });
         diagnostics.dedup();
         drop_superseded(&mut diagnostics);
+        let unparsable = diagnostics
+            .iter()
+            .any(|d| d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code);
+        if unparsable {
+            // `fix` leaves such a document untouched (SPEC §6): nothing in it is fixable, nor
+            // counted so, and no placeholder in it is expanded.
+            for diagnostic in &mut diagnostics {
+                diagnostic.fix = None;
+            }
+            expansions.clear();
+            expandable = 0;
+        }
         if !self.unquoted.is_empty() {
             quote_unquoted(&mut diagnostics, &self.unquoted);
         }
