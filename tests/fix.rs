@@ -192,6 +192,33 @@ fn check_mode_places_remaining_findings_in_the_file_as_read() {
     );
 }
 
+/// A diff is in the file's own bytes: a windows-1252 file's `é` stays the byte 0xE9 on both
+/// sides, so that `patch` applies the diff to the file.
+#[test]
+fn diff_mode_keeps_the_file_encoding() {
+    let project = project();
+    let root = project.path();
+    let mut input = b"<p>caf\xe9</p>\r\n".to_vec();
+    input.extend_from_slice(PLACEHOLDER.replace('\n', "\r\n").as_bytes());
+    std::fs::write(root.join("mail/w.html"), &input).unwrap();
+    let output = ddlink(
+        &["fix", "--diff", "--encoding", "windows-1252", "mail/w.html"],
+        root,
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let mut expected =
+        b"--- a/mail/w.html\n+++ b/mail/w.html\n@@ -1,2 +1,2 @@\n <p>caf\xe9</p>\r\n-".to_vec();
+    expected.extend_from_slice(PLACEHOLDER.replace('\n', "\r\n").as_bytes());
+    expected.push(b'+');
+    expected.extend_from_slice(EXPANDED.replace('\n', "\r\n").as_bytes());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&expected)
+    );
+    assert!(output.stdout == expected);
+}
+
 #[test]
 fn diff_mode_prints_a_unified_diff() {
     let project = project();

@@ -24,7 +24,7 @@ struct FileFix {
     fixed: usize,
     expanded: usize,
     changed: bool,
-    diff: Option<String>,
+    diff: Option<Vec<u8>>,
 }
 
 pub fn run(args: &FixArgs) -> ExitStatus {
@@ -177,7 +177,7 @@ fn write_results(
     if args.diff {
         for fix in results {
             if let Some(diff) = &fix.diff {
-                out.write_all(diff.as_bytes())?;
+                out.write_all(diff)?;
             }
         }
         // On standard error, so that standard output stays a patch.
@@ -409,7 +409,7 @@ fn finish(
     display: String,
     mut result: Fixed,
     input: Option<&[u8]>,
-    diff: Option<String>,
+    diff: Option<Vec<u8>>,
     format: Format,
 ) -> Result<FileFix, Error> {
     let excerpts = format == Format::Human;
@@ -449,7 +449,7 @@ fn mirrored(path: &Path, run: &Run) -> PathBuf {
 /// The diff of a fix, credentials masked as in every other output: each credential the
 /// output holds is masked wherever its text occurs, on both sides (a fix never edits one, so
 /// the input holds the same text).
-fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> String {
+fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> Vec<u8> {
     let secrets: Vec<&[u8]> = fixed
         .analysis
         .secrets
@@ -476,13 +476,18 @@ fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> String {
     unified_diff(path, &mask(before), &mask(&fixed.output))
 }
 
-fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> String {
-    let before = String::from_utf8_lossy(before);
-    let after = String::from_utf8_lossy(after);
-    similar::TextDiff::from_lines(before.as_ref(), after.as_ref())
-        .unified_diff()
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
+/// The diff in the file's own bytes (a windows-1252 file's, too), so that `patch` applies it.
+fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> Vec<u8> {
+    let diff = similar::TextDiff::from_lines(before, after);
+    let mut out = Vec::new();
+    for (index, hunk) in diff.unified_diff().iter_hunks().enumerate() {
+        if index == 0 {
+            out.extend_from_slice(format!("--- a/{path}\n+++ b/{path}\n").as_bytes());
+        }
+        hunk.to_writer(&mut out)
+            .expect("writing to memory cannot fail");
+    }
+    out
 }
 
 /// `ddlink fix -`: the whole document on stdout whatever remains; findings on stderr; exit 0
