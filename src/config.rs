@@ -435,7 +435,8 @@ impl Config {
 
     /// Read and parse the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::read(path, error))?;
+        let bytes = std::fs::read(path).map_err(|error| ConfigError::read(path, error))?;
+        let text = String::from_utf8(bytes).map_err(|error| ConfigError::not_utf8(path, &error))?;
         Config::parse(path, &text)
     }
 
@@ -957,6 +958,38 @@ impl ConfigError {
         }))
     }
 
+    /// A config that is not UTF-8 text (TOML is): where, and what it seems to be instead.
+    fn not_utf8(path: &Path, error: &std::string::FromUtf8Error) -> Self {
+        let bytes = error.as_bytes();
+        let at = error.utf8_error().valid_up_to();
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + at
+            - bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+        let seems = match bytes {
+            [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => {
+                " (it is UTF-16, as Windows PowerShell 5 writes files)"
+            }
+            _ => "",
+        };
+        ConfigError(Box::new(Details {
+            kind: ConfigErrorKind::Read,
+            path: path.to_path_buf(),
+            message: format!(
+                "config `{}` is not UTF-8 text{seems}: byte 0x{:02X} at line {line}, column {column}",
+                path.display(),
+                bytes[at]
+            ),
+            source_code: None,
+            labels: Vec::new(),
+            span: None,
+            help: Some("save it as UTF-8 (TOML files are UTF-8)".to_owned()),
+            io: None,
+        }))
+    }
+
     pub fn kind(&self) -> ConfigErrorKind {
         self.0.kind
     }
@@ -1114,6 +1147,29 @@ impl Source<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A config that is not UTF-8 says where and what it seems to be, not "cannot read".
+    #[test]
+    fn a_config_that_is_not_utf8_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let message = |bytes: &[u8]| {
+            let path = dir.path().join("ddlink.toml");
+            std::fs::write(&path, bytes).unwrap();
+            let error = Config::load(&path).unwrap_err();
+            assert_eq!(error.kind(), ConfigErrorKind::Read);
+            error
+                .message()
+                .replace(&*path.to_string_lossy(), "ddlink.toml")
+        };
+        assert_eq!(
+            message(b"psa = \"autotask\"\nportal = \"https://caf\xe9.com\"\n"),
+            "config `ddlink.toml` is not UTF-8 text: byte 0xE9 at line 2, column 22"
+        );
+        assert_eq!(
+            message(b"\xff\xfep\x00s\x00a\x00"),
+            "config `ddlink.toml` is not UTF-8 text (it is UTF-16, as Windows PowerShell 5 writes files): byte 0xFF at line 1, column 1"
+        );
+    }
 
     #[test]
     fn starter_parses_and_changes_nothing() {
