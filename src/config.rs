@@ -962,7 +962,7 @@ impl ConfigError {
     fn not_utf8(path: &Path, error: &std::string::FromUtf8Error) -> Self {
         let bytes = error.as_bytes();
         let at = error.utf8_error().valid_up_to();
-        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count();
         let column = 1 + at
             - bytes[..at]
                 .iter()
