@@ -945,6 +945,29 @@ fn standard_input_under_every_mode() {
     );
     assert_eq!(text(&checked.stdout), "");
     assert_eq!(checked.status.code(), Some(0));
+    // Flags that cannot apply are said, not dropped silently.
+    let ignored = ddlink_stdin_in(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "x.html",
+            "t.html",
+        ],
+        root,
+        after.as_bytes(),
+    );
+    assert!(
+        text(&ignored.stderr).contains("warning: --stdin-filename is ignored"),
+        "{}",
+        text(&ignored.stderr)
+    );
+    assert!(text(&ignored.stdout).starts_with("t.html:1:"));
+    let out_dir = ddlink_stdin_in(&["fix", "-", "--out-dir", "out"], root, before.as_bytes());
+    assert_eq!(out_dir.status.code(), Some(2));
+    assert_eq!(text(&out_dir.stdout), "");
+    assert!(text(&out_dir.stderr).contains("--out-dir does not apply to `-`"));
 
     let check = ddlink_stdin_in(&["fix", "--check", "-"], root, before.as_bytes());
     assert_eq!(check.status.code(), Some(1));

@@ -44,6 +44,13 @@ pub fn run(args: &FixArgs) -> ExitStatus {
             );
             return ExitStatus::Failure;
         }
+        if args.out_dir.is_some() {
+            let _ = writeln!(
+                io::stderr(),
+                "error: --out-dir does not apply to `-` (standard input): the fixed document goes to standard output"
+            );
+            return ExitStatus::Failure;
+        }
         if !(args.check || args.diff) {
             return save_hook(args, &run);
         }

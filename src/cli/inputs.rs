@@ -1,6 +1,7 @@
 //! Which inputs a run reads: files named on the command line, directories walked for
 //! templates, or standard input.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use ddlink::error::Error;
@@ -25,6 +26,14 @@ pub fn paths_or_stdin(paths: &[PathBuf], stdin_named: bool) -> Vec<PathBuf> {
     if paths.is_empty() && stdin_named {
         vec![PathBuf::from("-")]
     } else {
+        if stdin_named && !paths.iter().any(|p| p.as_os_str() == "-") {
+            // Said, not silently dropped: the paths are read, and the buffer an editor
+            // sends on standard input is not.
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: --stdin-filename is ignored: the PATHS given are read, not standard input (add `-` to read it)"
+            );
+        }
         paths.to_vec()
     }
 }
