@@ -346,6 +346,25 @@ fn separator_outside_tokens(value: &str) -> Option<char> {
     find_outside_tokens(value, b"&#").map(|at| char::from(value.as_bytes()[at]))
 }
 
+/// `Some` unless the configured `[auth] setting` holds `&` or `#` outside its tokens, which
+/// would split the link: then reported at the placeholder (`whole`), never half a link.
+fn splits_the_link(setting: &str, value: &str, whole: Span, findings: &mut Findings) -> Option<()> {
+    let Some(separator) = separator_outside_tokens(value) else {
+        return Some(());
+    };
+    invalid_placeholder::report(
+        findings,
+        whole,
+        format!(
+            "`[auth] {setting}` in ddlink.toml holds `{separator}`, which would split the link"
+        ),
+        format!(
+            "write `[auth] {setting}` as one template expression, without `&` or `#` outside it"
+        ),
+    );
+    None
+}
+
 /// The first white-space character of `url` outside template tokens.
 fn whitespace_outside_tokens(url: &str) -> Option<char> {
     find_char_outside_tokens(url, char::is_whitespace)
@@ -405,6 +424,9 @@ fn add_auth(
                 );
                 return None;
             };
+            for (setting, value) in [("email_token", &email), ("passwordless_token", &token)] {
+                splits_the_link(setting, value, whole, findings)?;
+            }
             command.push(spec::AUTH_USERNAME, email);
             command.push(spec::AUTH_TOKEN, token);
         }
@@ -419,6 +441,7 @@ fn add_auth(
                 );
                 return None;
             };
+            splits_the_link("access_token", &token, whole, findings)?;
             command.push(spec::ACCESS_TOKEN, token);
         }
         Auth::None => {}
