@@ -246,23 +246,27 @@ fn temporary_holding(
 
 /// A new temporary file in `folder`, after removing ddlink's leftovers there.
 pub(super) fn temporary_in(folder: &Path) -> io::Result<NamedTempFile> {
-    remove_leftovers(folder);
-    let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());
-    tempfile::Builder::new().prefix(&prefix).tempfile_in(folder)
+    temporary(folder, false)
 }
 
 /// [`temporary_in`], with the mode a file created by any program gets (0666 less the umask)
 /// rather than a temporary file's 0600: it becomes a new file that others may read.
 pub(super) fn temporary_for_new_file(folder: &Path) -> io::Result<NamedTempFile> {
+    temporary(folder, true)
+}
+
+fn temporary(folder: &Path, as_new_file: bool) -> io::Result<NamedTempFile> {
     remove_leftovers(folder);
     let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix);
     #[cfg(unix)]
-    {
+    if as_new_file {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(0o666));
     }
+    #[cfg(not(unix))]
+    let _ = as_new_file;
     builder.tempfile_in(folder)
 }
 
