@@ -1,5 +1,5 @@
 use super::did_you_mean::closest;
-use super::wrong_case::canonical_key;
+use super::wrong_case::{behind_escaped_ampersand, canonical_key};
 use super::{Findings, LinkSite, TicketTokenNeed};
 use crate::command::spec::{NAME_KEY, ValueKind};
 use crate::diagnostic::Diagnostic;
@@ -51,9 +51,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             let key = site.key(p);
             canonical_key(key) == Some(required.key)
                 || (canonical_key(key).is_none() && closest(key, [required.key]).is_some())
-                || key
-                    .strip_prefix("amp;")
-                    .is_some_and(|rest| canonical_key(rest) == Some(required.key))
+                || behind_escaped_ampersand(key).is_some_and(|(known, _)| known == required.key)
         });
         if present {
             continue;

@@ -1,5 +1,5 @@
 use super::did_you_mean::closest;
-use super::wrong_case::canonical_key;
+use super::wrong_case::{behind_escaped_ampersand, canonical_key};
 use super::{Findings, LinkSite};
 use crate::command::spec::{self, AUTH_KEYS, NAME_KEY};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
@@ -55,19 +55,28 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             );
             continue;
         }
-        // `&amp;amp;ticket_id`: the ampersand escaped twice reads as a key `amp;ticket_id`.
-        if let Some(meant) = key
-            .strip_prefix("amp;")
-            .filter(|rest| canonical_key(rest).is_some())
-        {
-            let extra = site.span(param.key.start..param.key.start + "amp;".len());
+        // `&amp;amp;ticket_id` in HTML, `&amp;ticket_id` in plain text: an ampersand escaped
+        // once too often reads as a key `amp;ticket_id`.
+        if let Some((meant, extra)) = behind_escaped_ampersand(key) {
+            let extra = site.span(param.key.start..param.key.start + extra);
+            let (why, help) = if site.origin.is_html() {
+                (
+                    "an ampersand escaped twice (`&amp;amp;`)",
+                    "escape the `&` once",
+                )
+            } else {
+                (
+                    "an ampersand escaped for HTML (`&amp;`) in plain text, where it stays as written",
+                    "write a bare `&` in plain text",
+                )
+            };
             findings.push(
                 Diagnostic::new(
                     &UNKNOWN_PARAM,
                     span,
-                    format!("`{key}` is `{meant}` after an ampersand escaped twice (`&amp;amp;`)"),
+                    format!("`{key}` is `{meant}` after {why}"),
                 )
-                .with_help("escape the `&` once")
+                .with_help(help)
                 .with_fix(Fix::safe(vec![Edit::delete(extra)])),
             );
             continue;

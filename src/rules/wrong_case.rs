@@ -31,6 +31,17 @@ declare_rule! {
     };
 }
 
+/// A known key behind escaped ampersands: `amp;ticket_id` (`&amp;amp;ticket_id` in HTML, or
+/// `&amp;ticket_id` in plain text, where no entity is decoded) is `ticket_id`. The key, and
+/// how many bytes of `amp;` stand before it.
+pub fn behind_escaped_ampersand(key: &str) -> Option<(&'static str, usize)> {
+    let rest = key.trim_start_matches("amp;");
+    if rest.len() == key.len() {
+        return None;
+    }
+    canonical_key(rest).map(|known| (known, key.len() - rest.len()))
+}
+
 /// The known key that `key` spells, in any case or as camelCase; `None` for unknown keys.
 pub fn canonical_key(key: &str) -> Option<&'static str> {
     // Asked for every parameter of every link by several rules: a set, and no snake_case copy
