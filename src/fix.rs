@@ -4,6 +4,7 @@
 use std::io::{self, Read, Write};
 
 use crate::diagnostic::{Diagnostic, Edit, Span};
+use crate::rewrite::Analysis;
 
 /// The edits chosen for one round of fixing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -352,15 +353,15 @@ impl Origins {
         Self::moved(&self.placed(), span)
     }
 
-    /// Each of `diagnostics` (spans, fixes' edits) and `secrets`, moved to the document as
-    /// read. A span in text a fix wrote becomes the range that text replaced (empty where it
-    /// was inserted).
-    pub fn to_input(&self, diagnostics: &mut [Diagnostic], secrets: &mut Vec<Span>) {
+    /// The findings of `analysis` (spans, fixes' edits) and its secrets, moved to the
+    /// document as read. A span in text a fix wrote becomes the range that text replaced
+    /// (empty where it was inserted).
+    pub fn to_input(&self, analysis: &mut Analysis) {
         if self.is_empty() {
             return;
         }
         let rounds = self.placed();
-        for diagnostic in diagnostics.iter_mut() {
+        for diagnostic in &mut analysis.diagnostics {
             diagnostic.span = Self::moved(&rounds, diagnostic.span);
             if let Some(fix) = &mut diagnostic.fix {
                 for edit in &mut fix.edits {
@@ -369,6 +370,7 @@ impl Origins {
                 }
             }
         }
+        let secrets = &mut analysis.secrets;
         for secret in secrets.iter_mut() {
             *secret = Self::moved(&rounds, *secret);
         }

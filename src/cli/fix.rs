@@ -174,6 +174,11 @@ fn write_results(
     let reports: Vec<FileReport> = results.iter().map(|f| f.report.clone()).collect();
     // Findings that would remain explain an exit status of 1 that no change explains.
     let remaining = reports.iter().any(|r| !r.diagnostics.is_empty());
+    let options = |style| report::Options {
+        style,
+        summary_line: false,
+        dialects: false,
+    };
     let with_summary = |done: &str| {
         if format == Format::Human {
             format!("{done} {}", summary.line())
@@ -190,11 +195,7 @@ fn write_results(
         // On standard error, so that standard output stays a patch.
         let mut err = io::stderr().lock();
         if remaining {
-            let options = report::Options {
-                style: output::stderr_style(),
-                summary_line: false,
-                dialects: false,
-            };
+            let options = options(output::stderr_style());
             let _ = report::write(&mut err, format, &reports, summary, &options);
         }
         if !args.quiet {
@@ -202,11 +203,7 @@ fn write_results(
         }
         return Ok(());
     }
-    let options = report::Options {
-        style: output::stdout_style(),
-        summary_line: false,
-        dialects: false,
-    };
+    let options = options(output::stdout_style());
     if args.check && matches!(format, Format::Human | Format::Concise | Format::Github) {
         // Read by a person: which files would change, then what would remain. The machine
         // formats (JSON, SARIF, GitLab) stay documents of their kind, with the findings that
@@ -368,10 +365,7 @@ fn fix_large_file(
         })?;
     let excerpts = format == Format::Human;
     if in_input {
-        let analysis = &mut result.analysis;
-        result
-            .origins
-            .to_input(&mut analysis.diagnostics, &mut analysis.secrets);
+        result.origins.to_input(&mut result.analysis);
     }
     let located = if result.analysis.diagnostics.is_empty() {
         Vec::new()
@@ -422,10 +416,7 @@ fn finish(
     let excerpts = format == Format::Human;
     let source = match input {
         Some(input) => {
-            let analysis = &mut result.analysis;
-            result
-                .origins
-                .to_input(&mut analysis.diagnostics, &mut analysis.secrets);
+            result.origins.to_input(&mut result.analysis);
             input
         }
         None => &result.output[..],

@@ -505,9 +505,7 @@ fn judge(
         let misspelt =
             diagnostic.rule.code == unknown_param::UNKNOWN_PARAM.code && diagnostic.fix.is_some();
         if misspelt && let Some(help) = diagnostic.help().map(str::to_owned) {
-            diagnostic.set_help(format!(
-                "{help} The placeholder is left as it is until then"
-            ));
+            diagnostic.set_help(format!("{help} {}", unknown_param::LEFT_UNTIL_THEN));
         }
         diagnostic.fix = None;
         blocked |= diagnostic.severity == Severity::Error || misspelt;
@@ -516,16 +514,19 @@ fn judge(
     !blocked
 }
 
+/// How a `<dd-link>` element opens, as nearly every template writes it: what the quick pass
+/// counts and a comment is looked into for.
+pub const ELEMENT_OPENING: &[u8] = b"<dd-link";
+
 /// Where each `<dd-link` element opening starts in raw bytes (any case), and its length.
 pub fn element_openings(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    const OPENING: &[u8] = b"<dd-link";
     memchr::memchr_iter(b'<', bytes).filter_map(|at| {
-        let end = at + OPENING.len();
-        (bytes.get(at..end)?.eq_ignore_ascii_case(OPENING)
+        let end = at + ELEMENT_OPENING.len();
+        (bytes.get(at..end)?.eq_ignore_ascii_case(ELEMENT_OPENING)
             && bytes
                 .get(end)
                 .is_none_or(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/'))
-        .then_some((at, OPENING.len()))
+        .then_some((at, ELEMENT_OPENING.len()))
     })
 }
 

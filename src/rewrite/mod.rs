@@ -312,15 +312,14 @@ impl Rewriter {
     pub fn fix_bytes(&self, input: &[u8], unsafe_fixes: bool) -> Fixed {
         let mut output: Option<Vec<u8>> = None;
         let encoding = self.options.encoding;
-        let keep_origins = self.options.keep_origins;
-        let rounds = Self::fix_rounds(self.check_bytes(input), unsafe_fixes, |edits, round| {
+        let rounds = self.fix_rounds(self.check_bytes(input), unsafe_fixes, |edits, round| {
             let current = output.as_deref().unwrap_or(input);
             let next = fix::splice_bytes(
                 current,
                 &edits,
                 Vec::with_capacity(current.len()),
                 &|text| encoding.encode(text).0.into_owned(),
-                keep_origins.then_some(round),
+                round,
             )?;
             drop(edits);
             let analysis = self.check_bytes(&next);
@@ -358,30 +357,17 @@ impl Rewriter {
         let first = self.check_seekable(&mut input)?;
         let mut output: Option<T> = None;
         let encoding = self.options.encoding;
-        let keep_origins = self.options.keep_origins;
-        let rounds = Self::fix_rounds(first, unsafe_fixes, |edits, round| {
+        let rounds = self.fix_rounds(first, unsafe_fixes, |edits, round| {
             let mut next = scratch()?;
             {
                 let mut writer = io::BufWriter::with_capacity(CHUNK_SIZE, &mut next);
                 let encode = |text: &str| encoding.encode(text).0.into_owned();
                 if let Some(current) = output.as_mut() {
                     current.seek(SeekFrom::Start(0))?;
-                    fix::splice(
-                        current,
-                        &edits,
-                        &mut writer,
-                        &encode,
-                        keep_origins.then_some(round),
-                    )?;
+                    fix::splice(current, &edits, &mut writer, &encode, round)?;
                 } else {
                     input.seek(SeekFrom::Start(start))?;
-                    fix::splice(
-                        &mut input,
-                        &edits,
-                        &mut writer,
-                        &encode,
-                        keep_origins.then_some(round),
-                    )?;
+                    fix::splice(&mut input, &edits, &mut writer, &encode, round)?;
                 }
                 writer.flush()?;
             }
@@ -419,36 +405,34 @@ impl Rewriter {
         })
     }
 
-    /// The rounds of fixing from a first `analysis`: `apply` makes the edits of a round and
-    /// checks the result.
+    /// The rounds of fixing from a first `analysis`: `apply` makes the edits of a round, noting
+    /// what it replaced in the round it is given (when origins are kept), and checks the result.
     fn fix_rounds(
+        &self,
         mut analysis: Analysis,
         unsafe_fixes: bool,
-        mut apply: impl FnMut(Vec<Edit>, &mut fix::Round) -> io::Result<Analysis>,
+        mut apply: impl FnMut(Vec<Edit>, Option<&mut fix::Round>) -> io::Result<Analysis>,
     ) -> io::Result<Rounds> {
         let mut fixed = 0;
         let mut origins = fix::Origins::default();
         let mut expanded = 0;
-        let unparsable = analysis
-            .diagnostics
-            .iter()
-            .any(|d| d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code);
-        if !unparsable {
-            for _ in 0..MAX_FIX_ROUNDS {
-                if !fix::any_to_select(&analysis.expansions, &analysis.diagnostics, unsafe_fixes) {
-                    break;
-                }
-                expanded += analysis.expandable;
-                // A round's findings are spent once its edits are chosen, and a large
-                // document's are megabytes: freed as the edits are gathered, not held while
-                // the next version is checked.
-                let selection =
-                    fix::select_owned(analysis.expansions, analysis.diagnostics, unsafe_fixes);
-                fixed += selection.fixed;
-                let mut round = fix::Round::default();
-                analysis = apply(selection.edits, &mut round)?;
-                origins.push(round);
+        // A document fix must leave untouched (DD602) has no expansion and no fix: see
+        // `Collector::finish`.
+        for _ in 0..MAX_FIX_ROUNDS {
+            if !fix::any_to_select(&analysis.expansions, &analysis.diagnostics, unsafe_fixes) {
+                break;
             }
+            expanded += analysis.expandable;
+            // A round's findings are spent once its edits are chosen, and a large document's
+            // are megabytes: freed as the edits are gathered, not held while the next version
+            // is checked.
+            let selection =
+                fix::select_owned(analysis.expansions, analysis.diagnostics, unsafe_fixes);
+            fixed += selection.fixed;
+            let mut round = fix::Round::default();
+            let kept = self.options.keep_origins.then_some(&mut round);
+            analysis = apply(selection.edits, kept)?;
+            origins.push(round);
         }
         Ok(Rounds {
             analysis,

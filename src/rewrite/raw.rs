@@ -409,7 +409,8 @@ impl RawScan {
         }
         if let Some(quick) = &mut self.quick {
             found.hand_over |= needs_full_pass(&text);
-            found.dd_links += memchr::memmem::find_iter(text.as_bytes(), b"<dd-link").count();
+            found.dd_links +=
+                memchr::memmem::find_iter(text.as_bytes(), crate::expand::ELEMENT_OPENING).count();
             found.needs_comments |= quick.conditional_comments(&text);
             found.runs.extend(
                 quick

@@ -140,6 +140,9 @@ fn is_html_attribute(name: &str) -> bool {
         || name.starts_with("on")
 }
 
+/// Said of a placeholder not expanded for a near miss of a parameter.
+pub const LEFT_UNTIL_THEN: &str = "The placeholder is left as it is until then";
+
 /// A `<dd-link>` attribute that is no command key but a near miss of one: passed through to
 /// the anchor as an HTML attribute, the command would lack what was meant (`acton="approve"`:
 /// an Approve button that approves nothing). Reported, and `true`: the placeholder is then not
@@ -157,9 +160,7 @@ pub fn check_attribute(findings: &mut Findings, span: crate::diagnostic::Span, k
             span,
             format!("`{key}` is neither a deep-link parameter nor an attribute links take"),
         )
-        .with_help(format!(
-            "did you mean `{suggestion}`? The placeholder is left as it is until then"
-        )),
+        .with_help(format!("did you mean `{suggestion}`? {LEFT_UNTIL_THEN}")),
     );
     true
 }
