@@ -514,8 +514,7 @@ fn judge(
     !blocked
 }
 
-/// How a `<dd-link>` element opens, as nearly every template writes it: what the quick pass
-/// counts and a comment is looked into for.
+/// How a `<dd-link>` element opens (in lower case; tag names are matched in any case).
 pub const ELEMENT_OPENING: &[u8] = b"<dd-link";
 
 /// Where each `<dd-link` element opening starts in raw bytes (any case), and its length.

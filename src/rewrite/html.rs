@@ -446,7 +446,7 @@ impl State<'_> {
             None => {}
         }
         if !self.collector.prefilter.may_hold_link(text.as_bytes())
-            && memchr::memmem::find(text.as_bytes(), expand::ELEMENT_OPENING).is_none()
+            && expand::element_openings(text.as_bytes()).next().is_none()
         {
             return;
         }

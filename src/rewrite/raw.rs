@@ -409,8 +409,7 @@ impl RawScan {
         }
         if let Some(quick) = &mut self.quick {
             found.hand_over |= needs_full_pass(&text);
-            found.dd_links +=
-                memchr::memmem::find_iter(text.as_bytes(), crate::expand::ELEMENT_OPENING).count();
+            found.dd_links += crate::expand::element_openings(text.as_bytes()).count();
             found.needs_comments |= quick.conditional_comments(&text);
             found.runs.extend(
                 quick
