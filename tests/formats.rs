@@ -191,7 +191,7 @@ fn sarif_results() -> (Vec<Value>, Vec<Value>) {
 #[test]
 fn sarif_results_point_at_their_rules() {
     let (results, rules) = sarif_results();
-    assert_eq!(results.len(), 9);
+    assert_eq!(results.len(), 10);
     let mut levels = HashSet::new();
     for result in &results {
         let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
@@ -305,6 +305,14 @@ fn github_annotations_exactly() {
              the token `[Ticket: ID]` is percent-encoded: the PSA will not fill it in. \
              Write `[Ticket: ID]`."
         ),
+        // The encoded token counts for detection: two ConnectWise tokens and one Autotask.
+        format!(
+            "::error {file},line=2,col=82,endLine=2,endColumn=100,title=DD205 (psa-undetermined)::\
+             which PSA sends this template is unknown: it holds 2 ConnectWise tokens and 1 \
+             Autotask token. Say which PSA it is, and the other PSA's tokens in links are \
+             reported: `<!-- ddlink: psa=connectwise|autotask|deskdirector -->`, `psa` in \
+             ddlink.toml, or --psa."
+        ),
         format!(
             "::error {file},line=5,col=104,endLine=5,endColumn=110,title=DD106 (invalid-action)::\
              `aprove` is not a ticket action. Did you mean `approve`?"
@@ -399,7 +407,7 @@ fn github_says_how_many_annotations_github_would_hide() {
         &["check", "--format", "github", "sub"],
         project.path(),
     ));
-    assert_eq!(text.lines().count(), 18, "{text}");
+    assert_eq!(text.lines().count(), 20, "{text}");
     assert!(!text.contains("::notice::"), "{text}");
 }
 
@@ -410,7 +418,7 @@ fn gitlab_code_quality() {
     assert_eq!(first.status.code(), Some(1));
     let issues = json(&first);
     let issues = issues.as_array().expect("an array of issues");
-    assert_eq!(issues.len(), 18, "nine findings in each of two files");
+    assert_eq!(issues.len(), 20, "ten findings in each of two files");
     assert!(stdout(&first).starts_with("[\n  {"), "pretty-printed");
 
     let fingerprints: HashSet<&str> = issues

@@ -130,6 +130,9 @@ pub enum Source {
     Config(String),
     /// Detected from this many known tokens.
     Detected(usize),
+    /// Not decided: the file holds known tokens of more than one dialect, this many of each
+    /// (the most first), none three times as many as the others together.
+    Mixed(Vec<(Dialect, usize)>),
 }
 
 impl fmt::Display for Source {
@@ -140,6 +143,14 @@ impl fmt::Display for Source {
             Source::Config(place) => write!(f, "from {place}"),
             Source::Detected(1) => f.write_str("detected from 1 known token"),
             Source::Detected(n) => write!(f, "detected from {n} known tokens"),
+            Source::Mixed(seen) => {
+                f.write_str("known tokens of more than one PSA: ")?;
+                for (at, (dialect, count)) in seen.iter().enumerate() {
+                    let separator = if at == 0 { "" } else { ", " };
+                    write!(f, "{separator}{count} {dialect}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -156,6 +167,7 @@ impl fmt::Display for Resolved {
         match (&self.dialect, &self.source) {
             (Some(dialect), Some(source)) => write!(f, "{dialect} ({source})"),
             (Some(dialect), None) => write!(f, "{dialect}"),
+            (None, Some(source @ Source::Mixed(_))) => write!(f, "undetermined ({source}; no --psa, no `<!-- ddlink: psa=… -->` comment, no `psa` in ddlink.toml)"),
             (None, _) => f.write_str("undetermined (no --psa, no `<!-- ddlink: psa=… -->` comment, no `psa` in ddlink.toml, no known tokens)"),
         }
     }

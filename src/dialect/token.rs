@@ -211,22 +211,11 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// Count a token if it is known to one dialect (shapes alone are weak evidence: prose in
-    /// brackets looks like a ConnectWise token).
+    /// Count a token if it is known to one dialect ([`known_dialect`]).
     pub fn add(&mut self, token: &str) {
-        let dialect = match shape(token) {
-            Shape::ConnectWise if is_known_connectwise(token) => Dialect::ConnectWise,
-            Shape::Autotask
-                if autotask_variable(token).is_some() || autotask_entity_known(token) =>
-            {
-                Dialect::Autotask
-            }
-            Shape::Liquid if liquid_root(token).is_some_and(is_known_liquid_root) => {
-                Dialect::DeskDirector
-            }
-            _ => return,
-        };
-        self.counts[dialect as usize] += 1;
+        if let Some(dialect) = known_dialect(token) {
+            self.counts[dialect as usize] += 1;
+        }
     }
 
     /// Count every token in `text`.
@@ -256,6 +245,33 @@ impl Evidence {
             let count = self.counts[d as usize];
             count > 0 && count >= 3 * (total - count)
         })
+    }
+
+    /// When the evidence is mixed (no verdict, tokens of more than one dialect): each dialect
+    /// seen and how often, the most often first.
+    pub fn mixed(&self) -> Option<Vec<(Dialect, usize)>> {
+        let mut seen: Vec<(Dialect, usize)> = Dialect::ALL
+            .into_iter()
+            .map(|d| (d, self.counts[d as usize]))
+            .filter(|&(_, count)| count > 0)
+            .collect();
+        seen.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
+        (self.verdict().is_none() && seen.len() > 1).then_some(seen)
+    }
+}
+
+/// The dialect of a token known to one (shapes alone are weak evidence: prose in brackets
+/// looks like a ConnectWise token).
+pub fn known_dialect(token: &str) -> Option<Dialect> {
+    match shape(token) {
+        Shape::ConnectWise if is_known_connectwise(token) => Some(Dialect::ConnectWise),
+        Shape::Autotask if autotask_variable(token).is_some() || autotask_entity_known(token) => {
+            Some(Dialect::Autotask)
+        }
+        Shape::Liquid if liquid_root(token).is_some_and(is_known_liquid_root) => {
+            Some(Dialect::DeskDirector)
+        }
+        _ => None,
     }
 }
 
@@ -315,10 +331,22 @@ mod tests {
         let mut evidence = Evidence::default();
         evidence.scan("Hi [Contact: First Name], ticket [Ticket: ID] / [Ticket: Title] [srnumber] [YOUR LINK]");
         assert_eq!(evidence.verdict(), Some(Dialect::Autotask));
+        assert_eq!(evidence.mixed(), None);
         let mut mixed = Evidence::default();
-        mixed.scan("[srnumber] [Ticket: ID]");
+        mixed.scan("[srnumber] [Ticket: ID] [Contact: First Name]");
         assert_eq!(mixed.verdict(), None);
+        let seen = vec![(Dialect::Autotask, 2), (Dialect::ConnectWise, 1)];
+        assert_eq!(mixed.mixed(), Some(seen.clone()));
+        assert_eq!(
+            crate::dialect::Resolved {
+                dialect: None,
+                source: Some(crate::dialect::Source::Mixed(seen)),
+            }
+            .to_string(),
+            "undetermined (known tokens of more than one PSA: 2 autotask, 1 connectwise; no --psa, no `<!-- ddlink: psa=… -->` comment, no `psa` in ddlink.toml)"
+        );
         assert_eq!(Evidence::default().verdict(), None);
+        assert_eq!(Evidence::default().mixed(), None);
         let mut liquid = Evidence::default();
         liquid.scan("{{ Ticket.Id }} {{ Contact.FirstName }} {{ Item.Note }}");
         assert_eq!(liquid.verdict(), Some(Dialect::DeskDirector));

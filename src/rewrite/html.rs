@@ -1186,7 +1186,7 @@ fn keep_before_invalid_bytes(
     // dialect, and what the dialect rules said with it, are dropped.
     if matches!(
         analysis.dialect.source,
-        Some(crate::dialect::Source::Detected(_))
+        Some(crate::dialect::Source::Detected(_) | crate::dialect::Source::Mixed(_))
     ) {
         analysis.dialect = crate::dialect::Resolved::default();
         analysis

@@ -29,7 +29,7 @@ use crate::command::spec::SECRET_KEYS;
 use crate::command::token::is_single_token;
 use crate::diagnostic::Edit;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::dialect::token::Evidence;
+use crate::dialect::token::{Evidence, known_dialect};
 use crate::dialect::{Dialect, Resolved, Source};
 use crate::expand::{self, ExpandSettings, Placeholder};
 use crate::fix;
@@ -614,6 +614,9 @@ struct Collector<'o> {
     directive: Option<Dialect>,
     /// Known tokens seen, for detection.
     evidence: Evidence,
+    /// Where the first known token written percent-encoded in a link is (DD203), while
+    /// detecting.
+    first_encoded_token: Option<Span>,
     /// `ddlink-ignore` comments.
     suppressions: Vec<Suppression>,
     /// Where each element holding a portal link starts and ends.
@@ -648,6 +651,7 @@ impl<'o> Collector<'o> {
             tokens: Vec::new(),
             directive: None,
             evidence: Evidence::default(),
+            first_encoded_token: None,
             suppressions: Vec::new(),
             extents: Vec::new(),
             placeholders: Vec::new(),
@@ -731,7 +735,27 @@ impl<'o> Collector<'o> {
                 dialect: Some(dialect),
                 source: Some(Source::Detected(self.evidence.total())),
             },
-            None => Resolved::default(),
+            None => Resolved {
+                dialect: None,
+                source: self.evidence.mixed().map(Source::Mixed),
+            },
+        }
+    }
+
+    /// Report a file whose known tokens belong to more than one PSA, at its first known token
+    /// in a link (written plainly or percent-encoded).
+    fn report_mixed_tokens(&mut self, seen: &[(Dialect, usize)]) {
+        let plain = self
+            .tokens
+            .iter()
+            .find(|u| known_dialect(&u.token).is_some())
+            .map(|u| u.span);
+        let first = [plain, self.first_encoded_token]
+            .into_iter()
+            .flatten()
+            .min_by_key(|span| (span.start, span.end));
+        if let Some(span) = first {
+            crate::rules::psa_undetermined::report_mixed(&mut self.findings, span, seen);
         }
     }
 
@@ -779,7 +803,17 @@ impl<'o> Collector<'o> {
             }
         }
         check_link(&site, &mut self.findings);
-        // Detection counts the tokens of the whole input (`observe`), these included.
+        // Detection counts the tokens of the whole input (`observe`), these included; an
+        // encoded token (DD203) counts as the token it stands for, so that its fix does not
+        // change the file's dialect.
+        if self.detecting() {
+            for (span, token) in crate::rules::encoded_token::decoded_tokens(&site) {
+                self.evidence.add(&token);
+                if self.first_encoded_token.is_none() && known_dialect(&token).is_some() {
+                    self.first_encoded_token = Some(span);
+                }
+            }
+        }
         self.tokens
             .extend(token_uses(&site, &mut self.findings.strings));
     }
@@ -967,6 +1001,9 @@ impl<'o> Collector<'o> {
     fn finish(mut self, len: usize) -> Analysis {
         let dialect = self.resolve_dialect();
         let needs = self.findings.take_needs();
+        if let (None, Some(Source::Mixed(seen))) = (dialect.dialect, &dialect.source) {
+            self.report_mixed_tokens(seen);
+        }
         tokens::check(
             &self.tokens,
             &needs,

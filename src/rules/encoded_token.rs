@@ -1,6 +1,6 @@
 use super::{Findings, LinkSite};
 use crate::command::token::{TokenShape, tokens};
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
 declare_rule! {
     /// ## What it does
@@ -59,35 +59,57 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !site.is_deep_link() || !findings.enabled(&ENCODED_TOKEN) {
         return;
     }
-    for param in &site.link.params {
-        let Some(value) = param.value.clone() else {
-            continue;
-        };
+    for (range, decoded) in encoded_tokens(site) {
+        let span = site.span(range);
+        findings.push(
+            Diagnostic::new(
+                &ENCODED_TOKEN,
+                span,
+                format!("the token `{decoded}` is percent-encoded: the PSA will not fill it in"),
+            )
+            .with_help(format!("write `{decoded}`"))
+            .with_fix(Fix::safe(vec![Edit::replace(span, decoded)])),
+        );
+    }
+}
+
+/// The tokens a deep link holds percent-encoded: where each is in the input, and what its
+/// author meant (decoded).
+pub fn decoded_tokens(site: &LinkSite) -> Vec<(Span, String)> {
+    if !site.is_deep_link() {
+        return Vec::new();
+    }
+    encoded_tokens(site)
+        .map(|(range, decoded)| (site.span(range), decoded))
+        .collect()
+}
+
+/// Each percent-encoded token in the link's parameter values: where it is in the link's text,
+/// and the token decoded.
+fn encoded_tokens<'s>(
+    site: &'s LinkSite,
+) -> impl Iterator<Item = (std::ops::Range<usize>, String)> + 's {
+    let values = site
+        .link
+        .params
+        .iter()
+        .filter_map(|param| param.value.clone());
+    values.flat_map(move |value| {
         let text = site.str(value.clone());
-        for token in tokens(text) {
+        tokens(text).into_iter().filter_map(move |token| {
             let raw = &text[token.range.clone()];
             let encoded = match token.shape {
                 TokenShape::EncodedBracket | TokenShape::EncodedMustache => true,
                 TokenShape::Bracket => raw.contains('%'),
                 _ => false,
             };
-            let Some(decoded) = encoded.then(|| percent_decode(raw)).flatten() else {
-                continue;
-            };
-            let span = site.span(value.start + token.range.start..value.start + token.range.end);
-            findings.push(
-                Diagnostic::new(
-                    &ENCODED_TOKEN,
-                    span,
-                    format!(
-                        "the token `{decoded}` is percent-encoded: the PSA will not fill it in"
-                    ),
-                )
-                .with_help(format!("write `{decoded}`"))
-                .with_fix(Fix::safe(vec![Edit::replace(span, decoded)])),
-            );
-        }
-    }
+            let decoded = encoded.then(|| percent_decode(raw)).flatten()?;
+            Some((
+                value.start + token.range.start..value.start + token.range.end,
+                decoded,
+            ))
+        })
+    })
 }
 
 #[cfg(test)]
