@@ -56,7 +56,7 @@ fn percent_decode(text: &str) -> Option<String> {
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    if !site.is_deep_link() || !findings.enabled(&ENCODED_TOKEN) {
+    if !may_hold_encoded(site) || !findings.enabled(&ENCODED_TOKEN) {
         return;
     }
     for (range, decoded) in encoded_tokens(site) {
@@ -76,12 +76,18 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
 /// The tokens a deep link holds percent-encoded: where each is in the input, and what its
 /// author meant (decoded).
 pub fn decoded_tokens(site: &LinkSite) -> Vec<(Span, String)> {
-    if !site.is_deep_link() {
+    if !may_hold_encoded(site) {
         return Vec::new();
     }
     encoded_tokens(site)
         .map(|(range, decoded)| (site.span(range), decoded))
         .collect()
+}
+
+/// Whether the link is a deep link that may hold an encoded token: every one has a `%`, and
+/// nearly no link does.
+fn may_hold_encoded(site: &LinkSite) -> bool {
+    site.is_deep_link() && memchr::memchr(b'%', site.text.as_bytes()).is_some()
 }
 
 /// Each percent-encoded token in the link's parameter values: where it is in the link's text,
