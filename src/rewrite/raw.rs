@@ -305,6 +305,8 @@ pub struct RawScan {
     invalid_line: Option<(usize, bool)>,
     /// Counted while detection may be needed.
     evidence: Option<Evidence>,
+    /// Whether the lines scanned so far end inside an HTML comment (not a conditional one).
+    in_comment: bool,
     /// In a quick pass.
     quick: Option<QuickScan>,
     /// Whether to list where `{{deeplink` calls open (the full pass, which the quick one
@@ -340,6 +342,7 @@ impl RawScan {
             line_start: 0,
             invalid_line: None,
             evidence: detecting.then(Evidence::default),
+            in_comment: false,
             quick: quick.map(|(prefilter, reads_comments)| QuickScan {
                 prefilter,
                 reads_comments,
@@ -402,10 +405,8 @@ impl RawScan {
             return;
         }
         let text = crate::source::decode_lossless(bytes, self.encoding);
-        if let Some(evidence) = &mut self.evidence
-            && (text.contains('[') || text.contains("{{"))
-        {
-            evidence.scan(&text);
+        if let Some(evidence) = &mut self.evidence {
+            count_outside_comments(evidence, &mut self.in_comment, &text);
         }
         if let Some(quick) = &mut self.quick {
             found.hand_over |= needs_full_pass(&text);
@@ -428,6 +429,42 @@ impl RawScan {
 pub fn needs_full_pass(text: &str) -> bool {
     memchr::memmem::find(text.as_bytes(), b"ddlink").is_some()
         || crate::expand::mustache::may_hold(text)
+}
+
+/// Count the tokens of `text` for detection, but not those in HTML comments: a comment is
+/// read by no recipient, and one that keeps another PSA's version of a link ("CW version:
+/// [srnumber]") must not decide the dialect against the live links. An Outlook conditional
+/// comment's body is live markup and counts. `in_comment` says whether `text` starts inside a
+/// comment, and is left saying whether it ends inside one.
+fn count_outside_comments(evidence: &mut Evidence, in_comment: &mut bool, text: &str) {
+    let may_hold_token = |part: &str| part.contains('[') || part.contains("{{");
+    let mut rest = text;
+    loop {
+        if *in_comment {
+            let Some(end) = memchr::memmem::find(rest.as_bytes(), b"-->") else {
+                return;
+            };
+            *in_comment = false;
+            rest = &rest[end + 3..];
+        }
+        let Some(start) = memchr::memmem::find(rest.as_bytes(), b"<!--") else {
+            if may_hold_token(rest) {
+                evidence.scan(rest);
+            }
+            return;
+        };
+        if may_hold_token(&rest[..start]) {
+            evidence.scan(&rest[..start]);
+        }
+        let inner = &rest[start + 4..];
+        let words = inner.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let conditional = words
+            .as_bytes()
+            .get(..3)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"[if"));
+        *in_comment = !conditional;
+        rest = inner;
+    }
 }
 
 /// Where the next comment that opens like an Outlook conditional comment (`<!--[if mso]>`,
@@ -502,6 +539,35 @@ mod tests {
         quick.run(41);
         quick.finish();
         assert!(quick.needs_full);
+    }
+
+    #[test]
+    fn tokens_in_comments_are_not_evidence() {
+        let count = |lines: &[&str]| {
+            let mut evidence = Evidence::default();
+            let mut in_comment = false;
+            for line in lines {
+                count_outside_comments(&mut evidence, &mut in_comment, line);
+            }
+            (evidence.total(), in_comment)
+        };
+        assert_eq!(
+            count(&["[srnumber] <!-- [srnumber] --> [srnumber]"]),
+            (2, false)
+        );
+        assert_eq!(
+            count(&["<!-- old:\n", "[srnumber]\n", "--> [Ticket: ID]\n"]),
+            (1, false)
+        );
+        assert_eq!(count(&["<!-- [srnumber] [Ticket: ID]"]), (0, true));
+        // A conditional comment's body is live markup.
+        assert_eq!(
+            count(&[
+                "<!--[if mso]><v:rect href=\"?ticket_id=[srnumber]\"/><![endif]--> [srnumber]"
+            ]),
+            (2, false)
+        );
+        assert_eq!(count(&["<!-- [if mso]>[srnumber]<![endif]-->"]), (1, false));
     }
 
     #[test]
