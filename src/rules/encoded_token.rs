@@ -5,7 +5,8 @@ use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 declare_rule! {
     /// ## What it does
     /// Reports a template token that was percent-encoded: `%5BTicket:%20ID%5D` for
-    /// `[Ticket: ID]`, `%5Bsrnumber%5D` for `[srnumber]`, `[Ticket:%20ID]`.
+    /// `[Ticket: ID]`, `%5Bsrnumber%5D` for `[srnumber]`, `[Ticket:%20ID]`,
+    /// `{{%20Ticket.Id%20}}` for `{{ Ticket.Id }}`.
     ///
     /// ## Why is this bad?
     /// HTML editors and link dialogs "helpfully" encode brackets and spaces in URLs. The PSA
@@ -106,7 +107,9 @@ fn encoded_tokens<'s>(
             let raw = &text[token.range.clone()];
             let encoded = match token.shape {
                 TokenShape::EncodedBracket | TokenShape::EncodedMustache => true,
-                TokenShape::Bracket => raw.contains('%'),
+                // What a link editor makes of `[Ticket: ID]` and `{{ Ticket.Id }}` when it
+                // encodes spaces but not brackets or braces.
+                TokenShape::Bracket | TokenShape::Mustache => raw.contains('%'),
                 _ => false,
             };
             let decoded = encoded.then(|| percent_decode(raw)).flatten()?;
@@ -135,6 +138,7 @@ mod tests {
                 "ddportal://name=ticket&ticket_id=%5BTicket:%20ID%5D",
                 "ddportal://name=ticket&ticket_id=%5bsrnumber%5d",
                 "ddportal://name=ticket&ticket_id=[Ticket:%20ID]",
+                "ddportal://name=ticket&ticket_id={{%20Ticket.Id%20}}",
             ],
         );
     }
