@@ -110,7 +110,7 @@ fn encoded_tokens<'s>(
                 // What a link editor makes of `[Ticket: ID]` and `{{ Ticket.Id }}` when it
                 // encodes spaces but not brackets or braces.
                 TokenShape::Bracket | TokenShape::Mustache => raw.contains('%'),
-                _ => false,
+                TokenShape::LiquidTag => false,
             };
             let decoded = encoded.then(|| percent_decode(raw)).flatten()?;
             Some((
