@@ -17,6 +17,9 @@ declare_rule! {
     /// than the instance's (`[Ticket: ID]` where a Spanish instance writes `[Ticket: Id.]`;
     /// set `[autotask] language` in `ddlink.toml`).
     ///
+    /// A bracketed value shaped like no PSA's token (`[SRNUMBER]`, `[sr_number]`,
+    /// `[srnumber ]`, `[Ticket ID]`) is reported when it is a near miss of a known token.
+    ///
     /// ConnectWise's token set is open and ddlink's lists are not exhaustive, so a token that is
     /// merely unknown is not reported: only near misses are.
     ///
@@ -44,19 +47,22 @@ declare_rule! {
 }
 
 pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings) {
-    let token_shape = shape(&token.token);
-    let Some(token_dialect) = token_shape.dialect() else {
-        return;
-    };
-    // A token of another PSA is DD201's.
-    if context.dialect.is_some_and(|d| d != token_dialect) || !findings.enabled(&UNKNOWN_TOKEN) {
+    if !findings.enabled(&UNKNOWN_TOKEN) {
         return;
     }
-    let decided = context.dialect.is_some();
-    let verdict = match token_dialect {
-        Dialect::ConnectWise => connectwise(&token.token),
-        Dialect::Autotask => autotask(&token.token, token_shape, context.language, decided),
-        Dialect::DeskDirector => liquid(&token.token),
+    let token_shape = shape(&token.token);
+    let verdict = match token_shape.dialect() {
+        // A token of another PSA is DD201's.
+        Some(token_dialect) if context.dialect.is_some_and(|d| d != token_dialect) => return,
+        Some(Dialect::ConnectWise) => connectwise(&token.token),
+        Some(Dialect::Autotask) => autotask(
+            &token.token,
+            token_shape,
+            context.language,
+            context.dialect.is_some(),
+        ),
+        Some(Dialect::DeskDirector) => liquid(&token.token),
+        None => misshapen(&token.token, *context),
     };
     let Some((message, suggestion)) = verdict else {
         return;
@@ -71,6 +77,42 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
 }
 
 type Verdict = Option<(String, Option<String>)>;
+
+/// A bracketed value no PSA's token is shaped like (`[SRNUMBER]`, `[sr_number]`,
+/// `[srnumber ]`, `[Ticket ID]`): in a link's parameter it is a token mistyped, reported when it
+/// is a near miss of a token of the file's PSA (of ConnectWise's or Autotask's when that is
+/// undecided). Anything else bracketed (`[YOUR TICKET]`) is left to the other rules.
+fn misshapen(token: &str, context: DialectContext) -> Verdict {
+    if !token.starts_with('[') {
+        return None;
+    }
+    let connectwise = || {
+        CONNECTWISE
+            .iter()
+            .filter(|t| **t != "[cf-id]")
+            .map(|t| (*t).to_owned())
+    };
+    let autotask = || {
+        AUTOTASK
+            .iter()
+            .map(|v| format!("[{}]", autotask_name(v, context.language)))
+    };
+    let candidates: Vec<String> = match context.dialect {
+        Some(Dialect::ConnectWise) => connectwise().collect(),
+        Some(Dialect::Autotask) => autotask().collect(),
+        Some(Dialect::DeskDirector) => return None,
+        None => connectwise().chain(autotask()).collect(),
+    };
+    let suggestion = closest(token, candidates.iter().map(String::as_str))?;
+    let whose = match context.dialect {
+        Some(dialect) => super::psa_token_mismatch::title(dialect),
+        None => "any PSA",
+    };
+    Some((
+        format!("`{token}` is not a token {whose} fills in"),
+        Some(suggestion.to_owned()),
+    ))
+}
 
 fn connectwise(token: &str) -> Verdict {
     if is_known_connectwise(token) {
