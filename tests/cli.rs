@@ -336,6 +336,34 @@ fn link_prints_a_canonical_link() {
 }
 
 #[test]
+fn link_checks_with_the_configured_autotask_language() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ddlink.toml"),
+        "psa = \"autotask\"\nportal = \"https://acme.deskdirector.com\"\n[autotask]\nlanguage = \"es\"\n",
+    )
+    .unwrap();
+    let spanish = ddlink(&["link", "name=ticket"], dir.path());
+    assert_eq!(spanish.status.code(), Some(0));
+    assert_eq!(
+        text(&spanish.stdout),
+        "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[Ticket: Id.]\n"
+    );
+    assert_eq!(text(&spanish.stderr), "");
+    // The English name is what a Spanish instance does not resolve.
+    let english = ddlink(
+        &["link", "name=ticket", "ticket_id=[Ticket: ID]"],
+        dir.path(),
+    );
+    assert!(
+        text(&english.stderr).contains("DD204")
+            && text(&english.stderr).contains("an Autotask instance in `es`"),
+        "{}",
+        text(&english.stderr)
+    );
+}
+
+#[test]
 fn link_reports_an_invalid_command_like_any_diagnostic() {
     let root = Path::new(".");
     let output = ddlink(

@@ -60,12 +60,18 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
     let portal = settings.portal.clone();
     let link = DeepLink::new(target, command).canonical().to_string();
 
-    // A link printed on its own is not yet in an e-mail: the template-only rule stays quiet.
-    let mut rules = RuleConfig::default();
+    // Checked as `check` would check it (the configured rules, hosts and Autotask language),
+    // except that a link printed on its own is not yet in an e-mail: the template-only rule
+    // stays quiet.
+    let mut rules = RuleConfig::clone(&options.rules);
     rules.set(&desktop_link_in_email::DESKTOP_LINK_IN_EMAIL, None);
     let rewriter = Rewriter::new(RewriterOptions {
         kind: FileKind::PlainText,
-        settings: RuleSettings::new(portal, dialect),
+        settings: RuleSettings {
+            portal,
+            dialect,
+            ..settings.clone()
+        },
         rules: Arc::new(rules),
         ..RewriterOptions::default()
     });
