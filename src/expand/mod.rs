@@ -36,6 +36,22 @@ pub struct ExpandSettings {
     pub snippets: Arc<Snippets>,
 }
 
+impl ExpandSettings {
+    /// Whether `token` is (part of) an `[auth]` expression of the configuration: the user's
+    /// word on what fills in the token, which the template's dialect does not judge (the
+    /// configuration may say `{{ Token }}` for a ConnectWise template).
+    pub fn is_configured_auth(&self, token: &str) -> bool {
+        [
+            &self.passwordless_token,
+            &self.access_token,
+            &self.email_token,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|expression| expression.contains(token))
+    }
+}
+
 impl Default for ExpandSettings {
     fn default() -> Self {
         ExpandSettings {
@@ -474,7 +490,8 @@ fn judge(
     };
     let mut local = Findings::new(context.rules);
     check_link(&site, &mut local);
-    let uses = token_uses(&site, &mut local.strings);
+    let mut uses = token_uses(&site, &mut local.strings);
+    uses.retain(|u| !context.expand.is_configured_auth(&u.token));
     token_rules::check(&uses, &[], context.dialect, context.language, &mut local);
     let mut blocked = false;
     for mut diagnostic in local.into_diagnostics() {

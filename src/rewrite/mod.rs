@@ -1001,6 +1001,8 @@ impl<'o> Collector<'o> {
     fn finish(mut self, len: usize) -> Analysis {
         let dialect = self.resolve_dialect();
         let needs = self.findings.take_needs();
+        let expand = &self.options.expand;
+        self.tokens.retain(|u| !expand.is_configured_auth(&u.token));
         if let (None, Some(Source::Mixed(seen))) = (dialect.dialect, &dialect.source) {
             self.report_mixed_tokens(seen);
         }
