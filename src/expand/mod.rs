@@ -15,6 +15,7 @@ use crate::command::{Client, Command, DeepLink, Target, parse_link};
 use crate::diagnostic::{Edit, Severity, Span};
 use crate::dialect::token::{Meaning, token_for};
 use crate::dialect::{Dialect, Language, Resolved};
+use crate::rules::did_you_mean::closest;
 use crate::rules::tokens::{self as token_rules, token_uses};
 use crate::rules::{
     Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, check_link, invalid_placeholder,
@@ -175,6 +176,12 @@ pub struct Context<'a> {
 /// Attributes and arguments that steer expansion instead of becoming the command.
 const CONTROLS: &[&str] = &["client", "auth", "remember-me", "as"];
 
+/// Whether an argument's key is a near miss of a control (`remember_me` for `remember-me`):
+/// not a parameter to put in the link.
+fn near_a_control(key: &str) -> bool {
+    closest(key, CONTROLS.iter().copied()).is_some()
+}
+
 /// The auth mode a placeholder asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Auth {
@@ -283,9 +290,13 @@ pub fn expand(
             );
             return None;
         }
-        if is_element && !is_command_key(&arg.key) {
-            misspelt |= unknown_param::check_attribute(findings, arg.span, &arg.key);
-            continue;
+        if !is_command_key(&arg.key) && (is_element || near_a_control(&arg.key)) {
+            let reported =
+                unknown_param::check_placeholder_key(findings, arg.span, &arg.key, CONTROLS);
+            misspelt |= reported;
+            if is_element || reported {
+                continue;
+            }
         }
         if let Some(separator) = separator_outside_tokens(&arg.value) {
             let role = if separator == '&' {

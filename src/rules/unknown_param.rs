@@ -148,10 +148,22 @@ pub const LEFT_UNTIL_THEN: &str = "The placeholder is left as it is until then";
 /// an Approve button that approves nothing). Reported, and `true`: the placeholder is then not
 /// expanded.
 pub fn check_attribute(findings: &mut Findings, span: crate::diagnostic::Span, key: &str) -> bool {
+    check_placeholder_key(findings, span, key, &[])
+}
+
+/// [`check_attribute`] for any argument of a placeholder, `controls` (the attributes that steer
+/// expansion: `remember-me`, `client`, …) among the keys it may be a near miss of: `true` when
+/// reported, and the placeholder is then left as it is.
+pub fn check_placeholder_key(
+    findings: &mut Findings,
+    span: crate::diagnostic::Span,
+    key: &str,
+    controls: &[&'static str],
+) -> bool {
     if !findings.enabled(&UNKNOWN_PARAM) || is_html_attribute(key) {
         return false;
     }
-    let Some(suggestion) = closest(key, spec::all_keys()) else {
+    let Some(suggestion) = closest(key, spec::all_keys().chain(controls.iter().copied())) else {
         return false;
     };
     findings.push(
