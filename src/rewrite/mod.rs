@@ -743,14 +743,26 @@ impl<'o> Collector<'o> {
     }
 
     /// Report a file whose known tokens belong to more than one PSA, at its first known token
-    /// in a link (written plainly or percent-encoded).
+    /// in a link (written plainly or percent-encoded) or in a placeholder's argument (which
+    /// becomes a link's when expanded: the finding is there before `fix` and after it).
     fn report_mixed_tokens(&mut self, seen: &[(Dialect, usize)]) {
+        let known = |text: &str| {
+            crate::command::token::tokens(text)
+                .iter()
+                .any(|token| known_dialect(&text[token.range.clone()]).is_some())
+        };
         let plain = self
             .tokens
             .iter()
             .find(|u| known_dialect(&u.token).is_some())
             .map(|u| u.span);
-        let first = [plain, self.first_encoded_token]
+        let in_placeholder = self.placeholders.iter().find_map(|placeholder| {
+            let args = placeholder.args();
+            args.iter()
+                .find(|arg| known(&arg.value))
+                .map(|arg| arg.value_span)
+        });
+        let first = [plain, self.first_encoded_token, in_placeholder]
             .into_iter()
             .flatten()
             .min_by_key(|span| (span.start, span.end));
