@@ -1,5 +1,6 @@
 //! Plain-text templates: no markup, links found line by line.
 
+use super::suppress::{self, Directive};
 use super::{Analysis, Collector, RewriterOptions, utf8::Validator};
 use crate::diagnostic::Span;
 use crate::expand::{self, MustacheContext};
@@ -13,6 +14,9 @@ pub struct TextPass<'o> {
     pending: Vec<u8>,
     line_start: usize,
     utf8: Validator,
+    /// `ddlink-ignore` comments whose scope (up to the end of the first non-blank line after
+    /// them) is not yet read: the suppression's index and where its scope starts.
+    pending_scopes: Vec<(usize, usize)>,
 }
 
 impl<'o> TextPass<'o> {
@@ -22,6 +26,7 @@ impl<'o> TextPass<'o> {
             pending: Vec::new(),
             line_start: 0,
             utf8: Validator::new(options.encoding),
+            pending_scopes: Vec::new(),
         }
     }
 
@@ -52,6 +57,7 @@ impl<'o> TextPass<'o> {
     fn scan(&mut self, bytes: &[u8]) {
         let encoding = self.collector.options.encoding;
         let text = crate::source::decode_lossless(bytes, encoding);
+        self.comments(&text);
         self.collector.observe(&text);
         if expand::mustache::may_hold(&text) {
             let map =
@@ -78,10 +84,62 @@ impl<'o> TextPass<'o> {
         }
     }
 
+    /// The `ddlink` comments of complete lines `text`, as in HTML (`<!-- ddlink: psa=… -->`,
+    /// `<!-- ddlink-ignore CODES: reason -->`), each on one line: a plain-text template is
+    /// linted like any other, even if the mail then shows the comment.
+    fn comments(&mut self, text: &str) {
+        let encoding = self.collector.options.encoding;
+        let input = |at: usize| self.line_start + encoded_len(encoding, &text[..at]);
+        let scope_end = |from: usize| {
+            let content = from + text[from..].find(|c: char| !c.is_whitespace())?;
+            Some(
+                text[content..]
+                    .find('\n')
+                    .map_or(text.len(), |end| content + end),
+            )
+        };
+        // Scopes left open by the lines before: they end on the first non-blank line here.
+        if let Some(end) = scope_end(0) {
+            for (suppression, start) in std::mem::take(&mut self.pending_scopes) {
+                self.collector.suppressions[suppression].scope = Some(start..input(end));
+            }
+        }
+        if !text.contains("<!--") {
+            return;
+        }
+        for (at, _) in text.match_indices("<!--") {
+            let line_end = text[at..].find('\n').map_or(text.len(), |end| at + end);
+            let Some(close) = text[at + 4..line_end].find("-->") else {
+                continue;
+            };
+            let after = at + 4 + close + 3;
+            let span = Span::new(input(at), input(after));
+            let inner = &text[at + 4..at + 4 + close];
+            let findings = &mut self.collector.findings;
+            match suppress::parse(inner, input(at + 4), span, findings) {
+                Some(Directive::Psa(dialect)) => self.collector.directive(dialect, span),
+                Some(Directive::Suppression(mut suppression)) => {
+                    let index = self.collector.suppressions.len();
+                    if !suppression.file {
+                        match scope_end(after) {
+                            Some(end) => suppression.scope = Some(span.end..input(end)),
+                            None => self.pending_scopes.push((index, span.end)),
+                        }
+                    }
+                    self.collector.suppressions.push(suppression);
+                }
+                None => {}
+            }
+        }
+    }
+
     pub fn finish(mut self) -> Analysis {
         let rest = std::mem::take(&mut self.pending);
         self.scan(&rest);
         let len = self.line_start + rest.len();
+        for (suppression, start) in std::mem::take(&mut self.pending_scopes) {
+            self.collector.suppressions[suppression].scope = Some(start..len);
+        }
         if let Some(offset) = self.utf8.finish() {
             unparsable_document::report(
                 &mut self.collector.findings,
