@@ -382,6 +382,11 @@ fn link_reports_an_invalid_command_like_any_diagnostic() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("DD106(invalid-action)"), "{stderr}");
     assert!(stderr.contains("did you mean `approve`?"), "{stderr}");
+    // There is no file for `ddlink fix` to fix.
+    assert!(
+        stderr.ends_with("Found 1 error, 0 warnings, 0 infos in 1 file.\n"),
+        "{stderr}"
+    );
 
     let missing = ddlink(&["link", "name=ticket"], root);
     assert_eq!(missing.status.code(), Some(2), "a web link needs a portal");

@@ -110,6 +110,8 @@ fn report_findings(link: &str, analysis: Analysis) {
     for diagnostic in &analysis.diagnostics {
         summary.count(diagnostic);
     }
+    // No file to fix: the link printed is already as `fix` would write it.
+    summary.fixable = 0;
     let report = FileReport {
         path: "<link>".to_owned(),
         diagnostics: analysis.diagnostics,
