@@ -6,7 +6,8 @@ declare_rule! {
     /// ## What it does
     /// Reports a template token that was percent-encoded: `%5BTicket:%20ID%5D` for
     /// `[Ticket: ID]`, `%5Bsrnumber%5D` for `[srnumber]`, `[Ticket:%20ID]`,
-    /// `{{%20Ticket.Id%20}}` for `{{ Ticket.Id }}`.
+    /// `{{%20Ticket.Id%20}}` for `{{ Ticket.Id }}`; or written with character references
+    /// (`&#91;Ticket: ID&#93;`, `[Ticket:&nbsp;ID]`).
     ///
     /// ## Why is this bad?
     /// HTML editors and link dialogs "helpfully" encode brackets and spaces in URLs. The PSA
@@ -24,7 +25,7 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// The token is decoded: a safe fix.
+    /// The token is decoded (a no-break space becoming the space it stands for): a safe fix.
     pub static ENCODED_TOKEN = {
         code: "DD203",
         name: "encoded-token",
@@ -60,13 +61,13 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !may_hold_encoded(site) || !findings.enabled(&ENCODED_TOKEN) {
         return;
     }
-    for (range, decoded) in encoded_tokens(site) {
+    for (range, decoded, how) in encoded_tokens(site) {
         let span = site.span(range);
         findings.push(
             Diagnostic::new(
                 &ENCODED_TOKEN,
                 span,
-                format!("the token `{decoded}` is percent-encoded: the PSA will not fill it in"),
+                format!("the token `{decoded}` is {how}: the PSA will not fill it in"),
             )
             .with_help(format!("write `{decoded}`"))
             .with_fix(Fix::safe(vec![Edit::replace(span, decoded)])),
@@ -81,21 +82,29 @@ pub fn decoded_tokens(site: &LinkSite) -> Vec<(Span, String)> {
         return Vec::new();
     }
     encoded_tokens(site)
-        .map(|(range, decoded)| (site.span(range), decoded))
+        .map(|(range, decoded, _)| (site.span(range), decoded))
         .collect()
 }
 
-/// Whether the link is a deep link that may hold an encoded token: every one has a `%`, and
-/// nearly no link does.
+/// Whether the link is a deep link that may hold an encoded token: every one has a `%` or a
+/// character reference, and nearly no link does.
 fn may_hold_encoded(site: &LinkSite) -> bool {
-    site.is_deep_link() && memchr::memchr(b'%', site.text.as_bytes()).is_some()
+    site.is_deep_link()
+        && (memchr::memchr(b'%', site.text.as_bytes()).is_some() || site.map.has_references())
 }
 
-/// Each percent-encoded token in the link's parameter values: where it is in the link's text,
-/// and the token decoded.
+/// Whether a bracket token at `range` of the link's text is written with a character reference
+/// inside (`&#91;Ticket: ID&#93;`, `[Ticket:&nbsp;ID]`): the PSA replaces the token as
+/// written, so it never sees this one. Such a token is DD203's, not the dialect rules'.
+pub fn written_with_references(site: &LinkSite, range: std::ops::Range<usize>) -> bool {
+    site.text[range.clone()].starts_with('[') && site.has_reference_in(range)
+}
+
+/// Each encoded token in the link's parameter values: where it is in the link's text, the
+/// token decoded, and how it was encoded.
 fn encoded_tokens<'s>(
     site: &'s LinkSite,
-) -> impl Iterator<Item = (std::ops::Range<usize>, String)> + 's {
+) -> impl Iterator<Item = (std::ops::Range<usize>, String, &'static str)> + 's {
     let values = site
         .link
         .params
@@ -105,6 +114,12 @@ fn encoded_tokens<'s>(
         let text = site.str(value.clone());
         tokens(text).into_iter().filter_map(move |token| {
             let raw = &text[token.range.clone()];
+            let range = value.start + token.range.start..value.start + token.range.end;
+            if token.shape == TokenShape::Bracket && written_with_references(site, range.clone()) {
+                // A no-break space (`&nbsp;`) stands for the space the token has.
+                let decoded = raw.replace('\u{A0}', " ");
+                return Some((range, decoded, "written with character references"));
+            }
             let encoded = match token.shape {
                 TokenShape::EncodedBracket | TokenShape::EncodedMustache => true,
                 // What a link editor makes of `[Ticket: ID]` and `{{ Ticket.Id }}` when it
@@ -112,11 +127,11 @@ fn encoded_tokens<'s>(
                 TokenShape::Bracket | TokenShape::Mustache => raw.contains('%'),
                 TokenShape::LiquidTag => false,
             };
-            let decoded = encoded.then(|| percent_decode(raw)).flatten()?;
-            Some((
-                value.start + token.range.start..value.start + token.range.end,
-                decoded,
-            ))
+            let decoded = encoded
+                .then(|| percent_decode(raw))
+                .flatten()?
+                .replace('\u{A0}', " ");
+            Some((range, decoded, "percent-encoded"))
         })
     })
 }

@@ -82,6 +82,20 @@ impl TextMap {
         }
     }
 
+    /// Whether a character reference (`&#91;`, `&nbsp;`) is written within a range of
+    /// `decoded`.
+    pub fn has_reference_in(&self, decoded: Range<usize>) -> bool {
+        let index = self.refs.partition_point(|(d, _)| d.end <= decoded.start);
+        self.refs
+            .get(index)
+            .is_some_and(|(d, _)| d.start < decoded.end)
+    }
+
+    /// Whether any character reference is written in the text.
+    pub fn has_references(&self) -> bool {
+        !self.refs.is_empty()
+    }
+
     /// The input span of a range of `decoded`.
     pub fn span(&self, decoded: Range<usize>) -> Span {
         let start = self.raw_offset(decoded.start, false);
@@ -173,6 +187,12 @@ pub struct LinkSite<'a> {
 
 impl<'a> LinkSite<'a> {
     /// The input span of a range of the link's text.
+    /// Whether a character reference is written within a range of the link's text.
+    pub fn has_reference_in(&self, range: Range<usize>) -> bool {
+        self.map
+            .has_reference_in(self.range.start + range.start..self.range.start + range.end)
+    }
+
     pub fn span(&self, range: Range<usize>) -> Span {
         self.map
             .span(self.range.start + range.start..self.range.start + range.end)

@@ -65,6 +65,9 @@ pub fn token_uses(site: &LinkSite, strings: &mut Strings) -> Vec<TokenUse> {
                 continue;
             }
             let range = value.start + token.range.start..value.start + token.range.end;
+            if super::encoded_token::written_with_references(site, range.clone()) {
+                continue;
+            }
             uses.push(TokenUse {
                 span: site.span(range),
                 token: strings.get(&text[token.range.clone()]),
