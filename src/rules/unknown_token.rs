@@ -83,34 +83,26 @@ type Verdict = Option<(String, Option<String>)>;
 /// is a near miss of a token of the file's PSA (of ConnectWise's or Autotask's when that is
 /// undecided). Anything else bracketed (`[YOUR TICKET]`) is left to the other rules.
 fn misshapen(token: &str, context: DialectContext) -> Verdict {
-    if !token.starts_with('[') {
-        return None;
-    }
-    let connectwise = || {
-        CONNECTWISE
-            .iter()
-            .filter(|t| **t != "[cf-id]")
-            .map(|t| (*t).to_owned())
-    };
-    let autotask = || {
-        AUTOTASK
-            .iter()
-            .map(|v| format!("[{}]", autotask_name(v, context.language)))
-    };
-    let candidates: Vec<String> = match context.dialect {
-        Some(Dialect::ConnectWise) => connectwise().collect(),
-        Some(Dialect::Autotask) => autotask().collect(),
-        Some(Dialect::DeskDirector) => return None,
-        None => connectwise().chain(autotask()).collect(),
-    };
-    let suggestion = closest(token, candidates.iter().map(String::as_str))?;
+    let inner = token.strip_prefix('[')?.strip_suffix(']').unwrap_or(token);
+    // Compared without their brackets, so that nothing is allocated per token.
+    let connectwise = CONNECTWISE
+        .iter()
+        .filter(|t| **t != "[cf-id]")
+        .map(|t| t.trim_start_matches('[').trim_end_matches(']'));
+    let autotask = AUTOTASK.iter().map(|v| autotask_name(v, context.language));
+    let suggestion = match context.dialect {
+        Some(Dialect::ConnectWise) => closest(inner, connectwise),
+        Some(Dialect::Autotask) => closest(inner, autotask),
+        Some(Dialect::DeskDirector) => None,
+        None => closest(inner, connectwise.chain(autotask)),
+    }?;
     let whose = match context.dialect {
         Some(dialect) => super::psa_token_mismatch::title(dialect),
         None => "any PSA",
     };
     Some((
         format!("`{token}` is not a token {whose} fills in"),
-        Some(suggestion.to_owned()),
+        Some(format!("[{suggestion}]")),
     ))
 }
 
