@@ -462,7 +462,9 @@ fn count_outside_comments(evidence: &mut Evidence, in_comment: &mut bool, text: 
             .as_bytes()
             .get(..3)
             .is_some_and(|w| w.eq_ignore_ascii_case(b"[if"));
-        *in_comment = !conditional;
+        // `<!-->` and `<!--->` are whole (empty) comments.
+        let empty = inner.starts_with('>') || inner.starts_with("->");
+        *in_comment = !conditional && !empty;
         rest = inner;
     }
 }
@@ -568,6 +570,7 @@ mod tests {
             (2, false)
         );
         assert_eq!(count(&["<!-- [if mso]>[srnumber]<![endif]-->"]), (1, false));
+        assert_eq!(count(&["<!--> [srnumber] <!---> [srnumber]"]), (2, false));
     }
 
     #[test]
