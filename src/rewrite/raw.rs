@@ -226,8 +226,7 @@ pub struct Found {
     pub scanned: Option<usize>,
     /// Where `{{deeplink` calls open, and how long each opening is (in a full pass).
     pub placeholders: Vec<(usize, usize)>,
-    /// How many `<dd-link` openings (in a quick pass; written in lower case, as nearly all
-    /// are).
+    /// How many `<dd-link` openings, in any case (in a quick pass).
     pub dd_links: usize,
 }
 
@@ -457,14 +456,9 @@ fn count_outside_comments(evidence: &mut Evidence, in_comment: &mut bool, text: 
             evidence.scan(&rest[..start]);
         }
         let inner = &rest[start + 4..];
-        let words = inner.trim_start_matches(|c: char| c.is_ascii_whitespace());
-        let conditional = words
-            .as_bytes()
-            .get(..3)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"[if"));
         // `<!-->` and `<!--->` are whole (empty) comments.
         let empty = inner.starts_with('>') || inner.starts_with("->");
-        *in_comment = !conditional && !empty;
+        *in_comment = !opens_conditional(inner) && !empty;
         rest = inner;
     }
 }
@@ -472,15 +466,18 @@ fn count_outside_comments(evidence: &mut Evidence, in_comment: &mut bool, text: 
 /// Where the next comment that opens like an Outlook conditional comment (`<!--[if mso]>`,
 /// white space allowed before `[if`) starts its text, after `<!--`.
 fn conditional_comment_start(text: &str) -> Option<usize> {
-    memchr::memmem::find_iter(text.as_bytes(), b"<!--").find_map(|at| {
-        let inner = &text[at + 4..];
-        let words = inner.trim_start_matches(|c: char| c.is_ascii_whitespace());
-        words
-            .as_bytes()
-            .get(..3)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"[if"))
-            .then_some(at + 4)
-    })
+    memchr::memmem::find_iter(text.as_bytes(), b"<!--")
+        .find_map(|at| opens_conditional(&text[at + 4..]).then_some(at + 4))
+}
+
+/// Whether a comment's text (after `<!--`) opens like an Outlook conditional comment: `[if`,
+/// in any case, white space allowed before it.
+fn opens_conditional(inner: &str) -> bool {
+    inner
+        .trim_start_matches(|c: char| c.is_ascii_whitespace())
+        .as_bytes()
+        .get(..3)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"[if"))
 }
 
 /// Whether `bytes` name a credential key (`auth_password`, …) in any case.

@@ -104,9 +104,6 @@ impl<'o> TextPass<'o> {
                 self.collector.suppressions[suppression].scope = Some(start..input(end));
             }
         }
-        if !text.contains("<!--") {
-            return;
-        }
         for (at, _) in text.match_indices("<!--") {
             let line_end = text[at..].find('\n').map_or(text.len(), |end| at + end);
             let Some(close) = text[at + 4..line_end].find("-->") else {

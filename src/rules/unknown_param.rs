@@ -143,17 +143,11 @@ fn is_html_attribute(name: &str) -> bool {
 /// Said of a placeholder not expanded for a near miss of a parameter.
 pub const LEFT_UNTIL_THEN: &str = "The placeholder is left as it is until then";
 
-/// A `<dd-link>` attribute that is no command key but a near miss of one: passed through to
-/// the anchor as an HTML attribute, the command would lack what was meant (`acton="approve"`:
-/// an Approve button that approves nothing). Reported, and `true`: the placeholder is then not
-/// expanded.
-pub fn check_attribute(findings: &mut Findings, span: crate::diagnostic::Span, key: &str) -> bool {
-    check_placeholder_key(findings, span, key, &[])
-}
-
-/// [`check_attribute`] for any argument of a placeholder, `controls` (the attributes that steer
-/// expansion: `remember-me`, `client`, …) among the keys it may be a near miss of: `true` when
-/// reported, and the placeholder is then left as it is.
+/// A placeholder argument that is no command key but a near miss of one, or of one of
+/// `controls` (the attributes that steer expansion: `remember-me`, `client`, …). Passed
+/// through to the anchor as an HTML attribute, the command would lack what was meant
+/// (`acton="approve"`: an Approve button that approves nothing). Reported, and `true`: the
+/// placeholder is then left as it is.
 pub fn check_placeholder_key(
     findings: &mut Findings,
     span: crate::diagnostic::Span,

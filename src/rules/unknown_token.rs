@@ -83,12 +83,9 @@ type Verdict = Option<(String, Option<String>)>;
 /// is a near miss of a token of the file's PSA (of ConnectWise's or Autotask's when that is
 /// undecided). Anything else bracketed (`[YOUR TICKET]`) is left to the other rules.
 fn misshapen(token: &str, context: DialectContext) -> Verdict {
-    let inner = token.strip_prefix('[')?.strip_suffix(']').unwrap_or(token);
+    let inner = token.strip_prefix('[')?.strip_suffix(']')?;
     // Compared without their brackets, so that nothing is allocated per token.
-    let connectwise = CONNECTWISE
-        .iter()
-        .filter(|t| **t != "[cf-id]")
-        .map(|t| t.trim_start_matches('[').trim_end_matches(']'));
+    let connectwise = connectwise_tokens().map(|t| t.trim_start_matches('[').trim_end_matches(']'));
     let autotask = AUTOTASK.iter().map(|v| autotask_name(v, context.language));
     let suggestion = match context.dialect {
         Some(Dialect::ConnectWise) => closest(inner, connectwise),
@@ -106,12 +103,17 @@ fn misshapen(token: &str, context: DialectContext) -> Verdict {
     ))
 }
 
+/// The ConnectWise tokens a near miss is matched against (`[cf-id]` stands for the custom
+/// fields' `[cf-<n>]`, never written as it is).
+fn connectwise_tokens() -> impl Iterator<Item = &'static str> + Clone {
+    CONNECTWISE.iter().copied().filter(|t| *t != "[cf-id]")
+}
+
 fn connectwise(token: &str) -> Verdict {
     if is_known_connectwise(token) {
         return None;
     }
-    let known = CONNECTWISE.iter().copied().filter(|t| *t != "[cf-id]");
-    let suggestion = closest(token, known)?;
+    let suggestion = closest(token, connectwise_tokens())?;
     Some((
         format!("`{token}` is not a ConnectWise token"),
         Some(suggestion.to_owned()),
