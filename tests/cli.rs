@@ -746,6 +746,30 @@ fn exit_knobs_output_file_and_the_github_default() {
     assert_eq!(strict.status.code(), Some(1), "a file was changed");
 }
 
+/// A report written into the folder being checked is not read back as a template on the next
+/// run: its excerpts quote the links it reports, so it would report them again.
+#[test]
+fn the_report_file_is_not_walked() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("typo.html"), TYPO).unwrap();
+    let run = || {
+        let output = ddlink(&["check", "--output-file", "report.txt", "."], root);
+        assert_eq!(output.status.code(), Some(1));
+        std::fs::read_to_string(root.join("report.txt")).unwrap()
+    };
+    let first = run();
+    assert!(first.contains("action=aprove"), "{first}");
+    assert_eq!(run(), first);
+    // Named explicitly, it is read like any file.
+    let named = ddlink(&["check", "--format", "concise", "report.txt"], root);
+    assert!(
+        text(&named.stdout).starts_with("report.txt:"),
+        "{}",
+        text(&named.stdout)
+    );
+}
+
 #[test]
 fn completions_and_man_page() {
     let root = Path::new(".");

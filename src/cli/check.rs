@@ -37,7 +37,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     let format = output::format(args.format);
     let paths = inputs::paths_or_stdin(&args.paths, args.stdin_filename.is_some());
     let (inputs, walk_errors) = inputs::collect(&paths, run.force_exclude, &mut |path| {
-        run.walk_excludes(path)
+        run.walk_excludes(path) || inputs::is_report(path, args.selection.output_file.as_deref())
     });
     let mut failed = walk_errors.len();
     for error in &walk_errors {

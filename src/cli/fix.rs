@@ -57,7 +57,7 @@ pub fn run(args: &FixArgs) -> ExitStatus {
     }
 
     let (inputs, walk_errors) = inputs::collect(&paths, run.force_exclude, &mut |path| {
-        run.walk_excludes(path)
+        run.walk_excludes(path) || inputs::is_report(path, args.selection.output_file.as_deref())
     });
     let mut failed = walk_errors.len();
     for error in &walk_errors {

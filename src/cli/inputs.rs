@@ -138,6 +138,24 @@ fn walk(
     }
 }
 
+/// Whether a walked `path` is the report file `--output-file` names: a walk leaves it out,
+/// or a `report.txt` written into the checked folder would be judged as a plain-text template
+/// on the next run. Compared as files, so that any spelling of the path matches.
+pub fn is_report(path: &Path, report: Option<&Path>) -> bool {
+    let Some(report) = report else {
+        return false;
+    };
+    // The names first: resolving both paths for every walked file would cost a system call
+    // per template.
+    if path.file_name() != report.file_name() {
+        return false;
+    }
+    match (std::fs::canonicalize(path), std::fs::canonicalize(report)) {
+        (Ok(path), Ok(report)) => path == report,
+        _ => false,
+    }
+}
+
 pub fn is_template(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
