@@ -77,6 +77,8 @@ struct OpenPlaceholder {
     args: Arc<[Arg]>,
     labelled: bool,
     indent: String,
+    /// A link element opened in its label: expanded, it would be a link in a link (DD406).
+    holds_link: bool,
 }
 
 /// State that end-tag handlers (which must be `'static`) share with the rest.
@@ -129,6 +131,8 @@ impl LinkElements {
             return;
         };
         match end_tag {
+            // Reported (DD406) when the inner link opened; left as it is.
+            _ if open.holds_link => {}
             Some((span, true)) => self.placeholders.push(Placeholder::Element {
                 start_tag: open.start_tag,
                 end_tag: Some(span),
@@ -619,6 +623,7 @@ fn placeholder_element<'o>(
                     args,
                     labelled: false,
                     indent,
+                    holds_link: false,
                 });
                 let links = Rc::clone(&links);
                 handlers.push(Box::new(move |end: &mut EndTag| {
@@ -668,6 +673,14 @@ fn link_element<'o>(
                 &mut state.borrow_mut().collector.findings,
                 span,
                 outer_start,
+            );
+        } else if let Some(placeholder) = open.open_placeholders.last_mut() {
+            // In a `<dd-link>`'s label: the expansion would wrap it in a link.
+            placeholder.holds_link = true;
+            nested_link::report_in_placeholder(
+                &mut state.borrow_mut().collector.findings,
+                span,
+                placeholder.start_tag.start,
             );
         }
         if let Some(handlers) = element.end_tag_handlers() {

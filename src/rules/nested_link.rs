@@ -38,3 +38,18 @@ pub fn report(findings: &mut Findings, inner_start_tag: Span, outer_start: usize
         );
     }
 }
+
+/// Called by the rewriter for a link element in the label of a `<dd-link>` placeholder, which
+/// is then left as it is: its expansion would wrap the link in another.
+pub fn report_in_placeholder(
+    findings: &mut Findings,
+    inner_start_tag: Span,
+    placeholder_start: usize,
+) {
+    if findings.enabled(&NESTED_LINK) {
+        findings.push(
+            Diagnostic::new(&NESTED_LINK, inner_start_tag, "a link inside a `<dd-link>` placeholder, which becomes a link")
+                .with_help(format!("move this link out of the label of the `<dd-link>` at byte {placeholder_start}; until then it is not expanded")),
+        );
+    }
+}
