@@ -92,6 +92,9 @@ pub struct EnvelopeIssue {
     /// What the range should read; `None` when there is no single right answer.
     pub replacement: Option<String>,
     pub message: String,
+    /// A relative link (`/portal/deeplink?…`): the range is its path, which the configured
+    /// portal's origin goes before; without a portal there is no fix.
+    pub portal_origin: bool,
 }
 
 /// One `key=value` pair of the command.
@@ -172,7 +175,43 @@ pub fn parse_link(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
         Some(s) if s == "ddportal" => Some(parse_desktop(text, scheme, after_scheme)),
         Some(s) if s == "https" || s == "http" => parse_web(text, scheme, after_scheme, hosts),
         Some(_) => None,
-        None => parse_schemeless(text, hosts),
+        None => parse_without_colon(text, hosts).or_else(|| parse_schemeless(text, hosts)),
+    }
+}
+
+/// `https//host/portal/deeplink?…` or `ddportal//name=…`: a scheme whose colon was lost, which
+/// no browser or mail client reads as one.
+fn parse_without_colon(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
+    let scheme_len = ["ddportal/", "https/", "http/"]
+        .into_iter()
+        .find(|scheme| {
+            text.as_bytes()
+                .get(..scheme.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(scheme.as_bytes()))
+        })?
+        .len()
+        - 1;
+    let slashes = text[scheme_len..]
+        .bytes()
+        .take_while(|&b| b == b'/')
+        .count();
+    let after = scheme_len + slashes;
+    let scheme = &text[..scheme_len];
+    let issues = vec![EnvelopeIssue {
+        range: scheme_len..after,
+        replacement: Some("://".to_owned()),
+        message: format!("`{scheme}` lacks its colon: a link starts `{scheme}://`"),
+        portal_origin: false,
+    }];
+    if scheme_len == "ddportal".len() {
+        Some(desktop_from(text, Some(0..scheme_len), after, issues))
+    } else {
+        let link = parse_from_host(text, Some(0..scheme_len), after, issues, hosts)?;
+        // Only a link to the portal: `http//` in prose or another site's URL is not ddlink's.
+        let to_portal = link.host.as_ref().is_some_and(|host| {
+            hosts.is_portal(&text[host.clone()]) || text[host.clone()].contains('[')
+        });
+        (to_portal || matches!(link.kind, LinkKind::DeepLink(_))).then_some(link)
     }
 }
 
@@ -199,7 +238,7 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
         .bytes()
         .take_while(|&b| b == b'/')
         .count();
-    let mut at = after_colon + slashes;
+    let at = after_colon + slashes;
     if slashes != 2 {
         issues.push(EnvelopeIssue {
             range: after_colon..at,
@@ -208,8 +247,19 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
                 "a desktop link starts `ddportal://` (two slashes), not `ddportal:{}`",
                 "/".repeat(slashes)
             ),
+            portal_origin: false,
         });
     }
+    desktop_from(text, scheme, at, issues)
+}
+
+/// A desktop link from `at`, just after `ddportal://`, with the issues found before it.
+fn desktop_from(
+    text: &str,
+    scheme: Option<Range<usize>>,
+    mut at: usize,
+    mut issues: Vec<EnvelopeIssue>,
+) -> ParsedLink {
     // `ddportal://deeplink?…` and `ddportal://portal/deeplink?…` copy the web form's path.
     // Empty pairs (`&` first) are no part of the command: what follows them is looked at.
     let rest_lower = text[at..].to_ascii_lowercase();
@@ -231,6 +281,7 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
                 message: format!(
                     "a desktop link has no `{stray}`: the command follows `ddportal://` directly"
                 ),
+                portal_origin: false,
             });
             at += empty + stray.len();
             break;
@@ -316,6 +367,7 @@ fn parse_web(
             range: after_colon..host_start,
             replacement: Some("//".to_owned()),
             message: "a web link's host follows `https://` (two slashes)".to_owned(),
+            portal_origin: false,
         });
     }
     parse_from_host(text, scheme, host_start, issues, hosts)
@@ -325,6 +377,13 @@ fn parse_web(
 /// recognised only with the deep-link path, so that prose is never mistaken for a link.
 fn parse_schemeless(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
     let slashes = text.bytes().take_while(|&b| b == b'/').count();
+    if slashes == 1
+        && text
+            .get(..DEEPLINK_PATH.len())
+            .is_some_and(|path| path.eq_ignore_ascii_case(DEEPLINK_PATH))
+    {
+        return parse_relative(text, hosts);
+    }
     if slashes != 0 && slashes != 2 {
         return None;
     }
@@ -344,8 +403,23 @@ fn parse_schemeless(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
         range: 0..slashes,
         replacement: Some("https://".to_owned()),
         message: "the link has no scheme: mail clients do not open it".to_owned(),
+        portal_origin: false,
     }];
     let link = parse_from_host(text, None, slashes, issues, hosts)?;
+    matches!(link.kind, LinkKind::DeepLink(_)).then_some(link)
+}
+
+/// `/portal/deeplink?…`, as copied from the portal's own pages: an e-mail has no page to
+/// resolve it against.
+fn parse_relative(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
+    let issues = vec![EnvelopeIssue {
+        range: 0..DEEPLINK_PATH.len(),
+        replacement: None,
+        message: "a relative link: an e-mail has no page to resolve it against".to_owned(),
+        portal_origin: true,
+    }];
+    let mut link = parse_from_host(text, None, 0, issues, hosts)?;
+    link.host = None;
     matches!(link.kind, LinkKind::DeepLink(_)).then_some(link)
 }
 
@@ -395,6 +469,7 @@ fn parse_from_host(
             range: amp..amp + 1,
             replacement: Some("?".to_owned()),
             message: "the command must follow `/portal/deeplink?`, not `&`".to_owned(),
+            portal_origin: false,
         });
         if text[path_end..].starts_with('?') {
             // Both a glued `&` and a later `?`: too odd to repair.
@@ -443,6 +518,7 @@ fn path_issue(path: &Range<usize>, message: &str) -> EnvelopeIssue {
         range: path.clone(),
         replacement: Some(DEEPLINK_PATH.to_owned()),
         message: message.to_owned(),
+        portal_origin: false,
     }
 }
 

@@ -7,7 +7,9 @@ declare_rule! {
     /// `https://{portal-host}/portal/deeplink?{command}` and `ddportal://{command}`. Typical
     /// slips: `ddportal://deeplink?name=…` (the web path copied into a desktop link),
     /// `ddportal:///name=…`, `/portal/deeplink/?…`, `/deeplink?…`, `/portal/deeplink&name=…`,
-    /// `/Portal/DeepLink`, and a link with no scheme at all.
+    /// `/Portal/DeepLink`, a scheme that lost its colon (`https//…`, `ddportal//…`), a link
+    /// with no scheme at all, and a relative `/portal/deeplink?…` copied from the portal's
+    /// pages.
     ///
     /// ## Why is this bad?
     /// The portal or the desktop app does not recognise the link and opens the home page, or
@@ -24,7 +26,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// The repair keeps the command as it is: a safe fix, where the right envelope is clear.
+    /// The repair keeps the command as it is: a safe fix, where the right envelope is clear. A
+    /// relative link gets the configured portal's address (`portal` in ddlink.toml); without
+    /// one, it has no fix.
     pub static MALFORMED_ENVELOPE = {
         code: "DD112",
         name: "malformed-envelope",
@@ -41,7 +45,16 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let span = site.span(issue.range.clone());
         let found = site.str(issue.range.clone());
         let mut diagnostic = Diagnostic::new(&MALFORMED_ENVELOPE, span, issue.message.clone());
-        if let Some(replacement) = &issue.replacement {
+        if issue.portal_origin {
+            diagnostic = match &site.settings.portal {
+                Some(portal) => diagnostic
+                    .with_help(format!("write the portal's address first: `{portal}`"))
+                    .with_fix(Fix::safe(vec![Edit::insert(span.start, portal.origin())])),
+                None => diagnostic.with_help(
+                    "write the portal's address first (`https://acme.deskdirector.com/portal/deeplink?…`), or set `portal` in ddlink.toml to have it fixed",
+                ),
+            };
+        } else if let Some(replacement) = &issue.replacement {
             let help = if replacement.is_empty() {
                 format!("remove `{found}`")
             } else if found.is_empty() {
@@ -78,6 +91,10 @@ mod tests {
                 "https://acme.deskdirector.com/portal/deeplink&name=quotes",
                 "https://acme.deskdirector.com/PORTAL/deeplink?name=quotes",
                 "//acme.deskdirector.com/portal/deeplink?name=quotes",
+                "/portal/deeplink?name=quotes",
+                "https//acme.deskdirector.com/portal/deeplink?name=quotes",
+                "HTTPS/acme.deskdirector.com/portal/deeplink?name=quotes",
+                "ddportal//name=quotes",
             ],
         );
     }
@@ -108,9 +125,40 @@ mod tests {
                 "acme.deskdirector.com/portal/deeplink?name=quotes",
                 "https://acme.deskdirector.com/portal/deeplink?name=quotes",
             ),
+            (
+                "https//acme.deskdirector.com/portal/deeplink?name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+            ),
+            ("ddportal//name=quotes", "ddportal://name=quotes"),
+            ("ddportal/name=quotes", "ddportal://name=quotes"),
         ];
         for (before, after) in cases {
             assert_eq!(fixed("DD112", before, &settings), after, "{before}");
+        }
+        let portal = crate::command::Portal::parse("https://help.example.com").unwrap();
+        let with_portal = RuleSettings::new(Some(portal), None);
+        // Without a portal there is nothing to put before a relative link.
+        let relative = crate::rules::testing::check(
+            "/portal/deeplink?name=quotes",
+            &settings,
+            crate::rules::Origin::Attribute,
+        );
+        assert!(relative.iter().all(|d| d.fix.is_none()), "{relative:?}");
+        assert_eq!(
+            fixed("DD112", "/portal/deeplink?name=quotes", &with_portal),
+            "https://help.example.com/portal/deeplink?name=quotes"
+        );
+    }
+
+    #[test]
+    fn a_lost_colon_only_counts_in_a_portal_link() {
+        let hosts = crate::command::PortalHosts::default();
+        for other in [
+            "http//example.com/portal/x",
+            "https//example.com/",
+            "ddportalx",
+        ] {
+            assert_eq!(crate::command::parse_link(other, &hosts), None, "{other}");
         }
     }
 }
