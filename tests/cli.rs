@@ -240,6 +240,27 @@ fn secrets_are_masked_in_every_format() {
         assert!(!all.contains("Hunter2Secret"), "{format}: {all}");
         assert!(!all.contains("LEAKEDTOKEN"), "{format}: {all}");
     }
+    // Where character references are not decoded (`amp;auth_password`), under a misspelled
+    // key (which DD104 offers to rename), and percent-encoded.
+    let inert = br#"<!-- <a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_password=CommentSecret">old</a> -->
+<title>https://acme.deskdirector.com/portal/deeplink?name=login&amp;access_token=TitleSecret</title>
+<textarea>https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_token=AreaSecret</textarea>
+<a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_tokn=TypoSecret&amp;auth%5Fpassword=EncodedSecret">q</a>
+"#;
+    for format in ["human", "concise", "json", "sarif", "github", "gitlab"] {
+        let output = ddlink_stdin(&["check", "--format", format, "-"], inert);
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(all.contains("DD407"), "{format}: {all}");
+        for secret in [
+            "CommentSecret",
+            "TitleSecret",
+            "AreaSecret",
+            "TypoSecret",
+            "EncodedSecret",
+        ] {
+            assert!(!all.contains(secret), "{format}: {secret} in {all}");
+        }
+    }
     // A diff too, on both of its sides.
     let bare = String::from_utf8(input.to_vec())
         .unwrap()

@@ -153,6 +153,26 @@ pub const AUTH_KEYS: &[KeySpec] = &[
 /// Parameters whose values are credentials: never echoed in any output.
 pub const SECRET_KEYS: &[&str] = &[AUTH_PASSWORD, AUTH_TOKEN, ACCESS_TOKEN, "gtoken"];
 
+/// Whether `key` names a credential, as written or nearly: `AUTH_TOKEN`, `amp;auth_password`
+/// (an `&amp;` where character references are not decoded: a comment, a `<title>`),
+/// `auth%5Fpassword`, `auth_tokn`. Such a key's value is masked like a credential's: masking a
+/// few values too many costs nothing, and one too few prints a password in a public CI log.
+pub fn is_secret_key(key: &str) -> bool {
+    let alphanumeric = |text: &str| -> String {
+        text.to_ascii_lowercase()
+            .replace("%5f", "_")
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect()
+    };
+    let lower = key.to_ascii_lowercase();
+    let key = alphanumeric(lower.strip_prefix("amp;").unwrap_or(&lower));
+    SECRET_KEYS.iter().any(|secret| {
+        let secret = alphanumeric(secret);
+        key == secret || (secret.len() > 6 && strsim::damerau_levenshtein(&key, &secret) == 1)
+    })
+}
+
 pub fn command_spec(name: &str) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|spec| spec.name == name)
 }

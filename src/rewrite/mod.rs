@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use crate::charref;
 use crate::command::parse_link;
-use crate::command::spec::SECRET_KEYS;
+use crate::command::spec::is_secret_key;
 use crate::command::token::is_single_token;
 use crate::diagnostic::Edit;
 use crate::diagnostic::{Diagnostic, Span};
@@ -807,9 +807,7 @@ impl<'o> Collector<'o> {
                 .value
                 .clone()
                 .filter(|v| !v.is_empty() && !is_single_token(&trimmed[v.clone()]))
-                && SECRET_KEYS
-                    .iter()
-                    .any(|secret| secret.eq_ignore_ascii_case(key))
+                && is_secret_key(key)
             {
                 self.secrets.push(site.span(value));
             }
@@ -1122,9 +1120,7 @@ fn placeholder_secrets(placeholder: &Placeholder) -> impl Iterator<Item = Span> 
         .filter(|arg| {
             !arg.value.trim().is_empty()
                 && !is_single_token(arg.value.trim())
-                && SECRET_KEYS
-                    .iter()
-                    .any(|secret| secret.eq_ignore_ascii_case(&arg.key))
+                && is_secret_key(&arg.key)
         })
         .map(move |arg| Span::new(base + arg.value_span.start, base + arg.value_span.end))
 }
