@@ -190,6 +190,13 @@ fn check_mode_places_remaining_findings_in_the_file_as_read() {
         "mail/remains.html:2:99: DD106 `aprove` is not a ticket action\n\
          Would expand 1 placeholder and fix 2 findings (1 file changed).\n"
     );
+    // A JSON, SARIF or GitLab report on stderr stays one document, with nothing after it.
+    for format in ["json", "sarif", "gitlab"] {
+        let diff = ddlink(&["fix", "--diff", "--format", format, file], root, None);
+        let report: serde_json::Value = serde_json::from_slice(&diff.stderr)
+            .unwrap_or_else(|e| panic!("{format}: {e}: {}", text(&diff.stderr)));
+        assert!(report.is_object() || report.is_array(), "{format}");
+    }
 }
 
 /// A diff is in the file's own bytes: a windows-1252 file's `é` stays the byte 0xE9 on both

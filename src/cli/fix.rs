@@ -198,7 +198,8 @@ fn write_results(
             let options = options(output::stderr_style());
             let _ = report::write(&mut err, format, &reports, summary, &options);
         }
-        if !args.quiet {
+        // Not after a JSON, SARIF or GitLab document, which must stay one.
+        if !args.quiet && matches!(format, Format::Human | Format::Concise | Format::Github) {
             let _ = writeln!(err, "{}", with_summary(&done));
         }
         return Ok(());
