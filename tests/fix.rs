@@ -388,6 +388,24 @@ fn files_that_must_not_be_replaced_are_reported_not_written() {
             text(&output.stderr)
         );
     }
+    // Their findings are reported all the same, as those of the file as it stays (in memory
+    // and streamed).
+    for (file, padding) in [("mail/both.html", 0), ("mail/large.html", 5 << 20)] {
+        let content = format!("{}{PLACEHOLDER}{UNFIXABLE}", " ".repeat(padding));
+        std::fs::write(root.join(file), &content).unwrap();
+        std::fs::set_permissions(root.join(file), std::fs::Permissions::from_mode(0o444)).unwrap();
+        let output = ddlink(&["fix", "--format", "concise", file], root, None);
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        let shown = text(&output.stdout);
+        assert!(
+            shown.contains(&format!(
+                "{file}:2:60: DD106 `aprove` is not a ticket action"
+            )),
+            "{file}: {shown}"
+        );
+        assert!(shown.contains("DD403"), "{file}: {shown}");
+        assert_eq!(read(root, file), content);
+    }
     assert_eq!(read(root, "mail/readonly.html"), PLACEHOLDER);
     assert_eq!(read(root, "mail/linked.html"), PLACEHOLDER);
     assert_eq!(read(root, "mail/target.html"), PLACEHOLDER);

@@ -25,6 +25,9 @@ struct FileFix {
     expanded: usize,
     changed: bool,
     diff: Option<Vec<u8>>,
+    /// Why the file, which had changes, was not written (read-only, a hard link, a symlink):
+    /// an error of the run, and `report` holds the findings of the file as it stays.
+    refusal: Option<Error>,
 }
 
 pub fn run(args: &FixArgs) -> ExitStatus {
@@ -96,7 +99,15 @@ pub fn run(args: &FixArgs) -> ExitStatus {
     let mut results = Vec::new();
     for outcome in outcomes.into_iter().flatten() {
         match outcome {
-            Ok(Some(fix)) => results.push(fix),
+            Ok(Some(mut fix)) => {
+                if let Some(refusal) = fix.refusal.take() {
+                    failed += 1;
+                    if run.first_report(&refusal) {
+                        output::error(&refusal);
+                    }
+                }
+                results.push(fix);
+            }
             Ok(None) => {}
             Err(error) => {
                 failed += 1;
@@ -251,7 +262,7 @@ fn fix_file(
         keep_origins: in_input,
         ..run.options(Some(path), &bytes)?
     };
-    let result = Rewriter::new(options).fix_bytes(&bytes, args.unsafe_fixes);
+    let result = Rewriter::new(options.clone()).fix_bytes(&bytes, args.unsafe_fixes);
     let display = path.display().to_string();
     let diff = (args.diff && result.changed).then(|| masked_diff(&display, &bytes, &result));
     if let Some(dir) = &args.out_dir {
@@ -259,7 +270,18 @@ fn fix_file(
         write::create(&dir.join(mirrored(path, run)), &result.output, path)?;
     } else if result.changed && !args.check && !args.diff {
         if let Some(refusal) = write::refusal(path, &link, args.follow_symlinks) {
-            return Err(refusal);
+            // Not written: its findings are those of the file as it stays.
+            let analysis = Rewriter::new(options).check_bytes(&bytes);
+            let located =
+                locate(&bytes[..], &analysis, format == Format::Human).map_err(read_error)?;
+            return Ok(Some(FileFix {
+                report: file_report(display, analysis, located),
+                fixed: 0,
+                expanded: 0,
+                changed: false,
+                diff: None,
+                refusal: Some(refusal),
+            }));
         }
         super::panic_if_asked_for(path);
         write::replace(path, &bytes, &result.output)?;
@@ -355,7 +377,7 @@ fn fix_large_file(
         Some(folder) => write::temporary_in(folder),
         None => NamedTempFile::new(),
     };
-    let mut result = Rewriter::new(options)
+    let mut result = Rewriter::new(options.clone())
         .fix_seekable(reader, args.unsafe_fixes, scratch)
         .map_err(|cause| {
             if write::is_no_space(&cause) {
@@ -383,7 +405,24 @@ fn fix_large_file(
         (Some(destination), None) => write::create_copy(destination, path)?,
         (None, Some(output)) if result.changed && !args.check => {
             if let Some(refusal) = refusal {
-                return Err(refusal);
+                // Not written: its findings are those of the file as it stays.
+                let analysis = Rewriter::new(options)
+                    .check_seekable(File::open(path).map_err(read_error)?)
+                    .map_err(read_error)?;
+                let located = if analysis.diagnostics.is_empty() {
+                    Vec::new()
+                } else {
+                    let again = File::open(path).map_err(read_error)?;
+                    locate_streamed(again, &analysis, excerpts).map_err(read_error)?
+                };
+                return Ok(Some(FileFix {
+                    report: file_report(path.display().to_string(), analysis, located),
+                    fixed: 0,
+                    expanded: 0,
+                    changed: false,
+                    diff: None,
+                    refusal: Some(refusal),
+                }));
             }
             write::replace_with(path, metadata, output)?;
         }
@@ -395,6 +434,7 @@ fn fix_large_file(
         changed: result.changed,
         diff: None,
         report: file_report(path.display().to_string(), result.analysis, located),
+        refusal: None,
     }))
 }
 
@@ -429,6 +469,7 @@ fn finish(
         changed: result.changed,
         diff,
         report: file_report(display, result.analysis, located),
+        refusal: None,
     })
 }
 
