@@ -63,6 +63,14 @@ pub enum Error {
     )]
     Encoding(String),
 
+    /// `--output-file` names one of the inputs: the report would overwrite a template.
+    #[error("`--output-file {0}` names a file this run reads: the report would overwrite it")]
+    #[diagnostic(
+        code(ddlink::output_file),
+        help("write the report to another file, outside the templates")
+    )]
+    ReportOverInput(PathBuf),
+
     /// A file `fix` must not write in place.
     #[error("`{path}` was not written: {reason}")]
     #[diagnostic(code(ddlink::not_written), help("{help}"))]

@@ -782,6 +782,23 @@ fn the_report_file_is_not_walked() {
     let first = run();
     assert!(first.contains("action=aprove"), "{first}");
     assert_eq!(run(), first);
+    // A report that would overwrite an input is refused before anything is read or written.
+    for command in ["check", "fix"] {
+        let over = ddlink(
+            &[command, "--output-file", "./typo.html", "typo.html"],
+            root,
+        );
+        assert_eq!(over.status.code(), Some(2), "{command}");
+        assert!(
+            text(&over.stderr).contains("names a file this run reads"),
+            "{command}: {}",
+            text(&over.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("typo.html")).unwrap(),
+            TYPO
+        );
+    }
     // Named explicitly, it is read like any file.
     let named = ddlink(&["check", "--format", "concise", "report.txt"], root);
     assert!(

@@ -62,6 +62,11 @@ pub fn run(args: &FixArgs) -> ExitStatus {
     let (inputs, walk_errors) = inputs::collect(&paths, run.force_exclude, &mut |path| {
         run.walk_excludes(path) || inputs::is_report(path, args.selection.output_file.as_deref())
     });
+    if let Some(report) = inputs::report_over_input(&inputs, args.selection.output_file.as_deref())
+    {
+        output::error(&Error::ReportOverInput(report));
+        return ExitStatus::Failure;
+    }
     let mut failed = walk_errors.len();
     for error in &walk_errors {
         output::error(error);

@@ -156,6 +156,22 @@ pub fn is_report(path: &Path, report: Option<&Path>) -> bool {
     }
 }
 
+/// The input that the report file `--output-file` names, if any: writing the report there
+/// would destroy a template (and, under `fix`, race with its rewrite).
+pub fn report_over_input(inputs: &[Input], report: Option<&Path>) -> Option<PathBuf> {
+    let report = report?;
+    let target = std::fs::canonicalize(report).ok()?;
+    inputs.iter().find_map(|input| match input {
+        Input::File(path)
+            if path.file_name() == target.file_name()
+                && std::fs::canonicalize(path).is_ok_and(|p| p == target) =>
+        {
+            Some(report.to_path_buf())
+        }
+        _ => None,
+    })
+}
+
 pub fn is_template(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
