@@ -71,6 +71,14 @@ pub enum Error {
     )]
     ReportOverInput(PathBuf),
 
+    /// Two inputs whose results `--out-dir` would write to one path.
+    #[error("`{path}` was not fixed: under --out-dir its result would overwrite that of `{other}`")]
+    #[diagnostic(
+        code(ddlink::out_dir_collision),
+        help("fix the two in separate runs, or name both from the folder they share")
+    )]
+    OutDirCollision { path: PathBuf, other: PathBuf },
+
     /// A file `fix` must not write in place.
     #[error("`{path}` was not written: {reason}")]
     #[diagnostic(code(ddlink::not_written), help("{help}"))]

@@ -242,6 +242,49 @@ fn diff_mode_prints_a_unified_diff() {
     assert_eq!(read(root, "mail/approve.html"), PLACEHOLDER);
 }
 
+/// `--out-dir` never loses a result, never replaces an input, and a walk does not read back
+/// what an earlier run wrote into the tree it walks.
+#[test]
+fn out_dir_refuses_what_would_lose_a_file() {
+    let project = project();
+    let root = project.path();
+    std::fs::create_dir_all(root.join("work/mail")).unwrap();
+    std::fs::write(root.join("work/mail/approve.html"), CLEAN).unwrap();
+    // `../mail/approve.html` and `mail/approve.html` both mirror to `out/mail/approve.html`.
+    let work = root.join("work");
+    let both = ddlink(
+        &[
+            "fix",
+            "--out-dir",
+            "out",
+            "../mail/approve.html",
+            "mail/approve.html",
+        ],
+        &work,
+        None,
+    );
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        text(&both.stderr).contains("`mail/approve.html` was not fixed: under --out-dir"),
+        "{}",
+        text(&both.stderr)
+    );
+    assert_eq!(read(&work, "out/mail/approve.html"), EXPANDED);
+    // Into the folder it reads from: the file would be replaced without the checks of a fix
+    // in place.
+    let over = ddlink(&["fix", "--out-dir", ".", "mail/approve.html"], root, None);
+    assert_eq!(over.status.code(), Some(2));
+    assert!(text(&over.stderr).contains("--out-dir would write its result over the file itself"));
+    assert_eq!(read(root, "mail/approve.html"), PLACEHOLDER);
+    // Run twice over the tree that holds its output: the second run does not read the first's.
+    for _ in 0..2 {
+        let again = ddlink(&["fix", "--out-dir", "fixed", "."], root, None);
+        assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    }
+    assert!(!root.join("fixed/fixed").exists());
+    assert_eq!(read(root, "fixed/mail/approve.html"), EXPANDED);
+}
+
 #[test]
 fn out_dir_mirrors_the_input_tree() {
     let project = project();

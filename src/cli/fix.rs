@@ -59,18 +59,9 @@ pub fn run(args: &FixArgs) -> ExitStatus {
         }
     }
 
-    let (inputs, walk_errors) = inputs::collect(&paths, run.force_exclude, &mut |path| {
-        run.walk_excludes(path) || inputs::is_report(path, args.selection.output_file.as_deref())
-    });
-    if let Some(report) = inputs::report_over_input(&inputs, args.selection.output_file.as_deref())
-    {
-        output::error(&Error::ReportOverInput(report));
+    let Some((inputs, mut failed)) = fix_inputs(args, &run, &paths) else {
         return ExitStatus::Failure;
-    }
-    let mut failed = walk_errors.len();
-    for error in &walk_errors {
-        output::error(error);
-    }
+    };
     let format = output::format(args.format);
     if inputs == [Input::Stdin] {
         // `--check -`, `--diff -`: standard input is judged like a file, and nothing but the
@@ -123,6 +114,63 @@ pub fn run(args: &FixArgs) -> ExitStatus {
         }
     }
     report(args, format, &results, failed)
+}
+
+/// The files a run fixes, and how many errors finding them met (each said on stderr); `None`
+/// when the run must not go on.
+fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input>, usize)> {
+    // A walk leaves out the results of an earlier `--out-dir` run into the tree it walks,
+    // unless a path given lies in that folder (then it is what the run was asked to read).
+    let cwd = run.current_dir().unwrap_or(Path::new(""));
+    let out_dir = args
+        .out_dir
+        .as_ref()
+        .map(|dir| inputs::lexically_absolute(cwd, dir))
+        .filter(|dir| {
+            !paths
+                .iter()
+                .any(|path| inputs::lexically_absolute(cwd, path).starts_with(dir))
+        });
+    let (mut inputs, walk_errors) = inputs::collect(paths, run.force_exclude, &mut |path| {
+        run.walk_excludes(path)
+            || inputs::is_report(path, args.selection.output_file.as_deref())
+            || out_dir
+                .as_ref()
+                .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
+    });
+    if let Some(report) = inputs::report_over_input(&inputs, args.selection.output_file.as_deref())
+    {
+        output::error(&Error::ReportOverInput(report));
+        return None;
+    }
+    let mut failed = walk_errors.len();
+    for error in &walk_errors {
+        output::error(error);
+    }
+    if args.out_dir.is_some() {
+        // Mirroring drops `..` and the root: two inputs may map to one result.
+        let mut destinations = std::collections::HashMap::new();
+        inputs.retain(|input| {
+            let Input::File(path) = input else {
+                return true;
+            };
+            match destinations.entry(mirrored(path, run)) {
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(path.clone());
+                    true
+                }
+                std::collections::hash_map::Entry::Occupied(entry) => {
+                    failed += 1;
+                    output::error(&Error::OutDirCollision {
+                        path: path.clone(),
+                        other: entry.get().clone(),
+                    });
+                    false
+                }
+            }
+        });
+    }
+    Some((inputs, failed))
 }
 
 /// Write what a run did, and tell its exit status.
@@ -272,7 +320,7 @@ fn fix_file(
     let diff = (args.diff && result.changed).then(|| masked_diff(&display, &bytes, &result));
     if let Some(dir) = &args.out_dir {
         // The output tree is complete: unchanged files are written too.
-        write::create(&dir.join(mirrored(path, run)), &result.output, path)?;
+        write::create(&out_dir_destination(dir, path, run)?, &result.output, path)?;
     } else if result.changed && !args.check && !args.diff {
         if let Some(refusal) = write::refusal(path, &link, args.follow_symlinks) {
             // Not written: its findings are those of the file as it stays.
@@ -363,10 +411,10 @@ fn fix_large_file(
         keep_origins: in_input,
         ..run.options(Some(path), &head)?
     };
-    let destination = args
-        .out_dir
-        .as_ref()
-        .map(|dir| dir.join(mirrored(path, run)));
+    let destination = match &args.out_dir {
+        Some(dir) => Some(out_dir_destination(dir, path, run)?),
+        None => None,
+    };
     let refusal = write::refusal(path, link, args.follow_symlinks);
     // Scratch files go where the result is renamed to; a check, or a file that may not be
     // written, uses the system's temporary folder.
@@ -476,6 +524,21 @@ fn finish(
         report: file_report(display, result.analysis, located),
         refusal: None,
     })
+}
+
+/// Where `path`'s result goes under `--out-dir dir`; refused when that is `path` itself
+/// (`--out-dir .`), which would replace the file without the checks of a fix in place.
+fn out_dir_destination(dir: &Path, path: &Path, run: &Run) -> Result<PathBuf, Error> {
+    let destination = dir.join(mirrored(path, run));
+    let same = |a: &Path, b: &Path| matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b);
+    if same(&destination, path) {
+        return Err(Error::NotWritten {
+            path: path.to_path_buf(),
+            reason: "--out-dir would write its result over the file itself",
+            help: "fix it in place (without --out-dir), or write the results to another folder",
+        });
+    }
+    Ok(destination)
 }
 
 /// Where a file goes under --out-dir: its path relative to the current directory, or its

@@ -88,7 +88,7 @@ pub fn collect(
 }
 
 /// `path` from `cwd`, without `.` components and with `..` taken back lexically.
-fn lexically_absolute(cwd: &Path, path: &Path) -> PathBuf {
+pub fn lexically_absolute(cwd: &Path, path: &Path) -> PathBuf {
     let mut absolute = PathBuf::new();
     for component in cwd.join(path).components() {
         match component {
