@@ -514,6 +514,17 @@ impl Config {
             .is_some_and(|include| !include.is_match(&relative))
     }
 
+    /// Whether an `include` glob names `file`: a folder walk then picks it up whatever its
+    /// extension (`**/*.tmpl`).
+    pub fn is_included(&self, file: &Path) -> bool {
+        let Some(relative) = self.relative(file) else {
+            return false;
+        };
+        self.include_set
+            .as_ref()
+            .is_some_and(|include| include.is_match(&relative))
+    }
+
     /// Whether a folder walk should not descend into `dir`: only `exclude` globs apply (an
     /// `include` glob such as `**/*.html` names files, never folders).
     pub fn is_excluded_dir(&self, dir: &Path) -> bool {

@@ -767,6 +767,23 @@ fn exit_knobs_output_file_and_the_github_default() {
     assert_eq!(strict.status.code(), Some(1), "a file was changed");
 }
 
+/// `include` globs name what a folder walk reads, other extensions than the built-in ones
+/// too; files they do not name are left out.
+#[test]
+fn include_globs_add_extensions_to_a_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("ddlink.toml"), "include = [\"**/*.tmpl\"]\n").unwrap();
+    for file in ["a.tmpl", "b.html", "c.js"] {
+        std::fs::write(root.join(file), TYPO).unwrap();
+    }
+    let output = ddlink(&["check", "--format", "concise", "."], root);
+    assert_eq!(
+        text(&output.stdout),
+        "a.tmpl:2:106: DD106 `aprove` is not a ticket action\n"
+    );
+}
+
 /// A report written into the folder being checked is not read back as a template on the next
 /// run: its excerpts quote the links it reports, so it would report them again.
 #[test]

@@ -131,13 +131,18 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
                 .iter()
                 .any(|path| inputs::lexically_absolute(cwd, path).starts_with(dir))
         });
-    let (mut inputs, walk_errors) = inputs::collect(paths, run.force_exclude, &mut |path| {
-        run.walk_excludes(path)
-            || inputs::is_report(path, args.selection.output_file.as_deref())
-            || out_dir
-                .as_ref()
-                .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
-    });
+    let (mut inputs, walk_errors) = inputs::collect(
+        paths,
+        run.force_exclude,
+        &mut |path| run.walk_includes(path),
+        &mut |path| {
+            run.walk_excludes(path)
+                || inputs::is_report(path, args.selection.output_file.as_deref())
+                || out_dir
+                    .as_ref()
+                    .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
+        },
+    );
     if let Some(report) = inputs::report_over_input(&inputs, args.selection.output_file.as_deref())
     {
         output::error(&Error::ReportOverInput(report));

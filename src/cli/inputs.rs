@@ -45,12 +45,14 @@ pub enum Input {
     Stdin,
 }
 
-/// The inputs named by `paths`, sorted by path: directories walked (honouring `.gitignore`,
-/// skipping hidden entries, never following symlinks, leaving out what `excluded` says), files
-/// taken as they are unless `force_exclude` (then `excluded` decides for them too).
+/// The inputs named by `paths`, sorted by path: directories walked for templates and for what
+/// `included` names (honouring `.gitignore`, skipping hidden entries, never following
+/// symlinks, leaving out what `excluded` says), files taken as they are unless
+/// `force_exclude` (then `excluded` decides for them too).
 pub fn collect(
     paths: &[PathBuf],
     force_exclude: bool,
+    included: &mut dyn FnMut(&Path) -> bool,
     excluded: &mut dyn FnMut(&Path) -> bool,
 ) -> (Vec<Input>, Vec<Error>) {
     let default = [PathBuf::from(".")];
@@ -65,7 +67,7 @@ pub fn collect(
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            walk(path, &mut inputs, &mut errors, excluded);
+            walk(path, &mut inputs, &mut errors, included, excluded);
         } else if !(force_exclude && excluded(path)) {
             // Named explicitly: read whatever its extension; a missing file is reported when read.
             inputs.push(Input::File(without_leading_dot(path.clone())));
@@ -115,6 +117,7 @@ fn walk(
     root: &Path,
     inputs: &mut Vec<Input>,
     errors: &mut Vec<Error>,
+    included: &mut dyn FnMut(&Path) -> bool,
     excluded: &mut dyn FnMut(&Path) -> bool,
 ) {
     let walker = ignore::WalkBuilder::new(root)
@@ -126,7 +129,10 @@ fn walk(
         match entry {
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && is_template(entry.path()) && !excluded(entry.path()) {
+                if is_file
+                    && (is_template(entry.path()) || included(entry.path()))
+                    && !excluded(entry.path())
+                {
                     inputs.push(Input::File(without_leading_dot(entry.into_path())));
                 }
             }

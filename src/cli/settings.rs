@@ -167,6 +167,13 @@ impl Run {
     }
 
     /// Whether a file found by walking a folder is excluded by its configuration.
+    /// Whether the configuration's `include` globs name `path`, which a walk then reads
+    /// whatever its extension.
+    pub fn walk_includes(&self, path: &Path) -> bool {
+        let path = self.absolute(path);
+        matches!(self.config_for(Some(&path)), Ok(Some(config)) if config.is_included(&path))
+    }
+
     pub fn walk_excludes(&self, path: &Path) -> bool {
         let path = self.absolute(path);
         matches!(self.config_for(Some(&path)), Ok(Some(config)) if config.is_excluded(&path))
