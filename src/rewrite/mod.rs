@@ -1136,6 +1136,9 @@ fn superseded_by(winner: &Diagnostic) -> &'static [&'static str] {
     match winner.rule.code {
         "DD201" | "DD202" | "DD203" => &["DD204"],
         "DD205" => &["DD103"],
+        // `/portal/deeplink&name=…`: the `&` is the query's lost `?`, not an ampersand to
+        // escape.
+        "DD112" => &["DD401"],
         "DD402" => MISREAD,
         "DD401" if winner.misread => MISREAD,
         _ => &[],
