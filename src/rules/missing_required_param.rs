@@ -52,6 +52,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             canonical_key(key) == Some(required.key)
                 || (canonical_key(key).is_none() && closest(key, [required.key]).is_some())
                 || behind_escaped_ampersand(key).is_some_and(|(known, _)| known == required.key)
+                // `&ampticket_id=`: an `&amp` without its `;` (DD401 adds it).
+                || key.strip_prefix("amp").and_then(canonical_key) == Some(required.key)
         });
         if present {
             continue;

@@ -70,9 +70,26 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             Ampersand::Bare => (Severity::Warning, "a bare `&` in HTML".to_owned(), false),
         };
         let span: Span = site.map.raw_span(at..at + 1);
-        let mut diagnostic = Diagnostic::new(&UNESCAPED_AMPERSAND, span, message)
+        let escaped_without_semicolon = misread
+            && raw.as_bytes()[at + 1..]
+                .get(..3)
+                .is_some_and(|name| name.eq_ignore_ascii_case(b"amp"));
+        let mut diagnostic = if escaped_without_semicolon {
+            // `&amp` without its `;`: meant as an escaped `&`, which the `;` makes it
+            // (escaping its `&` again would write `&amp;amp`, a parameter named `amp`).
+            let name = site.map.raw_span(at..at + 4);
+            Diagnostic::new(
+                &UNESCAPED_AMPERSAND,
+                name,
+                "`&amp` lacks its `;`: HTML tools read what follows it differently",
+            )
             .with_help("write `&amp;`")
-            .with_fix(Fix::safe(vec![Edit::replace(span, "&amp;")]));
+            .with_fix(Fix::safe(vec![Edit::insert(name.end, ";")]))
+        } else {
+            Diagnostic::new(&UNESCAPED_AMPERSAND, span, message)
+                .with_help("write `&amp;`")
+                .with_fix(Fix::safe(vec![Edit::replace(span, "&amp;")]))
+        };
         diagnostic.severity = severity;
         diagnostic.misread = misread;
         findings.push(diagnostic);
@@ -140,5 +157,18 @@ mod tests {
             ),
             "ddportal://name=ticket&amp;ticket_id=1"
         );
+        // An `&amp` that lacks its `;` gets it, wherever it stands.
+        for (before, after) in [
+            (
+                "ddportal://name=ticket_list&amp",
+                "ddportal://name=ticket_list&amp;",
+            ),
+            (
+                "ddportal://name=ticket&ampticket_id=1",
+                "ddportal://name=ticket&amp;ticket_id=1",
+            ),
+        ] {
+            assert_eq!(fixed("DD401", before, &RuleSettings::default()), after);
+        }
     }
 }
