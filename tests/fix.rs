@@ -199,6 +199,22 @@ fn check_mode_places_remaining_findings_in_the_file_as_read() {
     }
 }
 
+/// A name with a space ends its diff header with a tab, as git writes it, so that `patch`
+/// reads the whole name.
+#[test]
+fn diff_header_of_a_name_with_a_space() {
+    let project = project();
+    let root = project.path();
+    std::fs::write(root.join("mail/to approve.html"), PLACEHOLDER).unwrap();
+    let diff = ddlink(&["fix", "--diff", "mail/to approve.html"], root, None);
+    assert!(
+        text(&diff.stdout)
+            .starts_with("--- a/mail/to approve.html\t\n+++ b/mail/to approve.html\t\n@@"),
+        "{}",
+        text(&diff.stdout)
+    );
+}
+
 /// A diff is in the file's own bytes: a windows-1252 file's `é` stays the byte 0xE9 on both
 /// sides, so that `patch` applies the diff to the file.
 #[test]

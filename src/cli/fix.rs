@@ -595,7 +595,10 @@ fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     for (index, hunk) in diff.unified_diff().iter_hunks().enumerate() {
         if index == 0 {
-            out.extend_from_slice(format!("--- a/{path}\n+++ b/{path}\n").as_bytes());
+            // As git writes it: a tab after a name with a space, or `patch` reads the name
+            // only up to the space.
+            let end = if path.contains(' ') { "\t" } else { "" };
+            out.extend_from_slice(format!("--- a/{path}{end}\n+++ b/{path}{end}\n").as_bytes());
         }
         hunk.to_writer(&mut out)
             .expect("writing to memory cannot fail");
