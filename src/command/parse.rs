@@ -478,12 +478,30 @@ fn parse_from_host(
         command = amp + 1..command.end.max(path.end);
         path = path.start..amp;
         LinkKind::DeepLink(Client::Web)
+    } else if let Some(after) = path_lower
+        .strip_prefix(DEEPLINK_PATH)
+        .filter(|rest| rest.starts_with('/') && command.is_empty())
+        .map(|rest| rest.trim_start_matches('/'))
+        .filter(|rest| rest.starts_with("name="))
+    {
+        // `/portal/deeplink/name=ticket…`: a slash where the `?` goes.
+        let command_start = path.end - after.len();
+        let slashes = path.start + DEEPLINK_PATH.len()..command_start;
+        issues.push(EnvelopeIssue {
+            range: slashes.clone(),
+            replacement: Some("?".to_owned()),
+            message: "the command must follow `/portal/deeplink?`, not `/`".to_owned(),
+            portal_origin: false,
+        });
+        command = command_start..command.end.max(path.end);
+        path = path.start..slashes.start;
+        LinkKind::DeepLink(Client::Web)
     } else if matches!(
         path_lower.as_str(),
         "/portal/deeplink/" | "/deeplink" | "/deeplink/"
-    ) || (portal_host
-        && path_lower.trim_end_matches('/') == "/portal"
-        && !command.is_empty())
+    ) || (path_lower.starts_with(DEEPLINK_PATH)
+        && path_lower[DEEPLINK_PATH.len()..].bytes().all(|b| b == b'/'))
+        || (portal_host && path_lower.trim_end_matches('/') == "/portal" && !command.is_empty())
     {
         if path_lower.starts_with("/deeplink") && !portal_host {
             return None;

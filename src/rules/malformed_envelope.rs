@@ -7,9 +7,9 @@ declare_rule! {
     /// `https://{portal-host}/portal/deeplink?{command}` and `ddportal://{command}`. Typical
     /// slips: `ddportal://deeplink?name=…` (the web path copied into a desktop link),
     /// `ddportal:///name=…`, `/portal/deeplink/?…`, `/deeplink?…`, `/portal/deeplink&name=…`,
-    /// `/Portal/DeepLink`, a scheme that lost its colon (`https//…`, `ddportal//…`), a link
-    /// with no scheme at all, and a relative `/portal/deeplink?…` copied from the portal's
-    /// pages.
+    /// `/portal/deeplink/name=…`, `/Portal/DeepLink`, a scheme that lost its colon
+    /// (`https//…`, `ddportal//…`), a link with no scheme at all, and a relative
+    /// `/portal/deeplink?…` copied from the portal's pages.
     ///
     /// ## Why is this bad?
     /// The portal or the desktop app does not recognise the link and opens the home page, or
@@ -130,6 +130,14 @@ mod tests {
                 "https://acme.deskdirector.com/portal/deeplink?name=quotes",
             ),
             ("ddportal//name=quotes", "ddportal://name=quotes"),
+            (
+                "https://acme.deskdirector.com/portal/deeplink/name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com/portal/deeplink//?name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+            ),
             ("ddportal/name=quotes", "ddportal://name=quotes"),
         ];
         for (before, after) in cases {
