@@ -193,22 +193,32 @@ fn check_input(
             }
             super::panic_if_asked_for(path);
             let options = check_options(run.options(Some(path), &head)?);
-            let analysis = Rewriter::new(options)
-                .check_seekable(reader)
-                .map_err(read_error)?;
-            let located = if analysis.diagnostics.is_empty() {
-                Vec::new()
-            } else {
-                let again = File::open(path).map_err(read_error)?;
-                locate_streamed(again, &analysis, excerpts).map_err(read_error)?
-            };
-            Ok(Outcome::Checked(file_report(
-                path.display().to_string(),
-                analysis,
-                located,
-            )))
+            Ok(Outcome::Checked(check_streamed(
+                path, options, reader, excerpts,
+            )?))
         }
     }
+}
+
+/// Check the file at `path` streamed from `input` (at its start), without holding it in
+/// memory, and locate its findings in the file read again.
+pub(super) fn check_streamed(
+    path: &Path,
+    options: RewriterOptions,
+    input: impl Read + io::Seek + Send,
+    excerpts: bool,
+) -> Result<FileReport, Error> {
+    let read_error = Error::reading(path);
+    let analysis = Rewriter::new(options)
+        .check_seekable(input)
+        .map_err(read_error)?;
+    let located = if analysis.diagnostics.is_empty() {
+        Vec::new()
+    } else {
+        let again = File::open(path).map_err(read_error)?;
+        locate_streamed(again, &analysis, excerpts).map_err(read_error)?
+    };
+    Ok(file_report(path.display().to_string(), analysis, located))
 }
 
 /// Hand `work` the whole content of `file` (`size` bytes, as far as is known), read into a

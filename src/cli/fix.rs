@@ -9,7 +9,9 @@ use ddlink::error::Error;
 use ddlink::{Fixed, Rewriter, RewriterOptions};
 
 use super::args::FixArgs;
-use super::check::{IN_MEMORY, Outcome, file_report, locate, locate_streamed, refuse};
+use super::check::{
+    IN_MEMORY, Outcome, check_streamed, file_report, locate, locate_streamed, refuse,
+};
 use super::inputs::{self, Input};
 use super::progress::Progress;
 use super::settings::Run;
@@ -464,17 +466,9 @@ fn fix_large_file(
         (None, Some(output)) if result.changed && !args.check => {
             if let Some(refusal) = refusal {
                 // Not written: its findings are those of the file as it stays.
-                let analysis = Rewriter::new(options)
-                    .check_seekable(File::open(path).map_err(read_error)?)
-                    .map_err(read_error)?;
-                let located = if analysis.diagnostics.is_empty() {
-                    Vec::new()
-                } else {
-                    let again = File::open(path).map_err(read_error)?;
-                    locate_streamed(again, &analysis, excerpts).map_err(read_error)?
-                };
+                let input = File::open(path).map_err(read_error)?;
                 return Ok(Some(FileFix {
-                    report: file_report(path.display().to_string(), analysis, located),
+                    report: check_streamed(path, options, input, excerpts)?,
                     fixed: 0,
                     expanded: 0,
                     changed: false,
