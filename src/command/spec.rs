@@ -158,6 +158,20 @@ pub const SECRET_KEYS: &[&str] = &[AUTH_PASSWORD, AUTH_TOKEN, ACCESS_TOKEN, "gto
 /// `auth%5Fpassword`, `auth_tokn`. Such a key's value is masked like a credential's: masking a
 /// few values too many costs nothing, and one too few prints a password in a public CI log.
 pub fn is_secret_key(key: &str) -> bool {
+    // Asked for a parameter of nearly every link, which nearly always has a known key: that
+    // is what it says, and the near-miss comparison below is for the rest.
+    static KNOWN: std::sync::OnceLock<
+        std::collections::HashSet<&'static str, foldhash::fast::FixedState>,
+    > = std::sync::OnceLock::new();
+    if SECRET_KEYS
+        .iter()
+        .any(|secret| secret.eq_ignore_ascii_case(key))
+    {
+        return true;
+    }
+    if KNOWN.get_or_init(|| all_keys().collect()).contains(key) {
+        return false;
+    }
     let alphanumeric = |text: &str| -> String {
         text.to_ascii_lowercase()
             .replace("%5f", "_")
