@@ -172,19 +172,53 @@ pub fn is_secret_key(key: &str) -> bool {
     if KNOWN.get_or_init(|| all_keys().collect()).contains(key) {
         return false;
     }
-    let alphanumeric = |text: &str| -> String {
-        text.to_ascii_lowercase()
-            .replace("%5f", "_")
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect()
+    // Compared as lowercase letters and digits, held on the stack: this runs for the
+    // pass-through attributes of every placeholder (`class`, `style`) too.
+    let Some((key, key_len)) = letters_and_digits(key) else {
+        return false;
     };
-    let lower = key.to_ascii_lowercase();
-    let key = alphanumeric(lower.strip_prefix("amp;").unwrap_or(&lower));
+    let key = &key[..key_len];
     SECRET_KEYS.iter().any(|secret| {
-        let secret = alphanumeric(secret);
-        key == secret || (secret.len() > 6 && strsim::damerau_levenshtein(&key, &secret) == 1)
+        let Some((secret, secret_len)) = letters_and_digits(secret) else {
+            return false;
+        };
+        let secret = &secret[..secret_len];
+        key == secret
+            || (secret.len() > 6
+                && key.len().abs_diff(secret.len()) <= 1
+                && strsim::osa_distance(
+                    std::str::from_utf8(key).unwrap_or_default(),
+                    std::str::from_utf8(secret).unwrap_or_default(),
+                ) == 1)
     })
+}
+
+/// `key` without a leading `amp;`, `%5F` and other punctuation, in lowercase ASCII letters and
+/// digits; `None` when longer than any credential key could be.
+fn letters_and_digits(key: &str) -> Option<([u8; 24], usize)> {
+    let bytes = key.as_bytes();
+    let bytes = match bytes.get(..4) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(b"amp;") => &bytes[4..],
+        _ => bytes,
+    };
+    let mut kept = [0; 24];
+    let mut len = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at..]
+            .get(..3)
+            .is_some_and(|e| e.eq_ignore_ascii_case(b"%5f"))
+        {
+            at += 3;
+            continue;
+        }
+        if bytes[at].is_ascii_alphanumeric() {
+            *kept.get_mut(len)? = bytes[at].to_ascii_lowercase();
+            len += 1;
+        }
+        at += 1;
+    }
+    Some((kept, len))
 }
 
 pub fn command_spec(name: &str) -> Option<&'static CommandSpec> {
@@ -213,4 +247,39 @@ pub fn is_known_key(key: &str) -> bool {
 /// The first command whose table row lists `key`, for "belongs to `ticket`" hints.
 pub fn command_owning(key: &str) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|spec| spec.key(key).is_some())
+}
+
+#[cfg(test)]
+mod secret_key_tests {
+    use super::is_secret_key;
+
+    #[test]
+    fn credential_keys_as_written_or_nearly() {
+        for secret in [
+            "auth_password",
+            "AUTH_TOKEN",
+            "access_token",
+            "gtoken",
+            "amp;auth_password",
+            "auth%5Fpassword",
+            "auth_tokn",
+            "acess_token",
+            "authtoken",
+        ] {
+            assert!(is_secret_key(secret), "{secret}");
+        }
+        for other in [
+            "auth_username",
+            "auth_remember_me",
+            "ticket_id",
+            "style",
+            "class",
+            "token",
+            "remember-me",
+            "gtokens",
+            "a_very_long_key_that_names_nothing_at_all",
+        ] {
+            assert!(!is_secret_key(other), "{other}");
+        }
+    }
 }
