@@ -133,13 +133,14 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
                 .iter()
                 .any(|path| inputs::lexically_absolute(cwd, path).starts_with(dir))
         });
+    let report = inputs::resolved_report(args.selection.output_file.as_deref());
     let (mut inputs, walk_errors) = inputs::collect(
         paths,
         run.force_exclude,
         &mut |path| run.walk_includes(path),
         &mut |path| {
             run.walk_excludes(path)
-                || inputs::is_report(path, args.selection.output_file.as_deref())
+                || inputs::is_report(path, report.as_deref())
                 || out_dir
                     .as_ref()
                     .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
@@ -529,8 +530,7 @@ fn finish(
 /// (`--out-dir .`), which would replace the file without the checks of a fix in place.
 fn out_dir_destination(dir: &Path, path: &Path, run: &Run) -> Result<PathBuf, Error> {
     let destination = dir.join(mirrored(path, run));
-    let same = |a: &Path, b: &Path| matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b);
-    if same(&destination, path) {
+    if inputs::same_file(&destination, path) {
         return Err(Error::NotWritten {
             path: path.to_path_buf(),
             reason: "--out-dir would write its result over the file itself",

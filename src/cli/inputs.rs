@@ -144,36 +144,38 @@ fn walk(
     }
 }
 
-/// Whether a walked `path` is the report file `--output-file` names: a walk leaves it out,
-/// or a `report.txt` written into the checked folder would be judged as a plain-text template
-/// on the next run. Compared as files, so that any spelling of the path matches.
-pub fn is_report(path: &Path, report: Option<&Path>) -> bool {
-    let Some(report) = report else {
-        return false;
-    };
-    // The names first: resolving both paths for every walked file would cost a system call
-    // per template.
-    if path.file_name() != report.file_name() {
-        return false;
-    }
-    match (std::fs::canonicalize(path), std::fs::canonicalize(report)) {
-        (Ok(path), Ok(report)) => path == report,
-        _ => false,
-    }
+/// Whether `a` and `b` name one file, in any spelling, through symlinks too.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    matches!(
+        (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+        (Ok(a), Ok(b)) if a == b
+    )
 }
 
-/// The input that the report file `--output-file` names, if any: writing the report there
-/// would destroy a template (and, under `fix`, race with its rewrite).
+/// The report file `--output-file` names, resolved once for [`is_report`]; `None` when there is
+/// none yet.
+pub fn resolved_report(report: Option<&Path>) -> Option<PathBuf> {
+    std::fs::canonicalize(report?).ok()
+}
+
+/// Whether a walked `path` is the report file (as [`resolved_report`] gives it): a walk leaves
+/// it out, or a `report.txt` written into the checked folder would be judged as a plain-text
+/// template on the next run. The names are compared first, since resolving `path` costs a
+/// system call for every walked file; a walk follows no symlink, so a walked file's name is
+/// its resolved name.
+pub fn is_report(path: &Path, report: Option<&Path>) -> bool {
+    report.is_some_and(|report| {
+        path.file_name() == report.file_name()
+            && std::fs::canonicalize(path).is_ok_and(|path| path == report)
+    })
+}
+
+/// The input that the report file `--output-file` names, if any, through symlinks too: writing
+/// the report there would destroy a template (and, under `fix`, race with its rewrite).
 pub fn report_over_input(inputs: &[Input], report: Option<&Path>) -> Option<PathBuf> {
     let report = report?;
-    let target = std::fs::canonicalize(report).ok()?;
     inputs.iter().find_map(|input| match input {
-        Input::File(path)
-            if path.file_name() == target.file_name()
-                && std::fs::canonicalize(path).is_ok_and(|p| p == target) =>
-        {
-            Some(report.to_path_buf())
-        }
+        Input::File(path) if same_file(path, report) => Some(report.to_path_buf()),
         _ => None,
     })
 }

@@ -166,7 +166,6 @@ impl Run {
         Ok(snippets)
     }
 
-    /// Whether a file found by walking a folder is excluded by its configuration.
     /// Whether the configuration's `include` globs name `path`, which a walk then reads
     /// whatever its extension.
     pub fn walk_includes(&self, path: &Path) -> bool {
@@ -174,6 +173,7 @@ impl Run {
         matches!(self.config_for(Some(&path)), Ok(Some(config)) if config.is_included(&path))
     }
 
+    /// Whether a file found by walking a folder is excluded by its configuration.
     pub fn walk_excludes(&self, path: &Path) -> bool {
         let path = self.absolute(path);
         matches!(self.config_for(Some(&path)), Ok(Some(config)) if config.is_excluded(&path))

@@ -178,11 +178,8 @@ pub fn is_secret_key(key: &str) -> bool {
         return false;
     };
     let key = &key[..key_len];
-    SECRET_KEYS.iter().any(|secret| {
-        let Some((secret, secret_len)) = letters_and_digits(secret) else {
-            return false;
-        };
-        let secret = &secret[..secret_len];
+    SECRETS_COMPARED.iter().any(|&secret| {
+        let secret = secret.as_bytes();
         key == secret
             || (secret.len() > 6
                 && key.len().abs_diff(secret.len()) <= 1
@@ -192,6 +189,9 @@ pub fn is_secret_key(key: &str) -> bool {
                 ) == 1)
     })
 }
+
+/// [`SECRET_KEYS`] as [`letters_and_digits`] leaves them, to compare keys with.
+const SECRETS_COMPARED: &[&str] = &["authpassword", "authtoken", "accesstoken", "gtoken"];
 
 /// `key` without a leading `amp;`, `%5F` and other punctuation, in lowercase ASCII letters and
 /// digits; `None` when longer than any credential key could be.
@@ -281,5 +281,17 @@ mod secret_key_tests {
         ] {
             assert!(!is_secret_key(other), "{other}");
         }
+    }
+
+    #[test]
+    fn the_compared_forms_are_the_secret_keys() {
+        let derived: Vec<String> = super::SECRET_KEYS
+            .iter()
+            .map(|key| {
+                let (bytes, len) = super::letters_and_digits(key).unwrap();
+                String::from_utf8(bytes[..len].to_vec()).unwrap()
+            })
+            .collect();
+        assert_eq!(derived, super::SECRETS_COMPARED);
     }
 }
