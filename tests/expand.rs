@@ -84,3 +84,45 @@ fn expanded_hrefs_read_back_exactly() {
         }
     }
 }
+
+/// A `{{deeplink …}}` wrapped over lines is one call wherever the input is cut into chunks,
+/// also in a text too long to be held whole (HTML text is read in pieces of whole lines, and
+/// a plain-text template line by line).
+#[test]
+fn calls_wrapped_over_lines_expand_in_any_chunking() {
+    let call = "{{deeplink name='ticket'\n    action='close'\n    ticket_id='[srnumber]'}}";
+    let mut text = String::new();
+    let mut calls = 0;
+    // Over a megabyte of text in one node, a call every few lines: some fall where a
+    // long text is cut.
+    for line in 0..12_000 {
+        text.push_str("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\n");
+        if line % 7 == 3 {
+            text.push_str(call);
+            text.push('\n');
+            calls += 1;
+        }
+    }
+    let url = "https://acme.deskdirector.com/portal/deeplink?name=ticket";
+    for (kind, input) in [
+        (FileKind::Html, format!("<p>{text}</p>")),
+        (FileKind::PlainText, text.clone()),
+    ] {
+        let mut options = rewriter("connectwise").options().clone();
+        options.kind = kind;
+        let rewriter = Rewriter::new(options);
+        for chunk in [5, 4096, 65_536, 300_000] {
+            let analysis = rewriter.check_chunks(input.as_bytes().chunks(chunk));
+            assert!(
+                analysis.diagnostics.iter().all(|d| d.code() != "DD411"),
+                "{kind:?} in chunks of {chunk}: {:?}",
+                analysis.diagnostics.iter().find(|d| d.code() == "DD411")
+            );
+            assert_eq!(analysis.expandable, calls, "{kind:?} in chunks of {chunk}");
+        }
+        let fixed = rewriter.fix_bytes(input.as_bytes(), false);
+        let output = String::from_utf8(fixed.output).unwrap();
+        assert!(!output.contains("{{deeplink"), "{kind:?}");
+        assert_eq!(output.matches(url).count(), calls, "{kind:?}");
+    }
+}

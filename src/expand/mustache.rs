@@ -63,12 +63,15 @@ fn name_end(bytes: &[u8], open: usize) -> Option<usize> {
 pub fn openings(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     memchr::memmem::find_iter(bytes, b"{{").filter_map(|open| {
         let end = name_end(bytes, open)?;
-        bytes
-            .get(end)
-            .is_some_and(|&b| b.is_ascii_whitespace() || b == b'}')
-            .then_some((open, end - open))
+        is_call(bytes, open).then_some((open, end - open))
     })
 }
+
+/// How far a `{{deeplink …}}` may run, in bytes, before it is taken as not closed: a call
+/// may be wrapped over lines (as editors and formatters wrap long text), but an opening whose
+/// `}}` is missing must neither swallow the rest of the document nor make a streamed text wait
+/// for its end.
+pub const LONGEST_CALL: usize = 4096;
 
 /// Every `{{deeplink …}}` in `text`.
 pub fn find(text: &str) -> Vec<Mustache> {
@@ -76,22 +79,15 @@ pub fn find(text: &str) -> Vec<Mustache> {
     let mut from = 0;
     while let Some(open) = text[from..].find("{{").map(|i| i + from) {
         let inner_start = open + 2 + usize::from(text[open + 2..].starts_with('{'));
-        let is_ours = name_end(text.as_bytes(), open).is_some_and(|end| {
-            text[end..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_whitespace() || c == '}')
-        });
-        let Some(end) = closing(text, inner_start) else {
-            // A placeholder stays on one line: the rest of the line is not part of it.
+        let is_ours = is_call(text.as_bytes(), open);
+        let Closing::At(end) = closing(text, inner_start) else {
+            // Not closed: the rest of its line is reported with it, and read again after.
             let line_end = text[open..].find('\n').map_or(text.len(), |i| open + i);
             if is_ours {
                 found.push(Mustache {
                     range: open..line_end,
                     args: Vec::new(),
-                    problem: Some(
-                        "this `{{deeplink` is not closed with `}}` on its line".to_owned(),
-                    ),
+                    problem: Some("this `{{deeplink` is not closed with `}}`".to_owned()),
                     repeated: Vec::new(),
                 });
             }
@@ -106,27 +102,92 @@ pub fn find(text: &str) -> Vec<Mustache> {
     found
 }
 
-/// The end (exclusive) of the mustache whose inside starts at `from`: after the first `}}`
-/// outside quotes.
-fn closing(text: &str, from: usize) -> Option<usize> {
+/// Whether the `{{` at `open` opens a `{{deeplink` call (the name followed by a blank or `}`).
+fn is_call(bytes: &[u8], open: usize) -> bool {
+    name_end(bytes, open).is_some_and(|end| {
+        bytes
+            .get(end)
+            .is_some_and(|&b| b.is_ascii_whitespace() || b == b'}')
+    })
+}
+
+/// Where the last `{{deeplink` of `text` starts if `text` ends before it can tell whether the
+/// call is closed: a streamed text holds such a call back until more of it has come (see
+/// [`LONGEST_CALL`]).
+pub fn unfinished(text: &str) -> Option<usize> {
+    let window = text.len().saturating_sub(LONGEST_CALL);
     let bytes = text.as_bytes();
+    memchr::memmem::find_iter(&bytes[window..], b"{{")
+        .map(|open| window + open)
+        .filter(|&open| is_call(bytes, open))
+        .find(|&open| {
+            let inner_start = open + 2 + usize::from(bytes.get(open + 2) == Some(&b'{'));
+            closing(text, inner_start) == Closing::Unfinished
+        })
+}
+
+/// How a call whose inside starts at some offset ends.
+#[derive(Debug, PartialEq, Eq)]
+enum Closing {
+    /// After the first `}}` outside quotes (the end, exclusive).
+    At(usize),
+    /// Never: a quote or the call is left open at a line break, a line goes on with something
+    /// other than arguments, or the call runs past [`LONGEST_CALL`].
+    Never,
+    /// The text ends before that is known.
+    Unfinished,
+}
+
+/// How the call whose inside starts at `from` ends. It may go on over lines, each of which
+/// goes on with arguments (`key=…`) or with its closing `}}`.
+fn closing(text: &str, from: usize) -> Closing {
+    let bytes = text.as_bytes();
+    let limit = (from + LONGEST_CALL).min(bytes.len());
     let mut quote = None;
     let mut at = from;
-    while at < bytes.len() {
+    while at < limit {
         match (quote, bytes[at]) {
             (None, q @ (b'\'' | b'"')) => quote = Some(q),
             (Some(q), b) if b == q => quote = None,
             (None, b'}') if bytes.get(at + 1) == Some(&b'}') => {
                 let triple = bytes.get(at + 2) == Some(&b'}');
-                return Some(at + 2 + usize::from(triple));
+                return Closing::At(at + 2 + usize::from(triple));
             }
-            // A placeholder is written on one line (text is read line by line).
-            (_, b'\n') => return None,
+            (Some(_), b'\n') => return Closing::Never,
+            (None, b'\n') => match goes_on(&bytes[at + 1..]) {
+                Some(true) => {}
+                Some(false) => return Closing::Never,
+                None => return Closing::Unfinished,
+            },
             _ => {}
         }
         at += 1;
     }
-    None
+    if limit < bytes.len() || bytes.len() - from >= LONGEST_CALL {
+        Closing::Never
+    } else {
+        Closing::Unfinished
+    }
+}
+
+/// Whether a line that starts inside a call goes on with it: with an argument's `key=` or the
+/// closing `}}` (`~}}`) after its indentation. `None` when `line` ends before that is known.
+fn goes_on(line: &[u8]) -> Option<bool> {
+    let content = line
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t' && b != b'\r')?;
+    let rest = &line[content..];
+    match rest[0] {
+        b'}' | b'~' => Some(true),
+        b if b.is_ascii_alphabetic() || b == b'_' => {
+            let name = rest
+                .iter()
+                .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))?;
+            let after = rest[name..].iter().position(|&b| b != b' ' && b != b'\t')?;
+            Some(rest[name + after] == b'=')
+        }
+        _ => Some(false),
+    }
 }
 
 fn parse(text: &str, range: Range<usize>) -> Mustache {
@@ -335,5 +396,51 @@ mod tests {
         assert!(open[0].problem.is_some());
         let positional = find("{{deeplink 'ticket'}}");
         assert!(positional[0].problem.is_some());
+    }
+
+    #[test]
+    fn calls_wrapped_over_lines() {
+        let text = "{{deeplink name='ticket'\n  action='close'\r\n  ticket_id='1'\n}} after";
+        let [call] = find(text).try_into().unwrap();
+        assert_eq!(call.problem, None);
+        assert_eq!(
+            &text[call.range.clone()],
+            &text[..text.len() - " after".len()]
+        );
+        assert_eq!(call.args.len(), 3);
+        assert_eq!(&text[call.args[1].range.clone()], "action='close'");
+        // A line that goes on with prose, a blank line, a quote left open at a line break:
+        // not closed, and the call after it is read.
+        for text in [
+            "{{deeplink name='quotes'\nSee {{deeplink name='ticket_list'}}",
+            "{{deeplink name='quotes'\n\n  state='x'}} {{deeplink name='ticket_list'}}",
+            "{{deeplink name='quotes\n  '}} {{deeplink name='ticket_list'}}",
+        ] {
+            let found = find(text);
+            assert_eq!(found.len(), 2, "{text}");
+            assert!(found[0].problem.as_deref().unwrap().contains("not closed"));
+            assert_eq!(found[0].range, 0..text.find('\n').unwrap());
+            assert_eq!(found[1].problem, None, "{text}");
+        }
+        // Not closed within its longest length.
+        let long = format!(
+            "{{{{deeplink name='ticket'\n{}}}}}",
+            "  a='b'\n".repeat(600)
+        );
+        assert!(find(&long)[0].problem.is_some());
+    }
+
+    #[test]
+    fn unfinished_calls() {
+        assert_eq!(unfinished("a\nb {{deeplink name='x'\n"), Some(4));
+        assert_eq!(unfinished("{{deeplink name='x'\n  action='y'\n"), Some(0));
+        assert_eq!(unfinished("{{deeplink name='x'\n  "), Some(0));
+        // Closed, or known not to be.
+        assert_eq!(unfinished("{{deeplink name='x'\n}}\n"), None);
+        assert_eq!(unfinished("{{deeplink name='x'\nprose\n"), None);
+        assert_eq!(unfinished("{{deeplink name='x\n"), None);
+        assert_eq!(unfinished("{{ other\n"), None);
+        let long = format!("{{{{deeplink name='x'\n{}", "  a='b'\n".repeat(600));
+        assert_eq!(unfinished(&long), None);
     }
 }

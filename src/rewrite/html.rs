@@ -321,9 +321,17 @@ impl State<'_> {
         let end = if complete {
             self.text.raw.len()
         } else {
-            match self.text.raw.rfind('\n') {
+            let lines = match self.text.raw.rfind('\n') {
                 Some(newline) => newline + 1,
                 None => return,
+            };
+            // A `{{deeplink` wrapped over lines that have not all come is read with them.
+            let held = expand::mustache::unfinished(&self.text.raw[..lines])
+                .map(|open| self.text.raw[..open].rfind('\n').map_or(0, |at| at + 1));
+            match held {
+                Some(0) => return,
+                Some(line) => line,
+                None => lines,
             }
         };
         let origin = match self.text.text_type {

@@ -977,8 +977,8 @@ impl<'o> Collector<'o> {
                     &mut self.findings,
                     Span::new(start, start + len),
                     "this `{{deeplink}}` is where ddlink does not expand placeholders".to_owned(),
-                    "put it in the `href` of a link (`<a>`, `<mj-button>`, `<v:roundrect>`, …) \
-                     or in the text of the e-mail, quoted and on one line"
+                    "put it in the quoted `href` of a link (`<a>`, `<mj-button>`, `<v:roundrect>`, …) \
+                     or in the text of the e-mail"
                         .to_owned(),
                 );
             }

@@ -48,13 +48,20 @@ impl<'o> TextPass<'o> {
             self.pending.extend_from_slice(&chunk[..=last_newline]);
             std::borrow::Cow::Owned(std::mem::take(&mut self.pending))
         };
-        self.scan(&lines);
-        self.line_start += lines.len();
-        self.pending.clear();
+        // A `{{deeplink` wrapped over lines that have not all come is read with them.
+        let held_from = held_back(&lines, self.collector.options.encoding);
+        let cut = held_from.unwrap_or(lines.len());
+        self.scan(&lines[..cut]);
+        self.line_start += cut;
+        let held = lines[cut..].to_vec();
+        self.pending = held;
         self.pending.extend_from_slice(&chunk[last_newline + 1..]);
     }
 
     fn scan(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
         let encoding = self.collector.options.encoding;
         let text = crate::source::decode_lossless(bytes, encoding);
         self.comments(&text);
@@ -150,4 +157,19 @@ impl<'o> TextPass<'o> {
         }
         self.collector.finish(len)
     }
+}
+
+/// Where the line starts that opens a `{{deeplink` the complete `lines` leave unfinished
+/// (see [`expand::mustache::unfinished`]).
+fn held_back(lines: &[u8], encoding: &'static encoding_rs::Encoding) -> Option<usize> {
+    memchr::memmem::find(lines, b"{{")?;
+    let window = lines
+        .len()
+        .saturating_sub(2 * expand::mustache::LONGEST_CALL);
+    // The window starts at a line, so that it decodes as the text around it does.
+    let window = memchr::memrchr(b'\n', &lines[..window]).map_or(0, |at| at + 1);
+    let text = crate::source::decode_lossless(&lines[window..], encoding);
+    let open = expand::mustache::unfinished(&text)?;
+    let line = text[..open].rfind('\n').map_or(0, |at| at + 1);
+    Some(window + encoded_len(encoding, &text[..line]))
 }
