@@ -442,20 +442,38 @@ impl State<'_> {
         let input_offset = |at: usize| location.start + offset + encoded_len(encoding, &text[..at]);
         let span = Span::new(location.start, location.end);
         let text_base = input_offset(0);
-        match suppress::parse(&text, text_base, span, &mut self.collector.findings) {
-            Some(Directive::Psa(dialect)) => return self.collector.directive(dialect, span),
-            Some(Directive::Suppression(suppression)) => {
-                if !suppression.file {
-                    self.pending_scopes.push(PendingScope {
-                        suppression: self.collector.suppressions.len(),
-                        start: span.end,
-                        cursor: span.end,
-                        content: false,
-                    });
-                }
-                return self.collector.suppressions.push(suppression);
+        if offset == 4 && !self.comment_closed(&location, &text) {
+            // It runs to the end of the file: following it would suppress, or remove with
+            // DD601's fix, everything after it.
+            if suppress::is_directive(&text) {
+                let opening = text.len() - text.trim_start().len();
+                let word = text[opening..]
+                    .find(char::is_whitespace)
+                    .map_or(text.len(), |end| opening + end);
+                crate::rules::malformed_directive::report(
+                    &mut self.collector.findings,
+                    Span::new(location.start, input_offset(word)),
+                    "this `ddlink` comment is not closed: the rest of the file is inside it"
+                        .to_owned(),
+                    "end it with `-->`".to_owned(),
+                );
             }
-            None => {}
+        } else {
+            match suppress::parse(&text, text_base, span, &mut self.collector.findings) {
+                Some(Directive::Psa(dialect)) => return self.collector.directive(dialect, span),
+                Some(Directive::Suppression(suppression)) => {
+                    if !suppression.file {
+                        self.pending_scopes.push(PendingScope {
+                            suppression: self.collector.suppressions.len(),
+                            start: span.end,
+                            cursor: span.end,
+                            content: false,
+                        });
+                    }
+                    return self.collector.suppressions.push(suppression);
+                }
+                None => {}
+            }
         }
         if !self.collector.prefilter.may_hold_link(text.as_bytes())
             && expand::element_openings(text.as_bytes()).next().is_none()
@@ -480,6 +498,26 @@ impl State<'_> {
             let base = input_offset(range.start);
             self.collector
                 .link(&text[range], base, Origin::Inert("comment"), None);
+        }
+    }
+
+    /// Whether the `<!--` comment at `location`, whose text is `text`, ends with `-->` (or
+    /// `--!>`, or is `<!-->`): an unclosed one runs to the end of the input.
+    fn comment_closed(&self, location: &std::ops::Range<usize>, text: &str) -> bool {
+        let window = self.window.borrow();
+        let ends_with = |close: &[u8]| {
+            location.len() >= 4 + close.len()
+                && window.get(location.end - close.len()..location.end) == Some(close)
+        };
+        let markup = window.get(location.clone());
+        // `<!-->` and `<!--->` are closed, abruptly.
+        if ends_with(b"-->") || ends_with(b"--!>") || matches!(markup, Some(b"<!-->" | b"<!--->")) {
+            return true;
+        }
+        match window.get(location.end.saturating_sub(4)..location.end) {
+            Some(_) => false,
+            // The window no longer holds the end: tell from the lengths.
+            None => location.len() != 4 + encoded_len(self.collector.options.encoding, text),
         }
     }
 

@@ -32,6 +32,13 @@ pub enum Directive {
 
 /// Read a comment's text (which starts at input offset `text_base`; the whole comment is
 /// `comment`). Problems with it are reported as DD603.
+/// Whether a comment's text is a `ddlink` directive (`ddlink:`, `ddlink-ignore…`), read or
+/// not.
+pub fn is_directive(text: &str) -> bool {
+    let body = text.trim_start();
+    body.starts_with("ddlink:") || body.starts_with("ddlink-ignore")
+}
+
 pub fn parse(
     text: &str,
     text_base: usize,
