@@ -34,7 +34,6 @@ use crate::dialect::{Dialect, Resolved, Source};
 use crate::expand::{self, ExpandSettings, Placeholder};
 use crate::fix;
 use crate::rules::tokens::{self, token_uses};
-use crate::rules::unparsable_document;
 use crate::rules::{
     Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, TokenUse, check_link,
 };
@@ -136,6 +135,10 @@ pub struct Analysis {
     pub expandable: usize,
     /// The encoding the document was read in.
     pub encoding: &'static encoding_rs::Encoding,
+    /// Whether the document could not be read whole (invalid bytes, a parser that gave up):
+    /// then nothing in it is fixable and `fix` leaves it untouched, whether DD602, which says
+    /// so, is on or not.
+    pub unparsable: bool,
 }
 
 /// Fixing stops after this many rounds even if fixes remain (they would be fixes that undo
@@ -637,6 +640,8 @@ struct Collector<'o> {
     /// What nested passes expanded, placed in this input.
     nested_expansions: Vec<Edit>,
     nested_expandable: usize,
+    /// Whether a nested pass or this one could not read its document whole.
+    unparsable: bool,
     /// Tells the texts that may hold a link (or a `{{deeplink}}`) from the rest.
     prefilter: std::sync::Arc<scan::Prefilter>,
 }
@@ -662,6 +667,7 @@ impl<'o> Collector<'o> {
             covered: Vec::new(),
             nested_expansions: Vec::new(),
             nested_expandable: 0,
+            unparsable: false,
             prefilter: scan::Prefilter::for_host(
                 options.settings.portal.as_ref().map(crate::Portal::host),
             ),
@@ -1000,6 +1006,7 @@ impl<'o> Collector<'o> {
         }
         self.secrets.extend(analysis.secrets.into_iter().map(shift));
         self.nested_expandable += analysis.expandable;
+        self.unparsable |= analysis.unparsable;
         self.nested_expansions
             .extend(analysis.expansions.into_iter().map(|edit| Edit {
                 start: edit.start + base,
@@ -1060,6 +1067,7 @@ impl<'o> Collector<'o> {
         expandable += self.nested_expandable;
         expansions.sort_by_key(|e| (e.start, e.end));
         self.report_unread_placeholders();
+        self.unparsable |= self.findings.unparsable;
         let found = self.findings.take_diagnostics();
         let mut diagnostics = suppress::apply(
             &mut self.suppressions,
@@ -1081,9 +1089,7 @@ impl<'o> Collector<'o> {
         });
         diagnostics.dedup();
         drop_superseded(&mut diagnostics);
-        let unparsable = diagnostics
-            .iter()
-            .any(|d| d.rule.code == unparsable_document::UNPARSABLE_DOCUMENT.code);
+        let unparsable = self.unparsable;
         if unparsable {
             // `fix` leaves such a document untouched (SPEC §6): nothing in it is fixable, nor
             // counted so, and no placeholder in it is expanded.
@@ -1107,6 +1113,7 @@ impl<'o> Collector<'o> {
             expansions,
             expandable,
             encoding: self.options.encoding,
+            unparsable,
         }
     }
 }

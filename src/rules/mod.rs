@@ -298,6 +298,9 @@ pub struct Findings<'c> {
     needs: Vec<TicketTokenNeed>,
     /// One copy of each message, help and fix text.
     pub strings: Strings,
+    /// Whether the document could not be read whole (DD602), said whether the rule is on or
+    /// not: what `fix` may write must not depend on which findings are shown.
+    pub unparsable: bool,
 }
 
 impl<'c> Findings<'c> {
@@ -307,6 +310,7 @@ impl<'c> Findings<'c> {
             diagnostics: Vec::new(),
             needs: Vec::new(),
             strings: Strings::default(),
+            unparsable: false,
         }
     }
 

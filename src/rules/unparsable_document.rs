@@ -31,6 +31,7 @@ declare_rule! {
 
 /// Called by the rewriter when it cannot go on reading a document, or finds bad bytes.
 pub fn report(findings: &mut Findings, span: Span, message: String, help: &str) {
+    findings.unparsable = true;
     if findings.enabled(&UNPARSABLE_DOCUMENT) {
         findings.push(Diagnostic::new(&UNPARSABLE_DOCUMENT, span, message).with_help(help));
     }
