@@ -659,6 +659,27 @@ fn init_writes_a_starter_config_once() {
     );
 }
 
+/// The starter config changes nothing until edited: a walk still picks up templates whose
+/// extension is in capitals (`A.HTML`), as the built-in walk does.
+#[test]
+fn the_starter_config_walks_what_no_config_walks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for file in ["A.HTML", "b.Htm", "c.html", "d.TXT", "e.Liquid"] {
+        std::fs::write(root.join(file), WARNING_ONLY).unwrap();
+    }
+    let before = ddlink(&["check", "--format", "concise", "."], root);
+    assert_eq!(
+        text(&before.stdout).lines().count(),
+        5,
+        "{}",
+        text(&before.stdout)
+    );
+    assert_eq!(ddlink(&["init"], root).status.code(), Some(0));
+    let after = ddlink(&["check", "--format", "concise", "."], root);
+    assert_eq!(text(&after.stdout), text(&before.stdout));
+}
+
 #[test]
 fn exit_knobs_output_file_and_the_github_default() {
     let dir = tempfile::tempdir().unwrap();
