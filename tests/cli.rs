@@ -659,6 +659,61 @@ fn init_writes_a_starter_config_once() {
     );
 }
 
+/// The save hook writes its report on stderr as `check -` writes it on stdout: a machine
+/// format is always one document, findings or none; a human report only when there are
+/// findings.
+#[test]
+fn the_save_hook_always_writes_a_machine_document() {
+    let clean = b"<dd-link name=\"ticket_list\">x</dd-link>\n";
+    let portal = ["--portal", "https://acme.deskdirector.com"];
+    for format in ["json", "sarif", "gitlab"] {
+        for (input, findings) in [(&clean[..], 0), (WARNING_ONLY.as_bytes(), 1)] {
+            let args = [&["fix", "--format", format][..], &portal, &["-"]].concat();
+            let output = ddlink_stdin(&args, input);
+            assert_eq!(output.status.code(), Some(0), "{format}");
+            assert!(
+                !output.stdout.is_empty(),
+                "{format}: the document is written"
+            );
+            let report: serde_json::Value = serde_json::from_slice(&output.stderr)
+                .unwrap_or_else(|e| panic!("{format}, {findings} findings: {e}"));
+            let count = match format {
+                "json" => report["diagnostics"].as_array().unwrap().len(),
+                "sarif" => report["runs"][0]["results"].as_array().unwrap().len(),
+                _ => report.as_array().unwrap().len(),
+            };
+            assert_eq!(count, findings, "{format}: {report}");
+        }
+    }
+    let human = ddlink_stdin(&[&["fix"][..], &portal, &["-"]].concat(), clean);
+    assert_eq!(text(&human.stderr), "");
+    // A buffer the configuration excludes comes back as it was, reported as no file, as
+    // `check -` reports it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ddlink.toml"), "exclude = [\"archive\"]\n").unwrap();
+    for command in ["check", "fix"] {
+        let args = [
+            command,
+            "--format",
+            "json",
+            "--stdin-filename",
+            "archive/t.html",
+            "-",
+        ];
+        let output = ddlink_stdin_in(&args, dir.path(), WARNING_ONLY.as_bytes());
+        assert_eq!(output.status.code(), Some(0), "{command}");
+        let report = if command == "check" {
+            &output.stdout
+        } else {
+            assert_eq!(text(&output.stdout), WARNING_ONLY);
+            &output.stderr
+        };
+        let report: serde_json::Value = serde_json::from_slice(report).unwrap();
+        assert_eq!(report["summary"]["files"], 0, "{command}: {report}");
+        assert_eq!(report["diagnostics"], serde_json::json!([]), "{command}");
+    }
+}
+
 /// The starter config changes nothing until edited: a walk still picks up templates whose
 /// extension is in capitals (`A.HTML`), as the built-in walk does.
 #[test]
