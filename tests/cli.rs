@@ -642,6 +642,58 @@ fn select_and_ignore() {
     assert!(text(&bad.stderr).contains("`DD9` names no rule"));
 }
 
+/// Flags win over the file: a rule `--select` names by its code or name runs even when the
+/// configuration turns it off (at its default severity), or sets its severity (at that
+/// one). A code prefix only narrows what the configuration runs.
+#[test]
+fn select_names_a_rule_the_config_turned_off() {
+    let repo = repository();
+    let root = repo.path();
+    let run = |args: &[&str]| -> (Option<i32>, Vec<String>) {
+        let mut all = vec!["check", "--format", "concise"];
+        all.extend_from_slice(args);
+        all.push("cw/sub/updated.html");
+        let output = ddlink(&all, root);
+        let codes = text(&output.stdout)
+            .lines()
+            .map(|l| l.split(' ').nth(1).unwrap().to_owned())
+            .collect();
+        (output.status.code(), codes)
+    };
+    // `[rules] DD403 = "off"` in the repository's ddlink.toml.
+    assert!(!run(&[]).1.contains(&"DD403".to_owned()));
+    assert_eq!(run(&["--select", "DD403"]), (Some(0), vec!["DD403".into()]));
+    assert_eq!(
+        run(&["--select", "desktop-link-in-email"]),
+        (Some(0), vec!["DD403".into()])
+    );
+    assert_eq!(run(&["--select", "DD4"]), (Some(0), vec![]));
+    assert_eq!(
+        run(&["--select", "DD403", "--ignore", "DD403"]),
+        (Some(0), vec![])
+    );
+    // Turned off by an override, or given a severity: the configured severity stands.
+    std::fs::write(
+        root.join("ddlink.toml"),
+        "[rules]\nDD403 = \"error\"\n\n[[overrides]]\nfiles = [\"autotask/**\"]\nrules = { DD403 = \"off\" }\n",
+    )
+    .unwrap();
+    assert_eq!(run(&["--select", "DD403"]), (Some(1), vec!["DD403".into()]));
+    let autotask = ddlink(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--select",
+            "DD403",
+            "autotask/clean.html",
+        ],
+        root,
+    );
+    assert_eq!(autotask.status.code(), Some(0));
+    assert!(text(&autotask.stdout).contains(" DD403 "));
+}
+
 #[test]
 fn init_writes_a_starter_config_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -89,7 +89,8 @@ pub struct CommonArgs {
 /// Which rules run, over what the configuration says.
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
-    /// Run only these rules: codes, code prefixes (`DD1`) or names, comma-separated.
+    /// Run only these rules: codes, code prefixes (`DD1`) or names, comma-separated. A rule
+    /// named by its code or name runs even when the configuration turns it off.
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub select: Vec<String>,
 

@@ -23,6 +23,9 @@ pub struct Run {
     client: Option<Client>,
     /// `--select`: when not empty, only these rules run.
     select: Vec<&'static Rule>,
+    /// The rules `--select` names by code or name (not by a prefix): they run even when the
+    /// configuration turns them off, since flags win over the file.
+    named: Vec<&'static Rule>,
     ignore: Vec<&'static Rule>,
     pub force_exclude: bool,
     encoding: Option<&'static encoding_rs::Encoding>,
@@ -36,6 +39,11 @@ pub struct Run {
     /// The current directory, read once: a relative path is made absolute several times per
     /// file on its way to its configuration, a system call each time otherwise.
     cwd: Option<PathBuf>,
+}
+
+/// Whether `entry` names `rule` itself: its code (any case) or its name, not a prefix.
+fn names(entry: &str, rule: &Rule) -> bool {
+    rule.name == entry.trim() || rule.code.eq_ignore_ascii_case(entry.trim())
 }
 
 /// The rules a `--select`/`--ignore` entry names: a code, a code prefix (`DD1`) or a name.
@@ -70,10 +78,13 @@ impl Run {
             .transpose()?
             .map(Arc::new);
         let mut select = Vec::new();
+        let mut named = Vec::new();
         let mut ignore = Vec::new();
         if let Some(selection) = selection {
             for entry in selection.select.iter().filter(|e| !e.trim().is_empty()) {
-                select.extend(selected(entry)?);
+                let rules = selected(entry)?;
+                named.extend(rules.iter().copied().filter(|rule| names(entry, rule)));
+                select.extend(rules);
             }
             for entry in selection.ignore.iter().filter(|e| !e.trim().is_empty()) {
                 ignore.extend(selected(entry)?);
@@ -93,6 +104,7 @@ impl Run {
             psa: common.psa,
             client: common.client.map(Client::from),
             select,
+            named,
             ignore,
             force_exclude: selection.is_some_and(|s| s.force_exclude),
             explicit,
@@ -217,6 +229,13 @@ impl Run {
                 if !self.select.iter().any(|s| std::ptr::eq(*s, *rule)) {
                     rules.set(rule, None);
                 }
+            }
+        }
+        // A rule the configuration turns off runs at its default severity when named; one
+        // given a severity keeps it.
+        for rule in &self.named {
+            if !rules.is_enabled(rule) {
+                rules.set(rule, Some(rule.severity));
             }
         }
         for rule in &self.ignore {
