@@ -438,7 +438,13 @@ fn rules_and_rule_docs() {
             rule.code
         );
     }
-    for query in ["DD106", "invalid-action", "dd106"] {
+    for query in [
+        "DD106",
+        "invalid-action",
+        "dd106",
+        "Invalid-Action",
+        "INVALID-ACTION",
+    ] {
         let doc = ddlink(&["rule", query], root);
         assert_eq!(doc.status.code(), Some(0));
         let doc = text(&doc.stdout);
@@ -627,6 +633,12 @@ fn select_and_ignore() {
         codes(&["--ignore", "desktop-link-in-email", "archive/old.html"]),
         ["DD204"]
     );
+    // Names in any case, as codes are.
+    assert_eq!(
+        codes(&["--select", "Desktop-Link-In-Email", "archive/old.html"]),
+        ["DD403"]
+    );
+    assert_eq!(codes(&["--ignore", "dd403", "archive/old.html"]), ["DD204"]);
     assert_eq!(
         codes(&[
             "--select",

@@ -28,7 +28,7 @@ pub enum Command {
     Rules,
     /// Print a rule's documentation.
     Rule {
-        /// A rule code (`DD106`) or name (`invalid-action`).
+        /// A rule code (`DD106`) or name (`invalid-action`), in any case.
         code_or_name: String,
     },
     /// Write a commented ddlink.toml in the current directory.

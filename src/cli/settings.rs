@@ -43,17 +43,18 @@ pub struct Run {
 
 /// Whether `entry` names `rule` itself: its code (any case) or its name, not a prefix.
 fn names(entry: &str, rule: &Rule) -> bool {
-    rule.name == entry.trim() || rule.code.eq_ignore_ascii_case(entry.trim())
+    rule.name.eq_ignore_ascii_case(entry.trim()) || rule.code.eq_ignore_ascii_case(entry.trim())
 }
 
-/// The rules a `--select`/`--ignore` entry names: a code, a code prefix (`DD1`) or a name.
+/// The rules a `--select`/`--ignore` entry names: a code, a code prefix (`DD1`) or a name, in
+/// any case.
 fn selected(entry: &str) -> Result<Vec<&'static Rule>, Error> {
     let entry = entry.trim();
     let rules: Vec<&'static Rule> = RULES
         .iter()
         .copied()
         .filter(|rule| {
-            rule.name == entry
+            rule.name.eq_ignore_ascii_case(entry)
                 || (entry.len() >= 2
                     && rule.code.len() >= entry.len()
                     && rule.code[..entry.len()].eq_ignore_ascii_case(entry))
