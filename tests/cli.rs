@@ -965,6 +965,46 @@ fn the_report_file_is_not_walked() {
     );
 }
 
+/// A report that cannot be written is said of the path the user gave, not of the temporary
+/// file ddlink writes first.
+#[test]
+fn an_unwritable_report_names_the_path_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("typo.html"), TYPO).unwrap();
+    let report = "missing/dir/r.json";
+    let runs = [
+        ddlink(
+            &[
+                "check",
+                "--format",
+                "json",
+                "--output-file",
+                report,
+                "typo.html",
+            ],
+            root,
+        ),
+        ddlink(&["fix", "--output-file", report, "typo.html"], root),
+        ddlink_stdin_in(
+            &["fix", "--output-file", report, "-"],
+            root,
+            TYPO.as_bytes(),
+        ),
+    ];
+    for output in runs {
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "cannot write `{report}`: No such file or directory"
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains(".ddlink-tmp"), "{stderr}");
+    }
+}
+
 #[test]
 fn completions_and_man_page() {
     let root = Path::new(".");
