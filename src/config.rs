@@ -67,8 +67,10 @@ client = "web"
 # templates_dir = "snippets"
 
 # Which files a folder walk picks up, and which it skips. A file named on the command line
-# is processed even when excluded, unless --force-exclude is given.
-include = ["**/*.html", "**/*.htm", "**/*.mjml", "**/*.txt", "**/*.hbs", "**/*.liquid"]
+# is processed even when excluded, unless --force-exclude is given. Without `include` a walk
+# picks up .html, .htm, .mjml, .txt, .hbs and .liquid files, the extension in any case
+# (A.HTML too); `include` replaces that list, and its globs match case as written.
+# include = ["**/*.html", "**/*.htm", "**/*.mjml", "**/*.txt", "**/*.hbs", "**/*.liquid"]
 exclude = []
 
 # The parser's memory limit per template: bytes, or a size such as "512KiB", "64MiB", "1GiB".
@@ -1191,8 +1193,14 @@ mod tests {
         assert_eq!(file.autotask_language, Language::En);
         assert_eq!(file.max_memory, Some(crate::rewrite::DEFAULT_MAX_MEMORY));
         assert!(file.rules.is_empty());
-        assert!(!config.is_excluded(Path::new("/project/cw/ticket.html")));
-        assert!(config.is_excluded(Path::new("/project/cw/notes.md")));
+        // The walk's own choice stands: any template extension in any case, nothing else.
+        for name in ["ticket.html", "TICKET.HTML", "b.Htm", "d.TXT"] {
+            assert!(
+                !config.is_excluded(&Path::new("/project/cw").join(name)),
+                "{name}"
+            );
+        }
+        assert!(!config.is_included(Path::new("/project/cw/notes.md")));
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub enum Error {
     #[diagnostic(code(ddlink::stdin))]
     Stdin(io::Error),
 
-    /// The input starts with a UTF-16 or UTF-32 byte-order mark.
+    /// The input is UTF-16 or UTF-32 (by its byte-order mark, or without one by the NUL bytes
+    /// around its ASCII), or in another encoding that is not ASCII-compatible.
     #[error("`{path}` is {encoding}, an unsupported encoding")]
     #[diagnostic(
         code(ddlink::unsupported_encoding),

@@ -327,6 +327,47 @@ fn utf16_without_bom() {
     }
 }
 
+/// UTF-32 without a byte-order mark too (three NULs to each ASCII byte), on the command line
+/// and on standard input.
+#[test]
+fn utf32_without_bom() {
+    let project = project();
+    let root = project.path();
+    let markup = "<a href=\"ddportal://name=ticket_list\">y</a>\n";
+    let le: Vec<u8> = markup
+        .chars()
+        .flat_map(|c| u32::from(c).to_le_bytes())
+        .collect();
+    let be: Vec<u8> = markup
+        .chars()
+        .flat_map(|c| u32::from(c).to_be_bytes())
+        .collect();
+    std::fs::write(root.join("le.html"), &le).unwrap();
+    std::fs::write(root.join("be.html"), &be).unwrap();
+    for (file, encoding) in [("le.html", "UTF-32LE"), ("be.html", "UTF-32BE")] {
+        let check = ddlink(root, &["check", file]);
+        assert_exit(&check, 2, file);
+        assert!(
+            text(&check.stderr).contains(&format!(
+                "`{file}` is {encoding} (without a byte-order mark), an unsupported encoding"
+            )),
+            "{}",
+            text(&check.stderr)
+        );
+        fix_leaves_untouched(root, file, 2);
+        let mut hook = command(root, &["fix", "-"]);
+        hook.stdin(std::fs::File::open(root.join(file)).unwrap());
+        let stdin = finish(hook, "fix -");
+        assert_exit(&stdin, 2, file);
+        assert!(
+            text(&stdin.stderr).contains(encoding),
+            "{}",
+            text(&stdin.stderr)
+        );
+        assert!(stdin.stdout.is_empty());
+    }
+}
+
 #[test]
 fn utf8_bom() {
     let project = project();

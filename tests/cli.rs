@@ -438,7 +438,13 @@ fn rules_and_rule_docs() {
             rule.code
         );
     }
-    for query in ["DD106", "invalid-action", "dd106"] {
+    for query in [
+        "DD106",
+        "invalid-action",
+        "dd106",
+        "Invalid-Action",
+        "INVALID-ACTION",
+    ] {
         let doc = ddlink(&["rule", query], root);
         assert_eq!(doc.status.code(), Some(0));
         let doc = text(&doc.stdout);
@@ -627,6 +633,12 @@ fn select_and_ignore() {
         codes(&["--ignore", "desktop-link-in-email", "archive/old.html"]),
         ["DD204"]
     );
+    // Names in any case, as codes are.
+    assert_eq!(
+        codes(&["--select", "Desktop-Link-In-Email", "archive/old.html"]),
+        ["DD403"]
+    );
+    assert_eq!(codes(&["--ignore", "dd403", "archive/old.html"]), ["DD204"]);
     assert_eq!(
         codes(&[
             "--select",
@@ -640,6 +652,58 @@ fn select_and_ignore() {
     let bad = ddlink(&["check", "--select", "DD9", "archive/old.html"], root);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("`DD9` names no rule"));
+}
+
+/// Flags win over the file: a rule `--select` names by its code or name runs even when the
+/// configuration turns it off (at its default severity), or sets its severity (at that
+/// one). A code prefix only narrows what the configuration runs.
+#[test]
+fn select_names_a_rule_the_config_turned_off() {
+    let repo = repository();
+    let root = repo.path();
+    let run = |args: &[&str]| -> (Option<i32>, Vec<String>) {
+        let mut all = vec!["check", "--format", "concise"];
+        all.extend_from_slice(args);
+        all.push("cw/sub/updated.html");
+        let output = ddlink(&all, root);
+        let codes = text(&output.stdout)
+            .lines()
+            .map(|l| l.split(' ').nth(1).unwrap().to_owned())
+            .collect();
+        (output.status.code(), codes)
+    };
+    // `[rules] DD403 = "off"` in the repository's ddlink.toml.
+    assert!(!run(&[]).1.contains(&"DD403".to_owned()));
+    assert_eq!(run(&["--select", "DD403"]), (Some(0), vec!["DD403".into()]));
+    assert_eq!(
+        run(&["--select", "desktop-link-in-email"]),
+        (Some(0), vec!["DD403".into()])
+    );
+    assert_eq!(run(&["--select", "DD4"]), (Some(0), vec![]));
+    assert_eq!(
+        run(&["--select", "DD403", "--ignore", "DD403"]),
+        (Some(0), vec![])
+    );
+    // Turned off by an override, or given a severity: the configured severity stands.
+    std::fs::write(
+        root.join("ddlink.toml"),
+        "[rules]\nDD403 = \"error\"\n\n[[overrides]]\nfiles = [\"autotask/**\"]\nrules = { DD403 = \"off\" }\n",
+    )
+    .unwrap();
+    assert_eq!(run(&["--select", "DD403"]), (Some(1), vec!["DD403".into()]));
+    let autotask = ddlink(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--select",
+            "DD403",
+            "autotask/clean.html",
+        ],
+        root,
+    );
+    assert_eq!(autotask.status.code(), Some(0));
+    assert!(text(&autotask.stdout).contains(" DD403 "));
 }
 
 #[test]
@@ -657,6 +721,82 @@ fn init_writes_a_starter_config_once() {
         std::fs::read_to_string(dir.path().join("ddlink.toml")).unwrap(),
         "psa = \"autotask\"\n"
     );
+}
+
+/// The save hook writes its report on stderr as `check -` writes it on stdout: a machine
+/// format is always one document, findings or none; a human report only when there are
+/// findings.
+#[test]
+fn the_save_hook_always_writes_a_machine_document() {
+    let clean = b"<dd-link name=\"ticket_list\">x</dd-link>\n";
+    let portal = ["--portal", "https://acme.deskdirector.com"];
+    for format in ["json", "sarif", "gitlab"] {
+        for (input, findings) in [(&clean[..], 0), (WARNING_ONLY.as_bytes(), 1)] {
+            let args = [&["fix", "--format", format][..], &portal, &["-"]].concat();
+            let output = ddlink_stdin(&args, input);
+            assert_eq!(output.status.code(), Some(0), "{format}");
+            assert!(
+                !output.stdout.is_empty(),
+                "{format}: the document is written"
+            );
+            let report: serde_json::Value = serde_json::from_slice(&output.stderr)
+                .unwrap_or_else(|e| panic!("{format}, {findings} findings: {e}"));
+            let count = match format {
+                "json" => report["diagnostics"].as_array().unwrap().len(),
+                "sarif" => report["runs"][0]["results"].as_array().unwrap().len(),
+                _ => report.as_array().unwrap().len(),
+            };
+            assert_eq!(count, findings, "{format}: {report}");
+        }
+    }
+    let human = ddlink_stdin(&[&["fix"][..], &portal, &["-"]].concat(), clean);
+    assert_eq!(text(&human.stderr), "");
+    // A buffer the configuration excludes comes back as it was, reported as no file, as
+    // `check -` reports it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ddlink.toml"), "exclude = [\"archive\"]\n").unwrap();
+    for command in ["check", "fix"] {
+        let args = [
+            command,
+            "--format",
+            "json",
+            "--stdin-filename",
+            "archive/t.html",
+            "-",
+        ];
+        let output = ddlink_stdin_in(&args, dir.path(), WARNING_ONLY.as_bytes());
+        assert_eq!(output.status.code(), Some(0), "{command}");
+        let report = if command == "check" {
+            &output.stdout
+        } else {
+            assert_eq!(text(&output.stdout), WARNING_ONLY);
+            &output.stderr
+        };
+        let report: serde_json::Value = serde_json::from_slice(report).unwrap();
+        assert_eq!(report["summary"]["files"], 0, "{command}: {report}");
+        assert_eq!(report["diagnostics"], serde_json::json!([]), "{command}");
+    }
+}
+
+/// The starter config changes nothing until edited: a walk still picks up templates whose
+/// extension is in capitals (`A.HTML`), as the built-in walk does.
+#[test]
+fn the_starter_config_walks_what_no_config_walks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for file in ["A.HTML", "b.Htm", "c.html", "d.TXT", "e.Liquid"] {
+        std::fs::write(root.join(file), WARNING_ONLY).unwrap();
+    }
+    let before = ddlink(&["check", "--format", "concise", "."], root);
+    assert_eq!(
+        text(&before.stdout).lines().count(),
+        5,
+        "{}",
+        text(&before.stdout)
+    );
+    assert_eq!(ddlink(&["init"], root).status.code(), Some(0));
+    let after = ddlink(&["check", "--format", "concise", "."], root);
+    assert_eq!(text(&after.stdout), text(&before.stdout));
 }
 
 #[test]
@@ -823,6 +963,46 @@ fn the_report_file_is_not_walked() {
         "{}",
         text(&named.stdout)
     );
+}
+
+/// A report that cannot be written is said of the path the user gave, not of the temporary
+/// file ddlink writes first.
+#[test]
+fn an_unwritable_report_names_the_path_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("typo.html"), TYPO).unwrap();
+    let report = "missing/dir/r.json";
+    let runs = [
+        ddlink(
+            &[
+                "check",
+                "--format",
+                "json",
+                "--output-file",
+                report,
+                "typo.html",
+            ],
+            root,
+        ),
+        ddlink(&["fix", "--output-file", report, "typo.html"], root),
+        ddlink_stdin_in(
+            &["fix", "--output-file", report, "-"],
+            root,
+            TYPO.as_bytes(),
+        ),
+    ];
+    for output in runs {
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "cannot write `{report}`: No such file or directory"
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains(".ddlink-tmp"), "{stderr}");
+    }
 }
 
 #[test]

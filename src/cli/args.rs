@@ -28,7 +28,7 @@ pub enum Command {
     Rules,
     /// Print a rule's documentation.
     Rule {
-        /// A rule code (`DD106`) or name (`invalid-action`).
+        /// A rule code (`DD106`) or name (`invalid-action`), in any case.
         code_or_name: String,
     },
     /// Write a commented ddlink.toml in the current directory.
@@ -89,7 +89,8 @@ pub struct CommonArgs {
 /// Which rules run, over what the configuration says.
 #[derive(Debug, Args)]
 pub struct SelectionArgs {
-    /// Run only these rules: codes, code prefixes (`DD1`) or names, comma-separated.
+    /// Run only these rules: codes, code prefixes (`DD1`) or names, comma-separated. A rule
+    /// named by its code or name runs even when the configuration turns it off.
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     pub select: Vec<String>,
 

@@ -256,7 +256,7 @@ pub(super) fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error>
         [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32BE"),
         [0xFF, 0xFE, ..] => Some("UTF-16LE"),
         [0xFE, 0xFF, ..] => Some("UTF-16BE"),
-        _ => utf16_without_bom(head),
+        _ => utf32_without_bom(head).or_else(|| utf16_without_bom(head)),
     };
     if let Some(encoding) = encoding {
         return Err(Error::UnsupportedEncoding {
@@ -272,6 +272,29 @@ pub(super) fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error>
         }));
     }
     Ok(None)
+}
+
+/// UTF-32 text saved without a byte-order mark: markup is mostly ASCII, so three bytes of
+/// every four are NUL. Said as what it is, not skipped as a binary file.
+fn utf32_without_bom(head: &[u8]) -> Option<&'static str> {
+    let units: Vec<_> = head[..head.len().min(512)].chunks_exact(4).collect();
+    if units.len() < 4 {
+        return None;
+    }
+    let mostly = |ascii_at: usize| {
+        let matching = units
+            .iter()
+            .filter(|unit| unit[ascii_at] != 0 && (0..4).all(|i| i == ascii_at || unit[i] == 0))
+            .count();
+        matching * 10 >= units.len() * 9
+    };
+    if mostly(0) {
+        Some("UTF-32LE (without a byte-order mark)")
+    } else if mostly(3) {
+        Some("UTF-32BE (without a byte-order mark)")
+    } else {
+        None
+    }
 }
 
 /// UTF-16 text saved without a byte-order mark: markup is mostly ASCII, so every other

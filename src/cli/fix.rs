@@ -642,12 +642,15 @@ fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
         },
     );
     match result {
-        Ok(None) => {
-            // Excluded: echoed unchanged.
-            let _ = io::stdout().lock().write_all(&bytes);
-            ExitStatus::Success
-        }
-        Ok(Some((fixed, report))) => deliver(args, format, &fixed, report),
+        // Excluded: echoed unchanged, with a report of no file.
+        Ok(None) => deliver(args, format, &bytes, false, None),
+        Ok(Some((fixed, report))) => deliver(
+            args,
+            format,
+            &fixed.output,
+            fixed.changed,
+            Some(report.report),
+        ),
         Err(error) => {
             output::error(&error);
             ExitStatus::Failure
@@ -656,17 +659,24 @@ fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
 }
 
 /// The save hook's result: the report to `--output-file` (first: if it cannot be written,
-/// nothing reaches stdout), the document to stdout, else the report to stderr.
-fn deliver(args: &FixArgs, format: Format, fixed: &Fixed, report: FileFix) -> ExitStatus {
-    let changed = fixed.changed;
+/// nothing reaches stdout), the document (`output`) to stdout, else the report to stderr.
+/// `report` is `None` for a buffer the configuration excludes.
+fn deliver(
+    args: &FixArgs,
+    format: Format,
+    output: &[u8],
+    changed: bool,
+    report: Option<FileReport>,
+) -> ExitStatus {
     let to_file = args.selection.output_file.as_deref();
+    let reports: Vec<FileReport> = report.into_iter().collect();
     let mut summary = Summary {
-        files: 1,
+        files: reports.len(),
         changed: usize::from(changed),
         unsafe_fixes: args.unsafe_fixes,
         ..Summary::default()
     };
-    for diagnostic in &report.report.diagnostics {
+    for diagnostic in reports.iter().flat_map(|r| &r.diagnostics) {
         summary.count(diagnostic);
     }
     let options = report::Options {
@@ -678,7 +688,6 @@ fn deliver(args: &FixArgs, format: Format, fixed: &Fixed, report: FileFix) -> Ex
         summary_line: !args.quiet,
         dialects: false,
     };
-    let reports = [report.report];
     // `--output-file` first: if it cannot be written, nothing reaches stdout.
     if let Some(path) = to_file {
         let written = output::to_destination(Some(path), |out| {
@@ -690,7 +699,7 @@ fn deliver(args: &FixArgs, format: Format, fixed: &Fixed, report: FileFix) -> Ex
     }
     if let Err(error) = io::stdout()
         .lock()
-        .write_all(&fixed.output)
+        .write_all(output)
         .and_then(|()| io::stdout().flush())
     {
         return if output::is_closed_pipe(&error) {
@@ -699,7 +708,10 @@ fn deliver(args: &FixArgs, format: Format, fixed: &Fixed, report: FileFix) -> Ex
             ExitStatus::Failure
         };
     }
-    if to_file.is_none() && !reports[0].diagnostics.is_empty() {
+    // A machine format is one document, findings or none (as `check -` writes it); a report
+    // for people says nothing when there is nothing to say.
+    let document = matches!(format, Format::Json | Format::Sarif | Format::Gitlab);
+    if to_file.is_none() && (document || reports.iter().any(|r| !r.diagnostics.is_empty())) {
         let _ = report::write(
             &mut io::stderr().lock(),
             format,

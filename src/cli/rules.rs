@@ -27,7 +27,14 @@ pub fn list() -> ExitStatus {
 }
 
 pub fn show(code_or_name: &str) -> ExitStatus {
-    let Some(rule) = find(code_or_name) else {
+    // Names in any case, as codes are (`Invalid-Action` as `dd106`).
+    let rule = find(code_or_name).or_else(|| {
+        RULES
+            .iter()
+            .copied()
+            .find(|rule| rule.name.eq_ignore_ascii_case(code_or_name))
+    });
+    let Some(rule) = rule else {
         let names = RULES.iter().flat_map(|r| [r.code, r.name]);
         let hint = names
             .map(|n| {

@@ -23,6 +23,9 @@ pub struct Run {
     client: Option<Client>,
     /// `--select`: when not empty, only these rules run.
     select: Vec<&'static Rule>,
+    /// The rules `--select` names by code or name (not by a prefix): they run even when the
+    /// configuration turns them off, since flags win over the file.
+    named: Vec<&'static Rule>,
     ignore: Vec<&'static Rule>,
     pub force_exclude: bool,
     encoding: Option<&'static encoding_rs::Encoding>,
@@ -38,14 +41,20 @@ pub struct Run {
     cwd: Option<PathBuf>,
 }
 
-/// The rules a `--select`/`--ignore` entry names: a code, a code prefix (`DD1`) or a name.
+/// Whether `entry` names `rule` itself: its code (any case) or its name, not a prefix.
+fn names(entry: &str, rule: &Rule) -> bool {
+    rule.name.eq_ignore_ascii_case(entry.trim()) || rule.code.eq_ignore_ascii_case(entry.trim())
+}
+
+/// The rules a `--select`/`--ignore` entry names: a code, a code prefix (`DD1`) or a name, in
+/// any case.
 fn selected(entry: &str) -> Result<Vec<&'static Rule>, Error> {
     let entry = entry.trim();
     let rules: Vec<&'static Rule> = RULES
         .iter()
         .copied()
         .filter(|rule| {
-            rule.name == entry
+            rule.name.eq_ignore_ascii_case(entry)
                 || (entry.len() >= 2
                     && rule.code.len() >= entry.len()
                     && rule.code[..entry.len()].eq_ignore_ascii_case(entry))
@@ -70,10 +79,13 @@ impl Run {
             .transpose()?
             .map(Arc::new);
         let mut select = Vec::new();
+        let mut named = Vec::new();
         let mut ignore = Vec::new();
         if let Some(selection) = selection {
             for entry in selection.select.iter().filter(|e| !e.trim().is_empty()) {
-                select.extend(selected(entry)?);
+                let rules = selected(entry)?;
+                named.extend(rules.iter().copied().filter(|rule| names(entry, rule)));
+                select.extend(rules);
             }
             for entry in selection.ignore.iter().filter(|e| !e.trim().is_empty()) {
                 ignore.extend(selected(entry)?);
@@ -93,6 +105,7 @@ impl Run {
             psa: common.psa,
             client: common.client.map(Client::from),
             select,
+            named,
             ignore,
             force_exclude: selection.is_some_and(|s| s.force_exclude),
             explicit,
@@ -217,6 +230,13 @@ impl Run {
                 if !self.select.iter().any(|s| std::ptr::eq(*s, *rule)) {
                     rules.set(rule, None);
                 }
+            }
+        }
+        // A rule the configuration turns off runs at its default severity when named; one
+        // given a severity keeps it.
+        for rule in &self.named {
+            if !rules.is_enabled(rule) {
+                rules.set(rule, Some(rule.severity));
             }
         }
         for rule in &self.ignore {

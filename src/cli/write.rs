@@ -267,7 +267,21 @@ fn temporary(folder: &Path, as_new_file: bool) -> io::Result<NamedTempFile> {
     }
     #[cfg(not(unix))]
     let _ = as_new_file;
-    builder.tempfile_in(folder)
+    builder.tempfile_in(folder).map_err(without_temporary_name)
+}
+
+/// A failed creation, as tempfile says it, names the temporary file (`… at path
+/// "dir/.ddlink-tmp-42-Xa3k9Q"`): a name the user never gave, of a file that does not exist.
+/// The error is said without it (its kind kept), so that it reads as said of the file the
+/// user named.
+fn without_temporary_name(error: io::Error) -> io::Error {
+    let message = error.to_string();
+    match message.rfind(" at path \"") {
+        Some(at) if message[at..].contains(TEMPORARY_PREFIX) => {
+            io::Error::new(error.kind(), &message[..at])
+        }
+        _ => error,
+    }
 }
 
 /// Remove the temporary files an earlier ddlink left in `folder`, once per folder and run.
@@ -320,6 +334,19 @@ fn writer_is_gone(rest: &str, metadata: &Metadata) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_creation_does_not_name_the_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = temporary_for_new_file(&dir.path().join("missing")).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::NotFound);
+        let message = error.to_string();
+        assert!(!message.contains(TEMPORARY_PREFIX), "{message}");
+        assert!(message.contains("os error"), "{message}");
+        // Any other error is left as it is.
+        let other = without_temporary_name(io::Error::other("x at path \"y\""));
+        assert_eq!(other.to_string(), "x at path \"y\"");
+    }
 
     fn temporaries(folder: &Path) -> Vec<String> {
         fs::read_dir(folder)

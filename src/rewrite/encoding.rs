@@ -17,12 +17,20 @@ const PRESCAN: usize = 1024;
 
 /// The encoding a `<meta charset="…">` or `<meta http-equiv="Content-Type"
 /// content="…; charset=…">` in `head` names, if any. UTF-16 labels mean UTF-8 here, as in
-/// browsers (a document that could hold the tag is not UTF-16).
+/// browsers (a document that could hold the tag is not UTF-16). A tag inside a comment
+/// (`<!-- … -->`) says nothing, as in the WHATWG prescan.
 pub fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
     let head = &head[..head.len().min(PRESCAN)];
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     let mut from = 0;
     while let Some(meta) = memchr::memmem::find(&lower[from..], b"<meta").map(|i| i + from) {
+        if let Some(comment) = memchr::memmem::find(&lower[from..meta], b"<!--").map(|i| i + from) {
+            // The comment ends at the first `-->` after its `<`, whose dashes may be the
+            // opening's own (`<!-->`); an unclosed one runs past the prescan.
+            let body = comment + 2;
+            from = body + memchr::memmem::find(&lower[body..], b"-->")? + 3;
+            continue;
+        }
         let end = memchr::memchr(b'>', &lower[meta..]).map_or(lower.len(), |i| meta + i);
         let tag = &lower[meta..end];
         if let Some(at) = memchr::memmem::find(tag, b"charset") {
@@ -95,6 +103,30 @@ mod tests {
             None
         );
         assert_eq!(meta_charset(b"<p>no meta</p>"), None);
+    }
+
+    #[test]
+    fn a_meta_in_a_comment_says_nothing() {
+        let latin1 = Some(encoding_rs::WINDOWS_1252);
+        assert_eq!(meta_charset(b"<!-- <meta charset=windows-1252> -->"), None);
+        assert_eq!(
+            meta_charset(b"<!-- <meta charset=utf-8> --><meta charset=windows-1252>"),
+            latin1
+        );
+        // `<!-->` and `<!--->` are whole comments; `--!>` does not end one here.
+        assert_eq!(meta_charset(b"<!--><meta charset=windows-1252>"), latin1);
+        assert_eq!(meta_charset(b"<!---><meta charset=windows-1252>"), latin1);
+        assert_eq!(
+            meta_charset(b"<!-- a --!><meta charset=windows-1252> -->"),
+            None
+        );
+        // An unclosed comment holds the rest.
+        assert_eq!(meta_charset(b"<!-- <p><meta charset=windows-1252>"), None);
+        // A comment after the meta does not hide it.
+        assert_eq!(
+            meta_charset(b"<meta charset=windows-1252><!-- x -->"),
+            latin1
+        );
     }
 
     #[test]
