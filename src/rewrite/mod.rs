@@ -1146,8 +1146,7 @@ fn superseded_by(winner: &Diagnostic) -> &'static [&'static str] {
         // `/portal/deeplink&name=…`: the `&` is the query's lost `?`, not an ampersand to
         // escape.
         "DD112" => &["DD401"],
-        "DD402" => MISREAD,
-        "DD401" if winner.misread => MISREAD,
+        "DD401" | "DD402" if winner.misread => MISREAD,
         _ => &[],
     }
 }

@@ -107,7 +107,11 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
     for range in interior_runs(site.text) {
         let run = &bytes[range.clone()];
         let span = site.span(range.clone());
-        let diagnostic = Diagnostic::new(&WHITESPACE_IN_URL, span, "white space inside the link");
+        let mut diagnostic =
+            Diagnostic::new(&WHITESPACE_IN_URL, span, "white space inside the link");
+        // What the other rules read around it is misread (a key or value that holds it); white
+        // space around the link is trimmed before they read it, and misleads none of them.
+        diagnostic.misread = true;
         let diagnostic = if run.iter().all(|&b| is_line_break_or_tab(b)) {
             // A URL parser drops tabs and line breaks: without them the link means the same.
             diagnostic
