@@ -290,7 +290,18 @@ impl State<'_> {
     }
 
     fn on_text(&mut self, chunk: &TextChunk, links: &RefCell<LinkElements>) {
-        let text = self.source_text(chunk.source_location().bytes(), chunk.as_str());
+        let location = chunk.source_location().bytes();
+        let valid = self.collector.options.encoding == encoding_rs::UTF_8
+            && !chunk.as_str().contains('\u{FFFD}');
+        // A character split between two input chunks comes whole in the text of one of
+        // them, whose location holds only part of its bytes: valid UTF-8 text is the input's
+        // bytes, and goes on where the text before it in its node ends.
+        let continues = valid && !self.text.pieces.is_empty();
+        let text = if valid {
+            Cow::Borrowed(chunk.as_str())
+        } else {
+            self.source_text(location.clone(), chunk.as_str())
+        };
         let text = text.as_ref();
         if !text.is_empty() {
             if chunk.text_type() == TextType::Data && !text.trim().is_empty() {
@@ -302,10 +313,17 @@ impl State<'_> {
                 // anchor, a link elsewhere) is not clickable as the deep link it shows.
                 self.text.in_link = links.borrow().open.last().is_some_and(|l| l.deep_link);
             }
-            self.text.pieces.push(Piece {
-                buffer_offset: self.text.raw.len(),
-                source_offset: chunk.source_location().bytes().start,
-            });
+            if !continues {
+                let source_offset = if valid {
+                    self.text_start(&location, text)
+                } else {
+                    location.start
+                };
+                self.text.pieces.push(Piece {
+                    buffer_offset: self.text.raw.len(),
+                    source_offset,
+                });
+            }
             self.text.raw.push_str(text);
         }
         if chunk.last_in_text_node() {
@@ -313,6 +331,16 @@ impl State<'_> {
         } else if self.text.raw.len() > TEXT_FLUSH {
             self.flush_text(false);
         }
+    }
+
+    /// Where valid UTF-8 `text` starts in the input, told by its location: up to three bytes
+    /// before it when its first character was split between input chunks.
+    fn text_start(&self, location: &std::ops::Range<usize>, text: &str) -> usize {
+        let window = self.window.borrow();
+        (0..=3)
+            .filter_map(|back| location.start.checked_sub(back))
+            .find(|&start| window.get(start..start + text.len()) == Some(text.as_bytes()))
+            .unwrap_or(location.start)
     }
 
     /// Scan the buffered text (all of it when the node is complete, else up to the last line

@@ -892,6 +892,17 @@ impl<'o> Collector<'o> {
                 );
                 continue;
             }
+            if let Some(joined) = runs_into_text(context, &text[call.range.end..]) {
+                // Neither a mail client's autolinker nor ddlink's check would end the link
+                // where the URL ends.
+                crate::rules::invalid_placeholder::report(
+                    &mut self.findings,
+                    span,
+                    format!("the link would run into the text after it, `{joined}`"),
+                    "put a space or a line break after `}}`".to_owned(),
+                );
+                continue;
+            }
             if !call.repeated.is_empty() {
                 for (key, at) in &call.repeated {
                     crate::rules::duplicate_param::report_in_placeholder(
@@ -1149,6 +1160,27 @@ fn superseded_by(winner: &Diagnostic) -> &'static [&'static str] {
         "DD401" | "DD402" if winner.misread => MISREAD,
         _ => &[],
     }
+}
+
+/// The text that a URL rendered in text `context` just before `after` would take in (up to
+/// a few characters of it), if any: a `{{deeplink}}` written hard against a word, as text in
+/// languages written without spaces is (`こちら{{deeplink …}}からご確認ください`).
+fn runs_into_text(context: expand::MustacheContext, after: &str) -> Option<String> {
+    if matches!(context, expand::MustacheContext::Attribute(_)) {
+        return None;
+    }
+    const URL: &str = "https://x/";
+    // Up to the first white space (a no-break space too, which ends a link in text as
+    // `&nbsp;` does), and a few characters at most.
+    let word = after.find(char::is_whitespace).unwrap_or(after.len());
+    let shown = after[..word]
+        .char_indices()
+        .nth(12)
+        .map_or(word, |(at, _)| at);
+    let probe = format!("{URL}{}", &after[..shown]);
+    let run = scan::links(&probe).into_iter().next()?;
+    let joined = &probe[URL.len()..run.end.max(URL.len())];
+    (!joined.is_empty()).then(|| joined.to_owned())
 }
 
 /// Drop the findings another one supersedes where they overlap (`diagnostics` sorted by
