@@ -71,6 +71,13 @@ struct Request {
     trailing: Option<usize>,
 }
 
+/// A column to count on the line being read: an active request's start or end.
+#[derive(Clone, Copy)]
+enum Column {
+    Start(usize),
+    End(usize),
+}
+
 /// Resolve every span against the source read from `input`. With `excerpts`, each result
 /// carries the span's lines with one line of context, and `secrets` are masked in them.
 pub fn locate<R: BufRead>(
@@ -96,6 +103,7 @@ pub fn locate_in<R: BufRead>(
     let mut waiting = order.into_iter().peekable();
     let mut active: Vec<Request> = Vec::new();
 
+    let mut columns_wanted: Vec<(usize, Column)> = Vec::new();
     let mut line = Vec::new();
     let mut previous: Vec<u8> = Vec::new();
     let mut line_start = 0;
@@ -119,6 +127,10 @@ pub fn locate_in<R: BufRead>(
         let at_end = read == 0;
         let line_end = line_start + line.len();
 
+        // Columns are counted once all of this line's are known, in one pass along it: a
+        // minified template holds thousands of findings on one line.
+        columns_wanted.clear();
+
         // Spans that start on this line (or at the very end of the input).
         while let Some(&index) = waiting.peek() {
             let span = spans[index];
@@ -130,12 +142,13 @@ pub fn locate_in<R: BufRead>(
             }
             waiting.next();
             let column_bytes = span.start.saturating_sub(line_start).min(line.len());
+            columns_wanted.push((column_bytes, Column::Start(active.len())));
             let mut request = Request {
                 index,
                 span,
                 start: Some(Position {
                     line: line_number,
-                    column: char_count(after_bom(&line[..column_bytes], line_start), encoding) + 1,
+                    column: 0,
                 }),
                 excerpt: Vec::new(),
                 excerpt_offset: line_start,
@@ -151,16 +164,14 @@ pub fn locate_in<R: BufRead>(
         }
 
         // Every active span takes this line; those whose end is on it finish.
-        for request in &mut active {
+        for (at, request) in active.iter_mut().enumerate() {
             if excerpts {
                 request.excerpt.extend_from_slice(&line);
             }
             if request.trailing.is_none() && (request.span.end <= line_end || at_end) {
                 let end_column = request.span.end.saturating_sub(line_start).min(line.len());
-                results[request.index].end = Position {
-                    line: line_number,
-                    column: char_count(after_bom(&line[..end_column], line_start), encoding) + 1,
-                };
+                columns_wanted.push((end_column, Column::End(at)));
+                results[request.index].end.line = line_number;
                 request.trailing = Some(if excerpts && request.excerpt.ends_with(b"\n") {
                     CONTEXT_LINES
                 } else {
@@ -170,6 +181,8 @@ pub fn locate_in<R: BufRead>(
                 *trailing = trailing.saturating_sub(1);
             }
         }
+        let mut columns = Columns::new(&line, line_start, encoding);
+        set_columns(&mut columns, &mut columns_wanted, &mut active, &mut results);
         let (done, still): (Vec<Request>, Vec<Request>) = active
             .into_iter()
             .partition(|r| r.trailing == Some(0) || at_end);
@@ -192,6 +205,27 @@ pub fn locate_in<R: BufRead>(
         std::mem::swap(&mut previous, &mut line);
     }
     Ok(results)
+}
+
+/// Give the active requests the columns wanted on the line `columns` counts along.
+fn set_columns(
+    columns: &mut Columns,
+    wanted: &mut [(usize, Column)],
+    active: &mut [Request],
+    results: &mut [Located],
+) {
+    wanted.sort_unstable_by_key(|&(bytes, _)| bytes);
+    for &(bytes, column) in &*wanted {
+        let at = columns.at(bytes) + 1;
+        match column {
+            Column::Start(request) => {
+                if let Some(start) = &mut active[request].start {
+                    start.column = at;
+                }
+            }
+            Column::End(request) => results[active[request].index].end.column = at,
+        }
+    }
 }
 
 /// Consume the complete lines of `input` that end before `limit` bytes from here: how many
@@ -290,7 +324,112 @@ fn after_bom(line: &[u8], line_start: usize) -> &[u8] {
     }
 }
 
-fn char_count(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> usize {
+/// The characters before byte offsets of one line, asked for in increasing order: each is
+/// counted on from the one before, so the line is read once whatever it holds.
+struct Columns<'l> {
+    line: &'l [u8],
+    /// Where counting starts: after the byte-order mark that opens the file, if any.
+    from: usize,
+    /// Bytes counted so far, and the characters they hold.
+    at: usize,
+    chars: usize,
+    encoding: &'static encoding_rs::Encoding,
+    /// For an encoding whose characters take more than one byte and that is not UTF-8.
+    multibyte: Option<Multibyte>,
+}
+
+impl<'l> Columns<'l> {
+    fn new(line: &'l [u8], line_start: usize, encoding: &'static encoding_rs::Encoding) -> Self {
+        let from = line.len() - after_bom(line, line_start).len();
+        let multibyte = (encoding != encoding_rs::UTF_8 && !encoding.is_single_byte())
+            .then(|| Multibyte::new(encoding, from));
+        Columns {
+            line,
+            from,
+            at: from,
+            chars: 0,
+            encoding,
+            multibyte,
+        }
+    }
+
+    /// The characters in the line's first `bytes` bytes (a byte-order mark not counted).
+    fn at(&mut self, bytes: usize) -> usize {
+        if bytes < self.from {
+            // Inside the byte-order mark: it is whole bytes that make no column.
+            return prefix_chars(&self.line[..bytes], self.encoding);
+        }
+        debug_assert!(bytes >= self.at, "columns are asked for in order");
+        let piece = &self.line[self.at..bytes];
+        match &mut self.multibyte {
+            // Every byte of a single-byte encoding is one character, and a UTF-8 character
+            // is its one byte that is not a continuation: both count piece by piece.
+            None if self.encoding == encoding_rs::UTF_8 => {
+                self.chars += piece.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+            }
+            None => self.chars += piece.len(),
+            Some(multibyte) => {
+                self.at = bytes;
+                return multibyte.at(self.line, bytes);
+            }
+        }
+        self.at = bytes;
+        self.chars
+    }
+}
+
+/// Counting in a legacy multi-byte encoding (Shift_JIS, EUC-KR, GBK, …), where a prefix may
+/// end inside a character: the prefix is decoded as if the line ended there (the cut
+/// character counts as one replacement character), as decoding it alone would.
+struct Multibyte {
+    decoder: encoding_rs::Decoder,
+    /// A decoder that has read nothing, to tell whether `decoder` holds a character's
+    /// first bytes.
+    fresh: encoding_rs::Decoder,
+    encoding: &'static encoding_rs::Encoding,
+    /// Bytes fed to `decoder`, and the characters that came out.
+    fed: usize,
+    chars: usize,
+    /// The last offset at which `decoder` held nothing back, and the characters before it.
+    clean: usize,
+    clean_chars: usize,
+}
+
+impl Multibyte {
+    fn new(encoding: &'static encoding_rs::Encoding, from: usize) -> Self {
+        Multibyte {
+            decoder: encoding.new_decoder_without_bom_handling(),
+            fresh: encoding.new_decoder_without_bom_handling(),
+            encoding,
+            fed: from,
+            chars: 0,
+            clean: from,
+            clean_chars: 0,
+        }
+    }
+
+    fn at(&mut self, line: &[u8], bytes: usize) -> usize {
+        let mut out = [0u8; 16];
+        // One byte at a time, to know the last offset where no character was begun.
+        while self.fed < bytes {
+            let (_, read, written, _) =
+                self.decoder
+                    .decode_to_utf8(&line[self.fed..=self.fed], &mut out, false);
+            debug_assert_eq!(read, 1);
+            self.chars += out[..written].iter().filter(|&&b| b & 0xC0 != 0x80).count();
+            self.fed += 1;
+            if self.decoder.max_utf16_buffer_length(0) == self.fresh.max_utf16_buffer_length(0) {
+                self.clean = self.fed;
+                self.clean_chars = self.chars;
+            }
+        }
+        // From the last clean offset the decoder is as new: the few bytes of a begun
+        // character after it are decoded alone, as the end of a text.
+        self.clean_chars + prefix_chars(&line[self.clean..bytes], self.encoding)
+    }
+}
+
+fn prefix_chars(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> usize {
     if encoding == encoding_rs::UTF_8 {
         bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
     } else {
@@ -404,6 +543,82 @@ mod tests {
                 .map(|l| (l.start, l.end))
                 .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn columns_counted_along_a_line_are_the_columns_of_each_prefix_alone() {
+        // Bytes that begin, continue and cut characters in every encoding ddlink reads.
+        let mut state = 0x2545_f491_u32;
+        let mut line: Vec<u8> = (0..600)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                [
+                    b'a', b' ', b'0', b'@', 0x80, 0x8e, 0x8f, 0xa1, 0xc3, 0xe3, 0xfe, 0x30,
+                ][state as usize % 12]
+                    .max(if state % 7 == 0 {
+                        (state >> 8) as u8
+                    } else {
+                        0
+                    })
+            })
+            .collect();
+        line.extend_from_slice("é\u{3042}\n".as_bytes());
+        let labels = [
+            "utf-8",
+            "windows-1252",
+            "iso-8859-5",
+            "x-user-defined",
+            "shift_jis",
+            "euc-jp",
+            "euc-kr",
+            "big5",
+            "gbk",
+            "gb18030",
+        ];
+        for label in labels {
+            let encoding = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap();
+            for (text, line_start) in [(&line[..], 0), (&line[..], 9)] {
+                let mut columns = Columns::new(text, line_start, encoding);
+                for bytes in 0..=text.len() {
+                    let alone = prefix_chars(after_bom(&text[..bytes], line_start), encoding);
+                    assert_eq!(columns.at(bytes), alone, "{label} at {bytes}");
+                }
+            }
+        }
+        let bom = b"\xEF\xBB\xBFa\xC3\xA9b";
+        let mut columns = Columns::new(bom, 0, encoding_rs::UTF_8);
+        let found: Vec<usize> = (0..=bom.len()).map(|bytes| columns.at(bytes)).collect();
+        assert_eq!(found, [0, 1, 1, 0, 1, 2, 2, 3]);
+    }
+
+    #[test]
+    fn columns_far_into_one_long_line() {
+        let link = "<a href=\"x?a=1&b=é\">x</a> ";
+        let text = format!("<p>{}</p>\n<p>&</p>", link.repeat(5000));
+        let ampersands: Vec<usize> = text.match_indices('&').map(|(at, _)| at).collect();
+        let mut spans: Vec<Span> = ampersands.iter().map(|&at| Span::new(at, at + 1)).collect();
+        // Spans that end far along the line, out of the order they start in.
+        spans.push(Span::new(3, text.len() - 2));
+        spans.push(Span::new(3, ampersands[4000] + 3));
+        let found = locate(text.as_bytes(), &spans, &[], false).unwrap();
+        let chars = link.chars().count();
+        for (n, located) in found[..5000].iter().enumerate() {
+            let column = 3 + n * chars + 14 + 1;
+            assert_eq!(located.start, Position { line: 1, column });
+            assert_eq!(
+                located.end,
+                Position {
+                    line: 1,
+                    column: column + 1
+                }
+            );
+        }
+        assert_eq!(found[5000].start, Position { line: 2, column: 4 });
+        assert_eq!(found[5001].end, Position { line: 2, column: 7 });
+        let column = 3 + 4000 * chars + 14 + 1 + 3;
+        assert_eq!(found[5002].end, Position { line: 1, column });
     }
 
     #[test]

@@ -34,28 +34,87 @@ const MAX_BRACKET_TOKEN: usize = 120;
 
 /// If a token starts at `at`, its end (exclusive).
 pub fn token_at(text: &str, at: usize) -> Option<Token> {
-    let rest = &text.as_bytes()[at..];
-    let (shape, end) = match rest {
-        [b'{', b'{', ..] => (TokenShape::Mustache, find_close(rest, 2, b"}}")?),
-        [b'{', b'%', ..] => (TokenShape::LiquidTag, find_close(rest, 2, b"%}")?),
-        [b'[', ..] => (TokenShape::Bracket, bracket_end(rest)?),
-        [b'%', b'5', b'B' | b'b', ..] => (TokenShape::EncodedBracket, encoded_bracket_end(rest)?),
-        [b'%', b'7', b'B' | b'b', b'%', b'7', b'B' | b'b', ..] => {
-            (TokenShape::EncodedMustache, encoded_mustache_end(rest)?)
-        }
-        _ => return None,
-    };
-    Some(Token {
-        shape,
-        range: at..at + end,
-    })
+    Tokens::new(text).at(at)
 }
 
-fn find_close(rest: &[u8], from: usize, close: &[u8]) -> Option<usize> {
-    let body = &rest[from..];
-    let newline = memchr::memchr(b'\n', body).unwrap_or(body.len());
-    let found = memchr::memmem::find(&body[..newline.min(body.len())], close)?;
-    Some(from + found + close.len())
+/// Tokens looked for at offsets of one text, left to right. The next `}}`, `%}` and line
+/// break are remembered between offsets: a text of many unclosed `{{` (each of which is
+/// closed, if at all, on its own line) is then read once, not once from each.
+pub struct Tokens<'t> {
+    text: &'t str,
+    mustache_close: Next,
+    liquid_close: Next,
+    newline: Next,
+}
+
+/// Where a needle is next found at or after an offset, as last searched.
+struct Next {
+    from: usize,
+    found: Option<usize>,
+}
+
+impl Next {
+    const UNSEARCHED: Next = Next {
+        from: usize::MAX,
+        found: None,
+    };
+
+    fn find(&mut self, bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+        // What was found from an earlier offset is still the first from this one unless it
+        // lies before it.
+        if from < self.from || self.found.is_some_and(|found| found < from) {
+            self.from = from;
+            self.found = memchr::memmem::find(&bytes[from..], needle).map(|i| from + i);
+        }
+        self.found
+    }
+}
+
+impl<'t> Tokens<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Tokens {
+            text,
+            mustache_close: Next::UNSEARCHED,
+            liquid_close: Next::UNSEARCHED,
+            newline: Next::UNSEARCHED,
+        }
+    }
+
+    /// If a token starts at `at`, the token. Fastest when asked at growing offsets.
+    pub fn at(&mut self, at: usize) -> Option<Token> {
+        let rest = &self.text.as_bytes()[at..];
+        let (shape, end) = match rest {
+            [b'{', b'{', ..] => (TokenShape::Mustache, self.close(at + 2, b"}}")? - at),
+            [b'{', b'%', ..] => (TokenShape::LiquidTag, self.close(at + 2, b"%}")? - at),
+            [b'[', ..] => (TokenShape::Bracket, bracket_end(rest)?),
+            [b'%', b'5', b'B' | b'b', ..] => {
+                (TokenShape::EncodedBracket, encoded_bracket_end(rest)?)
+            }
+            [b'%', b'7', b'B' | b'b', b'%', b'7', b'B' | b'b', ..] => {
+                (TokenShape::EncodedMustache, encoded_mustache_end(rest)?)
+            }
+            _ => return None,
+        };
+        Some(Token {
+            shape,
+            range: at..at + end,
+        })
+    }
+
+    /// The end of the first `close` from `from` on the same line.
+    fn close(&mut self, from: usize, close: &[u8]) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let next = if close == b"}}" {
+            &mut self.mustache_close
+        } else {
+            &mut self.liquid_close
+        };
+        let found = next.find(bytes, from, close)?;
+        let newline = self.newline.find(bytes, from, b"\n");
+        newline
+            .is_none_or(|newline| found < newline)
+            .then_some(found + close.len())
+    }
 }
 
 fn bracket_end(rest: &[u8]) -> Option<usize> {
@@ -107,10 +166,11 @@ fn encoded_mustache_end(rest: &[u8]) -> Option<usize> {
 pub fn tokens(text: &str) -> Vec<Token> {
     let mut found = Vec::new();
     let bytes = text.as_bytes();
+    let mut finder = Tokens::new(text);
     let mut at = 0;
     while let Some(offset) = memchr::memchr3(b'{', b'[', b'%', &bytes[at..]) {
         let start = at + offset;
-        match token_at(text, start) {
+        match finder.at(start) {
             Some(token) => {
                 at = token.range.end;
                 found.push(token);
@@ -135,6 +195,7 @@ pub fn is_single_token(value: &str) -> bool {
 /// The byte index of the first `needle` in `text` that is not inside a token.
 pub fn find_outside_tokens(text: &str, needles: &[u8]) -> Option<usize> {
     let bytes = text.as_bytes();
+    let mut finder = Tokens::new(text);
     let mut at = 0;
     while at < bytes.len() {
         let byte = bytes[at];
@@ -142,7 +203,7 @@ pub fn find_outside_tokens(text: &str, needles: &[u8]) -> Option<usize> {
             return Some(at);
         }
         if matches!(byte, b'{' | b'[' | b'%')
-            && let Some(token) = token_at(text, at)
+            && let Some(token) = finder.at(at)
         {
             at = token.range.end;
             continue;
@@ -154,10 +215,11 @@ pub fn find_outside_tokens(text: &str, needles: &[u8]) -> Option<usize> {
 
 /// The first character of `text` outside tokens that `wanted` picks.
 pub fn find_char_outside_tokens(text: &str, wanted: impl Fn(char) -> bool) -> Option<char> {
+    let mut finder = Tokens::new(text);
     let mut at = 0;
     while let Some(c) = text[at..].chars().next() {
         if matches!(c, '{' | '[' | '%')
-            && let Some(token) = token_at(text, at)
+            && let Some(token) = finder.at(at)
         {
             at = token.range.end;
             continue;
@@ -205,6 +267,47 @@ mod tests {
             assert_eq!(token.shape, shape, "{text}");
             assert_eq!(token.range, 0..text.len(), "{text}");
         }
+    }
+
+    #[test]
+    fn tokens_found_left_to_right_are_those_found_alone() {
+        // The close searched afresh from each offset, as before it was remembered.
+        let alone = |text: &str, at: usize| -> Option<usize> {
+            let rest = &text.as_bytes()[at..];
+            let close: &[u8] = match rest {
+                [b'{', b'{', ..] => b"}}",
+                [b'{', b'%', ..] => b"%}",
+                _ => return token_at(text, at).map(|t| t.range.end),
+            };
+            let body = &rest[2..];
+            let line = &body[..memchr::memchr(b'\n', body).unwrap_or(body.len())];
+            memchr::memmem::find(line, close).map(|i| at + 2 + i + close.len())
+        };
+        let pieces = ["{{", "}}", "{%", "%}", "\n", "x", "{", "}", "%"];
+        let mut texts = vec![String::new()];
+        let mut last = texts.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        for text in &texts {
+            let mut finder = Tokens::new(text);
+            let offsets = (0..text.len()).chain((0..text.len()).rev().step_by(3));
+            for at in offsets {
+                let found = finder.at(at).map(|t| t.range.end);
+                assert_eq!(found, alone(text, at), "{text:?} at {at}");
+            }
+        }
+        // Unclosed openings by the thousand, then one closed far along the line.
+        let text = "{{".repeat(20_000) + "\n{{ a }}" + &"{%".repeat(20_000);
+        let found = tokens(&text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].range.clone()], "{{ a }}");
+        let closed = "{{".repeat(20_000) + " }}";
+        assert_eq!(tokens(&closed)[0].range, 0..closed.len());
     }
 
     #[test]

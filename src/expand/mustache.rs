@@ -35,11 +35,16 @@ pub const HELPER: &str = "deeplink";
 
 /// Whether `text` holds a `{{deeplink` (a cheap test before scanning).
 pub fn may_hold(text: &str) -> bool {
-    // `{{` is rarer than `deeplink` (which every deep link holds): looked for first.
-    memchr::memmem::find_iter(text.as_bytes(), b"{{").any(|open| {
-        text[open + 2..]
-            .trim_start_matches(['{', ' ', '~'])
-            .starts_with(HELPER)
+    // Read back from each name over the braces, blanks and `~` that may open it: those runs
+    // never overlap, so a text of many `{{` is read once, not once from each `{{` on.
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, HELPER.as_bytes()).any(|name| {
+        let run = bytes[..name]
+            .iter()
+            .rev()
+            .take_while(|&&b| matches!(b, b'{' | b' ' | b'~'))
+            .count();
+        memchr::memmem::find(&bytes[name - run..name], b"{{").is_some()
     })
 }
 
@@ -331,6 +336,36 @@ fn arg_range(source: &str, key: &str) -> Option<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn may_hold_reads_back_from_the_name_as_scanning_on_from_each_brace_did() {
+        let reference = |text: &str| {
+            memchr::memmem::find_iter(text.as_bytes(), b"{{").any(|open| {
+                text[open + 2..]
+                    .trim_start_matches(['{', ' ', '~'])
+                    .starts_with(HELPER)
+            })
+        };
+        let pieces = ["{{", "{", " ", "~", "deeplink", "x", "}}", "deep"];
+        let mut texts = vec![String::new()];
+        let mut last = texts.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        for text in &texts {
+            assert_eq!(may_hold(text), reference(text), "{text:?}");
+        }
+        // A name far behind a long run of braces, and one after it.
+        let braces = "{{".repeat(20_000);
+        assert!(!may_hold(&braces));
+        assert!(may_hold(&format!("{braces}deeplink")));
+        assert!(may_hold(&(braces.clone() + "x{{ ~deeplink")));
+        assert!(!may_hold(&(braces + "x{{x deeplink")));
+    }
 
     #[test]
     fn finds_and_reads_calls() {

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::command::token::token_at;
+use crate::command::token::Tokens;
 
 /// Words without which a text cannot hold a portal link: texts that have none of them (nearly
 /// all) cost one scan.
@@ -107,10 +107,11 @@ pub fn links(text: &str) -> Vec<Range<usize>> {
 
 fn run_end(text: &str, start: usize) -> usize {
     let bytes = text.as_bytes();
+    let mut tokens = Tokens::new(text);
     let mut at = start;
     while at < bytes.len() {
         match bytes[at] {
-            b'[' | b'{' => match token_at(text, at) {
+            b'[' | b'{' => match tokens.at(at) {
                 Some(token) => at = token.range.end,
                 None => at += 1,
             },

@@ -1,4 +1,7 @@
+use std::collections::HashMap;
+
 use super::{Findings, LinkSite};
+use crate::command::Param;
 use crate::diagnostic::{Diagnostic, Span};
 
 declare_rule! {
@@ -30,13 +33,16 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !site.is_deep_link() || !findings.enabled(&DUPLICATE_PARAM) {
         return;
     }
-    let params = &site.link.params;
-    for (index, param) in params.iter().enumerate() {
+    // Each key's first parameter, looked up rather than searched for: a link may carry
+    // thousands of parameters.
+    let mut firsts: HashMap<&str, &Param, foldhash::fast::RandomState> = HashMap::default();
+    for param in &site.link.params {
         let key = site.key(param);
         if key.is_empty() {
             continue;
         }
-        if let Some(first) = params[..index].iter().find(|p| site.key(p) == key) {
+        let first = *firsts.entry(key).or_insert(param);
+        if !std::ptr::eq(first, param) {
             let first_value = site.value(first).unwrap_or_default();
             let same = site.value(param).unwrap_or_default() == first_value;
             let help = if same {
@@ -96,5 +102,36 @@ mod tests {
         );
         assert_eq!(found.iter().filter(|d| d.code() == "DD109").count(), 2);
         assert!(codes("ddportal://name=quotes&x=1&x=2").contains(&"DD104"));
+    }
+
+    #[test]
+    fn repeats_far_along_a_long_link_name_their_first() {
+        let mut link: String = std::iter::once("ddportal://name=quotes".to_owned())
+            .chain((0..3000).map(|n| format!("&k{n}={n}")))
+            .collect();
+        link.push_str("&k2999=2999&k5=x&k0=0");
+        let found = crate::rules::testing::check(
+            &link,
+            &crate::rules::RuleSettings::default(),
+            crate::rules::Origin::Attribute,
+        );
+        let repeats: Vec<(&str, &str)> = found
+            .iter()
+            .filter(|d| d.code() == "DD109")
+            .map(|d| {
+                (
+                    &link[d.span.start..d.span.end],
+                    d.help().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            repeats,
+            [
+                ("k2999", "the same value twice: remove one"),
+                ("k5", "keep the one you mean and remove the other"),
+                ("k0", "the same value twice: remove one"),
+            ]
+        );
     }
 }

@@ -1,5 +1,5 @@
 use super::{Findings, LinkSite, Origin};
-use crate::command::token::token_at;
+use crate::command::token::Tokens;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 
 declare_rule! {
@@ -66,9 +66,10 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
 fn interior_runs(text: &str) -> Vec<std::ops::Range<usize>> {
     let bytes = text.as_bytes();
     let mut runs = Vec::new();
+    let mut tokens = Tokens::new(text);
     let mut at = 0;
     while at < bytes.len() {
-        if let Some(token) = token_at(text, at) {
+        if let Some(token) = tokens.at(at) {
             at = token.range.end;
             continue;
         }
