@@ -1166,10 +1166,10 @@ fn superseded_by(winner: &Diagnostic) -> &'static [&'static str] {
 /// a few characters of it), if any: a `{{deeplink}}` written hard against a word, as text in
 /// languages written without spaces is (`こちら{{deeplink …}}からご確認ください`).
 fn runs_into_text(context: expand::MustacheContext, after: &str) -> Option<String> {
+    const URL: &str = "https://x/";
     if matches!(context, expand::MustacheContext::Attribute(_)) {
         return None;
     }
-    const URL: &str = "https://x/";
     // Up to the first white space (a no-break space too, which ends a link in text as
     // `&nbsp;` does), and a few characters at most.
     let word = after.find(char::is_whitespace).unwrap_or(after.len());
