@@ -284,15 +284,7 @@ mod tests {
             memchr::memmem::find(line, close).map(|i| at + 2 + i + close.len())
         };
         let pieces = ["{{", "}}", "{%", "%}", "\n", "x", "{", "}", "%"];
-        let mut texts = vec![String::new()];
-        let mut last = texts.clone();
-        for _ in 0..5 {
-            last = last
-                .iter()
-                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
-                .collect();
-            texts.extend(last.iter().cloned());
-        }
+        let texts = crate::rules::testing::texts_of(&pieces, 5);
         for text in &texts {
             let mut finder = Tokens::new(text);
             let offsets = (0..text.len()).chain((0..text.len()).rev().step_by(3));

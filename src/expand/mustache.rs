@@ -347,15 +347,7 @@ mod tests {
             })
         };
         let pieces = ["{{", "{", " ", "~", "deeplink", "x", "}}", "deep"];
-        let mut texts = vec![String::new()];
-        let mut last = texts.clone();
-        for _ in 0..5 {
-            last = last
-                .iter()
-                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
-                .collect();
-            texts.extend(last.iter().cloned());
-        }
+        let texts = crate::rules::testing::texts_of(&pieces, 5);
         for text in &texts {
             assert_eq!(may_hold(text), reference(text), "{text:?}");
         }

@@ -109,3 +109,18 @@ fn apply(text: &str, edits: &[Edit]) -> String {
     out.push_str(&text[at..]);
     out
 }
+
+/// Every text made of up to `depth` of `pieces` in a row: the inputs on which a one-pass
+/// scanner is compared with the plain search it replaced.
+pub fn texts_of(pieces: &[&str], depth: usize) -> Vec<String> {
+    let mut texts = vec![String::new()];
+    let mut last = texts.clone();
+    for _ in 0..depth {
+        last = last
+            .iter()
+            .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
+            .collect();
+        texts.extend(last.iter().cloned());
+    }
+    texts
+}
