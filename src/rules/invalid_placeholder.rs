@@ -10,7 +10,9 @@ declare_rule! {
     /// `key='value'` pairs, a value holding `&` or `#` (it would split the link), an `href` on
     /// `<dd-link>`, a placeholder where no reader would see it, or a `{{deeplink}}` where
     /// ddlink does not expand one (an attribute other than a link's `href`, an unquoted
-    /// `href`).
+    /// `href`). A `{{deeplink}}` may be wrapped over lines, each going on with `key=…` or the
+    /// closing `}}`; one left open is reported, and so is one written hard against the word
+    /// after it in text (`…}}からご確認ください`), which the URL would run into.
     ///
     /// ## Why is this bad?
     /// A placeholder that cannot be met is left as it is: sent like that, the e-mail shows the
