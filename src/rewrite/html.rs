@@ -291,13 +291,15 @@ impl State<'_> {
 
     fn on_text(&mut self, chunk: &TextChunk, links: &RefCell<LinkElements>) {
         let location = chunk.source_location().bytes();
-        let valid = self.collector.options.encoding == encoding_rs::UTF_8
-            && !chunk.as_str().contains('\u{FFFD}');
         // A character split between two input chunks comes whole in the text of one of
         // them, whose location holds only part of its bytes: valid UTF-8 text is the input's
-        // bytes, and goes on where the text before it in its node ends.
-        let continues = valid && !self.text.pieces.is_empty();
-        let text = if valid {
+        // bytes, and goes on where the text before it in its node ends. Told apart from
+        // invalid bytes (which lol_html's text also does not match) only when the lengths
+        // differ, so that the common chunk is not read for it.
+        let split = chunk.as_str().len() != location.len()
+            && self.collector.options.encoding == encoding_rs::UTF_8
+            && !chunk.as_str().contains('\u{FFFD}');
+        let text = if split {
             Cow::Borrowed(chunk.as_str())
         } else {
             self.source_text(location.clone(), chunk.as_str())
@@ -313,8 +315,8 @@ impl State<'_> {
                 // anchor, a link elsewhere) is not clickable as the deep link it shows.
                 self.text.in_link = links.borrow().open.last().is_some_and(|l| l.deep_link);
             }
-            if !continues {
-                let source_offset = if valid {
+            if !split || self.text.pieces.is_empty() {
+                let source_offset = if split {
                     self.text_start(&location, text)
                 } else {
                     location.start

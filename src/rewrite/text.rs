@@ -53,8 +53,8 @@ impl<'o> TextPass<'o> {
         let cut = held_from.unwrap_or(lines.len());
         self.scan(&lines[..cut]);
         self.line_start += cut;
-        let held = lines[cut..].to_vec();
-        self.pending = held;
+        self.pending.clear();
+        self.pending.extend_from_slice(&lines[cut..]);
         self.pending.extend_from_slice(&chunk[last_newline + 1..]);
     }
 
