@@ -15,7 +15,12 @@ pub struct Position {
     pub column: usize,
 }
 
-/// The whole lines around a span, as text, with where they start.
+/// The lines around a span, as text, with where they start.
+///
+/// A line longer than [`LONG_LINE`] bytes is not kept whole: a minified template holds a whole
+/// document on one line, and thousands of findings on it would each keep a copy. The span's
+/// first line is then cut to [`KEEP`] bytes on either side of the span's start, and a long
+/// line of context, or a long line that the span goes on into, is left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Excerpt {
     /// The lines as text, credentials masked. In UTF-8 documents invalid bytes are replaced
@@ -25,6 +30,12 @@ pub struct Excerpt {
     pub offset: usize,
     /// 1-based number of the excerpt's first line.
     pub first_line: usize,
+    /// Characters of the first line left out before `text`, when that line was cut.
+    pub columns_before: usize,
+    /// Whether the first line was cut short before its end.
+    pub cut_after: bool,
+    /// Whether anything was cut or left out: then only the span's first line is worth showing.
+    pub shortened: bool,
     /// The lines' bytes, credentials masked.
     bytes: Vec<u8>,
     encoding: Option<&'static encoding_rs::Encoding>,
@@ -59,6 +70,11 @@ pub struct Located {
 /// Lines of context shown before and after a span.
 const CONTEXT_LINES: usize = 1;
 
+/// Lines longer than this many bytes are cut or left out of excerpts.
+pub const LONG_LINE: usize = 2048;
+/// Bytes of a long line kept on either side of a span's start (before a character boundary).
+pub const KEEP: usize = 1024;
+
 /// One request being served: which span, how far along.
 struct Request {
     index: usize,
@@ -69,6 +85,75 @@ struct Request {
     excerpt_line: usize,
     /// Lines still to add after the span's last line.
     trailing: Option<usize>,
+    /// The part of a long first line to keep, line-relative, until columns place its ends.
+    window: Option<(usize, usize)>,
+    columns_before: usize,
+    cut_after: bool,
+    /// Something was cut or left out.
+    shortened: bool,
+    /// No more lines are added: the first line was cut, or a long line was reached.
+    frozen: bool,
+}
+
+impl Request {
+    fn new(index: usize, span: Span, line_number: usize, line_start: usize) -> Self {
+        Request {
+            index,
+            span,
+            start: Some(Position {
+                line: line_number,
+                column: 0,
+            }),
+            excerpt: Vec::new(),
+            excerpt_offset: line_start,
+            excerpt_line: line_number,
+            trailing: None,
+            window: None,
+            columns_before: 0,
+            cut_after: false,
+            shortened: false,
+            frozen: false,
+        }
+    }
+
+    /// Begin the excerpt on the span's first line: after the line before, as context, or on a
+    /// long line a window around the span, whose ends are placed with the columns (this
+    /// request is `active[at]`).
+    fn begin_excerpt(
+        &mut self,
+        line: &[u8],
+        previous: &[u8],
+        column_bytes: usize,
+        at: usize,
+        columns_wanted: &mut Vec<(usize, Column)>,
+    ) {
+        if line.len() > LONG_LINE {
+            let from = column_bytes.saturating_sub(KEEP);
+            let to = (column_bytes + KEEP).min(line.len());
+            columns_wanted.push((from, Column::WindowStart(at)));
+            columns_wanted.push((to, Column::WindowEnd(at)));
+            self.window = Some((from, to));
+            self.shortened = true;
+            self.frozen = true;
+        } else if self.excerpt_line > 1 && CONTEXT_LINES > 0 {
+            if previous.len() > LONG_LINE {
+                self.shortened = true;
+            } else {
+                self.excerpt.extend_from_slice(previous);
+                self.excerpt_offset -= previous.len();
+                self.excerpt_line -= 1;
+            }
+        }
+    }
+
+    /// Keep the window of its first line, now that its ends are placed.
+    fn cut_window(&mut self, line: &[u8], line_start: usize) {
+        if let Some((from, to)) = self.window.take() {
+            self.excerpt = line[from..to].to_vec();
+            self.excerpt_offset = line_start + from;
+            self.cut_after = to < line.len() - line_ending(line);
+        }
+    }
 }
 
 /// A column to count on the line being read: an active request's start or end.
@@ -76,6 +161,9 @@ struct Request {
 enum Column {
     Start(usize),
     End(usize),
+    /// The ends of an active request's window on a long line.
+    WindowStart(usize),
+    WindowEnd(usize),
 }
 
 /// Resolve every span against the source read from `input`. With `excerpts`, each result
@@ -143,46 +231,44 @@ pub fn locate_in<R: BufRead>(
             waiting.next();
             let column_bytes = span.start.saturating_sub(line_start).min(line.len());
             columns_wanted.push((column_bytes, Column::Start(active.len())));
-            let mut request = Request {
-                index,
-                span,
-                start: Some(Position {
-                    line: line_number,
-                    column: 0,
-                }),
-                excerpt: Vec::new(),
-                excerpt_offset: line_start,
-                excerpt_line: line_number,
-                trailing: None,
-            };
-            if excerpts && line_number > 1 && CONTEXT_LINES > 0 {
-                request.excerpt.extend_from_slice(&previous);
-                request.excerpt_offset = line_start - previous.len();
-                request.excerpt_line = line_number - 1;
+            let mut request = Request::new(index, span, line_number, line_start);
+            if excerpts {
+                let at = active.len();
+                request.begin_excerpt(&line, &previous, column_bytes, at, &mut columns_wanted);
             }
             active.push(request);
         }
 
         // Every active span takes this line; those whose end is on it finish.
         for (at, request) in active.iter_mut().enumerate() {
-            if excerpts {
-                request.excerpt.extend_from_slice(&line);
+            if excerpts && !request.frozen {
+                if line.len() > LONG_LINE {
+                    request.shortened = true;
+                    request.frozen = true;
+                } else {
+                    request.excerpt.extend_from_slice(&line);
+                }
             }
             if request.trailing.is_none() && (request.span.end <= line_end || at_end) {
                 let end_column = request.span.end.saturating_sub(line_start).min(line.len());
                 columns_wanted.push((end_column, Column::End(at)));
                 results[request.index].end.line = line_number;
-                request.trailing = Some(if excerpts && request.excerpt.ends_with(b"\n") {
-                    CONTEXT_LINES
-                } else {
-                    0
-                });
+                request.trailing = Some(
+                    if excerpts && !request.frozen && request.excerpt.ends_with(b"\n") {
+                        CONTEXT_LINES
+                    } else {
+                        0
+                    },
+                );
             } else if let Some(trailing) = &mut request.trailing {
                 *trailing = trailing.saturating_sub(1);
             }
         }
         let mut columns = Columns::new(&line, line_start, encoding);
         set_columns(&mut columns, &mut columns_wanted, &mut active, &mut results);
+        for request in &mut active {
+            request.cut_window(&line, line_start);
+        }
         let (done, still): (Vec<Request>, Vec<Request>) = active
             .into_iter()
             .partition(|r| r.trailing == Some(0) || at_end);
@@ -216,14 +302,29 @@ fn set_columns(
 ) {
     wanted.sort_unstable_by_key(|&(bytes, _)| bytes);
     for &(bytes, column) in &*wanted {
-        let at = columns.at(bytes) + 1;
         match column {
             Column::Start(request) => {
+                let at = columns.at(bytes) + 1;
                 if let Some(start) = &mut active[request].start {
                     start.column = at;
                 }
             }
-            Column::End(request) => results[active[request].index].end.column = at,
+            Column::End(request) => {
+                results[active[request].index].end.column = columns.at(bytes) + 1;
+            }
+            Column::WindowStart(request) => {
+                let (boundary, chars) = columns.boundary(bytes);
+                if let Some(window) = &mut active[request].window {
+                    window.0 = boundary;
+                }
+                active[request].columns_before = chars;
+            }
+            Column::WindowEnd(request) => {
+                let (boundary, _) = columns.boundary(bytes);
+                if let Some(window) = &mut active[request].window {
+                    window.1 = boundary.max(window.0);
+                }
+            }
         }
     }
 }
@@ -275,6 +376,9 @@ fn excerpt(
         text,
         offset,
         first_line: request.excerpt_line,
+        columns_before: request.columns_before,
+        cut_after: request.cut_after,
+        shortened: request.shortened,
         bytes,
         encoding,
     }
@@ -375,6 +479,43 @@ impl<'l> Columns<'l> {
         }
         self.at = bytes;
         self.chars
+    }
+}
+
+impl Columns<'_> {
+    /// The last character boundary at or before `bytes`, and the characters before it (a cut
+    /// there leaves no piece of a character in the text).
+    fn boundary(&mut self, bytes: usize) -> (usize, usize) {
+        if bytes <= self.from {
+            return (0, 0);
+        }
+        if bytes >= self.line.len() {
+            return (self.line.len(), self.at(self.line.len()));
+        }
+        match &mut self.multibyte {
+            None if self.encoding == encoding_rs::UTF_8 => {
+                let mut boundary = bytes;
+                while boundary > self.at && self.line[boundary] & 0xC0 == 0x80 {
+                    boundary -= 1;
+                }
+                (boundary, self.at(boundary))
+            }
+            None => (bytes, self.at(bytes)),
+            Some(_) => {
+                self.at(bytes);
+                let multibyte = self.multibyte.as_ref().expect("matched above");
+                (multibyte.clean, multibyte.clean_chars)
+            }
+        }
+    }
+}
+
+/// How many bytes end `line`: `\r\n`, `\n` or none.
+fn line_ending(line: &[u8]) -> usize {
+    match line {
+        [.., b'\r', b'\n'] => 2,
+        [.., b'\n'] => 1,
+        _ => 0,
     }
 }
 
@@ -619,6 +760,71 @@ mod tests {
         assert_eq!(found[5001].end, Position { line: 2, column: 7 });
         let column = 3 + 4000 * chars + 14 + 1 + 3;
         assert_eq!(found[5002].end, Position { line: 1, column });
+    }
+
+    /// Hundreds of findings on one long line each keep a bounded cut of it, which starts on a
+    /// character boundary and says how many characters it leaves out.
+    #[test]
+    fn long_lines_are_cut_around_each_span() {
+        let cases: [(&str, &'static encoding_rs::Encoding); 3] = [
+            ("é日本 ", encoding_rs::UTF_8),
+            ("é ", encoding_rs::WINDOWS_1252),
+            ("日本語、 ", encoding_rs::SHIFT_JIS),
+        ];
+        for (filler, encoding) in cases {
+            let piece = format!("{}<a href=\"x\">x</a>", filler.repeat(7));
+            let text = format!("<p>short</p>\n{}\n<p>after</p>\n", piece.repeat(300));
+            let bytes = encoding.encode(&text).0.into_owned();
+            let spans: Vec<Span> = memchr::memmem::find_iter(&bytes, b"<a ")
+                .map(|at| Span::new(at, at + 2))
+                .collect();
+            let found = locate_in(&bytes[..], &spans, &[], true, encoding).unwrap();
+            let columns = locate_in(&bytes[..], &spans, &[], false, encoding).unwrap();
+            for ((span, located), plain) in spans.iter().zip(&found).zip(&columns) {
+                let excerpt = located.excerpt.as_deref().unwrap();
+                assert!(excerpt.shortened, "{encoding:?}");
+                assert!(excerpt.offset + KEEP + 3 >= span.start && excerpt.offset <= span.start);
+                assert!(excerpt.text.len() <= 3 * 2 * KEEP);
+                let line = excerpt.text.strip_suffix('\n').unwrap_or(&excerpt.text);
+                assert!(!line.contains(['\u{FFFD}', '\n']), "{encoding:?}: {line}");
+                let before = &excerpt.text[..excerpt.text_offset(span.start)];
+                assert_eq!(
+                    excerpt.columns_before + before.chars().count() + 1,
+                    plain.start.column,
+                    "{encoding:?} at {}",
+                    span.start
+                );
+                assert_eq!(located.start, plain.start);
+                assert_eq!(excerpt.first_line, 2);
+            }
+            let last = found.last().unwrap().excerpt.as_deref().unwrap();
+            assert!(!last.cut_after && last.text.ends_with("</a>\n"));
+            assert!(found[150].excerpt.as_deref().unwrap().cut_after);
+            assert_eq!(found[0].excerpt.as_deref().unwrap().columns_before, 0);
+        }
+    }
+
+    /// A short line keeps its context, but not a long line of context.
+    #[test]
+    fn long_lines_of_context_are_left_out() {
+        let long = "x".repeat(LONG_LINE + 1);
+        let text = format!("{long}\n<p>&</p>\n{long}\n<p>&</p>\n<p>end</p>\n");
+        let spans: Vec<Span> = text
+            .match_indices('&')
+            .map(|(at, _)| Span::new(at, at + 1))
+            .collect();
+        let found = locate(text.as_bytes(), &spans, &[], true).unwrap();
+        let first = found[0].excerpt.as_deref().unwrap();
+        assert_eq!((first.text.as_str(), first.first_line), ("<p>&</p>\n", 2));
+        assert!(first.shortened);
+        let second = found[1].excerpt.as_deref().unwrap();
+        assert_eq!(
+            (second.text.as_str(), second.first_line),
+            ("<p>&</p>\n<p>end</p>\n", 4)
+        );
+        assert!(second.shortened && second.columns_before == 0 && !second.cut_after);
+        let short = at("<p>a</p>\n<p>&</p>\n<p>b</p>\n", &[Span::new(12, 13)]);
+        assert!(!short[0].excerpt.as_deref().unwrap().shortened);
     }
 
     #[test]

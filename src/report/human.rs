@@ -111,7 +111,7 @@ fn source_for(
     at: Position,
 ) -> (ExcerptSource, SourceSpan) {
     let text = &excerpt.text;
-    if text.lines().all(|line| line.len() <= LONG_LINE) {
+    if !excerpt.shortened && text.lines().all(|line| line.len() <= LONG_LINE) {
         let source = ExcerptSource {
             name: name.to_owned(),
             text: text.clone(),
@@ -126,10 +126,22 @@ fn source_for(
     let label_end = floor_boundary(text, end.min(line_end).min(start + LABEL)).max(start);
     let from = floor_boundary(text, start.saturating_sub(CONTEXT).max(line_start));
     let to = ceil_boundary(text, (label_end + CONTEXT).min(line_end));
-    let prefix = if from > line_start { "…" } else { "" };
-    let suffix = if to < line_end { "…" } else { "" };
+    // The excerpt's first line may itself be a cut of the line in the file.
+    let first = line_start == 0;
+    let cut_before = if first { excerpt.columns_before } else { 0 };
+    let cut_after = first && line_end == text.len() && excerpt.cut_after;
+    let prefix = if from > line_start || cut_before > 0 {
+        "…"
+    } else {
+        ""
+    };
+    let suffix = if to < line_end || cut_after {
+        "…"
+    } else {
+        ""
+    };
     let cut = format!("{prefix}{}{suffix}", &text[from..to]);
-    let skipped = text[line_start..from].chars().count();
+    let skipped = cut_before + text[line_start..from].chars().count();
     let source = ExcerptSource {
         name: name.to_owned(),
         text: cut,
