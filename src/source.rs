@@ -190,6 +190,11 @@ pub fn locate_in<R: BufRead>(
     order.sort_by_key(|&i| spans[i].start);
     let mut waiting = order.into_iter().peekable();
     let mut active: Vec<Request> = Vec::new();
+    let secrets = if excerpts {
+        disjoint(secrets)
+    } else {
+        Vec::new()
+    };
 
     let mut columns_wanted: Vec<(usize, Column)> = Vec::new();
     let mut line = Vec::new();
@@ -277,7 +282,7 @@ pub fn locate_in<R: BufRead>(
             let result = &mut results[request.index];
             result.start = request.start.unwrap_or_default();
             if excerpts {
-                result.excerpt = Some(Box::new(excerpt(request, secrets, encoding)));
+                result.excerpt = Some(Box::new(excerpt(request, &secrets, encoding)));
             }
         }
 
@@ -346,6 +351,22 @@ fn skip_lines_before(input: &mut impl BufRead, mut limit: usize) -> io::Result<(
     }
 }
 
+/// The spans sorted, with those that overlap or touch merged: each excerpt then finds the
+/// few it holds by bisection (a template may hold thousands of credentials and of findings).
+fn disjoint(spans: &[Span]) -> Vec<Span> {
+    let mut sorted = spans.to_vec();
+    sorted.sort_unstable_by_key(|span| span.start);
+    let mut merged: Vec<Span> = Vec::with_capacity(sorted.len());
+    for span in sorted {
+        match merged.last_mut() {
+            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+            _ => merged.push(span),
+        }
+    }
+    merged
+}
+
+/// The excerpt of a finished request, `secrets` (sorted and disjoint) masked.
 fn excerpt(
     request: Request,
     secrets: &[Span],
@@ -353,7 +374,12 @@ fn excerpt(
 ) -> Excerpt {
     let mut bytes = request.excerpt;
     let offset = request.excerpt_offset;
-    for secret in secrets {
+    let first = secrets.partition_point(|secret| secret.end <= offset);
+    let end = offset + bytes.len();
+    for secret in secrets[first..]
+        .iter()
+        .take_while(|secret| secret.start < end)
+    {
         let from = secret.start.max(offset);
         let to = secret.end.min(offset + bytes.len());
         for byte in bytes
@@ -825,6 +851,38 @@ mod tests {
         assert!(second.shortened && second.columns_before == 0 && !second.cut_after);
         let short = at("<p>a</p>\n<p>&</p>\n<p>b</p>\n", &[Span::new(12, 13)]);
         assert!(!short[0].excerpt.as_deref().unwrap().shortened);
+    }
+
+    /// Credentials given in any order, overlapping or nested, are masked in every excerpt as in
+    /// the whole text.
+    #[test]
+    fn credentials_in_any_order_are_masked_in_every_excerpt() {
+        let lines: Vec<String> = (0..40)
+            .map(|n| format!("line {n} password=secret{n}\n"))
+            .collect();
+        let text = lines.concat();
+        let mut secrets: Vec<Span> = text
+            .match_indices("secret")
+            .map(|(at, _)| Span::new(at, at + 8))
+            .collect();
+        secrets.reverse();
+        secrets.push(Span::new(30, 70));
+        secrets.push(Span::new(40, 50));
+        secrets.push(Span::new(69, 71));
+        let mut masked = text.clone().into_bytes();
+        for secret in &secrets {
+            masked[secret.start..secret.end].fill(b'*');
+        }
+        let spans: Vec<Span> = text
+            .match_indices("line")
+            .map(|(at, _)| Span::new(at, at + 4))
+            .collect();
+        let found = locate(text.as_bytes(), &spans, &secrets, true).unwrap();
+        for located in &found {
+            let excerpt = located.excerpt.as_deref().unwrap();
+            let expected = &masked[excerpt.offset..excerpt.offset + excerpt.text.len()];
+            assert_eq!(excerpt.text.as_bytes(), expected);
+        }
     }
 
     #[test]
