@@ -240,17 +240,14 @@ struct State<'o> {
     quick: Option<Quick>,
 }
 
-/// A suppression whose scope runs from the end of its comment to the end of the first
-/// non-blank line after it.
+/// A suppression for the next element or line, whose scope's end is not yet read.
 #[derive(Debug)]
 struct PendingScope {
     /// Index into the collector's suppressions.
     suppression: usize,
-    start: usize,
+    finder: suppress::ScopeFinder,
     /// How far the input after the comment has been looked at.
     cursor: usize,
-    /// Whether something other than white space was seen.
-    content: bool,
 }
 
 /// A text buffer this large is scanned up to its last line break (links do not span lines),
@@ -495,9 +492,8 @@ impl State<'_> {
                     if !suppression.file {
                         self.pending_scopes.push(PendingScope {
                             suppression: self.collector.suppressions.len(),
-                            start: span.end,
+                            finder: suppress::ScopeFinder::new(span.end),
                             cursor: span.end,
-                            content: false,
                         });
                     }
                     return self.collector.suppressions.push(suppression);
@@ -1065,7 +1061,7 @@ impl<'o> HtmlPass<'o> {
         }
     }
 
-    /// Read on after pending suppression comments to the end of the next non-blank line.
+    /// Read on after pending suppression comments to the end of their scopes.
     fn advance_scopes(&mut self) {
         let mut state = self.state.borrow_mut();
         if state.pending_scopes.is_empty() {
@@ -1082,19 +1078,19 @@ impl<'o> HtmlPass<'o> {
             // With invalid bytes lol_html writes out replacement characters, so its output can
             // run ahead of the input: bytes it is done with may be gone already.
             pending.cursor = pending.cursor.max(window.start);
-            while pending.cursor < window_end {
-                let byte = window.bytes[pending.cursor - window.start];
-                pending.cursor += 1;
-                if !pending.content {
-                    pending.content = !byte.is_ascii_whitespace();
-                } else if byte == b'\n' {
-                    if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {
-                        suppression.scope = Some(pending.start..pending.cursor);
-                    }
-                    return false;
-                }
+            if pending.cursor >= window_end {
+                return true;
             }
-            true
+            let unread = &window.bytes[pending.cursor - window.start..];
+            let end = pending.finder.read(unread, pending.cursor);
+            pending.cursor = window_end;
+            let Some(end) = end else {
+                return true;
+            };
+            if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {
+                suppression.scope = Some(pending.finder.start..end);
+            }
+            false
         });
     }
 
@@ -1216,7 +1212,7 @@ impl<'o> HtmlPass<'o> {
         }
         for pending in state.pending_scopes {
             if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {
-                suppression.scope = Some(pending.start..read);
+                suppression.scope = Some(pending.finder.start..pending.finder.end_of_input(read));
             }
         }
         collector.extents = std::mem::take(&mut links.extents);

@@ -148,6 +148,202 @@ fn psa_directive(rest: &str, span: Span, findings: &mut Findings) -> Option<Dire
     }
 }
 
+/// Where a `ddlink-ignore` comment's scope ends, found by reading the input after the comment
+/// as it streams: at the end of the next line that is not blank or, when what follows the
+/// comment is an element, at that element's end tag if it ends later ("the next element or
+/// line"). A link that `fix` expands into a `<table>` keeps its suppression that way, though
+/// the link inside is lines further down.
+///
+/// The element's end tag is matched by name and nesting in the bytes, without the parser:
+/// lol_html's handlers are fixed before a pass starts, and waking one on every element would
+/// slow every document. An element whose end tag is never found (`<p>` and `<li>` may be left
+/// open) gives the line alone, so a scope never runs on to the end of the file by accident.
+#[derive(Debug)]
+pub struct ScopeFinder {
+    /// Where the scope starts: the end of the comment.
+    pub start: usize,
+    /// Whether something other than white space was seen.
+    content: bool,
+    line_end: Option<usize>,
+    element: NextElement,
+}
+
+/// How far the element after a suppression comment has been read.
+#[derive(Debug)]
+enum NextElement {
+    /// Nothing but white space yet.
+    Unknown,
+    /// What follows is not an element (text, a comment, a doctype).
+    Not,
+    /// Reading its name, lowercased, after `<`.
+    Name(Vec<u8>),
+    /// Inside its start tag: an attribute value's open quote, and whether the last byte that
+    /// was not white space was `/`.
+    StartTag {
+        name: Vec<u8>,
+        quote: Option<u8>,
+        slash: bool,
+    },
+    /// Inside the element, `depth` elements of the same name deep; `open` while a tag of that
+    /// name may be being read: whether it is an end tag, and how much of the name matched.
+    Content {
+        name: Vec<u8>,
+        depth: usize,
+        open: Option<(bool, usize)>,
+    },
+    /// In its end tag, before the `>`.
+    EndTag,
+    /// It ends before this offset.
+    Ended(usize),
+}
+
+/// Elements that have no content and no end tag.
+const VOID: &[&[u8]] = &[
+    b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"param",
+    b"source", b"track", b"wbr",
+];
+
+fn is_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b':' | b'.')
+}
+
+impl ScopeFinder {
+    pub fn new(start: usize) -> Self {
+        ScopeFinder {
+            start,
+            content: false,
+            line_end: None,
+            element: NextElement::Unknown,
+        }
+    }
+
+    /// Read on: `bytes` are the input from offset `at`. The scope's end, once known.
+    pub fn read(&mut self, bytes: &[u8], at: usize) -> Option<usize> {
+        let mut index = 0;
+        while index < bytes.len() {
+            if let Some(end) = self.end() {
+                return Some(end);
+            }
+            if self.line_end.is_some()
+                && matches!(self.element, NextElement::Content { open: None, .. })
+            {
+                // Only a `<` can change anything now.
+                index += memchr::memchr(b'<', &bytes[index..])?;
+            }
+            let byte = bytes[index];
+            let offset = at + index;
+            index += 1;
+            if !self.content {
+                if !byte.is_ascii_whitespace() {
+                    self.content = true;
+                    self.element = if byte == b'<' {
+                        NextElement::Name(Vec::new())
+                    } else {
+                        NextElement::Not
+                    };
+                }
+                continue;
+            }
+            if self.line_end.is_none() && byte == b'\n' {
+                self.line_end = Some(offset + 1);
+            }
+            self.element.step(byte, offset);
+        }
+        self.end()
+    }
+
+    /// The scope's end if the input ended at `len`.
+    pub fn end_of_input(&self, len: usize) -> usize {
+        self.end().or(self.line_end).unwrap_or(len)
+    }
+
+    fn end(&self) -> Option<usize> {
+        let line_end = self.line_end?;
+        match self.element {
+            NextElement::Not => Some(line_end),
+            NextElement::Ended(end) => Some(end.max(line_end)),
+            _ => None,
+        }
+    }
+}
+
+impl NextElement {
+    /// Read the byte at `offset`.
+    fn step(&mut self, byte: u8, offset: usize) {
+        match self {
+            NextElement::Unknown | NextElement::Not | NextElement::Ended(_) => {}
+            NextElement::Name(name) => {
+                if is_name_byte(byte) && (!name.is_empty() || byte.is_ascii_alphabetic()) {
+                    name.push(byte.to_ascii_lowercase());
+                } else if name.is_empty() {
+                    *self = NextElement::Not;
+                } else {
+                    *self = NextElement::StartTag {
+                        name: std::mem::take(name),
+                        quote: None,
+                        slash: false,
+                    };
+                    self.step(byte, offset);
+                }
+            }
+            NextElement::StartTag { name, quote, slash } => match (*quote, byte) {
+                (Some(open), _) => {
+                    if byte == open {
+                        *quote = None;
+                    }
+                }
+                (None, b'"' | b'\'') => *quote = Some(byte),
+                (None, b'>') => {
+                    *self = if *slash || VOID.contains(&name.as_slice()) {
+                        NextElement::Ended(offset + 1)
+                    } else {
+                        NextElement::Content {
+                            name: std::mem::take(name),
+                            depth: 1,
+                            open: None,
+                        }
+                    };
+                }
+                (None, b'/') => *slash = true,
+                (None, _) if byte.is_ascii_whitespace() => {}
+                (None, _) => *slash = false,
+            },
+            NextElement::Content { name, depth, open } => {
+                *open = match *open {
+                    Some((false, 0)) if byte == b'/' => Some((true, 0)),
+                    Some((closing, matched))
+                        if matched < name.len() && byte.to_ascii_lowercase() == name[matched] =>
+                    {
+                        Some((closing, matched + 1))
+                    }
+                    Some((closing, matched)) if matched == name.len() && !is_name_byte(byte) => {
+                        if !closing {
+                            *depth += 1;
+                        } else if *depth > 1 {
+                            *depth -= 1;
+                        } else {
+                            *self = if byte == b'>' {
+                                NextElement::Ended(offset + 1)
+                            } else {
+                                NextElement::EndTag
+                            };
+                            return;
+                        }
+                        None
+                    }
+                    // Outside a tag of this name, or not one after all.
+                    _ => (byte == b'<').then_some((false, 0)),
+                };
+            }
+            NextElement::EndTag => {
+                if byte == b'>' {
+                    *self = NextElement::Ended(offset + 1);
+                }
+            }
+        }
+    }
+}
+
 /// Whether `diagnostic` lies in the scope of a suppression that starts at `scope`, directly or
 /// inside a link element (`extents`) that starts in it.
 fn covered(diagnostic: &Diagnostic, scope: &Range<usize>, extents: &[Span]) -> bool {
@@ -263,5 +459,66 @@ mod tests {
         ));
         assert_eq!(read(" ddlink: psa=halo ").1, ["DD603"]);
         assert_eq!(read(" ddlink: colour=blue ").1, ["DD603"]);
+    }
+
+    /// Where the scope of a comment ending at offset 0 ends in `after`, read whole, byte by
+    /// byte, and in three-byte pieces (all must agree); `|` marks the expected end.
+    fn scope_end(marked: &str) -> usize {
+        let expected = marked.find('|').expect("the case marks the scope's end");
+        let after = marked.replacen('|', "", 1);
+        let ends: Vec<usize> = [after.len().max(1), 1, 3]
+            .into_iter()
+            .map(|piece| {
+                let mut finder = ScopeFinder::new(0);
+                let mut at = 0;
+                for chunk in after.as_bytes().chunks(piece) {
+                    if let Some(end) = finder.read(chunk, at) {
+                        return end;
+                    }
+                    at += chunk.len();
+                }
+                finder.end_of_input(after.len())
+            })
+            .collect();
+        assert!(
+            ends.iter().all(|&end| end == ends[0]),
+            "{marked:?}: {ends:?}"
+        );
+        assert_eq!(ends[0], expected, "{marked:?}");
+        ends[0]
+    }
+
+    #[test]
+    fn a_scope_is_the_next_line_or_element() {
+        let cases = [
+            // Text: the next line that is not blank.
+            "\n\n  Open ddportal://x\n|more\n",
+            " text on the comment's line\n|next\n",
+            // An element: to its end tag, nested ones of its name counted, in any case.
+            "\n<table>\n <tr><td><a href=x>x</a></td></tr>\n</table>|\n<a>\n",
+            "\n<TABLE title=\"a > </table>\" data-x='</table>'>\n<table></table>\n<tablex></tablex>\n</Table >| x\n",
+            "\n<div><div>x</div>\n<a>y</a>\n</div>|\n",
+            "\n<mj-button href=\"x\">\n  Open\n</mj-button>|\n",
+            // An element that ends on its line: the line.
+            "\n<a href=x>x</a> <a href=y>y</a>\n|<a>\n",
+            // No content, no end tag, or self-closed: the line.
+            "\n<img src=x>\n|<a>\n",
+            "\n<br/>\n|<a>\n",
+            "\n<mj-image src=x />\n|<a>\n",
+            // Never closed: the line, not the rest of the file.
+            "\n<p>Open <a href=x>x</a>\n|<p>more\n",
+            "\n<li>one\n|<li>two</li>\n",
+            // Not an element: the line.
+            "\n<!-- note -->\n|<a>\n",
+            "\n</div>\n|<a>\n",
+            "\n< a>\n|x\n",
+        ];
+        for case in cases {
+            scope_end(case);
+        }
+        // The input ends first: an element never closed gives its line, a line its end.
+        assert_eq!(scope_end("\n  <table>\n|<a>x</a>"), 11);
+        assert_eq!(scope_end("\n  <a>x</a> text|"), 16);
+        assert_eq!(scope_end("   |"), 3);
     }
 }
