@@ -495,6 +495,7 @@ fn judge(
         map: &map,
         range: 0..url.len(),
         text: url,
+        gaps: &[],
         link: &link,
         origin: Origin::PlainText,
         settings: context.settings,

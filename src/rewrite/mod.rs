@@ -35,7 +35,7 @@ use crate::expand::{self, ExpandSettings, Placeholder};
 use crate::fix;
 use crate::rules::tokens::{self, token_uses};
 use crate::rules::{
-    Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, TokenUse, check_link,
+    Findings, Joined, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, TokenUse, check_link,
 };
 use suppress::Suppression;
 
@@ -794,14 +794,18 @@ impl<'o> Collector<'o> {
             - decoded
                 .trim_start_matches(|c: char| c.is_ascii_whitespace())
                 .len();
-        let Some(link) = parse_link(trimmed, &self.options.settings.hosts) else {
+        let range = start..start + trimmed.len();
+        let joined = Joined::new(trimmed);
+        let Some(link) = parse_link(&joined.text, &self.options.settings.hosts) else {
             return;
         };
         self.found_links += 1;
+        let trimmed = joined.text.as_ref();
         let site = LinkSite {
             map: &map,
-            range: start..start + trimmed.len(),
+            range,
             text: trimmed,
+            gaps: &joined.gaps,
             link: &link,
             origin,
             settings: &self.options.settings,

@@ -9,7 +9,7 @@
 
 pub mod site;
 pub mod tokens;
-pub use site::{LinkSite, Origin, RuleSettings, TextMap};
+pub use site::{Gap, Joined, LinkSite, Origin, RuleSettings, TextMap};
 pub use tokens::{TicketTokenNeed, TokenUse};
 
 use std::collections::HashMap;
@@ -252,10 +252,6 @@ const LINK_CHECKS: &[fn(&LinkSite, &mut Findings)] = &[
 pub fn check_link(site: &LinkSite, findings: &mut Findings) {
     if matches!(site.origin, Origin::Inert(_)) {
         link_in_inert_context::check(site, findings);
-        return;
-    }
-    if whitespace_in_url::is_wrapped(site) {
-        whitespace_in_url::check(site, findings);
         return;
     }
     for check in LINK_CHECKS {

@@ -171,6 +171,53 @@ impl RuleSettings {
     }
 }
 
+/// Line breaks left out of a link's text: `len` bytes of the link as written, before
+/// position `at` of the joined text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gap {
+    pub at: usize,
+    pub len: usize,
+}
+
+/// A link's text as the rules read it. An editor may wrap a long link in an attribute over
+/// lines; a URL parser drops the line breaks and tabs, so the rules read the link without each
+/// run of white space that holds one (the indentation after a break too, which DD402 reports,
+/// since that stays in the URL). Every other finding is then about the link itself, not its
+/// wrapping, and placed in the link as written.
+#[derive(Debug)]
+pub struct Joined<'t> {
+    pub text: std::borrow::Cow<'t, str>,
+    pub gaps: Vec<Gap>,
+}
+
+impl<'t> Joined<'t> {
+    pub fn new(link: &'t str) -> Self {
+        let runs = super::whitespace_in_url::wrapping_runs(link);
+        if runs.is_empty() {
+            return Joined {
+                text: std::borrow::Cow::Borrowed(link),
+                gaps: Vec::new(),
+            };
+        }
+        let mut text = String::with_capacity(link.len());
+        let mut gaps = Vec::with_capacity(runs.len());
+        let mut from = 0;
+        for run in runs {
+            text.push_str(&link[from..run.start]);
+            gaps.push(Gap {
+                at: text.len(),
+                len: run.len(),
+            });
+            from = run.end;
+        }
+        text.push_str(&link[from..]);
+        Joined {
+            text: std::borrow::Cow::Owned(text),
+            gaps,
+        }
+    }
+}
+
 /// One portal link, as a rule sees it.
 #[derive(Debug)]
 pub struct LinkSite<'a> {
@@ -178,8 +225,11 @@ pub struct LinkSite<'a> {
     pub map: &'a TextMap,
     /// The link's range in `map.decoded`, surrounding whitespace excluded.
     pub range: Range<usize>,
-    /// The link, decoded. Every range in `link` is relative to this text.
+    /// The link, decoded and joined (see [`Joined`]). Every range in `link` is relative to
+    /// this text.
     pub text: &'a str,
+    /// Where `text` leaves out the line breaks that wrap the link (empty for most links).
+    pub gaps: &'a [Gap],
     pub link: &'a ParsedLink,
     pub origin: Origin,
     pub settings: &'a RuleSettings,
@@ -189,13 +239,31 @@ impl<'a> LinkSite<'a> {
     /// The input span of a range of the link's text.
     /// Whether a character reference is written within a range of the link's text.
     pub fn has_reference_in(&self, range: Range<usize>) -> bool {
-        self.map
-            .has_reference_in(self.range.start + range.start..self.range.start + range.end)
+        self.map.has_reference_in(self.decoded_range(range))
     }
 
     pub fn span(&self, range: Range<usize>) -> Span {
-        self.map
-            .span(self.range.start + range.start..self.range.start + range.end)
+        self.map.span(self.decoded_range(range))
+    }
+
+    /// The link as written, decoded, with the line breaks that wrap it.
+    pub fn unjoined(&self) -> &'a str {
+        &self.map.decoded[self.range.clone()]
+    }
+
+    /// The range in `map.decoded` of a range of `text`: a range that starts where a line
+    /// break was left out starts after it, one that ends there ends before it.
+    fn decoded_range(&self, range: Range<usize>) -> Range<usize> {
+        let before = |at: usize, inclusive: bool| -> usize {
+            self.gaps
+                .iter()
+                .take_while(|gap| gap.at < at || (inclusive && gap.at == at))
+                .map(|gap| gap.len)
+                .sum()
+        };
+        let start = range.start + before(range.start, true);
+        let end = (range.end + before(range.end, false)).max(start);
+        self.range.start + start..self.range.start + end
     }
 
     /// The input span of the whole link.

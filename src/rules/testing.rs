@@ -1,6 +1,6 @@
 //! Helpers for the pass / fail / fix tables at the bottom of each rule file.
 
-use super::{Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, check_link};
+use super::{Findings, Joined, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, check_link};
 use crate::command::{Portal, parse_link};
 use crate::diagnostic::{Diagnostic, Edit};
 use crate::dialect::{Resolved, Source};
@@ -21,12 +21,14 @@ pub fn check(link: &str, settings: &RuleSettings, origin: Origin) -> Vec<Diagnos
         - link
             .trim_start_matches(|c: char| c.is_ascii_whitespace())
             .len();
-    let parsed =
-        parse_link(trimmed, &settings.hosts).unwrap_or_else(|| panic!("{link} is a portal link"));
+    let joined = Joined::new(trimmed);
+    let parsed = parse_link(&joined.text, &settings.hosts)
+        .unwrap_or_else(|| panic!("{link} is a portal link"));
     let site = LinkSite {
         map: &map,
         range: start..start + trimmed.len(),
-        text: trimmed,
+        text: &joined.text,
+        gaps: &joined.gaps,
         link: &parsed,
         origin,
         settings,

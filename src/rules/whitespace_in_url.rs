@@ -27,8 +27,8 @@ declare_rule! {
     /// Leading and trailing white space is trimmed: a safe fix. Tabs and line breaks inside
     /// the URL (an editor's wrapping) are removed safely, as a URL parser drops them too; a
     /// break followed by indentation is removed with it as an unsafe fix (the spaces would
-    /// stay in the URL). A link broken over lines gets this finding alone: other rules would
-    /// read the break as part of a key or a value.
+    /// stay in the URL). The other rules read a link broken over lines as if it were joined,
+    /// so that a defect elsewhere in it is reported too.
     pub static WHITESPACE_IN_URL = {
         code: "DD402",
         name: "whitespace-in-url",
@@ -91,28 +91,37 @@ fn is_line_break_or_tab(byte: u8) -> bool {
     matches!(byte, b'\n' | b'\r' | b'\t')
 }
 
-/// Whether the link is broken over lines (or holds a tab): then this rule speaks for it
-/// alone, since every other rule would read the break as part of a key or a value (`\nname`
-/// is no parameter), one defect reported many times over.
-pub fn is_wrapped(site: &LinkSite) -> bool {
-    memchr::memchr3(b'\n', b'\r', b'\t', site.text.as_bytes()).is_some()
-        && interior_runs(site.text).into_iter().any(|run| {
-            site.text.as_bytes()[run]
-                .iter()
-                .any(|&b| is_line_break_or_tab(b))
-        })
+/// The runs of white space inside a link (outside template tokens) that hold a line break or
+/// a tab: where an editor wrapped it. The rules read the link without them
+/// ([`super::site::Joined`]).
+pub fn wrapping_runs(link: &str) -> Vec<std::ops::Range<usize>> {
+    if memchr::memchr3(b'\n', b'\r', b'\t', link.as_bytes()).is_none() {
+        return Vec::new();
+    }
+    let mut runs = interior_runs(link);
+    runs.retain(|run| {
+        link.as_bytes()[run.clone()]
+            .iter()
+            .any(|&b| is_line_break_or_tab(b))
+    });
+    runs
 }
 
 fn interior(site: &LinkSite, findings: &mut Findings) {
-    let bytes = site.text.as_bytes();
-    for range in interior_runs(site.text) {
+    // The link as written: the other rules read it joined, without its line breaks.
+    let text = site.unjoined();
+    let bytes = text.as_bytes();
+    for range in interior_runs(text) {
         let run = &bytes[range.clone()];
-        let span = site.span(range.clone());
+        let span = site
+            .map
+            .span(site.range.start + range.start..site.range.start + range.end);
         let mut diagnostic =
             Diagnostic::new(&WHITESPACE_IN_URL, span, "white space inside the link");
-        // What the other rules read around it is misread (a key or value that holds it); white
-        // space around the link is trimmed before they read it, and misleads none of them.
-        diagnostic.misread = true;
+        // A space misleads the other rules (a key or value holds it); a line break does not,
+        // since they read the link joined. White space around the link is trimmed before they
+        // read it.
+        diagnostic.misread = !run.iter().any(|&b| is_line_break_or_tab(b));
         let diagnostic = if run.iter().all(|&b| is_line_break_or_tab(b)) {
             // A URL parser drops tabs and line breaks: without them the link means the same.
             diagnostic
@@ -154,16 +163,61 @@ mod tests {
 
     /// A link broken over lines is this rule's alone: the break is no part of a key.
     #[test]
-    fn a_wrapped_link_is_one_finding() {
+    fn a_wrapped_link_is_read_joined() {
         let settings = RuleSettings::default();
-        let codes = |link: &str| -> Vec<String> {
-            crate::rules::testing::check(link, &settings, crate::rules::Origin::Attribute)
+        // Each finding's code and the text it spans, in the order they stand.
+        let found = |link: &str| -> Vec<(String, String)> {
+            let mut found =
+                crate::rules::testing::check(link, &settings, crate::rules::Origin::Attribute);
+            found.retain(|d| d.code() != "DD401");
+            found.sort_by_key(|d| d.span.start);
+            found
                 .iter()
-                .map(|d| d.code().to_owned())
+                .map(|d| {
+                    (
+                        d.code().to_owned(),
+                        link[d.span.start..d.span.end].to_owned(),
+                    )
+                })
                 .collect()
         };
-        assert_eq!(codes("ddportal://\nname=ticket&ticket_id=1"), ["DD402"]);
-        assert_eq!(codes("ddportal://name=ticket&\tticket_id=1"), ["DD402"]);
+        let portal = "https://acme.deskdirector.com/portal/deeplink?";
+        // The wrapping is one finding, wherever it is, and no key or value holds it.
+        assert_eq!(
+            found(&format!("{portal}name=ticket&\n  ticket_id=1")),
+            [("DD402".to_owned(), "\n  ".to_owned())]
+        );
+        assert_eq!(
+            found("https://acme.deskdirector.com/portal/deep\r\nlink?name=ticket_list"),
+            [("DD402".to_owned(), "\r\n".to_owned())]
+        );
+        assert_eq!(
+            found(&format!("{portal}name=tick\n\tet&ticket_id=1")),
+            [("DD402".to_owned(), "\n\t".to_owned())]
+        );
+        // What is wrong with the link itself is reported too, where it is written.
+        let wrong = found(&format!(
+            "{portal}name=ticket&ticket_id=1&action=aprove\n  &x=1\n&ticket_id=2"
+        ));
+        let expected = [
+            ("DD106", "aprove"),
+            ("DD402", "\n  "),
+            ("DD104", "x"),
+            ("DD402", "\n"),
+            ("DD109", "ticket_id"),
+        ];
+        assert_eq!(
+            wrong,
+            expected.map(|(code, text)| (code.to_owned(), text.to_owned()))
+        );
+        // A value broken in two is read whole, and the finding spans the break.
+        assert_eq!(
+            found(&format!("{portal}name=ticket&ticket_id=1&action=apr\nove")),
+            [
+                ("DD106".to_owned(), "apr\nove".to_owned()),
+                ("DD402".to_owned(), "\n".to_owned())
+            ]
+        );
         // Only tabs and line breaks: a URL parser drops them, so dropping them is safe.
         assert_eq!(
             fixed("DD402", "ddportal://name=ticket&\r\nticket_id=1", &settings),
@@ -174,7 +228,8 @@ mod tests {
             &settings,
             crate::rules::Origin::Attribute,
         );
-        assert!(indented[0].fix.as_ref().is_some_and(|f| !f.is_safe()));
+        let wrapping = indented.iter().find(|d| d.code() == "DD402").unwrap();
+        assert!(wrapping.fix.as_ref().is_some_and(|f| !f.is_safe()));
     }
 
     #[test]
