@@ -1023,7 +1023,32 @@ fn completions_and_man_page() {
         "{}",
         &text(&man.stdout)[..40]
     );
-    assert!(text(&man.stdout).contains(".TH ddlink"));
+    let page = text(&man.stdout);
+    assert!(page.contains(".TH ddlink"));
+    // One page documents every subcommand and its options, and points to no other page.
+    for section in [
+        "CHECK",
+        "FIX",
+        "LINK",
+        "RULES",
+        "RULE",
+        "INIT",
+        "COMPLETIONS",
+        "MAN",
+    ] {
+        assert!(
+            page.contains(&format!(".SH \"DDLINK {section}\"\n")),
+            "{section}"
+        );
+    }
+    for option in [
+        r"\-\-out\-dir",
+        r"\-\-exit\-non\-zero\-on\-fix",
+        r"\-\-max\-warnings",
+    ] {
+        assert!(page.contains(option), "{option}");
+    }
+    assert!(!page.contains(r"ddlink\-check(1)"));
 }
 
 /// `--client` is a common flag: it chooses the form of expanded links over the config's
