@@ -1132,14 +1132,37 @@ impl Source<'_> {
                 Some(help),
             );
         }
+        let written = self
+            .text
+            .get(clamp(span.clone(), self.text.len()))
+            .unwrap_or("");
+        // A `[name]` header where a list of tables is expected: `[[name]]` starts each entry.
+        let header = written
+            .strip_prefix('[')
+            .and_then(|rest| rest.strip_suffix(']'))
+            .filter(|name| !name.starts_with('['));
         let help = if raw.contains("expected a string") {
             Some("write the value as a quoted string: `\"…\"`".to_owned())
+        } else if let Some(name) = header.filter(|_| raw.contains("expected a sequence")) {
+            Some(format!(
+                "each entry of `{name}` is a table that starts with `[[{name}]]` (two brackets)"
+            ))
         } else if raw.contains("expected a sequence") {
             Some("write a list, e.g. `[\"archive/**\"]`".to_owned())
+        } else if raw.contains("expected struct") {
+            Some(
+                "this key holds a table: write a `[name]` line, with its keys on the lines below"
+                    .to_owned(),
+            )
         } else {
             None
         };
         let raw = raw.strip_prefix("invalid type: ").unwrap_or(raw);
+        // The schema's type names are not the user's words.
+        let raw = match raw.find("expected struct ") {
+            Some(at) => format!("{}expected a table", &raw[..at]),
+            None => raw.to_owned(),
+        };
         self.error(
             kind,
             span,

@@ -113,7 +113,8 @@ pub enum Error {
         code(ddlink::portal),
         help("pass the portal's origin, e.g. `--portal https://acme.deskdirector.com`")
     )]
-    Portal(#[from] crate::command::PortalError),
+    // Not `#[from]`: that would make the reason a cause, printed a second time below.
+    Portal(crate::command::PortalError),
 
     /// The file was deleted (or its folder removed) while it was being fixed.
     #[error("`{0}` was deleted while it was being fixed; nothing was written")]

@@ -202,6 +202,30 @@ const ERRORS: &[(&str, ConfigErrorKind, &str, &[&str])] = &[
         &["wrong type of value", "integer `3`", "quoted string"],
     ),
     (
+        "autotask = \"en\"\n",
+        ConfigErrorKind::Schema,
+        "1:12",
+        &["expected a table", "write a `[name]` line"],
+    ),
+    (
+        "[overrides]\nfiles = [\"a/**\"]\npsa = \"autotask\"\n",
+        ConfigErrorKind::Schema,
+        "1:1",
+        &["expected a sequence", "starts with `[[overrides]]`"],
+    ),
+    (
+        "exclude = \"archive/**\"\n",
+        ConfigErrorKind::Schema,
+        "1:11",
+        &["expected a sequence", "write a list"],
+    ),
+    (
+        "portal = \"https://agent:hunter2@acme.deskdirector.com\"\n",
+        ConfigErrorKind::InvalidValue,
+        "1:10",
+        &["holds a user name", "`https://***@acme.deskdirector.com`"],
+    ),
+    (
         "client = \"web\"\npsa = \"halo\"\n",
         ConfigErrorKind::InvalidValue,
         "2:7",

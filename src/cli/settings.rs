@@ -71,7 +71,12 @@ fn selected(entry: &str) -> Result<Vec<&'static Rule>, Error> {
 
 impl Run {
     pub fn new(common: &CommonArgs, selection: Option<&SelectionArgs>) -> Result<Run, Error> {
-        let portal = common.portal.as_deref().map(Portal::parse).transpose()?;
+        let portal = common
+            .portal
+            .as_deref()
+            .map(Portal::parse)
+            .transpose()
+            .map_err(Error::Portal)?;
         let explicit = common
             .config
             .as_deref()

@@ -138,6 +138,10 @@ pub enum PortalError {
         "the portal URL `{0}` must be the portal's origin only (no path, query or fragment), e.g. `https://acme.deskdirector.com`"
     )]
     NotAnOrigin(String),
+    #[error(
+        "the portal URL `{0}` holds a user name or password: the portal goes into every link, and so to every recipient"
+    )]
+    Credentials(String),
 }
 
 impl Portal {
@@ -159,11 +163,16 @@ impl Portal {
             .host_str()
             .filter(|h| h.contains('.'))
             .ok_or_else(|| PortalError::NoHost(text.to_owned()))?;
-        if !matches!(url.path(), "" | "/")
-            || url.query().is_some()
-            || url.fragment().is_some()
-            || !url.username().is_empty()
-        {
+        if !url.username().is_empty() || url.password().is_some() {
+            // Not repeated in the message: the password would be printed.
+            let mut masked = url.clone();
+            let _ = masked.set_username("***");
+            let _ = masked.set_password(None);
+            return Err(PortalError::Credentials(
+                masked.as_str().trim_end_matches('/').to_owned(),
+            ));
+        }
+        if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
             return Err(PortalError::NotAnOrigin(text.to_owned()));
         }
         let host = match url.port() {
@@ -406,6 +415,24 @@ mod tests {
             Portal::parse("https://acme.deskdirector.com/portal"),
             Err(PortalError::NotAnOrigin(_))
         ));
+        for with_credentials in [
+            "https://user:secret@acme.deskdirector.com",
+            "https://:secret@acme.deskdirector.com",
+            "user@acme.deskdirector.com",
+        ] {
+            let error = Portal::parse(with_credentials).unwrap_err();
+            assert!(
+                matches!(error, PortalError::Credentials(_)),
+                "{with_credentials}"
+            );
+            assert!(!error.to_string().contains("secret"), "{error}");
+            assert!(
+                error
+                    .to_string()
+                    .contains("`https://***@acme.deskdirector.com`"),
+                "{error}"
+            );
+        }
         assert!(Portal::parse("https://").is_err());
         assert!(matches!(
             Portal::parse("notaurl"),
