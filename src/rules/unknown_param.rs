@@ -24,8 +24,9 @@ declare_rule! {
     ///
     /// ## Fix
     /// A near miss of a known key is offered as an unsafe fix (it is a guess). A known key
-    /// behind an ampersand escaped twice (`&amp;amp;ticket_id` reads as `amp;ticket_id`) is
-    /// repaired by a safe fix: the extra `amp;` goes.
+    /// behind an ampersand escaped twice (`&amp;amp;ticket_id` reads as `amp;ticket_id`), or
+    /// behind an `&amp;` in the wrong case (`&Amp;ticket_id`), is repaired by a safe fix: the
+    /// extra `amp;` goes (and DD401 escapes a bare `&` left).
     pub static UNKNOWN_PARAM = {
         code: "DD104",
         name: "unknown-param",
@@ -58,8 +59,14 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         // `&amp;amp;ticket_id` in HTML, `&amp;ticket_id` in plain text: an ampersand escaped
         // once too often reads as a key `amp;ticket_id`.
         if let Some((meant, extra)) = behind_escaped_ampersand(key) {
+            let written = &key[..extra];
             let extra = site.span(param.key.start..param.key.start + extra);
-            let (why, help) = if site.origin.is_html() {
+            let (why, help) = if written.bytes().any(|b| b.is_ascii_uppercase()) {
+                (
+                    "an `&amp;` in the wrong case, which is no character reference",
+                    "write `&amp;`",
+                )
+            } else if site.origin.is_html() {
                 (
                     "an ampersand escaped twice (`&amp;amp;`)",
                     "escape the `&` once",

@@ -32,10 +32,14 @@ declare_rule! {
 }
 
 /// A known key behind escaped ampersands: `amp;ticket_id` (`&amp;amp;ticket_id` in HTML, or
-/// `&amp;ticket_id` in plain text, where no entity is decoded) is `ticket_id`. The key, and
-/// how many bytes of `amp;` stand before it.
+/// `&amp;ticket_id` in plain text, where no entity is decoded) is `ticket_id`, and so is
+/// `Amp;ticket_id` (`&Amp;ticket_id`: character references are case-sensitive, so HTML reads
+/// a bare `&` there). The key, and how many bytes of `amp;` stand before it.
 pub fn behind_escaped_ampersand(key: &str) -> Option<(&'static str, usize)> {
-    let rest = key.trim_start_matches("amp;");
+    let mut rest = key;
+    while rest.len() >= 4 && rest.as_bytes()[..4].eq_ignore_ascii_case(b"amp;") {
+        rest = &rest[4..];
+    }
     if rest.len() == key.len() {
         return None;
     }
