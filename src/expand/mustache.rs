@@ -42,20 +42,20 @@ pub fn may_hold(text: &str) -> bool {
         let run = bytes[..name]
             .iter()
             .rev()
-            .take_while(|&&b| matches!(b, b'{' | b' ' | b'~'))
+            .take_while(|&&b| matches!(b, b'{' | b' ' | b'~' | b'#'))
             .count();
         memchr::memmem::find(&bytes[name - run..name], b"{{").is_some()
     })
 }
 
 /// Where the helper's name ends when the `{{` at `open` opens a `{{deeplink` (after an
-/// optional third brace and blanks or `~`).
+/// optional third brace, blanks or `~`, and the `#` of a block, which [`find`] reports).
 fn name_end(bytes: &[u8], open: usize) -> Option<usize> {
     let mut at = open + 2;
     if bytes.get(at) == Some(&b'{') {
         at += 1;
     }
-    while matches!(bytes.get(at), Some(b' ' | b'~')) {
+    while matches!(bytes.get(at), Some(b' ' | b'~' | b'#')) {
         at += 1;
     }
     let end = at + HELPER.len();
@@ -99,7 +99,22 @@ pub fn find(text: &str) -> Vec<Mustache> {
             from = line_end;
             continue;
         };
-        if is_ours {
+        let block = name_end(text.as_bytes(), open)
+            .is_some_and(|name| text.as_bytes()[open..name - HELPER.len()].contains(&b'#'));
+        if is_ours && block {
+            // Handlebars would take it for a block helper, which the mail system does not
+            // have; ddlink expands only the plain call.
+            found.push(Mustache {
+                range: open..end,
+                args: Vec::new(),
+                problem: Some(
+                    "`{{#deeplink …}}` opens a block, which ddlink does not expand (a link \
+                     with its label is `<dd-link …>label</dd-link>`)"
+                        .to_owned(),
+                ),
+                repeated: Vec::new(),
+            });
+        } else if is_ours {
             found.push(parse(text, open..end));
         }
         from = end;
@@ -423,6 +438,22 @@ mod tests {
         assert!(open[0].problem.is_some());
         let positional = find("{{deeplink 'ticket'}}");
         assert!(positional[0].problem.is_some());
+        let text = "<p>{{#deeplink name='ticket_list'}}Tickets{{/deeplink}} {{~# deeplink}}</p>";
+        let blocks = find(text);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(
+            &text[blocks[0].range.clone()],
+            "{{#deeplink name='ticket_list'}}"
+        );
+        assert!(
+            blocks[0]
+                .problem
+                .as_deref()
+                .unwrap()
+                .contains("opens a block")
+        );
+        assert_eq!(&text[blocks[1].range.clone()], "{{~# deeplink}}");
+        assert!(may_hold("{{#deeplink}}"));
     }
 
     #[test]

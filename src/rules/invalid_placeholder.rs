@@ -7,7 +7,7 @@ declare_rule! {
     /// written: a control attribute with a value it does not take (`client`, `auth`,
     /// `remember-me`, `as`), a web link with no portal configured, an auth mode whose tokens
     /// the dialect and the configuration do not provide, a `{{deeplink}}` call that is not
-    /// `key='value'` pairs, a value holding `&` or `#` (it would split the link), an `href` on
+    /// `key='value'` pairs or opens a block (`{{#deeplink}}`), a value holding `&` or `#` (it would split the link), an `href` on
     /// `<dd-link>`, a placeholder where no reader would see it, or a `{{deeplink}}` where
     /// ddlink does not expand one (an attribute other than a link's `href`, an unquoted
     /// `href`). A `{{deeplink}}` may be wrapped over lines, each going on with `key=…` or the
