@@ -171,8 +171,8 @@ impl RuleSettings {
     }
 }
 
-/// Line breaks left out of a link's text: `len` bytes of the link as written, before
-/// position `at` of the joined text.
+/// A run of white space with a line break, left out of a link's text: `len` bytes of the
+/// link as written, before position `at` of the joined text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gap {
     pub at: usize,
@@ -236,12 +236,12 @@ pub struct LinkSite<'a> {
 }
 
 impl<'a> LinkSite<'a> {
-    /// The input span of a range of the link's text.
     /// Whether a character reference is written within a range of the link's text.
     pub fn has_reference_in(&self, range: Range<usize>) -> bool {
         self.map.has_reference_in(self.decoded_range(range))
     }
 
+    /// The input span of a range of the link's text.
     pub fn span(&self, range: Range<usize>) -> Span {
         self.map.span(self.decoded_range(range))
     }
