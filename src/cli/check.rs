@@ -256,7 +256,7 @@ pub(super) fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error>
         [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32BE"),
         [0xFF, 0xFE, ..] => Some("UTF-16LE"),
         [0xFE, 0xFF, ..] => Some("UTF-16BE"),
-        _ => utf32_without_bom(head).or_else(|| utf16_without_bom(head)),
+        _ => wide_without_bom(head),
     };
     if let Some(encoding) = encoding {
         return Err(Error::UnsupportedEncoding {
@@ -274,50 +274,29 @@ pub(super) fn refuse(path: &Path, head: &[u8]) -> Result<Option<Outcome>, Error>
     Ok(None)
 }
 
-/// UTF-32 text saved without a byte-order mark: markup is mostly ASCII, so three bytes of
-/// every four are NUL. Said as what it is, not skipped as a binary file.
-fn utf32_without_bom(head: &[u8]) -> Option<&'static str> {
-    let units: Vec<_> = head[..head.len().min(512)].chunks_exact(4).collect();
-    if units.len() < 4 {
-        return None;
-    }
-    let mostly = |ascii_at: usize| {
+/// UTF-32 or UTF-16 text saved without a byte-order mark: markup is mostly ASCII, so in
+/// nine code units of ten one byte is the character and the others are NUL. Said as what it
+/// is, not skipped as a binary file.
+fn wide_without_bom(head: &[u8]) -> Option<&'static str> {
+    const FORMS: [(usize, usize, &str); 4] = [
+        (4, 0, "UTF-32LE (without a byte-order mark)"),
+        (4, 3, "UTF-32BE (without a byte-order mark)"),
+        (2, 0, "UTF-16LE (without a byte-order mark)"),
+        (2, 1, "UTF-16BE (without a byte-order mark)"),
+    ];
+    let head = &head[..head.len().min(512)];
+    let mostly = |width: usize, ascii_at: usize| {
+        let units = head.chunks_exact(width);
+        let count = units.len();
         let matching = units
-            .iter()
-            .filter(|unit| unit[ascii_at] != 0 && (0..4).all(|i| i == ascii_at || unit[i] == 0))
+            .filter(|unit| (0..width).all(|i| (unit[i] != 0) == (i == ascii_at)))
             .count();
-        matching * 10 >= units.len() * 9
+        count >= 4 && matching * 10 >= count * 9
     };
-    if mostly(0) {
-        Some("UTF-32LE (without a byte-order mark)")
-    } else if mostly(3) {
-        Some("UTF-32BE (without a byte-order mark)")
-    } else {
-        None
-    }
-}
-
-/// UTF-16 text saved without a byte-order mark: markup is mostly ASCII, so every other
-/// byte is NUL. Said as what it is, not skipped as a binary file.
-fn utf16_without_bom(head: &[u8]) -> Option<&'static str> {
-    let pairs: Vec<_> = head[..head.len().min(512)].chunks_exact(2).collect();
-    if pairs.len() < 4 {
-        return None;
-    }
-    let mostly = |zero_at: usize| {
-        let matching = pairs
-            .iter()
-            .filter(|pair| pair[zero_at] == 0 && pair[1 - zero_at] != 0)
-            .count();
-        matching * 10 >= pairs.len() * 9
-    };
-    if mostly(1) {
-        Some("UTF-16LE (without a byte-order mark)")
-    } else if mostly(0) {
-        Some("UTF-16BE (without a byte-order mark)")
-    } else {
-        None
-    }
+    FORMS
+        .iter()
+        .find(|&&(width, ascii_at, _)| mostly(width, ascii_at))
+        .map(|&(_, _, name)| name)
 }
 
 pub(super) fn locate(
