@@ -12,6 +12,7 @@
 //! Like the rest of the library this module never prints; it reads the file system (that is
 //! its job) and, for relative paths only, the current directory.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
@@ -25,7 +26,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
-use crate::command::{Client, Portal};
+use crate::command::{Client, Portal, credential_ranges, mask_credentials};
 use crate::diagnostic::Severity;
 use crate::dialect::{Dialect, Language};
 use crate::expand::ExpandSettings;
@@ -1042,9 +1043,12 @@ impl Source<'_> {
         ConfigError(Box::new(Details {
             kind,
             path: self.path.to_path_buf(),
-            message,
+            message: match mask_credentials(&message) {
+                Cow::Borrowed(_) => message,
+                Cow::Owned(masked) => masked,
+            },
             source_code: Some(
-                NamedSource::new(self.path.display().to_string(), self.text.to_owned())
+                NamedSource::new(self.path.display().to_string(), self.shown_text())
                     .with_language("toml"),
             ),
             labels: vec![LabeledSpan::new_primary_with_span(
@@ -1052,9 +1056,20 @@ impl Source<'_> {
                 SourceSpan::from(span.clone()),
             )],
             span: Some(span),
-            help,
+            help: help.map(|help| mask_credentials(&help).into_owned()),
             io: None,
         }))
+    }
+
+    /// The text as errors show it: each user name and password written in a URL (a portal's,
+    /// most likely) blotted out byte for byte, so that every span still points where it did.
+    fn shown_text(&self) -> String {
+        let mut shown = self.text.to_owned();
+        for range in credential_ranges(self.text) {
+            let blot = "*".repeat(range.len());
+            shown.replace_range(range, &blot);
+        }
+        shown
     }
 
     /// An unknown value: the help suggests the closest candidate, then lists what is allowed.

@@ -376,6 +376,42 @@ fn every_mistake_is_reported_at_its_place() {
     }
 }
 
+/// A password written in the config never reaches a report: not in the message, not in the
+/// source line shown under it, whichever key the mistake is at.
+#[test]
+fn no_report_shows_a_password_written_in_the_config() {
+    for (text, shown_line) in [
+        (
+            "portal = \"https://agent:hunter2@acme.deskdirector.com\"\nbogus = 1\n",
+            " 1 │ portal = \"https://*************@acme.deskdirector.com\"",
+        ),
+        (
+            "portal = \"http://agent:hunter2@acme.deskdirector.com\"\n",
+            " 1 │ portal = \"http://*************@acme.deskdirector.com\"",
+        ),
+        (
+            "portal = \"https://agent:hunter2@acme.deskdirector.com\n",
+            " 1 │ portal = \"https://*************@acme.deskdirector.com",
+        ),
+        (
+            "portal = 'agent:hunter2@acme'\n",
+            " 1 │ portal = '*************@acme'",
+        ),
+        (
+            "max_memory = \"agent:hunter2@acme\"\n",
+            " 1 │ max_memory = \"*************@acme\"",
+        ),
+    ] {
+        let error = Config::parse(Path::new("ddlink.toml"), text).unwrap_err();
+        let report = render(&error);
+        assert!(!report.contains("hunter2"), "{text}\n{report}");
+        assert!(
+            report.lines().any(|line| line == shown_line),
+            "expected `{shown_line}` in the report of\n{text}\n{report}"
+        );
+    }
+}
+
 #[test]
 fn reports_name_the_file_as_given() {
     let error = Config::parse(Path::new("templates/ddlink.toml"), "psa = \"halo\"").unwrap_err();

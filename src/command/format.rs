@@ -4,7 +4,9 @@
 //! keys the table does not know (in their original order), auth parameters last. Values are
 //! written exactly as given: a template token is never percent-encoded.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use thiserror::Error;
 
@@ -144,25 +146,69 @@ pub enum PortalError {
     Credentials(String),
 }
 
+/// The byte ranges of the user names and passwords written into URLs in `text`: what no
+/// message and no excerpt may show. A run of user-information characters right before an `@`
+/// is one when a `://` stands before it or it holds a `:` (`user:password@host`, with or without
+/// a scheme); an e-mail address (`support@acme.com`) is not.
+pub fn credential_ranges(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut ranges = Vec::new();
+    for at in memchr::memchr_iter(b'@', bytes) {
+        let start = bytes[..at]
+            .iter()
+            .rposition(|&byte| !is_userinfo_byte(byte))
+            .map_or(0, |before| before + 1);
+        let after_scheme = bytes[..start].ends_with(b"://");
+        if start < at && (after_scheme || bytes[start..at].contains(&b':')) {
+            ranges.push(start..at);
+        }
+    }
+    ranges
+}
+
+/// A byte of a URL's user information (RFC 3986, less the quotes that end a string around it).
+fn is_userinfo_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"-._~%!$&()*+,;=:".contains(&byte) || !byte.is_ascii()
+}
+
+/// `text` with each of its [`credential_ranges`] written `***`.
+pub fn mask_credentials(text: &str) -> Cow<'_, str> {
+    let ranges = credential_ranges(text);
+    if ranges.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut masked = String::with_capacity(text.len());
+    let mut copied = 0;
+    for range in ranges {
+        masked.push_str(&text[copied..range.start]);
+        masked.push_str("***");
+        copied = range.end;
+    }
+    masked.push_str(&text[copied..]);
+    Cow::Owned(masked)
+}
+
 impl Portal {
     /// Parse a portal origin. A bare host (`acme.deskdirector.com`) is taken as `https://`.
+    /// A user name or password in it is never repeated in the error.
     pub fn parse(text: &str) -> Result<Portal, PortalError> {
         let text = text.trim();
+        let shown = || mask_credentials(text).into_owned();
         let with_scheme = if text.contains("://") {
             text.to_owned()
         } else {
             format!("https://{text}")
         };
         let url = url::Url::parse(&with_scheme)
-            .map_err(|e| PortalError::NotAUrl(text.to_owned(), e.to_string()))?;
+            .map_err(|e| PortalError::NotAUrl(shown(), e.to_string()))?;
         if url.scheme() != "https" {
-            return Err(PortalError::NotHttps(text.to_owned()));
+            return Err(PortalError::NotHttps(shown()));
         }
         // A portal is a public host name: `notaurl` is a typo, not a host.
         let host = url
             .host_str()
             .filter(|h| h.contains('.'))
-            .ok_or_else(|| PortalError::NoHost(text.to_owned()))?;
+            .ok_or_else(|| PortalError::NoHost(shown()))?;
         if !url.username().is_empty() || url.password().is_some() {
             // Not repeated in the message: the password would be printed.
             let mut masked = url.clone();
@@ -173,7 +219,7 @@ impl Portal {
             ));
         }
         if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
-            return Err(PortalError::NotAnOrigin(text.to_owned()));
+            return Err(PortalError::NotAnOrigin(shown()));
         }
         let host = match url.port() {
             Some(port) => format!("{host}:{port}"),
@@ -393,6 +439,36 @@ mod tests {
             DeepLink::parse("ddportal://deeplink?name=quotes"),
             Err(DeepLinkError::Envelope(_))
         ));
+    }
+
+    #[test]
+    fn credentials_are_found_in_urls_with_or_without_a_scheme() {
+        let text = "a https://u:pw@h.com b x:y@h c support@acme.com d ftp://only@h e http://@h";
+        let found: Vec<&str> = credential_ranges(text)
+            .into_iter()
+            .map(|range| &text[range])
+            .collect();
+        assert_eq!(found, ["u:pw", "x:y", "only"]);
+        assert_eq!(
+            mask_credentials(text),
+            "a https://***@h.com b ***@h c support@acme.com d ftp://***@h e http://@h"
+        );
+        assert!(matches!(mask_credentials("no@secret"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn no_portal_error_repeats_a_password() {
+        for text in [
+            "http://agent:hunter2@acme.deskdirector.com",
+            "https://agent:hunter2@acme",
+            "agent:hunter2@acme",
+            "https://agent:hunter2@acme.deskdirector.com/portal",
+            "https://agent:hunter2@acme.deskdirector.com:99999",
+        ] {
+            let error = Portal::parse(text).unwrap_err().to_string();
+            assert!(!error.contains("hunter2"), "{text}: {error}");
+            assert!(error.contains("***@acme"), "{text}: {error}");
+        }
     }
 
     #[test]

@@ -10,7 +10,10 @@ pub mod spec;
 pub mod token;
 pub mod value;
 
-pub use format::{Command, DeepLink, DeepLinkError, Portal, PortalError, Target};
+pub use format::{
+    Command, DeepLink, DeepLinkError, Portal, PortalError, Target, credential_ranges,
+    mask_credentials,
+};
 pub use parse::{
     Client, EnvelopeIssue, LegacyV1, LinkKind, Param, ParsedLink, PortalHosts, parse_link,
     parse_params,

@@ -113,6 +113,8 @@ pub struct ParsedLink {
     pub kind: LinkKind,
     /// The scheme without its colon (`https`, `ddportal`), if any.
     pub scheme: Option<Range<usize>>,
+    /// What stands between `//` and an `@` before the host (`user:password`), if anything.
+    pub userinfo: Option<Range<usize>>,
     pub host: Option<Range<usize>>,
     pub path: Option<Range<usize>>,
     pub envelope_issues: Vec<EnvelopeIssue>,
@@ -130,6 +132,13 @@ impl ParsedLink {
             .iter()
             .find(|p| &text[p.key.clone()] == key)
             .map(|p| (p, p.value.clone().map(|v| &text[v])))
+    }
+
+    /// The password written before the host (`https://user:password@host`), if any.
+    pub fn userinfo_password(&self, text: &str) -> Option<Range<usize>> {
+        let userinfo = self.userinfo.clone()?;
+        let colon = text[userinfo.clone()].find(':')?;
+        Some(userinfo.start + colon + 1..userinfo.end).filter(|password| !password.is_empty())
     }
 
     pub fn client(&self) -> Option<Client> {
@@ -301,6 +310,7 @@ fn desktop_from(
     ParsedLink {
         kind,
         scheme,
+        userinfo: None,
         host: None,
         path: None,
         envelope_issues: issues,
@@ -432,7 +442,11 @@ fn parse_from_host(
 ) -> Option<ParsedLink> {
     let host_end =
         find_outside_tokens(&text[host_start..], b"/?#").map_or(text.len(), |i| i + host_start);
-    let host = host_start..host_end;
+    // As a URL parser reads it: the host follows the authority's last `@`.
+    let userinfo = text[host_start..host_end]
+        .rfind('@')
+        .map(|at| host_start..host_start + at);
+    let host = userinfo.as_ref().map_or(host_start, |u| u.end + 1)..host_end;
     let path_end =
         find_outside_tokens(&text[host_end..], b"?#").map_or(text.len(), |i| i + host_end);
     let mut path = host_end..path_end;
@@ -522,6 +536,7 @@ fn parse_from_host(
     Some(ParsedLink {
         kind,
         scheme,
+        userinfo,
         host: Some(host),
         path: Some(path),
         envelope_issues: issues,

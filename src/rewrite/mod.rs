@@ -822,6 +822,12 @@ impl<'o> Collector<'o> {
                 self.secrets.push(site.span(value));
             }
         }
+        if let Some(password) = link
+            .userinfo_password(trimmed)
+            .filter(|password| !is_single_token(&trimmed[password.clone()]))
+        {
+            self.secrets.push(site.span(password));
+        }
         check_link(&site, &mut self.findings);
         // Detection counts the tokens of the whole input (`observe`), these included; an
         // encoded token (DD203) counts as the token it stands for, so that its fix does not

@@ -4,7 +4,8 @@ use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a deep link that carries `auth_password`, whatever its value.
+    /// Reports a deep link that carries a password, whatever its value: in `auth_password`,
+    /// or written before the host (`https://user:password@…`).
     ///
     /// ## Why is this bad?
     /// E-mail is forwarded, CC'd, archived and scanned. A password in a link goes to everyone
@@ -44,6 +45,16 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .with_help("remove `auth_password`; use `auth_token` (passwordless) or no auth at all"),
         );
     }
+    if let Some(password) = site.link.userinfo_password(site.text) {
+        findings.push(
+            Diagnostic::new(
+                &PASSWORD_IN_LINK,
+                site.span(password),
+                "a password before the link's host goes to everyone the e-mail reaches",
+            )
+            .with_help("remove the user name and password before the host (`user:password@`); the portal signs its users in itself"),
+        );
+    }
 }
 
 /// Called for a placeholder that asks for `auth="password"`: refused, never generated.
@@ -68,11 +79,16 @@ mod tests {
     fn pass_and_fail() {
         assert_rule(
             "DD301",
-            &["ddportal://name=ticket_list&auth_username=[a]&auth_token=[b]"],
+            &[
+                "ddportal://name=ticket_list&auth_username=[a]&auth_token=[b]",
+                "https://agent@acme.deskdirector.com/portal/deeplink?name=ticket_list",
+            ],
             &[
                 "ddportal://name=ticket_list&auth_username=a@b.co&auth_password=hunter2",
                 "ddportal://name=ticket_list&auth_username=[a]&auth_password=[b]",
                 "ddportal://auth_password=x",
+                "https://agent:hunter2@acme.deskdirector.com/portal/deeplink?name=ticket_list",
+                "https://agent:[password]@acme.deskdirector.com/portal/deeplink?name=ticket_list",
             ],
         );
     }
