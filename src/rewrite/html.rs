@@ -289,14 +289,14 @@ impl State<'_> {
     fn on_text(&mut self, chunk: &TextChunk, links: &RefCell<LinkElements>) {
         let location = chunk.source_location().bytes();
         // A character split between two input chunks comes whole in the text of one of
-        // them, whose location holds only part of its bytes: valid UTF-8 text is the input's
-        // bytes, and goes on where the text before it in its node ends. Told apart from
-        // invalid bytes (which lol_html's text also does not match) only when the lengths
-        // differ, so that the common chunk is not read for it.
-        let split = chunk.as_str().len() != location.len()
-            && self.collector.options.encoding == encoding_rs::UTF_8
+        // them, whose location holds only part of its bytes (and may hold as many bytes as
+        // the text, the end of the next character standing in for the start of this one):
+        // valid UTF-8 text is the input's bytes, and goes on where the text before it in its
+        // node ends. Invalid bytes (which lol_html's text also does not match) are read from
+        // the input.
+        let valid_utf8 = self.collector.options.encoding == encoding_rs::UTF_8
             && !chunk.as_str().contains('\u{FFFD}');
-        let text = if split {
+        let text = if valid_utf8 {
             Cow::Borrowed(chunk.as_str())
         } else {
             self.source_text(location.clone(), chunk.as_str())
@@ -312,8 +312,8 @@ impl State<'_> {
                 // anchor, a link elsewhere) is not clickable as the deep link it shows.
                 self.text.in_link = links.borrow().open.last().is_some_and(|l| l.deep_link);
             }
-            if !split || self.text.pieces.is_empty() {
-                let source_offset = if split {
+            if !valid_utf8 || self.text.pieces.is_empty() {
+                let source_offset = if valid_utf8 {
                     self.text_start(&location, text)
                 } else {
                     location.start
@@ -333,12 +333,16 @@ impl State<'_> {
     }
 
     /// Where valid UTF-8 `text` starts in the input, told by its location: up to three bytes
-    /// before it when its first character was split between input chunks.
+    /// before it when its first character was split between input chunks. The start is
+    /// where the text's first bytes are: the bytes between it and the location are the rest
+    /// of a character, which no text starts with, so a short prefix tells (a node's text can
+    /// run to a whole chunk).
     fn text_start(&self, location: &std::ops::Range<usize>, text: &str) -> usize {
+        let prefix = &text.as_bytes()[..text.len().min(16)];
         let window = self.window.borrow();
         (0..=3)
             .filter_map(|back| location.start.checked_sub(back))
-            .find(|&start| window.get(start..start + text.len()) == Some(text.as_bytes()))
+            .find(|&start| window.get(start..start + prefix.len()) == Some(prefix))
             .unwrap_or(location.start)
     }
 

@@ -72,7 +72,7 @@ impl Prefilter {
 const SCHEMES: &[&[u8]] = &[b"ddportal", b"https", b"http"];
 
 /// The byte ranges of URL-shaped runs in `text` that start with a portal-relevant scheme.
-/// A run ends at white space, quotes or angle brackets, except inside a template token
+/// A run ends at white space (Unicode's too), quotes or angle brackets, except inside a template token
 /// (`[Ticket: ID]` keeps its space); trailing sentence punctuation is not part of it.
 pub fn links(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
@@ -118,6 +118,13 @@ fn run_end(text: &str, start: usize) -> usize {
             b if b.is_ascii_whitespace() => break,
             b'<' | b'>' | b'"' | b'\'' | b'`' => break,
             b'&' if encoded_delimiter(text, at) => break,
+            // A no-break, ideographic or other Unicode space ends the link as a space does:
+            // URLs hold none, and editors put them after one (Outlook a no-break space).
+            b if !b.is_ascii() => match text[at..].chars().next() {
+                Some(c) if c.is_whitespace() => break,
+                Some(c) => at += c.len_utf8(),
+                None => break,
+            },
             _ => at += 1,
         }
     }
@@ -199,6 +206,19 @@ mod tests {
         assert_eq!(
             found("See &lt;ddportal://name=ticket_list&gt; or &quot;ddportal://name=quotes&#34;"),
             ["ddportal://name=ticket_list", "ddportal://name=quotes"]
+        );
+        // Unicode spaces end a link: no-break, em, ideographic.
+        assert_eq!(
+            found("Approve:\u{a0}ddportal://name=ticket&action=approve\u{a0}or reply"),
+            ["ddportal://name=ticket&action=approve"]
+        );
+        assert_eq!(
+            found("ddportal://name=quotes\u{2003}x ddportal://name=invoices\u{3000}(承認)"),
+            ["ddportal://name=quotes", "ddportal://name=invoices"]
+        );
+        assert_eq!(
+            found("ddportal://name=ticket&ticket_id=[Ticket:\u{a0}ID]é\u{a0}"),
+            ["ddportal://name=ticket&ticket_id=[Ticket:\u{a0}ID]é"]
         );
         assert_eq!(
             found("ddportal://name=ticket&amp;ticket_id=1&#X3E;"),
