@@ -2,11 +2,13 @@ use super::did_you_mean::closest;
 use super::wrong_case::{behind_escaped_ampersand, canonical_key};
 use super::{Findings, LinkSite};
 use crate::command::spec::{self, AUTH_KEYS, NAME_KEY};
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 
 declare_rule! {
     /// ## What it does
     /// Reports a deep-link parameter that no command knows, such as `ticketid` or `tickt_id`.
+    /// It is an error when the key stands for one the command requires and the link lacks
+    /// (`ticketid` in a ticket link without `ticket_id`), and a warning otherwise.
     ///
     /// ## Why is this bad?
     /// The portal ignores keys it does not know, so a misspelt key silently drops its value:
@@ -23,7 +25,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// A near miss of a known key is offered as an unsafe fix (it is a guess). A known key
+    /// A near miss of a known key is offered as an unsafe fix (it is a guess), unless the
+    /// link already has that key (the fix would repeat it: DD109). A known key
     /// behind an ampersand escaped twice (`&amp;amp;ticket_id` reads as `amp;ticket_id`), or
     /// behind an `&amp;` in the wrong case (`&Amp;ticket_id`), is repaired by a safe fix: the
     /// extra `amp;` goes (and DD401 escapes a bare `&` left).
@@ -39,6 +42,18 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !site.is_deep_link() || !findings.enabled(&UNKNOWN_PARAM) {
         return;
     }
+    // The key an unknown one stands for is missing when the link has no parameter of it.
+    let present = |wanted: &str| {
+        site.link
+            .params
+            .iter()
+            .any(|p| canonical_key(site.key(p)) == Some(wanted))
+    };
+    let required_and_missing = |wanted: &str| {
+        site.command()
+            .is_some_and(|c| c.required.iter().any(|r| r.key == wanted))
+            && !present(wanted)
+    };
     for param in &site.link.params {
         let key = site.key(param);
         if canonical_key(key).is_some() {
@@ -77,15 +92,17 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                     "write a bare `&` in plain text",
                 )
             };
-            findings.push(
-                Diagnostic::new(
-                    &UNKNOWN_PARAM,
-                    span,
-                    format!("`{key}` is `{meant}` after {why}"),
-                )
-                .with_help(help)
-                .with_fix(Fix::safe(vec![Edit::delete(extra)])),
-            );
+            let mut diagnostic = Diagnostic::new(
+                &UNKNOWN_PARAM,
+                span,
+                format!("`{key}` is `{meant}` after {why}"),
+            )
+            .with_help(help)
+            .with_fix(Fix::safe(vec![Edit::delete(extra)]));
+            if required_and_missing(meant) {
+                diagnostic.severity = Severity::Error;
+            }
+            findings.push(diagnostic);
             continue;
         }
         // Prefer the keys this command takes, then any key.
@@ -102,7 +119,21 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             span,
             format!("`{key}` is not a deep-link parameter"),
         );
-        if let Some(suggestion) = suggestion {
+        if let Some(suggestion) = suggestion.filter(|&s| present(s)) {
+            diagnostic = diagnostic.with_help(format!(
+                "the link has `{suggestion}` already: remove this one if it is a copy"
+            ));
+        } else if let Some(suggestion) = suggestion {
+            if required_and_missing(suggestion) {
+                diagnostic = Diagnostic::new(
+                    &UNKNOWN_PARAM,
+                    span,
+                    format!(
+                        "`{key}` is not a deep-link parameter, and the link lacks the `{suggestion}` it needs"
+                    ),
+                );
+                diagnostic.severity = Severity::Error;
+            }
             diagnostic = diagnostic
                 .with_help(format!("did you mean `{suggestion}`?"))
                 .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)]));
@@ -180,8 +211,9 @@ pub fn check_placeholder_key(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::RuleSettings;
-    use crate::rules::testing::{assert_rule, fixed};
+    use crate::diagnostic::Severity;
+    use crate::rules::testing::{assert_rule, check, fixed};
+    use crate::rules::{Origin, RuleSettings};
 
     #[test]
     fn pass_and_fail() {
@@ -211,6 +243,56 @@ mod tests {
         assert_eq!(
             fixed("DD104", "ddportal://name=ticket_list&stat=open", &settings),
             "ddportal://name=ticket_list&state=open"
+        );
+        // Not to a key the link has: that would repeat it.
+        let found = check(
+            "ddportal://name=ticket&ticket_id=1&ticketid=1",
+            &settings,
+            Origin::Attribute,
+        );
+        let unknown = found.iter().find(|d| d.code() == "DD104").unwrap();
+        assert_eq!(unknown.fix, None);
+        assert_eq!(
+            unknown.help(),
+            Some("the link has `ticket_id` already: remove this one if it is a copy")
+        );
+    }
+
+    #[test]
+    fn a_near_miss_of_a_required_key_the_link_lacks_is_an_error() {
+        let settings = RuleSettings::default();
+        let severities = |link: &str| -> Vec<(Severity, String)> {
+            check(link, &settings, Origin::Attribute)
+                .into_iter()
+                .filter(|d| d.code() == "DD104")
+                .map(|d| (d.severity, d.message().to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            severities("ddportal://name=ticket&ticketid=1"),
+            [(
+                Severity::Error,
+                "`ticketid` is not a deep-link parameter, and the link lacks the `ticket_id` it needs"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(
+            severities("ddportal://name=ticket&ticket_id=1&ticketid=1"),
+            [(
+                Severity::Warning,
+                "`ticketid` is not a deep-link parameter".to_owned()
+            )]
+        );
+        assert_eq!(
+            severities("ddportal://name=ticket_list&stat=open"),
+            [(
+                Severity::Warning,
+                "`stat` is not a deep-link parameter".to_owned()
+            )]
+        );
+        assert_eq!(
+            severities("ddportal://name=ticket&amp;ticket_id=1")[0].0,
+            Severity::Error
         );
     }
 }
