@@ -513,8 +513,9 @@ fn parse_from_host(
     } else if matches!(
         path_lower.as_str(),
         "/portal/deeplink/" | "/deeplink" | "/deeplink/"
-    ) || (path_lower.starts_with(DEEPLINK_PATH)
-        && path_lower[DEEPLINK_PATH.len()..].bytes().all(|b| b == b'/'))
+    ) || slashes_doubled(&path_lower, DEEPLINK_PATH)
+        || (path_lower.starts_with(DEEPLINK_PATH)
+            && path_lower[DEEPLINK_PATH.len()..].bytes().all(|b| b == b'/'))
         || (portal_host && path_lower.trim_end_matches('/') == "/portal" && !command.is_empty())
     {
         if path_lower.starts_with("/deeplink") && !portal_host {
@@ -544,6 +545,18 @@ fn parse_from_host(
         params,
         fragment,
     })
+}
+
+/// Whether `path` is `expected` with some of its slashes doubled (`//portal/deeplink`,
+/// `/portal//deeplink/`): a slip of a template's author, which a server may or may not forgive.
+fn slashes_doubled(path: &str, expected: &str) -> bool {
+    let mut collapsed = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && collapsed.ends_with('/')) {
+            collapsed.push(c);
+        }
+    }
+    collapsed.len() < path.len() && collapsed.trim_end_matches('/') == expected
 }
 
 fn path_issue(path: &Range<usize>, message: &str) -> EnvelopeIssue {

@@ -131,6 +131,14 @@ mod tests {
             ),
             ("ddportal//name=quotes", "ddportal://name=quotes"),
             (
+                "https://acme.deskdirector.com//portal/deeplink?name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com/portal//deeplink//?name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+            ),
+            (
                 "https://acme.deskdirector.com/portal/deeplink/name=quotes",
                 "https://acme.deskdirector.com/portal/deeplink?name=quotes",
             ),
