@@ -385,6 +385,79 @@ fn link_checks_with_the_configured_autotask_language() {
 }
 
 #[test]
+fn link_refuses_a_pair_that_would_split_the_command() {
+    let root = Path::new(".");
+    for (pair, expected) in [
+        (
+            "quote_id=Q&A1",
+            "error: `quote_id=Q&A1`: the value holds `&`, which in the link would start another parameter: give `quote_id` a single value, without `&` or `#`\n",
+        ),
+        (
+            "quote_id=Q#1",
+            "error: `quote_id=Q#1`: the value holds `#`, which in the link would end the command: give `quote_id` a single value, without `&` or `#`\n",
+        ),
+        (
+            "quote&id=Q1",
+            "error: `quote&id=Q1`: the key holds `&`: write a key such as `ticket_id`\n",
+        ),
+    ] {
+        let output = ddlink(&["link", "name=quote", pair, "--client", "desktop"], root);
+        assert_eq!(output.status.code(), Some(2), "{pair}");
+        assert_eq!(text(&output.stdout), "", "{pair}");
+        assert_eq!(text(&output.stderr), expected, "{pair}");
+    }
+    // Inside a template token, `&` is the mail system's business.
+    let token = ddlink(
+        &[
+            "link",
+            "name=quote",
+            "quote_id={{ Quote.Id | append: '&' }}",
+            "--client",
+            "desktop",
+        ],
+        root,
+    );
+    assert_eq!(
+        text(&token.stdout),
+        "ddportal://name=quote&quote_id={{ Quote.Id | append: '&' }}\n"
+    );
+    // For an `href`, escaped around the tokens, never inside (README: tokens as given).
+    let html = ddlink(
+        &[
+            "link",
+            "name=quote",
+            "quote_id={{ Quote.Id | append: '&lt' }}",
+            "--client",
+            "desktop",
+            "--html",
+        ],
+        root,
+    );
+    assert_eq!(
+        text(&html.stdout),
+        "ddportal://name=quote&amp;quote_id={{ Quote.Id | append: '&lt' }}\n"
+    );
+    let quoted = ddlink(
+        &[
+            "link",
+            "name=quote",
+            "quote_id={{ Quote.Id | append: \"x\" }}",
+            "--client",
+            "desktop",
+            "--html",
+        ],
+        root,
+    );
+    assert_eq!(quoted.status.code(), Some(2));
+    assert_eq!(text(&quoted.stdout), "");
+    assert!(
+        text(&quoted.stderr).contains("holds `\"`, which would end the `href` attribute"),
+        "{}",
+        text(&quoted.stderr)
+    );
+}
+
+#[test]
 fn link_reports_an_invalid_command_like_any_diagnostic() {
     let root = Path::new(".");
     let output = ddlink(

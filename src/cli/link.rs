@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
+use ddlink::command::token::{find_outside_tokens, tokens};
 use ddlink::command::{Client, Command, DeepLink, Target};
 use ddlink::dialect::token::{Meaning, token_for};
 use ddlink::rules::{RuleConfig, RuleSettings, desktop_link_in_email};
@@ -24,6 +25,10 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
             );
             return ExitStatus::Failure;
         };
+        if let Some(mistake) = splits_the_command(key, value) {
+            let _ = writeln!(io::stderr(), "error: `{pair}`: {mistake}");
+            return ExitStatus::Failure;
+        }
         command.push(key, value);
     }
     // The flags, over the ddlink.toml of the current directory (or --config).
@@ -87,7 +92,16 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
         return ExitStatus::Findings;
     }
     let printed = if args.html {
-        escape_attribute(&link)
+        match escape_attribute(&link) {
+            Ok(escaped) => escaped,
+            Err(token) => {
+                let _ = writeln!(
+                    io::stderr(),
+                    "error: the token `{token}` holds `\"`, which would end the `href` attribute: change the token's quotes to `'`"
+                );
+                return ExitStatus::Failure;
+            }
+        }
     } else {
         link
     };
@@ -95,6 +109,26 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
         Err(error) if !output::is_closed_pipe(&error) => ExitStatus::Failure,
         _ => ExitStatus::Success,
     }
+}
+
+/// What is wrong with a pair whose `&` or `#` (outside template tokens) would split the
+/// command in the link: values are written as they are, tokens byte for byte.
+fn splits_the_command(key: &str, value: &str) -> Option<String> {
+    if let Some(at) = key.find(['&', '#', '?', '=']) {
+        let separator = &key[at..=at];
+        return Some(format!(
+            "the key holds `{separator}`: write a key such as `ticket_id`"
+        ));
+    }
+    let at = find_outside_tokens(value, b"&#")?;
+    let (separator, role) = if value.as_bytes()[at] == b'&' {
+        ('&', "would start another parameter")
+    } else {
+        ('#', "would end the command")
+    };
+    Some(format!(
+        "the value holds `{separator}`, which in the link {role}: give `{key}` a single value, without `&` or `#`"
+    ))
 }
 
 /// Show the link's findings on stderr, the link itself as their source.
@@ -132,7 +166,22 @@ fn report_findings(link: &str, analysis: Analysis) {
     );
 }
 
-/// `&` and `"` escaped for a double-quoted attribute; template tokens kept as they are.
-fn escape_attribute(url: &str) -> String {
-    url.replace('&', "&amp;").replace('"', "&quot;")
+/// `&` and `"` escaped for a double-quoted attribute, template tokens kept as they are (the
+/// mail system reads them in the template's source); a token that holds `"`, which nothing
+/// can write there, is the error.
+fn escape_attribute(url: &str) -> Result<String, &str> {
+    let mut escaped = String::with_capacity(url.len() + 16);
+    let mut copied = 0;
+    let escape = |text: &str| text.replace('&', "&amp;").replace('"', "&quot;");
+    for token in tokens(url) {
+        let written = &url[token.range.clone()];
+        if written.contains('"') {
+            return Err(written);
+        }
+        escaped.push_str(&escape(&url[copied..token.range.start]));
+        escaped.push_str(written);
+        copied = token.range.end;
+    }
+    escaped.push_str(&escape(&url[copied..]));
+    Ok(escaped)
 }
