@@ -215,6 +215,23 @@ fn diff_header_of_a_name_with_a_space() {
     );
 }
 
+/// An absolute path's header is the path without its leading `/`, as `git diff --no-index`
+/// writes it: `patch -p1` run from `/` finds the file (`a//tmp/…` it did not).
+#[test]
+fn diff_header_of_an_absolute_path() {
+    let project = project();
+    let root = project.path();
+    let path = root.join("mail/approve.html");
+    let shown = path.display().to_string();
+    let diff = ddlink(&["fix", "--diff", &shown], root, None);
+    let relative = shown.trim_start_matches('/');
+    assert!(
+        text(&diff.stdout).starts_with(&format!("--- a/{relative}\n+++ b/{relative}\n@@")),
+        "{}",
+        text(&diff.stdout)
+    );
+}
+
 /// A diff is in the file's own bytes: a windows-1252 file's `é` stays the byte 0xE9 on both
 /// sides, so that `patch` applies the diff to the file.
 #[test]
@@ -512,6 +529,30 @@ fn permissions_are_kept() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o640);
+}
+
+/// The owner and group stay the file's: a template fixed by root stays its user's. Only root
+/// may give a file away, so the owner is checked when the tests run as root (as CI does); the
+/// group, which the owner keeps anyway, otherwise.
+#[cfg(unix)]
+#[test]
+fn owner_and_group_are_kept() {
+    use std::os::unix::fs::MetadataExt;
+    let project = project();
+    let root = project.path();
+    let path = root.join("mail/approve.html");
+    let me = std::fs::metadata(&path).unwrap();
+    let wanted = if me.uid() == 0 {
+        std::os::unix::fs::chown(&path, Some(1000), Some(1000)).unwrap();
+        (1000, 1000)
+    } else {
+        (me.uid(), me.gid())
+    };
+    let output = ddlink(&["fix", "mail/approve.html"], root, None);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(read(root, "mail/approve.html"), EXPANDED);
+    let after = std::fs::metadata(&path).unwrap();
+    assert_eq!((after.uid(), after.gid()), wanted);
 }
 
 /// A template over 4 MiB, which `fix` streams through temporary files instead of reading it

@@ -592,6 +592,9 @@ fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> Vec<u8> {
             // As git writes it: a tab after a name with a space, or `patch` reads the name
             // only up to the space.
             let end = if path.contains(' ') { "\t" } else { "" };
+            // An absolute path as `git diff --no-index` writes it (`a/tmp/x.html`, not
+            // `a//tmp/x.html`, which `patch -p1` and `git apply` refuse).
+            let path = path.trim_start_matches('/');
             out.extend_from_slice(format!("--- a/{path}{end}\n+++ b/{path}{end}\n").as_bytes());
         }
         hunk.to_writer(&mut out)

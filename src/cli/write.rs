@@ -154,10 +154,10 @@ fn commit(
         .as_file()
         .sync_all()
         .map_err(|e| write_error(path, e))?;
-    let permissions = fs::metadata(target)
-        .map_err(|e| gone_or(path, e))?
-        .permissions();
-    fs::set_permissions(temporary.path(), permissions).map_err(|e| write_error(path, e))?;
+    let metadata = fs::metadata(target).map_err(|e| gone_or(path, e))?;
+    keep_owner(&temporary, &metadata);
+    fs::set_permissions(temporary.path(), metadata.permissions())
+        .map_err(|e| write_error(path, e))?;
     if !unchanged(target).map_err(|e| gone_or(path, e))? {
         // Dropping `temporary` removes it.
         return Err(Error::ChangedOnDisk(path.to_path_buf()));
@@ -171,6 +171,28 @@ fn commit(
         let _ = folder.sync_all();
     }
     Ok(())
+}
+
+/// Give `temporary` the owner and group of the file it replaces, as far as this user may (root
+/// may give any; others their own groups): fixed by root, a user's template stayed root's.
+/// What cannot be kept is left as a new file has it, as an editor's save leaves it.
+fn keep_owner(temporary: &NamedTempFile, target: &Metadata) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(current) = temporary.as_file().metadata() else {
+            return;
+        };
+        if (current.uid(), current.gid()) == (target.uid(), target.gid()) {
+            return;
+        }
+        let file = temporary.as_file();
+        if std::os::unix::fs::fchown(file, Some(target.uid()), Some(target.gid())).is_err() {
+            let _ = std::os::unix::fs::fchown(file, None, Some(target.gid()));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (temporary, target);
 }
 
 /// Whether two readings of a file's metadata are of the same, unmodified file.
