@@ -33,6 +33,7 @@ use crate::dialect::token::{Evidence, known_dialect};
 use crate::dialect::{Dialect, Resolved, Source};
 use crate::expand::{self, ExpandSettings, Placeholder};
 use crate::fix;
+use crate::rules::malformed_envelope;
 use crate::rules::tokens::{self, token_uses};
 use crate::rules::{
     Findings, Joined, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, TokenUse, check_link,
@@ -789,16 +790,31 @@ impl<'o> Collector<'o> {
         }
         .in_encoding(self.options.encoding);
         let decoded = map.decoded.as_str();
-        let trimmed = decoded.trim_matches(|c: char| c.is_ascii_whitespace());
-        let start = decoded.len()
+        let outer = decoded.trim_matches(|c: char| c.is_ascii_whitespace());
+        let outer_start = decoded.len()
             - decoded
                 .trim_start_matches(|c: char| c.is_ascii_whitespace())
+                .len();
+        // `href=“https://…”`: a word processor's quotes, which the attribute holds as part
+        // of the URL. The link inside them is judged, and the quotes reported.
+        let trimmed = outer.trim_matches(malformed_envelope::is_typographic_quote);
+        let start = outer_start + outer.len()
+            - outer
+                .trim_start_matches(malformed_envelope::is_typographic_quote)
                 .len();
         let range = start..start + trimmed.len();
         let joined = Joined::new(trimmed);
         let Some(link) = parse_link(&joined.text, &self.options.settings.hosts) else {
             return;
         };
+        if trimmed.len() < outer.len() {
+            malformed_envelope::typographic_quotes(
+                &map,
+                outer_start..start,
+                range.end..outer_start + outer.len(),
+                &mut self.findings,
+            );
+        }
         self.found_links += 1;
         let trimmed = joined.text.as_ref();
         let site = LinkSite {

@@ -118,10 +118,11 @@ fn run_end(text: &str, start: usize) -> usize {
             b if b.is_ascii_whitespace() => break,
             b'<' | b'>' | b'"' | b'\'' | b'`' => break,
             b'&' if encoded_delimiter(text, at) => break,
-            // A no-break, ideographic or other Unicode space ends the link as a space does:
-            // URLs hold none, and editors put them after one (Outlook a no-break space).
+            // A no-break, ideographic or other Unicode space ends the link as a space does,
+            // and so do typographic quotes and CJK punctuation: URLs hold none, and prose puts
+            // them around one (Outlook a no-break space, Word `“…”`, Japanese `。`).
             b if !b.is_ascii() => match text[at..].chars().next() {
-                Some(c) if c.is_whitespace() => break,
+                Some(c) if c.is_whitespace() || ends_prose_link(c) => break,
                 Some(c) => at += c.len_utf8(),
                 None => break,
             },
@@ -129,6 +130,19 @@ fn run_end(text: &str, start: usize) -> usize {
         }
     }
     trim_punctuation(text, start, at)
+}
+
+/// Whether `c`, outside ASCII, ends a link written in prose: a quotation mark, or CJK and
+/// full-width punctuation.
+fn ends_prose_link(c: char) -> bool {
+    crate::rules::malformed_envelope::is_typographic_quote(c)
+        || matches!(
+            c,
+            '\u{3001}' | '\u{3002}' // 、 。
+                | '\u{3010}' | '\u{3011}' // 【 】
+                | '\u{FF01}' | '\u{FF08}' | '\u{FF09}' | '\u{FF0C}' | '\u{FF0E}' // ！ （ ） ， ．
+                | '\u{FF1A}' | '\u{FF1B}' | '\u{FF1F}' // ： ； ？
+        )
 }
 
 /// Whether the `&` at `at` starts a character reference to what ends a link in text: an
@@ -219,6 +233,24 @@ mod tests {
         assert_eq!(
             found("ddportal://name=ticket&ticket_id=[Ticket:\u{a0}ID]é\u{a0}"),
             ["ddportal://name=ticket&ticket_id=[Ticket:\u{a0}ID]é"]
+        );
+        // So do a word processor's quotes and CJK punctuation.
+        assert_eq!(
+            found("Open “https://a.b/portal/deeplink?name=quotes” or «ddportal://name=invoices»."),
+            [
+                "https://a.b/portal/deeplink?name=quotes",
+                "ddportal://name=invoices"
+            ]
+        );
+        assert_eq!(
+            found(
+                "「ddportal://name=quotes」、ddportal://name=invoices。（ddportal://name=login）"
+            ),
+            [
+                "ddportal://name=quotes",
+                "ddportal://name=invoices",
+                "ddportal://name=login"
+            ]
         );
         assert_eq!(
             found("ddportal://name=ticket&amp;ticket_id=1&#X3E;"),

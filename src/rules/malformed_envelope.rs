@@ -1,4 +1,6 @@
-use super::{Findings, LinkSite};
+use std::ops::Range;
+
+use super::{Findings, LinkSite, TextMap};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 
 declare_rule! {
@@ -8,8 +10,9 @@ declare_rule! {
     /// slips: `ddportal://deeplink?name=…` (the web path copied into a desktop link),
     /// `ddportal:///name=…`, `/portal/deeplink/?…`, `/deeplink?…`, `/portal/deeplink&name=…`,
     /// `/portal/deeplink/name=…`, `/Portal/DeepLink`, a scheme that lost its colon
-    /// (`https//…`, `ddportal//…`), a link with no scheme at all, and a relative
-    /// `/portal/deeplink?…` copied from the portal's pages.
+    /// (`https//…`, `ddportal//…`), a link with no scheme at all, a relative
+    /// `/portal/deeplink?…` copied from the portal's pages, and a link in a word processor's
+    /// quotes (`href=“https://…”`), which the attribute holds as part of the URL.
     ///
     /// ## Why is this bad?
     /// The portal or the desktop app does not recognise the link and opens the home page, or
@@ -68,6 +71,49 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         }
         findings.push(diagnostic);
     }
+}
+
+/// The quotation marks word processors write for `"` and `'` (and their European and CJK
+/// kin): none belongs in a URL, and a link in prose ends at one.
+pub fn is_typographic_quote(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2018}'..='\u{201F}' // ‘ ’ ‚ ‛ “ ” „ ‟
+            | '«' | '»' | '\u{2039}' | '\u{203A}' // ‹ ›
+            | '\u{300C}'..='\u{300F}' // 「 」 『 』
+            | '\u{301D}'..='\u{301F}' // 〝 〞 〟
+            | '\u{FF02}' | '\u{FF07}' // ＂ ＇
+    )
+}
+
+/// Report the typographic quotes around a link (`opening` and `closing`, ranges of
+/// `map.decoded`, either may be empty), with the safe fix that removes them.
+pub fn typographic_quotes(
+    map: &TextMap,
+    opening: Range<usize>,
+    closing: Range<usize>,
+    findings: &mut Findings,
+) {
+    if !findings.enabled(&MALFORMED_ENVELOPE) {
+        return;
+    }
+    let quotes = |range: Range<usize>| (!range.is_empty()).then(|| map.span(range));
+    let spans: Vec<_> = [quotes(opening), quotes(closing)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let Some(&first) = spans.first() else {
+        return;
+    };
+    findings.push(
+        Diagnostic::new(
+            &MALFORMED_ENVELOPE,
+            first,
+            "the link is in a word processor's quotes, which the browser reads as part of it",
+        )
+        .with_help("remove the quotes around the link (an `href` is quoted with `\"`)")
+        .with_fix(Fix::safe(spans.into_iter().map(Edit::delete).collect())),
+    );
 }
 
 #[cfg(test)]

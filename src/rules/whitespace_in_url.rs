@@ -42,13 +42,22 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         return;
     }
     if site.origin == Origin::Attribute {
-        let value_len = site.map.decoded.len();
+        // The value's own ends: typographic quotes between them and the link are DD112's.
+        let value = site.map.decoded.as_str();
+        let value_len = value.len();
+        let leading = value_len
+            - value
+                .trim_start_matches(|c: char| c.is_ascii_whitespace())
+                .len();
+        let trailing = value
+            .trim_end_matches(|c: char| c.is_ascii_whitespace())
+            .len();
         let mut edits = Vec::new();
-        if site.range.start > 0 {
-            edits.push(Edit::delete(site.map.span(0..site.range.start)));
+        if leading > 0 && leading < value_len {
+            edits.push(Edit::delete(site.map.span(0..leading)));
         }
-        if site.range.end < value_len {
-            edits.push(Edit::delete(site.map.span(site.range.end..value_len)));
+        if trailing < value_len && trailing > 0 {
+            edits.push(Edit::delete(site.map.span(trailing..value_len)));
         }
         if !edits.is_empty() {
             let span = site.map.span(0..value_len);
