@@ -897,12 +897,29 @@ impl<'o> Collector<'o> {
             let span = map.span(call.range.clone());
             self.read_placeholders.push(span.start);
             if let Some(problem) = call.problem {
-                crate::rules::invalid_placeholder::report(
-                    &mut self.findings,
-                    span,
-                    problem,
-                    "write `{{deeplink name='ticket' action='close'}}`".to_owned(),
-                );
+                let (problem, help) = match context {
+                    // `href="{{deeplink name="quotes"}}"`: the value ends at the `"` after
+                    // `name=`, and the call seems not to be closed.
+                    expand::MustacheContext::Attribute(Some(quote))
+                        if call.range.end == text.len() && text.trim_end().ends_with('=') =>
+                    {
+                        let quote = char::from(quote);
+                        let other = if quote == '"' { '\'' } else { '"' };
+                        (
+                            format!(
+                                "this `{{{{deeplink` holds the `{quote}` the attribute is written in, which ends the attribute before `}}}}`"
+                            ),
+                            format!(
+                                "quote the placeholder's values with `{other}` inside a `{quote}`-quoted attribute: `{{{{deeplink name={other}ticket{other} action={other}close{other}}}}}`"
+                            ),
+                        )
+                    }
+                    _ => (
+                        problem,
+                        "write `{{deeplink name='ticket' action='close'}}`".to_owned(),
+                    ),
+                };
+                crate::rules::invalid_placeholder::report(&mut self.findings, span, problem, help);
                 continue;
             }
             if matches!(context, expand::MustacheContext::Attribute(_))
