@@ -173,6 +173,17 @@ fn trim_punctuation(text: &str, start: usize, mut end: usize) -> usize {
     while end > start {
         match bytes[end - 1] {
             b'.' | b',' | b'!' | b'?' | b':' | b')' => end -= 1,
+            // A brace or bracket that nothing in the link opened closes what the link is in
+            // (`url(ddportal://name=quotes)}` in a style sheet); a token's stays.
+            closer @ (b'}' | b']') => {
+                let opener = if closer == b'}' { b'{' } else { b'[' };
+                let run = &bytes[start..end];
+                let count = |byte: u8| memchr::memchr_iter(byte, run).count();
+                if count(closer) <= count(opener) {
+                    break;
+                }
+                end -= 1;
+            }
             b';' => {
                 let before = &text[start..end - 1];
                 let reference = before.rfind('&').is_some_and(|amp| {
@@ -233,6 +244,20 @@ mod tests {
         assert_eq!(
             found("ddportal://name=ticket&ticket_id=[Ticket:\u{a0}ID]é\u{a0}"),
             ["ddportal://name=ticket&ticket_id=[Ticket:\u{a0}ID]é"]
+        );
+        // A closing brace or bracket that the link did not open is not the link's.
+        assert_eq!(
+            found("a{background:url(ddportal://name=quotes)} [ddportal://name=login] x"),
+            ["ddportal://name=quotes", "ddportal://name=login"]
+        );
+        assert_eq!(
+            found(
+                "ddportal://name=ticket&ticket_id={{ Ticket.Id }} ddportal://name=ticket&ticket_id=[srnumber]"
+            ),
+            [
+                "ddportal://name=ticket&ticket_id={{ Ticket.Id }}",
+                "ddportal://name=ticket&ticket_id=[srnumber]"
+            ]
         );
         // So do a word processor's quotes and CJK punctuation.
         assert_eq!(
