@@ -1258,7 +1258,7 @@ fn templates_dir_overrides_the_built_in_snippets() {
     assert!(text(&broken.stdout).contains("2 inputs could not be checked"));
 
     // Snippets that would write a broken link are refused when loaded, before any file is
-    // touched: no link, an unquoted link, a label written twice.
+    // touched: no link, an unquoted link, a label written twice, a label inside a tag.
     for (snippet, problem) in [
         ("<span>{{{label}}}</span>", "never writes the link"),
         (
@@ -1268,6 +1268,10 @@ fn templates_dir_overrides_the_built_in_snippets() {
         (
             "<!--[if mso]><v:roundrect href=\"{{{href}}}\">{{{label}}}</v:roundrect><![endif]--><a href=\"{{{href}}}\">{{{label}}}</a>",
             "`{{{label}}}` more than once",
+        ),
+        (
+            "<a href=\"{{{href}}}\" title=\"{{{label}}}\">Open</a>",
+            "writes `{{{label}}}` inside a tag",
         ),
     ] {
         std::fs::write(root.join("mail/snippets/link.hbs"), snippet).unwrap();

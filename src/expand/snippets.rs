@@ -183,6 +183,19 @@ fn probe(registry: &Handlebars<'static>, name: &str, path: &str) -> Result<(), S
             "writes `{{{label}}}` more than once: the label is the placeholder's own markup, kept where it is, so it can be written once",
         ));
     }
+    // The label is markup (`Click <b class="x">here</b>`): inside a tag, its quotes and
+    // brackets would end the attribute or the tag.
+    if let Some(at) = rendered.find(LABEL) {
+        let before = &rendered[..at];
+        if before
+            .rfind('<')
+            .is_some_and(|open| before.rfind('>').is_none_or(|close| close < open))
+        {
+            return Err(unsafe_(
+                "writes `{{{label}}}` inside a tag: the label is the placeholder's own markup, which goes between the tags (`<a href=\"{{{href}}}\">{{{label}}}</a>`)",
+            ));
+        }
+    }
     Ok(())
 }
 
