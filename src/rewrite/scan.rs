@@ -72,8 +72,9 @@ impl Prefilter {
 const SCHEMES: &[&[u8]] = &[b"ddportal", b"https", b"http"];
 
 /// The byte ranges of URL-shaped runs in `text` that start with a portal-relevant scheme.
-/// A run ends at white space (Unicode's too), quotes or angle brackets, except inside a template token
-/// (`[Ticket: ID]` keeps its space); trailing sentence punctuation is not part of it.
+/// A run ends at white space (Unicode's too), quotes (typographic ones too) or angle brackets,
+/// except inside a template token (`[Ticket: ID]` keeps its space); trailing sentence
+/// punctuation, and a closing brace or bracket the run did not open, are not part of it.
 pub fn links(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
@@ -259,7 +260,7 @@ mod tests {
                 "ddportal://name=ticket&ticket_id=[srnumber]"
             ]
         );
-        // So do a word processor's quotes and CJK punctuation.
+        // A word processor's quotes and CJK punctuation end a link too.
         assert_eq!(
             found("Open “https://a.b/portal/deeplink?name=quotes” or «ddportal://name=invoices»."),
             [
