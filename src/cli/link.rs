@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use ddlink::command::token::{find_outside_tokens, tokens};
+use ddlink::command::token::{command_splitter, tokens};
 use ddlink::command::{Client, Command, DeepLink, Target};
 use ddlink::dialect::token::{Meaning, token_for};
 use ddlink::rules::{RuleConfig, RuleSettings, desktop_link_in_email};
@@ -120,12 +120,7 @@ fn splits_the_command(key: &str, value: &str) -> Option<String> {
             "the key holds `{separator}`: write a key such as `ticket_id`"
         ));
     }
-    let at = find_outside_tokens(value, b"&#")?;
-    let (separator, role) = if value.as_bytes()[at] == b'&' {
-        ('&', "would start another parameter")
-    } else {
-        ('#', "would end the command")
-    };
+    let (separator, role) = command_splitter(value)?;
     Some(format!(
         "the value holds `{separator}`, which in the link {role}: give `{key}` a single value, without `&` or `#`"
     ))

@@ -550,13 +550,16 @@ fn parse_from_host(
 /// Whether `path` is `expected` with some of its slashes doubled (`//portal/deeplink`,
 /// `/portal//deeplink/`): a slip of a template's author, which a server may or may not forgive.
 fn slashes_doubled(path: &str, expected: &str) -> bool {
+    if !path.contains("//") {
+        return false;
+    }
     let mut collapsed = String::with_capacity(path.len());
     for c in path.chars() {
         if !(c == '/' && collapsed.ends_with('/')) {
             collapsed.push(c);
         }
     }
-    collapsed.len() < path.len() && collapsed.trim_end_matches('/') == expected
+    collapsed.trim_end_matches('/') == expected
 }
 
 fn path_issue(path: &Range<usize>, message: &str) -> EnvelopeIssue {

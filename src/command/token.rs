@@ -192,6 +192,18 @@ pub fn is_single_token(value: &str) -> bool {
     token_at(value, 0).is_some_and(|token| token.range.end == value.len())
 }
 
+/// The first `&` or `#` of a value outside its template tokens, which written into a link
+/// would split the command (values are written as they are, tokens byte for byte), with what
+/// it would do there.
+pub fn command_splitter(value: &str) -> Option<(char, &'static str)> {
+    let at = find_outside_tokens(value, b"&#")?;
+    Some(if value.as_bytes()[at] == b'&' {
+        ('&', "would start another parameter")
+    } else {
+        ('#', "would end the command")
+    })
+}
+
 /// The byte index of the first `needle` in `text` that is not inside a token.
 pub fn find_outside_tokens(text: &str, needles: &[u8]) -> Option<usize> {
     let bytes = text.as_bytes();

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::command::spec::{self, TICKET_ID};
-use crate::command::token::{find_char_outside_tokens, find_outside_tokens, tokens};
+use crate::command::token::{command_splitter, find_char_outside_tokens, tokens};
 use crate::command::{Client, Command, DeepLink, Target, parse_link};
 use crate::diagnostic::{Edit, Severity, Span};
 use crate::dialect::token::{Meaning, token_for};
@@ -298,12 +298,7 @@ pub fn expand(
                 continue;
             }
         }
-        if let Some(separator) = separator_outside_tokens(&arg.value) {
-            let role = if separator == '&' {
-                "would start another parameter"
-            } else {
-                "would end the command"
-            };
+        if let Some((separator, role)) = command_splitter(&arg.value) {
             invalid_placeholder::report(
                 findings,
                 arg.value_span,
@@ -367,16 +362,10 @@ pub fn expand(
     render(placeholder, snippet, &url, context, findings)
 }
 
-/// The first `&` or `#` of a value outside template tokens: written into the link, it would
-/// split the command (and ddlink writes values as they are, tokens byte for byte).
-fn separator_outside_tokens(value: &str) -> Option<char> {
-    find_outside_tokens(value, b"&#").map(|at| char::from(value.as_bytes()[at]))
-}
-
 /// `Some` unless the configured `[auth] setting` holds `&` or `#` outside its tokens, which
 /// would split the link: then reported at the placeholder (`whole`), never half a link.
 fn splits_the_link(setting: &str, value: &str, whole: Span, findings: &mut Findings) -> Option<()> {
-    let Some(separator) = separator_outside_tokens(value) else {
+    let Some((separator, _)) = command_splitter(value) else {
         return Some(());
     };
     invalid_placeholder::report(

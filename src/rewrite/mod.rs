@@ -897,28 +897,7 @@ impl<'o> Collector<'o> {
             let span = map.span(call.range.clone());
             self.read_placeholders.push(span.start);
             if let Some(problem) = call.problem {
-                let (problem, help) = match context {
-                    // `href="{{deeplink name="quotes"}}"`: the value ends at the `"` after
-                    // `name=`, and the call seems not to be closed.
-                    expand::MustacheContext::Attribute(Some(quote))
-                        if call.range.end == text.len() && text.trim_end().ends_with('=') =>
-                    {
-                        let quote = char::from(quote);
-                        let other = if quote == '"' { '\'' } else { '"' };
-                        (
-                            format!(
-                                "this `{{{{deeplink` holds the `{quote}` the attribute is written in, which ends the attribute before `}}}}`"
-                            ),
-                            format!(
-                                "quote the placeholder's values with `{other}` inside a `{quote}`-quoted attribute: `{{{{deeplink name={other}ticket{other} action={other}close{other}}}}}`"
-                            ),
-                        )
-                    }
-                    _ => (
-                        problem,
-                        "write `{{deeplink name='ticket' action='close'}}`".to_owned(),
-                    ),
-                };
+                let (problem, help) = placeholder_problem(problem, context, text, call.range.end);
                 crate::rules::invalid_placeholder::report(&mut self.findings, span, problem, help);
                 continue;
             }
@@ -1256,6 +1235,38 @@ fn drop_superseded(diagnostics: &mut Vec<Diagnostic>) {
             index += 1;
             !dropped[index - 1]
         });
+    }
+}
+
+/// What to say of a `{{deeplink …}}` call that could not be read (`problem`), ending at
+/// `call_end` in `text`, and the help.
+fn placeholder_problem(
+    problem: String,
+    context: expand::MustacheContext,
+    text: &str,
+    call_end: usize,
+) -> (String, String) {
+    match context {
+        // `href="{{deeplink name="quotes"}}"`: the value ends at the `"` after `name=`, and
+        // the call seems not to be closed.
+        expand::MustacheContext::Attribute(Some(quote))
+            if call_end == text.len() && text.trim_end().ends_with('=') =>
+        {
+            let quote = char::from(quote);
+            let other = if quote == '"' { '\'' } else { '"' };
+            (
+                format!(
+                    "this `{{{{deeplink` holds the `{quote}` the attribute is written in, which ends the attribute before `}}}}`"
+                ),
+                format!(
+                    "quote the placeholder's values with `{other}` inside a `{quote}`-quoted attribute: `{{{{deeplink name={other}ticket{other} action={other}close{other}}}}}`"
+                ),
+            )
+        }
+        _ => (
+            problem,
+            "write `{{deeplink name='ticket' action='close'}}`".to_owned(),
+        ),
     }
 }
 

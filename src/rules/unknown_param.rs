@@ -114,32 +114,26 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .chain(own.iter().copied())
             .chain(AUTH_KEYS.iter().map(|k| k.key));
         let suggestion = closest(key, candidates).or_else(|| closest(key, spec::all_keys()));
-        let mut diagnostic = Diagnostic::new(
-            &UNKNOWN_PARAM,
-            span,
-            format!("`{key}` is not a deep-link parameter"),
-        );
-        if let Some(suggestion) = suggestion.filter(|&s| present(s)) {
-            diagnostic = diagnostic.with_help(format!(
-                "the link has `{suggestion}` already: remove this one if it is a copy"
-            ));
-        } else if let Some(suggestion) = suggestion {
-            if required_and_missing(suggestion) {
-                diagnostic = Diagnostic::new(
-                    &UNKNOWN_PARAM,
-                    span,
-                    format!(
-                        "`{key}` is not a deep-link parameter, and the link lacks the `{suggestion}` it needs"
-                    ),
-                );
-                diagnostic.severity = Severity::Error;
-            }
-            diagnostic = diagnostic
-                .with_help(format!("did you mean `{suggestion}`?"))
-                .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)]));
-        } else {
-            diagnostic = diagnostic.with_help("the portal ignores parameters it does not know");
+        let lacking = suggestion.filter(|&s| required_and_missing(s));
+        let message = match lacking {
+            Some(needed) => format!(
+                "`{key}` is not a deep-link parameter, and the link lacks the `{needed}` it needs"
+            ),
+            None => format!("`{key}` is not a deep-link parameter"),
+        };
+        let mut diagnostic = Diagnostic::new(&UNKNOWN_PARAM, span, message);
+        if lacking.is_some() {
+            diagnostic.severity = Severity::Error;
         }
+        diagnostic = match suggestion {
+            Some(suggestion) if present(suggestion) => diagnostic.with_help(format!(
+                "the link has `{suggestion}` already: remove this one if it is a copy"
+            )),
+            Some(suggestion) => diagnostic
+                .with_help(format!("did you mean `{suggestion}`?"))
+                .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)])),
+            None => diagnostic.with_help("the portal ignores parameters it does not know"),
+        };
         findings.push(diagnostic);
     }
 }
