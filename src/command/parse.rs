@@ -450,14 +450,10 @@ fn parse_from_host(
     let path_end =
         find_outside_tokens(&text[host_end..], b"?#").map_or(text.len(), |i| i + host_end);
     let mut path = host_end..path_end;
-    let (mut command, fragment) = if text[path_end..].starts_with('?') {
-        split_fragment(text, path_end + 1, text.len())
-    } else {
-        let (_, fragment) = split_fragment(text, path_end, text.len());
-        (path_end..path_end, fragment)
-    };
     let path_text = &text[path.clone()];
     let path_lower = path_text.to_ascii_lowercase();
+    let (mut command, fragment) =
+        command_and_fragment(text, path_end, path_lower == DEEPLINK_PATH, &mut issues);
     let host_text = &text[host.clone()];
     let portal_host = hosts.is_portal(host_text) || host_text.contains('[');
 
@@ -545,6 +541,38 @@ fn parse_from_host(
         params,
         fragment,
     })
+}
+
+/// The command and the fragment after a link's path, which ends at `path_end`. After the
+/// deep-link path, `#name=ticket…` is a command whose `?` became `#` (the browser keeps it
+/// from the portal): it is read as the command, and reported.
+fn command_and_fragment(
+    text: &str,
+    path_end: usize,
+    deeplink_path: bool,
+    issues: &mut Vec<EnvelopeIssue>,
+) -> (Range<usize>, Option<Range<usize>>) {
+    if text[path_end..].starts_with('?') {
+        return split_fragment(text, path_end + 1, text.len());
+    }
+    let (_, fragment) = split_fragment(text, path_end, text.len());
+    let hash_for_question_mark = deeplink_path
+        && fragment.as_ref().is_some_and(|fragment| {
+            fragment.start == path_end + 1
+                && text[fragment.clone()]
+                    .get(..5)
+                    .is_some_and(|head| head.eq_ignore_ascii_case("name="))
+        });
+    if !hash_for_question_mark {
+        return (path_end..path_end, fragment);
+    }
+    issues.push(EnvelopeIssue {
+        range: path_end..path_end + 1,
+        replacement: Some("?".to_owned()),
+        message: "the command must follow `/portal/deeplink?`, not `#`".to_owned(),
+        portal_origin: false,
+    });
+    split_fragment(text, path_end + 1, text.len())
 }
 
 /// Whether `path` is `expected` with some of its slashes doubled (`//portal/deeplink`,

@@ -795,25 +795,38 @@ impl<'o> Collector<'o> {
             - decoded
                 .trim_start_matches(|c: char| c.is_ascii_whitespace())
                 .len();
-        // `href=“https://…”`: a word processor's quotes, which the attribute holds as part
-        // of the URL. The link inside them is judged, and the quotes reported.
-        let trimmed = outer.trim_matches(malformed_envelope::is_typographic_quote);
-        let start = outer_start + outer.len()
-            - outer
-                .trim_start_matches(malformed_envelope::is_typographic_quote)
-                .len();
-        let range = start..start + trimmed.len();
-        let joined = Joined::new(trimmed);
-        let Some(link) = parse_link(&joined.text, &self.options.settings.hosts) else {
-            return;
+        // `href=“https://…”`, `href="&nbsp;https://…"`: a word processor's quotes or white
+        // space that the browser keeps, which the attribute holds as part of the URL. The link
+        // inside is judged, and what wraps it reported.
+        let wrapping =
+            malformed_envelope::Wrapping::find(decoded, outer_start..outer_start + outer.len());
+        let mut range = wrapping.link.clone();
+        let mut joined = Joined::new(&decoded[range.clone()]);
+        let mut stray = None;
+        let link = match parse_link(&joined.text, &self.options.settings.hosts) {
+            Some(link) => link,
+            // `href="xhttps://…"`, `href="<https://…>"`: something before the scheme.
+            None if origin == Origin::Attribute => {
+                let prefix = malformed_envelope::StrayPrefix::find(decoded, range.clone());
+                let Some(prefix) = prefix else {
+                    return;
+                };
+                range = prefix.link.clone();
+                joined = Joined::new(&decoded[range.clone()]);
+                let Some(link) = parse_link(&joined.text, &self.options.settings.hosts) else {
+                    return;
+                };
+                stray = Some(prefix);
+                link
+            }
+            None => return,
         };
-        if trimmed.len() < outer.len() {
-            malformed_envelope::typographic_quotes(
-                &map,
-                outer_start..start,
-                range.end..outer_start + outer.len(),
-                &mut self.findings,
-            );
+        // In text a link ends where the mail client's linker ends it, before such space.
+        if !wrapping.is_empty() && (origin == Origin::Attribute || wrapping.has_quotes()) {
+            wrapping.report(&map, &mut self.findings);
+        }
+        if let Some(stray) = stray {
+            stray.report(&map, &mut self.findings);
         }
         self.found_links += 1;
         let trimmed = joined.text.as_ref();

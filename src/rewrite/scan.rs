@@ -119,11 +119,18 @@ fn run_end(text: &str, start: usize) -> usize {
             b if b.is_ascii_whitespace() => break,
             b'<' | b'>' | b'"' | b'\'' | b'`' => break,
             b'&' if encoded_delimiter(text, at) => break,
-            // A no-break, ideographic or other Unicode space ends the link as a space does,
-            // and so do typographic quotes and CJK punctuation: URLs hold none, and prose puts
-            // them around one (Outlook a no-break space, Word `“…”`, Japanese `。`).
+            // A no-break, ideographic, zero-width or other Unicode space ends the link as a
+            // space does, and so do typographic quotes and CJK punctuation: URLs hold none,
+            // and prose puts them around one (Outlook a no-break space, Word `“…”`, Japanese
+            // `。`).
             b if !b.is_ascii() => match text[at..].chars().next() {
-                Some(c) if c.is_whitespace() || ends_prose_link(c) => break,
+                Some(c)
+                    if c.is_whitespace()
+                        || crate::rules::malformed_envelope::is_invisible_space(c)
+                        || ends_prose_link(c) =>
+                {
+                    break;
+                }
                 Some(c) => at += c.len_utf8(),
                 None => break,
             },

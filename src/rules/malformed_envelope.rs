@@ -9,10 +9,12 @@ declare_rule! {
     /// `https://{portal-host}/portal/deeplink?{command}` and `ddportal://{command}`. Typical
     /// slips: `ddportal://deeplink?name=…` (the web path copied into a desktop link),
     /// `ddportal:///name=…`, `/portal/deeplink/?…`, `/deeplink?…`, `/portal/deeplink&name=…`,
-    /// `/portal/deeplink/name=…`, `/Portal/DeepLink`, a scheme that lost its colon
-    /// (`https//…`, `ddportal//…`), a link with no scheme at all, a relative
-    /// `/portal/deeplink?…` copied from the portal's pages, and a link in a word processor's
-    /// quotes (`href=“https://…”`), which the attribute holds as part of the URL.
+    /// `/portal/deeplink/name=…`, `/portal/deeplink#name=…`, `/Portal/DeepLink`, a scheme
+    /// that lost its colon (`https//…`, `ddportal//…`), a link with no scheme at all, a
+    /// relative `/portal/deeplink?…` copied from the portal's pages, and what an `href` holds
+    /// around its link: a word processor's quotes (`href=“https://…”`), white space that the
+    /// browser keeps (a no-break or zero-width space, `%20`), `<…>` or `'…'`, the scheme
+    /// written twice (`https://https://…`) or a slip before it (`xhttps://…`).
     ///
     /// ## Why is this bad?
     /// The portal or the desktop app does not recognise the link and opens the home page, or
@@ -29,7 +31,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// The repair keeps the command as it is: a safe fix, where the right envelope is clear. A
+    /// The repair keeps the command as it is: a safe fix, where the right envelope is clear
+    /// (what stands around the link in an `href` is removed). A
     /// relative link gets the configured portal's address (`portal` in ddlink.toml); without
     /// one, it has no fix.
     pub static MALFORMED_ENVELOPE = {
@@ -86,19 +89,144 @@ pub fn is_typographic_quote(c: char) -> bool {
     )
 }
 
-/// Report the typographic quotes around a link (`opening` and `closing`, ranges of
-/// `map.decoded`, either may be empty), with the safe fix that removes them.
-pub fn typographic_quotes(
-    map: &TextMap,
+/// White space a browser keeps in an address, unlike the ASCII white space it trims from an
+/// `href`: a no-break space (Outlook's), the other Unicode spaces, and the zero-width
+/// characters a copy from a web page or a chat brings along.
+pub fn is_invisible_space(c: char) -> bool {
+    (c.is_whitespace() && !c.is_ascii())
+        || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// White space written percent-encoded, as an editor encodes a pasted space: no deep link
+/// begins or ends with one.
+const ENCODED_SPACES: [&str; 6] = ["%20", "%09", "%0A", "%0D", "%C2%A0", "%E2%80%8B"];
+
+fn encoded_space_len(text: &[u8]) -> usize {
+    ENCODED_SPACES
+        .iter()
+        .find(|space| {
+            text.get(..space.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(space.as_bytes()))
+        })
+        .map_or(0, |space| space.len())
+}
+
+fn encoded_space_len_before(text: &[u8]) -> usize {
+    ENCODED_SPACES
+        .iter()
+        .find(|space| {
+            text.len() >= space.len()
+                && text[text.len() - space.len()..].eq_ignore_ascii_case(space.as_bytes())
+        })
+        .map_or(0, |space| space.len())
+}
+
+/// What a link is wrapped in that is not part of it: a word processor's quotes, and white
+/// space a browser keeps (invisible or percent-encoded). Ranges of the text it was found in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wrapping {
+    /// The link inside.
+    pub link: Range<usize>,
     opening: Range<usize>,
     closing: Range<usize>,
+    quotes: bool,
+    spaces: bool,
+}
+
+impl Wrapping {
+    /// Unwrap the link that `range` of `text` holds (a range without ASCII white space at
+    /// its ends, which a browser trims), from both ends at once: `“ https://…”` and
+    /// `&nbsp;“https://…”` alike.
+    pub fn find(text: &str, range: Range<usize>) -> Wrapping {
+        let (mut start, mut end) = (range.start, range.end);
+        let (mut quotes, mut spaces) = (false, false);
+        loop {
+            let inside = &text[start..end];
+            if let Some(c) = inside.chars().next() {
+                if is_typographic_quote(c) || c.is_whitespace() || is_invisible_space(c) {
+                    quotes |= is_typographic_quote(c);
+                    spaces |= !is_typographic_quote(c);
+                    start += c.len_utf8();
+                    continue;
+                }
+                let encoded = encoded_space_len(inside.as_bytes());
+                if encoded > 0 {
+                    spaces = true;
+                    start += encoded;
+                    continue;
+                }
+            }
+            if let Some(c) = inside.chars().next_back() {
+                if is_typographic_quote(c) || c.is_whitespace() || is_invisible_space(c) {
+                    quotes |= is_typographic_quote(c);
+                    spaces |= !is_typographic_quote(c);
+                    end -= c.len_utf8();
+                    continue;
+                }
+                let encoded = encoded_space_len_before(inside.as_bytes());
+                if encoded > 0 {
+                    spaces = true;
+                    end -= encoded;
+                    continue;
+                }
+            }
+            break;
+        }
+        Wrapping {
+            link: start..end,
+            opening: range.start..start,
+            closing: end..range.end,
+            quotes,
+            spaces,
+        }
+    }
+
+    pub fn has_quotes(&self) -> bool {
+        self.quotes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.opening.is_empty() && self.closing.is_empty()
+    }
+
+    /// Report the wrapping (its ranges are of `map.decoded`), with the safe fix that removes
+    /// it.
+    pub fn report(&self, map: &TextMap, findings: &mut Findings) {
+        let message = match (self.quotes, self.spaces) {
+            (true, false) => {
+                "the link is in a word processor's quotes, which the browser reads as part of it"
+            }
+            (false, _) => {
+                "invisible or encoded white space around the link, which the browser keeps in it"
+            }
+            (true, true) => {
+                "the link is in a word processor's quotes and white space, which the browser reads as part of it"
+            }
+        };
+        let help = if self.quotes {
+            "remove the quotes around the link (an `href` is quoted with `\"`)"
+        } else {
+            "remove it"
+        };
+        report_around(map, &self.opening, &self.closing, message, help, findings);
+    }
+}
+
+/// Report what stands around a link (`opening` and `closing`, ranges of `map.decoded`, either
+/// may be empty), with the safe fix that removes it.
+fn report_around(
+    map: &TextMap,
+    opening: &Range<usize>,
+    closing: &Range<usize>,
+    message: &str,
+    help: &str,
     findings: &mut Findings,
 ) {
     if !findings.enabled(&MALFORMED_ENVELOPE) {
         return;
     }
-    let quotes = |range: Range<usize>| (!range.is_empty()).then(|| map.span(range));
-    let spans: Vec<_> = [quotes(opening), quotes(closing)]
+    let around = |range: &Range<usize>| (!range.is_empty()).then(|| map.span(range.clone()));
+    let spans: Vec<_> = [around(opening), around(closing)]
         .into_iter()
         .flatten()
         .collect();
@@ -106,14 +234,89 @@ pub fn typographic_quotes(
         return;
     };
     findings.push(
-        Diagnostic::new(
-            &MALFORMED_ENVELOPE,
-            first,
-            "the link is in a word processor's quotes, which the browser reads as part of it",
-        )
-        .with_help("remove the quotes around the link (an `href` is quoted with `\"`)")
-        .with_fix(Fix::safe(spans.into_iter().map(Edit::delete).collect())),
+        Diagnostic::new(&MALFORMED_ENVELOPE, first, message)
+            .with_help(help)
+            .with_fix(Fix::safe(spans.into_iter().map(Edit::delete).collect())),
     );
+}
+
+/// What stands before a link's scheme in an `href`, making the browser read the whole value
+/// as a relative address: the scheme written twice (`https://https://…`), a pair of
+/// brackets or ASCII quotes (`<https://…>`, `'https://…'`), or a slip of a few letters
+/// (`xhttps://…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrayPrefix {
+    /// The link after it (and before the closing bracket or quote, if any).
+    pub link: Range<usize>,
+    opening: Range<usize>,
+    closing: Range<usize>,
+    doubled: bool,
+}
+
+impl StrayPrefix {
+    /// The stray prefix of `range` of `text`, a value that is no link as it stands, when a
+    /// link's scheme follows it. Longer prefixes, or ones with other characters, are an
+    /// address of their own (a redirect, a script) and are left alone.
+    pub fn find(text: &str, range: Range<usize>) -> Option<StrayPrefix> {
+        const LONGEST: usize = 12;
+        let value = &text[range.clone()];
+        let bytes = value.as_bytes();
+        let scheme_at = (1..=LONGEST.min(bytes.len())).find(|&at| {
+            ["https://", "http://", "ddportal:"].iter().any(|scheme| {
+                bytes[at..]
+                    .get(..scheme.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(scheme.as_bytes()))
+            })
+        })?;
+        let prefix = &bytes[..scheme_at];
+        let doubled = [&b"https://"[..], b"http://", b"https:", b"http:"]
+            .iter()
+            .any(|scheme| prefix.eq_ignore_ascii_case(scheme));
+        let pair = match prefix {
+            [b'<'] => Some(b'>'),
+            [b'\''] => Some(b'\''),
+            [b'`'] => Some(b'`'),
+            [b'('] => Some(b')'),
+            [b'['] => Some(b']'),
+            _ => None,
+        };
+        let closing = usize::from(pair.is_some() && bytes.last().copied() == pair);
+        if !doubled && pair.is_none() && !prefix.iter().all(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        Some(StrayPrefix {
+            link: range.start + scheme_at..range.end - closing,
+            opening: range.start..range.start + scheme_at,
+            closing: range.end - closing..range.end,
+            doubled,
+        })
+    }
+
+    /// Report the prefix (its ranges are of `map.decoded`), with the safe fix that removes it.
+    pub fn report(&self, map: &TextMap, findings: &mut Findings) {
+        let prefix = &map.decoded[self.opening.clone()];
+        let message = if self.doubled {
+            format!(
+                "the scheme is written twice (`{prefix}https://…`): the browser looks for a host named `{}`",
+                prefix.trim_end_matches(['/', ':'])
+            )
+        } else if self.closing.is_empty() {
+            format!(
+                "`{prefix}` before the link's scheme makes the browser read it as a relative address"
+            )
+        } else {
+            let closing = &map.decoded[self.closing.clone()];
+            format!(
+                "the link is in `{prefix}` and `{closing}`, which the browser reads as part of it"
+            )
+        };
+        let help = if self.closing.is_empty() {
+            format!("remove `{prefix}`")
+        } else {
+            "remove them (an `href` holds the link alone)".to_owned()
+        };
+        report_around(map, &self.opening, &self.closing, &message, &help, findings);
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +396,10 @@ mod tests {
                 "https://acme.deskdirector.com/portal/deeplink?name=quotes",
             ),
             ("ddportal/name=quotes", "ddportal://name=quotes"),
+            (
+                "https://acme.deskdirector.com/portal/deeplink#name=ticket&ticket_id=1#note",
+                "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=1#note",
+            ),
         ];
         for (before, after) in cases {
             assert_eq!(fixed("DD112", before, &settings), after, "{before}");
@@ -210,6 +417,53 @@ mod tests {
             fixed("DD112", "/portal/deeplink?name=quotes", &with_portal),
             "https://help.example.com/portal/deeplink?name=quotes"
         );
+    }
+
+    #[test]
+    fn what_wraps_a_link_in_an_href() {
+        use super::{StrayPrefix, Wrapping};
+        let link = "https://acme.deskdirector.com/portal/deeplink?name=ticket_list";
+        let unwrapped = |value: &str| {
+            let wrapping = Wrapping::find(value, 0..value.len());
+            value[wrapping.link].to_owned()
+        };
+        for wrapped in [
+            format!("\u{a0}{link}"),
+            format!("{link}%20"),
+            format!("%C2%a0{link}%0d%0A"),
+            format!("\u{200b}“ {link}”\u{feff}"),
+            format!("\u{3000}{link}\u{2060}"),
+        ] {
+            assert_eq!(unwrapped(&wrapped), link, "{wrapped:?}");
+        }
+        // Percent-encoded text that is not a space stays: `%2` is the start of a value.
+        assert_eq!(unwrapped(&format!("{link}%2")), format!("{link}%2"));
+        assert!(Wrapping::find(link, 0..link.len()).is_empty());
+
+        let stray = |value: &str| {
+            StrayPrefix::find(value, 0..value.len()).map(|prefix| value[prefix.link].to_owned())
+        };
+        for wrapped in [
+            format!("x{link}"),
+            format!("https://{link}"),
+            format!("HTTP://{link}"),
+            format!("<{link}>"),
+            format!("'{link}'"),
+            format!("({link})"),
+        ] {
+            assert_eq!(stray(&wrapped).as_deref(), Some(link), "{wrapped}");
+        }
+        // An address of its own around the link (a redirect, a script, a token) is not a slip.
+        for other in [
+            format!("https://t.example.com/c?u={link}"),
+            format!("javascript:open('{link}')"),
+            format!("{{{{base}}}}{link}"),
+            format!("mailto:{link}"),
+            format!("abcdefghijklmn{link}"),
+            link.to_owned(),
+        ] {
+            assert_eq!(stray(&other), None, "{other}");
+        }
     }
 
     #[test]
