@@ -1257,10 +1257,62 @@ fn templates_dir_overrides_the_built_in_snippets() {
     );
     assert!(text(&broken.stdout).contains("2 inputs could not be checked"));
 
-    // Snippets that would write a broken link are refused when loaded, before any file is
-    // touched: no link, an unquoted link, a label written twice, a label inside a tag.
+    // A folder that is not there.
+    std::fs::write(
+        root.join("mail/ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snipets\"\n",
+    )
+    .unwrap();
+    let missing = ddlink(&["fix", "--check", "mail/u.html"], root);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("mail/snipets` is not a folder"),
+        "{}",
+        text(&missing.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("mail/u.html")).unwrap(),
+        template
+    );
+}
+
+/// A custom snippet that would write a broken link is refused when loaded, before any file is
+/// touched (exit 2); one whose conditions leave out the link for some placeholder only has
+/// that placeholder reported and left as it is.
+#[test]
+fn unsafe_snippets_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("mail/snippets")).unwrap();
+    std::fs::write(
+        root.join("mail/ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snippets\"\n",
+    )
+    .unwrap();
+    let template = "<dd-link name=\"invoices\" target=\"_blank\">Invoices</dd-link>\n";
+    std::fs::write(root.join("mail/u.html"), template).unwrap();
+
+    // No link (or none when a `style` is given), an unquoted link, a label written
+    // twice, a label inside a tag, pass-through attributes or a style where they break the
+    // markup.
     for (snippet, problem) in [
-        ("<span>{{{label}}}</span>", "never writes the link"),
+        ("<span>{{{label}}}</span>", "does not always write the link"),
+        (
+            "<a{{#unless style}} href=\"{{{href}}}\"{{/unless}}{{{attributes}}}>{{{label}}}</a>",
+            "does not always write the link",
+        ),
+        (
+            "<a href=\"{{{href}}}\" data-x=\"{{{attributes}}}\">{{{label}}}</a>",
+            "writes `{{{attributes}}}` other than",
+        ),
+        (
+            "<a href=\"{{{href}}}\">{{{label}}}</a>{{{attributes}}}",
+            "writes `{{{attributes}}}` other than",
+        ),
+        (
+            "<a href=\"{{{href}}}\" style={{{style}}}>{{{label}}}</a>",
+            "writes `{{{style}}}` other than",
+        ),
         (
             "<a href={{{href}}}>{{{label}}}</a>",
             "writes the link other than as a whole",
@@ -1288,22 +1340,28 @@ fn templates_dir_overrides_the_built_in_snippets() {
         );
     }
 
-    // A folder that is not there.
+    // A condition on what only a placeholder shows: the probe sees the link written, this
+    // placeholder would get none. It is reported and left as it is.
     std::fs::write(
-        root.join("mail/ddlink.toml"),
-        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snipets\"\n",
+        root.join("mail/snippets/link.hbs"),
+        "{{#if (eq attributes ' class=\"plain\"')}}<span>{{{label}}}</span>{{else}}<a href=\"{{{href}}}\"{{{attributes}}}>{{{label}}}</a>{{/if}}",
     )
     .unwrap();
-    let missing = ddlink(&["fix", "--check", "mail/u.html"], root);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        text(&missing.stderr).contains("mail/snipets` is not a folder"),
+    let plain = "<dd-link name=\"invoices\" class=\"plain\">Invoices</dd-link>\n";
+    std::fs::write(root.join("mail/u.html"), plain).unwrap();
+    let left = ddlink(&["fix", "mail/u.html", "--format", "concise"], root);
+    assert_eq!(
+        (left.status.code(), text(&left.stdout).as_str()),
+        (
+            Some(1),
+            "mail/u.html:1:1: DD411 the snippet left out the link's URL for this placeholder\n"
+        ),
         "{}",
-        text(&missing.stderr)
+        text(&left.stderr)
     );
     assert_eq!(
         std::fs::read_to_string(root.join("mail/u.html")).unwrap(),
-        template
+        plain
     );
 }
 

@@ -715,18 +715,57 @@ fn render(
                     return None;
                 }
             };
-            match (end_tag, rendered.split_once(MARKER)) {
-                (Some(end), Some((before, after))) => Some(vec![
-                    Edit::replace(*start_tag, before),
-                    Edit::replace(*end, after),
-                ]),
-                (Some(end), None) => Some(vec![Edit::replace(
-                    Span::new(start_tag.start, end.end),
-                    rendered,
-                )]),
-                (None, _) => Some(vec![Edit::replace(*start_tag, rendered)]),
-            }
+            place_rendered(
+                rendered,
+                &href,
+                label == MARKER,
+                *start_tag,
+                *end_tag,
+                findings,
+            )
         }
+    }
+}
+
+/// The edits that put a `<dd-link>`'s rendered markup in place of its tags (around its label,
+/// kept where it is, when `keeps_label`).
+fn place_rendered(
+    rendered: String,
+    href: &str,
+    keeps_label: bool,
+    start_tag: Span,
+    end_tag: Option<Span>,
+    findings: &mut Findings,
+) -> Option<Vec<Edit>> {
+    // A custom snippet's conditions may leave out what its probe saw written
+    // (`{{#if (eq attributes …)}}`): a link without its URL or its label is never written.
+    let lost = if !rendered.contains(&format!("href=\"{href}\"")) {
+        Some("the link's URL")
+    } else if keeps_label && !rendered.contains(MARKER) {
+        Some("the placeholder's label")
+    } else {
+        None
+    };
+    if let Some(lost) = lost {
+        invalid_placeholder::report(
+            findings,
+            start_tag,
+            format!("the snippet left out {lost} for this placeholder"),
+            "make the snippet write `href=\"{{{href}}}\"` and `{{{label}}}` whatever its conditions"
+                .to_owned(),
+        );
+        return None;
+    }
+    match (end_tag, rendered.split_once(MARKER)) {
+        (Some(end), Some((before, after))) => Some(vec![
+            Edit::replace(start_tag, before),
+            Edit::replace(end, after),
+        ]),
+        (Some(end), None) => Some(vec![Edit::replace(
+            Span::new(start_tag.start, end.end),
+            rendered,
+        )]),
+        (None, _) => Some(vec![Edit::replace(start_tag, rendered)]),
     }
 }
 

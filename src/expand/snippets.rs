@@ -56,10 +56,12 @@ pub enum SnippetError {
     },
     #[error("`{path}` is not a valid Handlebars template: {message}")]
     Template { path: String, message: String },
-    /// A snippet that would write a broken link: every one is rendered once with sample
-    /// values when loaded, and must write the URL only as a double-quoted attribute value
-    /// (`href="{{{href}}}"`, the way ddlink escapes it), at least once, and the label at most
-    /// once (it is the placeholder's own markup, kept where it is).
+    /// A snippet that would write a broken link: every one is rendered with sample values
+    /// when loaded (with and without pass-through attributes and a style), and must write the
+    /// URL only as a double-quoted attribute value (`href="{{{href}}}"`, the way ddlink
+    /// escapes it), at least once in every rendering; the label at most once and between
+    /// tags (it is the placeholder's own markup, kept where it is); the attributes between a
+    /// tag's attributes, and the style inside a double-quoted value.
     #[error("`{path}` {problem}")]
     Unsafe { path: String, problem: &'static str },
 }
@@ -144,59 +146,123 @@ fn compile(link: (&str, &str), button: (&str, &str)) -> Result<Handlebars<'stati
     Ok(registry)
 }
 
-/// Render snippet `name` once with sample values, and refuse it if it would write a link
-/// that is not the one asked for (see [`SnippetError::Unsafe`]).
+/// Render snippet `name` with sample values, with and without pass-through attributes and
+/// `style` (a snippet may write parts of itself only under `{{#if style}}`), and refuse it
+/// if any rendering would write a link that is not the one asked for (see
+/// [`SnippetError::Unsafe`]).
 fn probe(registry: &Handlebars<'static>, name: &str, path: &str) -> Result<(), SnippetError> {
     const HREF: &str = "\u{E001}href\u{E001}";
     const LABEL: &str = "\u{E001}label\u{E001}";
-    let data = SnippetData {
-        href: HREF,
-        attributes: "",
-        style: "",
-        label: LABEL,
-    };
-    let unsafe_ = |problem| SnippetError::Unsafe {
-        path: path.to_owned(),
-        problem,
-    };
-    let rendered = registry
-        .render(name, &data)
-        .map_err(|e| SnippetError::Template {
-            path: path.to_owned(),
-            message: e.to_string(),
+    const ATTRIBUTES: &str = " data-\u{E001}attributes\u{E001}=\"x\"";
+    const STYLE: &str = "\u{E001}style\u{E001}";
+    for (attributes, style) in [("", ""), (ATTRIBUTES, ""), ("", STYLE), (ATTRIBUTES, STYLE)] {
+        let data = SnippetData {
+            href: HREF,
+            attributes,
+            style,
+            label: LABEL,
+        };
+        let rendered = registry
+            .render(name, &data)
+            .map_err(|e| SnippetError::Template {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+        probe_rendering(&rendered, HREF, LABEL, ATTRIBUTES, STYLE).map_err(|problem| {
+            SnippetError::Unsafe {
+                path: path.to_owned(),
+                problem,
+            }
         })?;
-    let hrefs: Vec<usize> = rendered.match_indices(HREF).map(|(at, _)| at).collect();
+    }
+    Ok(())
+}
+
+/// The problem with one rendering of a snippet, whose values were the markers given.
+fn probe_rendering(
+    rendered: &str,
+    href: &str,
+    label: &str,
+    attributes: &str,
+    style: &str,
+) -> Result<(), &'static str> {
+    let hrefs: Vec<usize> = rendered.match_indices(href).map(|(at, _)| at).collect();
     if hrefs.is_empty() {
-        return Err(unsafe_(
-            "never writes the link: it needs `href=\"{{{href}}}\"`",
-        ));
+        return Err(
+            "does not always write the link: it needs `href=\"{{{href}}}\"`, outside any `{{#if}}` or `{{#unless}}`",
+        );
     }
     let quoted =
-        |at: usize| rendered[..at].ends_with("=\"") && rendered[at + HREF.len()..].starts_with('"');
+        |at: usize| rendered[..at].ends_with("=\"") && rendered[at + href.len()..].starts_with('"');
     if !hrefs.into_iter().all(quoted) {
-        return Err(unsafe_(
+        return Err(
             "writes the link other than as a whole double-quoted attribute value: write `href=\"{{{href}}}\"`",
-        ));
+        );
     }
-    if rendered.matches(LABEL).count() > 1 {
-        return Err(unsafe_(
+    if rendered.matches(label).count() > 1 {
+        return Err(
             "writes `{{{label}}}` more than once: the label is the placeholder's own markup, kept where it is, so it can be written once",
-        ));
+        );
     }
     // The label is markup (`Click <b class="x">here</b>`): inside a tag, its quotes and
     // brackets would end the attribute or the tag.
-    if let Some(at) = rendered.find(LABEL) {
-        let before = &rendered[..at];
-        if before
-            .rfind('<')
-            .is_some_and(|open| before.rfind('>').is_none_or(|close| close < open))
-        {
-            return Err(unsafe_(
-                "writes `{{{label}}}` inside a tag: the label is the placeholder's own markup, which goes between the tags (`<a href=\"{{{href}}}\">{{{label}}}</a>`)",
-            ));
-        }
+    if let Some(at) = rendered.find(label)
+        && place(&rendered[..at]) != Place::Text
+    {
+        return Err(
+            "writes `{{{label}}}` inside a tag: the label is the placeholder's own markup, which goes between the tags (`<a href=\"{{{href}}}\">{{{label}}}</a>`)",
+        );
+    }
+    // Attributes (` class="x"`) go between a tag's attributes; in a value, their quotes would
+    // end it.
+    if !attributes.is_empty()
+        && rendered
+            .match_indices(attributes)
+            .any(|(at, _)| place(&rendered[..at]) != Place::Tag)
+    {
+        return Err(
+            "writes `{{{attributes}}}` other than between a tag's attributes: write it as `<a href=\"{{{href}}}\"{{{attributes}}}>`",
+        );
+    }
+    // The style value is escaped for a double-quoted value, and means nothing elsewhere.
+    if !style.is_empty()
+        && rendered
+            .match_indices(style)
+            .any(|(at, _)| place(&rendered[..at]) != Place::Value(b'"'))
+    {
+        return Err(
+            "writes `{{{style}}}` other than inside a double-quoted attribute value: write `style=\"{{{style}}}\"`",
+        );
     }
     Ok(())
+}
+
+/// Where the end of a snippet's rendered markup stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Between tags.
+    Text,
+    /// Inside a tag, between its attributes.
+    Tag,
+    /// Inside an attribute value quoted with this byte.
+    Value(u8),
+}
+
+/// Where `markup` ends: a tokenizer of the few states a snippet's markup needs (comments and
+/// unquoted values are read as a tag's attributes are).
+fn place(markup: &str) -> Place {
+    let mut place = Place::Text;
+    let bytes = markup.as_bytes();
+    for (at, &byte) in bytes.iter().enumerate() {
+        place = match (place, byte) {
+            (Place::Text, b'<') => Place::Tag,
+            (Place::Tag, b'>') => Place::Text,
+            (Place::Tag, b'"' | b'\'') if at > 0 && bytes[at - 1] == b'=' => Place::Value(byte),
+            (Place::Value(quote), byte) if byte == quote => Place::Tag,
+            (place, _) => place,
+        };
+    }
+    place
 }
 
 /// A built-in snippet rendered as Handlebars renders it (the test
