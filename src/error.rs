@@ -64,11 +64,14 @@ pub enum Error {
     )]
     Encoding(String),
 
-    /// `--output-file` names one of the inputs: the report would overwrite a template.
+    /// `--output-file` names one of the inputs (named, found by a folder walk, or the file
+    /// standard input stands for): the report would overwrite a template.
     #[error("`--output-file {0}` names a file this run reads: the report would overwrite it")]
     #[diagnostic(
         code(ddlink::output_file),
-        help("write the report to another file, outside the templates")
+        help(
+            "write the report to another file, outside the templates the run reads (a report kept among them can be left out of folder walks with `exclude` in ddlink.toml)"
+        )
     )]
     ReportOverInput(PathBuf),
 

@@ -36,15 +36,17 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     };
     let format = output::format(args.format);
     let paths = inputs::paths_or_stdin(&args.paths, args.stdin_filename.is_some());
-    let report = inputs::resolved_report(args.selection.output_file.as_deref());
     let (inputs, walk_errors) = inputs::collect(
         &paths,
         run.force_exclude,
         &mut |path| run.walk_includes(path),
-        &mut |path| run.walk_excludes(path) || inputs::is_report(path, report.as_deref()),
+        &mut |path| run.walk_excludes(path),
     );
-    if let Some(report) = inputs::report_over_input(&inputs, args.selection.output_file.as_deref())
-    {
+    if let Some(report) = inputs::report_over_input(
+        &inputs,
+        args.selection.output_file.as_deref(),
+        args.stdin_filename.as_deref(),
+    ) {
         output::error(&Error::ReportOverInput(report));
         return ExitStatus::Failure;
     }

@@ -57,6 +57,14 @@ pub fn run(args: &FixArgs) -> ExitStatus {
             return ExitStatus::Failure;
         }
         if !(args.check || args.diff) {
+            if let Some(report) = inputs::report_over_input(
+                &[Input::Stdin],
+                args.selection.output_file.as_deref(),
+                args.stdin_filename.as_deref(),
+            ) {
+                output::error(&Error::ReportOverInput(report));
+                return ExitStatus::Failure;
+            }
             return save_hook(args, &run);
         }
     }
@@ -133,21 +141,22 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
                 .iter()
                 .any(|path| inputs::lexically_absolute(cwd, path).starts_with(dir))
         });
-    let report = inputs::resolved_report(args.selection.output_file.as_deref());
     let (mut inputs, walk_errors) = inputs::collect(
         paths,
         run.force_exclude,
         &mut |path| run.walk_includes(path),
         &mut |path| {
             run.walk_excludes(path)
-                || inputs::is_report(path, report.as_deref())
                 || out_dir
                     .as_ref()
                     .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
         },
     );
-    if let Some(report) = inputs::report_over_input(&inputs, args.selection.output_file.as_deref())
-    {
+    if let Some(report) = inputs::report_over_input(
+        &inputs,
+        args.selection.output_file.as_deref(),
+        args.stdin_filename.as_deref(),
+    ) {
         output::error(&Error::ReportOverInput(report));
         return None;
     }
