@@ -279,8 +279,9 @@ fn write_results(
             let options = options(output::stderr_style());
             let _ = report::write(&mut err, format, &reports, summary, &options);
         }
-        // Not after a JSON, SARIF or GitLab document, which must stay one.
-        if !args.quiet && matches!(format, Format::Human | Format::Concise | Format::Github) {
+        // Not after a JSON, SARIF or GitLab document, which must stay one, nor in concise
+        // output, whose every line is a finding.
+        if !args.quiet && matches!(format, Format::Human | Format::Github) {
             let _ = writeln!(err, "{}", with_summary(&done));
         }
         return Ok(());
@@ -296,7 +297,8 @@ fn write_results(
         if remaining {
             report::write(out, format, &reports, summary, &options)?;
         }
-        if !args.quiet {
+        // Concise output has no summary (README): a line it prints is a file or a finding.
+        if !args.quiet && format != Format::Concise {
             writeln!(out, "{}", with_summary(&done))?;
         }
         return Ok(());
