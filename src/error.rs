@@ -34,6 +34,25 @@ pub enum Error {
         encoding: &'static str,
     },
 
+    /// The input's `<meta>` tag declares an encoding that is not ASCII-compatible: one that
+    /// the WHATWG Encoding Standard maps to its replacement encoding (`iso-2022-kr`,
+    /// `hz-gb-2312`, …), or ISO-2022-JP. Named by the label the file gives, which is what the
+    /// user can find in it.
+    #[error(
+        "`{path}` declares its encoding as `{label}` (in a <meta> tag), which ddlink cannot read: {reason}"
+    )]
+    #[diagnostic(
+        code(ddlink::unsupported_encoding),
+        help(
+            "give the encoding the template is really in with `--encoding LABEL`, which wins over the <meta> tag, or save the template as UTF-8 and declare <meta charset=\"utf-8\">"
+        )
+    )]
+    UnsupportedDeclaredEncoding {
+        path: PathBuf,
+        label: String,
+        reason: &'static str,
+    },
+
     /// A ddlink.toml that cannot be read or is not valid.
     #[error(transparent)]
     #[diagnostic(transparent)]
