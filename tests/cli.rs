@@ -1557,3 +1557,88 @@ fn check_counts_unsafe_fixes_when_asked() {
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(json["summary"]["fixable"], 1);
 }
+
+/// A control character in a template, a file name or an argument reaches no terminal raw: it
+/// could erase lines or hide text (`ESC[8m`) in a CI log, or shift an excerpt's label. People's
+/// formats show it (`␛`, `␇`, `\u{9b}`); the machine formats keep it as it is.
+#[test]
+fn control_characters_are_shown_to_people_and_kept_for_machines() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/document/control-characters");
+    let flags = [
+        "--psa",
+        "connectwise",
+        "--portal",
+        "https://acme.deskdirector.com",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check"];
+        args.extend(flags);
+        args.extend(extra);
+        args.push("input.html");
+        ddlink(&args, &case)
+    };
+    let raw = |bytes: &[u8]| {
+        bytes
+            .windows(2)
+            .any(|w| (w[0] < 0x20 && w[0] != b'\n') || w[0] == 0x7f || w == [0xc2, 0x9b])
+    };
+
+    let concise = run(&["--format", "concise"]);
+    assert_eq!(
+        text(&concise.stdout),
+        "input.html:2:61: DD101 `tick␛[8met` is not a deep-link command\n\
+         input.html:3:104: DD106 `\\u{9b}aprove␇` is not a ticket action\n"
+    );
+    let human = run(&[]);
+    assert!(!raw(&human.stdout), "{}", text(&human.stdout));
+    assert!(text(&human.stdout).contains("  × `\\u{9b}aprove␇` is not a ticket action\n"));
+
+    // JSON escapes the characters, GitHub's workflow commands carry them to the runner.
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(&["--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        json["diagnostics"][0]["message"],
+        "`tick\u{1b}[8met` is not a deep-link command"
+    );
+    assert_eq!(
+        json["diagnostics"][1]["message"],
+        "`\u{9b}aprove\u{7}` is not a ticket action"
+    );
+    let github = text(&run(&["--format", "github"]).stdout);
+    assert!(github.contains("`tick\u{1b}[8met`"), "{github}");
+
+    // File names, from a walk or the command line, and arguments.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("a\u{1b}[2K.html"), TYPO).unwrap();
+    std::fs::write(root.join("b\u{1b}[2K.html"), "\0\0").unwrap();
+    let walked = ddlink(&["check", "--format", "concise", "."], root);
+    assert_eq!(
+        text(&walked.stdout),
+        "a␛[2K.html:2:106: DD106 `aprove` is not a ticket action\n"
+    );
+    assert_eq!(
+        text(&walked.stderr),
+        "ddlink: skipped `b␛[2K.html`: binary file (NUL byte at offset 0)\n"
+    );
+    let missing = ddlink(&["check", "gone\u{1b}[2K\u{7}.html"], root);
+    assert!(
+        text(&missing.stderr).contains("cannot read `gone␛[2K␇.html`"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let rule = ddlink(&["rule", "DD1\u{1b}[8m"], root);
+    assert_eq!(
+        text(&rule.stderr),
+        "error: no rule `DD1␛[8m` (did you mean `DD108`?); `ddlink rules` lists them\n"
+    );
+    // A line of ddlink.toml quoted in an error, its label still under the character it marks.
+    std::fs::write(root.join("ddlink.toml"), "psa = \"connect\u{1b}wise\"\n").unwrap();
+    let config = ddlink(&["check", "--format", "concise", "."], root);
+    let stderr = text(&config.stderr);
+    assert!(!raw(&config.stderr), "{stderr}");
+    let source = stderr.lines().find(|l| l.contains("psa = ")).unwrap();
+    let marker = stderr.lines().find(|l| l.contains('┬')).unwrap();
+    let column = |line: &str, c: char| line.chars().position(|x| x == c).unwrap();
+    assert_eq!(column(source, '␛'), column(marker, '┬'), "{stderr}");
+}

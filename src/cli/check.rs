@@ -81,6 +81,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
             Ok(Outcome::Checked(report)) => reports.push(report),
             Ok(Outcome::Skipped { path, reason }) => {
                 if !args.quiet {
+                    let path = report::visible::line(&path);
                     let _ = writeln!(io::stderr(), "ddlink: skipped `{path}`: {reason}");
                 }
             }
@@ -93,10 +94,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         }
     }
     if args.show_dialect && format != Format::Json {
-        let mut err = io::stderr().lock();
-        for report in &reports {
-            let _ = writeln!(err, "{}: {}", report.path, report.dialect);
-        }
+        show_dialects(&reports);
     }
 
     let mut summary = Summary {
@@ -130,6 +128,15 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
+    }
+}
+
+/// `--show-dialect` for people: each file's dialect, and what decided it, on stderr.
+fn show_dialects(reports: &[FileReport]) {
+    let mut err = io::stderr().lock();
+    for report in reports {
+        let line = format!("{}: {}", report.path, report.dialect);
+        let _ = writeln!(err, "{}", report::visible::line(&line));
     }
 }
 

@@ -292,7 +292,11 @@ fn write_results(
         // formats (JSON, SARIF, GitLab) stay documents of their kind, with the findings that
         // would remain; both are placed in the files as read.
         for fix in results.iter().filter(|f| f.changed) {
-            writeln!(out, "Would fix: {}", fix.report.path)?;
+            writeln!(
+                out,
+                "Would fix: {}",
+                report::visible::line(&fix.report.path)
+            )?;
         }
         if remaining {
             report::write(out, format, &reports, summary, &options)?;
@@ -400,6 +404,7 @@ fn refused(path: &Path, head: &[u8], args: &FixArgs) -> Result<bool, Error> {
     match refuse(path, head)? {
         Some(Outcome::Skipped { path, reason }) => {
             if !args.quiet {
+                let path = report::visible::line(&path);
                 let _ = writeln!(io::stderr(), "ddlink: skipped `{path}`: {reason}");
             }
             Ok(true)
