@@ -34,6 +34,25 @@ pub enum Error {
         encoding: &'static str,
     },
 
+    /// The input's `<meta>` tag declares an encoding that is not ASCII-compatible: one that
+    /// the WHATWG Encoding Standard maps to its replacement encoding (`iso-2022-kr`,
+    /// `hz-gb-2312`, …), or ISO-2022-JP. Named by the label the file gives, which is what the
+    /// user can find in it.
+    #[error(
+        "`{path}` declares its encoding as `{label}` (in a <meta> tag), which ddlink cannot read: {reason}"
+    )]
+    #[diagnostic(
+        code(ddlink::unsupported_encoding),
+        help(
+            "give the encoding the template is really in with `--encoding LABEL`, which wins over the <meta> tag, or save the template as UTF-8 and declare <meta charset=\"utf-8\">"
+        )
+    )]
+    UnsupportedDeclaredEncoding {
+        path: PathBuf,
+        label: String,
+        reason: &'static str,
+    },
+
     /// A ddlink.toml that cannot be read or is not valid.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -64,11 +83,14 @@ pub enum Error {
     )]
     Encoding(String),
 
-    /// `--output-file` names one of the inputs: the report would overwrite a template.
+    /// `--output-file` names one of the inputs (named, found by a folder walk, or the file
+    /// standard input stands for): the report would overwrite a template.
     #[error("`--output-file {0}` names a file this run reads: the report would overwrite it")]
     #[diagnostic(
         code(ddlink::output_file),
-        help("write the report to another file, outside the templates")
+        help(
+            "write the report to another file, outside the templates the run reads (a report kept among them can be left out of folder walks with `exclude` in ddlink.toml)"
+        )
     )]
     ReportOverInput(PathBuf),
 

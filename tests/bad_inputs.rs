@@ -302,6 +302,51 @@ fn utf16_with_bom() {
     }
 }
 
+/// A `<meta>` tag that declares an encoding ddlink cannot read is named by the label the file
+/// gives, with the reason, not by the encoding the label maps to (`replacement`).
+#[test]
+fn a_declared_encoding_that_cannot_be_read() {
+    let project = project();
+    let root = project.path();
+    let link = "<a href=\"ddportal://name=ticket_list\">x</a>\n";
+    let cases = [
+        (
+            "kr.html",
+            "<meta charset=\"ISO-2022-KR\">",
+            "`kr.html` declares its encoding as `ISO-2022-KR` (in a <meta> tag), which ddlink \
+             cannot read: browsers decode no text in it, since the WHATWG Encoding Standard maps \
+             it to its replacement encoding (its escape sequences could hide markup)",
+        ),
+        (
+            "cn.html",
+            "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=hz-gb-2312\">",
+            "`cn.html` declares its encoding as `hz-gb-2312` (in a <meta> tag)",
+        ),
+        (
+            "jp.html",
+            "<meta charset=iso-2022-jp>",
+            "`jp.html` declares its encoding as `iso-2022-jp` (in a <meta> tag), which ddlink \
+             cannot read: it is not ASCII-compatible (escape sequences switch its character \
+             sets), and ddlink reads only ASCII-compatible encodings",
+        ),
+    ];
+    for (file, meta, message) in cases {
+        std::fs::write(root.join(file), format!("{meta}\n{link}")).unwrap();
+        for args in [&["check", file][..], &["check", "--format", "json", file]] {
+            let check = ddlink(root, args);
+            assert_exit(&check, 2, file);
+            // On one line: the width of the report is not the point here.
+            let stderr = text(&check.stderr).replace("\n  │ ", " ");
+            assert!(stderr.contains(message), "{file}: {stderr}");
+            assert!(!stderr.contains("replacement, an"), "{file}: {stderr}");
+        }
+        fix_leaves_untouched(root, file, 2);
+        // --encoding wins over the tag.
+        let read = ddlink(root, &["check", "--encoding", "utf-8", file]);
+        assert_exit(&read, 0, file);
+    }
+}
+
 /// Saved without a byte-order mark, UTF-16 is still named as what it is (every other byte
 /// is NUL), not skipped as a binary file.
 #[test]

@@ -997,21 +997,86 @@ fn include_globs_add_extensions_to_a_walk() {
     );
 }
 
-/// A report written into the folder being checked is not read back as a template on the next
-/// run: its excerpts quote the links it reports, so it would report them again.
+/// A report that a folder walk would read is refused, as one over a named file is: the walk
+/// used to leave it out and then write the report over it, and a template was lost. Nothing
+/// is read or written. A report kept among the templates is left out with `exclude`.
 #[test]
-fn the_report_file_is_not_walked() {
+fn a_report_over_a_walked_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(root.join("typo.html"), TYPO).unwrap();
-    let run = || {
-        let output = ddlink(&["check", "--output-file", "report.txt", "."], root);
-        assert_eq!(output.status.code(), Some(1));
-        std::fs::read_to_string(root.join("report.txt")).unwrap()
+    let refused = |output: &Output, what: &str| {
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{what}: {stderr}");
+        assert!(
+            stderr.contains("`--output-file typo.html` names a file this run reads"),
+            "{what}: {stderr}"
+        );
+        assert_eq!(text(&output.stdout), "", "{what}");
+        assert_eq!(
+            std::fs::read_to_string(root.join("typo.html")).unwrap(),
+            TYPO,
+            "{what}"
+        );
     };
-    let first = run();
-    assert!(first.contains("action=aprove"), "{first}");
-    assert_eq!(run(), first);
+    for command in ["check", "fix"] {
+        for path in [".", "./", root.to_str().unwrap()] {
+            let output = ddlink(&[command, path, "--output-file", "typo.html"], root);
+            refused(&output, &format!("{command} {path}"));
+        }
+        let output = ddlink(&[command, "--output-file", "typo.html"], root);
+        refused(&output, &format!("{command} without PATHS"));
+    }
+    // Standard input that stands for the file: `check -`, `fix --check -`, the save hook.
+    for args in [
+        &["check", "-"][..],
+        &["fix", "--check", "-"],
+        &["fix", "--diff", "-"],
+        &["fix", "-"],
+        &["fix"],
+    ] {
+        let mut args = args.to_vec();
+        args.extend([
+            "--stdin-filename",
+            "typo.html",
+            "--output-file",
+            "typo.html",
+        ]);
+        let output = ddlink_stdin_in(&args, root, TYPO.as_bytes());
+        refused(&output, &args.join(" "));
+    }
+
+    // A report written into the folder: the next run would read it, and is refused.
+    let first = ddlink(&["check", "--output-file", "report.txt", "."], root);
+    assert_eq!(first.status.code(), Some(1));
+    let report = std::fs::read_to_string(root.join("report.txt")).unwrap();
+    assert!(report.contains("action=aprove"), "{report}");
+    let again = ddlink(&["check", "--output-file", "report.txt", "."], root);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again.stderr).contains("names a file this run reads"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("report.txt")).unwrap(),
+        report
+    );
+    // Excluded, it is not read, and is written.
+    std::fs::write(root.join("ddlink.toml"), "exclude = [\"report.txt\"]\n").unwrap();
+    std::fs::write(root.join("report.txt"), "old").unwrap();
+    let excluded = ddlink(&["check", "--output-file", "report.txt", "."], root);
+    assert_eq!(
+        excluded.status.code(),
+        Some(1),
+        "{}",
+        text(&excluded.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("report.txt")).unwrap(),
+        report
+    );
+    std::fs::remove_file(root.join("ddlink.toml")).unwrap();
     // A report that would overwrite an input is refused before anything is read or written.
     for command in ["check", "fix"] {
         let over = ddlink(
@@ -1549,4 +1614,89 @@ fn check_counts_unsafe_fixes_when_asked() {
     let json = ddlink_stdin(&["check", "--unsafe-fixes", "--format", "json", "-"], input);
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(json["summary"]["fixable"], 1);
+}
+
+/// A control character in a template, a file name or an argument reaches no terminal raw: it
+/// could erase lines or hide text (`ESC[8m`) in a CI log, or shift an excerpt's label. People's
+/// formats show it (`␛`, `␇`, `\u{9b}`); the machine formats keep it as it is.
+#[test]
+fn control_characters_are_shown_to_people_and_kept_for_machines() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/document/control-characters");
+    let flags = [
+        "--psa",
+        "connectwise",
+        "--portal",
+        "https://acme.deskdirector.com",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check"];
+        args.extend(flags);
+        args.extend(extra);
+        args.push("input.html");
+        ddlink(&args, &case)
+    };
+    let raw = |bytes: &[u8]| {
+        bytes
+            .windows(2)
+            .any(|w| (w[0] < 0x20 && w[0] != b'\n') || w[0] == 0x7f || w == [0xc2, 0x9b])
+    };
+
+    let concise = run(&["--format", "concise"]);
+    assert_eq!(
+        text(&concise.stdout),
+        "input.html:2:61: DD101 `tick␛[8met` is not a deep-link command\n\
+         input.html:3:104: DD106 `\\u{9b}aprove␇` is not a ticket action\n"
+    );
+    let human = run(&[]);
+    assert!(!raw(&human.stdout), "{}", text(&human.stdout));
+    assert!(text(&human.stdout).contains("  × `\\u{9b}aprove␇` is not a ticket action\n"));
+
+    // JSON escapes the characters, GitHub's workflow commands carry them to the runner.
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(&["--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        json["diagnostics"][0]["message"],
+        "`tick\u{1b}[8met` is not a deep-link command"
+    );
+    assert_eq!(
+        json["diagnostics"][1]["message"],
+        "`\u{9b}aprove\u{7}` is not a ticket action"
+    );
+    let github = text(&run(&["--format", "github"]).stdout);
+    assert!(github.contains("`tick\u{1b}[8met`"), "{github}");
+
+    // File names, from a walk or the command line, and arguments.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("a\u{1b}[2K.html"), TYPO).unwrap();
+    std::fs::write(root.join("b\u{1b}[2K.html"), "\0\0").unwrap();
+    let walked = ddlink(&["check", "--format", "concise", "."], root);
+    assert_eq!(
+        text(&walked.stdout),
+        "a␛[2K.html:2:106: DD106 `aprove` is not a ticket action\n"
+    );
+    assert_eq!(
+        text(&walked.stderr),
+        "ddlink: skipped `b␛[2K.html`: binary file (NUL byte at offset 0)\n"
+    );
+    let missing = ddlink(&["check", "gone\u{1b}[2K\u{7}.html"], root);
+    assert!(
+        text(&missing.stderr).contains("cannot read `gone␛[2K␇.html`"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let rule = ddlink(&["rule", "DD1\u{1b}[8m"], root);
+    assert_eq!(
+        text(&rule.stderr),
+        "error: no rule `DD1␛[8m` (did you mean `DD108`?); `ddlink rules` lists them\n"
+    );
+    // A line of ddlink.toml quoted in an error, its label still under the character it marks.
+    std::fs::write(root.join("ddlink.toml"), "psa = \"connect\u{1b}wise\"\n").unwrap();
+    let config = ddlink(&["check", "--format", "concise", "."], root);
+    let stderr = text(&config.stderr);
+    assert!(!raw(&config.stderr), "{stderr}");
+    let source = stderr.lines().find(|l| l.contains("psa = ")).unwrap();
+    let marker = stderr.lines().find(|l| l.contains('┬')).unwrap();
+    let column = |line: &str, c: char| line.chars().position(|x| x == c).unwrap();
+    assert_eq!(column(source, '␛'), column(marker, '┬'), "{stderr}");
 }

@@ -176,20 +176,45 @@ fn check_mode_places_remaining_findings_in_the_file_as_read() {
 
     // Read by a person, --check lists what would change, then what would remain (the reason
     // for its exit status when nothing would change); --diff says the latter on stderr.
+    // Concise output has no summary line, human output closes with one.
     let listed = ddlink(&["fix", "--check", "--format", "concise", file], root, None);
     assert_eq!(
         text(&listed.stdout),
         "Would fix: mail/remains.html\n\
-         mail/remains.html:2:99: DD106 `aprove` is not a ticket action\n\
-         Would expand 1 placeholder and fix 2 findings (1 file changed).\n"
+         mail/remains.html:2:99: DD106 `aprove` is not a ticket action\n"
     );
     let diff = ddlink(&["fix", "--diff", "--format", "concise", file], root, None);
     assert!(text(&diff.stdout).starts_with("--- a/mail/remains.html\n"));
     assert_eq!(
         text(&diff.stderr),
-        "mail/remains.html:2:99: DD106 `aprove` is not a ticket action\n\
-         Would expand 1 placeholder and fix 2 findings (1 file changed).\n"
+        "mail/remains.html:2:99: DD106 `aprove` is not a ticket action\n"
     );
+    let summary = "Would expand 1 placeholder and fix 2 findings (1 file changed). \
+                   Found 1 error, 0 warnings, 0 infos in 1 file.\n";
+    let human = ddlink(&["fix", "--check", "--format", "human", file], root, None);
+    assert!(
+        text(&human.stdout).ends_with(summary),
+        "{}",
+        text(&human.stdout)
+    );
+    let human = ddlink(&["fix", "--diff", "--format", "human", file], root, None);
+    assert!(
+        text(&human.stderr).ends_with(summary),
+        "{}",
+        text(&human.stderr)
+    );
+    // Nothing to change, nothing to list: concise output is empty.
+    std::fs::write(root.join("mail/clean.html"), CLEAN).unwrap();
+    for mode in ["--check", "--diff"] {
+        let clean = ddlink(
+            &["fix", mode, "--format", "concise", "mail/clean.html"],
+            root,
+            None,
+        );
+        assert_eq!(clean.status.code(), Some(0), "{mode}");
+        assert_eq!(text(&clean.stdout), "", "{mode}");
+        assert_eq!(text(&clean.stderr), "", "{mode}");
+    }
     // A JSON, SARIF or GitLab report on stderr stays one document, with nothing after it.
     for format in ["json", "sarif", "gitlab"] {
         let diff = ddlink(&["fix", "--diff", "--format", format, file], root, None);

@@ -36,15 +36,17 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     };
     let format = output::format(args.format);
     let paths = inputs::paths_or_stdin(&args.paths, args.stdin_filename.is_some());
-    let report = inputs::resolved_report(args.selection.output_file.as_deref());
     let (inputs, walk_errors) = inputs::collect(
         &paths,
         run.force_exclude,
         &mut |path| run.walk_includes(path),
-        &mut |path| run.walk_excludes(path) || inputs::is_report(path, report.as_deref()),
+        &mut |path| run.walk_excludes(path),
     );
-    if let Some(report) = inputs::report_over_input(&inputs, args.selection.output_file.as_deref())
-    {
+    if let Some(report) = inputs::report_over_input(
+        &inputs,
+        args.selection.output_file.as_deref(),
+        args.stdin_filename.as_deref(),
+    ) {
         output::error(&Error::ReportOverInput(report));
         return ExitStatus::Failure;
     }
@@ -79,6 +81,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
             Ok(Outcome::Checked(report)) => reports.push(report),
             Ok(Outcome::Skipped { path, reason }) => {
                 if !args.quiet {
+                    let path = report::visible::line(&path);
                     let _ = writeln!(io::stderr(), "ddlink: skipped `{path}`: {reason}");
                 }
             }
@@ -91,10 +94,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         }
     }
     if args.show_dialect && format != Format::Json {
-        let mut err = io::stderr().lock();
-        for report in &reports {
-            let _ = writeln!(err, "{}: {}", report.path, report.dialect);
-        }
+        show_dialects(&reports);
     }
 
     let mut summary = Summary {
@@ -128,6 +128,15 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
+    }
+}
+
+/// `--show-dialect` for people: each file's dialect, and what decided it, on stderr.
+fn show_dialects(reports: &[FileReport]) {
+    let mut err = io::stderr().lock();
+    for report in reports {
+        let line = format!("{}: {}", report.path, report.dialect);
+        let _ = writeln!(err, "{}", report::visible::line(&line));
     }
 }
 

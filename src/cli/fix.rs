@@ -57,6 +57,14 @@ pub fn run(args: &FixArgs) -> ExitStatus {
             return ExitStatus::Failure;
         }
         if !(args.check || args.diff) {
+            if let Some(report) = inputs::report_over_input(
+                &[Input::Stdin],
+                args.selection.output_file.as_deref(),
+                args.stdin_filename.as_deref(),
+            ) {
+                output::error(&Error::ReportOverInput(report));
+                return ExitStatus::Failure;
+            }
             return save_hook(args, &run);
         }
     }
@@ -133,21 +141,22 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
                 .iter()
                 .any(|path| inputs::lexically_absolute(cwd, path).starts_with(dir))
         });
-    let report = inputs::resolved_report(args.selection.output_file.as_deref());
     let (mut inputs, walk_errors) = inputs::collect(
         paths,
         run.force_exclude,
         &mut |path| run.walk_includes(path),
         &mut |path| {
             run.walk_excludes(path)
-                || inputs::is_report(path, report.as_deref())
                 || out_dir
                     .as_ref()
                     .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
         },
     );
-    if let Some(report) = inputs::report_over_input(&inputs, args.selection.output_file.as_deref())
-    {
+    if let Some(report) = inputs::report_over_input(
+        &inputs,
+        args.selection.output_file.as_deref(),
+        args.stdin_filename.as_deref(),
+    ) {
         output::error(&Error::ReportOverInput(report));
         return None;
     }
@@ -270,8 +279,9 @@ fn write_results(
             let options = options(output::stderr_style());
             let _ = report::write(&mut err, format, &reports, summary, &options);
         }
-        // Not after a JSON, SARIF or GitLab document, which must stay one.
-        if !args.quiet && matches!(format, Format::Human | Format::Concise | Format::Github) {
+        // Not after a JSON, SARIF or GitLab document, which must stay one, nor in concise
+        // output, whose every line is a finding.
+        if !args.quiet && matches!(format, Format::Human | Format::Github) {
             let _ = writeln!(err, "{}", with_summary(&done));
         }
         return Ok(());
@@ -282,12 +292,17 @@ fn write_results(
         // formats (JSON, SARIF, GitLab) stay documents of their kind, with the findings that
         // would remain; both are placed in the files as read.
         for fix in results.iter().filter(|f| f.changed) {
-            writeln!(out, "Would fix: {}", fix.report.path)?;
+            writeln!(
+                out,
+                "Would fix: {}",
+                report::visible::line(&fix.report.path)
+            )?;
         }
         if remaining {
             report::write(out, format, &reports, summary, &options)?;
         }
-        if !args.quiet {
+        // Concise output has no summary (README): a line it prints is a file or a finding.
+        if !args.quiet && format != Format::Concise {
             writeln!(out, "{}", with_summary(&done))?;
         }
         return Ok(());
@@ -389,6 +404,7 @@ fn refused(path: &Path, head: &[u8], args: &FixArgs) -> Result<bool, Error> {
     match refuse(path, head)? {
         Some(Outcome::Skipped { path, reason }) => {
             if !args.quiet {
+                let path = report::visible::line(&path);
                 let _ = writeln!(io::stderr(), "ddlink: skipped `{path}`: {reason}");
             }
             Ok(true)

@@ -152,32 +152,27 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     )
 }
 
-/// The report file `--output-file` names, resolved once for [`is_report`]; `None` when there is
-/// none yet.
-pub fn resolved_report(report: Option<&Path>) -> Option<PathBuf> {
-    std::fs::canonicalize(report?).ok()
-}
-
-/// Whether a walked `path` is the report file (as [`resolved_report`] gives it): a walk leaves
-/// it out, or a `report.txt` written into the checked folder would be judged as a plain-text
-/// template on the next run. The names are compared first, since resolving `path` costs a
-/// system call for every walked file; a walk follows no symlink, so a walked file's name is
-/// its resolved name.
-pub fn is_report(path: &Path, report: Option<&Path>) -> bool {
-    report.is_some_and(|report| {
-        path.file_name() == report.file_name()
-            && std::fs::canonicalize(path).is_ok_and(|path| path == report)
-    })
-}
-
-/// The input that the report file `--output-file` names, if any, through symlinks too: writing
-/// the report there would destroy a template (and, under `fix`, race with its rewrite).
-pub fn report_over_input(inputs: &[Input], report: Option<&Path>) -> Option<PathBuf> {
+/// The report file `--output-file` if it names an input, in any spelling and through
+/// symlinks (`stdin`: the path standard input stands for): writing the report there would
+/// destroy a template (and, under `fix`, race with its rewrite). A file a folder walk found
+/// counts as one named: leaving it out of the walk and then writing the report over it lost
+/// the template all the same. The report is resolved once, and each input with one system
+/// call; only a report that exists can be an input.
+pub fn report_over_input(
+    inputs: &[Input],
+    report: Option<&Path>,
+    stdin: Option<&Path>,
+) -> Option<PathBuf> {
     let report = report?;
-    inputs.iter().find_map(|input| match input {
-        Input::File(path) if same_file(path, report) => Some(report.to_path_buf()),
-        _ => None,
-    })
+    let resolved = std::fs::canonicalize(report).ok()?;
+    let is_report = |path: &Path| std::fs::canonicalize(path).is_ok_and(|path| path == resolved);
+    inputs
+        .iter()
+        .any(|input| match input {
+            Input::File(path) => is_report(path),
+            Input::Stdin => stdin.is_some_and(is_report),
+        })
+        .then(|| report.to_path_buf())
 }
 
 pub fn is_template(path: &Path) -> bool {

@@ -18,15 +18,17 @@ use crate::report::{self, FileReport, Format, Summary};
 pub fn run(args: &LinkArgs) -> ExitStatus {
     let mut command = Command::empty();
     for pair in &args.pairs {
+        let shown = report::visible::line(pair);
         let Some((key, value)) = pair.split_once('=') else {
             let _ = writeln!(
                 io::stderr(),
-                "error: `{pair}` is not KEY=VALUE (e.g. `name=ticket`, `ticket_id=123`)"
+                "error: `{shown}` is not KEY=VALUE (e.g. `name=ticket`, `ticket_id=123`)"
             );
             return ExitStatus::Failure;
         };
         if let Some(mistake) = splits_the_command(key, value) {
-            let _ = writeln!(io::stderr(), "error: `{pair}`: {mistake}");
+            let mistake = report::visible::line(&mistake);
+            let _ = writeln!(io::stderr(), "error: `{shown}`: {mistake}");
             return ExitStatus::Failure;
         }
         command.push(key, value);
@@ -95,6 +97,7 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
         match escape_attribute(&link) {
             Ok(escaped) => escaped,
             Err(token) => {
+                let token = report::visible::line(token);
                 let _ = writeln!(
                     io::stderr(),
                     "error: the token `{token}` holds `\"`, which would end the `href` attribute: change the token's quotes to `'`"

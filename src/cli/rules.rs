@@ -50,9 +50,10 @@ pub fn show(code_or_name: &str) -> ExitStatus {
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, n)| format!(" (did you mean `{n}`?)"))
             .unwrap_or_default();
+        let asked = crate::report::visible::line(code_or_name);
         let _ = writeln!(
             io::stderr(),
-            "error: no rule `{code_or_name}`{hint}; `ddlink rules` lists them"
+            "error: no rule `{asked}`{hint}; `ddlink rules` lists them"
         );
         return ExitStatus::Failure;
     };

@@ -214,9 +214,21 @@ impl Run {
         }
         options.encoding = ddlink::rewrite::encoding::decide(head, self.encoding, options.encoding);
         if !options.encoding.is_ascii_compatible() {
-            return Err(Error::UnsupportedEncoding {
-                path: path.map_or_else(|| "-".into(), Path::to_path_buf),
-                encoding: options.encoding.name(),
+            let path = path.map_or_else(|| "-".into(), Path::to_path_buf);
+            // `--encoding` and the configuration take ASCII-compatible encodings only: this
+            // one comes from the file's <meta> tag.
+            return Err(match ddlink::rewrite::encoding::declared_charset(head) {
+                Some((label, declared)) if declared == options.encoding => {
+                    Error::UnsupportedDeclaredEncoding {
+                        path,
+                        label: label.to_owned(),
+                        reason: unreadable_because(declared),
+                    }
+                }
+                _ => Error::UnsupportedEncoding {
+                    path,
+                    encoding: options.encoding.name(),
+                },
             });
         }
         Ok(options)
@@ -248,5 +260,16 @@ impl Run {
             rules.set(rule, None);
         }
         options
+    }
+}
+
+/// Why a declared encoding that is not ASCII-compatible cannot be read.
+fn unreadable_because(encoding: &'static encoding_rs::Encoding) -> &'static str {
+    if encoding == encoding_rs::REPLACEMENT {
+        "browsers decode no text in it, since the WHATWG Encoding Standard maps it to its \
+         replacement encoding (its escape sequences could hide markup)"
+    } else {
+        "it is not ASCII-compatible (escape sequences switch its character sets), and ddlink \
+         reads only ASCII-compatible encodings"
     }
 }

@@ -2,18 +2,19 @@
 
 use std::io::{self, Write};
 
-use super::FileReport;
+use super::{FileReport, visible};
 
 pub fn write(out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+    let path = visible::line(&report.path);
     for (diagnostic, located) in report.diagnostics.iter().zip(&report.located) {
         writeln!(
             out,
             "{}:{}:{}: {} {}",
-            report.path,
+            path,
             located.start.line,
             located.start.column,
             diagnostic.rule.code,
-            diagnostic.message()
+            visible::line(diagnostic.message())
         )?;
     }
     Ok(())

@@ -8,7 +8,7 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 
-use super::FileReport;
+use super::{FileReport, visible};
 use ddlink::source::{Excerpt, Position};
 use ddlink::{Diagnostic, Severity};
 
@@ -119,7 +119,7 @@ fn source_for(
             column_shift: 0,
             at,
         };
-        return (source, SourceSpan::new(start.into(), end - start));
+        return shown(source, start, end);
     }
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
@@ -151,10 +151,16 @@ fn source_for(
         at,
     };
     let label_start = prefix.len() + (start - from);
-    (
-        source,
-        SourceSpan::new(label_start.into(), label_end - start),
-    )
+    shown(source, label_start, label_start + (label_end - start))
+}
+
+/// `source` with its control characters shown (see [`visible`]), and the label's span at
+/// `start..end` moved with the characters it marks.
+fn shown(mut source: ExcerptSource, start: usize, end: usize) -> (ExcerptSource, SourceSpan) {
+    let mut span = [start, end];
+    source.text = visible::excerpt(&source.text, &mut span);
+    let [start, end] = span;
+    (source, SourceSpan::new(start.into(), end - start))
 }
 
 /// One finding as a miette diagnostic.
@@ -174,7 +180,7 @@ impl fmt::Debug for Finding<'_> {
 
 impl fmt::Display for Finding<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.diagnostic.message())
+        f.write_str(&visible::line(self.diagnostic.message()))
     }
 }
 
@@ -197,7 +203,7 @@ impl miette::Diagnostic for Finding<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         self.diagnostic
             .help()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(visible::line(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -215,12 +221,13 @@ impl miette::Diagnostic for Finding<'_> {
 
 pub fn write(out: &mut dyn Write, report: &FileReport, style: &HumanStyle) -> io::Result<()> {
     let handler = style.handler();
+    let path = visible::line(&report.path);
     for (diagnostic, located) in report.diagnostics.iter().zip(&report.located) {
         let (source, label) = match &located.excerpt {
             Some(excerpt) => {
                 let start = excerpt.text_offset(diagnostic.span.start);
                 let end = excerpt.text_offset(diagnostic.span.end).max(start);
-                let (source, label) = source_for(&report.path, excerpt, start, end, located.start);
+                let (source, label) = source_for(&path, excerpt, start, end, located.start);
                 (Some(source), Some(label))
             }
             None => (None, None),
@@ -239,7 +246,7 @@ pub fn write(out: &mut dyn Write, report: &FileReport, style: &HumanStyle) -> io
             let _ = writeln!(
                 rendered,
                 "  at {}:{}:{}",
-                report.path, located.start.line, located.start.column
+                path, located.start.line, located.start.column
             );
         }
         writeln!(out, "{rendered}")?;
@@ -247,11 +254,198 @@ pub fn write(out: &mut dyn Write, report: &FileReport, style: &HumanStyle) -> io
     Ok(())
 }
 
-/// Render a fatal error (unreadable file, bad argument) the same way.
+/// Render a fatal error (unreadable file, bad argument) the same way, its control characters
+/// shown (it may quote a file name, an argument or a line of ddlink.toml).
 pub fn render_error(error: &dyn miette::Diagnostic, style: &HumanStyle) -> String {
+    let error = Shown::of(error);
     let mut rendered = String::new();
-    if style.handler().render_report(&mut rendered, error).is_err() {
+    if style
+        .handler()
+        .render_report(&mut rendered, &error)
+        .is_err()
+    {
         rendered = error.to_string();
     }
     rendered
+}
+
+/// A copy of a diagnostic, its causes and related diagnostics, with every text shown as
+/// [`visible`] says, and its labels moved with the source text they mark.
+#[derive(Debug)]
+struct Shown {
+    message: String,
+    code: Option<String>,
+    severity: Option<miette::Severity>,
+    help: Option<String>,
+    url: Option<String>,
+    source: Option<ShownSource>,
+    labels: Vec<LabeledSpan>,
+    cause: Option<Box<Shown>>,
+    /// Whether the cause is a diagnostic, which miette renders as one (a plain error's
+    /// message is written as it is).
+    cause_is_diagnostic: bool,
+    related: Vec<Shown>,
+}
+
+/// The source text of a [`Shown`], with the name the original gave it, if any.
+#[derive(Debug)]
+struct ShownSource {
+    name: Option<String>,
+    text: String,
+}
+
+impl SourceCode for ShownSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let Some(name) = &self.name else {
+            return Ok(inner);
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+impl Shown {
+    fn of(diagnostic: &dyn miette::Diagnostic) -> Self {
+        let text = |display: &dyn fmt::Display| visible::line(&display.to_string()).into_owned();
+        let mut shown = Self::of_error(diagnostic);
+        shown.code = diagnostic.code().map(|code| text(&code));
+        shown.severity = diagnostic.severity();
+        shown.help = diagnostic.help().map(|help| text(&help));
+        shown.url = diagnostic.url().map(|url| text(&url));
+        if let Some(cause) = diagnostic.diagnostic_source() {
+            shown.cause = Some(Box::new(Self::of(cause)));
+            shown.cause_is_diagnostic = true;
+        }
+        shown.related = diagnostic
+            .related()
+            .map(|related| related.map(Self::of).collect())
+            .unwrap_or_default();
+        let labels: Vec<LabeledSpan> = diagnostic.labels().into_iter().flatten().collect();
+        let whole = SourceSpan::new(0.into(), 0);
+        if let Some(contents) = diagnostic
+            .source_code()
+            .and_then(|source| source.read_span(&whole, usize::MAX, usize::MAX).ok())
+        {
+            let text = String::from_utf8_lossy(contents.data());
+            let mut offsets: Vec<usize> = labels
+                .iter()
+                .flat_map(|label| [label.offset(), label.offset() + label.len()])
+                .map(|offset| floor_boundary(&text, offset.min(text.len())))
+                .collect();
+            let source = visible::excerpt(&text, &mut offsets);
+            shown.source = Some(ShownSource {
+                name: contents.name().map(|name| visible::line(name).into_owned()),
+                text: source,
+            });
+            shown.labels = labels
+                .iter()
+                .zip(offsets.chunks_exact(2))
+                .map(|(label, span)| {
+                    let span = SourceSpan::new(span[0].into(), span[1].saturating_sub(span[0]));
+                    let text = label.label().map(|l| visible::line(l).into_owned());
+                    if label.primary() {
+                        LabeledSpan::new_primary_with_span(text, span)
+                    } else {
+                        LabeledSpan::new_with_span(text, span)
+                    }
+                })
+                .collect();
+        }
+        shown
+    }
+
+    /// A plain error (a cause that is no diagnostic), and its own causes.
+    fn of_error(error: &dyn std::error::Error) -> Self {
+        Shown {
+            message: visible::line(&error.to_string()).into_owned(),
+            code: None,
+            severity: None,
+            help: None,
+            url: None,
+            source: None,
+            labels: Vec::new(),
+            cause: error.source().map(|cause| Box::new(Self::of_error(cause))),
+            cause_is_diagnostic: false,
+            related: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Shown {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl miette::Diagnostic for Shown {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.code
+            .as_ref()
+            .map(|code| Box::new(code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.severity
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.url
+            .as_ref()
+            .map(|url| Box::new(url) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+
+    fn diagnostic_source(&self) -> Option<&dyn miette::Diagnostic> {
+        self.cause
+            .as_deref()
+            .filter(|_| self.cause_is_diagnostic)
+            .map(|cause| cause as &dyn miette::Diagnostic)
+    }
 }

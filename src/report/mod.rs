@@ -8,6 +8,7 @@ mod gitlab;
 mod human;
 mod json;
 mod sarif;
+pub mod visible;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};

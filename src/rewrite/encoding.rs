@@ -20,6 +20,21 @@ const PRESCAN: usize = 1024;
 /// browsers (a document that could hold the tag is not UTF-16). A tag inside a comment
 /// (`<!-- … -->`) says nothing, as in the WHATWG prescan.
 pub fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
+    let (_, encoding) = declared_charset(head)?;
+    Some(
+        if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+            UTF_8
+        } else {
+            encoding
+        },
+    )
+}
+
+/// The label of the `<meta>` charset declaration that [`meta_charset`] reads, as written,
+/// and the encoding it names before UTF-16 is taken for UTF-8: a message about the encoding
+/// a file declares names it as the file does (`iso-2022-kr`), not by the encoding it maps to
+/// (`replacement`).
+pub fn declared_charset(head: &[u8]) -> Option<(&str, &'static Encoding)> {
     let head = &head[..head.len().min(PRESCAN)];
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     let mut from = 0;
@@ -49,13 +64,11 @@ pub fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
                     })
                     .unwrap_or(value.len());
                 if let Some(encoding) = Encoding::for_label(&value[..label_end]) {
-                    return Some(
-                        if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
-                            UTF_8
-                        } else {
-                            encoding
-                        },
-                    );
+                    // `value` is what is left of the tag, which ends at `end`; a label that
+                    // names an encoding is ASCII.
+                    let start = end - value.len();
+                    let label = std::str::from_utf8(&head[start..start + label_end]);
+                    return Some((label.unwrap_or_default(), encoding));
                 }
             }
         }
@@ -103,6 +116,19 @@ mod tests {
             None
         );
         assert_eq!(meta_charset(b"<p>no meta</p>"), None);
+    }
+
+    #[test]
+    fn the_declared_label_as_written() {
+        assert_eq!(
+            declared_charset(b"<META Charset=\"ISO-2022-KR\">"),
+            Some(("ISO-2022-KR", encoding_rs::REPLACEMENT))
+        );
+        assert_eq!(
+            declared_charset(b"<meta http-equiv=Content-Type content='text/html; charset=utf-16'>"),
+            Some(("utf-16", encoding_rs::UTF_16LE))
+        );
+        assert_eq!(declared_charset(b"<meta charset=\"no-such\">"), None);
     }
 
     #[test]
