@@ -89,7 +89,7 @@ language = "en"
 # access_token = "{{ AccessToken }}"
 # The contact e-mail token passwordless links carry. ConnectWise has none by default: write
 # your instance's. Set, it replaces [Contact: Email Address] and {{ Contact.Email }} too.
-# email_token = "..."
+# email_token = "[your-contact-email-token]"
 
 # Rule severities, by code or name: "error", "warning", "info" or "off".
 # `ddlink rules` lists every rule; `ddlink rule DD403` explains one.
@@ -140,9 +140,9 @@ struct RawAutotask {
 // The fields are the keys of `[auth]`, as users write them.
 #[allow(clippy::struct_field_names)]
 struct RawAuth {
-    passwordless_token: Option<String>,
-    access_token: Option<String>,
-    email_token: Option<String>,
+    passwordless_token: Option<Spanned<String>>,
+    access_token: Option<Spanned<String>>,
+    email_token: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -362,9 +362,13 @@ impl Config {
                 .transpose()?
                 .map(|dir| normalize(&root.join(dir))),
             autotask_language: parse_autotask(&source, raw.autotask.as_ref())?.unwrap_or_default(),
-            passwordless_token: auth.passwordless_token,
-            access_token: auth.access_token,
-            email_token: auth.email_token,
+            passwordless_token: auth_expression(
+                &source,
+                auth.passwordless_token.as_ref(),
+                "passwordless_token",
+            )?,
+            access_token: auth_expression(&source, auth.access_token.as_ref(), "access_token")?,
+            email_token: auth_expression(&source, auth.email_token.as_ref(), "email_token")?,
             max_memory: raw
                 .max_memory
                 .as_ref()
@@ -680,6 +684,56 @@ const MAX_MEMORY_HELP: &str =
     "write a number of bytes (`67108864`) or a size with a unit: `512KiB`, `64MiB`, `1GiB`";
 const GLOB_HELP: &str = "globs are relative to the folder of ddlink.toml: `*` matches within one folder, `**` any folders, `?` one character, `[abc]` a set, `{a,b}` alternatives";
 
+/// An `[auth]` value: the mail system's per-recipient token expression (`{{ Token }}`,
+/// `[Contact: Email Address]`), never a literal, which every recipient's link would carry
+/// (a secret, or one contact's address). A literal token is hidden from the excerpt: the log
+/// it lands in may be public.
+fn auth_expression(
+    source: &Source,
+    value: Option<&Spanned<String>>,
+    key: &str,
+) -> Result<Option<String>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let text = value.get_ref();
+    if !crate::command::token::tokens(text).is_empty() {
+        return Ok(Some(text.clone()));
+    }
+    let (message, help) = if key == "email_token" {
+        (
+            format!(
+                "`[auth] {key}` is no template token: every recipient's link would name the same contact"
+            ),
+            "write your PSA's contact e-mail token, such as `[Contact: Email Address]` (Autotask) or your ConnectWise instance's",
+        )
+    } else {
+        (
+            format!(
+                "`[auth] {key}` is no template token: every recipient's link would carry the same credential"
+            ),
+            "write the mail system's per-recipient token expression, such as `{{ Token }}`, and revoke the value if it is a real one",
+        )
+    };
+    let label = if text.trim().is_empty() {
+        "empty"
+    } else {
+        "a literal, not a token"
+    };
+    let error = source.error(
+        ConfigErrorKind::InvalidValue,
+        value.span(),
+        message,
+        label,
+        Some(help.to_owned()),
+    );
+    Err(if key == "email_token" {
+        error
+    } else {
+        error.hiding(value.span())
+    })
+}
+
 fn parse_psa(source: &Source, value: &Spanned<String>) -> Result<Dialect, ConfigError> {
     value.get_ref().parse().map_err(|_| {
         source.bad_value(
@@ -959,6 +1013,21 @@ struct Details {
 }
 
 impl ConfigError {
+    /// The error with the value at `span` (its quotes kept) blotted out of the excerpt byte
+    /// for byte, so that the label still points at it.
+    fn hiding(mut self, span: Range<usize>) -> Self {
+        if let Some(source) = self.0.source_code.take() {
+            let mut text = source.inner().clone();
+            let inside = span.start + 1..span.end.saturating_sub(1).max(span.start + 1);
+            if let Some(value) = text.get(inside.clone()) {
+                let blot = "*".repeat(value.len());
+                text.replace_range(inside, &blot);
+            }
+            self.0.source_code = Some(NamedSource::new(source.name(), text).with_language("toml"));
+        }
+        self
+    }
+
     fn read(path: &Path, error: io::Error) -> Self {
         ConfigError(Box::new(Details {
             kind: ConfigErrorKind::Read,

@@ -351,6 +351,23 @@ const ERRORS: &[(&str, ConfigErrorKind, &str, &[&str])] = &[
         "1:12",
         &["`encoding` is empty", "utf-8"],
     ),
+    // An [auth] value every recipient's link would carry alike: a literal, not a token.
+    (
+        "[auth]\nemail_token = \"bob@example.com\"\n",
+        ConfigErrorKind::InvalidValue,
+        "2:15",
+        &[
+            "`[auth] email_token` is no template token",
+            "a literal, not a token",
+            "[Contact: Email Address]",
+        ],
+    ),
+    (
+        "[auth]\naccess_token = \"\"\n",
+        ConfigErrorKind::InvalidValue,
+        "2:16",
+        &["`[auth] access_token` is no template token", "empty"],
+    ),
 ];
 
 #[test]
@@ -400,6 +417,11 @@ fn no_report_shows_a_password_written_in_the_config() {
         (
             "max_memory = \"agent:hunter2@acme\"\n",
             " 1 │ max_memory = \"*************@acme\"",
+        ),
+        // A literal token in [auth] is refused, and not shown.
+        (
+            "[auth]\npasswordless_token = \"hunter2\"\n",
+            " 2 │ passwordless_token = \"*******\"",
         ),
     ] {
         let error = Config::parse(Path::new("ddlink.toml"), text).unwrap_err();
