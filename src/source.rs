@@ -15,6 +15,78 @@ pub struct Position {
     pub column: usize,
 }
 
+/// Whether `byte` ends a line. Lines end as HTML ends them: at `\r\n`, at a lone `\r` (as
+/// classic Mac editors write them) and at `\n`. Every notion of a line (positions, excerpts,
+/// the line a suppression comment covers, the line ending a fix writes) goes by this, so that
+/// they agree on every file.
+pub fn is_line_break(byte: u8) -> bool {
+    matches!(byte, b'\n' | b'\r')
+}
+
+/// Where the line that holds offset `at` of `bytes` starts.
+pub fn line_start(bytes: &[u8], at: usize) -> usize {
+    memchr::memrchr2(b'\n', b'\r', &bytes[..at]).map_or(0, |i| i + 1)
+}
+
+/// Where the line that holds offset `from` of `bytes` ends: at its line break, or at the end.
+pub fn line_end(bytes: &[u8], from: usize) -> usize {
+    memchr::memchr2(b'\n', b'\r', &bytes[from..]).map_or(bytes.len(), |i| from + i)
+}
+
+/// Where the complete lines of a streamed `chunk` stop: just after its last line break known
+/// whole. A `\r` that ends the chunk may be the first half of a `\r\n`, so it waits for the
+/// next chunk; `previous`, the byte before the chunk, is such a `\r` when it waited, and ends
+/// a line of its own (`Some(0)`) unless the chunk goes on with `\n`.
+pub fn complete_lines(previous: Option<u8>, chunk: &[u8]) -> Option<usize> {
+    let known = chunk.strip_suffix(b"\r").unwrap_or(chunk);
+    match memchr::memrchr2(b'\n', b'\r', known) {
+        Some(at) => Some(at + 1),
+        None => (previous == Some(b'\r') && !chunk.is_empty()).then_some(0),
+    }
+}
+
+/// How many line breaks `bytes` holds, a `\r\n` counting once. `bytes` must not end with a
+/// `\r` whose `\n` comes after them (see [`complete_lines`]). Two `memchr` passes: as fast
+/// as counting `\n` alone on a file without lone `\r`.
+fn count_line_breaks(bytes: &[u8]) -> usize {
+    let newlines = memchr::memchr_iter(b'\n', bytes).count();
+    let lone_returns = memchr::memchr_iter(b'\r', bytes)
+        .filter(|&at| bytes.get(at + 1) != Some(&b'\n'))
+        .count();
+    newlines + lone_returns
+}
+
+/// Read the next line of `input`, with its line break, onto `line`; how many bytes it has (0
+/// at the end of the input). The two bytes of a `\r\n` may come in two reads of the buffer.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<usize> {
+    let before = line.len();
+    loop {
+        let buffer = match input.fill_buf() {
+            Ok(buffer) => buffer,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if buffer.is_empty() {
+            break;
+        }
+        let Some(at) = memchr::memchr2(b'\n', b'\r', buffer) else {
+            let len = buffer.len();
+            line.extend_from_slice(buffer);
+            input.consume(len);
+            continue;
+        };
+        let cr = buffer[at] == b'\r';
+        line.extend_from_slice(&buffer[..=at]);
+        input.consume(at + 1);
+        if cr && input.fill_buf()?.first() == Some(&b'\n') {
+            line.push(b'\n');
+            input.consume(1);
+        }
+        break;
+    }
+    Ok(line.len() - before)
+}
+
 /// The lines around a span, as text, with where they start.
 ///
 /// A line longer than [`LONG_LINE`] bytes is not kept whole: a minified template holds a whole
@@ -216,7 +288,7 @@ pub fn locate_in<R: BufRead>(
             }
         }
         line.clear();
-        let read = input.read_until(b'\n', &mut line)?;
+        let read = read_line(&mut input, &mut line)?;
         let at_end = read == 0;
         let line_end = line_start + line.len();
 
@@ -229,7 +301,7 @@ pub fn locate_in<R: BufRead>(
             let span = spans[index];
             let starts_here = span.start < line_end
                 || (at_end && span.start >= line_start)
-                || (span.start == line_end && !line.ends_with(b"\n"));
+                || (span.start == line_end && line_ending(&line) == 0);
             if !starts_here {
                 break;
             }
@@ -259,7 +331,7 @@ pub fn locate_in<R: BufRead>(
                 columns_wanted.push((end_column, Column::End(at)));
                 results[request.index].end.line = line_number;
                 request.trailing = Some(
-                    if excerpts && !request.frozen && request.excerpt.ends_with(b"\n") {
+                    if excerpts && !request.frozen && line_ending(&request.excerpt) > 0 {
                         CONTEXT_LINES
                     } else {
                         0
@@ -289,7 +361,7 @@ pub fn locate_in<R: BufRead>(
         if at_end {
             break;
         }
-        if line.ends_with(b"\n") {
+        if line_ending(&line) > 0 {
             line_number += 1;
         }
         line_start = line_end;
@@ -341,13 +413,14 @@ fn skip_lines_before(input: &mut impl BufRead, mut limit: usize) -> io::Result<(
     loop {
         let buffer = input.fill_buf()?;
         let window = &buffer[..buffer.len().min(limit)];
-        let Some(last) = memchr::memrchr(b'\n', window) else {
+        // What was consumed ends with a whole line break: no `\r` waits for its `\n`.
+        let Some(end) = complete_lines(None, window) else {
             return Ok((lines, bytes));
         };
-        lines += memchr::memchr_iter(b'\n', &window[..=last]).count();
-        bytes += last + 1;
-        limit -= last + 1;
-        input.consume(last + 1);
+        lines += count_line_breaks(&window[..end]);
+        bytes += end;
+        limit -= end;
+        input.consume(end);
     }
 }
 
@@ -536,11 +609,11 @@ impl Columns<'_> {
     }
 }
 
-/// How many bytes end `line`: `\r\n`, `\n` or none.
+/// How many bytes end `line`: `\r\n`, `\n`, `\r` or none.
 fn line_ending(line: &[u8]) -> usize {
     match line {
         [.., b'\r', b'\n'] => 2,
-        [.., b'\n'] => 1,
+        [.., b'\n' | b'\r'] => 1,
         _ => 0,
     }
 }
@@ -651,6 +724,47 @@ mod tests {
         assert_eq!(found[3].start, Position { line: 4, column: 4 });
     }
 
+    /// HTML ends a line at a lone `\r` as at `\n` and `\r\n`, however the reads split them.
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let text = "ab\rcd\r\ne\n\rf\r";
+        let spans = [
+            Span::new(0, 1),
+            Span::new(3, 4),
+            Span::new(1, 8),
+            Span::new(9, 10),
+            Span::new(10, 11),
+            Span::new(12, 12),
+        ];
+        let expected = [
+            ((1, 1), (1, 2)),
+            ((2, 1), (2, 2)),
+            ((1, 2), (3, 2)),
+            ((4, 1), (4, 2)),
+            ((5, 1), (5, 2)),
+            ((6, 1), (6, 1)),
+        ];
+        let position = |(line, column)| Position { line, column };
+        for capacity in [1, 2, 3, 64] {
+            for excerpts in [false, true] {
+                let reader = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+                let found = locate(reader, &spans, &[], excerpts).unwrap();
+                for ((span, located), &(start, end)) in spans.iter().zip(&found).zip(&expected) {
+                    assert_eq!(
+                        (located.start, located.end),
+                        (position(start), position(end)),
+                        "{span:?}, buffer of {capacity}"
+                    );
+                }
+            }
+        }
+        let found = at(text, &spans);
+        let excerpt = |n: usize| found[n].excerpt.as_deref().unwrap().text.clone();
+        assert_eq!(excerpt(0), "ab\rcd\r\n");
+        assert_eq!(excerpt(1), "ab\rcd\r\ne\n");
+        assert_eq!(excerpt(4), "\rf\r");
+    }
+
     #[test]
     fn excerpts_carry_context_and_masks() {
         let text = "one\ntwo secret=abc\nthree\nfour";
@@ -674,7 +788,7 @@ mod tests {
 
     #[test]
     fn positions_are_the_same_with_and_without_excerpts_whatever_the_buffer() {
-        let text = "<p>\n\n  <a href=\"x\">é</a>\r\nline four\n\nsix\nseven é\nlast";
+        let text = "<p>\n\n  <a href=\"x\">é</a>\r\nline four\r\rsix\nseven é\r\nlast\r";
         let mut spans = Vec::new();
         for start in 0..=text.len() {
             for end in [start, (start + 3).min(text.len()), text.len()] {

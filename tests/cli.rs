@@ -1430,6 +1430,58 @@ fn unsafe_snippets_are_refused() {
     );
 }
 
+/// A snippet's line breaks, whichever it was saved with, become the template's own (SPEC §6),
+/// each followed by the placeholder's indentation: `\n`, `\r\n`, or a lone `\r` as classic
+/// Mac editors write.
+#[test]
+fn a_snippet_writes_the_templates_line_ending() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("snippets")).unwrap();
+    std::fs::write(
+        root.join("ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snippets\"\n",
+    )
+    .unwrap();
+    let href = "https://acme.deskdirector.com/portal/deeplink?name=ticket_list";
+    for snippet_newline in ["\r\n", "\r", "\n"] {
+        std::fs::write(
+            root.join("snippets/link.hbs"),
+            ["<a href=\"{{{href}}}\">", "{{{label}}}", "</a>", ""].join(snippet_newline),
+        )
+        .unwrap();
+        for newline in ["\n", "\r\n", "\r"] {
+            let template = [
+                "<p>",
+                "  <dd-link name=\"ticket_list\">x</dd-link>",
+                "</p>",
+                "",
+            ]
+            .join(newline);
+            let fixed = ddlink_stdin_in(
+                &["fix", "-", "--stdin-filename", "t.html"],
+                root,
+                template.as_bytes(),
+            );
+            assert_eq!(fixed.status.code(), Some(0), "{}", text(&fixed.stderr));
+            let expected = [
+                "<p>",
+                &format!("  <a href=\"{href}\">"),
+                "  x",
+                "  </a>",
+                "</p>",
+                "",
+            ]
+            .join(newline);
+            assert_eq!(
+                text(&fixed.stdout),
+                expected,
+                "a snippet with {snippet_newline:?} in a template with {newline:?}"
+            );
+        }
+    }
+}
+
 /// Standard input under every mode of `fix`: `--stdin-filename` alone reads it (the file it
 /// names is not touched), `--check -` and `--diff -` write no document, an excluded name
 /// echoes the buffer, `--exit-non-zero-on-fix` and `--output-file` apply.

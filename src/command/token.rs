@@ -59,12 +59,17 @@ impl Next {
         found: None,
     };
 
-    fn find(&mut self, bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    fn find(
+        &mut self,
+        bytes: &[u8],
+        from: usize,
+        search: impl Fn(&[u8]) -> Option<usize>,
+    ) -> Option<usize> {
         // What was found from an earlier offset is still the first from this one unless it
         // lies before it.
         if from < self.from || self.found.is_some_and(|found| found < from) {
             self.from = from;
-            self.found = memchr::memmem::find(&bytes[from..], needle).map(|i| from + i);
+            self.found = search(&bytes[from..]).map(|i| from + i);
         }
         self.found
     }
@@ -109,8 +114,10 @@ impl<'t> Tokens<'t> {
         } else {
             &mut self.liquid_close
         };
-        let found = next.find(bytes, from, close)?;
-        let newline = self.newline.find(bytes, from, b"\n");
+        let found = next.find(bytes, from, |rest| memchr::memmem::find(rest, close))?;
+        let newline = self
+            .newline
+            .find(bytes, from, |rest| memchr::memchr2(b'\n', b'\r', rest));
         newline
             .is_none_or(|newline| found < newline)
             .then_some(found + close.len())
@@ -292,10 +299,10 @@ mod tests {
                 _ => return token_at(text, at).map(|t| t.range.end),
             };
             let body = &rest[2..];
-            let line = &body[..memchr::memchr(b'\n', body).unwrap_or(body.len())];
+            let line = &body[..memchr::memchr2(b'\n', b'\r', body).unwrap_or(body.len())];
             memchr::memmem::find(line, close).map(|i| at + 2 + i + close.len())
         };
-        let pieces = ["{{", "}}", "{%", "%}", "\n", "x", "{", "}", "%"];
+        let pieces = ["{{", "}}", "{%", "%}", "\n", "\r", "x", "{", "}", "%"];
         let texts = crate::rules::testing::texts_of(&pieces, 5);
         for text in &texts {
             let mut finder = Tokens::new(text);

@@ -167,10 +167,25 @@ pub struct Context<'a> {
     pub rules: &'a RuleConfig,
     pub dialect: &'a Resolved,
     pub language: Language,
-    /// `\n` or `\r\n`: inserted markup uses the file's own line ending.
+    /// `\n`, `\r\n` or `\r`: inserted markup uses the file's own line ending.
     pub newline: &'a str,
     /// Whether the expansion's edits are wanted (a fix), or only what it finds (a check).
     pub edits_wanted: bool,
+}
+
+/// `rendered` with each of its line breaks (`\r\n`, `\r` or `\n`, whichever a custom snippet
+/// was saved with) written as `break_to`: the file's own line ending and indentation.
+fn relined(rendered: &str, break_to: &str) -> String {
+    let mut out = String::with_capacity(rendered.len());
+    let mut rest = rendered;
+    while let Some(at) = memchr::memchr2(b'\r', b'\n', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        out.push_str(break_to);
+        let len = if rest[at..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[at + len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Attributes and arguments that steer expansion instead of becoming the command.
@@ -704,7 +719,7 @@ fn render(
                 label: &label,
             };
             let rendered = match context.expand.snippets.render(snippet, &data) {
-                Ok(rendered) => rendered.replace('\n', &format!("{}{indent}", context.newline)),
+                Ok(rendered) => relined(&rendered, &format!("{}{indent}", context.newline)),
                 Err(message) => {
                     invalid_placeholder::report(
                         findings,

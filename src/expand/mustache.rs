@@ -87,7 +87,7 @@ pub fn find(text: &str) -> Vec<Mustache> {
         let is_ours = is_call(text.as_bytes(), open);
         let Closing::At(end) = closing(text, inner_start) else {
             // Not closed: the rest of its line is reported with it, and read again after.
-            let line_end = text[open..].find('\n').map_or(text.len(), |i| open + i);
+            let line_end = crate::source::line_end(text.as_bytes(), open);
             if is_ours {
                 found.push(Mustache {
                     range: open..line_end,
@@ -173,8 +173,10 @@ fn closing(text: &str, from: usize) -> Closing {
                 let triple = bytes.get(at + 2) == Some(&b'}');
                 return Closing::At(at + 2 + usize::from(triple));
             }
-            (Some(_), b'\n') => return Closing::Never,
-            (None, b'\n') => match goes_on(&bytes[at + 1..]) {
+            (Some(_), b'\n' | b'\r') => return Closing::Never,
+            // The line break is `\r\n`: the next line starts after its `\n`.
+            (None, b'\r') if bytes.get(at + 1) == Some(&b'\n') => {}
+            (None, b'\n' | b'\r') => match goes_on(&bytes[at + 1..]) {
                 Some(true) => {}
                 Some(false) => return Closing::Never,
                 None => return Closing::Unfinished,
@@ -193,9 +195,7 @@ fn closing(text: &str, from: usize) -> Closing {
 /// Whether a line that starts inside a call goes on with it: with an argument's `key=` or the
 /// closing `}}` (`~}}`) after its indentation. `None` when `line` ends before that is known.
 fn goes_on(line: &[u8]) -> Option<bool> {
-    let content = line
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t' && b != b'\r')?;
+    let content = line.iter().position(|&b| b != b' ' && b != b'\t')?;
     let rest = &line[content..];
     match rest[0] {
         b'}' | b'~' => Some(true),
@@ -480,6 +480,21 @@ mod tests {
             assert_eq!(found[0].range, 0..text.find('\n').unwrap());
             assert_eq!(found[1].problem, None, "{text}");
         }
+        // A lone `\r` ends a line as `\n` does (HTML's line breaks).
+        let text = "{{deeplink name='ticket'\r  action='close'\r}} after";
+        let [call] = find(text).try_into().unwrap();
+        assert_eq!((call.problem, call.args.len()), (None, 2));
+        for text in [
+            "{{deeplink name='quotes'\rSee {{deeplink name='ticket_list'}}",
+            "{{deeplink name='quotes'\r\r  state='x'}} {{deeplink name='ticket_list'}}",
+            "{{deeplink name='quotes'\r\n\r\n  state='x'}} {{deeplink name='ticket_list'}}",
+            "{{deeplink name='quotes\r  '}} {{deeplink name='ticket_list'}}",
+        ] {
+            let found = find(text);
+            assert_eq!(found.len(), 2, "{text:?}");
+            assert_eq!(found[0].range, 0..text.find('\r').unwrap(), "{text:?}");
+            assert_eq!(found[1].problem, None, "{text:?}");
+        }
         // Not closed within its longest length.
         let long = format!(
             "{{{{deeplink name='ticket'\n{}}}}}",
@@ -493,6 +508,9 @@ mod tests {
         assert_eq!(unfinished("a\nb {{deeplink name='x'\n"), Some(4));
         assert_eq!(unfinished("{{deeplink name='x'\n  action='y'\n"), Some(0));
         assert_eq!(unfinished("{{deeplink name='x'\n  "), Some(0));
+        assert_eq!(unfinished("{{deeplink name='x'\r"), Some(0));
+        assert_eq!(unfinished("{{deeplink name='x'\r\n"), Some(0));
+        assert_eq!(unfinished("{{deeplink name='x'\rprose\r"), None);
         // Closed, or known not to be.
         assert_eq!(unfinished("{{deeplink name='x'\n}}\n"), None);
         assert_eq!(unfinished("{{deeplink name='x'\nprose\n"), None);

@@ -122,7 +122,7 @@ impl Snippets {
                 .map_err(|e| e.to_string())?,
             None => render_builtin(snippet, data),
         };
-        rendered.truncate(rendered.trim_end_matches('\n').len());
+        rendered.truncate(rendered.trim_end_matches(['\n', '\r']).len());
         Ok(rendered)
     }
 }

@@ -1,5 +1,6 @@
 //! miette graphical reports: the source lines, a label under the span, help.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
@@ -110,11 +111,11 @@ fn source_for(
     end: usize,
     at: Position,
 ) -> (ExcerptSource, SourceSpan) {
-    let text = &excerpt.text;
+    let text = &*lone_returns_as_newlines(&excerpt.text);
     if !excerpt.shortened && text.lines().all(|line| line.len() <= LONG_LINE) {
         let source = ExcerptSource {
             name: name.to_owned(),
-            text: text.clone(),
+            text: text.to_owned(),
             first_line: excerpt.first_line,
             column_shift: 0,
             at,
@@ -161,6 +162,22 @@ fn shown(mut source: ExcerptSource, start: usize, end: usize) -> (ExcerptSource,
     source.text = visible::excerpt(&source.text, &mut span);
     let [start, end] = span;
     (source, SourceSpan::new(start.into(), end - start))
+}
+
+/// `text` with each lone `\r` written as `\n`, byte for byte, so that offsets into it hold: it
+/// ends a line, as in HTML and in every position ddlink gives, but miette would draw it inside
+/// the line.
+fn lone_returns_as_newlines(text: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for at in 0..bytes.len() {
+        if bytes[at] == b'\r' && bytes.get(at + 1) != Some(&b'\n') {
+            bytes[at] = b'\n';
+        }
+    }
+    Cow::Owned(String::from_utf8(bytes).expect("one ASCII byte for another"))
 }
 
 /// One finding as a miette diagnostic.

@@ -32,6 +32,7 @@ use crate::rules::site::encoded_len;
 use crate::rules::{
     Origin, TextMap, empty_link_label, nested_link, unclosed_placeholder, unparsable_document,
 };
+use crate::source;
 
 /// Where a raw text stretch starts in the input, for each piece added to the text buffer.
 #[derive(Debug)]
@@ -179,7 +180,7 @@ impl Window {
         let gone = &self.bytes[..drained];
         let blank = trailing_blanks(gone);
         self.indent_before = match gone[..gone.len() - blank].last() {
-            Some(b'\n') => Some(gone[gone.len() - blank..].to_vec()),
+            Some(b'\n' | b'\r') => Some(gone[gone.len() - blank..].to_vec()),
             Some(_) => None,
             None => self.indent_before.take().and_then(|mut indent| {
                 indent.extend_from_slice(gone);
@@ -201,7 +202,7 @@ impl Window {
         };
         let blank = trailing_blanks(before);
         let indent = match before[..before.len() - blank].last() {
-            Some(b'\n') => before[before.len() - blank..].to_vec(),
+            Some(b'\n' | b'\r') => before[before.len() - blank..].to_vec(),
             Some(_) => return String::new(),
             None => match &self.indent_before {
                 Some(indent) => [indent.as_slice(), before].concat(),
@@ -352,13 +353,13 @@ impl State<'_> {
         let end = if complete {
             self.text.raw.len()
         } else {
-            let lines = match self.text.raw.rfind('\n') {
-                Some(newline) => newline + 1,
-                None => return,
+            // What is kept starts a line, so no `\r` before it waits for its `\n`.
+            let Some(lines) = source::complete_lines(None, self.text.raw.as_bytes()) else {
+                return;
             };
             // A `{{deeplink` wrapped over lines that have not all come is read with them.
             let held = expand::mustache::unfinished(&self.text.raw[..lines])
-                .map(|open| self.text.raw[..open].rfind('\n').map_or(0, |at| at + 1));
+                .map(|open| source::line_start(self.text.raw.as_bytes(), open));
             match held {
                 Some(0) => return,
                 Some(line) => line,
@@ -814,8 +815,6 @@ pub struct HtmlPass<'o> {
     /// The input lol_html has not finished with: where a
     /// parsing error is looked for, so that its offset does not depend on chunking.
     window: Rc<RefCell<Window>>,
-    /// The last byte fed (a `\r` before a line break in the next chunk).
-    last_byte: Option<u8>,
     /// The raw input, read by lines beside the parser (see [`RawScan`]).
     raw: RawSide,
     /// Input offset from which the raw scan runs on a thread of its own.
@@ -973,7 +972,6 @@ impl<'o> HtmlPass<'o> {
             links,
             read: 0,
             window,
-            last_byte: None,
             raw: RawSide::Here(raw),
             raw_thread_from: options.raw_thread_from,
         }
@@ -1036,11 +1034,7 @@ impl<'o> HtmlPass<'o> {
 
     /// The next chunk, for the parser (the raw scan has it already, or runs elsewhere).
     pub fn parse(&mut self, chunk: &[u8]) {
-        self.state
-            .borrow_mut()
-            .collector
-            .observe_newline(self.last_byte, chunk);
-        self.last_byte = chunk.last().copied().or(self.last_byte);
+        self.state.borrow_mut().collector.observe_newline(chunk);
         self.read += chunk.len();
         if self.needs_full() {
             // What this quick pass would still find is of no use.

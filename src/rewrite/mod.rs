@@ -629,6 +629,9 @@ struct Collector<'o> {
     placeholders: Vec<Placeholder>,
     /// The document's line ending, once one is seen.
     newline: Option<&'static str>,
+    /// Whether the last chunk ended with the document's first line break, a `\r` that may be
+    /// the first half of a `\r\n`.
+    newline_held: bool,
     /// Links written as unquoted attribute values, and their raw text: a fix that puts a
     /// space (`[Ticket: ID]`) or a quote in one quotes the whole value.
     unquoted: Vec<(Span, String)>,
@@ -662,6 +665,7 @@ impl<'o> Collector<'o> {
             extents: Vec::new(),
             placeholders: Vec::new(),
             newline: None,
+            newline_held: false,
             unquoted: Vec::new(),
             raw_placeholders: Vec::new(),
             read_placeholders: Vec::new(),
@@ -884,18 +888,36 @@ impl<'o> Collector<'o> {
         }
     }
 
-    /// Note the document's line ending from the bytes around its first line break.
-    fn observe_newline(&mut self, previous: Option<u8>, chunk: &[u8]) {
-        if self.newline.is_some() {
+    /// Note the document's line ending from its first line break, which may be split between
+    /// chunks: `\n`, `\r\n`, or a lone `\r` (see [`crate::source::is_line_break`]).
+    fn observe_newline(&mut self, chunk: &[u8]) {
+        if self.newline.is_some() || chunk.is_empty() {
             return;
         }
-        if let Some(at) = memchr::memchr(b'\n', chunk) {
-            let before = if at == 0 {
-                previous
-            } else {
-                Some(chunk[at - 1])
-            };
-            self.newline = Some(if before == Some(b'\r') { "\r\n" } else { "\n" });
+        if self.newline_held {
+            self.newline = Some(if chunk[0] == b'\n' { "\r\n" } else { "\r" });
+            return;
+        }
+        let Some(at) = memchr::memchr2(b'\n', b'\r', chunk) else {
+            return;
+        };
+        self.newline = match (chunk[at], chunk.get(at + 1)) {
+            (b'\n', _) => Some("\n"),
+            (_, Some(b'\n')) => Some("\r\n"),
+            (_, Some(_)) => Some("\r"),
+            (_, None) => {
+                self.newline_held = true;
+                None
+            }
+        };
+    }
+
+    /// The line ending of inserted markup: the document's own, `\n` when it has none.
+    fn newline(&self) -> &'static str {
+        match self.newline {
+            Some(newline) => newline,
+            None if self.newline_held => "\r",
+            None => "\n",
         }
     }
 
@@ -1092,7 +1114,7 @@ impl<'o> Collector<'o> {
             rules: &self.options.rules,
             dialect: &dialect,
             language: self.options.settings.language,
-            newline: self.newline.unwrap_or("\n"),
+            newline: self.newline(),
             edits_wanted: self.options.keep_expansions,
         };
         // Each placeholder is dropped once expanded, and equal expansions share one text: a

@@ -30,8 +30,8 @@ impl RawLines {
     /// Hand `each` the complete lines that `chunk` ends (as one stretch of bytes, with its
     /// input offset).
     pub fn feed(&mut self, chunk: &[u8], mut each: impl FnMut(&[u8], usize)) {
-        let cut = match memchr::memrchr(b'\n', chunk) {
-            Some(newline) => newline + 1,
+        let cut = match crate::source::complete_lines(self.pending.last().copied(), chunk) {
+            Some(cut) => cut,
             None if self.pending.len() + chunk.len() > LONGEST_LINE => cut_long_line(chunk),
             None => {
                 self.pending.extend_from_slice(chunk);
@@ -63,6 +63,12 @@ impl RawLines {
             each(&self.pending, self.start);
         }
     }
+}
+
+/// The last line of `pending`: a `\r` held back in it, in case a `\n` followed, ends the line
+/// before.
+fn last_line(pending: &[u8]) -> &[u8] {
+    &pending[crate::source::line_start(pending, pending.len())..]
 }
 
 /// Where in `chunk` a line grown too long is cut, so that nothing the raw scan looks for (a
@@ -358,11 +364,11 @@ impl RawScan {
             && let Some(bad) = self.utf8.first_error()
         {
             let before = &chunk[..bad.saturating_sub(self.read).min(chunk.len())];
-            self.invalid_line = Some(match memchr::memrchr(b'\n', before) {
+            self.invalid_line = Some(match memchr::memrchr2(b'\n', b'\r', before) {
                 Some(at) => (self.read + at + 1, names_secret(&before[at + 1..])),
                 None => (
                     self.line_start,
-                    names_secret(&[self.lines.pending(), before].concat()),
+                    names_secret(&[last_line(self.lines.pending()), before].concat()),
                 ),
             });
         }
@@ -370,7 +376,9 @@ impl RawScan {
         let mut lines = std::mem::take(&mut self.lines);
         lines.feed(chunk, |bytes, at| self.scan(bytes, at, &mut found));
         self.lines = lines;
-        if let Some(at) = memchr::memrchr(b'\n', chunk) {
+        // A `\r` that ends the chunk ends the line unless a `\n` comes next, which then moves
+        // the line's start on by one.
+        if let Some(at) = memchr::memrchr2(b'\n', b'\r', chunk) {
             self.line_start = self.read + at + 1;
         }
         self.read += chunk.len();
@@ -380,7 +388,7 @@ impl RawScan {
     /// The input has ended.
     pub fn finish(mut self) -> RawEnd {
         // A sequence cut short by the end is found here: whether its line names a credential.
-        let last_line_names_secret = names_secret(self.lines.pending());
+        let last_line_names_secret = names_secret(last_line(self.lines.pending()));
         let mut found = Found::default();
         std::mem::take(&mut self.lines).finish(|bytes, at| self.scan(bytes, at, &mut found));
         RawEnd {

@@ -164,7 +164,11 @@ pub struct ScopeFinder {
     pub start: usize,
     /// Whether something other than white space was seen.
     content: bool,
+    /// The end of the first line with content, its line break included.
     line_end: Option<usize>,
+    /// Whether that line ended with a `\r` whose next byte is not read yet: a `\n` there
+    /// belongs to its line break.
+    after_return: bool,
     element: NextElement,
 }
 
@@ -213,6 +217,7 @@ impl ScopeFinder {
             start,
             content: false,
             line_end: None,
+            after_return: false,
             element: NextElement::Unknown,
         }
     }
@@ -225,6 +230,7 @@ impl ScopeFinder {
                 return Some(end);
             }
             if self.line_end.is_some()
+                && !self.after_return
                 && matches!(self.element, NextElement::Content { open: None, .. })
             {
                 // Only a `<` can change anything now.
@@ -244,8 +250,14 @@ impl ScopeFinder {
                 }
                 continue;
             }
-            if self.line_end.is_none() && byte == b'\n' {
+            if self.after_return {
+                self.after_return = false;
+                if byte == b'\n' {
+                    self.line_end = Some(offset + 1);
+                }
+            } else if self.line_end.is_none() && crate::source::is_line_break(byte) {
                 self.line_end = Some(offset + 1);
+                self.after_return = byte == b'\r';
             }
             self.element.step(byte, offset);
         }
@@ -258,6 +270,9 @@ impl ScopeFinder {
     }
 
     fn end(&self) -> Option<usize> {
+        if self.after_return {
+            return None;
+        }
         let line_end = self.line_end?;
         match self.element {
             NextElement::Not => Some(line_end),
@@ -520,5 +535,22 @@ mod tests {
         assert_eq!(scope_end("\n  <table>\n|<a>x</a>"), 11);
         assert_eq!(scope_end("\n  <a>x</a> text|"), 16);
         assert_eq!(scope_end("   |"), 3);
+    }
+
+    /// A lone `\r` ends the line as `\n` does (HTML's line breaks); the `\n` of a `\r\n` is
+    /// in the scope, whichever piece it comes in.
+    #[test]
+    fn a_scope_ends_at_any_line_break() {
+        for case in [
+            "\r\r  Open ddportal://x\r|more\r",
+            " text on the comment's line\r|next\r",
+            " text on the comment's line\r\n|next\r\n",
+            "\r<a href=x>x</a> <a href=y>y</a>\r|<a>\r",
+            "\r\n<table>\r\n <tr><td>x</td></tr>\r\n</table>|\r\n<a>\r\n",
+            "\r<p>Open <a href=x>x</a>\r|<p>more\r",
+            " text\r|",
+        ] {
+            scope_end(case);
+        }
     }
 }

@@ -32,20 +32,17 @@ impl<'o> TextPass<'o> {
 
     pub fn feed(&mut self, chunk: &[u8]) {
         self.utf8.feed(chunk);
-        let previous = if self.pending.is_empty() {
-            None
-        } else {
-            self.pending.last().copied()
-        };
-        self.collector.observe_newline(previous, chunk);
-        let Some(last_newline) = memchr::memrchr(b'\n', chunk) else {
+        self.collector.observe_newline(chunk);
+        // `pending` ends where the input read so far ends, unless a line break did.
+        let Some(lines_end) = crate::source::complete_lines(self.pending.last().copied(), chunk)
+        else {
             self.pending.extend_from_slice(chunk);
             return;
         };
         let lines = if self.pending.is_empty() {
-            std::borrow::Cow::Borrowed(&chunk[..=last_newline])
+            std::borrow::Cow::Borrowed(&chunk[..lines_end])
         } else {
-            self.pending.extend_from_slice(&chunk[..=last_newline]);
+            self.pending.extend_from_slice(&chunk[..lines_end]);
             std::borrow::Cow::Owned(std::mem::take(&mut self.pending))
         };
         // A `{{deeplink` wrapped over lines that have not all come is read with them.
@@ -55,7 +52,7 @@ impl<'o> TextPass<'o> {
         self.line_start += cut;
         self.pending.clear();
         self.pending.extend_from_slice(&lines[cut..]);
-        self.pending.extend_from_slice(&chunk[last_newline + 1..]);
+        self.pending.extend_from_slice(&chunk[lines_end..]);
     }
 
     fn scan(&mut self, bytes: &[u8]) {
@@ -99,11 +96,7 @@ impl<'o> TextPass<'o> {
         let input = |at: usize| self.line_start + encoded_len(encoding, &text[..at]);
         let scope_end = |from: usize| {
             let content = from + text[from..].find(|c: char| !c.is_whitespace())?;
-            Some(
-                text[content..]
-                    .find('\n')
-                    .map_or(text.len(), |end| content + end),
-            )
+            Some(crate::source::line_end(text.as_bytes(), content))
         };
         // Scopes left open by the lines before: they end on the first non-blank line here.
         if let Some(end) = scope_end(0) {
@@ -112,7 +105,7 @@ impl<'o> TextPass<'o> {
             }
         }
         for (at, _) in text.match_indices("<!--") {
-            let line_end = text[at..].find('\n').map_or(text.len(), |end| at + end);
+            let line_end = crate::source::line_end(text.as_bytes(), at);
             let Some(close) = text[at + 4..line_end].find("-->") else {
                 continue;
             };
@@ -167,9 +160,9 @@ fn held_back(lines: &[u8], encoding: &'static encoding_rs::Encoding) -> Option<u
         .len()
         .saturating_sub(2 * expand::mustache::LONGEST_CALL);
     // The window starts at a line, so that it decodes as the text around it does.
-    let window = memchr::memrchr(b'\n', &lines[..window]).map_or(0, |at| at + 1);
+    let window = crate::source::line_start(lines, window);
     let text = crate::source::decode_lossless(&lines[window..], encoding);
     let open = expand::mustache::unfinished(&text)?;
-    let line = text[..open].rfind('\n').map_or(0, |at| at + 1);
+    let line = crate::source::line_start(text.as_bytes(), open);
     Some(window + encoded_len(encoding, &text[..line]))
 }
