@@ -825,8 +825,9 @@ impl<'o> Collector<'o> {
             }
             None => return,
         };
-        // In text a link ends where the mail client's linker ends it, before such space.
-        if !wrapping.is_empty() && (origin == Origin::Attribute || wrapping.has_quotes()) {
+        // In text too: a raw invisible space ends the run before it gets here, and what
+        // reaches here (`%20`, `&#8203;`) a mail client's linker takes into the link.
+        if !wrapping.is_empty() {
             wrapping.report(&map, &mut self.findings);
         }
         if let Some(stray) = stray {

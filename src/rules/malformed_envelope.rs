@@ -181,10 +181,6 @@ impl Wrapping {
         }
     }
 
-    pub fn has_quotes(&self) -> bool {
-        self.quotes
-    }
-
     pub fn is_empty(&self) -> bool {
         self.opening.is_empty() && self.closing.is_empty()
     }
