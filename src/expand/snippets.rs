@@ -151,10 +151,6 @@ fn compile(link: (&str, &str), button: (&str, &str)) -> Result<Handlebars<'stati
 /// if any rendering would write a link that is not the one asked for (see
 /// [`SnippetError::Unsafe`]).
 fn probe(registry: &Handlebars<'static>, name: &str, path: &str) -> Result<(), SnippetError> {
-    const HREF: &str = "\u{E001}href\u{E001}";
-    const LABEL: &str = "\u{E001}label\u{E001}";
-    const ATTRIBUTES: &str = " data-\u{E001}attributes\u{E001}=\"x\"";
-    const STYLE: &str = "\u{E001}style\u{E001}";
     for (attributes, style) in [("", ""), (ATTRIBUTES, ""), ("", STYLE), (ATTRIBUTES, STYLE)] {
         let data = SnippetData {
             href: HREF,
@@ -168,24 +164,23 @@ fn probe(registry: &Handlebars<'static>, name: &str, path: &str) -> Result<(), S
                 path: path.to_owned(),
                 message: e.to_string(),
             })?;
-        probe_rendering(&rendered, HREF, LABEL, ATTRIBUTES, STYLE).map_err(|problem| {
-            SnippetError::Unsafe {
-                path: path.to_owned(),
-                problem,
-            }
+        probe_rendering(&rendered).map_err(|problem| SnippetError::Unsafe {
+            path: path.to_owned(),
+            problem,
         })?;
     }
     Ok(())
 }
 
-/// The problem with one rendering of a snippet, whose values were the markers given.
-fn probe_rendering(
-    rendered: &str,
-    href: &str,
-    label: &str,
-    attributes: &str,
-    style: &str,
-) -> Result<(), &'static str> {
+/// The sample values a snippet is tried with: markers no template holds.
+const HREF: &str = "\u{E001}href\u{E001}";
+const LABEL: &str = "\u{E001}label\u{E001}";
+const ATTRIBUTES: &str = " data-\u{E001}attributes\u{E001}=\"x\"";
+const STYLE: &str = "\u{E001}style\u{E001}";
+
+/// The problem with one rendering of a snippet with the sample values.
+fn probe_rendering(rendered: &str) -> Result<(), &'static str> {
+    let (href, label) = (HREF, LABEL);
     let hrefs: Vec<usize> = rendered.match_indices(href).map(|(at, _)| at).collect();
     if hrefs.is_empty() {
         return Err(
@@ -215,20 +210,18 @@ fn probe_rendering(
     }
     // Attributes (` class="x"`) go between a tag's attributes; in a value, their quotes would
     // end it.
-    if !attributes.is_empty()
-        && rendered
-            .match_indices(attributes)
-            .any(|(at, _)| place(&rendered[..at]) != Place::Tag)
+    if rendered
+        .match_indices(ATTRIBUTES)
+        .any(|(at, _)| place(&rendered[..at]) != Place::Tag)
     {
         return Err(
             "writes `{{{attributes}}}` other than between a tag's attributes: write it as `<a href=\"{{{href}}}\"{{{attributes}}}>`",
         );
     }
     // The style value is escaped for a double-quoted value, and means nothing elsewhere.
-    if !style.is_empty()
-        && rendered
-            .match_indices(style)
-            .any(|(at, _)| place(&rendered[..at]) != Place::Value(b'"'))
+    if rendered
+        .match_indices(STYLE)
+        .any(|(at, _)| place(&rendered[..at]) != Place::Value(b'"'))
     {
         return Err(
             "writes `{{{style}}}` other than inside a double-quoted attribute value: write `style=\"{{{style}}}\"`",

@@ -68,15 +68,25 @@ impl SourceCode for ExcerptSource {
         } else {
             (inner.line() + self.first_line - 1, inner.column())
         };
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            line,
-            column,
-            inner.line_count(),
-        )))
+        Ok(named(self.name.clone(), &*inner, line, column))
     }
+}
+
+/// `contents` under `name`, at `line` and `column` (0-based).
+fn named<'a>(
+    name: String,
+    contents: &dyn SpanContents<'a>,
+    line: usize,
+    column: usize,
+) -> Box<dyn SpanContents<'a> + 'a> {
+    Box::new(MietteSpanContents::new_named(
+        name,
+        contents.data(),
+        *contents.span(),
+        line,
+        column,
+        contents.line_count(),
+    ))
 }
 
 /// Lines longer than this are cut around the finding (minified templates can hold a whole
@@ -324,14 +334,7 @@ impl SourceCode for ShownSource {
         let Some(name) = &self.name else {
             return Ok(inner);
         };
-        Ok(Box::new(MietteSpanContents::new_named(
-            name.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
-        )))
+        Ok(named(name.clone(), &*inner, inner.line(), inner.column()))
     }
 }
 

@@ -39,7 +39,8 @@ pub fn line(text: &str) -> Cow<'_, str> {
 }
 
 /// Lines of a source excerpt: tabs and line ends (`\n`, `\r\n`) kept, every other control
-/// character shown, a lone `\r` too (miette would start a line there, ddlink does not).
+/// character shown, a lone `\r` too (miette would draw it inside the line: a caller that
+/// reads it as a line end, as the findings' excerpts do, writes it as `\n` first).
 /// `offsets` (byte offsets into `text`, on character boundaries) are moved to the same
 /// characters in the result, so that labels stay under the text they mark.
 pub fn excerpt(text: &str, offsets: &mut [usize]) -> String {

@@ -804,24 +804,24 @@ impl<'o> Collector<'o> {
         // inside is judged, and what wraps it reported.
         let wrapping =
             malformed_envelope::Wrapping::find(decoded, outer_start..outer_start + outer.len());
-        let mut range = wrapping.link.clone();
-        let mut joined = Joined::new(&decoded[range.clone()]);
-        let mut stray = None;
-        let link = match parse_link(&joined.text, &self.options.settings.hosts) {
-            Some(link) => link,
+        let hosts = &self.options.settings.hosts;
+        let parse = |range: &std::ops::Range<usize>| {
+            let joined = Joined::new(&decoded[range.clone()]);
+            parse_link(&joined.text, hosts).map(|link| (joined, link))
+        };
+        let (range, joined, link, stray) = match parse(&wrapping.link) {
+            Some((joined, link)) => (wrapping.link.clone(), joined, link, None),
             // `href="xhttps://…"`, `href="<https://…>"`: something before the scheme.
             None if origin == Origin::Attribute => {
-                let prefix = malformed_envelope::StrayPrefix::find(decoded, range.clone());
-                let Some(prefix) = prefix else {
+                let Some(prefix) =
+                    malformed_envelope::StrayPrefix::find(decoded, wrapping.link.clone())
+                else {
                     return;
                 };
-                range = prefix.link.clone();
-                joined = Joined::new(&decoded[range.clone()]);
-                let Some(link) = parse_link(&joined.text, &self.options.settings.hosts) else {
+                let Some((joined, link)) = parse(&prefix.link) else {
                     return;
                 };
-                stray = Some(prefix);
-                link
+                (prefix.link.clone(), joined, link, Some(prefix))
             }
             None => return,
         };

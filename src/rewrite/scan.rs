@@ -125,8 +125,7 @@ fn run_end(text: &str, start: usize) -> usize {
             // `。`).
             b if !b.is_ascii() => match text[at..].chars().next() {
                 Some(c)
-                    if c.is_whitespace()
-                        || crate::rules::malformed_envelope::is_invisible_space(c)
+                    if crate::rules::malformed_envelope::is_invisible_space(c)
                         || ends_prose_link(c) =>
                 {
                     break;

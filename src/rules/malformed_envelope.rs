@@ -138,39 +138,45 @@ impl Wrapping {
     /// its ends, which a browser trims), from both ends at once: `“ https://…”` and
     /// `&nbsp;“https://…”` alike.
     pub fn find(text: &str, range: Range<usize>) -> Wrapping {
+        // Whether `c` wraps a link: as a quote (`Some(true)`) or as white space.
+        let wraps = |c: char| {
+            if is_typographic_quote(c) {
+                Some(true)
+            } else {
+                (c.is_whitespace() || is_invisible_space(c)).then_some(false)
+            }
+        };
         let (mut start, mut end) = (range.start, range.end);
         let (mut quotes, mut spaces) = (false, false);
         loop {
             let inside = &text[start..end];
-            if let Some(c) = inside.chars().next() {
-                if is_typographic_quote(c) || c.is_whitespace() || is_invisible_space(c) {
-                    quotes |= is_typographic_quote(c);
-                    spaces |= !is_typographic_quote(c);
+            let at_start = inside
+                .chars()
+                .next()
+                .and_then(|c| Some((c, wraps(c)?, true)));
+            let at_end = || {
+                inside
+                    .chars()
+                    .next_back()
+                    .and_then(|c| Some((c, wraps(c)?, false)))
+            };
+            if let Some((c, quote, first)) = at_start.or_else(at_end) {
+                quotes |= quote;
+                spaces |= !quote;
+                if first {
                     start += c.len_utf8();
-                    continue;
-                }
-                let encoded = encoded_space_len(inside.as_bytes());
-                if encoded > 0 {
-                    spaces = true;
-                    start += encoded;
-                    continue;
-                }
-            }
-            if let Some(c) = inside.chars().next_back() {
-                if is_typographic_quote(c) || c.is_whitespace() || is_invisible_space(c) {
-                    quotes |= is_typographic_quote(c);
-                    spaces |= !is_typographic_quote(c);
+                } else {
                     end -= c.len_utf8();
-                    continue;
                 }
-                let encoded = encoded_space_len_before(inside.as_bytes());
-                if encoded > 0 {
-                    spaces = true;
-                    end -= encoded;
-                    continue;
-                }
+            } else if let encoded @ 1.. = encoded_space_len(inside.as_bytes()) {
+                spaces = true;
+                start += encoded;
+            } else if let encoded @ 1.. = encoded_space_len_before(inside.as_bytes()) {
+                spaces = true;
+                end -= encoded;
+            } else {
+                break;
             }
-            break;
         }
         Wrapping {
             link: start..end,
