@@ -288,6 +288,8 @@ pub fn expand(
     // that is not a control).
     let is_element = matches!(placeholder, Placeholder::Element { .. });
     let mut command = Command::empty();
+    // The same command with its tokens as the template writes them (see [`written_value`]).
+    let mut written = Command::empty();
     let mut sources: Vec<(String, Span, Span)> = Vec::new();
     let mut misspelt = false;
     for arg in &args {
@@ -326,6 +328,7 @@ pub fn expand(
             return None;
         }
         command.push(arg.key.to_string(), arg.value.to_string());
+        written.push(arg.key.to_string(), written_value(arg));
         sources.push((arg.key.to_string(), arg.span, arg.value_span));
     }
     if misspelt {
@@ -338,27 +341,23 @@ pub fn expand(
         };
         let token =
             token_for(Meaning::TicketId, dialect, context.language).expect("every dialect has one");
+        written.push(TICKET_ID, token.clone());
         command.push(TICKET_ID, token);
     }
+    let command_len = command.pairs().len();
     if auth != Auth::None {
         add_auth(&mut command, auth, context, whole, findings)?;
     }
     if let Some(remember) = remember {
         command.push(spec::AUTH_REMEMBER_ME, remember);
     }
-    let target = match (client, &context.settings.portal) {
-        (Client::Desktop, _) => Target::Desktop,
-        (Client::Web, Some(portal)) => Target::Web(portal.clone()),
-        (Client::Web, None) => {
-            invalid_placeholder::report(
-                findings,
-                whole,
-                "a web link needs the portal, and none is configured".to_owned(),
-                "set `portal` in ddlink.toml, pass --portal, or use client=\"desktop\"".to_owned(),
-            );
-            return None;
-        }
-    };
+    for (key, value) in &command.pairs()[command_len..] {
+        written.push(key.as_str(), value.as_str());
+    }
+    let target = target(client, context, whole, findings)?;
+    let written_url = DeepLink::new(target.clone(), written)
+        .canonical()
+        .to_string();
     let url = DeepLink::new(target, command).canonical().to_string();
     if let Some(space) = whitespace_outside_tokens(&url) {
         // A link with white space in it breaks in mail clients (DD402 reports it in links);
@@ -374,7 +373,55 @@ pub fn expand(
     if !judge(&url, &sources, whole, context, findings) {
         return None;
     }
-    render(placeholder, snippet, &url, context, findings)
+    render(placeholder, snippet, &written_url, context, findings)
+}
+
+/// `arg`'s value as its link writes it: decoded, but with each template token as the template
+/// writes it (`{{ x | append: '&amp;y' }}`), since the mail system fills tokens in from the
+/// template's source: the decoded `'&y'` would reach the mail as `'&y'`, not `'&amp;y'`, and a
+/// browser would read an entity in it. Decoded whole when the two do not hold the same tokens
+/// (`&#91;Ticket: ID&#93;`).
+fn written_value(arg: &Arg) -> String {
+    if arg.raw_value == arg.value {
+        return arg.value.to_string();
+    }
+    let decoded = tokens(&arg.value);
+    let raw = tokens(&arg.raw_value);
+    if decoded.len() != raw.len() || decoded.iter().zip(&raw).any(|(d, r)| d.shape != r.shape) {
+        return arg.value.to_string();
+    }
+    let mut out = String::with_capacity(arg.raw_value.len());
+    let mut at = 0;
+    for (d, r) in decoded.iter().zip(&raw) {
+        out.push_str(&arg.value[at..d.range.start]);
+        out.push_str(&arg.raw_value[r.range.clone()]);
+        at = d.range.end;
+    }
+    out.push_str(&arg.value[at..]);
+    out
+}
+
+/// Where the link of a placeholder at `whole` leads: `None` (and a finding) for the web
+/// without a portal.
+fn target(
+    client: Client,
+    context: &Context,
+    whole: Span,
+    findings: &mut Findings,
+) -> Option<Target> {
+    match (client, &context.settings.portal) {
+        (Client::Desktop, _) => Some(Target::Desktop),
+        (Client::Web, Some(portal)) => Some(Target::Web(portal.clone())),
+        (Client::Web, None) => {
+            invalid_placeholder::report(
+                findings,
+                whole,
+                "a web link needs the portal, and none is configured".to_owned(),
+                "set `portal` in ddlink.toml, pass --portal, or use client=\"desktop\"".to_owned(),
+            );
+            None
+        }
+    }
 }
 
 /// `Some` unless the configured `[auth] setting` holds `&` or `#` outside its tokens, which

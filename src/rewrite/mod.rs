@@ -975,11 +975,13 @@ impl<'o> Collector<'o> {
                 .args
                 .into_iter()
                 .map(|arg| {
-                    let value = self.findings.strings.get(&arg.value);
+                    // The value as written, entities and all: what the mail system reads.
+                    let raw = &map.raw[map.raw_offset(arg.value_range.start, false)
+                        ..map.raw_offset(arg.value_range.end, true)];
                     expand::Arg {
                         key: self.findings.strings.get(&arg.key),
-                        raw_value: Arc::clone(&value),
-                        value,
+                        raw_value: self.findings.strings.get(raw),
+                        value: self.findings.strings.get(&arg.value),
                         span: map.span(arg.range.clone()),
                         value_span: map.span(arg.value_range.clone()),
                     }
