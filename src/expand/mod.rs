@@ -130,6 +130,9 @@ pub enum Placeholder {
         /// The white space the placeholder's line starts with, when the placeholder starts
         /// the line: inserted markup of several lines is indented to match.
         indent: String,
+        /// A link or another `<dd-link>` is in the label (DD406): the placeholder is judged,
+        /// and left as it is, since its link would wrap that one.
+        holds_link: bool,
     },
     Mustache {
         span: Span,
@@ -370,7 +373,15 @@ pub fn expand(
         );
         return None;
     }
-    if !judge(&url, &sources, whole, context, findings) {
+    if !judge(&url, &sources, whole, context, findings)
+        || matches!(
+            placeholder,
+            Placeholder::Element {
+                holds_link: true,
+                ..
+            }
+        )
+    {
         return None;
     }
     render(placeholder, snippet, &written_url, context, findings)
@@ -705,6 +716,7 @@ fn render(
             empty_label,
             args,
             indent,
+            ..
         } => {
             let passed = || {
                 args.iter()

@@ -132,15 +132,16 @@ impl LinkElements {
             return;
         };
         match end_tag {
-            // Reported (DD406) when the inner link opened; left as it is.
-            _ if open.holds_link => {}
             Some((span, true)) => self.placeholders.push(Placeholder::Element {
                 start_tag: open.start_tag,
                 end_tag: Some(span),
                 empty_label: !open.labelled,
                 args: open.args,
                 indent: open.indent,
+                holds_link: open.holds_link,
             }),
+            // Reported (DD406) when the inner link opened.
+            _ if open.holds_link => {}
             _ => self.unclosed.push(open.start_tag),
         }
     }
@@ -676,18 +677,24 @@ fn placeholder_element<'o>(
             .strings
             .share_args(args);
         let mut open = links.borrow_mut();
-        let outer = open
-            .open
-            .last()
-            .map(|l| l.start_tag.start)
-            .or_else(|| open.open_placeholders.last().map(|p| p.start_tag.start));
-        if let Some(outer_start) = outer {
-            // Expanded inside a link (or another placeholder) it would make a link in a link:
-            // left as it is.
+        // Expanded inside a link (or another placeholder) it would make a link in a link:
+        // left as it is.
+        if let Some(outer) = open.open.last() {
+            let outer_start = outer.start_tag.start;
             nested_link::report(
                 &mut state.borrow_mut().collector.findings,
                 start_tag,
                 outer_start,
+            );
+            return Ok(());
+        }
+        if let Some(outer) = open.open_placeholders.last_mut() {
+            // So is the outer one, which would wrap this one's link in its own.
+            outer.holds_link = true;
+            nested_link::report_in_placeholder(
+                &mut state.borrow_mut().collector.findings,
+                start_tag,
+                outer.start_tag.start,
             );
             return Ok(());
         }
@@ -720,6 +727,7 @@ fn placeholder_element<'o>(
                     empty_label: true,
                     args,
                     indent,
+                    holds_link: false,
                 });
             }
         }
