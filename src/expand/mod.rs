@@ -744,7 +744,10 @@ fn render(
             let mut style = String::new();
             for arg in passed() {
                 if arg.key.eq_ignore_ascii_case("style") {
-                    style = arg.raw_value.replace('"', "&quot;");
+                    // A browser reads the first of two `style`s; the snippet writes one.
+                    if style.is_empty() {
+                        style = arg.raw_value.replace('"', "&quot;");
+                    }
                 } else {
                     write_attribute(&mut attributes, &arg.key, &arg.raw_value);
                 }
