@@ -172,6 +172,8 @@ pub struct Context<'a> {
     pub language: Language,
     /// `\n`, `\r\n` or `\r`: inserted markup uses the file's own line ending.
     pub newline: &'a str,
+    /// The document's encoding, which inserted tokens must be written in.
+    pub encoding: &'static encoding_rs::Encoding,
     /// Whether the expansion's edits are wanted (a fix), or only what it finds (a check).
     pub edits_wanted: bool,
 }
@@ -362,17 +364,7 @@ pub fn expand(
         .canonical()
         .to_string();
     let url = DeepLink::new(target, command).canonical().to_string();
-    if let Some(space) = whitespace_outside_tokens(&url) {
-        // A link with white space in it breaks in mail clients (DD402 reports it in links);
-        // a placeholder is not expanded into one.
-        invalid_placeholder::report(
-            findings,
-            whole,
-            format!("the link would hold white space ({space:?}) outside template tokens"),
-            "remove the white space from the placeholder's values".to_owned(),
-        );
-        return None;
-    }
+    writable(&url, &written_url, whole, context, findings)?;
     if !judge(&url, &sources, whole, context, findings)
         || matches!(
             placeholder,
@@ -410,6 +402,54 @@ fn written_value(arg: &Arg) -> String {
     }
     out.push_str(&arg.value[at..]);
     out
+}
+
+/// `Some` unless the link (`url`, and `written` with its tokens as written) cannot be written
+/// as it is meant: with white space outside its tokens, or with a token that holds a character
+/// the document's encoding lacks.
+fn writable(
+    url: &str,
+    written: &str,
+    whole: Span,
+    context: &Context,
+    findings: &mut Findings,
+) -> Option<()> {
+    if let Some(space) = whitespace_outside_tokens(url) {
+        // A link with white space in it breaks in mail clients (DD402 reports it in links);
+        // a placeholder is not expanded into one.
+        invalid_placeholder::report(
+            findings,
+            whole,
+            format!("the link would hold white space ({space:?}) outside template tokens"),
+            "remove the white space from the placeholder's values".to_owned(),
+        );
+        return None;
+    }
+    if context.encoding == encoding_rs::UTF_8 || written.is_ascii() {
+        return Some(());
+    }
+    // Such a token comes from `[auth]` (the template's own are written in its encoding):
+    // written as a character reference, it is no longer the token the mail system fills in.
+    for token in tokens(written) {
+        let text = &written[token.range];
+        if context.encoding.encode(text).2 {
+            let lacking = text
+                .chars()
+                .find(|c| context.encoding.encode(c.encode_utf8(&mut [0; 4])).2)
+                .unwrap_or_default();
+            invalid_placeholder::report(
+                findings,
+                whole,
+                format!(
+                    "the token `{text}` holds `{lacking}`, which this template's encoding ({}) cannot write",
+                    context.encoding.name()
+                ),
+                "write the token in characters of the template's encoding, or save the template as UTF-8".to_owned(),
+            );
+            return None;
+        }
+    }
+    Some(())
 }
 
 /// Where the link of a placeholder at `whole` leads: `None` (and a finding) for the web

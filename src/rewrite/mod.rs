@@ -1118,6 +1118,7 @@ impl<'o> Collector<'o> {
             dialect: &dialect,
             language: self.options.settings.language,
             newline: self.newline(),
+            encoding: self.options.encoding,
             edits_wanted: self.options.keep_expansions,
         };
         // Each placeholder is dropped once expanded, and equal expansions share one text: a
