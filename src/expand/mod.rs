@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use crate::command::spec::{self, TICKET_ID};
 use crate::command::token::{command_splitter, find_char_outside_tokens, tokens};
-use crate::command::{Client, Command, DeepLink, Target, parse_link};
-use crate::diagnostic::{Edit, Severity, Span};
+use crate::command::{Client, Command, DeepLink, ParsedLink, Target, parse_link};
+use crate::diagnostic::{Edit, Fix, Severity, Span};
 use crate::dialect::token::{Meaning, token_for};
 use crate::dialect::{Dialect, Language, Resolved};
 use crate::rules::did_you_mean::closest;
@@ -295,7 +295,7 @@ pub fn expand(
     let mut command = Command::empty();
     // The same command with its tokens as the template writes them (see [`written_value`]).
     let mut written = Command::empty();
-    let mut sources: Vec<(String, Span, Span)> = Vec::new();
+    let mut sources: Vec<Source> = Vec::new();
     let mut misspelt = false;
     for arg in &args {
         if CONTROLS.contains(&&*arg.key) {
@@ -334,7 +334,14 @@ pub fn expand(
         }
         command.push(arg.key.to_string(), arg.value.to_string());
         written.push(arg.key.to_string(), written_value(arg));
-        sources.push((arg.key.to_string(), arg.span, arg.value_span));
+        sources.push(Source {
+            key: arg.key.to_string(),
+            span: arg.span,
+            value_span: arg.value_span,
+            verbatim: (arg.raw_value == arg.value
+                && (arg.value.is_ascii() || context.encoding == encoding_rs::UTF_8))
+                .then(|| Arc::clone(&arg.value)),
+        });
     }
     if misspelt {
         return None;
@@ -578,13 +585,60 @@ fn add_auth(
     Some(())
 }
 
+/// Where a command argument of a placeholder is written.
+struct Source {
+    key: String,
+    /// The whole argument (`key="value"`).
+    span: Span,
+    value_span: Span,
+    /// The value, when it is written byte for byte as the link holds it (no character
+    /// reference, no escape, no byte the encoding writes otherwise): a fix inside it is a fix
+    /// of the placeholder.
+    verbatim: Option<Arc<str>>,
+}
+
+/// A fix of the link that a placeholder would become, made a fix of the placeholder: when
+/// each of its edits falls inside one value written verbatim and writes nothing that would
+/// end the value (`[srnumber]` for `[Ticket: ID]`, `approve` for `aprove`). Others (a
+/// parameter removed or added) have no place in the placeholder.
+fn placed_fix(fix: &Fix, url: &str, link: &ParsedLink, sources: &[Source]) -> Option<Fix> {
+    let edits = fix
+        .edits
+        .iter()
+        .map(|edit| {
+            let param = link.params.iter().find(|p| {
+                p.value
+                    .as_ref()
+                    .is_some_and(|v| v.start <= edit.start && edit.end <= v.end)
+            })?;
+            let value = param.value.clone()?;
+            let source = sources.iter().find(|s| s.key == url[param.key.clone()])?;
+            if source.verbatim.as_deref() != Some(&url[value.clone()])
+                || edit.content.contains(['"', '\'', '&', '<', '>', '`'])
+            {
+                return None;
+            }
+            let start = source.value_span.start + (edit.start - value.start);
+            let end = source.value_span.start + (edit.end - value.start);
+            Some(Edit::replace(
+                Span::new(start, end),
+                Arc::clone(&edit.content),
+            ))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(Fix {
+        applicability: fix.applicability,
+        edits: edits.into_boxed_slice(),
+    })
+}
+
 /// Run the link rules on the URL a placeholder would become. Findings point at the
-/// placeholder's own arguments where they come from one (the rest at the placeholder); fixes
-/// are dropped, since they would edit the URL, not the placeholder. `false` when an error
-/// stops the expansion.
+/// placeholder's own arguments where they come from one (the rest at the placeholder); a fix
+/// is kept where it edits a value as the placeholder writes it (see [`placed_fix`]), dropped
+/// where it would edit only the URL. `false` when an error stops the expansion.
 fn judge(
     url: &str,
-    sources: &[(String, Span, Span)],
+    sources: &[Source],
     whole: Span,
     context: &Context,
     findings: &mut Findings,
@@ -616,19 +670,16 @@ fn judge(
         diagnostic.span = param
             .and_then(|p| {
                 let key = &url[p.key.clone()];
-                sources
-                    .iter()
-                    .find(|(k, _, _)| k == key)
-                    .map(|(_, span, value)| {
-                        if p.value
-                            .as_ref()
-                            .is_some_and(|v| v.start <= diagnostic.span.start)
-                        {
-                            *value
-                        } else {
-                            *span
-                        }
-                    })
+                sources.iter().find(|s| s.key == key).map(|source| {
+                    if p.value
+                        .as_ref()
+                        .is_some_and(|v| v.start <= diagnostic.span.start)
+                    {
+                        source.value_span
+                    } else {
+                        source.span
+                    }
+                })
             })
             .unwrap_or(whole);
         // A near miss of a parameter (`ticketid`) is no request the link can meet: a default
@@ -638,7 +689,10 @@ fn judge(
         if misspelt && let Some(help) = diagnostic.help().map(str::to_owned) {
             diagnostic.set_help(format!("{help} {}", unknown_param::LEFT_UNTIL_THEN));
         }
-        diagnostic.fix = None;
+        diagnostic.fix = diagnostic
+            .fix
+            .as_ref()
+            .and_then(|fix| placed_fix(fix, url, &link, sources));
         blocked |= diagnostic.severity == Severity::Error || misspelt;
         findings.push(diagnostic);
     }
