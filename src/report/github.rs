@@ -143,10 +143,11 @@ fn hidden_notice(errors: usize, warnings: usize, notices: usize) -> String {
     format!("::notice::{}", data(&message))
 }
 
-/// Escape a command's data (the message): `%`, CR and LF.
+/// Escape a command's data (the message): `%`, CR and LF; other control characters are
+/// shown (`␛`), since the Actions log would act on an escape sequence.
 fn data(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in super::visible::annotation(text).chars() {
         match c {
             '%' => escaped.push_str("%25"),
             '\r' => escaped.push_str("%0D"),
@@ -169,6 +170,7 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(data("100% a:b,c\r\nd"), "100%25 a:b,c%0D%0Ad");
+        assert_eq!(data("a\u{1b}[8mb\tc\u{9b}"), "a\u{241b}[8mb\tc\\u{9b}");
         assert_eq!(property("100% a:b,c\nd"), "100%25 a%3Ab%2Cc%0Ad");
     }
 

@@ -4,7 +4,7 @@
 //! its text (miette takes an escape sequence for colour, zero columns wide). Each one is shown
 //! instead: C0 controls and DEL as their Unicode control pictures (`␛`, `␇`, `␡`: one column
 //! each), C1 controls, which have no pictures, as `\u{9b}`. The machine formats keep text as
-//! it is; JSON escapes it.
+//! it is (JSON escapes it), but for the GitHub format, whose lines the Actions log shows.
 
 use std::borrow::Cow;
 
@@ -24,7 +24,17 @@ fn shown(c: char, keep: impl Fn(char) -> bool) -> Option<Cow<'static, str>> {
 /// One line of text (a message, a help, a path): every control character shown but the tab,
 /// a newline too, so that a line that quotes a template cannot pass for two.
 pub fn line(text: &str) -> Cow<'_, str> {
-    let keep = |c| c == '\t';
+    shown_but(text, |c| c == '\t')
+}
+
+/// A GitHub workflow command's text: every control character shown but the tab and the line
+/// breaks, which the command escapes (`%0A`) and GitHub shows as such.
+pub fn annotation(text: &str) -> Cow<'_, str> {
+    shown_but(text, |c| matches!(c, '\t' | '\r' | '\n'))
+}
+
+/// `text` with every control character shown but those `keep` says belong.
+fn shown_but(text: &str, keep: impl Fn(char) -> bool + Copy) -> Cow<'_, str> {
     if !text.chars().any(|c| shown(c, keep).is_some()) {
         return Cow::Borrowed(text);
     }
