@@ -451,3 +451,32 @@ fn sigint_stops_check_with_exit_130() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sigterm_ends_a_check_that_waits_for_a_pipe_writer_with_exit_143() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("ddlink.toml"), CONFIG).unwrap();
+    // No writer ever opens the pipe: ddlink waits in its `open`, where one SIGTERM (as
+    // `timeout` sends) must still end the run.
+    let _pipe = pipe::Pipe::new(&root.join("pipe.html"));
+    let mut child = ddlink(root, &["check", "pipe.html"]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("ddlink was still waiting for the pipe 30 s after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(143));
+}

@@ -16,6 +16,7 @@ mod settings;
 mod write;
 
 use std::cell::{Cell, RefCell};
+use std::fs::File;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -110,6 +111,33 @@ pub(crate) fn stop_requested() -> Option<ExitStatus> {
         0 => None,
         15 => Some(ExitStatus::Terminated),
         _ => Some(ExitStatus::Interrupted),
+    }
+}
+
+/// Open an input for reading. A named pipe (or other special file) is opened on a thread of
+/// its own: its `open` waits for a writer, perhaps for ever, and a stop signal must still end
+/// the run (`timeout 10 ddlink check some.fifo` sends one SIGTERM, then waits).
+pub(crate) fn open_input(path: &Path) -> std::io::Result<File> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() || m.is_dir()) {
+        return File::open(path);
+    }
+    let (opened, waiting) = std::sync::mpsc::channel();
+    let owned = path.to_owned();
+    std::thread::spawn(move || {
+        let _ = opened.send(File::open(owned));
+    });
+    loop {
+        match waiting.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(result) => return result,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if stop_requested().is_none() => {}
+            // Stopped: the thread, still waiting for a writer, ends with the process.
+            Err(_) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "stopped while waiting for a writer to open it",
+                ));
+            }
+        }
     }
 }
 
