@@ -320,18 +320,7 @@ pub fn expand(
                 continue;
             }
         }
-        if let Some((separator, role)) = command_splitter(&arg.value) {
-            invalid_placeholder::report(
-                findings,
-                arg.value_span,
-                format!(
-                    "`{}` holds `{separator}`, which in the link {role}",
-                    arg.key
-                ),
-                format!("give `{}` a single value, without `&` or `#`", arg.key),
-            );
-            return None;
-        }
+        one_value(arg, findings)?;
         command.push(arg.key.to_string(), arg.value.to_string());
         written.push(arg.key.to_string(), written_value(arg));
         sources.push(Source {
@@ -455,6 +444,28 @@ fn writable(
             );
             return None;
         }
+    }
+    Some(())
+}
+
+/// `Some` when `arg`'s value can be one value of the link: not a `{{deeplink}}` (reported
+/// where it is read, DD411), not split by `&` or `#` outside tokens.
+fn one_value(arg: &Arg, findings: &mut Findings) -> Option<()> {
+    if mustache::may_hold(&arg.value) {
+        // A `{{deeplink}}` in a value: reported where it is read (DD411).
+        return None;
+    }
+    if let Some((separator, role)) = command_splitter(&arg.value) {
+        invalid_placeholder::report(
+            findings,
+            arg.value_span,
+            format!(
+                "`{}` holds `{separator}`, which in the link {role}",
+                arg.key
+            ),
+            format!("give `{}` a single value, without `&` or `#`", arg.key),
+        );
+        return None;
     }
     Some(())
 }
@@ -659,7 +670,8 @@ fn judge(
     let mut local = Findings::new(context.rules);
     check_link(&site, &mut local);
     let mut uses = token_uses(&site, &mut local.strings);
-    uses.retain(|u| !context.expand.is_configured_auth(&u.token));
+    // A `{{deeplink}}` in a value is reported where it is read (DD411), not as a token too.
+    uses.retain(|u| !context.expand.is_configured_auth(&u.token) && !mustache::may_hold(&u.token));
     token_rules::check(&uses, &[], context.dialect, context.language, &mut local);
     let mut blocked = false;
     for mut diagnostic in local.into_diagnostics() {

@@ -89,10 +89,18 @@ pub fn find(text: &str) -> Vec<Mustache> {
             // Not closed: the rest of its line is reported with it, and read again after.
             let line_end = crate::source::line_end(text.as_bytes(), open);
             if is_ours {
+                // `survey_id='it\'s'`: the quote ends the value, and the next one opens a
+                // value that takes in the `}}`.
+                let escaped =
+                    text[open..line_end].contains("\\'") || text[open..line_end].contains("\\\"");
                 found.push(Mustache {
                     range: open..line_end,
                     args: Vec::new(),
-                    problem: Some("this `{{deeplink` is not closed with `}}`".to_owned()),
+                    problem: Some(if escaped {
+                        "a quote in a value cannot be escaped with `\\`, so this `{{deeplink` is not closed with `}}`: leave the quote out of the value, or write the value in the other quotes".to_owned()
+                    } else {
+                        "this `{{deeplink` is not closed with `}}`".to_owned()
+                    }),
                     repeated: Vec::new(),
                 });
             }
