@@ -1,4 +1,4 @@
-use super::{Findings, LinkSite};
+use super::{Findings, LinkSite, Origin};
 use crate::command::token::{TokenShape, tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
@@ -63,15 +63,24 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
     for (range, decoded, how) in encoded_tokens(site) {
         let span = site.span(range);
-        findings.push(
-            Diagnostic::new(
-                &ENCODED_TOKEN,
-                span,
-                format!("the token `{decoded}` is {how}: the PSA will not fill it in"),
-            )
-            .with_help(format!("write `{decoded}`"))
-            .with_fix(Fix::safe(vec![Edit::replace(span, decoded)])),
-        );
+        // A token is written as it is, for the mail system to read: one holding a quote cannot
+        // go into an attribute value (its quote would end it), nor `<` into HTML text.
+        let fits = match site.origin {
+            Origin::Attribute => !decoded.contains(['"', '\'']),
+            Origin::PlainText => true,
+            _ => !decoded.contains('<'),
+        };
+        let diagnostic = Diagnostic::new(
+            &ENCODED_TOKEN,
+            span,
+            format!("the token `{decoded}` is {how}: the PSA will not fill it in"),
+        )
+        .with_help(format!("write `{decoded}`"));
+        findings.push(if fits {
+            diagnostic.with_fix(Fix::safe(vec![Edit::replace(span, decoded)]))
+        } else {
+            diagnostic
+        });
     }
 }
 
