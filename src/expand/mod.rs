@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::command::spec::{self, TICKET_ID};
 use crate::command::token::{command_splitter, find_char_outside_tokens, tokens};
 use crate::command::{Client, Command, DeepLink, ParsedLink, Target, parse_link};
-use crate::diagnostic::{Edit, Fix, Severity, Span};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
 use crate::dialect::token::{Meaning, token_for};
 use crate::dialect::{Dialect, Language, Resolved};
 use crate::rules::did_you_mean::closest;
@@ -130,9 +130,9 @@ pub enum Placeholder {
         /// The white space the placeholder's line starts with, when the placeholder starts
         /// the line: inserted markup of several lines is indented to match.
         indent: String,
-        /// A link or another `<dd-link>` is in the label (DD406): the placeholder is judged,
-        /// and left as it is, since its link would wrap that one.
-        holds_link: bool,
+        /// In a link or another placeholder, or one of those in its label (DD406): the
+        /// placeholder is judged, and left as it is, since its link would be in another.
+        nested: bool,
     },
     Mustache {
         span: Span,
@@ -163,6 +163,16 @@ impl Placeholder {
 }
 
 /// Everything a placeholder's expansion depends on.
+/// Whether a finding is suppressed (`<!-- ddlink-ignore … -->`): such a problem does not stop
+/// an expansion, as a rule that is off does not.
+pub struct Suppressed<'a>(pub &'a dyn Fn(&Diagnostic) -> bool);
+
+impl std::fmt::Debug for Suppressed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Suppressed")
+    }
+}
+
 #[derive(Debug)]
 pub struct Context<'a> {
     pub settings: &'a RuleSettings,
@@ -174,6 +184,7 @@ pub struct Context<'a> {
     pub newline: &'a str,
     /// The document's encoding, which inserted tokens must be written in.
     pub encoding: &'static encoding_rs::Encoding,
+    pub suppressed: Suppressed<'a>,
     /// Whether the expansion's edits are wanted (a fix), or only what it finds (a check).
     pub edits_wanted: bool,
 }
@@ -362,13 +373,7 @@ pub fn expand(
     let url = DeepLink::new(target, command).canonical().to_string();
     writable(&url, &written_url, whole, context, findings)?;
     if !judge(&url, &sources, whole, context, findings)
-        || matches!(
-            placeholder,
-            Placeholder::Element {
-                holds_link: true,
-                ..
-            }
-        )
+        || matches!(placeholder, Placeholder::Element { nested: true, .. })
     {
         return None;
     }
@@ -705,7 +710,8 @@ fn judge(
             .fix
             .as_ref()
             .and_then(|fix| placed_fix(fix, url, &link, sources));
-        blocked |= diagnostic.severity == Severity::Error || misspelt;
+        blocked |= (diagnostic.severity == Severity::Error || misspelt)
+            && !(context.suppressed.0)(&diagnostic);
         findings.push(diagnostic);
     }
     !blocked

@@ -78,8 +78,9 @@ struct OpenPlaceholder {
     args: Arc<[Arg]>,
     labelled: bool,
     indent: String,
-    /// A link element opened in its label: expanded, it would be a link in a link (DD406).
-    holds_link: bool,
+    /// Opened in a link or another placeholder, or a link element (or placeholder) opened in
+    /// its label: expanded, it would be a link in a link (DD406).
+    nested: bool,
 }
 
 /// State that end-tag handlers (which must be `'static`) share with the rest.
@@ -138,10 +139,10 @@ impl LinkElements {
                 empty_label: !open.labelled,
                 args: open.args,
                 indent: open.indent,
-                holds_link: open.holds_link,
+                nested: open.nested,
             }),
             // Reported (DD406) when the inner link opened.
-            _ if open.holds_link => {}
+            _ if open.nested => {}
             _ => self.unclosed.push(open.start_tag),
         }
     }
@@ -631,6 +632,50 @@ fn conditional_comment_body(text: &str) -> Option<&str> {
 
 /// The handler of `<dd-link>`: its attributes, and the end tag that says whether it was
 /// closed and labelled.
+/// The attributes of a `<dd-link>` whose start tag is at `start_tag`, as its arguments.
+fn placeholder_args(state: &RefCell<State<'_>>, element: &Element, start_tag: Span) -> Vec<Arg> {
+    element
+        .attributes()
+        .iter()
+        .map(|attribute| {
+            let location = attribute.value_source_location();
+            let value_span = location
+                .as_ref()
+                .map_or(start_tag, |l| Span::new(l.bytes().start, l.bytes().end));
+            let raw_value = match location {
+                Some(location) => {
+                    let mut state = state.borrow_mut();
+                    let raw = state
+                        .attribute_text(location.bytes(), &attribute.value())
+                        .into_owned();
+                    // A fix made in the value (see `expand::placed_fix`) quotes it where
+                    // it would end it (`ticket_id=[Ticket: ID]`).
+                    if state
+                        .byte_before(value_span.start)
+                        .is_some_and(|b| !is_quote(b))
+                    {
+                        state.collector.unquoted_value(value_span, raw.clone());
+                    }
+                    raw
+                }
+                None => attribute.value(),
+            };
+            let name_start = attribute
+                .name_source_location()
+                .map_or(start_tag.start, |l| l.bytes().start);
+            let strings = &mut state.borrow_mut().collector.findings.strings;
+            Arg {
+                key: strings.get(&attribute.name()),
+                value: strings.get(&crate::charref::decode(&raw_value, true).0),
+                raw_value: strings.get(&raw_value),
+                span: Span::new(name_start, value_span.end.max(name_start)),
+                value_span,
+            }
+            .relative_to(start_tag.start)
+        })
+        .collect()
+}
+
 fn placeholder_element<'o>(
     state: &Rc<RefCell<State<'o>>>,
     links: &Rc<RefCell<LinkElements>>,
@@ -641,35 +686,7 @@ fn placeholder_element<'o>(
         if let Some(quick) = &mut state.borrow_mut().quick {
             quick.dd_link();
         }
-        let args = element
-            .attributes()
-            .iter()
-            .map(|attribute| {
-                let location = attribute.value_source_location();
-                let value_span = location
-                    .as_ref()
-                    .map_or(start_tag, |l| Span::new(l.bytes().start, l.bytes().end));
-                let raw_value = match location {
-                    Some(location) => state
-                        .borrow()
-                        .attribute_text(location.bytes(), &attribute.value())
-                        .into_owned(),
-                    None => attribute.value(),
-                };
-                let name_start = attribute
-                    .name_source_location()
-                    .map_or(start_tag.start, |l| l.bytes().start);
-                let strings = &mut state.borrow_mut().collector.findings.strings;
-                Arg {
-                    key: strings.get(&attribute.name()),
-                    value: strings.get(&crate::charref::decode(&raw_value, true).0),
-                    raw_value: strings.get(&raw_value),
-                    span: Span::new(name_start, value_span.end.max(name_start)),
-                    value_span,
-                }
-                .relative_to(start_tag.start)
-            })
-            .collect();
+        let args = placeholder_args(&state, element, start_tag);
         let args = state
             .borrow_mut()
             .collector
@@ -678,26 +695,27 @@ fn placeholder_element<'o>(
             .share_args(args);
         let mut open = links.borrow_mut();
         // Expanded inside a link (or another placeholder) it would make a link in a link:
-        // left as it is.
-        if let Some(outer) = open.open.last() {
+        // judged, and left as it is.
+        let nested = if let Some(outer) = open.open.last() {
             let outer_start = outer.start_tag.start;
             nested_link::report(
                 &mut state.borrow_mut().collector.findings,
                 start_tag,
                 outer_start,
             );
-            return Ok(());
-        }
-        if let Some(outer) = open.open_placeholders.last_mut() {
+            true
+        } else if let Some(outer) = open.open_placeholders.last_mut() {
             // So is the outer one, which would wrap this one's link in its own.
-            outer.holds_link = true;
+            outer.nested = true;
             nested_link::report_in_placeholder(
                 &mut state.borrow_mut().collector.findings,
                 start_tag,
                 outer.start_tag.start,
             );
-            return Ok(());
-        }
+            true
+        } else {
+            false
+        };
         let self_closing = element.is_self_closing();
         match element.end_tag_handlers() {
             Some(handlers) if !self_closing => {
@@ -707,7 +725,7 @@ fn placeholder_element<'o>(
                     args,
                     labelled: false,
                     indent,
-                    holds_link: false,
+                    nested,
                 });
                 let links = Rc::clone(&links);
                 handlers.push(Box::new(move |end: &mut EndTag| {
@@ -727,7 +745,7 @@ fn placeholder_element<'o>(
                     empty_label: true,
                     args,
                     indent,
-                    holds_link: false,
+                    nested,
                 });
             }
         }
@@ -761,7 +779,7 @@ fn link_element<'o>(
             );
         } else if let Some(placeholder) = open.open_placeholders.last_mut() {
             // In a `<dd-link>`'s label: the expansion would wrap it in a link.
-            placeholder.holds_link = true;
+            placeholder.nested = true;
             nested_link::report_in_placeholder(
                 &mut state.borrow_mut().collector.findings,
                 span,

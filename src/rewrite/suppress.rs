@@ -369,6 +369,21 @@ fn covered(diagnostic: &Diagnostic, scope: &Range<usize>, extents: &[Span]) -> b
             .any(|e| scope.contains(&e.start) && e.start <= at && at < e.end.max(e.start + 1))
 }
 
+/// Whether a suppression covers `diagnostic` (which [`apply`] will then drop).
+pub fn covers(suppressions: &[Suppression], extents: &[Span], diagnostic: &Diagnostic) -> bool {
+    suppressions.iter().any(|suppression| {
+        suppression
+            .codes
+            .iter()
+            .any(|(rule, _)| std::ptr::eq(*rule, diagnostic.rule))
+            && (suppression.file
+                || suppression
+                    .scope
+                    .as_ref()
+                    .is_some_and(|scope| covered(diagnostic, scope, extents)))
+    })
+}
+
 /// Drop the findings that suppressions cover, then report the suppressions (or codes) that
 /// covered nothing. `enabled` says whether a rule is on: a suppression of a rule that is off
 /// is not reported.
