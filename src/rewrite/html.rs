@@ -30,7 +30,8 @@ use crate::diagnostic::Span;
 use crate::expand::{self, Arg, MustacheContext, Placeholder};
 use crate::rules::site::encoded_len;
 use crate::rules::{
-    Origin, TextMap, empty_link_label, nested_link, unclosed_placeholder, unparsable_document,
+    Findings, Origin, TextMap, empty_link_label, nested_link, unclosed_placeholder,
+    unparsable_document,
 };
 use crate::source;
 
@@ -124,6 +125,17 @@ impl LinkElements {
         for placeholder in &mut self.open_placeholders {
             placeholder.labelled = true;
         }
+    }
+
+    /// A link or placeholder at `span` opens: in a `<dd-link>`'s label, that placeholder
+    /// would wrap it in a link, and is left as it is (DD406). Whether it is in one.
+    fn in_placeholder(&mut self, findings: &mut Findings, span: Span) -> bool {
+        let Some(placeholder) = self.open_placeholders.last_mut() else {
+            return false;
+        };
+        placeholder.nested = true;
+        nested_link::report_in_placeholder(findings, span, placeholder.start_tag.start);
+        true
     }
 
     /// The innermost `<dd-link>` ends with `end_tag`, its own (`</dd-link>`) or an ancestor's
@@ -704,17 +716,9 @@ fn placeholder_element<'o>(
                 outer_start,
             );
             true
-        } else if let Some(outer) = open.open_placeholders.last_mut() {
-            // So is the outer one, which would wrap this one's link in its own.
-            outer.nested = true;
-            nested_link::report_in_placeholder(
-                &mut state.borrow_mut().collector.findings,
-                start_tag,
-                outer.start_tag.start,
-            );
-            true
         } else {
-            false
+            // So is an outer placeholder, which would wrap this one's link in its own.
+            open.in_placeholder(&mut state.borrow_mut().collector.findings, start_tag)
         };
         let self_closing = element.is_self_closing();
         match element.end_tag_handlers() {
@@ -777,14 +781,8 @@ fn link_element<'o>(
                 span,
                 outer_start,
             );
-        } else if let Some(placeholder) = open.open_placeholders.last_mut() {
-            // In a `<dd-link>`'s label: the expansion would wrap it in a link.
-            placeholder.nested = true;
-            nested_link::report_in_placeholder(
-                &mut state.borrow_mut().collector.findings,
-                span,
-                placeholder.start_tag.start,
-            );
+        } else {
+            open.in_placeholder(&mut state.borrow_mut().collector.findings, span);
         }
         if let Some(handlers) = element.end_tag_handlers() {
             open.open.push(OpenLink {
