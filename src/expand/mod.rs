@@ -162,7 +162,6 @@ impl Placeholder {
     }
 }
 
-/// Everything a placeholder's expansion depends on.
 /// Whether a finding is suppressed (`<!-- ddlink-ignore … -->`): such a problem does not stop
 /// an expansion, as a rule that is off does not.
 pub struct Suppressed<'a>(pub &'a dyn Fn(&Diagnostic) -> bool);
@@ -173,6 +172,7 @@ impl std::fmt::Debug for Suppressed<'_> {
     }
 }
 
+/// Everything a placeholder's expansion depends on.
 #[derive(Debug)]
 pub struct Context<'a> {
     pub settings: &'a RuleSettings,
@@ -184,6 +184,7 @@ pub struct Context<'a> {
     pub newline: &'a str,
     /// The document's encoding, which inserted tokens must be written in.
     pub encoding: &'static encoding_rs::Encoding,
+    /// Whether a finding is covered by a `ddlink-ignore` comment.
     pub suppressed: Suppressed<'a>,
     /// Whether the expansion's edits are wanted (a fix), or only what it finds (a check).
     pub edits_wanted: bool,
@@ -615,7 +616,7 @@ struct Source {
 
 /// A fix of the link that a placeholder would become, made a fix of the placeholder: when
 /// each of its edits falls inside one value written verbatim and writes nothing that would
-/// end the value (`[srnumber]` for `[Ticket: ID]`, `approve` for `aprove`). Others (a
+/// end the value (`[Ticket: ID]` for `[srnumber]`, `approve` for `aprove`). Others (a
 /// parameter removed or added) have no place in the placeholder.
 fn placed_fix(fix: &Fix, url: &str, link: &ParsedLink, sources: &[Source]) -> Option<Fix> {
     let edits = fix
@@ -710,8 +711,10 @@ fn judge(
             .fix
             .as_ref()
             .and_then(|fix| placed_fix(fix, url, &link, sources));
-        blocked |= (diagnostic.severity == Severity::Error || misspelt)
-            && !(context.suppressed.0)(&diagnostic);
+        // A suppressed error does not stop the expansion, as a rule turned off does not; a
+        // near miss still does, since the link would open another ticket.
+        blocked |= misspelt
+            || (diagnostic.severity == Severity::Error && !(context.suppressed.0)(&diagnostic));
         findings.push(diagnostic);
     }
     !blocked
@@ -854,11 +857,13 @@ fn render(
             }
             let mut attributes = String::new();
             let mut style = String::new();
+            let mut styled = false;
             for arg in passed() {
                 if arg.key.eq_ignore_ascii_case("style") {
                     // A browser reads the first of two `style`s; the snippet writes one.
-                    if style.is_empty() {
+                    if !styled {
                         style = arg.raw_value.replace('"', "&quot;");
+                        styled = true;
                     }
                 } else {
                     write_attribute(&mut attributes, &arg.key, &arg.raw_value);
