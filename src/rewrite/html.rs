@@ -642,8 +642,6 @@ fn conditional_comment_body(text: &str) -> Option<&str> {
     Some(&text[open..close])
 }
 
-/// The handler of `<dd-link>`: its attributes, and the end tag that says whether it was
-/// closed and labelled.
 /// The attributes of a `<dd-link>` whose start tag is at `start_tag`, as its arguments.
 fn placeholder_args(state: &RefCell<State<'_>>, element: &Element, start_tag: Span) -> Vec<Arg> {
     element
@@ -688,6 +686,8 @@ fn placeholder_args(state: &RefCell<State<'_>>, element: &Element, start_tag: Sp
         .collect()
 }
 
+/// The handler of `<dd-link>`: its attributes, and the end tag that says whether it was
+/// closed and labelled.
 fn placeholder_element<'o>(
     state: &Rc<RefCell<State<'o>>>,
     links: &Rc<RefCell<LinkElements>>,
