@@ -173,7 +173,7 @@ fn check_input(
         }
         Input::File(path) => {
             let read_error = Error::reading(path);
-            let mut file = super::open_input(path).map_err(read_error)?;
+            let mut file = super::open_input(path, None).map_err(read_error)?;
             let size = file.metadata().map_or(u64::MAX, |m| m.len());
             if size <= IN_MEMORY {
                 // A template (nearly all of them): read once, checked and located in memory.

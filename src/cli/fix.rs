@@ -323,7 +323,7 @@ fn fix_file(
 ) -> Result<Option<FileFix>, Error> {
     let read_error = Error::reading(path);
     let link = fs::symlink_metadata(path).map_err(read_error)?;
-    let mut file = super::open_input(path).map_err(read_error)?;
+    let mut file = super::open_input(path, Some(&link)).map_err(read_error)?;
     let metadata = file.metadata().map_err(read_error)?;
     if metadata.len() > IN_MEMORY && !args.diff {
         return fix_large_file(path, file, &metadata, &link, args, run, format);

@@ -116,9 +116,11 @@ pub(crate) fn stop_requested() -> Option<ExitStatus> {
 
 /// Open an input for reading. A named pipe (or other special file) is opened on a thread of
 /// its own: its `open` waits for a writer, perhaps for ever, and a stop signal must still end
-/// the run (`timeout 10 ddlink check some.fifo` sends one SIGTERM, then waits).
-pub(crate) fn open_input(path: &Path) -> std::io::Result<File> {
-    if std::fs::metadata(path).is_ok_and(|m| m.is_file() || m.is_dir()) {
+/// the run (`timeout 10 ddlink check some.fifo` sends one SIGTERM, then waits). `known`: the
+/// path's metadata when the caller has it (one `stat` less for each file of a batch).
+pub(crate) fn open_input(path: &Path, known: Option<&std::fs::Metadata>) -> std::io::Result<File> {
+    let plain = |m: &std::fs::Metadata| m.is_file() || m.is_dir();
+    if known.is_some_and(plain) || std::fs::metadata(path).is_ok_and(|m| plain(&m)) {
         return File::open(path);
     }
     let (opened, waiting) = std::sync::mpsc::channel();

@@ -162,18 +162,7 @@ impl Placeholder {
     }
 }
 
-/// Whether a finding is suppressed (`<!-- ddlink-ignore … -->`): such a problem does not stop
-/// an expansion, as a rule that is off does not.
-pub struct Suppressed<'a>(pub &'a dyn Fn(&Diagnostic) -> bool);
-
-impl std::fmt::Debug for Suppressed<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Suppressed")
-    }
-}
-
 /// Everything a placeholder's expansion depends on.
-#[derive(Debug)]
 pub struct Context<'a> {
     pub settings: &'a RuleSettings,
     pub expand: &'a ExpandSettings,
@@ -184,8 +173,9 @@ pub struct Context<'a> {
     pub newline: &'a str,
     /// The document's encoding, which inserted tokens must be written in.
     pub encoding: &'static encoding_rs::Encoding,
-    /// Whether a finding is covered by a `ddlink-ignore` comment.
-    pub suppressed: Suppressed<'a>,
+    /// Whether a finding is covered by a `ddlink-ignore` comment: such a problem does not
+    /// stop an expansion, as a rule that is off does not.
+    pub suppressed: &'a dyn Fn(&Diagnostic) -> bool,
     /// Whether the expansion's edits are wanted (a fix), or only what it finds (a check).
     pub edits_wanted: bool,
 }
@@ -458,7 +448,6 @@ fn writable(
 /// where it is read, DD411), not split by `&` or `#` outside tokens.
 fn one_value(arg: &Arg, findings: &mut Findings) -> Option<()> {
     if mustache::may_hold(&arg.value) {
-        // A `{{deeplink}}` in a value: reported where it is read (DD411).
         return None;
     }
     if let Some((separator, role)) = command_splitter(&arg.value) {
@@ -714,7 +703,7 @@ fn judge(
         // A suppressed error does not stop the expansion, as a rule turned off does not; a
         // near miss still does, since the link would open another ticket.
         blocked |= misspelt
-            || (diagnostic.severity == Severity::Error && !(context.suppressed.0)(&diagnostic));
+            || (diagnostic.severity == Severity::Error && !(context.suppressed)(&diagnostic));
         findings.push(diagnostic);
     }
     !blocked

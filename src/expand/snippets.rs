@@ -180,28 +180,27 @@ const STYLE: &str = "\u{E001}style\u{E001}";
 
 /// The problem with one rendering of a snippet with the sample values.
 fn probe_rendering(rendered: &str) -> Result<(), &'static str> {
-    let (href, label) = (HREF, LABEL);
-    let hrefs: Vec<usize> = rendered.match_indices(href).map(|(at, _)| at).collect();
+    let hrefs: Vec<usize> = rendered.match_indices(HREF).map(|(at, _)| at).collect();
     if hrefs.is_empty() {
         return Err(
             "does not always write the link: it needs `href=\"{{{href}}}\"`, outside any `{{#if}}` or `{{#unless}}`",
         );
     }
     let quoted =
-        |at: usize| rendered[..at].ends_with("=\"") && rendered[at + href.len()..].starts_with('"');
+        |at: usize| rendered[..at].ends_with("=\"") && rendered[at + HREF.len()..].starts_with('"');
     if !hrefs.into_iter().all(quoted) {
         return Err(
             "writes the link other than as a whole double-quoted attribute value: write `href=\"{{{href}}}\"`",
         );
     }
-    if rendered.matches(label).count() > 1 {
+    if rendered.matches(LABEL).count() > 1 {
         return Err(
             "writes `{{{label}}}` more than once: the label is the placeholder's own markup, kept where it is, so it can be written once",
         );
     }
     // The label is markup (`Click <b class="x">here</b>`): inside a tag, its quotes and
     // brackets would end the attribute or the tag.
-    if let Some(at) = rendered.find(label)
+    if let Some(at) = rendered.find(LABEL)
         && place(&rendered[..at]) != Place::Text
     {
         return Err(

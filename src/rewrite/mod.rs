@@ -1119,9 +1119,9 @@ impl<'o> Collector<'o> {
             language: self.options.settings.language,
             newline: self.newline(),
             encoding: self.options.encoding,
-            suppressed: expand::Suppressed(&|diagnostic| {
+            suppressed: &|diagnostic| {
                 suppress::covers(&self.suppressions, &self.extents, diagnostic)
-            }),
+            },
             edits_wanted: self.options.keep_expansions,
         };
         // Each placeholder is dropped once expanded, and equal expansions share one text: a
