@@ -13,6 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
+#[path = "support/pipe.rs"]
+mod pipe;
+
 const CONFIG: &str = "portal = \"https://acme.deskdirector.com\"\npsa = \"connectwise\"\n";
 const PLACEHOLDER: &str = "<dd-link name=\"ticket\" action=\"approve\">Approve</dd-link>";
 const EXPANDED: &str = "<a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]&amp;action=approve\">Approve</a>";
@@ -796,6 +800,36 @@ fn hard_link() {
         std::fs::read_to_string(root.join("a.html")).unwrap(),
         expected
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn named_pipe_given_to_fix() {
+    use std::io::Write;
+    use std::os::unix::fs::FileTypeExt;
+    let project = project();
+    let root = project.path();
+    let pipe = pipe::Pipe::new(&root.join("pipe.html"));
+    let child = command(root, &["fix", "pipe.html"]);
+    let run = std::thread::spawn(move || finish(child, "fix pipe.html"));
+    let mut writer = pipe.opened();
+    writer
+        .write_all(format!("<p>{PLACEHOLDER}</p>\n").as_bytes())
+        .unwrap();
+    drop(writer);
+    // Read once, and not written: neither waited on again nor replaced by a regular file.
+    let fix = run.join().unwrap();
+    assert_exit(&fix, 2, "fix pipe.html");
+    assert!(
+        text(&fix.stderr).contains("`pipe.html` was not written: it is not a regular file"),
+        "{}",
+        text(&fix.stderr)
+    );
+    let kind = std::fs::symlink_metadata(root.join("pipe.html"))
+        .unwrap()
+        .file_type();
+    assert!(kind.is_fifo(), "pipe.html is now {kind:?}");
+    assert_no_temporaries(root);
 }
 
 #[cfg(unix)]

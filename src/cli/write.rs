@@ -42,6 +42,14 @@ pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Er
     let Ok(target) = fs::metadata(path) else {
         return None;
     };
+    // A named pipe or a device read as a template: renaming the result over it would put a
+    // regular file in its place, and checking it for changes would wait on it.
+    if !target.is_file() {
+        return not_written(
+            "it is not a regular file (a named pipe or a device), and the fixed document would replace it",
+            "use --out-dir, or --diff and apply the change yourself",
+        );
+    }
     if target.permissions().readonly() {
         return not_written("it is read-only", "make it writable, or use --out-dir");
     }
