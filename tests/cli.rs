@@ -277,6 +277,21 @@ fn secrets_are_masked_in_every_format() {
         2,
         "{shown}"
     );
+    // A secret that a fix changes (here the line break written in it is taken out) is
+    // masked as the input holds it: the diff's lines stay the file's.
+    let broken = String::from_utf8(input.to_vec())
+        .unwrap()
+        .replace("Hunter2", "Hunter2\n");
+    let diff = ddlink_stdin(&["fix", "--diff", "-"], broken.as_bytes());
+    assert_eq!(
+        text(&diff.stdout),
+        "--- a/-\n+++ b/-\n@@ -1,2 +1 @@\n\
+         -<a href=\"https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_password=*******\n\
+         -******&amp;access_token=***********\">q</a>\n\
+         \\ No newline at end of file\n\
+         +<a href=\"https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_password=*************&amp;access_token=***********\">q</a>\n\
+         \\ No newline at end of file\n"
+    );
     // The save hook's report on stderr too (its stdout is the document itself).
     let hook = ddlink_stdin(&["fix", "-"], input);
     assert!(

@@ -6,7 +6,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 
 use ddlink::error::Error;
-use ddlink::{Fixed, Rewriter, RewriterOptions};
+use ddlink::{Fixed, Rewriter, RewriterOptions, Span};
 
 use super::args::FixArgs;
 use super::check::{
@@ -573,30 +573,58 @@ fn mirrored(path: &Path, run: &Run) -> PathBuf {
 /// output holds is masked wherever its text occurs, on both sides (a fix never edits one, so
 /// the input holds the same text).
 fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> Vec<u8> {
-    let secrets: Vec<&[u8]> = fixed
-        .analysis
-        .secrets
-        .iter()
-        .filter_map(|span| {
-            fixed
-                .output
-                .get(span.start..span.end.min(fixed.output.len()))
-        })
-        .filter(|secret| !secret.is_empty())
-        .collect();
-    if secrets.is_empty() {
-        return unified_diff(path, before, &fixed.output);
+    let after = &fixed.output;
+    let secrets = &fixed.analysis.secrets;
+    if secrets.is_empty() && fixed.input_secrets.is_empty() {
+        return unified_diff(path, before, after);
     }
-    let mask = |text: &[u8]| {
-        let mut masked = text.to_vec();
-        for secret in &secrets {
+    let mut masked_before = mask_spans(before, &fixed.input_secrets);
+    let mut masked_after = mask_spans(after, secrets);
+    // Each secret's bytes are masked wherever they stand on either side: a secret that only
+    // a fix made readable (a link the input's check could not read) is in the input too.
+    let known = fixed
+        .input_secrets
+        .iter()
+        .filter_map(|span| before.get(span.start..span.end.min(before.len())))
+        .chain(
+            secrets
+                .iter()
+                .filter_map(|span| after.get(span.start..span.end.min(after.len()))),
+        )
+        .filter(|secret| !secret.is_empty());
+    for secret in known {
+        for (text, masked) in [
+            (before, &mut masked_before),
+            (&after[..], &mut masked_after),
+        ] {
             for at in memchr::memmem::find_iter(text, secret) {
-                masked[at..at + secret.len()].fill(b'*');
+                mask(&mut masked[at..at + secret.len()]);
             }
         }
-        masked
-    };
-    unified_diff(path, &mask(before), &mask(&fixed.output))
+    }
+    unified_diff(path, &masked_before, &masked_after)
+}
+
+/// `text` with the bytes of `spans` masked.
+fn mask_spans(text: &[u8], spans: &[Span]) -> Vec<u8> {
+    let mut masked = text.to_vec();
+    for span in spans {
+        if let Some(secret) = masked.get_mut(span.start..span.end.min(text.len())) {
+            mask(secret);
+        }
+    }
+    masked
+}
+
+/// Every byte of `secret` written as `*`, but for line breaks: a secret written over two
+/// lines keeps them, so that the diff's lines are the file's.
+fn mask(secret: &mut [u8]) {
+    for byte in secret
+        .iter_mut()
+        .filter(|byte| !matches!(byte, b'\n' | b'\r'))
+    {
+        *byte = b'*';
+    }
 }
 
 /// The diff in the file's own bytes (a windows-1252 file's, too), so that `patch` applies it.

@@ -161,6 +161,9 @@ pub struct Fixed {
     pub changed: bool,
     /// Takes positions in `output` back to the input.
     pub origins: fix::Origins,
+    /// The secrets of the input as read, to be masked wherever it is shown (a fix may have
+    /// changed or removed one, so that `analysis` no longer names it).
+    pub input_secrets: Vec<Span>,
 }
 
 /// What fixing a document read from a file gave (see [`Rewriter::fix_seekable`]).
@@ -316,7 +319,9 @@ impl Rewriter {
     pub fn fix_bytes(&self, input: &[u8], unsafe_fixes: bool) -> Fixed {
         let mut output: Option<Vec<u8>> = None;
         let encoding = self.options.encoding;
-        let rounds = self.fix_rounds(self.check_bytes(input), unsafe_fixes, |edits, round| {
+        let first = self.check_bytes(input);
+        let input_secrets = first.secrets.clone();
+        let rounds = self.fix_rounds(first, unsafe_fixes, |edits, round| {
             let current = output.as_deref().unwrap_or(input);
             let next = fix::splice_bytes(
                 current,
@@ -340,6 +345,7 @@ impl Rewriter {
             expanded: rounds.expanded,
             changed,
             origins: rounds.origins,
+            input_secrets,
         }
     }
 
