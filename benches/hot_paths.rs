@@ -48,3 +48,16 @@ fn fix_template_with_placeholders(bencher: divan::Bencher) {
         .counter(divan::counter::BytesCount::of_slice(PLACEHOLDERS))
         .bench(|| rewriter.fix_bytes(divan::black_box(PLACEHOLDERS), false));
 }
+
+/// A template with a suppression before each of its links, `links` of them: its cost should
+/// grow with its size, as a template without suppressions does.
+#[divan::bench(args = [500, 2_000, 8_000])]
+fn check_template_with_a_suppression_per_link(bencher: divan::Bencher, links: usize) {
+    let rewriter = rewriter(true);
+    let block = "<!-- ddlink-ignore DD403: sent to app users only -->\n\
+                 <p><a href=\"ddportal://name=ticket_list\">Your tickets</a></p>\n";
+    let template = block.repeat(links).into_bytes();
+    bencher
+        .counter(divan::counter::BytesCount::of_slice(&template))
+        .bench(|| rewriter.check_bytes(divan::black_box(&template)));
+}

@@ -1117,6 +1117,7 @@ impl<'o> Collector<'o> {
             0
         });
         let mut expandable = 0;
+        let coverage = suppress::Coverage::new(&self.suppressions, &self.extents);
         let context = expand::Context {
             settings: &self.options.settings,
             expand: &self.options.expand,
@@ -1125,9 +1126,7 @@ impl<'o> Collector<'o> {
             language: self.options.settings.language,
             newline: self.newline(),
             encoding: self.options.encoding,
-            suppressed: &|diagnostic| {
-                suppress::covers(&self.suppressions, &self.extents, diagnostic)
-            },
+            suppressed: &|diagnostic| coverage.covers(&self.suppressions, diagnostic),
             edits_wanted: self.options.keep_expansions,
         };
         // Each placeholder is dropped once expanded, and equal expansions share one text: a
@@ -1150,12 +1149,8 @@ impl<'o> Collector<'o> {
         self.report_unread_placeholders();
         self.unparsable |= self.findings.unparsable;
         let found = self.findings.take_diagnostics();
-        let mut diagnostics = suppress::apply(
-            &mut self.suppressions,
-            &self.extents,
-            found,
-            &mut self.findings,
-        );
+        let mut diagnostics =
+            suppress::apply(&mut self.suppressions, &coverage, found, &mut self.findings);
         diagnostics.extend(self.findings.into_diagnostics());
         // Unstable (it sorts in place, where a stable sort copies a large document's
         // findings), with the message and help in the key so that the order is still one.
