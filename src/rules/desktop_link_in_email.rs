@@ -1,10 +1,10 @@
 use super::{Findings, LinkSite};
-use crate::command::Client;
+use crate::command::{Client, LinkKind};
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a desktop deep link (`ddportal://…`) in an e-mail template.
+    /// Reports a desktop deep link (`ddportal://…`, a legacy V1 one too) in an e-mail template.
     ///
     /// ## Why is this bad?
     /// A `ddportal://` link opens only where the DeskDirector desktop app is installed. Phones,
@@ -32,7 +32,12 @@ declare_rule! {
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    if site.link.client() != Some(Client::Desktop)
+    // A legacy V1 link (`ddportal://ticketid=…`) is a desktop link too, and stays one once
+    // DD501 has made it V2: reported now, so that a suppression of this rule before it is
+    // seen to be needed (and `fix` does not remove it).
+    let desktop = site.link.client() == Some(Client::Desktop)
+        || matches!(site.link.kind, LinkKind::LegacyV1 { .. });
+    if !desktop
         || site.settings.client == Some(Client::Desktop)
         || !findings.enabled(&DESKTOP_LINK_IN_EMAIL)
     {
@@ -63,11 +68,13 @@ mod tests {
     fn pass_and_fail() {
         assert_rule(
             "DD403",
+            &["https://acme.deskdirector.com/portal/deeplink?name=quotes"],
             &[
-                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+                "ddportal://name=quotes",
+                "ddportal://deeplink?name=quotes",
                 "ddportal://ticketid=1",
+                "ddportal://mytickets",
             ],
-            &["ddportal://name=quotes", "ddportal://deeplink?name=quotes"],
         );
     }
 
