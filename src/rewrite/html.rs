@@ -30,8 +30,7 @@ use crate::diagnostic::Span;
 use crate::expand::{self, Arg, MustacheContext, Placeholder};
 use crate::rules::site::encoded_len;
 use crate::rules::{
-    Findings, Origin, TextMap, empty_link_label, nested_link, unclosed_placeholder,
-    unparsable_document,
+    Origin, TextMap, empty_link_label, nested_link, unclosed_placeholder, unparsable_document,
 };
 use crate::source;
 
@@ -79,9 +78,13 @@ struct OpenPlaceholder {
     args: Arc<[Arg]>,
     labelled: bool,
     indent: String,
-    /// Opened in a link or another placeholder, or a link element (or placeholder) opened in
-    /// its label: expanded, it would be a link in a link (DD406).
+    /// Opened in a link or another placeholder: expanded, it would be a link in a link
+    /// (DD406).
     nested: bool,
+    /// The start tags of the link elements (and placeholders) opened in its label: reported
+    /// (DD406) once it is closed. A `<dd-link>` never closed holds the rest of its parent, and
+    /// its own DD410 says what is wrong, not every link after it.
+    inner: Vec<Span>,
 }
 
 /// State that end-tag handlers (which must be `'static`) share with the rest.
@@ -93,6 +96,8 @@ struct LinkElements {
     placeholders: Vec<Placeholder>,
     /// `<dd-link>` start tags whose element was closed by an ancestor's end tag.
     unclosed: Vec<Span>,
+    /// Links (and placeholders) in a closed `<dd-link>`'s label, with its start: DD406.
+    in_labels: Vec<(Span, usize)>,
     /// Deep-link elements that closed without a label.
     unlabelled: Vec<(Span, &'static str)>,
     /// Where each element with a portal link starts and ends (a suppression before it covers
@@ -129,12 +134,11 @@ impl LinkElements {
 
     /// A link or placeholder at `span` opens: in a `<dd-link>`'s label, that placeholder
     /// would wrap it in a link, and is left as it is (DD406). Whether it is in one.
-    fn in_placeholder(&mut self, findings: &mut Findings, span: Span) -> bool {
+    fn in_placeholder(&mut self, span: Span) -> bool {
         let Some(placeholder) = self.open_placeholders.last_mut() else {
             return false;
         };
-        placeholder.nested = true;
-        nested_link::report_in_placeholder(findings, span, placeholder.start_tag.start);
+        placeholder.inner.push(span);
         true
     }
 
@@ -145,16 +149,19 @@ impl LinkElements {
             return;
         };
         match end_tag {
-            Some((span, true)) => self.placeholders.push(Placeholder::Element {
-                start_tag: open.start_tag,
-                end_tag: Some(span),
-                empty_label: !open.labelled,
-                args: open.args,
-                indent: open.indent,
-                nested: open.nested,
-            }),
-            // Reported (DD406) when the inner link opened.
-            _ if open.nested => {}
+            Some((span, true)) => {
+                let start = open.start_tag.start;
+                self.in_labels
+                    .extend(open.inner.iter().map(|&inner| (inner, start)));
+                self.placeholders.push(Placeholder::Element {
+                    start_tag: open.start_tag,
+                    end_tag: Some(span),
+                    empty_label: !open.labelled,
+                    args: open.args,
+                    indent: open.indent,
+                    nested: open.nested || !open.inner.is_empty(),
+                });
+            }
             _ => self.unclosed.push(open.start_tag),
         }
     }
@@ -718,7 +725,7 @@ fn placeholder_element<'o>(
             true
         } else {
             // So is an outer placeholder, which would wrap this one's link in its own.
-            open.in_placeholder(&mut state.borrow_mut().collector.findings, start_tag)
+            open.in_placeholder(start_tag)
         };
         let self_closing = element.is_self_closing();
         match element.end_tag_handlers() {
@@ -730,6 +737,7 @@ fn placeholder_element<'o>(
                     labelled: false,
                     indent,
                     nested,
+                    inner: Vec::new(),
                 });
                 let links = Rc::clone(&links);
                 handlers.push(Box::new(move |end: &mut EndTag| {
@@ -782,7 +790,7 @@ fn link_element<'o>(
                 outer_start,
             );
         } else {
-            open.in_placeholder(&mut state.borrow_mut().collector.findings, span);
+            open.in_placeholder(span);
         }
         if let Some(handlers) = element.end_tag_handlers() {
             open.open.push(OpenLink {
@@ -1243,6 +1251,9 @@ impl<'o> HtmlPass<'o> {
         }
         for start_tag in links.unclosed.drain(..) {
             unclosed_placeholder::report(&mut collector.findings, start_tag);
+        }
+        for (inner, placeholder_start) in links.in_labels.drain(..) {
+            nested_link::report_in_placeholder(&mut collector.findings, inner, placeholder_start);
         }
         collector.add_placeholders(std::mem::take(&mut links.placeholders));
         for (span, element) in links.unlabelled.drain(..) {
