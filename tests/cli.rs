@@ -887,6 +887,37 @@ fn the_starter_config_walks_what_no_config_walks() {
     assert_eq!(text(&after.stdout), text(&before.stdout));
 }
 
+/// `fix --diff` with a report file: the patch on standard output, the report (a whole JSON
+/// document) in the file.
+#[test]
+fn fix_diff_writes_its_report_to_the_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("bare.html"), TYPO.replace("&amp;", "&")).unwrap();
+    let diffed = ddlink(
+        &[
+            "fix",
+            "--diff",
+            "--format",
+            "json",
+            "--output-file",
+            "fix.json",
+            "bare.html",
+        ],
+        root,
+    );
+    assert_eq!(diffed.status.code(), Some(1), "{}", text(&diffed.stderr));
+    assert!(
+        text(&diffed.stdout).starts_with("--- a/bare.html\n+++ b/bare.html\n@@ "),
+        "{}",
+        text(&diffed.stdout)
+    );
+    assert_eq!(text(&diffed.stderr), "");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("fix.json")).unwrap()).unwrap();
+    assert_eq!(report["summary"]["changed"], 1, "{report}");
+}
+
 #[test]
 fn exit_knobs_output_file_and_the_github_default() {
     let dir = tempfile::tempdir().unwrap();

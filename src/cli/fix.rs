@@ -268,12 +268,35 @@ fn write_results(
         }
     };
     if args.diff {
+        // The diff on standard output, a patch; the report on standard error, or in the
+        // `--output-file` the user asked for (a machine format must arrive there whole).
+        let to_file = args.selection.output_file.is_some();
+        let mut stdout;
+        let diffs: &mut dyn Write = if to_file {
+            stdout = io::stdout().lock();
+            &mut stdout
+        } else {
+            out
+        };
         for fix in results {
             if let Some(diff) = &fix.diff {
-                out.write_all(diff)?;
+                diffs.write_all(diff)?;
             }
         }
-        // On standard error, so that standard output stays a patch.
+        diffs.flush()?;
+        if to_file {
+            report::write(
+                out,
+                format,
+                &reports,
+                summary,
+                &options(output::report_style(true)),
+            )?;
+            if !args.quiet && matches!(format, Format::Human | Format::Github) {
+                writeln!(out, "{}", with_summary(&done))?;
+            }
+            return Ok(());
+        }
         let mut err = io::stderr().lock();
         if remaining {
             let options = options(output::stderr_style());
