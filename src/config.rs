@@ -442,7 +442,7 @@ impl Config {
 
     /// Read and parse the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let bytes = std::fs::read(path).map_err(|error| ConfigError::read(path, error))?;
+        let bytes = std::fs::read(path).map_err(|error| ConfigError::read(path, &error))?;
         let text = String::from_utf8(bytes).map_err(|error| ConfigError::not_utf8(path, &error))?;
         Config::parse(path, &text)
     }
@@ -1008,8 +1008,6 @@ struct Details {
     span: Option<Range<usize>>,
     #[help]
     help: Option<String>,
-    #[source]
-    io: Option<io::Error>,
 }
 
 impl ConfigError {
@@ -1028,7 +1026,7 @@ impl ConfigError {
         self
     }
 
-    fn read(path: &Path, error: io::Error) -> Self {
+    fn read(path: &Path, error: &io::Error) -> Self {
         ConfigError(Box::new(Details {
             kind: ConfigErrorKind::Read,
             path: path.to_path_buf(),
@@ -1037,7 +1035,6 @@ impl ConfigError {
             labels: Vec::new(),
             span: None,
             help: Some("check that the file exists and is readable".to_owned()),
-            io: Some(error),
         }))
     }
 
@@ -1069,7 +1066,6 @@ impl ConfigError {
             labels: Vec::new(),
             span: None,
             help: Some("save it as UTF-8 (TOML files are UTF-8)".to_owned()),
-            io: None,
         }))
     }
 
@@ -1126,7 +1122,6 @@ impl Source<'_> {
             )],
             span: Some(span),
             help: help.map(|help| mask_credentials(&help).into_owned()),
-            io: None,
         }))
     }
 

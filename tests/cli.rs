@@ -887,6 +887,27 @@ fn the_starter_config_walks_what_no_config_walks() {
     assert_eq!(text(&after.stdout), text(&before.stdout));
 }
 
+/// A run that found no template says so: a mistyped path or `include` glob is not "all clear".
+#[test]
+fn a_run_without_templates_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("mails")).unwrap();
+    std::fs::write(root.join("mails/notes.md"), "ddportal://name=x").unwrap();
+    for command in ["check", "fix"] {
+        let output = ddlink(&[command, "mails"], root);
+        assert_eq!(output.status.code(), Some(0), "{command}");
+        assert_eq!(
+            text(&output.stderr),
+            "ddlink: warning: no templates found in the paths given (check them, and `include` \
+             and `exclude` in ddlink.toml)\n",
+            "{command}"
+        );
+        let quiet = ddlink(&[command, "--quiet", "mails"], root);
+        assert_eq!(text(&quiet.stderr), "", "{command} --quiet");
+    }
+}
+
 /// `fix --diff` with a report file: the patch on standard output, the report (a whole JSON
 /// document) in the file.
 #[test]
@@ -925,6 +946,8 @@ fn exit_knobs_output_file_and_the_github_default() {
     std::fs::write(root.join("warn.html"), WARNING_ONLY.repeat(3)).unwrap();
     let many = ddlink(&["check", "--max-warnings", "2", "warn.html"], root);
     assert_eq!(many.status.code(), Some(1), "3 warnings > 2");
+    let said = "ddlink: 3 warnings, more than --max-warnings 2 allows\n";
+    assert_eq!(text(&many.stderr), said);
     let enough = ddlink(&["check", "--max-warnings", "3", "warn.html"], root);
     assert_eq!(enough.status.code(), Some(0));
 

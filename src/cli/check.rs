@@ -54,6 +54,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     for error in &walk_errors {
         output::error(error);
     }
+    inputs::say_if_none_found(&inputs, failed, args.quiet);
     let excerpts = format == Format::Human;
     if !inputs.contains(&Input::Stdin) {
         super::stop_between_files();
@@ -124,7 +125,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         ExitStatus::Failure
     } else if args.exit_zero {
         ExitStatus::Success
-    } else if summary.errors > 0 || args.max_warnings.is_some_and(|max| summary.warnings > max) {
+    } else if output::too_many_warnings(args.max_warnings, summary.warnings) || summary.errors > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Success

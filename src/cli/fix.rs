@@ -164,6 +164,7 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
     for error in &walk_errors {
         output::error(error);
     }
+    inputs::say_if_none_found(&inputs, failed, args.quiet);
     if args.out_dir.is_some() {
         // Mirroring drops `..` and the root: two inputs may map to one result.
         let mut destinations = std::collections::HashMap::new();
@@ -219,7 +220,8 @@ fn report(args: &FixArgs, format: Format, results: &[FileFix], failed: usize) ->
         ExitStatus::Failure
     } else if ((args.check || args.diff || args.exit_non_zero_on_fix) && changed)
         || (!args.exit_zero
-            && (summary.errors > 0 || args.max_warnings.is_some_and(|max| summary.warnings > max)))
+            && (output::too_many_warnings(args.max_warnings, summary.warnings)
+                || summary.errors > 0))
     {
         ExitStatus::Findings
     } else {

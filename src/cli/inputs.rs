@@ -152,6 +152,19 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     )
 }
 
+/// Said on standard error when the paths held no template at all (a run that read nothing
+/// is not "all clear" to a user who mistyped a path or an `include` glob); the exit status
+/// stays 0, as for any run without findings.
+pub fn say_if_none_found(inputs: &[Input], walk_errors: usize, quiet: bool) {
+    if inputs.is_empty() && walk_errors == 0 && !quiet {
+        let _ = writeln!(
+            std::io::stderr(),
+            "ddlink: warning: no templates found in the paths given (check them, and \
+             `include` and `exclude` in ddlink.toml)"
+        );
+    }
+}
+
 /// The report file `--output-file` if it names an input, in any spelling and through
 /// symlinks (`stdin`: the path standard input stands for): writing the report there would
 /// destroy a template (and, under `fix`, race with its rewrite). A file a folder walk found

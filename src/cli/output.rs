@@ -123,3 +123,17 @@ pub fn error(error: &dyn miette::Diagnostic) {
 pub fn is_closed_pipe(error: &io::Error) -> bool {
     error.kind() == io::ErrorKind::BrokenPipe
 }
+
+/// Whether the run found more warnings than `--max-warnings` allows, said on standard error
+/// (the report's counts alone do not tell why the run failed).
+pub fn too_many_warnings(max: Option<usize>, warnings: usize) -> bool {
+    let Some(max) = max.filter(|&max| warnings > max) else {
+        return false;
+    };
+    let _ = writeln!(
+        io::stderr(),
+        "ddlink: {warnings} warning{}, more than --max-warnings {max} allows",
+        if warnings == 1 { "" } else { "s" }
+    );
+    true
+}
