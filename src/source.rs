@@ -463,6 +463,7 @@ fn excerpt(
             *byte = b'*';
         }
     }
+    mask_credential_values(&mut bytes);
     let (text, encoding) = if encoding == encoding_rs::UTF_8 {
         (lossless_text(bytes.clone()), None)
     } else {
@@ -480,6 +481,34 @@ fn excerpt(
         shortened: request.shortened,
         bytes,
         encoding,
+    }
+}
+
+/// Mask, in text about to be shown, the value after each credential key written anywhere in
+/// it (`auth_password=…` in any case, `access_token=…`): in a link ddlink reads its secrets
+/// are masked already, but an excerpt's lines also hold links it does not read (an
+/// `<img src>`, a `data-` attribute, prose). A template token (`[gtoken]`, `{{ Token }}`) is
+/// no secret and stays, as in links.
+pub fn mask_credential_values(bytes: &mut [u8]) {
+    for key in crate::command::spec::SECRET_KEYS {
+        let key = key.as_bytes();
+        let mut from = 0;
+        while let Some(found) = bytes[from..]
+            .windows(key.len() + 1)
+            .position(|w| w[..key.len()].eq_ignore_ascii_case(key) && w[key.len()] == b'=')
+        {
+            let start = from + found + key.len() + 1;
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| {
+                    b.is_ascii_whitespace() || matches!(b, b'&' | b'#' | b'"' | b'\'' | b'<' | b'>')
+                })
+                .map_or(bytes.len(), |len| start + len);
+            if !matches!(bytes.get(start), Some(b'[' | b'{' | b'*')) {
+                bytes[start..end].fill(b'*');
+            }
+            from = end.max(start);
+        }
     }
 }
 
@@ -1003,5 +1032,18 @@ mod tests {
     fn invalid_bytes_keep_offsets() {
         let found = locate(&b"a\xffb"[..], &[Span::new(2, 3)], &[], true).unwrap();
         assert_eq!(found[0].excerpt.as_ref().unwrap().text, "a?b");
+    }
+
+    #[test]
+    fn credential_values_are_masked_wherever_they_are_written() {
+        let mut text = b"src=\"x?AUTH_PASSWORD=p4ss&amp;access_token=ey.J#f\" gtoken=[gtoken] \
+            auth_token={{ Token }} auth_password=&auth_token=last"
+            .to_vec();
+        mask_credential_values(&mut text);
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "src=\"x?AUTH_PASSWORD=****&amp;access_token=****#f\" gtoken=[gtoken] \
+             auth_token={{ Token }} auth_password=&auth_token=****"
+        );
     }
 }

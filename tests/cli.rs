@@ -292,6 +292,24 @@ fn secrets_are_masked_in_every_format() {
          +<a href=\"https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_password=*************&amp;access_token=***********\">q</a>\n\
          \\ No newline at end of file\n"
     );
+    // A link ddlink does not read (an image's source, fetched when the mail opens) on a
+    // line an excerpt or the diff shows.
+    let image = br#"<img src="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;Auth_Password=ImageSecret"><a href="ddportal://name=ticket_list&state=open">x</a>"#;
+    let excerpt = ddlink_stdin(&["check", "-"], image);
+    assert!(
+        text(&excerpt.stdout).contains("Auth_Password=***********\""),
+        "{}",
+        text(&excerpt.stdout)
+    );
+    let diff = ddlink_stdin(&["fix", "--diff", "-"], image);
+    assert_eq!(
+        text(&diff.stdout)
+            .matches("Auth_Password=***********\"")
+            .count(),
+        2,
+        "{}",
+        text(&diff.stdout)
+    );
     // The save hook's report on stderr too (its stdout is the document itself).
     let hook = ddlink_stdin(&["fix", "-"], input);
     assert!(

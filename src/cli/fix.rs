@@ -600,9 +600,6 @@ fn mirrored(path: &Path, run: &Run) -> PathBuf {
 fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> Vec<u8> {
     let after = &fixed.output;
     let secrets = &fixed.analysis.secrets;
-    if secrets.is_empty() && fixed.input_secrets.is_empty() {
-        return unified_diff(path, before, after);
-    }
     let mut masked_before = mask_spans(before, &fixed.input_secrets);
     let mut masked_after = mask_spans(after, secrets);
     // Each secret's bytes are masked wherever they stand on either side: a secret that only
@@ -627,6 +624,9 @@ fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> Vec<u8> {
             }
         }
     }
+    // And the credentials of links ddlink does not read (an `<img src>`) on the lines shown.
+    ddlink::source::mask_credential_values(&mut masked_before);
+    ddlink::source::mask_credential_values(&mut masked_after);
     unified_diff(path, &masked_before, &masked_after)
 }
 
