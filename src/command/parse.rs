@@ -59,12 +59,30 @@ impl LegacyV1 {
 
     /// The V2 command this V1 link means, given its value.
     pub fn v2_command(self, value: &str) -> String {
+        match self.v2_key() {
+            Some(key) => format!("name={}&{key}={value}", self.v2_name()),
+            None => format!("name={}", self.v2_name()),
+        }
+    }
+
+    /// The V2 command's name.
+    fn v2_name(self) -> &'static str {
         match self {
-            LegacyV1::Ticket => format!("name=ticket&ticket_id={value}"),
-            LegacyV1::Learning => format!("name=content_page&page_id={value}"),
-            LegacyV1::Invoice => format!("name=invoice&invoice_id={value}"),
-            LegacyV1::RequestSupport => "name=support_options".to_owned(),
-            LegacyV1::MyTickets => "name=ticket_list".to_owned(),
+            LegacyV1::Ticket => "ticket",
+            LegacyV1::Learning => "content_page",
+            LegacyV1::Invoice => "invoice",
+            LegacyV1::RequestSupport => "support_options",
+            LegacyV1::MyTickets => "ticket_list",
+        }
+    }
+
+    /// The V2 parameter that takes this V1 link's value, if it has one.
+    pub fn v2_key(self) -> Option<&'static str> {
+        match self {
+            LegacyV1::Ticket => Some("ticket_id"),
+            LegacyV1::Learning => Some("page_id"),
+            LegacyV1::Invoice => Some("invoice_id"),
+            LegacyV1::RequestSupport | LegacyV1::MyTickets => None,
         }
     }
 }

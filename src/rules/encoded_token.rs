@@ -1,4 +1,5 @@
 use super::{Findings, LinkSite, Origin};
+use crate::command::LinkKind;
 use crate::command::token::{TokenShape, tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
@@ -98,7 +99,7 @@ pub fn decoded_tokens(site: &LinkSite) -> Vec<(Span, String)> {
 /// Whether the link is a deep link that may hold an encoded token: every one has a `%` or a
 /// character reference, and nearly no link does.
 fn may_hold_encoded(site: &LinkSite) -> bool {
-    site.is_deep_link()
+    (site.is_deep_link() || matches!(site.link.kind, LinkKind::LegacyV1 { .. }))
         && (memchr::memchr(b'%', site.text.as_bytes()).is_some() || site.map.has_references())
 }
 
@@ -114,12 +115,7 @@ pub fn written_with_references(site: &LinkSite, range: std::ops::Range<usize>) -
 fn encoded_tokens<'s>(
     site: &'s LinkSite,
 ) -> impl Iterator<Item = (std::ops::Range<usize>, String, &'static str)> + 's {
-    let values = site
-        .link
-        .params
-        .iter()
-        .filter_map(|param| param.value.clone());
-    values.flat_map(move |value| {
+    site.values().flat_map(move |(_, value)| {
         let text = site.str(value.clone());
         tokens(text).into_iter().filter_map(move |token| {
             let raw = &text[token.range.clone()];

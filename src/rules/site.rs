@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use crate::charref::ReferenceMap;
 use crate::command::spec::{self, CommandSpec};
-use crate::command::{Client, Param, ParsedLink, Portal, PortalHosts};
+use crate::command::{Client, LinkKind, Param, ParsedLink, Portal, PortalHosts};
 use crate::diagnostic::Span;
 use crate::dialect::{Dialect, Language};
 
@@ -281,6 +281,24 @@ impl<'a> LinkSite<'a> {
 
     pub fn value(&self, param: &Param) -> Option<&'a str> {
         param.value.clone().map(|v| self.str(v))
+    }
+
+    /// Each parameter value's range, with its key: a legacy V1 link's value under the V2
+    /// key it stands for (`ticketid=…` is `ticket_id`), since DD501 makes it that parameter
+    /// and its tokens are judged now rather than after the fix.
+    pub fn values(&self) -> impl Iterator<Item = (&'a str, Range<usize>)> + '_ {
+        let legacy = match self.link.kind {
+            LinkKind::LegacyV1 {
+                form,
+                value: Some((start, end)),
+            } => form.v2_key().map(|key| (key, start..end)),
+            _ => None,
+        };
+        self.link
+            .params
+            .iter()
+            .filter_map(|param| Some((self.key(param), param.value.clone()?)))
+            .chain(legacy)
     }
 
     /// The params with exactly this key.

@@ -52,10 +52,7 @@ pub struct DialectContext {
 /// The tokens in the values of a link's parameters.
 pub fn token_uses(site: &LinkSite, strings: &mut Strings) -> Vec<TokenUse> {
     let mut uses = Vec::new();
-    for param in &site.link.params {
-        let Some(value) = param.value.clone() else {
-            continue;
-        };
+    for (key, value) in site.values() {
         let text = site.str(value.clone());
         for token in tokens(text) {
             if matches!(
@@ -71,7 +68,7 @@ pub fn token_uses(site: &LinkSite, strings: &mut Strings) -> Vec<TokenUse> {
             uses.push(TokenUse {
                 span: site.span(range),
                 token: strings.get(&text[token.range.clone()]),
-                key: canonical_key(site.key(param)),
+                key: canonical_key(key),
                 whole_value: token.range.len() == text.len(),
             });
         }
