@@ -594,9 +594,9 @@ fn mirrored(path: &Path, run: &Run) -> PathBuf {
         .collect()
 }
 
-/// The diff of a fix, credentials masked as in every other output: each credential the
-/// output holds is masked wherever its text occurs, on both sides (a fix never edits one, so
-/// the input holds the same text).
+/// The diff of a fix, credentials masked as in every other output: the input's where the
+/// input holds them and the output's where the output does (a fix may change one: a line
+/// break taken out of it), and the text of each wherever it occurs on either side.
 fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> Vec<u8> {
     let after = &fixed.output;
     let secrets = &fixed.analysis.secrets;
