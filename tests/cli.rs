@@ -957,6 +957,29 @@ fn fix_diff_writes_its_report_to_the_output_file() {
     assert_eq!(report["summary"]["changed"], 1, "{report}");
 }
 
+/// A report file in folders that do not exist yet, as a CI artifact's path often is: they are
+/// made, and the report is not lost.
+#[test]
+fn output_file_folders_are_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("warn.html"), WARNING_ONLY).unwrap();
+    let nested = ddlink(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--output-file",
+            "out/ddlink/report.txt",
+            "warn.html",
+        ],
+        root,
+    );
+    assert_eq!(nested.status.code(), Some(0), "{}", text(&nested.stderr));
+    let report = std::fs::read_to_string(root.join("out/ddlink/report.txt")).unwrap();
+    assert!(report.starts_with("warn.html:1:10: DD403 "), "{report}");
+}
+
 #[test]
 fn exit_knobs_output_file_and_the_github_default() {
     let dir = tempfile::tempdir().unwrap();
@@ -1197,7 +1220,9 @@ fn an_unwritable_report_names_the_path_given() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(root.join("typo.html"), TYPO).unwrap();
-    let report = "missing/dir/r.json";
+    // A folder that cannot be made: a file stands where it would be.
+    std::fs::write(root.join("taken"), "").unwrap();
+    let report = "taken/dir/r.json";
     let runs = [
         ddlink(
             &[
@@ -1221,9 +1246,7 @@ fn an_unwritable_report_names_the_path_given() {
         let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{stderr}");
         assert!(
-            stderr.contains(&format!(
-                "cannot write `{report}`: No such file or directory"
-            )),
+            stderr.contains(&format!("cannot write `{report}`: Not a directory")),
             "{stderr}"
         );
         assert!(!stderr.contains(".ddlink-tmp"), "{stderr}");

@@ -54,7 +54,7 @@ pub fn report_style(to_file: bool) -> HumanStyle {
 }
 
 /// Run `write` on the report's destination: buffered stdout, or `--output-file`. A regular
-/// file (or a new one) is written whole, then renamed into place, so that a reader never sees
+/// file (or a new one, in folders made as needed) is written whole, then renamed into place, so that a reader never sees
 /// half a report; it gets the mode the file had, or the one a new file gets (0666 less the
 /// umask). Anything else is written through as a shell redirection would: a symlink (to its
 /// target), a FIFO, `/dev/stdout`, a process substitution's `/dev/fd/N`.
@@ -81,6 +81,9 @@ pub fn to_destination(
         .parent()
         .filter(|f| !f.as_os_str().is_empty())
         .unwrap_or_else(|| std::path::Path::new("."));
+    // As a CI artifact path is often written (`reports/ddlink.sarif`), and the run's work is
+    // done by now: a missing folder is made rather than the report lost.
+    std::fs::create_dir_all(folder)?;
     let mut temporary = super::write::temporary_for_new_file(folder)?;
     {
         let mut buffered = io::BufWriter::new(temporary.as_file_mut());
