@@ -18,8 +18,8 @@ use crate::dialect::{Dialect, Language, Resolved};
 use crate::rules::did_you_mean::closest;
 use crate::rules::tokens::{self as token_rules, token_uses};
 use crate::rules::{
-    Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, check_link, invalid_placeholder,
-    password_in_link, psa_undetermined, unknown_param,
+    Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, bare_deeplink_in_text,
+    check_link, invalid_placeholder, password_in_link, psa_undetermined, unknown_param,
 };
 pub use snippets::{Snippet, SnippetData, SnippetError, Snippets};
 
@@ -112,6 +112,8 @@ pub enum MustacheContext {
     Attribute(Option<u8>),
     /// In HTML text.
     HtmlText,
+    /// In the text of a link element (`<a href="…">{{deeplink …}}</a>`): clickable already.
+    LinkLabel,
     /// In a plain-text template.
     PlainText,
 }
@@ -363,7 +365,16 @@ pub fn expand(
         .to_string();
     let url = DeepLink::new(target, command).canonical().to_string();
     writable(&url, &written_url, whole, context, findings)?;
-    if !judge(&url, &sources, whole, context, findings)
+    // A URL written into HTML text is a bare deep link there (DD405), as the next check
+    // would find it.
+    let bare_in_text = matches!(
+        placeholder,
+        Placeholder::Mustache {
+            context: MustacheContext::HtmlText,
+            ..
+        }
+    );
+    if !judge(&url, &sources, whole, bare_in_text, context, findings)
         || matches!(placeholder, Placeholder::Element { nested: true, .. })
     {
         return None;
@@ -646,6 +657,7 @@ fn judge(
     url: &str,
     sources: &[Source],
     whole: Span,
+    bare_in_text: bool,
     context: &Context,
     findings: &mut Findings,
 ) -> bool {
@@ -664,6 +676,16 @@ fn judge(
     };
     let mut local = Findings::new(context.rules);
     check_link(&site, &mut local);
+    if bare_in_text {
+        bare_deeplink_in_text::check(
+            &LinkSite {
+                origin: Origin::HtmlText,
+                range: site.range.clone(),
+                ..site
+            },
+            &mut local,
+        );
+    }
     let mut uses = token_uses(&site, &mut local.strings);
     // A `{{deeplink}}` in a value is reported where it is read (DD411), not as a token too.
     uses.retain(|u| !context.expand.is_configured_auth(&u.token) && !mustache::may_hold(&u.token));
@@ -784,7 +806,7 @@ fn render_mustache(
                 escape_html(url, Some(b'"'))
             }
         }
-        MustacheContext::HtmlText => escape_html(url, None),
+        MustacheContext::HtmlText | MustacheContext::LinkLabel => escape_html(url, None),
         MustacheContext::PlainText => Ok(url.to_owned()),
     };
     match escaped {

@@ -400,7 +400,12 @@ impl State<'_> {
             let base = self.text.source_offset(0, self.collector.options.encoding);
             let map = TextMap::new(raw.to_owned(), base, decoded, refs)
                 .in_encoding(self.collector.options.encoding);
-            self.collector.mustaches(&map, MustacheContext::HtmlText);
+            let context = if self.text.in_link {
+                MustacheContext::LinkLabel
+            } else {
+                MustacheContext::HtmlText
+            };
+            self.collector.mustaches(&map, context);
         }
         if let Origin::Inert(context) = origin {
             let encoding = self.collector.options.encoding;
