@@ -269,49 +269,34 @@ fn write_results(
             done.to_owned()
         }
     };
+    let to_file = args.selection.output_file.is_some();
     if args.diff {
-        // The diff on standard output, a patch; the report on standard error, or in the
-        // `--output-file` the user asked for (a machine format must arrive there whole).
-        let to_file = args.selection.output_file.is_some();
-        let mut stdout;
-        let diffs: &mut dyn Write = if to_file {
-            stdout = io::stdout().lock();
-            &mut stdout
-        } else {
-            out
-        };
-        for fix in results {
-            if let Some(diff) = &fix.diff {
-                diffs.write_all(diff)?;
-            }
-        }
-        diffs.flush()?;
+        // The diff on standard output, a patch. The report goes to standard error, or to the
+        // `--output-file` the user asked for, as any other report does (below).
         if to_file {
-            report::write(
-                out,
-                format,
-                &reports,
-                summary,
-                &options(output::report_style(true)),
-            )?;
+            let mut stdout = io::stdout().lock();
+            for diff in results.iter().filter_map(|fix| fix.diff.as_ref()) {
+                stdout.write_all(diff)?;
+            }
+            stdout.flush()?;
+        } else {
+            for diff in results.iter().filter_map(|fix| fix.diff.as_ref()) {
+                out.write_all(diff)?;
+            }
+            let mut err = io::stderr().lock();
+            if remaining {
+                let options = options(output::stderr_style());
+                let _ = report::write(&mut err, format, &reports, summary, &options);
+            }
+            // Not after a JSON, SARIF or GitLab document, which must stay one, nor in concise
+            // output, whose every line is a finding.
             if !args.quiet && matches!(format, Format::Human | Format::Github) {
-                writeln!(out, "{}", with_summary(&done))?;
+                let _ = writeln!(err, "{}", with_summary(&done));
             }
             return Ok(());
         }
-        let mut err = io::stderr().lock();
-        if remaining {
-            let options = options(output::stderr_style());
-            let _ = report::write(&mut err, format, &reports, summary, &options);
-        }
-        // Not after a JSON, SARIF or GitLab document, which must stay one, nor in concise
-        // output, whose every line is a finding.
-        if !args.quiet && matches!(format, Format::Human | Format::Github) {
-            let _ = writeln!(err, "{}", with_summary(&done));
-        }
-        return Ok(());
     }
-    let options = options(output::stdout_style());
+    let options = options(output::report_style(to_file));
     if args.check && matches!(format, Format::Human | Format::Concise | Format::Github) {
         // Read by a person: which files would change, then what would remain. The machine
         // formats (JSON, SARIF, GitLab) stay documents of their kind, with the findings that

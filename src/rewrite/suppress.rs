@@ -362,7 +362,7 @@ impl NextElement {
 /// Where the suppressions apply, indexed so that finding those that cover a finding does not
 /// go through every suppression and every link element (a template with a suppression before
 /// each of its links has thousands of each).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Coverage {
     /// The bytes each scoped suppression covers, `(start, end, suppression)`, sorted by
     /// start: its scope, and each link element (from the document's `extents`) that starts in
