@@ -838,7 +838,8 @@ fn parse_rules(
     source: &Source,
     rules: &RawRules,
 ) -> Result<Vec<(&'static Rule, Option<Severity>)>, ConfigError> {
-    let mut parsed = Vec::with_capacity(rules.0.len());
+    let mut parsed: Vec<(&'static Rule, Option<Severity>)> = Vec::with_capacity(rules.0.len());
+    let mut keys: Vec<&Spanned<String>> = Vec::with_capacity(rules.0.len());
     for (key, value) in &rules.0 {
         let rule = rules::find(key.get_ref()).ok_or_else(|| {
             source.bad_value(
@@ -849,6 +850,27 @@ fn parse_rules(
                 rules::RULES.iter().flat_map(|r| [r.code, r.name]),
             )
         })?;
+        // TOML refuses a key written twice, but not a rule named once by code and once by
+        // name: which severity was meant cannot be told.
+        if let Some(at) = parsed.iter().position(|(seen, _)| seen.code == rule.code) {
+            let first = keys[at];
+            return Err(source.error(
+                ConfigErrorKind::InvalidValue,
+                key.span(),
+                format!(
+                    "rule {} is set twice in `[rules]`, as `{}` and as `{}`",
+                    rule.code,
+                    first.get_ref(),
+                    key.get_ref()
+                ),
+                "set again here",
+                Some(format!(
+                    "keep one of the two (`{}` and `{}` are the same rule)",
+                    rule.code, rule.name
+                )),
+            ));
+        }
+        keys.push(key);
         let severity = match value.get_ref().trim().to_ascii_lowercase().as_str() {
             "error" => Some(Severity::Error),
             "warning" => Some(Severity::Warning),

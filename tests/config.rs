@@ -299,6 +299,16 @@ const ERRORS: &[(&str, ConfigErrorKind, &str, &[&str])] = &[
         ],
     ),
     (
+        "[rules]\nDD403 = \"off\"\nDD104 = \"error\"\ndesktop-link-in-email = \"error\"\n",
+        ConfigErrorKind::InvalidValue,
+        "4:1",
+        &[
+            "rule DD403 is set twice in `[rules]`, as `DD403` and as `desktop-link-in-email`",
+            "set again here",
+            "keep one of the two",
+        ],
+    ),
+    (
         "[[overrides]]\nfiles = [\"a/**\"]\nrules = { DD404 = \"off\", DD9 = \"off\" }\n",
         ConfigErrorKind::InvalidValue,
         "3:26",
