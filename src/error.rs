@@ -63,6 +63,15 @@ pub enum Error {
     #[diagnostic(code(ddlink::selector), help("{1}"))]
     Selector(String, String),
 
+    /// `--select` given with nothing in it (`--select ""`): running every rule would be the
+    /// opposite of what it says.
+    #[error("`--select` names no rule: it is empty")]
+    #[diagnostic(
+        code(ddlink::selector),
+        help("give codes (DD403), code prefixes (DD4) or names (desktop-link-in-email); leave `--select` out to run every rule")
+    )]
+    EmptySelect,
+
     /// `ddlink init` found a ddlink.toml already.
     #[error("`{0}` exists already")]
     #[diagnostic(code(ddlink::init), help("edit it, or remove it to start again"))]

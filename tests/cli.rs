@@ -758,6 +758,17 @@ fn select_and_ignore() {
     let bad = ddlink(&["check", "--select", "DD9", "archive/old.html"], root);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("`DD9` names no rule"));
+    // A trailing comma is forgiven; a selection of nothing at all is not all rules.
+    assert_eq!(codes(&["--select", "DD4,", "archive/old.html"]), ["DD403"]);
+    for empty in ["", " ", ","] {
+        let bad = ddlink(&["check", "--select", empty, "archive/old.html"], root);
+        assert_eq!(bad.status.code(), Some(2), "--select {empty:?}");
+        assert!(
+            text(&bad.stderr).contains("`--select` names no rule: it is empty"),
+            "{}",
+            text(&bad.stderr)
+        );
+    }
 }
 
 /// Flags win over the file: a rule `--select` names by its code or name runs even when the

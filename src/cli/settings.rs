@@ -87,6 +87,10 @@ impl Run {
         let mut named = Vec::new();
         let mut ignore = Vec::new();
         if let Some(selection) = selection {
+            if !selection.select.is_empty() && selection.select.iter().all(|e| e.trim().is_empty())
+            {
+                return Err(Error::EmptySelect);
+            }
             for entry in selection.select.iter().filter(|e| !e.trim().is_empty()) {
                 let rules = selected(entry)?;
                 named.extend(rules.iter().copied().filter(|rule| names(entry, rule)));
