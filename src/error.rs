@@ -68,7 +68,9 @@ pub enum Error {
     #[error("`--select` names no rule: it is empty")]
     #[diagnostic(
         code(ddlink::selector),
-        help("give codes (DD403), code prefixes (DD4) or names (desktop-link-in-email); leave `--select` out to run every rule")
+        help(
+            "give codes (DD403), code prefixes (DD4) or names (desktop-link-in-email); leave `--select` out to run every rule"
+        )
     )]
     EmptySelect,
 

@@ -621,6 +621,32 @@ fn repository() -> tempfile::TempDir {
     dir
 }
 
+/// A path is shown as ruff shows it, however it was typed: `cw//sub/`, `./cw/sub/.` and
+/// `cw/sub` name the same files, reported the same way.
+#[test]
+fn paths_are_shown_without_doubled_slashes_or_dots() {
+    let repo = repository();
+    let root = repo.path();
+    let paths = |path: &str| -> Vec<String> {
+        let output = ddlink(&["check", "--format", "concise", path], root);
+        assert_eq!(output.status.code(), Some(1), "{path}");
+        text(&output.stdout)
+            .lines()
+            .map(|l| l.split(':').next().unwrap().to_owned())
+            .collect()
+    };
+    let shown = ["cw/sub/updated.html"];
+    for path in [
+        "cw/sub",
+        "cw//sub/",
+        "./cw/sub/.",
+        "cw/./sub//",
+        "cw//sub//updated.html",
+    ] {
+        assert_eq!(paths(path), shown, "{path}");
+    }
+}
+
 #[test]
 fn a_repository_config_applies_from_the_root_and_from_a_subfolder() {
     let repo = repository();

@@ -67,10 +67,10 @@ pub fn collect(
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            walk(path, &mut inputs, &mut errors, included, excluded);
+            walk(&tidy(path), &mut inputs, &mut errors, included, excluded);
         } else if !(force_exclude && excluded(path)) {
             // Named explicitly: read whatever its extension; a missing file is reported when read.
-            inputs.push(Input::File(without_leading_dot(path.clone())));
+            inputs.push(Input::File(without_leading_dot(tidy(path))));
         }
     }
     inputs.sort();
@@ -102,6 +102,13 @@ pub fn lexically_absolute(cwd: &Path, path: &Path) -> PathBuf {
         }
     }
     absolute
+}
+
+/// `path` as it is shown in reports: `t2//a.html` and `t2/./a.html` are `t2/a.html`, and a
+/// folder named `t2/` walks to `t2/a.html` (the same file: `..` is kept, as symlinks may
+/// make it differ from going back lexically).
+fn tidy(path: &Path) -> PathBuf {
+    path.components().collect()
 }
 
 /// `path` without a leading `./`: a walk of `.` (or of no path at all) names `cw/a.html`, as
