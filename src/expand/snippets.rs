@@ -139,11 +139,41 @@ fn compile(link: (&str, &str), button: (&str, &str)) -> Result<Handlebars<'stati
             .register_template_string(name, source)
             .map_err(|e| SnippetError::Template {
                 path: path.to_owned(),
-                message: e.to_string(),
+                message: template_error(&e),
             })?;
         probe(&registry, name, path)?;
     }
     Ok(registry)
+}
+
+/// What is wrong with a snippet and where, on one line. Handlebars' own text spreads over
+/// several lines, says its reason twice, and for a syntax error lists every rule of its
+/// grammar that could have come next.
+fn template_error(error: &handlebars::TemplateError) -> String {
+    let reason = match error.reason() {
+        handlebars::TemplateErrorReason::InvalidSyntax(_) => {
+            "invalid Handlebars syntax (is a `{{` or a `{{#block}}` left open?)".to_owned()
+        }
+        other => other.to_string(),
+    };
+    match error.pos() {
+        Some((line, column)) => format!("{reason}, at line {line}, column {column}"),
+        None => reason,
+    }
+}
+
+/// Why a snippet cannot be rendered, and where, on one line.
+fn render_error(error: &handlebars::RenderError) -> String {
+    let reason = match error.reason() {
+        handlebars::RenderErrorReason::MissingVariable(Some(name)) => format!(
+            "`{name}` is not a value ddlink gives a snippet (it gives `href`, `attributes`, `style` and `label`)"
+        ),
+        other => other.to_string(),
+    };
+    match (error.line_no, error.column_no) {
+        (Some(line), Some(column)) => format!("{reason}, at line {line}, column {column}"),
+        _ => reason,
+    }
 }
 
 /// Render snippet `name` with sample values, with and without pass-through attributes and
@@ -162,7 +192,7 @@ fn probe(registry: &Handlebars<'static>, name: &str, path: &str) -> Result<(), S
             .render(name, &data)
             .map_err(|e| SnippetError::Template {
                 path: path.to_owned(),
-                message: e.to_string(),
+                message: render_error(&e),
             })?;
         probe_rendering(&rendered).map_err(|problem| SnippetError::Unsafe {
             path: path.to_owned(),
@@ -361,5 +391,29 @@ mod tests {
         assert!(button.contains("<table role=\"presentation\""));
         assert!(button.contains(data.href));
         assert_eq!(button.matches("Approve").count(), 1);
+    }
+
+    /// A snippet that cannot be used says why and where on one line, once.
+    #[test]
+    fn a_broken_snippet_says_what_and_where_on_one_line() {
+        let cases = [
+            (
+                "<a href=\"{{href}}\">{{#if label}}{{label}}</a>\n",
+                "`s/link.hbs` is not a valid Handlebars template: invalid Handlebars syntax (is a `{{` or a `{{#block}}` left open?), at line 2, column 1",
+            ),
+            (
+                "<a href=\"{{href}}\">{{#if label}}{{label}}{{/each}}</a>",
+                "`s/link.hbs` is not a valid Handlebars template: helper \"if\" was opened, but \"each\" is closing, at line 1, column 42",
+            ),
+            (
+                "<a href=\"{{href}}\">\n{{labl}}</a>",
+                "`s/link.hbs` is not a valid Handlebars template: `labl` is not a value ddlink gives a snippet (it gives `href`, `attributes`, `style` and `label`), at line 2, column 1",
+            ),
+        ];
+        for (snippet, expected) in cases {
+            let error = compile(("s/link.hbs", snippet), ("templates/button.hbs", BUTTON))
+                .expect_err(snippet);
+            assert_eq!(error.to_string(), expected, "{snippet}");
+        }
     }
 }
