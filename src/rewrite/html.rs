@@ -170,22 +170,42 @@ impl LinkElements {
 /// The input lol_html has not finished with, from input offset `start`: where a parsing
 /// error is looked for (so that its offset does not depend on chunking), what follows a
 /// suppression comment, and the quote an attribute is written in.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Window {
     bytes: Vec<u8>,
     start: usize,
-    /// The spaces and tabs that end the input before `start`, when a line break comes before
-    /// them (`None` when anything else does, or the document's start).
-    indent_before: Option<Vec<u8>>,
+    /// The indentation of the line `start` is on, as far as the input before `start` shows it.
+    line_indent: Vec<u8>,
+    /// Whether only spaces and tabs stand between that line's start and `start`: the
+    /// indentation may go on in `bytes`.
+    line_indent_open: bool,
 }
 
-/// How many spaces and tabs end `bytes`.
-fn trailing_blanks(bytes: &[u8]) -> usize {
+impl Default for Window {
+    fn default() -> Self {
+        Window {
+            bytes: Vec::new(),
+            start: 0,
+            line_indent: Vec::new(),
+            // The document's start is a line's start.
+            line_indent_open: true,
+        }
+    }
+}
+
+/// How many spaces and tabs start `bytes`.
+fn leading_blanks(bytes: &[u8]) -> usize {
     bytes
         .iter()
-        .rev()
         .take_while(|&&b| b == b' ' || b == b'\t')
         .count()
+}
+
+/// Where the last line of `bytes` starts, if a line break is in them.
+fn last_line_start(bytes: &[u8]) -> Option<usize> {
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .next_back()
+        .map(|at| at + 1)
 }
 
 /// Indentation longer than this is not carried across chunks.
@@ -199,21 +219,32 @@ impl Window {
         }
         let drained = (offset - self.start).min(self.bytes.len());
         let gone = &self.bytes[..drained];
-        let blank = trailing_blanks(gone);
-        self.indent_before = match gone[..gone.len() - blank].last() {
-            Some(b'\n' | b'\r') => Some(gone[gone.len() - blank..].to_vec()),
-            Some(_) => None,
-            None => self.indent_before.take().and_then(|mut indent| {
-                indent.extend_from_slice(gone);
-                (indent.len() <= LONGEST_INDENT).then_some(indent)
-            }),
-        };
+        match last_line_start(gone) {
+            Some(line) => {
+                let blank = leading_blanks(&gone[line..]);
+                self.line_indent.clear();
+                self.line_indent
+                    .extend_from_slice(&gone[line..line + blank]);
+                self.line_indent_open = line + blank == gone.len();
+            }
+            None if self.line_indent_open => {
+                let blank = leading_blanks(gone);
+                self.line_indent.extend_from_slice(&gone[..blank]);
+                self.line_indent_open = blank == gone.len();
+            }
+            None => {}
+        }
+        if self.line_indent.len() > LONGEST_INDENT {
+            self.line_indent.clear();
+            self.line_indent_open = false;
+        }
         self.bytes.drain(..drained);
         self.start = offset;
     }
 
-    /// The indentation of an element that starts at `offset`: the spaces and tabs between
-    /// the line break before it and it, if nothing else is there.
+    /// The indentation of the line an element that starts at `offset` is on: the spaces and
+    /// tabs after the line break before it (markup inserted there over several lines lines
+    /// up with that line, whether the element starts it or not).
     fn indent_at(&self, offset: usize) -> String {
         let Some(before) = offset
             .checked_sub(self.start)
@@ -221,14 +252,12 @@ impl Window {
         else {
             return String::new();
         };
-        let blank = trailing_blanks(before);
-        let indent = match before[..before.len() - blank].last() {
-            Some(b'\n' | b'\r') => before[before.len() - blank..].to_vec(),
-            Some(_) => return String::new(),
-            None => match &self.indent_before {
-                Some(indent) => [indent.as_slice(), before].concat(),
-                None => return String::new(),
-            },
+        let indent = match last_line_start(before) {
+            Some(line) => before[line..line + leading_blanks(&before[line..])].to_vec(),
+            None if self.line_indent_open => {
+                [&self.line_indent[..], &before[..leading_blanks(before)]].concat()
+            }
+            None => self.line_indent.clone(),
         };
         String::from_utf8(indent).expect("spaces and tabs")
     }
