@@ -179,6 +179,8 @@ struct Window {
     /// Whether only spaces and tabs stand between that line's start and `start`: the
     /// indentation may go on in `bytes`.
     line_indent_open: bool,
+    /// How many spaces and tabs end the input before `start`.
+    blanks_before: usize,
 }
 
 impl Default for Window {
@@ -189,8 +191,18 @@ impl Default for Window {
             line_indent: Vec::new(),
             // The document's start is a line's start.
             line_indent_open: true,
+            blanks_before: 0,
         }
     }
+}
+
+/// How many spaces and tabs end `bytes`.
+fn trailing_blanks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
 }
 
 /// How many spaces and tabs start `bytes`.
@@ -219,6 +231,12 @@ impl Window {
         }
         let drained = (offset - self.start).min(self.bytes.len());
         let gone = &self.bytes[..drained];
+        let blanks = trailing_blanks(gone);
+        if blanks == gone.len() {
+            self.blanks_before += blanks;
+        } else {
+            self.blanks_before = blanks;
+        }
         match last_line_start(gone) {
             Some(line) => {
                 let blank = leading_blanks(&gone[line..]);
@@ -262,6 +280,27 @@ impl Window {
         String::from_utf8(indent).expect("spaces and tabs")
     }
 
+    /// What stands before offset `at` on its line.
+    fn before(&self, at: usize) -> Before {
+        let Some(before) = at
+            .checked_sub(self.start)
+            .and_then(|end| self.bytes.get(..end))
+        else {
+            return Before::Unknown;
+        };
+        let line = last_line_start(before);
+        let on_line = &before[line.unwrap_or(0)..];
+        let blanks = on_line.len() - trailing_blanks(on_line);
+        match line {
+            Some(line) if blanks == 0 => Before::Blank(self.start + line),
+            None if blanks == 0 && self.line_indent_open => {
+                Before::Blank(self.start - self.line_indent.len())
+            }
+            None if blanks == 0 => Before::Content(self.start - self.blanks_before),
+            _ => Before::Content(at - (on_line.len() - blanks)),
+        }
+    }
+
     /// The input bytes of `range`, while the window holds them.
     fn get(&self, range: std::ops::Range<usize>) -> Option<&[u8]> {
         let start = range.start.checked_sub(self.start)?;
@@ -299,6 +338,35 @@ struct PendingScope {
     finder: suppress::ScopeFinder,
     /// How far the input after the comment has been looked at.
     cursor: usize,
+    /// What stands before the comment on its line.
+    before: Before,
+    /// A file-wide suppression has no scope: only its own line is read, for DD601's fix.
+    file: bool,
+}
+
+/// What stands before a comment on its line, for DD601's fix.
+#[derive(Debug, Clone, Copy)]
+enum Before {
+    /// Only spaces and tabs, from the line's start at this offset.
+    Blank(usize),
+    /// Something else, then spaces and tabs from this offset.
+    Content(usize),
+    /// Not known: the window no longer held it.
+    Unknown,
+}
+
+impl PendingScope {
+    /// What DD601's fix removes when the comment is the last thing on its line, whose line
+    /// break is `line_break`: the whole line when nothing else is on it, or else the comment
+    /// with the spaces and tabs before it (no blank line, no trailing blanks left behind).
+    fn removal(&self, line_break: Option<std::ops::Range<usize>>) -> Option<Span> {
+        let line_break = line_break?;
+        match self.before {
+            Before::Blank(line_start) => Some(Span::new(line_start, line_break.end)),
+            Before::Content(blanks) => Some(Span::new(blanks, line_break.start)),
+            Before::Unknown => None,
+        }
+    }
 }
 
 /// A text buffer this large is scanned up to its last line break (links do not span lines),
@@ -549,11 +617,14 @@ impl State<'_> {
             match suppress::parse(&text, text_base, span, &mut self.collector.findings) {
                 Some(Directive::Psa(dialect)) => return self.collector.directive(dialect, span),
                 Some(Directive::Suppression(suppression)) => {
-                    if !suppression.file {
+                    let before = self.window.borrow().before(span.start);
+                    if !suppression.file || !matches!(before, Before::Unknown) {
                         self.pending_scopes.push(PendingScope {
                             suppression: self.collector.suppressions.len(),
                             finder: suppress::ScopeFinder::new(span.end),
                             cursor: span.end,
+                            before,
+                            file: suppression.file,
                         });
                     }
                     return self.collector.suppressions.push(suppression);
@@ -1148,12 +1219,23 @@ impl<'o> HtmlPass<'o> {
             let unread = &window.bytes[pending.cursor - window.start..];
             let end = pending.finder.read(unread, pending.cursor);
             pending.cursor = window_end;
+            let own_line = pending.finder.own_line_end();
+            let Some(suppression) = collector.suppressions.get_mut(pending.suppression) else {
+                return false;
+            };
+            let unread = own_line == suppress::LineEnd::Unread;
+            if let suppress::LineEnd::Break(line_break) = own_line
+                && let Some(removal) = pending.removal(Some(line_break))
+            {
+                suppression.removal = removal;
+            }
+            if pending.file {
+                return unread;
+            }
             let Some(end) = end else {
                 return true;
             };
-            if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {
-                suppression.scope = Some(pending.finder.start..end);
-            }
+            suppression.scope = Some(pending.finder.start..end);
             false
         });
     }
@@ -1276,7 +1358,13 @@ impl<'o> HtmlPass<'o> {
         }
         for pending in state.pending_scopes {
             if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {
-                suppression.scope = Some(pending.finder.start..pending.finder.end_of_input(read));
+                if let Some(removal) = pending.removal(pending.finder.own_line_end_of_input(read)) {
+                    suppression.removal = removal;
+                }
+                if !pending.file {
+                    suppression.scope =
+                        Some(pending.finder.start..pending.finder.end_of_input(read));
+                }
             }
         }
         collector.extents = std::mem::take(&mut links.extents);

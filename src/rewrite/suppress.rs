@@ -12,8 +12,10 @@ use crate::rules::{Findings, RULES, Rule, malformed_directive, unused_suppressio
 /// One suppression comment.
 #[derive(Debug)]
 pub struct Suppression {
-    /// The whole comment, `<!--` to `-->`.
-    pub comment: Span,
+    /// What DD601's fix deletes: the whole comment, `<!--` to `-->`, or its whole line, line
+    /// break included, when nothing else is on it (so that no blank line is left where it
+    /// stood).
+    pub removal: Span,
     /// The rules it names, each with where its code is written.
     pub codes: Vec<(&'static Rule, Span)>,
     /// Which of `codes` suppressed something.
@@ -112,7 +114,7 @@ pub fn parse(
     }
     let used = vec![false; codes.len()];
     Some(Directive::Suppression(Suppression {
-        comment,
+        removal: comment,
         codes,
         used,
         scope: None,
@@ -170,6 +172,32 @@ pub struct ScopeFinder {
     /// belongs to its line break.
     after_return: bool,
     element: NextElement,
+    /// What follows the comment on its own line.
+    own_line: OwnLine,
+}
+
+/// What follows a suppression comment on its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineEnd {
+    /// Not read yet.
+    Unread,
+    /// Something other than spaces and tabs.
+    Shared,
+    /// Only spaces and tabs, then the line break at this range.
+    Break(Range<usize>),
+}
+
+/// Whether a comment is the last thing on its line, read from the bytes after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OwnLine {
+    /// Only spaces and tabs so far.
+    Blank,
+    /// A `\r` at this offset ends the line, with the `\n` after it if there is one.
+    Return(usize),
+    /// Only spaces and tabs, then a line break from `start` to `end`.
+    Ends { start: usize, end: usize },
+    /// Something else is on the line after the comment.
+    Shared,
 }
 
 /// How far the element after a suppression comment has been read.
@@ -219,7 +247,48 @@ impl ScopeFinder {
             line_end: None,
             after_return: false,
             element: NextElement::Unknown,
+            own_line: OwnLine::Blank,
         }
+    }
+
+    /// Whether the comment is the last thing on its line, as far as read.
+    pub fn own_line_end(&self) -> LineEnd {
+        match self.own_line {
+            OwnLine::Ends { start, end } => LineEnd::Break(start..end),
+            OwnLine::Shared => LineEnd::Shared,
+            OwnLine::Blank | OwnLine::Return(_) => LineEnd::Unread,
+        }
+    }
+
+    /// [`ScopeFinder::own_line_end`] if the input ended at `len` (an empty line break there).
+    pub fn own_line_end_of_input(&self, len: usize) -> Option<Range<usize>> {
+        match self.own_line {
+            OwnLine::Ends { start, end } => Some(start..end),
+            OwnLine::Return(at) => Some(at..at + 1),
+            OwnLine::Blank => Some(len..len),
+            OwnLine::Shared => None,
+        }
+    }
+
+    fn read_own_line(&mut self, byte: u8, offset: usize) {
+        self.own_line = match (self.own_line, byte) {
+            (OwnLine::Blank, b' ' | b'\t') => OwnLine::Blank,
+            (OwnLine::Blank, b'\n') => OwnLine::Ends {
+                start: offset,
+                end: offset + 1,
+            },
+            (OwnLine::Blank, b'\r') => OwnLine::Return(offset),
+            (OwnLine::Blank, _) => OwnLine::Shared,
+            (OwnLine::Return(at), b'\n') => OwnLine::Ends {
+                start: at,
+                end: at + 2,
+            },
+            (OwnLine::Return(at), _) => OwnLine::Ends {
+                start: at,
+                end: at + 1,
+            },
+            (resolved, _) => resolved,
+        };
     }
 
     /// Read on: `bytes` are the input from offset `at`. The scope's end, once known.
@@ -239,6 +308,9 @@ impl ScopeFinder {
             let byte = bytes[index];
             let offset = at + index;
             index += 1;
+            if matches!(self.own_line, OwnLine::Blank | OwnLine::Return(_)) {
+                self.read_own_line(byte, offset);
+            }
             if !self.content {
                 if !byte.is_ascii_whitespace() {
                     self.content = true;
@@ -469,7 +541,7 @@ pub fn apply(
         let whole = suppression.used.iter().all(|used| !used);
         for ((rule, span), used) in suppression.codes.iter().zip(&suppression.used) {
             if !used && findings.enabled(rule) {
-                unused_suppression::report(findings, rule, *span, suppression.comment, whole);
+                unused_suppression::report(findings, rule, *span, suppression.removal, whole);
             }
         }
     }
@@ -674,7 +746,7 @@ mod tests {
                     .collect();
                 let file = next(8) == 0;
                 suppressions.push(Suppression {
-                    comment: Span::new(start, start),
+                    removal: Span::new(start, start),
                     used: vec![false; codes.len()],
                     codes,
                     scope: (!file && next(6) != 0).then(|| start..start + next(30)),

@@ -116,6 +116,9 @@ impl<'o> TextPass<'o> {
             match suppress::parse(inner, input(at + 4), span, findings) {
                 Some(Directive::Psa(dialect)) => self.collector.directive(dialect, span),
                 Some(Directive::Suppression(mut suppression)) => {
+                    if let Some(line) = own_line(text.as_bytes(), at, after) {
+                        suppression.removal = Span::new(input(line.start), input(line.end));
+                    }
                     let index = self.collector.suppressions.len();
                     if !suppression.file {
                         match scope_end(after) {
@@ -165,4 +168,30 @@ fn held_back(lines: &[u8], encoding: &'static encoding_rs::Encoding) -> Option<u
     let open = expand::mustache::unfinished(&text)?;
     let line = crate::source::line_start(text.as_bytes(), open);
     Some(window + encoded_len(encoding, &text[..line]))
+}
+
+/// What DD601's fix removes of the comment at `start..end` of `text` (complete lines) when it
+/// is the last thing on its line: the whole line, its line break included, when nothing else
+/// is on it, or else the comment with the spaces and tabs before it.
+fn own_line(text: &[u8], start: usize, end: usize) -> Option<std::ops::Range<usize>> {
+    let blank = |bytes: &[u8]| bytes.iter().all(|&b| b == b' ' || b == b'\t');
+    let line_start = crate::source::line_start(text, start);
+    let line_end = crate::source::line_end(text, end);
+    if !blank(&text[end..line_end]) {
+        return None;
+    }
+    if !blank(&text[line_start..start]) {
+        let blanks = text[..start]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        return Some(start - blanks..line_end);
+    }
+    let break_len = match text.get(line_end..) {
+        Some([b'\r', b'\n', ..]) => 2,
+        Some([b'\n' | b'\r', ..]) => 1,
+        _ => 0,
+    };
+    Some(line_start..line_end + break_len)
 }

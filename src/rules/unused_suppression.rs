@@ -22,7 +22,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// When none of the comment's codes is used, the comment is removed: a safe fix.
+    /// When none of the comment's codes is used, the comment is removed: a safe fix. A
+    /// comment alone on its line goes with its line, one that ends its line with the spaces
+    /// before it, so that no blank line or trailing space is left behind.
     pub static UNUSED_SUPPRESSION = {
         code: "DD601",
         name: "unused-suppression",
@@ -31,9 +33,9 @@ declare_rule! {
     };
 }
 
-/// `code` of the suppression comment at `comment` suppressed nothing; `whole` when none of its
-/// codes did, so that the comment can go.
-pub fn report(findings: &mut Findings, rule: &Rule, code_span: Span, comment: Span, whole: bool) {
+/// `code` of a suppression comment suppressed nothing; `whole` when none of its codes did,
+/// so that the comment can go, by deleting `removal` (the comment, or its line).
+pub fn report(findings: &mut Findings, rule: &Rule, code_span: Span, removal: Span, whole: bool) {
     if !findings.enabled(&UNUSED_SUPPRESSION) {
         return;
     }
@@ -48,7 +50,7 @@ pub fn report(findings: &mut Findings, rule: &Rule, code_span: Span, comment: Sp
     diagnostic = if whole {
         diagnostic
             .with_help("remove the comment")
-            .with_fix(Fix::safe(vec![Edit::delete(comment)]))
+            .with_fix(Fix::safe(vec![Edit::delete(removal)]))
     } else {
         diagnostic.with_help(format!("remove {} from the comment", rule.code))
     };
