@@ -28,8 +28,8 @@ access_token = "{{ AccessToken }}"
 email_token = "[contactemail]"
 
 [rules]
-unknown-param = "error"
-DD403 = "off"
+Unknown-Param = "error"
+dd403 = "off"
 
 [[overrides]]
 files = ["autotask/**"]

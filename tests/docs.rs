@@ -39,6 +39,27 @@ fn readme_usage_is_the_help_output() {
 }
 
 /// The rule table, as the registry says it should be.
+/// The concise report of the shipped examples, run from the repository as README says.
+#[test]
+fn readme_shows_the_examples_concise_report() {
+    let report = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(["check", "templates/examples", "--format", "concise"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(report.status.code(), Some(1));
+    let readme = readme();
+    assert_eq!(
+        block_after(
+            &readme,
+            "<!-- ddlink check templates/examples --format concise -->"
+        ),
+        String::from_utf8(report.stdout).unwrap(),
+        "README.md's concise report of the examples differs: paste the new output"
+    );
+}
+
 fn expected_table() -> String {
     let mut table =
         String::from("| Code | Name | Severity | Fix | What it does |\n|---|---|---|---|---|\n");

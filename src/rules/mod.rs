@@ -209,10 +209,9 @@ pub static RULES: &[&Rule] = &[
 
 /// Find a rule by code (`DD106`, any case) or name (`invalid-action`).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
-    RULES
-        .iter()
-        .copied()
-        .find(|rule| rule.code.eq_ignore_ascii_case(code_or_name) || rule.name == code_or_name)
+    RULES.iter().copied().find(|rule| {
+        rule.code.eq_ignore_ascii_case(code_or_name) || rule.name.eq_ignore_ascii_case(code_or_name)
+    })
 }
 
 /// The link rules, in the order they run on each link.
