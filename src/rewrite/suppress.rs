@@ -60,7 +60,19 @@ pub fn parse(
     } else {
         return None;
     };
-    if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
+    if !rest.is_empty() && !rest.starts_with(|c: char| c.is_whitespace() || c == ':') {
+        // `ddlink-ignore-next-line`, `ddlink-ignored`: meant as a suppression, and silently
+        // suppressing nothing would leave the writer wondering why its findings stay.
+        let word_len = body
+            .find(|c: char| c.is_whitespace() || c == ':')
+            .unwrap_or(body.len());
+        malformed_directive::report(
+            findings,
+            Span::new(body_span.start, body_span.start + word_len),
+            format!("`{}` is not a ddlink directive", &body[..word_len]),
+            "write `ddlink-ignore CODES: reason` (the next element or line) or `ddlink-ignore-file CODES: reason` (the whole file)"
+                .to_owned(),
+        );
         return None;
     }
     let rest_base = body_span.end - rest.len();

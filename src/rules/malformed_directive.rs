@@ -5,6 +5,7 @@ declare_rule! {
     /// ## What it does
     /// Reports a `ddlink` comment that ddlink cannot follow: a suppression without a reason
     /// (`<!-- ddlink-ignore DD403 -->`), without codes, or naming a rule that does not exist,
+    /// a suppression ddlink does not know (`<!-- ddlink-ignore-next-line DD403: … -->`),
     /// a dialect comment with an unknown PSA (`<!-- ddlink: psa=halo -->`), and a dialect
     /// comment that contradicts an earlier one (the first decides).
     ///
