@@ -256,6 +256,23 @@ fn probe_rendering(rendered: &str) -> Result<(), &'static str> {
             "writes `{{{style}}}` other than inside a double-quoted attribute value: write `style=\"{{{style}}}\"`",
         );
     }
+    // Unclosed (`…</a`), the markup would take in what follows the placeholder.
+    if place(rendered) != Place::Text {
+        return Err(
+            "ends inside a tag or an attribute value: close every tag it opens (`…</a>`), or the markup takes in what follows the placeholder",
+        );
+    }
+    if super::mustache::openings(rendered.as_bytes())
+        .next()
+        .is_some()
+        || super::element_openings(rendered.as_bytes())
+            .next()
+            .is_some()
+    {
+        return Err(
+            "writes a placeholder (`<dd-link>` or `{{deeplink}}`): every `fix` would expand it again, and the file would never settle",
+        );
+    }
     Ok(())
 }
 
@@ -414,6 +431,42 @@ mod tests {
             let error = compile(("s/link.hbs", snippet), ("templates/button.hbs", BUTTON))
                 .expect_err(snippet);
             assert_eq!(error.to_string(), expected, "{snippet}");
+        }
+    }
+
+    /// A snippet whose markup would swallow what follows it, or be expanded again by the next
+    /// `fix`, is refused when loaded.
+    #[test]
+    fn a_snippet_that_would_not_settle_is_refused() {
+        let cases = [
+            (
+                "<a href=\"{{{href}}}\">{{{label}}}</a",
+                "`s/link.hbs` ends inside a tag or an attribute value: close every tag it opens (`…</a>`), or the markup takes in what follows the placeholder",
+            ),
+            (
+                "<a href=\"{{{href}}}\" title=\"x>{{{label}}}</a>",
+                "`s/link.hbs` writes `{{{label}}}` inside a tag: the label is the placeholder's own markup, which goes between the tags (`<a href=\"{{{href}}}\">{{{label}}}</a>`)",
+            ),
+            (
+                "<a href=\"{{{href}}}\">{{{label}}}</a> <dd-link name=\"ticket_list\">All</dd-link>",
+                "`s/link.hbs` writes a placeholder (`<dd-link>` or `{{deeplink}}`): every `fix` would expand it again, and the file would never settle",
+            ),
+            (
+                "<a href=\"{{{href}}}\">{{{label}}}</a> {{{{raw}}}}{{ deeplink name='quotes'}}{{{{/raw}}}}",
+                "`s/link.hbs` writes a placeholder (`<dd-link>` or `{{deeplink}}`): every `fix` would expand it again, and the file would never settle",
+            ),
+        ];
+        for (snippet, expected) in cases {
+            let error = compile(("s/link.hbs", snippet), ("templates/button.hbs", BUTTON))
+                .expect_err(snippet);
+            assert_eq!(error.to_string(), expected, "{snippet}");
+        }
+        // Text after the link, a comment, and a tag closed on a later line are fine.
+        for snippet in [
+            "<a href=\"{{{href}}}\">{{{label}}}</a> <!-- link -->",
+            "<a href=\"{{{href}}}\"\n   >{{{label}}}</a\n>",
+        ] {
+            compile(("s/link.hbs", snippet), ("templates/button.hbs", BUTTON)).expect(snippet);
         }
     }
 }
