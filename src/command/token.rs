@@ -143,9 +143,11 @@ fn encoded_bracket_end(rest: &[u8]) -> Option<usize> {
         if window.eq_ignore_ascii_case(b"%5D") {
             return (index > 3).then_some(index + 3);
         }
+        // A space may stand unencoded between encoded brackets (`%5BTicket: ID%5D`, an
+        // editor that encoded the brackets only): still the token.
         if matches!(
             rest[index],
-            b'&' | b'#' | b'?' | b'[' | b']' | b' ' | b'"' | b'<' | b'>'
+            b'&' | b'#' | b'?' | b'[' | b']' | b'"' | b'<' | b'>'
         ) {
             return None;
         }

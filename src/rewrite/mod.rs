@@ -1257,18 +1257,39 @@ fn drop_superseded(diagnostics: &mut Vec<Diagnostic>) {
             && b.span.start < a.span.end.max(a.span.start + 1)
     };
     let mut dropped = vec![false; diagnostics.len()];
-    for (i, winner) in diagnostics.iter().enumerate() {
+    for i in 0..diagnostics.len() {
         // Most findings supersede nothing (a large template has tens of thousands of
         // bare-`&` warnings): only the others look around.
-        let losers = superseded_by(winner);
+        let losers = superseded_by(&diagnostics[i]);
         if losers.is_empty() {
             continue;
         }
         let around = i.saturating_sub(NEIGHBOURS)..(i + NEIGHBOURS + 1).min(diagnostics.len());
+        let mut heaviest: Option<usize> = None;
         for j in around {
-            let loser = &diagnostics[j];
+            let (winner, loser) = (&diagnostics[i], &diagnostics[j]);
             if j != i && losers.contains(&loser.rule.code) && overlap(winner, loser) {
                 dropped[j] = true;
+                if heaviest.is_none_or(|h| loser.severity > diagnostics[h].severity) {
+                    heaviest = Some(j);
+                }
+            }
+        }
+        // One defect, said once, but as seriously as the finding it stands for: a space
+        // that breaks `action=ap prove` is a broken link (DD106, an error), not only white
+        // space (DD402, a warning), and a run must fail on it.
+        if let Some(h) = heaviest
+            && diagnostics[h].severity > diagnostics[i].severity
+        {
+            let (severity, said) = (diagnostics[h].severity, diagnostics[h].message().to_owned());
+            let winner = &mut diagnostics[i];
+            winner.severity = severity;
+            if winner.misread {
+                let help = match winner.help() {
+                    Some(help) => format!("{help} (as written, {said})"),
+                    None => format!("as written, {said}"),
+                };
+                winner.set_help(help);
             }
         }
     }
