@@ -1,4 +1,5 @@
 use super::did_you_mean::closest;
+use super::unknown_param::UNKNOWN_PARAM;
 use super::wrong_case::{behind_escaped_ampersand, canonical_key};
 use super::{Findings, LinkSite, TicketTokenNeed};
 use crate::command::spec::{NAME_KEY, ValueKind};
@@ -46,11 +47,14 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     };
     for required in command.required {
         // A key in the wrong case is present, just misspelt (DD111); a near miss of the key is
-        // a typo that DD104 names ("did you mean").
+        // a typo that DD104 names ("did you mean"), while DD104 is on to name it.
+        let near_misses_named = findings.enabled(&UNKNOWN_PARAM);
         let present = site.link.params.iter().any(|p| {
             let key = site.key(p);
             canonical_key(key) == Some(required.key)
-                || (canonical_key(key).is_none() && closest(key, [required.key]).is_some())
+                || (near_misses_named
+                    && canonical_key(key).is_none()
+                    && closest(key, [required.key]).is_some())
                 || behind_escaped_ampersand(key).is_some_and(|(known, _)| known == required.key)
                 // `&ampticket_id=`: an `&amp` without its `;` (DD401 adds it).
                 || key.strip_prefix("amp").and_then(canonical_key) == Some(required.key)

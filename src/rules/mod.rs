@@ -339,6 +339,19 @@ impl<'c> Findings<'c> {
         Some(self.diagnostics.len() - 1)
     }
 
+    /// Keep a finding that also says what `other` would (a near miss of a required key is
+    /// also its absence: DD104 for DD103), at the more serious of the two rules' configured
+    /// severities, so that turning the one down does not hide the other.
+    pub fn push_also_for(&mut self, diagnostic: Diagnostic, other: &Rule) -> Option<usize> {
+        let other = self.config.severity(other);
+        let index = self.push(diagnostic)?;
+        if let Some(severity) = other {
+            let kept = &mut self.diagnostics[index];
+            kept.severity = kept.severity.max(severity);
+        }
+        Some(index)
+    }
+
     /// Change a finding already kept (a fix that could be made only later).
     pub fn amend(&mut self, index: usize, change: impl FnOnce(&mut Diagnostic)) {
         if let Some(diagnostic) = self.diagnostics.get_mut(index) {

@@ -1,8 +1,9 @@
 use super::did_you_mean::closest;
+use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::wrong_case::{behind_escaped_ampersand, canonical_key};
 use super::{Findings, LinkSite};
 use crate::command::spec::{self, AUTH_KEYS, NAME_KEY};
-use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
 
 declare_rule! {
     /// ## What it does
@@ -92,7 +93,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                     "write a bare `&` in plain text",
                 )
             };
-            let mut diagnostic = Diagnostic::new(
+            let diagnostic = Diagnostic::new(
                 &UNKNOWN_PARAM,
                 span,
                 format!("`{key}` is `{meant}` after {why}"),
@@ -100,9 +101,10 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .with_help(help)
             .with_fix(Fix::safe(vec![Edit::delete(extra)]));
             if required_and_missing(meant) {
-                diagnostic.severity = Severity::Error;
+                findings.push_also_for(diagnostic, &MISSING_REQUIRED_PARAM);
+            } else {
+                findings.push(diagnostic);
             }
-            findings.push(diagnostic);
             continue;
         }
         // Prefer the keys this command takes, then any key.
@@ -121,11 +123,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             ),
             None => format!("`{key}` is not a deep-link parameter"),
         };
-        let mut diagnostic = Diagnostic::new(&UNKNOWN_PARAM, span, message);
-        if lacking.is_some() {
-            diagnostic.severity = Severity::Error;
-        }
-        diagnostic = match suggestion {
+        let diagnostic = Diagnostic::new(&UNKNOWN_PARAM, span, message);
+        let diagnostic = match suggestion {
             Some(suggestion) if present(suggestion) => diagnostic.with_help(format!(
                 "the link has `{suggestion}` already: remove this one if it is a copy"
             )),
@@ -134,7 +133,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                 .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)])),
             None => diagnostic.with_help("the portal ignores parameters it does not know"),
         };
-        findings.push(diagnostic);
+        if lacking.is_some() {
+            findings.push_also_for(diagnostic, &MISSING_REQUIRED_PARAM);
+        } else {
+            findings.push(diagnostic);
+        }
     }
 }
 
