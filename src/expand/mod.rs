@@ -339,7 +339,13 @@ pub fn expand(
     if misspelt {
         return None;
     }
-    if command.name() == Some("ticket") && command.get(TICKET_ID).is_none() {
+    // `name="Ticket"` is the ticket command in the wrong case (DD111 fixes it): it takes the
+    // default ticket-id token all the same.
+    if command
+        .name()
+        .is_some_and(|name| name.eq_ignore_ascii_case("ticket"))
+        && command.get(TICKET_ID).is_none()
+    {
         let Some(dialect) = context.dialect.dialect else {
             psa_undetermined::report(findings, whole);
             return None;

@@ -14,7 +14,10 @@ pub(super) fn check(
     words: &[&'static str],
     what: &str,
 ) {
-    if !site.is_deep_link() || !findings.enabled(rule) || site.name_value() != Some(command) {
+    if !site.is_deep_link()
+        || !findings.enabled(rule)
+        || site.command().is_none_or(|spec| spec.name != command)
+    {
         return;
     }
     for param in site.params_named(key) {

@@ -319,7 +319,14 @@ impl<'a> LinkSite<'a> {
 
     /// The command's table row, when `name` names a known command exactly.
     pub fn command(&self) -> Option<&'static CommandSpec> {
-        self.name_value().and_then(spec::command_spec)
+        // `name=Ticket` is the ticket command in the wrong case (DD111): its link is read as
+        // one, so that the case hides nothing else that is wrong with it.
+        let name = self.name_value()?;
+        spec::command_spec(name).or_else(|| {
+            spec::COMMANDS
+                .iter()
+                .find(|command| command.name.eq_ignore_ascii_case(name))
+        })
     }
 
     /// How a `&` between parameters is written here: `&amp;` in HTML, `&` in plain text.
