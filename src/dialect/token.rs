@@ -218,10 +218,16 @@ impl Evidence {
         }
     }
 
-    /// Count every token in `text`.
+    /// Count every token in `text`, those written in a `{{deeplink …}}` call's arguments
+    /// too: they are the link's, as a `<dd-link>` attribute's are, and both forms must
+    /// detect the same dialect.
     pub fn scan(&mut self, text: &str) {
         for token in crate::command::token::tokens(text) {
-            self.add(&text[token.range]);
+            let written = &text[token.range];
+            match deeplink_arguments(written) {
+                Some(arguments) => self.scan(arguments),
+                None => self.add(written),
+            }
         }
     }
 
@@ -258,6 +264,16 @@ impl Evidence {
         seen.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
         (self.verdict().is_none() && seen.len() > 1).then_some(seen)
     }
+}
+
+/// The arguments of a `{{deeplink …}}` call read as one token (`{{`, an optional third
+/// brace, blanks, `~` or a block's `#`, then the helper's name).
+fn deeplink_arguments(token: &str) -> Option<&str> {
+    let rest = token
+        .strip_prefix("{{")?
+        .trim_start_matches(['{', '~', '#', ' ', '\t', '\n', '\r']);
+    rest.strip_prefix(crate::expand::mustache::HELPER)
+        .filter(|arguments| arguments.starts_with(|c: char| c.is_whitespace() || c == '}'))
 }
 
 /// The dialect of a token known to one (shapes alone are weak evidence: prose in brackets
