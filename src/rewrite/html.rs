@@ -65,6 +65,9 @@ impl TextBuffer {
 struct OpenLink {
     start_tag: Span,
     deep_link: bool,
+    /// Whether it has an `href`: `<a name="top">` is an anchor to land on, not a link, and
+    /// a link after it is in no other.
+    href: bool,
     /// A suppression came before it (see `State::suppressible`).
     suppressible: bool,
     labelled: bool,
@@ -820,7 +823,7 @@ fn placeholder_element<'o>(
         let mut open = links.borrow_mut();
         // Expanded inside a link (or another placeholder) it would make a link in a link:
         // judged, and left as it is.
-        let nested = if let Some(outer) = open.open.last() {
+        let nested = if let Some(outer) = open.open.iter().rev().find(|link| link.href) {
             let outer_start = outer.start_tag.start;
             nested_link::report(
                 &mut state.borrow_mut().collector.findings,
@@ -883,9 +886,10 @@ fn link_element<'o>(
     let (state, links) = (Rc::clone(state), Rc::clone(links));
     ElementContentHandlers::default().element(move |element: &mut Element| {
         let deep_link = state.borrow_mut().on_href(element);
+        let href = element.has_attribute("href");
         let span = tag_span(element);
         let mut open = links.borrow_mut();
-        if let Some(outer) = open.open.last()
+        if let Some(outer) = open.open.iter().rev().find(|link| link.href)
             && (deep_link || open.open.iter().any(|l| l.deep_link))
         {
             let outer_start = outer.start_tag.start;
@@ -901,6 +905,7 @@ fn link_element<'o>(
             open.open.push(OpenLink {
                 start_tag: span,
                 deep_link,
+                href,
                 suppressible: state.borrow().suppressible(),
                 labelled: false,
                 element: element_name,

@@ -4,7 +4,7 @@ use crate::diagnostic::{Diagnostic, Span};
 declare_rule! {
     /// ## What it does
     /// Reports a deep link inside another link, or a link inside a deep link: `<a>` within
-    /// `<a>`.
+    /// `<a>`. An `<a>` without `href` (`<a name="top">`, a place to land on) is no link.
     ///
     /// ## Why is this bad?
     /// HTML does not allow nested links. Browsers and mail clients close the outer link early,
