@@ -876,7 +876,25 @@ fn render(
             let mut style = String::new();
             let mut styled = false;
             for arg in passed() {
-                if arg.key.eq_ignore_ascii_case("style") {
+                // Where a `"` must become `&quot;` (the snippet's double-quoted `style`, or a
+                // value holding both quotes), one inside template code would reach the mail
+                // system's template engine changed.
+                let is_style = arg.key.eq_ignore_ascii_case("style");
+                let requoted =
+                    arg.raw_value.contains('"') && (is_style || arg.raw_value.contains('\''));
+                if requoted && quote_in_template_code(&arg.raw_value) {
+                    invalid_placeholder::report(
+                        findings,
+                        arg.placed_at(start_tag.start).span,
+                        format!(
+                            "`{}` holds a `\"` inside template code, which the link's double-quoted `{}` would change to `&quot;`",
+                            arg.key, arg.key
+                        ),
+                        "write the template code with single quotes (`default: '#f00'`)".to_owned(),
+                    );
+                    return None;
+                }
+                if is_style {
                     // A browser reads the first of two `style`s; the snippet writes one.
                     if !styled {
                         style = arg.raw_value.replace('"', "&quot;");
@@ -983,6 +1001,13 @@ fn place_rendered(
 /// ` key="value"`, the value as written in the source. In the quote it does not hold, so that
 /// a template expression in it (`title='Hi {{ name | default: "there" }}'`) stays byte for
 /// byte; holding both, its `"` are escaped.
+/// Whether a template token in `raw_value` (`{{ x | default: "y" }}`) holds a `"`.
+fn quote_in_template_code(raw_value: &str) -> bool {
+    crate::command::token::tokens(raw_value)
+        .into_iter()
+        .any(|token| raw_value[token.range].contains('"'))
+}
+
 fn write_attribute(out: &mut String, key: &str, raw_value: &str) {
     let _ = if !raw_value.contains('"') {
         write!(out, " {key}=\"{raw_value}\"")
