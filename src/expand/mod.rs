@@ -872,38 +872,7 @@ fn render(
                 );
                 return None;
             }
-            let mut attributes = String::new();
-            let mut style = String::new();
-            let mut styled = false;
-            for arg in passed() {
-                // Where a `"` must become `&quot;` (the snippet's double-quoted `style`, or a
-                // value holding both quotes), one inside template code would reach the mail
-                // system's template engine changed.
-                let is_style = arg.key.eq_ignore_ascii_case("style");
-                let requoted =
-                    arg.raw_value.contains('"') && (is_style || arg.raw_value.contains('\''));
-                if requoted && quote_in_template_code(&arg.raw_value) {
-                    invalid_placeholder::report(
-                        findings,
-                        arg.placed_at(start_tag.start).span,
-                        format!(
-                            "`{}` holds a `\"` inside template code, which the link's double-quoted `{}` would change to `&quot;`",
-                            arg.key, arg.key
-                        ),
-                        "write the template code with single quotes (`default: '#f00'`)".to_owned(),
-                    );
-                    return None;
-                }
-                if is_style {
-                    // A browser reads the first of two `style`s; the snippet writes one.
-                    if !styled {
-                        style = arg.raw_value.replace('"', "&quot;");
-                        styled = true;
-                    }
-                } else {
-                    write_attribute(&mut attributes, &arg.key, &arg.raw_value);
-                }
-            }
+            let (attributes, style) = passed_markup(passed(), start_tag.start, findings)?;
             // The snippets write `href="…"`.
             let href = match escape_html(url, Some(b'"')) {
                 Ok(href) => href,
@@ -1001,6 +970,48 @@ fn place_rendered(
 /// ` key="value"`, the value as written in the source. In the quote it does not hold, so that
 /// a template expression in it (`title='Hi {{ name | default: "there" }}'`) stays byte for
 /// byte; holding both, its `"` are escaped.
+/// The attributes a `<dd-link>` (whose start tag is at `base`) passes to its anchor, as
+/// markup, and its `style` value, escaped for the snippet's double-quoted `style`; `None`
+/// (reported) when a `"` in template code would have to be changed.
+fn passed_markup<'a>(
+    passed: impl Iterator<Item = &'a Arg>,
+    base: usize,
+    findings: &mut Findings,
+) -> Option<(String, String)> {
+    let mut attributes = String::new();
+    let mut style = String::new();
+    let mut styled = false;
+    for arg in passed {
+        // Where a `"` must become `&quot;` (the snippet's double-quoted `style`, or a value
+        // holding both quotes), one inside template code would reach the mail system's
+        // template engine changed.
+        let is_style = arg.key.eq_ignore_ascii_case("style");
+        let requoted = arg.raw_value.contains('"') && (is_style || arg.raw_value.contains('\''));
+        if requoted && quote_in_template_code(&arg.raw_value) {
+            invalid_placeholder::report(
+                findings,
+                arg.placed_at(base).span,
+                format!(
+                    "`{}` holds a `\"` inside template code, which the link's double-quoted `{}` would change to `&quot;`",
+                    arg.key, arg.key
+                ),
+                "write the template code with single quotes (`default: '#f00'`)".to_owned(),
+            );
+            return None;
+        }
+        if is_style {
+            // A browser reads the first of two `style`s; the snippet writes one.
+            if !styled {
+                style = arg.raw_value.replace('"', "&quot;");
+                styled = true;
+            }
+        } else {
+            write_attribute(&mut attributes, &arg.key, &arg.raw_value);
+        }
+    }
+    Some((attributes, style))
+}
+
 /// Whether a template token in `raw_value` (`{{ x | default: "y" }}`) holds a `"`.
 fn quote_in_template_code(raw_value: &str) -> bool {
     crate::command::token::tokens(raw_value)
