@@ -1047,10 +1047,14 @@ fn default_label(url: &str) -> String {
         (Some("support_options" | "pre_ticket_chat" | "request_types" | "request_type"), _, _) => {
             "Get support"
         }
-        (Some("invoices" | "invoice"), _, _) => "View invoice",
-        (Some("quotes" | "quote"), _, _) => "View quote",
+        (Some("invoices"), _, _) => "Your invoices",
+        (Some("invoice"), _, _) => "View invoice",
+        (Some("quotes"), _, _) => "Your quotes",
+        (Some("quote"), _, _) => "View quote",
         (Some("survey"), _, _) => "Take the survey",
         (Some("notifications"), _, _) => "Notifications",
+        (Some("content_page"), _, _) => "Read more",
+        (Some("menu_item"), _, _) => "Open",
         _ => "Open the portal",
     };
     label.to_owned()
