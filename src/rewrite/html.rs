@@ -416,8 +416,8 @@ impl State<'_> {
         // valid UTF-8 text is the input's bytes, and goes on where the text before it in its
         // node ends. Invalid bytes (which lol_html's text also does not match) are read from
         // the input.
-        let valid_utf8 = self.collector.options.encoding == encoding_rs::UTF_8
-            && !chunk.as_str().contains('\u{FFFD}');
+        let valid = !chunk.as_str().contains('\u{FFFD}');
+        let valid_utf8 = self.collector.options.encoding == encoding_rs::UTF_8 && valid;
         let text = if valid_utf8 {
             Cow::Borrowed(chunk.as_str())
         } else {
@@ -434,8 +434,9 @@ impl State<'_> {
                 // anchor, a link elsewhere) is not clickable as the deep link it shows.
                 self.text.in_link = links.borrow().open.last().is_some_and(|l| l.deep_link);
             }
-            if !valid_utf8 || self.text.pieces.is_empty() {
-                let source_offset = if valid_utf8 {
+            // So does valid text in another encoding (Shift_JIS splits as UTF-8 does).
+            if !valid || self.text.pieces.is_empty() {
+                let source_offset = if valid {
                     self.text_start(&location, text)
                 } else {
                     location.start
@@ -460,7 +461,17 @@ impl State<'_> {
     /// of a character, which no text starts with, so a short prefix tells (a node's text can
     /// run to a whole chunk).
     fn text_start(&self, location: &std::ops::Range<usize>, text: &str) -> usize {
-        let prefix = &text.as_bytes()[..text.len().min(16)];
+        let encoding = self.collector.options.encoding;
+        let encoded = if encoding == encoding_rs::UTF_8 {
+            Cow::Borrowed(text.as_bytes())
+        } else {
+            let head = text
+                .char_indices()
+                .nth(16)
+                .map_or(text, |(at, _)| &text[..at]);
+            encoding.encode(head).0
+        };
+        let prefix = &encoded[..encoded.len().min(16)];
         let window = self.window.borrow();
         (0..=3)
             .filter_map(|back| location.start.checked_sub(back))

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::scan::Prefilter;
 use super::utf8::Validator;
 use crate::dialect::token::Evidence;
+use crate::rules::site::encoded_len;
 
 /// A line longer than this is cut (see [`cut_long_line`]), so that a document without line
 /// breaks is not held whole.
@@ -404,9 +405,20 @@ impl RawScan {
     /// Read complete lines.
     fn scan(&mut self, bytes: &[u8], at: usize, found: &mut Found) {
         if self.placeholders {
-            found.placeholders.extend(
-                crate::expand::mustache::openings(bytes).map(|(start, len)| (at + start, len)),
-            );
+            if ascii_may_end_a_character(self.encoding) {
+                // `\x81{` is one character in Shift_JIS (`＋`, not a brace): the openings are
+                // looked for in the text, from the line's start, where characters begin.
+                let text = crate::source::decode_lossless(bytes, self.encoding);
+                found
+                    .placeholders
+                    .extend(crate::expand::mustache::openings(text.as_bytes()).map(
+                        |(start, len)| (at + encoded_len(self.encoding, &text[..start]), len),
+                    ));
+            } else {
+                found.placeholders.extend(
+                    crate::expand::mustache::openings(bytes).map(|(start, len)| (at + start, len)),
+                );
+            }
         }
         if self.evidence.is_none() && self.quick.is_none() {
             return;
@@ -429,6 +441,18 @@ impl RawScan {
             found.scanned = Some(at + bytes.len());
         }
     }
+}
+
+/// Whether a character of `encoding` may end with an ASCII byte (its second byte): Shift_JIS,
+/// Big5 and the GBK family, where a raw byte search for `{{` may start inside a character.
+fn ascii_may_end_a_character(encoding: &'static encoding_rs::Encoding) -> bool {
+    [
+        encoding_rs::SHIFT_JIS,
+        encoding_rs::BIG5,
+        encoding_rs::GBK,
+        encoding_rs::GB18030,
+    ]
+    .contains(&encoding)
 }
 
 /// Words that only the full pass reads: `ddlink` comments (suppressions and `psa=`
