@@ -293,14 +293,15 @@ impl Window {
         };
         let line = last_line_start(before);
         let on_line = &before[line.unwrap_or(0)..];
-        let blanks = on_line.len() - trailing_blanks(on_line);
+        let blanks = trailing_blanks(on_line);
+        let content = on_line.len() - blanks;
         match line {
-            Some(line) if blanks == 0 => Before::Blank(self.start + line),
-            None if blanks == 0 && self.line_indent_open => {
+            Some(line) if content == 0 => Before::Blank(self.start + line),
+            None if content == 0 && self.line_indent_open => {
                 Before::Blank(self.start - self.line_indent.len())
             }
-            None if blanks == 0 => Before::Content(self.start - self.blanks_before),
-            _ => Before::Content(at - (on_line.len() - blanks)),
+            None if content == 0 => Before::Content(self.start - self.blanks_before),
+            _ => Before::Content(at - blanks),
         }
     }
 
