@@ -410,6 +410,15 @@ mod tests {
         assert_eq!(button.matches("Approve").count(), 1);
     }
 
+    /// Each `(snippet, why)`: `link.hbs` written so is refused, for that reason.
+    fn assert_refused(cases: &[(&str, &str)]) {
+        for (snippet, expected) in cases {
+            let error = compile(("s/link.hbs", snippet), ("templates/button.hbs", BUTTON))
+                .expect_err(snippet);
+            assert_eq!(error.to_string(), *expected, "{snippet}");
+        }
+    }
+
     /// A snippet that cannot be used says why and where on one line, once.
     #[test]
     fn a_broken_snippet_says_what_and_where_on_one_line() {
@@ -427,11 +436,7 @@ mod tests {
                 "`s/link.hbs` is not a valid Handlebars template: `labl` is not a value ddlink gives a snippet (it gives `href`, `attributes`, `style` and `label`), at line 2, column 1",
             ),
         ];
-        for (snippet, expected) in cases {
-            let error = compile(("s/link.hbs", snippet), ("templates/button.hbs", BUTTON))
-                .expect_err(snippet);
-            assert_eq!(error.to_string(), expected, "{snippet}");
-        }
+        assert_refused(&cases);
     }
 
     /// A snippet whose markup would swallow what follows it, or be expanded again by the next
@@ -456,11 +461,7 @@ mod tests {
                 "`s/link.hbs` writes a placeholder (`<dd-link>` or `{{deeplink}}`): every `fix` would expand it again, and the file would never settle",
             ),
         ];
-        for (snippet, expected) in cases {
-            let error = compile(("s/link.hbs", snippet), ("templates/button.hbs", BUTTON))
-                .expect_err(snippet);
-            assert_eq!(error.to_string(), expected, "{snippet}");
-        }
+        assert_refused(&cases);
         // Text after the link, a comment, and a tag closed on a later line are fine.
         for snippet in [
             "<a href=\"{{{href}}}\">{{{label}}}</a> <!-- link -->",
