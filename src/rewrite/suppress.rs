@@ -12,9 +12,9 @@ use crate::rules::{Findings, RULES, Rule, malformed_directive, unused_suppressio
 /// One suppression comment.
 #[derive(Debug)]
 pub struct Suppression {
-    /// What DD601's fix deletes: the whole comment, `<!--` to `-->`, or its whole line, line
-    /// break included, when nothing else is on it (so that no blank line is left where it
-    /// stood).
+    /// What DD601's fix deletes: the whole comment, `<!--` to `-->`; its whole line, line
+    /// break included, when nothing else is on it; the comment and the blanks before it when
+    /// it ends a line with something before it (no blank line or trailing blank is left).
     pub removal: Span,
     /// The rules it names, each with where its code is written.
     pub codes: Vec<(&'static Rule, Span)>,
