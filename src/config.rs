@@ -839,7 +839,6 @@ fn parse_rules(
     rules: &RawRules,
 ) -> Result<Vec<(&'static Rule, Option<Severity>)>, ConfigError> {
     let mut parsed: Vec<(&'static Rule, Option<Severity>)> = Vec::with_capacity(rules.0.len());
-    let mut keys: Vec<&Spanned<String>> = Vec::with_capacity(rules.0.len());
     for (key, value) in &rules.0 {
         let rule = rules::find(key.get_ref()).ok_or_else(|| {
             source.bad_value(
@@ -852,8 +851,9 @@ fn parse_rules(
         })?;
         // TOML refuses a key written twice, but not a rule named once by code and once by
         // name: which severity was meant cannot be told.
+        // `parsed` holds one rule per key before this one, in order.
         if let Some(at) = parsed.iter().position(|(seen, _)| seen.code == rule.code) {
-            let first = keys[at];
+            let first = &rules.0[at].0;
             return Err(source.error(
                 ConfigErrorKind::InvalidValue,
                 key.span(),
@@ -870,7 +870,6 @@ fn parse_rules(
                 )),
             ));
         }
-        keys.push(key);
         let severity = match value.get_ref().trim().to_ascii_lowercase().as_str() {
             "error" => Some(Severity::Error),
             "warning" => Some(Severity::Warning),

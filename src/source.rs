@@ -28,6 +28,23 @@ pub fn line_start(bytes: &[u8], at: usize) -> usize {
     memchr::memrchr2(b'\n', b'\r', &bytes[..at]).map_or(0, |i| i + 1)
 }
 
+/// How many spaces and tabs end `bytes`.
+pub fn trailing_blanks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
+}
+
+/// How many spaces and tabs start `bytes`.
+pub fn leading_blanks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
+}
+
 /// Where the line that holds offset `from` of `bytes` ends: at its line break, or at the end.
 pub fn line_end(bytes: &[u8], from: usize) -> usize {
     memchr::memchr2(b'\n', b'\r', &bytes[from..]).map_or(bytes.len(), |i| from + i)

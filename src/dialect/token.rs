@@ -224,7 +224,7 @@ impl Evidence {
     pub fn scan(&mut self, text: &str) {
         for token in crate::command::token::tokens(text) {
             let written = &text[token.range];
-            match deeplink_arguments(written) {
+            match crate::expand::mustache::call_arguments(written) {
                 Some(arguments) => self.scan(arguments),
                 None => self.add(written),
             }
@@ -264,16 +264,6 @@ impl Evidence {
         seen.sort_by_key(|&(_, count)| std::cmp::Reverse(count));
         (self.verdict().is_none() && seen.len() > 1).then_some(seen)
     }
-}
-
-/// The arguments of a `{{deeplink …}}` call read as one token (`{{`, an optional third
-/// brace, blanks, `~` or a block's `#`, then the helper's name).
-fn deeplink_arguments(token: &str) -> Option<&str> {
-    let rest = token
-        .strip_prefix("{{")?
-        .trim_start_matches(['{', '~', '#', ' ', '\t', '\n', '\r']);
-    rest.strip_prefix(crate::expand::mustache::HELPER)
-        .filter(|arguments| arguments.starts_with(|c: char| c.is_whitespace() || c == '}'))
 }
 
 /// The dialect of a token known to one (shapes alone are weak evidence: prose in brackets

@@ -131,6 +131,16 @@ pub fn find(text: &str) -> Vec<Mustache> {
 }
 
 /// Whether the `{{` at `open` opens a `{{deeplink` call (the name followed by a blank or `}`).
+/// The arguments of `text` when it starts with a `{{deeplink` call (what follows the
+/// helper's name, up to the end of `text`).
+pub fn call_arguments(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    if !bytes.starts_with(b"{{") || !is_call(bytes, 0) {
+        return None;
+    }
+    Some(&text[name_end(bytes, 0)?..])
+}
+
 fn is_call(bytes: &[u8], open: usize) -> bool {
     name_end(bytes, open).is_some_and(|end| {
         bytes

@@ -199,23 +199,6 @@ impl Default for Window {
     }
 }
 
-/// How many spaces and tabs end `bytes`.
-fn trailing_blanks(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .rev()
-        .take_while(|&&b| b == b' ' || b == b'\t')
-        .count()
-}
-
-/// How many spaces and tabs start `bytes`.
-fn leading_blanks(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .take_while(|&&b| b == b' ' || b == b'\t')
-        .count()
-}
-
 /// Where the last line of `bytes` starts, if a line break is in them.
 fn last_line_start(bytes: &[u8]) -> Option<usize> {
     memchr::memchr2_iter(b'\n', b'\r', bytes)
@@ -234,7 +217,7 @@ impl Window {
         }
         let drained = (offset - self.start).min(self.bytes.len());
         let gone = &self.bytes[..drained];
-        let blanks = trailing_blanks(gone);
+        let blanks = source::trailing_blanks(gone);
         if blanks == gone.len() {
             self.blanks_before += blanks;
         } else {
@@ -242,14 +225,14 @@ impl Window {
         }
         match last_line_start(gone) {
             Some(line) => {
-                let blank = leading_blanks(&gone[line..]);
+                let blank = source::leading_blanks(&gone[line..]);
                 self.line_indent.clear();
                 self.line_indent
                     .extend_from_slice(&gone[line..line + blank]);
                 self.line_indent_open = line + blank == gone.len();
             }
             None if self.line_indent_open => {
-                let blank = leading_blanks(gone);
+                let blank = source::leading_blanks(gone);
                 self.line_indent.extend_from_slice(&gone[..blank]);
                 self.line_indent_open = blank == gone.len();
             }
@@ -274,10 +257,12 @@ impl Window {
             return String::new();
         };
         let indent = match last_line_start(before) {
-            Some(line) => before[line..line + leading_blanks(&before[line..])].to_vec(),
-            None if self.line_indent_open => {
-                [&self.line_indent[..], &before[..leading_blanks(before)]].concat()
-            }
+            Some(line) => before[line..line + source::leading_blanks(&before[line..])].to_vec(),
+            None if self.line_indent_open => [
+                &self.line_indent[..],
+                &before[..source::leading_blanks(before)],
+            ]
+            .concat(),
             None => self.line_indent.clone(),
         };
         String::from_utf8(indent).expect("spaces and tabs")
@@ -293,7 +278,7 @@ impl Window {
         };
         let line = last_line_start(before);
         let on_line = &before[line.unwrap_or(0)..];
-        let blanks = trailing_blanks(on_line);
+        let blanks = source::trailing_blanks(on_line);
         let content = on_line.len() - blanks;
         match line {
             Some(line) if content == 0 => Before::Blank(self.start + line),
@@ -363,8 +348,7 @@ impl PendingScope {
     /// What DD601's fix removes when the comment is the last thing on its line, whose line
     /// break is `line_break`: the whole line when nothing else is on it, or else the comment
     /// with the spaces and tabs before it (no blank line, no trailing blanks left behind).
-    fn removal(&self, line_break: Option<std::ops::Range<usize>>) -> Option<Span> {
-        let line_break = line_break?;
+    fn removal(&self, line_break: std::ops::Range<usize>) -> Option<Span> {
         match self.before {
             Before::Blank(line_start) => Some(Span::new(line_start, line_break.end)),
             Before::Content(blanks) => Some(Span::new(blanks, line_break.start)),
@@ -1242,7 +1226,7 @@ impl<'o> HtmlPass<'o> {
             };
             let unread = own_line == suppress::LineEnd::Unread;
             if let suppress::LineEnd::Break(line_break) = own_line
-                && let Some(removal) = pending.removal(Some(line_break))
+                && let Some(removal) = pending.removal(line_break)
             {
                 suppression.removal = removal;
             }
@@ -1375,7 +1359,11 @@ impl<'o> HtmlPass<'o> {
         }
         for pending in state.pending_scopes {
             if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {
-                if let Some(removal) = pending.removal(pending.finder.own_line_end_of_input(read)) {
+                if let Some(removal) = pending
+                    .finder
+                    .own_line_end_of_input(read)
+                    .and_then(|line_break| pending.removal(line_break))
+                {
                     suppression.removal = removal;
                 }
                 if !pending.file {

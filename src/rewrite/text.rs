@@ -174,18 +174,13 @@ fn held_back(lines: &[u8], encoding: &'static encoding_rs::Encoding) -> Option<u
 /// is the last thing on its line: the whole line, its line break included, when nothing else
 /// is on it, or else the comment with the spaces and tabs before it.
 fn own_line(text: &[u8], start: usize, end: usize) -> Option<std::ops::Range<usize>> {
-    let blank = |bytes: &[u8]| bytes.iter().all(|&b| b == b' ' || b == b'\t');
     let line_start = crate::source::line_start(text, start);
     let line_end = crate::source::line_end(text, end);
-    if !blank(&text[end..line_end]) {
+    if crate::source::leading_blanks(&text[end..line_end]) < line_end - end {
         return None;
     }
-    if !blank(&text[line_start..start]) {
-        let blanks = text[..start]
-            .iter()
-            .rev()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count();
+    let blanks = crate::source::trailing_blanks(&text[line_start..start]);
+    if blanks < start - line_start {
         return Some(start - blanks..line_end);
     }
     let break_len = match text.get(line_end..) {
