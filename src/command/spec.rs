@@ -193,7 +193,7 @@ pub fn is_secret_key(key: &str) -> bool {
 /// [`SECRET_KEYS`] as [`letters_and_digits`] leaves them, to compare keys with.
 const SECRETS_COMPARED: &[&str] = &["authpassword", "authtoken", "accesstoken", "gtoken"];
 
-/// `key` without a leading `amp;`, `%5F` and other punctuation, in lowercase ASCII letters and
+/// `key` without a leading `amp;` and punctuation, its percent escapes decoded, in lowercase ASCII letters and
 /// digits; `None` when longer than any credential key could be.
 fn letters_and_digits(key: &str) -> Option<([u8; 24], usize)> {
     let bytes = key.as_bytes();
@@ -205,20 +205,28 @@ fn letters_and_digits(key: &str) -> Option<([u8; 24], usize)> {
     let mut len = 0;
     let mut at = 0;
     while at < bytes.len() {
-        if bytes[at..]
-            .get(..3)
-            .is_some_and(|e| e.eq_ignore_ascii_case(b"%5f"))
-        {
-            at += 3;
-            continue;
-        }
-        if bytes[at].is_ascii_alphanumeric() {
-            *kept.get_mut(len)? = bytes[at].to_ascii_lowercase();
+        // A percent escape is read as the byte it stands for: `%61ccess_token` is
+        // `access_token` to the portal.
+        let (byte, width) = match bytes.get(at..at + 3) {
+            Some([b'%', high, low]) => match (hex_digit(*high), hex_digit(*low)) {
+                (Some(high), Some(low)) => (high << 4 | low, 3),
+                _ => (b'%', 1),
+            },
+            _ => (bytes[at], 1),
+        };
+        if byte.is_ascii_alphanumeric() {
+            *kept.get_mut(len)? = byte.to_ascii_lowercase();
             len += 1;
         }
-        at += 1;
+        at += width;
     }
     Some((kept, len))
+}
+
+fn hex_digit(byte: u8) -> Option<u8> {
+    char::from(byte)
+        .to_digit(16)
+        .and_then(|digit| u8::try_from(digit).ok())
 }
 
 pub fn command_spec(name: &str) -> Option<&'static CommandSpec> {
@@ -262,6 +270,9 @@ mod secret_key_tests {
             "gtoken",
             "amp;auth_password",
             "auth%5Fpassword",
+            "%61ccess_token",
+            "auth_p%61ssword",
+            "%67token",
             "auth_tokn",
             "acess_token",
             "authtoken",
@@ -277,6 +288,7 @@ mod secret_key_tests {
             "token",
             "remember-me",
             "gtokens",
+            "%zzgtoken%",
             "a_very_long_key_that_names_nothing_at_all",
         ] {
             assert!(!is_secret_key(other), "{other}");

@@ -36,7 +36,7 @@ declare_rule! {
 }
 
 /// `%XX` sequences decoded; `None` if the result is not UTF-8 or nothing was encoded.
-fn percent_decode(text: &str) -> Option<String> {
+pub fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
@@ -44,6 +44,7 @@ fn percent_decode(text: &str) -> Option<String> {
     while at < bytes.len() {
         if bytes[at] == b'%'
             && let Some(hex) = text.get(at + 1..at + 3)
+            && hex.bytes().all(|b| b.is_ascii_hexdigit())
             && let Ok(byte) = u8::from_str_radix(hex, 16)
         {
             out.push(byte);

@@ -1,7 +1,9 @@
 use super::did_you_mean::closest;
+use super::encoded_token::percent_decode;
 use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::wrong_case::{behind_escaped_ampersand, canonical_key};
 use super::{Findings, LinkSite};
+use crate::command::Param;
 use crate::command::spec::{self, AUTH_KEYS, NAME_KEY};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 
@@ -30,7 +32,8 @@ declare_rule! {
     /// link already has that key (the fix would repeat it: DD109). A known key
     /// behind an ampersand escaped twice (`&amp;amp;ticket_id` reads as `amp;ticket_id`), or
     /// behind an `&amp;` in the wrong case (`&Amp;ticket_id`), is repaired by a safe fix: the
-    /// extra `amp;` goes (and DD401 escapes a bare `&` left).
+    /// extra `amp;` goes (and DD401 escapes a bare `&` left). A known key percent-encoded
+    /// (`auth%5Ftoken`) is decoded by a safe fix: the portal decodes it before reading it.
     pub static UNKNOWN_PARAM = {
         code: "DD104",
         name: "unknown-param",
@@ -72,34 +75,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             );
             continue;
         }
-        // `&amp;amp;ticket_id` in HTML, `&amp;ticket_id` in plain text: an ampersand escaped
-        // once too often reads as a key `amp;ticket_id`.
-        if let Some((meant, extra)) = behind_escaped_ampersand(key) {
-            let written = &key[..extra];
-            let extra = site.span(param.key.start..param.key.start + extra);
-            let (why, help) = if written.bytes().any(|b| b.is_ascii_uppercase()) {
-                (
-                    "an `&amp;` in the wrong case, which is no character reference",
-                    "write `&amp;`",
-                )
-            } else if site.origin.is_html() {
-                (
-                    "an ampersand escaped twice (`&amp;amp;`)",
-                    "escape the `&` once",
-                )
-            } else {
-                (
-                    "an ampersand escaped for HTML (`&amp;`) in plain text, where it stays as written",
-                    "write a bare `&` in plain text",
-                )
-            };
-            let diagnostic = Diagnostic::new(
-                &UNKNOWN_PARAM,
-                span,
-                format!("`{key}` is `{meant}` after {why}"),
-            )
-            .with_help(help)
-            .with_fix(Fix::safe(vec![Edit::delete(extra)]));
+        if let Some((diagnostic, meant)) = known_key_misread(site, param, key) {
             if required_and_missing(meant) {
                 findings.push_also_for(diagnostic, &MISSING_REQUIRED_PARAM);
             } else {
@@ -139,6 +115,62 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             findings.push(diagnostic);
         }
     }
+}
+
+/// A known key the portal reads where the key as written is none, with the key it reads:
+/// behind an ampersand escaped once too often, or percent-encoded. Both are repaired safely.
+fn known_key_misread(
+    site: &LinkSite,
+    param: &Param,
+    key: &str,
+) -> Option<(Diagnostic, &'static str)> {
+    let span = site.span(param.key.clone());
+    // `&amp;amp;ticket_id` in HTML, `&amp;ticket_id` in plain text: an ampersand escaped
+    // once too often reads as a key `amp;ticket_id`.
+    if let Some((meant, extra)) = behind_escaped_ampersand(key) {
+        let written = &key[..extra];
+        let extra = site.span(param.key.start..param.key.start + extra);
+        let (why, help) = if written.bytes().any(|b| b.is_ascii_uppercase()) {
+            (
+                "an `&amp;` in the wrong case, which is no character reference",
+                "write `&amp;`",
+            )
+        } else if site.origin.is_html() {
+            (
+                "an ampersand escaped twice (`&amp;amp;`)",
+                "escape the `&` once",
+            )
+        } else {
+            (
+                "an ampersand escaped for HTML (`&amp;`) in plain text, where it stays as written",
+                "write a bare `&` in plain text",
+            )
+        };
+        let diagnostic = Diagnostic::new(
+            &UNKNOWN_PARAM,
+            span,
+            format!("`{key}` is `{meant}` after {why}"),
+        )
+        .with_help(help)
+        .with_fix(Fix::safe(vec![Edit::delete(extra)]));
+        return Some((diagnostic, meant));
+    }
+    // The portal decodes a key before it reads it: `%61ccess_token` is `access_token`.
+    let decoded = percent_decoded_key(key)?;
+    let diagnostic = Diagnostic::new(
+        &UNKNOWN_PARAM,
+        span,
+        format!("`{key}` is `{decoded}` percent-encoded"),
+    )
+    .with_help(format!("write `{decoded}`"))
+    .with_fix(Fix::safe(vec![Edit::replace(span, decoded)]));
+    Some((diagnostic, decoded))
+}
+
+/// The known key `key` stands for once its percent escapes are decoded, if it has any.
+fn percent_decoded_key(key: &str) -> Option<&'static str> {
+    let decoded = percent_decode(key)?;
+    canonical_key(&decoded).filter(|&known| known == decoded)
 }
 
 /// Attributes HTML e-mail markup uses on links: never mistaken for a misspelt key.
