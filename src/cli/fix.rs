@@ -612,7 +612,7 @@ fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> Vec<u8> {
     // And the credentials of links ddlink does not read (an `<img src>`) on the lines shown.
     ddlink::source::mask_credential_values(&mut masked_before);
     ddlink::source::mask_credential_values(&mut masked_after);
-    unified_diff(path, &masked_before, &masked_after)
+    super::diff::unified(path, &masked_before, &masked_after)
 }
 
 /// `text` with the bytes of `spans` masked.
@@ -635,26 +635,6 @@ fn mask(secret: &mut [u8]) {
     {
         *byte = b'*';
     }
-}
-
-/// The diff in the file's own bytes (a windows-1252 file's, too), so that `patch` applies it.
-fn unified_diff(path: &str, before: &[u8], after: &[u8]) -> Vec<u8> {
-    let diff = similar::TextDiff::from_lines(before, after);
-    let mut out = Vec::new();
-    for (index, hunk) in diff.unified_diff().iter_hunks().enumerate() {
-        if index == 0 {
-            // As git writes it: a tab after a name with a space, or `patch` reads the name
-            // only up to the space.
-            let end = if path.contains(' ') { "\t" } else { "" };
-            // An absolute path as `git diff --no-index` writes it (`a/tmp/x.html`, not
-            // `a//tmp/x.html`, which `patch -p1` and `git apply` refuse).
-            let path = path.trim_start_matches('/');
-            out.extend_from_slice(format!("--- a/{path}{end}\n+++ b/{path}{end}\n").as_bytes());
-        }
-        hunk.to_writer(&mut out)
-            .expect("writing to memory cannot fail");
-    }
-    out
 }
 
 /// `ddlink fix -`: the whole document on stdout whatever remains; findings on stderr; exit 0

@@ -4,6 +4,7 @@
 
 mod args;
 mod check;
+mod diff;
 mod fix;
 mod generate;
 mod init;
