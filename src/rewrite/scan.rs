@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::command::token::Tokens;
+use crate::command::token::{TokenShape, Tokens, token_at};
 
 /// Words without which a text cannot hold a portal link: texts that have none of them (nearly
 /// all) cost one scan.
@@ -183,6 +183,10 @@ fn trim_punctuation(text: &str, start: usize, mut end: usize) -> usize {
             // A brace or bracket that nothing in the link opened closes what the link is in
             // (`url(ddportal://name=quotes)}` in a style sheet); a token's stays.
             closer @ (b'}' | b']') => {
+                if let Some(tag_start) = closing_liquid_tag(text, start, end) {
+                    end = tag_start;
+                    continue;
+                }
                 let opener = if closer == b'}' { b'{' } else { b'[' };
                 let run = &bytes[start..end];
                 let count = |byte: u8| memchr::memchr_iter(byte, run).count();
@@ -206,6 +210,17 @@ fn trim_punctuation(text: &str, start: usize, mut end: usize) -> usize {
         }
     }
     end
+}
+
+/// Where a Liquid tag that ends the run at `end` starts: `{% endif %}` right after a link in
+/// text closes the block the link is in, and is no part of its last value. A tag inside the
+/// link (`action={% if a %}approve{% endif %}&lang=en`) stays.
+fn closing_liquid_tag(text: &str, start: usize, end: usize) -> Option<usize> {
+    let run = &text[start..end];
+    let opening = start + run.strip_suffix("%}")?.rfind("{%")?;
+    token_at(text, opening)
+        .filter(|tag| tag.shape == TokenShape::LiquidTag && tag.range.end == end)
+        .map(|_| opening)
 }
 
 #[cfg(test)]
@@ -264,6 +279,21 @@ mod tests {
             [
                 "ddportal://name=ticket&ticket_id={{ Ticket.Id }}",
                 "ddportal://name=ticket&ticket_id=[srnumber]"
+            ]
+        );
+        // A Liquid tag that ends a link closes the block the link is in; one inside stays.
+        assert_eq!(
+            found(
+                "{% if a %}ddportal://name=ticket&action=aprove{% endif %}\n\
+                 ddportal://name=quotes{% if b %} (x){% endif %} \
+                 ddportal://name=ticket&action={% if a %}approve{% endif %}&x=1 \
+                 ddportal://name=invoices{% endif %}.{%- endunless -%}"
+            ),
+            [
+                "ddportal://name=ticket&action=aprove",
+                "ddportal://name=quotes",
+                "ddportal://name=ticket&action={% if a %}approve{% endif %}&x=1",
+                "ddportal://name=invoices"
             ]
         );
         // A word processor's quotes and CJK punctuation end a link too.
