@@ -10,15 +10,65 @@ fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
 }
 
-/// The fenced block right after `marker`.
+/// The fenced `text` block right after `marker`.
 fn block_after<'a>(text: &'a str, marker: &str) -> &'a str {
+    fenced_after(text, marker, "text")
+}
+
+/// The fenced block in `language` right after `marker`.
+fn fenced_after<'a>(text: &'a str, marker: &str, language: &str) -> &'a str {
     let at = text
         .find(marker)
         .unwrap_or_else(|| panic!("README lacks {marker}"));
     let rest = &text[at + marker.len()..];
-    let open = rest.find("```text\n").expect("a fenced block follows") + "```text\n".len();
+    let fence = format!("\n```{language}\n");
+    let open = rest.find(&fence).expect("a fenced block follows") + fence.len();
     let close = rest[open..].find("```\n").expect("the block is closed");
     &rest[open..open + close]
+}
+
+/// README's library example is `examples/library.rs` (which `cargo test` compiles), and
+/// what it prints is what the example prints.
+#[test]
+fn readme_library_example_compiles_and_prints_what_it_shows() {
+    let readme = readme();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/library.rs"))
+            .unwrap();
+    let code = example
+        .split_once("\n\n")
+        .filter(|(header, _)| {
+            header
+                .lines()
+                .all(|line| ["//", "#!["].iter().any(|start| line.starts_with(start)))
+        })
+        .map(|(_, code)| code)
+        .expect("the example opens with its doc comment and attributes, then a blank line");
+    assert_eq!(
+        fenced_after(&readme, "<!-- examples/library.rs -->", "rust"),
+        code,
+        "README.md's library example differs from examples/library.rs"
+    );
+    // `cargo test` builds the examples beside the test binaries' folder.
+    let test_binary = std::env::current_exe().unwrap();
+    let examples = test_binary
+        .parent()
+        .and_then(std::path::Path::parent)
+        .unwrap()
+        .join("examples");
+    let run = Command::new(examples.join(format!("library{}", std::env::consts::EXE_SUFFIX)))
+        .output()
+        .unwrap_or_else(|e| panic!("run the library example in {}: {e}", examples.display()));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        block_after(&readme, "<!-- cargo run --example library -->"),
+        String::from_utf8(run.stdout).unwrap(),
+        "README.md's output of the library example differs: paste the new output"
+    );
 }
 
 #[test]
@@ -38,7 +88,6 @@ fn readme_usage_is_the_help_output() {
     );
 }
 
-/// The rule table, as the registry says it should be.
 /// The concise report of the shipped examples, run from the repository as README says.
 #[test]
 fn readme_shows_the_examples_concise_report() {
@@ -60,6 +109,7 @@ fn readme_shows_the_examples_concise_report() {
     );
 }
 
+/// The rule table, as the registry says it should be.
 fn expected_table() -> String {
     let mut table =
         String::from("| Code | Name | Severity | Fix | What it does |\n|---|---|---|---|---|\n");
