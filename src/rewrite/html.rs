@@ -595,7 +595,6 @@ impl State<'_> {
         // Offsets in `text` (decoded) as offsets in the input.
         let input_offset = |at: usize| location.start + offset + encoded_len(encoding, &text[..at]);
         let span = Span::new(location.start, location.end);
-        let text_base = input_offset(0);
         if offset == 4 && !self.comment_closed(&location, &text) {
             // It runs to the end of the file: following it would suppress, or remove with
             // DD601's fix, everything after it.
@@ -613,7 +612,7 @@ impl State<'_> {
                 );
             }
         } else {
-            match suppress::parse(&text, text_base, span, &mut self.collector.findings) {
+            match suppress::parse(&text, input_offset, span, &mut self.collector.findings) {
                 Some(Directive::Psa(dialect)) => return self.collector.directive(dialect, span),
                 Some(Directive::Suppression(suppression)) => {
                     let before = self.window.borrow().before(span.start);

@@ -32,8 +32,6 @@ pub enum Directive {
     Suppression(Suppression),
 }
 
-/// Read a comment's text (which starts at input offset `text_base`; the whole comment is
-/// `comment`). Problems with it are reported as DD603.
 /// Whether a comment's text is a `ddlink` directive (`ddlink:`, `ddlink-ignore…`), read or
 /// not.
 pub fn is_directive(text: &str) -> bool {
@@ -41,15 +39,19 @@ pub fn is_directive(text: &str) -> bool {
     body.starts_with("ddlink:") || body.starts_with("ddlink-ignore")
 }
 
+/// Read a comment's text (decoded: `input_offset` gives the input offset of an offset in it;
+/// the whole comment is `comment`). Problems with it are reported as DD603.
 pub fn parse(
     text: &str,
-    text_base: usize,
+    input_offset: impl Fn(usize) -> usize,
     comment: Span,
     findings: &mut Findings,
 ) -> Option<Directive> {
     let lead = text.len() - text.trim_start().len();
     let body = text.trim();
-    let body_span = Span::new(text_base + lead, text_base + lead + body.len());
+    let span_of =
+        |range: Range<usize>| Span::new(input_offset(range.start), input_offset(range.end));
+    let body_span = span_of(lead..lead + body.len());
     if let Some(rest) = body.strip_prefix("ddlink:") {
         return psa_directive(rest.trim(), body_span, findings);
     }
@@ -68,14 +70,14 @@ pub fn parse(
             .unwrap_or(body.len());
         malformed_directive::report(
             findings,
-            Span::new(body_span.start, body_span.start + word_len),
+            span_of(lead..lead + word_len),
             format!("`{}` is not a ddlink directive", &body[..word_len]),
             "write `ddlink-ignore CODES: reason` (the next element or line) or `ddlink-ignore-file CODES: reason` (the whole file)"
                 .to_owned(),
         );
         return None;
     }
-    let rest_base = body_span.end - rest.len();
+    let rest_base = lead + body.len() - rest.len();
     let (list, reason) = match rest.split_once(':') {
         Some((list, reason)) => (list, Some(reason.trim())),
         None => (rest, None),
@@ -90,7 +92,7 @@ pub fn parse(
             continue;
         }
         named_any = true;
-        let span = Span::new(rest_base + start, rest_base + start + word.len());
+        let span = span_of(rest_base + start..rest_base + start + word.len());
         if let Some(rule) = crate::rules::find(word) {
             codes.push((rule, span));
         } else {
@@ -568,7 +570,7 @@ mod tests {
     fn read(text: &str) -> (Option<Directive>, Vec<&'static str>) {
         let config = RuleConfig::default();
         let mut findings = Findings::new(&config);
-        let directive = parse(text, 4, Span::new(0, text.len() + 7), &mut findings);
+        let directive = parse(text, |i| 4 + i, Span::new(0, text.len() + 7), &mut findings);
         (
             directive,
             findings

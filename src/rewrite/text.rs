@@ -113,7 +113,7 @@ impl<'o> TextPass<'o> {
             let span = Span::new(input(at), input(after));
             let inner = &text[at + 4..at + 4 + close];
             let findings = &mut self.collector.findings;
-            match suppress::parse(inner, input(at + 4), span, findings) {
+            match suppress::parse(inner, |i| input(at + 4 + i), span, findings) {
                 Some(Directive::Psa(dialect)) => self.collector.directive(dialect, span),
                 Some(Directive::Suppression(mut suppression)) => {
                     if let Some(line) = own_line(text.as_bytes(), at, after) {
