@@ -900,6 +900,16 @@ fn parse_max_memory(source: &Source, value: &Spanned<toml::Value>) -> Result<usi
         toml::Value::String(text) => parse_size(text),
         _ => None,
     };
+    if bytes.is_some_and(|bytes| bytes < crate::rewrite::MIN_MAX_MEMORY) {
+        let written = &source.text[clamp(value.span(), source.text.len())];
+        return Err(source.error(
+            ConfigErrorKind::InvalidValue,
+            value.span(),
+            format!("`max_memory` {written} is too small"),
+            "below 16KiB",
+            Some("the parser needs at least `16KiB` before it reads a byte".to_owned()),
+        ));
+    }
     bytes.ok_or_else(|| {
         let written = &source.text[clamp(value.span(), source.text.len())];
         source.error(

@@ -338,6 +338,12 @@ const ERRORS: &[(&str, ConfigErrorKind, &str, &[&str])] = &[
         &["invalid `max_memory`: -5"],
     ),
     (
+        "max_memory = \"1KiB\"\n",
+        ConfigErrorKind::InvalidValue,
+        "1:14",
+        &["`max_memory` \"1KiB\" is too small", "at least `16KiB`"],
+    ),
+    (
         "include = [\"**/*.html\"]\nexclude = [\"archive/**\", \"drafts/[\"]\n",
         ConfigErrorKind::InvalidGlob,
         "2:26",

@@ -991,7 +991,8 @@ impl<'o> HtmlPass<'o> {
 
         let mut settings = Settings::new()
             .with_memory_settings(
-                MemorySettings::new().with_max_allowed_memory_usage(options.max_memory),
+                MemorySettings::new()
+                    .with_max_allowed_memory_usage(options.max_memory.max(super::MIN_MAX_MEMORY)),
             )
             .with_strict(true)
             .with_encoding(

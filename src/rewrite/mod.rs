@@ -65,7 +65,8 @@ pub struct RewriterOptions {
     pub kind: FileKind,
     pub settings: RuleSettings,
     pub rules: Arc<RuleConfig>,
-    /// lol_html's hard memory limit; going over it is a DD602 finding.
+    /// lol_html's hard memory limit; going over it is a DD602 finding. Taken as at least
+    /// [`MIN_MAX_MEMORY`].
     pub max_memory: usize,
     /// How placeholders are expanded.
     pub expand: ExpandSettings,
@@ -93,6 +94,10 @@ pub struct RewriterOptions {
 
 /// 64 MiB, SPEC §6.
 pub const DEFAULT_MAX_MEMORY: usize = 64 * 1024 * 1024;
+
+/// The least `max_memory` taken: the parser allocates its first buffers up front, and a limit
+/// below them would fail every document at its first byte.
+pub const MIN_MAX_MEMORY: usize = 16 * 1024;
 
 /// 4 MiB: a smaller document is over before a thread would pay for itself, and a batch
 /// already keeps every core busy with its documents.
@@ -1422,6 +1427,22 @@ mod tests {
         assert_eq!(starts.len(), 3, "{:?}", analysis.expansions);
         assert!(Arc::ptr_eq(starts[0], starts[2]));
         assert_ne!(starts[0], starts[1]);
+    }
+
+    /// A limit below what the parser allocates up front would fail every document at its
+    /// first byte (or, in a debug build, fail an assertion in the parser).
+    #[test]
+    fn a_tiny_memory_limit_is_raised_to_the_least_that_parses() {
+        let rewriter = Rewriter::new(RewriterOptions {
+            max_memory: 1000,
+            ..RewriterOptions::default()
+        });
+        let analysis = rewriter.check_bytes(b"<p>hi</p>");
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:?}",
+            analysis.diagnostics
+        );
     }
 
     #[test]
