@@ -75,8 +75,9 @@ pub struct RewriterOptions {
     /// How many bytes at a time a document in memory is fed to the parser (tests vary it:
     /// results must not depend on it).
     pub chunk_size: usize,
-    /// Whether the analysis keeps the expanded markup of placeholders (`fix` needs it; a
-    /// check only counts them, and a large template's markup takes memory).
+    /// Whether the analysis keeps the expanded markup of placeholders (a check only counts
+    /// them, and a large template's markup takes memory). The fixes keep it whatever this
+    /// says: they expand.
     pub keep_expansions: bool,
     /// Whether a fix keeps where each round's edits went ([`Fixed::origins`]), to place the
     /// findings that remain in the input when nothing is written (`fix --check`). A large
@@ -214,6 +215,9 @@ impl Rewriter {
     /// Check a whole document read from `input`, in [`CHUNK_SIZE`] chunks, in one full pass
     /// (an input that can be read twice goes faster through [`Rewriter::check_seekable`]).
     pub fn check<R: Read>(&self, mut input: R) -> io::Result<Analysis> {
+        if let Some(analysis) = self.unsupported_encoding() {
+            return Ok(analysis);
+        }
         let mut pass = Pass::new(&self.options);
         let mut buffer = vec![0; CHUNK_SIZE];
         while let Some(read) = read_chunk(&mut input, &mut buffer)? {
@@ -230,6 +234,9 @@ impl Rewriter {
     /// ahead of the parser (in the quick and the full pass) and runs the raw scan on it: the
     /// parser's thread, which a large document's check waits for, no longer copies the file in.
     pub fn check_seekable<R: Read + Seek + Send>(&self, mut input: R) -> io::Result<Analysis> {
+        if let Some(analysis) = self.unsupported_encoding() {
+            return Ok(analysis);
+        }
         let start = input.stream_position()?;
         let len = input.seek(SeekFrom::End(0))?.saturating_sub(start);
         let read_ahead = usize::try_from(len).unwrap_or(usize::MAX) >= self.options.raw_thread_from;
@@ -263,6 +270,9 @@ impl Rewriter {
 
     /// Check a document given as chunks (tests split inputs at random sizes with this).
     pub fn check_chunks<'a>(&self, chunks: impl IntoIterator<Item = &'a [u8]>) -> Analysis {
+        if let Some(analysis) = self.unsupported_encoding() {
+            return analysis;
+        }
         let chunks: Vec<&[u8]> = chunks.into_iter().collect();
         let quick = self.quick(|pass| {
             for chunk in &chunks {
@@ -281,6 +291,24 @@ impl Rewriter {
             pass.feed(chunk);
         }
         pass.finish()
+    }
+
+    /// A document in an encoding that is not ASCII-compatible (UTF-16, ISO-2022-JP) is not
+    /// read at all: the parser reads only ASCII-compatible ones, and taken as UTF-8 its
+    /// findings would be nonsense. DD602 says so, and `fix` leaves it as it is.
+    fn unsupported_encoding(&self) -> Option<Analysis> {
+        let encoding = self.options.encoding;
+        if encoding.is_ascii_compatible() {
+            return None;
+        }
+        let mut collector = Collector::new(&self.options);
+        crate::rules::unparsable_document::report(
+            &mut collector.findings,
+            Span::new(0, 0),
+            format!("{} is an unsupported encoding", encoding.name()),
+            "save the template in UTF-8, or in an ASCII-compatible encoding such as windows-1252",
+        );
+        Some(collector.finish(0))
     }
 
     /// The quick passes, when they apply: links and placeholders only, then with comments
@@ -322,6 +350,9 @@ impl Rewriter {
     /// while fixes remain that an earlier round left out (they overlapped), at most
     /// [`MAX_FIX_ROUNDS`] times. A document that cannot be read safely (DD602) is left as it is.
     pub fn fix_bytes(&self, input: &[u8], unsafe_fixes: bool) -> Fixed {
+        if !self.options.keep_expansions {
+            return self.expanding().fix_bytes(input, unsafe_fixes);
+        }
         let mut output: Option<Vec<u8>> = None;
         let encoding = self.options.encoding;
         let first = self.check_bytes(input);
@@ -368,6 +399,9 @@ impl Rewriter {
         R: Read + Seek + Send,
         T: Read + Write + Seek + Send,
     {
+        if !self.options.keep_expansions {
+            return self.expanding().fix_seekable(input, unsafe_fixes, scratch);
+        }
         let start = input.stream_position()?;
         let first = self.check_seekable(&mut input)?;
         let mut output: Option<T> = None;
@@ -417,6 +451,14 @@ impl Rewriter {
             expanded: rounds.expanded,
             changed,
             origins: rounds.origins,
+        })
+    }
+
+    /// This rewriter keeping the expansions a fix makes.
+    fn expanding(&self) -> Rewriter {
+        Rewriter::new(RewriterOptions {
+            keep_expansions: true,
+            ..self.options.clone()
         })
     }
 
@@ -1443,6 +1485,49 @@ mod tests {
             "{:?}",
             analysis.diagnostics
         );
+    }
+
+    #[test]
+    fn a_document_in_an_encoding_that_is_not_ascii_compatible_is_not_read() {
+        let document: Vec<u8> = "<a href=\"ddportal://name=quotes\">x</a>"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        for encoding in [encoding_rs::UTF_16LE, encoding_rs::ISO_2022_JP] {
+            let rewriter = Rewriter::new(RewriterOptions {
+                encoding,
+                ..RewriterOptions::default()
+            });
+            let analysis = rewriter.check_bytes(&document);
+            let found: Vec<(&str, &str)> = analysis
+                .diagnostics
+                .iter()
+                .map(|d| (d.rule.code, d.message()))
+                .collect();
+            let message = format!("{} is an unsupported encoding", encoding.name());
+            assert_eq!(found, [("DD602", message.as_str())]);
+            assert!(analysis.unparsable);
+            let fixed = rewriter.fix_bytes(&document, true);
+            assert!(!fixed.changed && fixed.output == document);
+        }
+    }
+
+    /// A fix expands placeholders, though the options say to keep no expansion.
+    #[test]
+    fn a_fix_expands_whatever_keep_expansions_says() {
+        let rewriter = Rewriter::new(RewriterOptions {
+            keep_expansions: false,
+            ..RewriterOptions::default()
+        });
+        let document = b"<p><dd-link name=\"quotes\" client=\"desktop\">Quotes</dd-link></p>\n";
+        let fixed = rewriter.fix_bytes(document, false);
+        assert_eq!(fixed.expanded, 1);
+        let output = String::from_utf8(fixed.output).unwrap();
+        assert!(
+            output.contains("href=\"ddportal://name=quotes\""),
+            "{output}"
+        );
+        assert!(!output.contains("dd-link"), "{output}");
     }
 
     #[test]
