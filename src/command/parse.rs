@@ -542,6 +542,8 @@ fn parse_from_host(
         LinkKind::DeepLink(Client::Web)
     } else if portal_host
         && (path_lower.starts_with("/portal/") || path_lower.starts_with("/auth/"))
+        // The portal's home (`/portal/`) stays where it is across versions.
+        && path_lower.trim_end_matches('/') != "/portal"
     {
         LinkKind::AddressBar
     } else {
@@ -750,6 +752,15 @@ mod tests {
             parse("https://acme.deskdirector.com/auth/v1/login").kind,
             LinkKind::AddressBar
         );
+        for home in [
+            "https://acme.deskdirector.com/portal/",
+            "https://acme.deskdirector.com/portal//",
+        ] {
+            assert!(
+                parse_link(home, &PortalHosts::default()).is_none(),
+                "{home}"
+            );
+        }
     }
 
     #[test]

@@ -42,7 +42,16 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         return;
     }
     let found = site.str(host.clone());
-    if found.eq_ignore_ascii_case(portal.host()) || has_token(found) || is_placeholder_host(found) {
+    // The scheme's own port is the same origin: `acme.deskdirector.com:443` in an https link.
+    let default_port = match site.link.scheme.clone().map(|scheme| site.str(scheme)) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("http") => ":80",
+        _ => ":443",
+    };
+    let origin_host = found.strip_suffix(default_port).unwrap_or(found);
+    if origin_host.eq_ignore_ascii_case(portal.host())
+        || has_token(found)
+        || is_placeholder_host(found)
+    {
         return;
     }
     let span = site.span(host);
@@ -71,11 +80,15 @@ mod tests {
                 "https://acme.deskdirector.com/portal/deeplink?name=quotes",
                 "https://ACME.deskdirector.com/portal/deeplink?name=quotes",
                 "https://[your-subdomain].deskdirector.com/portal/deeplink?name=quotes",
+                "https://acme.deskdirector.com:443/portal/deeplink?name=quotes",
+                "http://acme.deskdirector.com:80/portal/deeplink?name=quotes",
                 "ddportal://name=quotes",
             ],
             &[
                 "https://other.deskdirector.com/portal/deeplink?name=quotes",
                 "https://support.example.com/portal/deeplink?name=quotes",
+                "https://acme.deskdirector.com:8443/portal/deeplink?name=quotes",
+                "http://acme.deskdirector.com:443/portal/deeplink?name=quotes",
             ],
         );
         assert_rule(
