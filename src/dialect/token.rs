@@ -181,7 +181,7 @@ pub fn meaning(token: &str) -> Option<Meaning> {
     }
     match autotask_variable(token)?.0.key {
         "ticket.id" => Some(Meaning::TicketId),
-        "ticket.number" => Some(Meaning::TicketNumber),
+        "ticket.number" | "ticket.numberWithLink" => Some(Meaning::TicketNumber),
         "contact.emailAddress" => Some(Meaning::ContactEmail),
         "contact.firstName" => Some(Meaning::ContactFirstName),
         _ => None,

@@ -1,10 +1,11 @@
 use super::Findings;
 use super::did_you_mean::closest;
 use super::tokens::{DialectContext, TokenUse};
+use crate::command::spec::TICKET_ID;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::dialect::token::{
-    Shape, autotask_name, autotask_variable, is_known_connectwise, is_known_liquid_root,
-    liquid_expression, liquid_root, shape,
+    Meaning, Shape, autotask_name, autotask_variable, is_known_connectwise, is_known_liquid_root,
+    liquid_expression, liquid_root, meaning, shape, token_for,
 };
 use crate::dialect::vocabulary::{AUTOTASK, CONNECTWISE, DESKDIRECTOR_OBJECTS};
 use crate::dialect::{Dialect, Language};
@@ -18,7 +19,11 @@ declare_rule! {
     /// set `[autotask] language` in `ddlink.toml`).
     ///
     /// A bracketed value shaped like no PSA's token (`[SRNUMBER]`, `[sr_number]`,
-    /// `[srnumber ]`, `[Ticket ID]`) is reported when it is a near miss of a known token.
+    /// `[srnumber ]`, `[Ticket ID]`, `[YOUR TICKET]`) is reported when the file's PSA is
+    /// decided (no PSA fills it in), with the nearest token of that PSA or, as a ticket's id,
+    /// the PSA's ticket-id token; when the PSA is undecided, only when it is a near miss of a
+    /// known token. A near miss of the ticket number as a ticket's id (`[Ticket:Number]`)
+    /// suggests the ticket id, and counts at least as much as DD202.
     ///
     /// ConnectWise's token set is open and ddlink's lists are not exhaustive, so a token that is
     /// merely unknown is not reported: only near misses are.
@@ -62,44 +67,90 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
             context.dialect.is_some(),
         ),
         Some(Dialect::DeskDirector) => liquid(&token.token),
-        None => misshapen(&token.token, *context),
+        None => misshapen(token, *context),
     };
-    let Some((message, suggestion)) = verdict else {
+    let Some((message, mut suggestion)) = verdict else {
         return;
     };
+    // A near miss of the ticket number, as a ticket's id, is also the number where the id
+    // belongs (DD202): the id is what the link needs.
+    let number_for_id = token.key == Some(TICKET_ID)
+        && suggestion
+            .as_deref()
+            .is_some_and(|s| meaning(s) == Some(Meaning::TicketNumber));
+    if number_for_id {
+        let language = match context.dialect {
+            Some(Dialect::Autotask) => context.language,
+            _ => suggestion
+                .as_deref()
+                .and_then(autotask_variable)
+                .map_or(context.language, |(_, language)| language),
+        };
+        suggestion = token_for(Meaning::TicketId, Dialect::Autotask, language);
+    }
     let mut diagnostic = Diagnostic::new(&UNKNOWN_TOKEN, token.span, message);
     if let Some(suggestion) = suggestion {
+        let help = if number_for_id {
+            format!("a ticket link needs the ticket's id, not its number: write `{suggestion}`")
+        } else {
+            format!("did you mean `{suggestion}`?")
+        };
         diagnostic = diagnostic
-            .with_help(format!("did you mean `{suggestion}`?"))
+            .with_help(help)
             .with_fix(Fix::unsafe_(vec![Edit::replace(token.span, suggestion)]));
     }
-    findings.push(diagnostic);
+    if number_for_id {
+        findings.push_also_for(
+            diagnostic,
+            &super::ticket_number_not_id::TICKET_NUMBER_NOT_ID,
+        );
+    } else {
+        findings.push(diagnostic);
+    }
 }
 
 type Verdict = Option<(String, Option<String>)>;
 
 /// A bracketed value no PSA's token is shaped like (`[SRNUMBER]`, `[sr_number]`,
-/// `[srnumber ]`, `[Ticket ID]`): in a link's parameter it is a token mistyped, reported when it
-/// is a near miss of a token of the file's PSA (of ConnectWise's or Autotask's when that is
-/// undecided). Anything else bracketed (`[YOUR TICKET]`) is left to the other rules.
-fn misshapen(token: &str, context: DialectContext) -> Verdict {
-    let inner = token.strip_prefix('[')?.strip_suffix(']')?;
+/// `[srnumber ]`, `[Ticket ID]`, `[YOUR TICKET]`): in a link's parameter it is a token
+/// mistyped, or a placeholder pasted from an example, and the mail system sends it as it is.
+/// When the file's PSA is decided, it is reported, with the nearest token of that PSA (an
+/// Autotask instance's name of the English one nearest, too) or, as a ticket id, the PSA's
+/// ticket-id token. When it is not, only a near miss of a ConnectWise or Autotask token is:
+/// the PSA might fill in anything else.
+fn misshapen(token: &TokenUse, context: DialectContext) -> Verdict {
+    let inner = token.token.strip_prefix('[')?.strip_suffix(']')?;
     // Compared without their brackets, so that nothing is allocated per token.
     let connectwise = connectwise_tokens().map(|t| t.trim_start_matches('[').trim_end_matches(']'));
     let autotask = AUTOTASK.iter().map(|v| autotask_name(v, context.language));
     let suggestion = match context.dialect {
         Some(Dialect::ConnectWise) => closest(inner, connectwise),
-        Some(Dialect::Autotask) => closest(inner, autotask),
+        Some(Dialect::Autotask) => closest(inner, autotask).or_else(|| {
+            let english = AUTOTASK.iter().map(|v| autotask_name(v, Language::En));
+            let nearest = closest(inner, english)?;
+            AUTOTASK
+                .iter()
+                .find(|v| autotask_name(v, Language::En) == nearest)
+                .map(|v| autotask_name(v, context.language))
+        }),
         Some(Dialect::DeskDirector) => None,
         None => closest(inner, connectwise.chain(autotask)),
-    }?;
+    };
+    let suggestion = match (suggestion, context.dialect) {
+        (Some(suggestion), _) => Some(format!("[{suggestion}]")),
+        (None, None) => return None,
+        // As a ticket's id, the ticket id was meant, whatever it says.
+        (None, Some(dialect)) => (token.key == Some(TICKET_ID) && token.whole_value)
+            .then(|| token_for(Meaning::TicketId, dialect, context.language))
+            .flatten(),
+    };
     let whose = match context.dialect {
         Some(dialect) => super::psa_token_mismatch::title(dialect),
         None => "any PSA",
     };
     Some((
-        format!("`{token}` is not a token {whose} fills in"),
-        Some(format!("[{suggestion}]")),
+        format!("`{}` is not a token {whose} fills in", token.token),
+        suggestion,
     ))
 }
 
