@@ -2,7 +2,7 @@ use super::Findings;
 use super::tokens::{DialectContext, TokenUse};
 use crate::command::spec::AUTH_USERNAME;
 use crate::diagnostic::Diagnostic;
-use crate::dialect::token::{Meaning, liquid_filters, meaning};
+use crate::dialect::token::{Meaning, liquid_filters, meaning, shape};
 
 declare_rule! {
     /// ## What it does
@@ -33,8 +33,17 @@ declare_rule! {
 /// Liquid filters that percent-encode.
 const ENCODING_FILTERS: &[&str] = &["url_encode", "uri_escape", "escape_uri", "url_escape"];
 
-pub fn check(token: &TokenUse, _context: &DialectContext, findings: &mut Findings) {
+pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings) {
     if token.key != Some(AUTH_USERNAME) || !findings.enabled(&UNENCODED_EMAIL_TOKEN) {
+        return;
+    }
+    // Another PSA's token is swapped by DD201's fix: advice on how to write it would
+    // contradict that.
+    let token_dialect = shape(&token.token).dialect();
+    if context
+        .dialect
+        .is_some_and(|dialect| token_dialect.is_some_and(|of| of != dialect))
+    {
         return;
     }
     let filters = liquid_filters(&token.token);
@@ -67,6 +76,23 @@ pub fn check(token: &TokenUse, _context: &DialectContext, findings: &mut Finding
 mod tests {
     use crate::rules::RuleSettings;
     use crate::rules::testing::assert_rule_with;
+
+    /// In an Autotask template, a Liquid e-mail token is DD201's to swap.
+    #[test]
+    fn another_psas_token_is_left_to_dd201() {
+        assert_rule_with(
+            "DD206",
+            &RuleSettings::new(None, Some(crate::dialect::Dialect::Autotask)),
+            &["ddportal://name=quotes&auth_username={{ Contact.Email }}&auth_token=[Contact: ID]"],
+            &[],
+        );
+        assert_rule_with(
+            "DD206",
+            &RuleSettings::new(None, Some(crate::dialect::Dialect::DeskDirector)),
+            &[],
+            &["ddportal://name=quotes&auth_username={{ Contact.Email }}&auth_token={{ Token }}"],
+        );
+    }
 
     #[test]
     fn pass_and_fail() {
