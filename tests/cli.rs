@@ -1790,6 +1790,24 @@ fn a_file_named_twice_is_read_once() {
             .unwrap()
             .contains("action=approve")
     );
+    // By its folder and a symlink to that folder: the same file, read once (fixed twice, the
+    // second fix found it changed on disk).
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("cw", root.join("linked")).unwrap();
+        std::fs::write(
+            root.join("cw/t.html"),
+            "<a href=\"ddportal://name=ticket&amp;ticket_id=1&amp;action=aprove\">x</a>\n",
+        )
+        .unwrap();
+        let fix = ddlink(&["fix", "--unsafe-fixes", "cw", "linked"], root);
+        assert_eq!(fix.status.code(), Some(0), "{}", text(&fix.stderr));
+        assert!(
+            text(&fix.stdout).contains("(1 file changed)"),
+            "{}",
+            text(&fix.stdout)
+        );
+    }
 }
 
 /// `check --unsafe-fixes` counts the guesses as fixable, and says which command applies them.

@@ -76,17 +76,36 @@ pub fn collect(
     inputs.sort();
     inputs.dedup();
     if paths.len() > 1 {
-        // One file named twice (`a.html ./a.html`, a folder and a file in it) is read once:
-        // fixed twice at once, it would change under its own feet. Spellings are compared,
-        // not symlinks resolved: a symlink named beside its target stays, and is refused.
+        // One file named twice (`a.html ./a.html`, a folder and a file in it, a folder and a
+        // symlink to it) is read once: fixed twice at once, it would change under its own
+        // feet. A symlink named as a file is not resolved: it stays beside its target, and
+        // is refused.
         let cwd = std::env::current_dir().unwrap_or_default();
         let mut seen = std::collections::HashSet::new();
         inputs.retain(|input| match input {
-            Input::File(path) => seen.insert(lexically_absolute(&cwd, path)),
+            Input::File(path) => seen.insert(identity(&cwd, path)),
             Input::Stdin => true,
         });
     }
     (inputs, errors)
+}
+
+/// What tells one file from another: its device and inode where there are such (the last
+/// component not followed), else its path from `cwd`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Identity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn identity(cwd: &Path, path: &Path) -> Identity {
+    #[cfg(unix)]
+    if let Ok(metadata) = std::fs::symlink_metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        return Identity::Inode(metadata.dev(), metadata.ino());
+    }
+    Identity::Path(lexically_absolute(cwd, path))
 }
 
 /// `path` from `cwd`, without `.` components and with `..` taken back lexically.
