@@ -1250,14 +1250,25 @@ impl<'o> HtmlPass<'o> {
             .split_once("(`<")
             .and_then(|(_, rest)| rest.split_once(">`)"))
             .map(|(name, _)| name.to_ascii_lowercase());
+        // lol_html has written out what it read before the tag it stopped at: the tag is
+        // looked for after that (a harmless `<style>` before it is no ambiguity).
+        let written = self
+            .state
+            .borrow()
+            .emitted
+            .saturating_sub(window.start)
+            .min(window.bytes.len());
         let found = name.and_then(|name| {
             let needle = format!("<{name}");
-            window.bytes.windows(needle.len() + 1).position(|w| {
-                w[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
-                    && !w[needle.len()].is_ascii_alphanumeric()
-            })
+            window.bytes[written..]
+                .windows(needle.len() + 1)
+                .position(|w| {
+                    w[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+                        && !w[needle.len()].is_ascii_alphanumeric()
+                })
+                .map(|at| written + at)
         });
-        window.start + found.unwrap_or(0)
+        window.start + found.unwrap_or(written)
     }
 
     /// lol_html gave up: report where, and read no further.
