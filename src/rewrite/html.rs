@@ -103,6 +103,8 @@ struct LinkElements {
     in_labels: Vec<(Span, usize)>,
     /// Deep-link elements that closed without a label.
     unlabelled: Vec<(Span, &'static str)>,
+    /// The quick pass's text inside link elements, until its text node ends.
+    label_text: String,
     /// Where each element with a portal link starts and ends (a suppression before it covers
     /// all of it).
     extents: Vec<Span>,
@@ -123,6 +125,21 @@ impl LinkElements {
             if !link.labelled {
                 self.unlabelled.push((link.start_tag, link.element));
             }
+        }
+    }
+
+    /// In the quick pass, text in a link element: a label once its text node shows
+    /// something.
+    fn label_chunk(&mut self, chunk: &TextChunk) {
+        if chunk.text_type() != TextType::Data {
+            return;
+        }
+        self.label_text.push_str(chunk.as_str());
+        if chunk.last_in_text_node() || self.label_text.len() > TEXT_FLUSH {
+            if shows_something(&self.label_text) {
+                self.label();
+            }
+            self.label_text.clear();
         }
     }
 
@@ -410,9 +427,6 @@ impl State<'_> {
         };
         let text = text.as_ref();
         if !text.is_empty() {
-            if chunk.text_type() == TextType::Data && !text.trim().is_empty() {
-                links.borrow_mut().label();
-            }
             if self.text.raw.is_empty() {
                 self.text.text_type = Some(chunk.text_type());
                 // Only the label of a portal link: text in any other `<a>` (a named
@@ -433,10 +447,14 @@ impl State<'_> {
             }
             self.text.raw.push_str(text);
         }
-        if chunk.last_in_text_node() {
-            self.flush_text(true);
-        } else if self.text.raw.len() > TEXT_FLUSH {
-            self.flush_text(false);
+        let complete = chunk.last_in_text_node();
+        if complete || self.text.raw.len() > TEXT_FLUSH {
+            // Told of the whole text, as it shows: `&nbsp;` split between two chunks is
+            // still no label.
+            if self.text.text_type == Some(TextType::Data) && shows_something(&self.text.raw) {
+                links.borrow_mut().label();
+            }
+            self.flush_text(complete);
         }
     }
 
@@ -730,6 +748,20 @@ impl State<'_> {
     }
 }
 
+/// Whether text, as written in HTML, shows anything: its character references decoded, a
+/// no-break or zero-width space (`&nbsp;`, `&#8203;`) shows nothing, as white space does not.
+fn shows_something(raw: &str) -> bool {
+    let visible = |text: &str| {
+        text.chars()
+            .any(|c| !c.is_whitespace() && !crate::rules::malformed_envelope::is_invisible_space(c))
+    };
+    if raw.contains('&') {
+        visible(&crate::charref::decode(raw, false).0)
+    } else {
+        visible(raw)
+    }
+}
+
 fn is_quote(byte: u8) -> bool {
     matches!(byte, b'"' | b'\'')
 }
@@ -1013,9 +1045,7 @@ impl<'o> HtmlPass<'o> {
             }
             let links = Rc::clone(&links);
             handlers.text(move |chunk: &mut TextChunk| {
-                if chunk.text_type() == TextType::Data && !chunk.as_str().trim().is_empty() {
-                    links.borrow_mut().label();
-                }
+                links.borrow_mut().label_chunk(chunk);
                 Ok(())
             })
         };

@@ -6,6 +6,9 @@ declare_rule! {
     /// Reports an `<a>` or `<mj-button>` with a deep link but no label: no text and no image
     /// between its tags.
     ///
+    /// Text that shows nothing is no label: white space, no-break and zero-width spaces
+    /// (`&nbsp;`, `&#8203;`).
+    ///
     /// ## Why is this bad?
     /// The recipient sees nothing to click. It usually means a PSA token in the label was
     /// never filled in, or an editor dropped the text.
