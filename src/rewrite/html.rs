@@ -755,11 +755,21 @@ fn shows_something(raw: &str) -> bool {
         text.chars()
             .any(|c| !c.is_whitespace() && !crate::rules::malformed_envelope::is_invisible_space(c))
     };
-    if raw.contains('&') {
-        visible(&crate::charref::decode(raw, false).0)
-    } else {
-        visible(raw)
+    let mut pieces = raw.split('&');
+    let before_references = pieces.next().unwrap_or_default();
+    // Text outside references tells, nearly always: a text node's references are decoded
+    // (an allocation) only when nothing else shows.
+    let outside_references = pieces.any(|after| {
+        let name_end = after
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '#')
+            .unwrap_or(after.len());
+        let rest = &after[name_end..];
+        visible(rest.strip_prefix(';').unwrap_or(rest))
+    });
+    if visible(before_references) || outside_references {
+        return true;
     }
+    raw.contains('&') && visible(&crate::charref::decode(raw, false).0)
 }
 
 fn is_quote(byte: u8) -> bool {
