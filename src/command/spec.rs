@@ -193,8 +193,8 @@ pub fn is_secret_key(key: &str) -> bool {
 /// [`SECRET_KEYS`] as [`letters_and_digits`] leaves them, to compare keys with.
 const SECRETS_COMPARED: &[&str] = &["authpassword", "authtoken", "accesstoken", "gtoken"];
 
-/// `key` without a leading `amp;` and punctuation, its percent escapes decoded, in lowercase ASCII letters and
-/// digits; `None` when longer than any credential key could be.
+/// `key` without a leading `amp;` and punctuation, its percent escapes decoded, in lowercase
+/// ASCII letters and digits; `None` when longer than any credential key could be.
 fn letters_and_digits(key: &str) -> Option<([u8; 24], usize)> {
     let bytes = key.as_bytes();
     let bytes = match bytes.get(..4) {
