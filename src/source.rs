@@ -472,10 +472,13 @@ fn excerpt(
     {
         let from = secret.start.max(offset);
         let to = secret.end.min(offset + bytes.len());
+        // Line breaks stay: what is masked after invalid bytes (the rest of the file) keeps
+        // its lines, and the excerpt shows the lines around the finding, not one long line.
         for byte in bytes
             .iter_mut()
             .take(to.saturating_sub(offset))
             .skip(from.saturating_sub(offset))
+            .filter(|byte| !matches!(byte, b'\n' | b'\r'))
         {
             *byte = b'*';
         }
@@ -1031,7 +1034,12 @@ mod tests {
         secrets.push(Span::new(69, 71));
         let mut masked = text.clone().into_bytes();
         for secret in &secrets {
-            masked[secret.start..secret.end].fill(b'*');
+            // Line breaks stay.
+            for byte in &mut masked[secret.start..secret.end] {
+                if *byte != b'\n' {
+                    *byte = b'*';
+                }
+            }
         }
         let spans: Vec<Span> = text
             .match_indices("line")
