@@ -456,6 +456,18 @@ fn disjoint(spans: &[Span]) -> Vec<Span> {
     merged
 }
 
+/// Every byte of `secret` written as `*`, but for line breaks: what is masked keeps its lines
+/// (after invalid bytes, the rest of the file), so that an excerpt shows the lines around its
+/// finding and a diff's lines are the file's.
+pub fn mask(secret: &mut [u8]) {
+    for byte in secret
+        .iter_mut()
+        .filter(|byte| !matches!(byte, b'\n' | b'\r'))
+    {
+        *byte = b'*';
+    }
+}
+
 /// The excerpt of a finished request, `secrets` (sorted and disjoint) masked.
 fn excerpt(
     request: Request,
@@ -470,18 +482,9 @@ fn excerpt(
         .iter()
         .take_while(|secret| secret.start < end)
     {
-        let from = secret.start.max(offset);
-        let to = secret.end.min(offset + bytes.len());
-        // Line breaks stay: what is masked after invalid bytes (the rest of the file) keeps
-        // its lines, and the excerpt shows the lines around the finding, not one long line.
-        for byte in bytes
-            .iter_mut()
-            .take(to.saturating_sub(offset))
-            .skip(from.saturating_sub(offset))
-            .filter(|byte| !matches!(byte, b'\n' | b'\r'))
-        {
-            *byte = b'*';
-        }
+        let from = secret.start.max(offset) - offset;
+        let to = secret.end.min(end) - offset;
+        mask(&mut bytes[from..to]);
     }
     mask_credential_values(&mut bytes);
     let (text, encoding) = if encoding == encoding_rs::UTF_8 {

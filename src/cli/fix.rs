@@ -605,7 +605,7 @@ fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> Vec<u8> {
             (&after[..], &mut masked_after),
         ] {
             for at in memchr::memmem::find_iter(text, secret) {
-                mask(&mut masked[at..at + secret.len()]);
+                ddlink::source::mask(&mut masked[at..at + secret.len()]);
             }
         }
     }
@@ -620,21 +620,10 @@ fn mask_spans(text: &[u8], spans: &[Span]) -> Vec<u8> {
     let mut masked = text.to_vec();
     for span in spans {
         if let Some(secret) = masked.get_mut(span.start..span.end.min(text.len())) {
-            mask(secret);
+            ddlink::source::mask(secret);
         }
     }
     masked
-}
-
-/// Every byte of `secret` written as `*`, but for line breaks: a secret written over two
-/// lines keeps them, so that the diff's lines are the file's.
-fn mask(secret: &mut [u8]) {
-    for byte in secret
-        .iter_mut()
-        .filter(|byte| !matches!(byte, b'\n' | b'\r'))
-    {
-        *byte = b'*';
-    }
 }
 
 /// `ddlink fix -`: the whole document on stdout whatever remains; findings on stderr; exit 0

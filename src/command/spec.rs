@@ -207,12 +207,9 @@ fn letters_and_digits(key: &str) -> Option<([u8; 24], usize)> {
     while at < bytes.len() {
         // A percent escape is read as the byte it stands for: `%61ccess_token` is
         // `access_token` to the portal.
-        let (byte, width) = match bytes.get(at..at + 3) {
-            Some([b'%', high, low]) => match (hex_digit(*high), hex_digit(*low)) {
-                (Some(high), Some(low)) => (high << 4 | low, 3),
-                _ => (b'%', 1),
-            },
-            _ => (bytes[at], 1),
+        let (byte, width) = match super::value::escaped_byte(&bytes[at..]) {
+            Some(byte) => (byte, 3),
+            None => (bytes[at], 1),
         };
         if byte.is_ascii_alphanumeric() {
             *kept.get_mut(len)? = byte.to_ascii_lowercase();
@@ -221,12 +218,6 @@ fn letters_and_digits(key: &str) -> Option<([u8; 24], usize)> {
         at += width;
     }
     Some((kept, len))
-}
-
-fn hex_digit(byte: u8) -> Option<u8> {
-    char::from(byte)
-        .to_digit(16)
-        .and_then(|digit| u8::try_from(digit).ok())
 }
 
 pub fn command_spec(name: &str) -> Option<&'static CommandSpec> {

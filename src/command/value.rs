@@ -69,6 +69,16 @@ pub fn is_jwt(value: &str) -> bool {
         && segments.iter().all(|s| base64url(s))
 }
 
+/// The byte a percent escape at the start of `bytes` stands for (`%5F` is `_`), if one is
+/// there.
+pub fn escaped_byte(bytes: &[u8]) -> Option<u8> {
+    let hex = |byte: u8| char::from(byte).to_digit(16);
+    match bytes {
+        [b'%', high, low, ..] => u8::try_from(hex(*high)? << 4 | hex(*low)?).ok(),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

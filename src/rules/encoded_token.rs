@@ -42,11 +42,7 @@ pub fn percent_decode(text: &str) -> Option<String> {
     let mut at = 0;
     let mut decoded_any = false;
     while at < bytes.len() {
-        if bytes[at] == b'%'
-            && let Some(hex) = text.get(at + 1..at + 3)
-            && hex.bytes().all(|b| b.is_ascii_hexdigit())
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
+        if let Some(byte) = crate::command::value::escaped_byte(&bytes[at..]) {
             out.push(byte);
             at += 3;
             decoded_any = true;

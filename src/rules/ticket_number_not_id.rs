@@ -43,17 +43,7 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
     {
         return;
     }
-    let language = match context.dialect {
-        Some(Dialect::Autotask) => context.language,
-        _ => autotask_variable(&token.token).map_or(context.language, |(_, language)| language),
-    };
-    let id = format!(
-        "[{}]",
-        autotask_name(
-            autotask_by_key("ticket.id").expect("ticket.id is known"),
-            language
-        )
-    );
+    let id = id_for_number(&token.token, context);
     findings.push(
         Diagnostic::new(
             &TICKET_NUMBER_NOT_ID,
@@ -66,6 +56,23 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
         .with_help(format!("write `{id}`"))
         .with_fix(Fix::safe(vec![Edit::replace(token.span, id)])),
     );
+}
+
+/// The Autotask ticket-id token where `number` (a ticket-number token, or a near miss of one)
+/// stands as a ticket's id: in the instance's language, or in the token's own when the dialect
+/// is not decided.
+pub fn id_for_number(number: &str, context: &DialectContext) -> String {
+    let language = match context.dialect {
+        Some(Dialect::Autotask) => context.language,
+        _ => autotask_variable(number).map_or(context.language, |(_, language)| language),
+    };
+    format!(
+        "[{}]",
+        autotask_name(
+            autotask_by_key("ticket.id").expect("ticket.id is known"),
+            language
+        )
+    )
 }
 
 #[cfg(test)]

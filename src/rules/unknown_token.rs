@@ -78,15 +78,8 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
         && suggestion
             .as_deref()
             .is_some_and(|s| meaning(s) == Some(Meaning::TicketNumber));
-    if number_for_id {
-        let language = match context.dialect {
-            Some(Dialect::Autotask) => context.language,
-            _ => suggestion
-                .as_deref()
-                .and_then(autotask_variable)
-                .map_or(context.language, |(_, language)| language),
-        };
-        suggestion = token_for(Meaning::TicketId, Dialect::Autotask, language);
+    if let Some(number) = suggestion.as_deref().filter(|_| number_for_id) {
+        suggestion = Some(super::ticket_number_not_id::id_for_number(number, context));
     }
     let mut diagnostic = Diagnostic::new(&UNKNOWN_TOKEN, token.span, message);
     if let Some(suggestion) = suggestion {
