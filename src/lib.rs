@@ -24,4 +24,4 @@ pub mod source;
 
 pub use command::{Command, DeepLink, Portal};
 pub use diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
-pub use rewrite::{Analysis, FileKind, Fixed, FixedFile, Rewriter, RewriterOptions};
+pub use rewrite::{Analysis, FileKind, Fixed, FixedFile, FixedStream, Rewriter, RewriterOptions};

@@ -709,3 +709,90 @@ fn a_large_read_only_file_is_refused_only_when_it_would_change() {
         text(&unchanged.stderr)
     );
 }
+
+/// Gives its bytes a few at a time and cannot seek, like a pipe.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.len().min(buffer.len()).min(4093);
+        buffer[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+fn library_rewriter() -> ddlink::Rewriter {
+    ddlink::Rewriter::new(ddlink::RewriterOptions {
+        settings: ddlink::rules::RuleSettings::new(
+            Some(ddlink::Portal::parse("https://acme.deskdirector.com").unwrap()),
+            Some("connectwise".parse().unwrap()),
+        ),
+        ..ddlink::RewriterOptions::default()
+    })
+}
+
+#[test]
+fn the_library_fixes_from_a_reader_into_a_writer_whatever_the_size() {
+    let rewriter = library_rewriter();
+    let small = format!("{PLACEHOLDER}{UNFIXABLE}");
+    // Held in memory, and (over ddlink::rewrite::FIX_IN_MEMORY) through temporary files.
+    for input in [small.into_bytes(), large_template()] {
+        let in_memory = rewriter.fix_bytes(&input, false);
+        assert!(in_memory.changed);
+        let mut written = Vec::new();
+        let piped = rewriter.fix(Trickle(&input), &mut written, false).unwrap();
+        assert!(written == in_memory.output, "{} bytes", input.len());
+        assert_eq!(piped.analysis, in_memory.analysis);
+        assert!(
+            piped
+                .analysis
+                .diagnostics
+                .iter()
+                .any(|d| d.code() == "DD106")
+        );
+        assert_eq!(piped.input_secrets, in_memory.input_secrets);
+        assert_eq!(
+            (piped.fixed, piped.expanded, piped.changed),
+            (in_memory.fixed, in_memory.expanded, true)
+        );
+        assert_eq!(piped.read, input.len() as u64);
+        assert_eq!(piped.written, written.len() as u64);
+
+        // Nothing to fix: the input goes through as it was.
+        let mut again = Vec::new();
+        let unchanged = rewriter.fix(&written[..], &mut again, false).unwrap();
+        assert!(!unchanged.changed && again == written);
+    }
+}
+
+/// Fails after giving `good` bytes.
+struct Broken<'a> {
+    good: &'a [u8],
+}
+
+impl std::io::Read for Broken<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if self.good.is_empty() {
+            return Err(std::io::Error::other("the pipe broke"));
+        }
+        let n = self.good.len().min(buffer.len());
+        buffer[..n].copy_from_slice(&self.good[..n]);
+        self.good = &self.good[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn the_library_writes_nothing_when_the_reader_fails() {
+    let rewriter = library_rewriter();
+    let large = large_template();
+    for good in [PLACEHOLDER.as_bytes(), &large[..]] {
+        let mut written = Vec::new();
+        let error = rewriter
+            .fix(Broken { good }, &mut written, false)
+            .unwrap_err();
+        assert_eq!(error.to_string(), "the pipe broke");
+        assert!(written.is_empty());
+    }
+}

@@ -104,6 +104,10 @@ pub const MIN_MAX_MEMORY: usize = 16 * 1024;
 /// already keeps every core busy with its documents.
 pub const RAW_THREAD_FROM: usize = 4 * 1024 * 1024;
 
+/// [`Rewriter::fix`] holds a document up to this size in memory, and a larger one in
+/// temporary files.
+pub const FIX_IN_MEMORY: usize = 4 * 1024 * 1024;
+
 /// Input is fed to the parser in chunks of this size.
 pub const CHUNK_SIZE: usize = 64 * 1024;
 
@@ -187,6 +191,29 @@ pub struct FixedFile<T> {
     pub changed: bool,
     /// Takes positions in `output` back to the input.
     pub origins: fix::Origins,
+    /// The secrets of the input as read (see [`Fixed::input_secrets`]).
+    pub input_secrets: Vec<Span>,
+}
+
+/// What fixing a document from a reader into a writer gave (see [`Rewriter::fix`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixedStream {
+    /// The findings that remain, positions in what was written.
+    pub analysis: Analysis,
+    /// How many findings the applied fixes repaired.
+    pub fixed: usize,
+    /// How many placeholders were expanded.
+    pub expanded: usize,
+    /// Whether what was written differs from what was read.
+    pub changed: bool,
+    /// Takes positions in what was written back to the input.
+    pub origins: fix::Origins,
+    /// The secrets of the input as read (see [`Fixed::input_secrets`]).
+    pub input_secrets: Vec<Span>,
+    /// Bytes read.
+    pub read: u64,
+    /// Bytes written.
+    pub written: u64,
 }
 
 /// What the rounds of fixing gave.
@@ -404,6 +431,7 @@ impl Rewriter {
         }
         let start = input.stream_position()?;
         let first = self.check_seekable(&mut input)?;
+        let input_secrets = first.secrets.clone();
         let mut output: Option<T> = None;
         let encoding = self.options.encoding;
         let rounds = self.fix_rounds(first, unsafe_fixes, |edits, round| {
@@ -451,6 +479,64 @@ impl Rewriter {
             expanded: rounds.expanded,
             changed,
             origins: rounds.origins,
+            input_secrets,
+        })
+    }
+
+    /// Fix a document read from `input` and write the fixed document to `output` (the input
+    /// as it was when nothing is fixed), flushed; see [`Rewriter::fix_bytes`] for the rounds.
+    ///
+    /// Fixing reads the document more than once, so up to [`FIX_IN_MEMORY`] bytes it is held
+    /// in memory; a larger one goes to anonymous temporary files (as
+    /// [`Rewriter::fix_seekable`] does), so that memory stays bounded however large it is.
+    /// Nothing is written before the fixed document is complete. An error from either side
+    /// is returned as it is; `output` may then hold part of the document.
+    pub fn fix<R: Read, W: Write>(
+        &self,
+        mut input: R,
+        mut output: W,
+        unsafe_fixes: bool,
+    ) -> io::Result<FixedStream> {
+        let mut bytes = Vec::new();
+        let limit = u64::try_from(FIX_IN_MEMORY).unwrap_or(u64::MAX);
+        (&mut input).take(limit + 1).read_to_end(&mut bytes)?;
+        if bytes.len() <= FIX_IN_MEMORY {
+            let fixed = self.fix_bytes(&bytes, unsafe_fixes);
+            output.write_all(&fixed.output)?;
+            output.flush()?;
+            return Ok(FixedStream {
+                analysis: fixed.analysis,
+                fixed: fixed.fixed,
+                expanded: fixed.expanded,
+                changed: fixed.changed,
+                origins: fixed.origins,
+                input_secrets: fixed.input_secrets,
+                read: bytes.len() as u64,
+                written: fixed.output.len() as u64,
+            });
+        }
+        let mut spilled = tempfile::tempfile()?;
+        spilled.write_all(&bytes)?;
+        drop(bytes);
+        let read = limit + 1 + io::copy(&mut input, &mut spilled)?;
+        spilled.seek(SeekFrom::Start(0))?;
+        let mut result = self.fix_seekable(&mut spilled, unsafe_fixes, tempfile::tempfile)?;
+        let written = if let Some(fixed) = result.output.as_mut() {
+            io::copy(fixed, &mut output)?
+        } else {
+            spilled.seek(SeekFrom::Start(0))?;
+            io::copy(&mut spilled, &mut output)?
+        };
+        output.flush()?;
+        Ok(FixedStream {
+            analysis: result.analysis,
+            fixed: result.fixed,
+            expanded: result.expanded,
+            changed: result.changed,
+            origins: result.origins,
+            input_secrets: result.input_secrets,
+            read,
+            written,
         })
     }
 
