@@ -45,6 +45,14 @@ pub enum LegacyV1 {
 }
 
 impl LegacyV1 {
+    /// The V1 form a `key=value` pair (or a bare `key`) of a command without `name` is
+    /// written in: `ticketid=5`, `mytickets`.
+    pub fn of_pair(key: &str, has_value: bool) -> Option<Self> {
+        Self::from_keyword(key)
+            .filter(|&(_, takes_value)| takes_value == has_value)
+            .map(|(form, _)| form)
+    }
+
     fn from_keyword(word: &str) -> Option<(Self, bool)> {
         let legacy = match word.to_ascii_lowercase().as_str() {
             "ticketid" => (LegacyV1::Ticket, true),

@@ -1,10 +1,13 @@
+use super::password_in_link::PASSWORD_IN_LINK;
 use super::wrong_case::canonical_key;
 use super::{Findings, LinkSite};
+use crate::command::spec::AUTH_PASSWORD;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a known parameter with no value: `ticket_id=`, `&action&`, `name=`.
+    /// Reports a known parameter with no value: `ticket_id=`, `&action&`, `name=`. An empty
+    /// `auth_password` is left to DD301, which asks for it to go, unless DD301 is off.
     ///
     /// ## Why is this bad?
     /// An empty value is usually a template token that was deleted by an editor, or a PSA
@@ -36,6 +39,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let Some(known) = canonical_key(key) else {
             continue;
         };
+        // DD301 says to remove `auth_password` whatever its value: "give it a value" would
+        // contradict it.
+        if known == AUTH_PASSWORD && findings.enabled(&PASSWORD_IN_LINK) {
+            continue;
+        }
         let empty = site.value(param).is_none_or(|v| v.trim().is_empty());
         if empty {
             let required = site

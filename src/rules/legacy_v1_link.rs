@@ -1,11 +1,14 @@
 use super::{Findings, LinkSite};
-use crate::command::LinkKind;
+use crate::command::spec::NAME_KEY;
+use crate::command::{LegacyV1, LinkKind, Param};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 
 declare_rule! {
     /// ## What it does
     /// Reports a legacy V1 desktop link: `ddportal://ticketid=…`, `ddportal://learningid=…`,
-    /// `ddportal://invoiceid=…`, `ddportal://requestsupport`, `ddportal://mytickets`.
+    /// `ddportal://invoiceid=…`, `ddportal://requestsupport`, `ddportal://mytickets`. A V1 command in a link without
+    /// `name` that holds V2 parameters too (`ddportal://ticketid=5&action=close`), or in a web
+    /// link (`…/portal/deeplink?ticketid=5`), is reported the same way, on that pair alone.
     ///
     /// ## Why is this bad?
     /// Portal V1 is retired. Current desktop apps route V2 commands (`name=…`), and the V1 forms
@@ -24,7 +27,8 @@ declare_rule! {
     /// ## Fix
     /// `ticketid=X` → `name=ticket&ticket_id=X`, `learningid=X` → `name=content_page&page_id=X`,
     /// `invoiceid=X` → `name=invoice&invoice_id=X`, `requestsupport` → `name=support_options`,
-    /// `mytickets` → `name=ticket_list`: the same page, a safe fix.
+    /// `mytickets` → `name=ticket_list`: the same page, a safe fix. Other parameters of the
+    /// link stay as they are.
     pub static LEGACY_V1_LINK = {
         code: "DD501",
         name: "legacy-v1-link",
@@ -34,12 +38,15 @@ declare_rule! {
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    let LinkKind::LegacyV1 { form, value } = site.link.kind else {
-        return;
-    };
     if !findings.enabled(&LEGACY_V1_LINK) {
         return;
     }
+    if let Some((param, form)) = v1_pair(site) {
+        return v1_pair_in_v2_link(site, param, form, findings);
+    }
+    let LinkKind::LegacyV1 { form, value } = site.link.kind else {
+        return;
+    };
     let value = value
         .map(|(start, end)| site.str(start..end))
         .unwrap_or_default();
@@ -61,6 +68,48 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     );
 }
 
+/// The one V1 pair (`ticketid=5`, `mytickets`) of a link read as V2 for what else it holds
+/// (`ddportal://ticketid=5&action=close`, or any V1 command in a web link), when it has no
+/// `name`: the V1 command is what names its page. DD102 and DD104 leave the pair to this
+/// rule.
+pub fn v1_pair<'a>(site: &LinkSite<'a>) -> Option<(&'a Param, LegacyV1)> {
+    if !site.is_deep_link()
+        || site
+            .link
+            .params
+            .iter()
+            .any(|p| site.key(p).eq_ignore_ascii_case(NAME_KEY))
+    {
+        return None;
+    }
+    let mut pairs = site.link.params.iter().filter_map(|param| {
+        LegacyV1::of_pair(site.key(param), param.value.is_some()).map(|form| (param, form))
+    });
+    let first = pairs.next()?;
+    pairs.next().is_none().then_some(first)
+}
+
+fn v1_pair_in_v2_link(site: &LinkSite, param: &Param, form: LegacyV1, findings: &mut Findings) {
+    let value = site.value(param).unwrap_or_default();
+    let written = form.v2_command(value).replace('&', site.ampersand());
+    let key = site.key(param);
+    let span = site.span(param.range.clone());
+    let shown = if param.value.is_some() {
+        format!("{key}=")
+    } else {
+        key.to_owned()
+    };
+    findings.push(
+        Diagnostic::new(
+            &LEGACY_V1_LINK,
+            span,
+            format!("`{shown}` is a legacy V1 command"),
+        )
+        .with_help(format!("write `{written}`"))
+        .with_fix(Fix::safe(vec![Edit::replace(span, written)])),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::RuleSettings;
@@ -78,6 +127,8 @@ mod tests {
                 "ddportal://ticketid=1",
                 "ddportal://mytickets",
                 "ddportal://RequestSupport",
+                "ddportal://ticketid=1&action=close",
+                "https://acme.deskdirector.com/portal/deeplink?ticketid=1",
             ],
         );
     }
@@ -103,6 +154,14 @@ mod tests {
                 "ddportal://name=support_options",
             ),
             ("ddportal://mytickets", "ddportal://name=ticket_list"),
+            (
+                "ddportal://action=close&ticketid=1",
+                "ddportal://action=close&name=ticket&amp;ticket_id=1",
+            ),
+            (
+                "https://acme.deskdirector.com/portal/deeplink?invoiceid=I1",
+                "https://acme.deskdirector.com/portal/deeplink?name=invoice&amp;invoice_id=I1",
+            ),
             ("ddportal://mytickets/", "ddportal://name=ticket_list"),
             (
                 "ddportal://ticketid=12345/",

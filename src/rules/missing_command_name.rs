@@ -1,4 +1,4 @@
-use super::{Findings, LinkSite};
+use super::{Findings, LinkSite, legacy_v1_link, unknown_param};
 use crate::command::spec::{NAME_KEY, command_owning, is_auth_key};
 use crate::diagnostic::Diagnostic;
 
@@ -36,6 +36,16 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if params
         .iter()
         .any(|p| site.key(p).eq_ignore_ascii_case(NAME_KEY))
+    {
+        return;
+    }
+    // `ticketid=5` names its page the V1 way (DD501); `name%3Dticket` names it
+    // percent-encoded (DD104).
+    if legacy_v1_link::v1_pair(site).is_some()
+        || params.iter().any(|p| {
+            unknown_param::percent_encoded_pairs(site.key(p))
+                .is_some_and(|pairs| pairs.starts_with("name="))
+        })
     {
         return;
     }
@@ -77,6 +87,8 @@ mod tests {
                 "https://acme.deskdirector.com/portal/deeplink?auth_username=[Contact: Email Address]&auth_token=[X: Y]",
                 "ddportal://Name=ticket_list",
                 "ddportal://ticketid=1",
+                "ddportal://ticketid=1&action=close",
+                "ddportal://name%3Dticket_list",
             ],
             &[
                 "ddportal://ticket_id=1",

@@ -1,4 +1,5 @@
 use super::did_you_mean::closest;
+use super::encoded_token::percent_decode;
 use super::{Findings, LinkSite};
 use crate::command::spec::{COMMANDS, NAME_KEY, command_spec};
 use crate::command::token::has_token;
@@ -29,6 +30,7 @@ declare_rule! {
     ///
     /// ## Fix
     /// When the name is a near miss of a command, the suggestion is offered as an unsafe fix.
+    /// A command's name percent-encoded (`ticket%5Flist`) is decoded by a safe fix.
     pub static UNKNOWN_COMMAND = {
         code: "DD101",
         name: "unknown-command",
@@ -55,6 +57,19 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         return;
     }
     let span = site.span(param.value.clone().expect("value checked above"));
+    // `ticket%5Flist`: a command's name percent-encoded, which a desktop app need not decode.
+    if let Some(decoded) = percent_decode(value).filter(|d| command_spec(d).is_some()) {
+        findings.push(
+            Diagnostic::new(
+                &UNKNOWN_COMMAND,
+                span,
+                format!("`{value}` is the command `{decoded}` percent-encoded"),
+            )
+            .with_help(format!("write `{decoded}`"))
+            .with_fix(Fix::safe(vec![Edit::replace(span, decoded)])),
+        );
+        return;
+    }
     let mut diagnostic = Diagnostic::new(
         &UNKNOWN_COMMAND,
         span,

@@ -2,7 +2,7 @@ use super::did_you_mean::closest;
 use super::encoded_token::percent_decode;
 use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::wrong_case::{behind_escaped_ampersand, canonical_key};
-use super::{Findings, LinkSite};
+use super::{Findings, LinkSite, legacy_v1_link};
 use crate::command::Param;
 use crate::command::spec::{self, AUTH_KEYS, NAME_KEY};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
@@ -58,9 +58,10 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .is_some_and(|c| c.required.iter().any(|r| r.key == wanted))
             && !present(wanted)
     };
+    let v1 = legacy_v1_link::v1_pair(site).map(|(param, _)| param);
     for param in &site.link.params {
         let key = site.key(param);
-        if canonical_key(key).is_some() {
+        if canonical_key(key).is_some() || v1.is_some_and(|v1| std::ptr::eq(v1, param)) {
             continue;
         }
         let span = site.span(param.key.clone());
@@ -76,7 +77,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             continue;
         }
         if let Some((diagnostic, meant)) = known_key_misread(site, param, key) {
-            if required_and_missing(meant) {
+            if meant.is_some_and(required_and_missing) {
                 findings.push_also_for(diagnostic, &MISSING_REQUIRED_PARAM);
             } else {
                 findings.push(diagnostic);
@@ -117,17 +118,30 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
 }
 
-/// A known key the portal reads where the key as written is none, with the key it reads:
-/// behind an ampersand escaped once too often, or percent-encoded. Both are repaired safely.
+/// A key the portal misreads, with the known key meant if there is one: behind an ampersand
+/// escaped once too often (`amp;ticket_id`, or `amp;` alone at the end of a link), or
+/// percent-encoded (`auth%5Ftoken`, or a whole pair, `name%3Dticket_list`). All are repaired
+/// safely.
 fn known_key_misread(
     site: &LinkSite,
     param: &Param,
     key: &str,
-) -> Option<(Diagnostic, &'static str)> {
+) -> Option<(Diagnostic, Option<&'static str>)> {
     let span = site.span(param.key.clone());
     // `&amp;amp;ticket_id` in HTML, `&amp;ticket_id` in plain text: an ampersand escaped
     // once too often reads as a key `amp;ticket_id`.
-    if let Some((meant, extra)) = behind_escaped_ampersand(key) {
+    let behind = behind_escaped_ampersand(key)
+        .map(|(meant, extra)| (Some(meant), extra))
+        .or_else(|| {
+            // `…&amp;amp;` at the end: the extra `amp;` is a key with nothing after it.
+            let only_amps = key.len() % 4 == 0
+                && key
+                    .as_bytes()
+                    .chunks(4)
+                    .all(|chunk| chunk.eq_ignore_ascii_case(b"amp;"));
+            (only_amps && param.value.is_none()).then_some((None, key.len()))
+        });
+    if let Some((meant, extra)) = behind {
         let written = &key[..extra];
         let extra = site.span(param.key.start..param.key.start + extra);
         let (why, help) = if written.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -146,29 +160,58 @@ fn known_key_misread(
                 "write a bare `&` in plain text",
             )
         };
-        let diagnostic = Diagnostic::new(
-            &UNKNOWN_PARAM,
-            span,
-            format!("`{key}` is `{meant}` after {why}"),
-        )
-        .with_help(help)
-        .with_fix(Fix::safe(vec![Edit::delete(extra)]));
+        let message = match meant {
+            Some(meant) => format!("`{key}` is `{meant}` after {why}"),
+            None => format!("`{key}` is no parameter but {why}, with nothing after it"),
+        };
+        let diagnostic = Diagnostic::new(&UNKNOWN_PARAM, span, message)
+            .with_help(help)
+            .with_fix(Fix::safe(vec![Edit::delete(extra)]));
         return Some((diagnostic, meant));
     }
     // The portal decodes a key before it reads it: `%61ccess_token` is `access_token`.
-    let decoded = percent_decoded_key(key)?;
+    if let Some(decoded) = percent_decoded_key(key) {
+        let diagnostic = Diagnostic::new(
+            &UNKNOWN_PARAM,
+            span,
+            format!("`{key}` is `{decoded}` percent-encoded"),
+        )
+        .with_help(format!("write `{decoded}`"))
+        .with_fix(Fix::safe(vec![Edit::replace(span, decoded)]));
+        return Some((diagnostic, Some(decoded)));
+    }
+    // `name%3Dticket_list`: the portal reads one key, `name=ticket_list`, with no value.
+    let decoded = percent_encoded_pairs(key)?;
+    let written = decoded.replace('&', site.ampersand());
     let diagnostic = Diagnostic::new(
         &UNKNOWN_PARAM,
         span,
-        format!("`{key}` is `{decoded}` percent-encoded"),
+        format!("`{key}` is `{decoded}` percent-encoded, which the portal reads as one key"),
     )
-    .with_help(format!("write `{decoded}`"))
-    .with_fix(Fix::safe(vec![Edit::replace(span, decoded)]));
-    Some((diagnostic, decoded))
+    .with_help(format!("write `{written}`"))
+    .with_fix(Fix::safe(vec![Edit::replace(span, written)]));
+    Some((diagnostic, None))
+}
+
+/// The pairs a key stands for whose `=` (and `&`) are percent-encoded (`name%3Dticket_list`
+/// is `name=ticket_list`), when its first key is a known one and nothing decoded would change
+/// how the URL or its HTML attribute reads (a quote, `<`, `#`, `%`, white space or a control).
+pub fn percent_encoded_pairs(key: &str) -> Option<String> {
+    if !key.contains('%') {
+        return None;
+    }
+    let decoded = percent_decode(key)?;
+    let (first, _) = decoded.split_once('=')?;
+    let plain = |c: char| {
+        !c.is_control()
+            && !c.is_whitespace()
+            && !matches!(c, '"' | '\'' | '<' | '>' | '#' | '%' | '\\' | '`')
+    };
+    (canonical_key(first) == Some(first) && decoded.chars().all(plain)).then_some(decoded)
 }
 
 /// The known key `key` stands for once its percent escapes are decoded, if it has any.
-fn percent_decoded_key(key: &str) -> Option<&'static str> {
+pub(super) fn percent_decoded_key(key: &str) -> Option<&'static str> {
     let decoded = percent_decode(key)?;
     canonical_key(&decoded).filter(|&known| known == decoded)
 }

@@ -1,4 +1,4 @@
-use super::{Findings, LinkSite};
+use super::{Findings, LinkSite, legacy_v1_link};
 use crate::command::spec::{self, ValueKind};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 
@@ -96,7 +96,12 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !site.is_deep_link() || !findings.enabled(&WRONG_CASE) {
         return;
     }
+    // `TicketID=5` without `name` is the V1 `ticketid=` (DD501), whose fix names the page too.
+    let v1 = legacy_v1_link::v1_pair(site).map(|(param, _)| param);
     for param in &site.link.params {
+        if v1.is_some_and(|v1| std::ptr::eq(v1, param)) {
+            continue;
+        }
         let key = site.key(param);
         let canonical = canonical_key(key);
         if let Some(known) = canonical.filter(|known| *known != key) {
