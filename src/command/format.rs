@@ -2,7 +2,8 @@
 //!
 //! Canonical form: `name` first, then the command's keys in the order of the spec table, then
 //! keys the table does not know (in their original order), auth parameters last. Values are
-//! written exactly as given: a template token is never percent-encoded.
+//! written as given (a template token is never percent-encoded), but for an `&` or `#` outside
+//! tokens, which would split the command: see [`Command`]'s `Display`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -12,6 +13,7 @@ use thiserror::Error;
 
 use super::parse::{Client, LinkKind, ParsedLink, PortalHosts, parse_link};
 use super::spec::{AUTH_KEYS, NAME_KEY, command_spec, is_auth_key};
+use super::token::find_outside_tokens;
 
 /// A deep-link command: its `key=value` pairs in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -109,15 +111,30 @@ impl Command {
 }
 
 impl fmt::Display for Command {
+    /// Keys and values as given, except that an `&` or `#` outside template tokens, which
+    /// would start another pair or end the command, is percent-encoded (`%26`, `%23`), and so
+    /// is an `=` in a key: the link then reads back as the same pairs, and the portal decodes
+    /// the escapes to the values given.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (index, (key, value)) in self.pairs.iter().enumerate() {
             if index > 0 {
                 f.write_str("&")?;
             }
-            write!(f, "{key}={value}")?;
+            write_escaped(f, key, b"&#=")?;
+            f.write_str("=")?;
+            write_escaped(f, value, b"&#")?;
         }
         Ok(())
     }
+}
+
+/// `text` with each of `needles` outside template tokens percent-encoded.
+fn write_escaped(f: &mut fmt::Formatter<'_>, mut text: &str, needles: &[u8]) -> fmt::Result {
+    while let Some(at) = find_outside_tokens(text, needles) {
+        write!(f, "{}%{:02X}", &text[..at], text.as_bytes()[at])?;
+        text = &text[at + 1..];
+    }
+    f.write_str(text)
 }
 
 /// The web portal's origin: `https://acme.deskdirector.com` or a custom domain.
@@ -409,6 +426,46 @@ mod tests {
             desktop.to_string(),
             "ddportal://name=ticket&ticket_id=[Ticket: ID]"
         );
+    }
+
+    #[test]
+    fn a_value_that_would_split_the_command_reads_back_as_one_value() {
+        let command = Command::new("ticket")
+            .with("ticket_id", "1&name=invoice")
+            .with("action", "close#x")
+            .with("a=b", "{{ Ticket.Id | default: '1&2' }}");
+        let link = DeepLink::new(Target::Desktop, command);
+        let text = link.to_string();
+        assert_eq!(
+            text,
+            "ddportal://name=ticket&ticket_id=1%26name=invoice&action=close%23x\
+             &a%3Db={{ Ticket.Id | default: '1&2' }}"
+        );
+        let again = DeepLink::parse(&text).unwrap();
+        let values: Vec<&str> = again
+            .command
+            .pairs()
+            .iter()
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(
+            values,
+            [
+                "ticket",
+                "1%26name=invoice",
+                "close%23x",
+                "{{ Ticket.Id | default: '1&2' }}"
+            ]
+        );
+        assert_eq!(again.to_string(), text);
+    }
+
+    #[test]
+    fn a_v1_keyword_without_its_value_formats_back_to_itself() {
+        for text in ["ddportal://ticketid", "ddportal://ticketid="] {
+            let link = DeepLink::parse(text).unwrap();
+            assert_eq!(DeepLink::parse(&link.to_string()), Ok(link), "{text}");
+        }
     }
 
     #[test]

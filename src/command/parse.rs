@@ -377,8 +377,10 @@ fn legacy_form(text: &str, command: &Range<usize>, params: &[Param]) -> Option<L
     }
     let param = params.first()?;
     let (form, takes_value) = LegacyV1::from_keyword(&text[param.key.clone()])?;
+    // `ticketid=` with no value names no ticket: read as V2 (DD501 still reports the V1
+    // key), it formats back to itself.
     let value = match (&param.value, takes_value) {
-        (Some(value), true) => Some((value.start, value.end)),
+        (Some(value), true) if !value.is_empty() => Some((value.start, value.end)),
         (None, false) => None,
         _ => return None,
     };
