@@ -124,10 +124,22 @@ pub fn find(text: &str) -> Vec<Mustache> {
             });
         } else if is_ours {
             found.push(parse(text, open..end));
+        } else if let Some(inner) = call_inside(text.as_bytes(), inner_start..end) {
+            // `{{ x | default: '{{deeplink …}}' }}`, or a `{{` left open before one: the
+            // call is read as written.
+            from = inner;
+            continue;
         }
         from = end;
     }
     found
+}
+
+/// The first `{{deeplink` call opening in `range` of `bytes`.
+fn call_inside(bytes: &[u8], range: Range<usize>) -> Option<usize> {
+    memchr::memmem::find_iter(&bytes[range.clone()], b"{{")
+        .map(|at| range.start + at)
+        .find(|&open| is_call(bytes, open))
 }
 
 /// Whether the `{{` at `open` opens a `{{deeplink` call (the name followed by a blank or `}`).
@@ -149,19 +161,25 @@ fn is_call(bytes: &[u8], open: usize) -> bool {
     })
 }
 
-/// Where the last `{{deeplink` of `text` starts if `text` ends before it can tell whether the
-/// call is closed: a streamed text holds such a call back until more of it has come (see
-/// [`LONGEST_CALL`]).
+/// Where the first `{{` that [`find`] reads as an opening starts, when `text` ends before it
+/// can tell where that `{{` closes: a streamed text holds it back until more has come (see
+/// [`LONGEST_CALL`]). Not only a `{{deeplink`: any `{{` may close on a later line and take in
+/// a `{{deeplink` written there, as it does when the text is read whole.
 pub fn unfinished(text: &str) -> Option<usize> {
-    let window = text.len().saturating_sub(LONGEST_CALL);
     let bytes = text.as_bytes();
-    memchr::memmem::find_iter(&bytes[window..], b"{{")
-        .map(|open| window + open)
-        .filter(|&open| is_call(bytes, open))
-        .find(|&open| {
-            let inner_start = open + 2 + usize::from(bytes.get(open + 2) == Some(&b'{'));
-            closing(text, inner_start) == Closing::Unfinished
-        })
+    let mut from = 0;
+    while let Some(open) = memchr::memmem::find(&bytes[from..], b"{{").map(|at| from + at) {
+        let inner_start = open + 2 + usize::from(bytes.get(open + 2) == Some(&b'{'));
+        match closing(text, inner_start) {
+            Closing::Unfinished => return Some(open),
+            Closing::At(end) if !is_call(bytes, open) => {
+                from = call_inside(bytes, inner_start..end).unwrap_or(end);
+            }
+            Closing::At(end) => from = end,
+            Closing::Never => from = crate::source::line_end(bytes, open),
+        }
+    }
+    None
 }
 
 /// How a call whose inside starts at some offset ends.
@@ -533,7 +551,10 @@ mod tests {
         assert_eq!(unfinished("{{deeplink name='x'\n}}\n"), None);
         assert_eq!(unfinished("{{deeplink name='x'\nprose\n"), None);
         assert_eq!(unfinished("{{deeplink name='x\n"), None);
-        assert_eq!(unfinished("{{ other\n"), None);
+        // Any `{{`, which may take in a `{{deeplink` on the next line.
+        assert_eq!(unfinished("{{ other\n"), Some(0));
+        assert_eq!(unfinished("{{ a }} {{ b\n"), Some(8));
+        assert_eq!(unfinished("{{ a\nprose {{ b }}\n"), None);
         let long = format!("{{{{deeplink name='x'\n{}", "  a='b'\n".repeat(600));
         assert_eq!(unfinished(&long), None);
     }

@@ -155,19 +155,15 @@ impl<'o> TextPass<'o> {
     }
 }
 
-/// Where the line starts that opens a `{{deeplink` the complete `lines` leave unfinished
-/// (see [`expand::mustache::unfinished`]).
+/// Where the line starts that opens a `{{` the complete `lines` leave unfinished (see
+/// [`expand::mustache::unfinished`]). Read from the start of `lines`, which starts where the
+/// last scan stopped, between two `{{…}}`, as a scan of the whole text would read it.
 fn held_back(lines: &[u8], encoding: &'static encoding_rs::Encoding) -> Option<usize> {
     memchr::memmem::find(lines, b"{{")?;
-    let window = lines
-        .len()
-        .saturating_sub(2 * expand::mustache::LONGEST_CALL);
-    // The window starts at a line, so that it decodes as the text around it does.
-    let window = crate::source::line_start(lines, window);
-    let text = crate::source::decode_lossless(&lines[window..], encoding);
+    let text = crate::source::decode_lossless(lines, encoding);
     let open = expand::mustache::unfinished(&text)?;
     let line = crate::source::line_start(text.as_bytes(), open);
-    Some(window + encoded_len(encoding, &text[..line]))
+    Some(encoded_len(encoding, &text[..line]))
 }
 
 /// What DD601's fix removes of the comment at `start..end` of `text` (complete lines) when it
