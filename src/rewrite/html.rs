@@ -1448,6 +1448,9 @@ impl<'o> HtmlPass<'o> {
                 "save the file in its encoding, or say which it is with --encoding or <meta charset>",
             );
         }
+        if let Some(offset) = invalid {
+            collector.forget_directive_from(raw.invalid_line.0.min(offset));
+        }
         let mut analysis = collector.finish(read);
         if let Some(offset) = invalid {
             let (line, names_secret) = raw.invalid_line;

@@ -753,8 +753,9 @@ struct Collector<'o> {
     found_links: usize,
     /// Tokens in links, judged by the dialect rules when the document ends.
     tokens: Vec<TokenUse>,
-    /// The dialect a `<!-- ddlink: psa=… -->` comment gave, if any.
-    directive: Option<Dialect>,
+    /// The dialect a `<!-- ddlink: psa=… -->` comment gave, if any, and where the comment
+    /// starts.
+    directive: Option<(Dialect, usize)>,
     /// Known tokens seen, for detection.
     evidence: Evidence,
     /// Where the first known token written percent-encoded in a link is (DD203), while
@@ -845,8 +846,8 @@ impl<'o> Collector<'o> {
     /// names another PSA is reported (it does nothing).
     fn directive(&mut self, dialect: Dialect, span: Span) {
         match self.directive {
-            None => self.directive = Some(dialect),
-            Some(first) if first != dialect => crate::rules::malformed_directive::report(
+            None => self.directive = Some((dialect, span.start)),
+            Some((first, _)) if first != dialect => crate::rules::malformed_directive::report(
                 &mut self.findings,
                 span,
                 format!(
@@ -855,6 +856,14 @@ impl<'o> Collector<'o> {
                 "keep one `ddlink: psa=` comment per file".to_owned(),
             ),
             Some(_) => {}
+        }
+    }
+
+    /// Forget a `ddlink: psa=` comment from `offset` on: after invalid bytes, whether the
+    /// parser reads it depends on how the input was cut into chunks.
+    fn forget_directive_from(&mut self, offset: usize) {
+        if self.directive.is_some_and(|(_, start)| start >= offset) {
+            self.directive = None;
         }
     }
 
@@ -868,7 +877,7 @@ impl<'o> Collector<'o> {
                 source: Some(Source::Flag),
             };
         }
-        if let Some(dialect) = self.directive {
+        if let Some((dialect, _)) = self.directive {
             return Resolved {
                 dialect: Some(dialect),
                 source: Some(Source::Directive),
