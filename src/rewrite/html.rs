@@ -1298,16 +1298,9 @@ impl<'o> HtmlPass<'o> {
             .emitted
             .saturating_sub(window.start)
             .min(window.bytes.len());
-        let found = name.and_then(|name| {
-            let needle = format!("<{name}");
-            window.bytes[written..]
-                .windows(needle.len() + 1)
-                .position(|w| {
-                    w[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
-                        && !w[needle.len()].is_ascii_alphanumeric()
-                })
-                .map(|at| written + at)
-        });
+        let found = name
+            .and_then(|name| first_tag(&window.bytes[written..], name.as_bytes()))
+            .map(|at| written + at);
         window.start + found.unwrap_or(written)
     }
 
@@ -1502,6 +1495,49 @@ fn keep_before_invalid_bytes(
     let masked_from = if names_secret { line } else { offset };
     analysis.secrets.retain(|s| s.end <= masked_from);
     analysis.secrets.push(Span::new(masked_from, usize::MAX));
+}
+
+/// Where the first tag named `name` starts in `bytes`, which start between two tokens: a
+/// `<name` inside another tag's attribute value (`<p title="<style>">`) or in a comment is
+/// none.
+fn first_tag(bytes: &[u8], name: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(open) = memchr::memchr(b'<', &bytes[at..]).map(|i| at + i) {
+        let rest = &bytes[open + 1..];
+        if rest.starts_with(b"!--") {
+            at = open + 4 + memchr::memmem::find(&rest[3..], b"-->")? + 3;
+            continue;
+        }
+        if rest.len() > name.len()
+            && rest[..name.len()].eq_ignore_ascii_case(name)
+            && !rest[name.len()].is_ascii_alphanumeric()
+        {
+            return Some(open);
+        }
+        at = if rest
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b"/!?".contains(b))
+        {
+            open + 1 + tag_end(rest)?
+        } else {
+            open + 1
+        };
+    }
+    None
+}
+
+/// Where the tag whose inside `bytes` starts with ends: after its first `>` outside quotes.
+fn tag_end(bytes: &[u8]) -> Option<usize> {
+    let mut quote = None;
+    for (at, &byte) in bytes.iter().enumerate() {
+        match (quote, byte) {
+            (None, b'>') => return Some(at + 1),
+            (None, b'"' | b'\'') => quote = Some(byte),
+            (Some(open), _) if byte == open => quote = None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `selector` parsed, once per process: every pass of every document uses the same few, and
