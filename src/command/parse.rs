@@ -74,7 +74,7 @@ impl LegacyV1 {
     }
 
     /// The V2 command's name.
-    fn v2_name(self) -> &'static str {
+    pub fn v2_name(self) -> &'static str {
         match self {
             LegacyV1::Ticket => "ticket",
             LegacyV1::Learning => "content_page",

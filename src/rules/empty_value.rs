@@ -1,6 +1,6 @@
 use super::password_in_link::PASSWORD_IN_LINK;
 use super::wrong_case::canonical_key;
-use super::{Findings, LinkSite};
+use super::{Findings, LinkSite, legacy_v1_link};
 use crate::command::spec::AUTH_PASSWORD;
 use crate::diagnostic::Diagnostic;
 
@@ -34,9 +34,14 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !site.is_deep_link() || !findings.enabled(&EMPTY_VALUE) {
         return;
     }
+    // `ticketid=` without `name`: the V1 command (DD501) names no ticket either way.
+    let v1 = legacy_v1_link::v1_pair(site).and_then(|(param, form)| Some((param, form.v2_key()?)));
     for param in &site.link.params {
         let key = site.key(param);
-        let Some(known) = canonical_key(key) else {
+        let v1_key = v1
+            .filter(|(v1, _)| std::ptr::eq(*v1, param))
+            .map(|(_, key)| key);
+        let Some(known) = canonical_key(key).or(v1_key) else {
             continue;
         };
         // DD301 says to remove `auth_password` whatever its value: "give it a value" would

@@ -1,4 +1,8 @@
+use super::wrong_case::canonical_key;
+use std::ops::Range;
+
 use super::{Findings, LinkSite};
+use crate::command::LinkKind;
 use crate::command::spec::{self, KeySpec, ValueKind, auth_key};
 use crate::command::token::{find_char_outside_tokens, has_token, is_single_token};
 use crate::command::value::is_valid_literal;
@@ -39,6 +43,8 @@ declare_rule! {
 
 /// The spec of a key on this link's command, or of an auth key.
 fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
+    // `Ticket_ID=` is `ticket_id` in the wrong case (DD111): its value is judged all the same.
+    let key = canonical_key(key).unwrap_or(key);
     site.command()
         .and_then(|c| c.key(key))
         .or_else(|| auth_key(key))
@@ -58,76 +64,93 @@ fn around_token(kind: ValueKind, value: &str) -> Option<char> {
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    if !site.is_deep_link() || !findings.enabled(&INVALID_VALUE) {
+    if !findings.enabled(&INVALID_VALUE) {
+        return;
+    }
+    // `ddportal://ticketid=T20240101.0001`: DD501 makes the value a `ticket_id`, judged now
+    // rather than after the fix.
+    if let LinkKind::LegacyV1 {
+        form,
+        value: Some((start, end)),
+    } = site.link.kind
+    {
+        let spec = form
+            .v2_key()
+            .and_then(|key| spec::command_spec(form.v2_name())?.key(key));
+        if let Some(spec) = spec {
+            judge(site, findings, spec, start..end);
+        }
+        return;
+    }
+    if !site.is_deep_link() {
         return;
     }
     for param in &site.link.params {
-        let key = site.key(param);
-        let Some(spec) = key_spec(site, key) else {
-            continue;
-        };
-        // Fixed word lists are DD106/DD107/DD111's; literal secrets are DD302's.
-        if matches!(
-            spec.kind,
-            ValueKind::OneOf(_) | ValueKind::Secret | ValueKind::Jwt
-        ) {
-            continue;
+        if let (Some(spec), Some(value)) = (key_spec(site, site.key(param)), &param.value) {
+            judge(site, findings, spec, value.clone());
         }
-        let Some(value) = site.value(param) else {
-            continue;
-        };
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
-            continue;
-        }
-        if has_token(trimmed) {
-            // A token is the PSA's to fill in (and the dialect rules' to judge), but written
-            // with other characters around it in a numeric value, the result is no id
-            // (`[srnumber]x`, `"[srnumber]"`).
-            if let Some(extra) = around_token(spec.kind, trimmed) {
-                findings.push(
-                    Diagnostic::new(
-                        &INVALID_VALUE,
-                        site.span(param.value.clone().expect("value present")),
-                        format!(
-                            "`{value}` is not a valid `{key}`: `{extra}` is written around the template token, and {} is expected",
-                            spec.kind.describe()
-                        ),
-                    )
-                    .with_help("write the token alone"),
-                );
-            }
-            continue;
-        }
-        if spec.kind == ValueKind::Bool
-            && matches!(trimmed.to_ascii_lowercase().as_str(), "true" | "false")
-        {
-            continue;
-        }
-        if is_valid_literal(spec.kind, trimmed) {
-            continue;
-        }
-        let mut diagnostic = Diagnostic::new(
-            &INVALID_VALUE,
-            site.span(param.value.clone().expect("value present")),
-            format!(
-                "`{value}` is not a valid `{key}`: expected {}",
-                spec.kind.describe()
-            ),
-        );
-        if spec.kind == ValueKind::TicketId
-            && trimmed.starts_with(['T', 't'])
-            && trimmed.contains('.')
-        {
-            diagnostic = diagnostic.with_help(
-                "this looks like a ticket number; deep links need the numeric ticket id",
+    }
+}
+
+/// Judge the value at `range` of a parameter `spec` describes.
+fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<usize>) {
+    // Fixed word lists are DD106/DD107/DD111's; literal secrets are DD302's.
+    if matches!(
+        spec.kind,
+        ValueKind::OneOf(_) | ValueKind::Secret | ValueKind::Jwt
+    ) {
+        return;
+    }
+    let key = spec.key;
+    let value = site.str(range.clone());
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return;
+    }
+    if has_token(trimmed) {
+        // A token is the PSA's to fill in (and the dialect rules' to judge), but written
+        // with other characters around it in a numeric value, the result is no id
+        // (`[srnumber]x`, `"[srnumber]"`).
+        if let Some(extra) = around_token(spec.kind, trimmed) {
+            findings.push(
+                Diagnostic::new(
+                    &INVALID_VALUE,
+                    site.span(range),
+                    format!(
+                        "`{value}` is not a valid `{key}`: `{extra}` is written around the template token, and {} is expected",
+                        spec.kind.describe()
+                    ),
+                )
+                .with_help("write the token alone"),
             );
         }
-        if key == spec::AUTH_USERNAME {
-            diagnostic = diagnostic.with_help("use the contact e-mail token of your PSA");
-        }
-        findings.push(diagnostic);
+        return;
     }
+    if spec.kind == ValueKind::Bool
+        && matches!(trimmed.to_ascii_lowercase().as_str(), "true" | "false")
+    {
+        return;
+    }
+    if is_valid_literal(spec.kind, trimmed) {
+        return;
+    }
+    let mut diagnostic = Diagnostic::new(
+        &INVALID_VALUE,
+        site.span(range),
+        format!(
+            "`{value}` is not a valid `{key}`: expected {}",
+            spec.kind.describe()
+        ),
+    );
+    if spec.kind == ValueKind::TicketId && trimmed.starts_with(['T', 't']) && trimmed.contains('.')
+    {
+        diagnostic = diagnostic
+            .with_help("this looks like a ticket number; deep links need the numeric ticket id");
+    }
+    if key == spec::AUTH_USERNAME {
+        diagnostic = diagnostic.with_help("use the contact e-mail token of your PSA");
+    }
+    findings.push(diagnostic);
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use super::wrong_case::canonical_key;
 use crate::charref::ReferenceMap;
 use crate::command::spec::{self, CommandSpec};
 use crate::command::{Client, LinkKind, Param, ParsedLink, Portal, PortalHosts};
@@ -301,9 +302,14 @@ impl<'a> LinkSite<'a> {
             .chain(legacy)
     }
 
-    /// The params with exactly this key.
+    /// The params of a known `key`, written in any case (`Action=` is `action`, misspelt:
+    /// DD111 says so, and its value is judged all the same, so that the case hides nothing
+    /// else that is wrong with it).
     pub fn params_named<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'a Param> + 's {
-        self.link.params.iter().filter(move |p| self.key(p) == key)
+        self.link
+            .params
+            .iter()
+            .filter(move |p| self.key(p) == key || canonical_key(self.key(p)) == Some(key))
     }
 
     pub fn has_key(&self, key: &str) -> bool {
