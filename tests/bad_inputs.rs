@@ -638,10 +638,7 @@ fn memory_limit_exceeded() {
         .find(|(code, _)| code == "DD602")
         .unwrap_or_else(|| panic!("DD602 expected: {findings:?}"))
         .1;
-    assert!(
-        0 < at && at <= attribute,
-        "the offset points at the window that went over the limit: {at}, tag at {attribute}"
-    );
+    assert_eq!(at, attribute, "the offset points at the tag over the limit");
     let concise = ddlink(root, &["check", "--format", "concise", "limited/huge.html"]);
     assert!(
         text(&concise.stdout).contains(&format!(
@@ -669,6 +666,32 @@ fn memory_limit_exceeded() {
         "the save hook echoes the document"
     );
     assert!(text(&output.stderr).contains("DD602"));
+}
+
+/// The limit is on what the document needs, not on how much of it ddlink reads at once: a
+/// long document of short tags fits in the least limit, wherever its chunks are cut.
+#[test]
+fn the_least_memory_limit_takes_a_long_document_of_short_tags() {
+    let project = project();
+    let root = project.path();
+    std::fs::create_dir(root.join("limited")).unwrap();
+    std::fs::write(
+        root.join("limited/ddlink.toml"),
+        format!("{CONFIG}max_memory = \"16KiB\"\n"),
+    )
+    .unwrap();
+    let line = "<p>hello <a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket_lst\">x</a></p>\n";
+    for lead in ["", "<!-- a comment that moves every chunk boundary -->\n"] {
+        std::fs::write(
+            root.join("limited/long.html"),
+            format!("{lead}{}", line.repeat(3000)),
+        )
+        .unwrap();
+        let (check, findings) = check_json(root, "limited/long.html");
+        assert_exit(&check, 1, "check");
+        let codes: Vec<&str> = findings.iter().map(|(code, _)| code.as_str()).collect();
+        assert_eq!(codes, vec!["DD101"; 3000], "{lead:?}");
+    }
 }
 
 #[test]

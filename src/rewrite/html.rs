@@ -998,6 +998,8 @@ pub struct HtmlPass<'o> {
     raw: RawSide,
     /// Input offset from which the raw scan runs on a thread of its own.
     raw_thread_from: usize,
+    /// The most lol_html is given at once (see [`HtmlPass::parse`]).
+    piece_len: usize,
 }
 
 /// The handler of comments: suppressions, directives, conditional comments, links.
@@ -1152,6 +1154,7 @@ impl<'o> HtmlPass<'o> {
             window,
             raw: RawSide::Here(raw),
             raw_thread_from: options.raw_thread_from,
+            piece_len: piece_len(options.max_memory),
         }
     }
 
@@ -1212,6 +1215,15 @@ impl<'o> HtmlPass<'o> {
 
     /// The next chunk, for the parser (the raw scan has it already, or runs elsewhere).
     pub fn parse(&mut self, chunk: &[u8]) {
+        // lol_html holds what it is given together with the end of the last piece it had not
+        // finished: a chunk near the memory limit would go over it however short the
+        // document's tokens, at a place that depends on where chunks are cut.
+        if chunk.len() > self.piece_len {
+            for piece in chunk.chunks(self.piece_len) {
+                self.parse(piece);
+            }
+            return;
+        }
         self.state.borrow_mut().collector.observe_newline(chunk);
         self.read += chunk.len();
         if self.needs_full() {
@@ -1495,6 +1507,13 @@ fn keep_before_invalid_bytes(
     let masked_from = if names_secret { line } else { offset };
     analysis.secrets.retain(|s| s.end <= masked_from);
     analysis.secrets.push(Span::new(masked_from, usize::MAX));
+}
+
+/// The most lol_html is given at once under a memory limit of `max_memory`: a quarter of it,
+/// so that what a piece holds of a token and the rest of that token fit beside it; whole
+/// chunks under the default limit.
+fn piece_len(max_memory: usize) -> usize {
+    (max_memory.max(super::MIN_MAX_MEMORY) / 4).max(1)
 }
 
 /// Where the first tag named `name` starts in `bytes`, which start between two tokens: a
