@@ -536,6 +536,72 @@ fn files_that_must_not_be_replaced_are_reported_not_written() {
     );
 }
 
+/// Another user's file, or a file in a folder this user may not write, is reported, not taken
+/// over: its mode bits alone allow it. Run as root, the binary is run as `nobody` (setpriv);
+/// elsewhere there is no other user to be.
+#[cfg(unix)]
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn another_users_files_are_reported_not_taken_over() {
+    use std::os::unix::fs::PermissionsExt;
+    let as_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|id| text(&id.stdout).trim() == "0");
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok();
+    if !as_root || !setpriv {
+        eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
+        return;
+    }
+    let project = project();
+    let root = project.path();
+    let mode = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    mode(root, 0o755);
+    mode(&root.join("mail"), 0o755);
+    let shared = root.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    mode(&shared, 0o1777);
+    let content = format!("{PLACEHOLDER}{UNFIXABLE}");
+    for file in ["shared/theirs.html", "mail/writable.html"] {
+        std::fs::write(root.join(file), &content).unwrap();
+    }
+    mode(&root.join("shared/theirs.html"), 0o644);
+    mode(&root.join("mail/writable.html"), 0o666);
+    for (file, reason) in [
+        ("shared/theirs.html", "you may not write it"),
+        ("mail/writable.html", "you may not write into its folder"),
+    ] {
+        let output = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_ddlink"))
+            .args(["fix", "--format", "concise", file])
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        assert!(
+            text(&output.stderr).contains(reason),
+            "{file}: {}",
+            text(&output.stderr)
+        );
+        // Its findings are reported all the same.
+        assert!(
+            text(&output.stdout).contains(&format!(
+                "{file}:2:60: DD106 `aprove` is not a ticket action"
+            )),
+            "{file}: {}",
+            text(&output.stdout)
+        );
+        assert_eq!(read(root, file), content);
+        let owner =
+            std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(root.join(file)).unwrap());
+        assert_eq!(owner, 0, "{file}");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn permissions_are_kept() {

@@ -53,6 +53,14 @@ pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Er
     if target.permissions().readonly() {
         return not_written("it is read-only", "make it writable, or use --out-dir");
     }
+    // Writable by its owner, but this user is not its owner: renaming over it would take it
+    // over, with this user's ownership.
+    if !may_write(path) {
+        return not_written(
+            "you may not write it (it is another user's)",
+            "ask its owner, or use --out-dir",
+        );
+    }
     if hard_links(&target) > 1 {
         return not_written(
             "it has more than one hard link, and replacing it would break the others",
@@ -64,16 +72,34 @@ pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Er
     let folder = fs::canonicalize(path)
         .ok()
         .and_then(|target| target.parent().map(Path::to_path_buf));
-    if folder
-        .and_then(|folder| fs::metadata(folder).ok())
-        .is_some_and(|folder| folder.permissions().readonly())
-    {
-        return not_written(
-            "its folder is read-only",
-            "make the folder writable, or use --out-dir",
-        );
+    if let Some(folder) = folder {
+        if fs::metadata(&folder).is_ok_and(|folder| folder.permissions().readonly()) {
+            return not_written(
+                "its folder is read-only",
+                "make the folder writable, or use --out-dir",
+            );
+        }
+        // The fixed file is made beside it and renamed over it.
+        if !may_write(&folder) {
+            return not_written(
+                "you may not write into its folder, where the fixed file is made and renamed over it",
+                "ask the folder's owner, or use --out-dir",
+            );
+        }
     }
     None
+}
+
+/// Whether this process, with its effective user and groups, may write `path`.
+#[cfg(unix)]
+fn may_write(path: &Path) -> bool {
+    use rustix::fs::{Access, AtFlags, CWD, accessat};
+    accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS).is_ok()
+}
+
+#[cfg(not(unix))]
+fn may_write(_: &Path) -> bool {
+    true
 }
 
 #[cfg(unix)]
