@@ -862,3 +862,37 @@ fn the_library_writes_nothing_when_the_reader_fails() {
         assert!(written.is_empty());
     }
 }
+
+/// A file whose result cannot be written (here, `--out-dir` names a file) is an error of the
+/// run, and its findings are reported all the same, held in memory or streamed.
+#[test]
+fn findings_are_reported_when_writing_fails() {
+    let project = project();
+    let root = project.path();
+    std::fs::write(root.join("taken"), "not a folder").unwrap();
+    let content = format!("{PLACEHOLDER}{UNFIXABLE}");
+    std::fs::write(root.join("mail/small.html"), &content).unwrap();
+    let large = format!("{}{content}", " ".repeat(5 << 20));
+    std::fs::write(root.join("mail/large.html"), &large).unwrap();
+    for file in ["mail/small.html", "mail/large.html"] {
+        let output = ddlink(
+            &["fix", "--format", "concise", "--out-dir", "taken", file],
+            root,
+            None,
+        );
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        assert!(
+            text(&output.stderr).contains("cannot write"),
+            "{file}: {}",
+            text(&output.stderr)
+        );
+        let shown = text(&output.stdout);
+        assert!(
+            shown.contains(&format!(
+                "{file}:2:60: DD106 `aprove` is not a ticket action"
+            )),
+            "{file}: {shown}"
+        );
+        assert!(shown.contains("DD403"), "{file}: {shown}");
+    }
+}

@@ -6,6 +6,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 
 use ddlink::error::Error;
+use ddlink::source::Located;
 use ddlink::{Fixed, Rewriter, RewriterOptions, Span};
 
 use super::args::FixArgs;
@@ -351,26 +352,25 @@ fn fix_file(
     let result = Rewriter::new(options.clone()).fix_bytes(&bytes, args.unsafe_fixes);
     let display = path.display().to_string();
     let diff = (args.diff && result.changed).then(|| masked_diff(&display, &bytes, &result));
-    if let Some(dir) = &args.out_dir {
+    let written = if let Some(dir) = &args.out_dir {
         // The output tree is complete: unchanged files are written too.
-        write::create(&out_dir_destination(dir, path, run)?, &result.output, path)?;
+        out_dir_destination(dir, path, run)
+            .and_then(|destination| write::create(&destination, &result.output, path))
     } else if result.changed && !args.check && !args.diff {
         if let Some(refusal) = write::refusal(path, &link, args.follow_symlinks) {
-            // Not written: its findings are those of the file as it stays.
-            let analysis = Rewriter::new(options).check_bytes(&bytes);
-            let located =
-                locate(&bytes[..], &analysis, format == Format::Human).map_err(read_error)?;
-            return Ok(Some(FileFix {
-                report: file_report(display, analysis, located),
-                fixed: 0,
-                expanded: 0,
-                changed: false,
-                diff: None,
-                refusal: Some(refusal),
-            }));
+            Err(refusal)
+        } else {
+            super::panic_if_asked_for(path);
+            write::replace(path, &bytes, &result.output)
         }
-        super::panic_if_asked_for(path);
-        write::replace(path, &bytes, &result.output)?;
+    } else {
+        Ok(())
+    };
+    if let Err(error) = written {
+        // Not written: its findings are those of the file as it stays.
+        let analysis = Rewriter::new(options).check_bytes(&bytes);
+        let located = locate(&bytes[..], &analysis, format == Format::Human).map_err(read_error)?;
+        return Ok(Some(not_written(display, analysis, located, error)));
     }
     Ok(Some(finish(
         display,
@@ -445,15 +445,29 @@ fn fix_large_file(
         keep_origins: in_input,
         ..run.options(Some(path), &head)?
     };
+    let excerpts = format == Format::Human;
+    // Not written: its findings are those of the file as it stays.
+    let not_written_streamed = |error: Error| -> Result<Option<FileFix>, Error> {
+        let input = File::open(path).map_err(read_error)?;
+        Ok(Some(FileFix {
+            refusal: Some(error),
+            ..not_written_empty(check_streamed(path, options.clone(), input, excerpts)?)
+        }))
+    };
     let destination = match &args.out_dir {
-        Some(dir) => Some(out_dir_destination(dir, path, run)?),
+        Some(dir) => match out_dir_destination(dir, path, run)
+            .and_then(|destination| Ok((write::output_folder(&destination)?, destination)))
+        {
+            Ok(destination) => Some(destination),
+            Err(error) => return not_written_streamed(error),
+        },
         None => None,
     };
     let refusal = write::refusal(path, link, args.follow_symlinks);
     // Scratch files go where the result is renamed to; a check, or a file that may not be
     // written, uses the system's temporary folder.
     let folder = match &destination {
-        Some(destination) => Some(write::output_folder(destination)?),
+        Some((folder, _)) => Some(folder.clone()),
         None if !args.check && refusal.is_none() => fs::canonicalize(path)
             .ok()
             .and_then(|target| target.parent().map(Path::to_path_buf)),
@@ -464,16 +478,14 @@ fn fix_large_file(
         Some(folder) => write::temporary_in(folder),
         None => NamedTempFile::new(),
     };
-    let mut result = Rewriter::new(options.clone())
-        .fix_seekable(reader, args.unsafe_fixes, scratch)
-        .map_err(|cause| {
-            if write::is_no_space(&cause) {
-                write::write_error(path, cause)
-            } else {
-                read_error(cause)
+    let mut result =
+        match Rewriter::new(options.clone()).fix_seekable(reader, args.unsafe_fixes, scratch) {
+            Ok(result) => result,
+            Err(cause) if write::is_no_space(&cause) => {
+                return not_written_streamed(write::write_error(path, cause));
             }
-        })?;
-    let excerpts = format == Format::Human;
+            Err(cause) => return Err(read_error(cause)),
+        };
     if in_input {
         result.origins.to_input(&mut result.analysis);
     }
@@ -487,25 +499,17 @@ fn fix_large_file(
         let again = File::open(path).map_err(read_error)?;
         locate_streamed(again, &result.analysis, excerpts).map_err(read_error)?
     };
-    match (&destination, result.output) {
-        (Some(destination), Some(output)) => write::create_from(destination, output, path)?,
-        (Some(destination), None) => write::create_copy(destination, path)?,
-        (None, Some(output)) if result.changed && !args.check => {
-            if let Some(refusal) = refusal {
-                // Not written: its findings are those of the file as it stays.
-                let input = File::open(path).map_err(read_error)?;
-                return Ok(Some(FileFix {
-                    report: check_streamed(path, options, input, excerpts)?,
-                    fixed: 0,
-                    expanded: 0,
-                    changed: false,
-                    diff: None,
-                    refusal: Some(refusal),
-                }));
-            }
-            write::replace_with(path, metadata, output)?;
-        }
-        (None, _) => {}
+    let written = match (destination.as_ref().map(|(_, d)| d), result.output) {
+        (Some(destination), Some(output)) => write::create_from(destination, output, path),
+        (Some(destination), None) => write::create_copy(destination, path),
+        (None, Some(output)) if result.changed && !args.check => match refusal {
+            Some(refusal) => Err(refusal),
+            None => write::replace_with(path, metadata, output),
+        },
+        (None, _) => Ok(()),
+    };
+    if let Err(error) = written {
+        return not_written_streamed(error);
     }
     Ok(Some(FileFix {
         fixed: result.fixed,
@@ -515,6 +519,31 @@ fn fix_large_file(
         report: file_report(path.display().to_string(), result.analysis, located),
         refusal: None,
     }))
+}
+
+/// A file that was not written (refused, or its writing failed), with the findings of the file
+/// as it stays: the error is one of the run, and the findings are reported all the same.
+fn not_written(
+    display: String,
+    analysis: ddlink::Analysis,
+    located: Vec<Located>,
+    error: Error,
+) -> FileFix {
+    FileFix {
+        refusal: Some(error),
+        ..not_written_empty(file_report(display, analysis, located))
+    }
+}
+
+fn not_written_empty(report: FileReport) -> FileFix {
+    FileFix {
+        report,
+        fixed: 0,
+        expanded: 0,
+        changed: false,
+        diff: None,
+        refusal: None,
+    }
 }
 
 /// Whether the findings that remain are placed in the file as read (SPEC §5.1: offsets into
