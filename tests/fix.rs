@@ -240,6 +240,26 @@ fn diff_header_of_a_name_with_a_space() {
     );
 }
 
+/// A name holding a line break is quoted as git quotes it: it neither ends the header (which
+/// `git apply` and `patch` then refuse) nor starts a line of its own in a CI log, where
+/// `::error::…` is a workflow command.
+#[cfg(unix)]
+#[test]
+fn diff_header_of_a_name_with_a_line_break() {
+    let project = project();
+    let root = project.path();
+    std::fs::write(root.join("mail/x\n::error::pwned.html"), PLACEHOLDER).unwrap();
+    let diff = ddlink(&["fix", "--diff", "mail"], root, None);
+    let shown = text(&diff.stdout);
+    assert!(
+        shown.contains(
+            "\n--- \"a/mail/x\\n::error::pwned.html\"\n+++ \"b/mail/x\\n::error::pwned.html\"\n@@"
+        ),
+        "{shown}"
+    );
+    assert!(!shown.lines().any(|line| line.starts_with("::")), "{shown}");
+}
+
 /// An absolute path's header is the path without its leading `/`, as `git diff --no-index`
 /// writes it: `patch -p1` run from `/` finds the file (`a//tmp/…` it did not).
 #[test]

@@ -11,26 +11,60 @@ use similar::{Algorithm, DiffOp, DiffTag};
 /// Lines of context around each change, as `diff -u` gives.
 const CONTEXT: usize = 3;
 
-/// The diff of `before` and `after` under the header names `a/{path}` and `b/{path}`;
-/// empty when they are the same.
-pub fn unified(path: &str, before: &[u8], after: &[u8]) -> Vec<u8> {
+/// The diff of `before` and `after` under the header names `a/{path}` and `b/{path}` (the
+/// path's own bytes); empty when they are the same.
+pub fn unified(path: &[u8], before: &[u8], after: &[u8]) -> Vec<u8> {
     let old = lines(before);
     let new = lines(after);
     let ops = similar::capture_diff_slices(Algorithm::Myers, &old, &new);
     let mut out = Vec::new();
     for (index, hunk) in similar::group_diff_ops(ops, CONTEXT).iter().enumerate() {
         if index == 0 {
-            // As git writes it: a tab after a name with a space, or `patch` reads the name
-            // only up to the space.
-            let end = if path.contains(' ') { "\t" } else { "" };
             // An absolute path as `git diff --no-index` writes it (`a/tmp/x.html`, not
             // `a//tmp/x.html`, which `patch -p1` and `git apply` refuse).
-            let path = path.trim_start_matches('/');
-            out.extend_from_slice(format!("--- a/{path}{end}\n+++ b/{path}{end}\n").as_bytes());
+            let start = path.iter().position(|&b| b != b'/').unwrap_or(path.len());
+            for side in [&b"--- a/"[..], b"+++ b/"] {
+                write_name(&mut out, side, &path[start..]);
+            }
         }
         write_hunk(&mut out, hunk, &old, &new);
     }
     out
+}
+
+/// A header line: `side` (`--- a/`) and the name, as git writes it. A name holding a quote, a
+/// backslash, a control character or a byte past ASCII is quoted C-style, with octal escapes
+/// (a line break or an escape sequence in a file name would otherwise end the header, or
+/// reach a terminal or a CI log raw); a name with a space is followed by a tab, or `patch`
+/// reads it only up to the space.
+fn write_name(out: &mut Vec<u8>, side: &[u8], name: &[u8]) {
+    let quoted = name
+        .iter()
+        .any(|&b| b == b'"' || b == b'\\' || !(0x20..0x7f).contains(&b));
+    if !quoted {
+        out.extend_from_slice(side);
+        out.extend_from_slice(name);
+        if name.contains(&b' ') {
+            out.push(b'\t');
+        }
+        out.push(b'\n');
+        return;
+    }
+    // `--- "a/…"`: the prefix goes inside the quotes.
+    out.extend_from_slice(&side[..4]);
+    out.push(b'"');
+    out.extend_from_slice(&side[4..]);
+    for &byte in name {
+        match byte {
+            b'"' | b'\\' => out.extend_from_slice(&[b'\\', byte]),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            0x20..0x7f => out.push(byte),
+            _ => out.extend_from_slice(format!("\\{byte:03o}").as_bytes()),
+        }
+    }
+    out.extend_from_slice(b"\"\n");
 }
 
 /// `text` in lines, each with its `\n` (the last one without, when the text does not end in
@@ -92,7 +126,7 @@ mod tests {
     fn counts_every_line_of_a_hunk() {
         let before = b"<p>x</p>\nhttp\nhttps\n";
         let after = b"<p>x</p>\nhttps\nhttps\n";
-        let diff = String::from_utf8(unified("t.html", before, after)).unwrap();
+        let diff = String::from_utf8(unified(b"t.html", before, after)).unwrap();
         let (header, body) = diff
             .split_once("@@ -")
             .map(|(_, hunk)| hunk.split_once(" @@\n").unwrap())
@@ -113,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_file_of_lone_carriage_returns_is_one_line() {
-        let diff = unified("t.txt", b"a\rb\r", b"a\rB\r");
+        let diff = unified(b"t.txt", b"a\rb\r", b"a\rB\r");
         assert_eq!(
             String::from_utf8(diff).unwrap(),
             "--- a/t.txt\n+++ b/t.txt\n@@ -1 +1 @@\n-a\rb\r\n\\ No newline at end of file\n\
@@ -122,13 +156,35 @@ mod tests {
     }
 
     #[test]
+    fn names_are_written_as_git_writes_them() {
+        let header = |name: &[u8]| {
+            let diff = unified(name, b"a\n", b"b\n");
+            let end = diff.windows(3).position(|w| w == b"@@ ").unwrap();
+            String::from_utf8(diff[..end].to_vec()).unwrap()
+        };
+        assert_eq!(
+            header(b"/tmp/x y.html"),
+            "--- a/tmp/x y.html\t\n+++ b/tmp/x y.html\t\n"
+        );
+        assert_eq!(
+            header(b"x\n::error::pwned\x1b[2J\".html"),
+            "--- \"a/x\\n::error::pwned\\033[2J\\\".html\"\n\
+             +++ \"b/x\\n::error::pwned\\033[2J\\\".html\"\n"
+        );
+        assert_eq!(
+            header(b"caf\xc3\xa9\t\xff.html"),
+            "--- \"a/caf\\303\\251\\t\\377.html\"\n+++ \"b/caf\\303\\251\\t\\377.html\"\n"
+        );
+    }
+
+    #[test]
     fn nothing_changed_is_no_diff() {
-        assert!(unified("t.html", b"a\n", b"a\n").is_empty());
+        assert!(unified(b"t.html", b"a\n", b"a\n").is_empty());
     }
 
     #[test]
     fn an_insertion_at_the_start_starts_its_empty_range_at_zero() {
-        let diff = unified("t.html", b"", b"a\n");
+        let diff = unified(b"t.html", b"", b"a\n");
         assert_eq!(
             String::from_utf8(diff).unwrap(),
             "--- a/t.html\n+++ b/t.html\n@@ -0,0 +1 @@\n+a\n"

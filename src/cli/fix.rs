@@ -351,7 +351,7 @@ fn fix_file(
     };
     let result = Rewriter::new(options.clone()).fix_bytes(&bytes, args.unsafe_fixes);
     let display = path.display().to_string();
-    let diff = (args.diff && result.changed).then(|| masked_diff(&display, &bytes, &result));
+    let diff = (args.diff && result.changed).then(|| masked_diff(path, &bytes, &result));
     let written = if let Some(dir) = &args.out_dir {
         // The output tree is complete: unchanged files are written too.
         out_dir_destination(dir, path, run)
@@ -398,7 +398,8 @@ fn fix_stdin(args: &FixArgs, run: &Run, format: Format) -> Result<Option<FileFix
             ..run.options(named, &bytes)?
         };
         let result = Rewriter::new(options).fix_bytes(&bytes, args.unsafe_fixes);
-        let diff = (args.diff && result.changed).then(|| masked_diff(&display, &bytes, &result));
+        let diff = (args.diff && result.changed)
+            .then(|| masked_diff(named.unwrap_or(Path::new("-")), &bytes, &result));
         Ok(Some(finish(
             display.clone(),
             result,
@@ -611,7 +612,7 @@ fn mirrored(path: &Path, run: &Run) -> PathBuf {
 /// The diff of a fix, credentials masked as in every other output: the input's where the
 /// input holds them and the output's where the output does (a fix may change one: a line
 /// break taken out of it), and the text of each wherever it occurs on either side.
-fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> Vec<u8> {
+fn masked_diff(path: &Path, before: &[u8], fixed: &Fixed) -> Vec<u8> {
     let after = &fixed.output;
     let secrets = &fixed.analysis.secrets;
     let mut masked_before = mask_spans(before, &fixed.input_secrets);
@@ -641,7 +642,11 @@ fn masked_diff(path: &str, before: &[u8], fixed: &Fixed) -> Vec<u8> {
     // And the credentials of links ddlink does not read (an `<img src>`) on the lines shown.
     ddlink::source::mask_credential_values(&mut masked_before);
     ddlink::source::mask_credential_values(&mut masked_after);
-    super::diff::unified(path, &masked_before, &masked_after)
+    super::diff::unified(
+        path.as_os_str().as_encoded_bytes(),
+        &masked_before,
+        &masked_after,
+    )
 }
 
 /// `text` with the bytes of `spans` masked.
