@@ -1,3 +1,4 @@
+use super::param_not_allowed::{self, PARAM_NOT_ALLOWED};
 use super::password_in_link::PASSWORD_IN_LINK;
 use super::wrong_case::canonical_key;
 use super::{Findings, LinkSite, legacy_v1_link};
@@ -7,7 +8,8 @@ use crate::diagnostic::Diagnostic;
 declare_rule! {
     /// ## What it does
     /// Reports a known parameter with no value: `ticket_id=`, `&action&`, `name=`. An empty
-    /// `auth_password` is left to DD301, which asks for it to go, unless DD301 is off.
+    /// `auth_password` is left to DD301, and a key the command does not take to DD105: both
+    /// ask for it to go (unless they are off).
     ///
     /// ## Why is this bad?
     /// An empty value is usually a template token that was deleted by an editor, or a PSA
@@ -44,9 +46,12 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let Some(known) = canonical_key(key).or(v1_key) else {
             continue;
         };
-        // DD301 says to remove `auth_password` whatever its value: "give it a value" would
-        // contradict it.
+        // DD301 says to remove `auth_password` whatever its value, and DD105 a key the command
+        // does not take: "give it a value" would contradict them.
         if known == AUTH_PASSWORD && findings.enabled(&PASSWORD_IN_LINK) {
+            continue;
+        }
+        if findings.enabled(&PARAM_NOT_ALLOWED) && param_not_allowed::applies(site, known) {
             continue;
         }
         let empty = site.value(param).is_none_or(|v| v.trim().is_empty());

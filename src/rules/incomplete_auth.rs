@@ -1,4 +1,5 @@
 use super::auth::Auth;
+use super::password_in_link::PASSWORD_IN_LINK;
 use super::{Findings, LinkSite};
 use crate::diagnostic::Diagnostic;
 
@@ -6,7 +7,8 @@ declare_rule! {
     /// ## What it does
     /// Reports auth parameters that do not make a whole mode: `auth_username` without a
     /// secret, or `auth_password` or `auth_token` without `auth_username`. (`auth_remember_me`
-    /// alone is allowed: it only sets the sign-in page's "remember me".)
+    /// alone is allowed: it only sets the sign-in page's "remember me".) A password without a
+    /// user name is left to DD301, which asks for the password to go.
     ///
     /// ## Why is this bad?
     /// The portal cannot sign the contact in and shows its login page: the link does less than
@@ -37,7 +39,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if auth.conflicting() {
         return;
     }
+    // A password without a user name is DD301's to report: it asks for the password to go,
+    // which leaves nothing incomplete.
+    let password_reported = auth.token.is_none() && findings.enabled(&PASSWORD_IN_LINK);
     let (param, message, help) = match (auth.username, auth.password.or(auth.token), auth.access) {
+        (None, Some(_), None) if password_reported => return,
         (None, Some(secret), None) => (
             secret,
             format!("`{}` needs `auth_username`", site.key(secret)),
@@ -67,13 +73,13 @@ mod tests {
                 "ddportal://name=quotes",
                 "ddportal://name=quotes&auth_username=[a]&auth_token=[t]",
                 "ddportal://name=quotes&auth_username=[a]&auth_password=[p]",
+                "ddportal://name=login&auth_password=[p]",
                 "ddportal://name=quotes&access_token=[t]&auth_remember_me=true",
                 "ddportal://name=quotes&auth_token=[t]&access_token=[x]",
                 "ddportal://name=quotes&auth_remember_me=false",
             ],
             &[
                 "ddportal://name=quotes&auth_token=[t]",
-                "ddportal://name=quotes&auth_password=[p]",
                 "ddportal://name=quotes&auth_username=[a]",
             ],
         );

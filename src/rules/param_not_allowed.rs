@@ -1,6 +1,6 @@
 use super::wrong_case::canonical_key;
 use super::{Findings, LinkSite};
-use crate::command::spec::{NAME_KEY, command_owning, is_auth_key};
+use crate::command::spec::{CommandSpec, NAME_KEY, command_owning, is_auth_key};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
 declare_rule! {
@@ -44,7 +44,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let Some(key) = canonical_key(site.key(param)) else {
             continue;
         };
-        if key == NAME_KEY || is_auth_key(key) || command.key(key).is_some() {
+        if !not_taken(command, key) {
             continue;
         }
         let owner =
@@ -74,6 +74,16 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .with_fix(Fix::unsafe_(vec![Edit::delete(with_hash)])),
         );
     }
+}
+
+/// Whether `name=…` of the link does not take the known `key` (DD105 reports it).
+pub fn applies(site: &LinkSite, key: &str) -> bool {
+    site.command()
+        .is_some_and(|command| not_taken(command, key))
+}
+
+fn not_taken(command: &CommandSpec, key: &str) -> bool {
+    key != NAME_KEY && !is_auth_key(key) && command.key(key).is_none()
 }
 
 #[cfg(test)]

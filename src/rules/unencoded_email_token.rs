@@ -1,12 +1,14 @@
 use super::Findings;
 use super::tokens::{DialectContext, TokenUse};
+use super::unknown_token::{self, UNKNOWN_TOKEN};
 use crate::command::spec::AUTH_USERNAME;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::token::{Meaning, liquid_filters, meaning, shape};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a contact e-mail token used as `auth_username` without URL encoding.
+    /// Reports a contact e-mail token used as `auth_username` without URL encoding. A token
+    /// the PSA does not fill in (DD204) or another PSA's (DD201) is left to those rules.
     ///
     /// ## Why is this bad?
     /// The mail system fills in the address as it is. An address with `+` (`jo+it@acme.com`)
@@ -44,6 +46,11 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
         .dialect
         .is_some_and(|dialect| token_dialect.is_some_and(|of| of != dialect))
     {
+        return;
+    }
+    // A token the PSA does not fill in (an English name in a German instance) is DD204's:
+    // its fix names the one to write.
+    if findings.enabled(&UNKNOWN_TOKEN) && unknown_token::reports(token, context) {
         return;
     }
     let filters = liquid_filters(&token.token);

@@ -55,21 +55,7 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
     if !findings.enabled(&UNKNOWN_TOKEN) {
         return;
     }
-    let token_shape = shape(&token.token);
-    let verdict = match token_shape.dialect() {
-        // A token of another PSA is DD201's.
-        Some(token_dialect) if context.dialect.is_some_and(|d| d != token_dialect) => return,
-        Some(Dialect::ConnectWise) => connectwise(&token.token),
-        Some(Dialect::Autotask) => autotask(
-            &token.token,
-            token_shape,
-            context.language,
-            context.dialect.is_some(),
-        ),
-        Some(Dialect::DeskDirector) => liquid(&token.token),
-        None => misshapen(token, *context),
-    };
-    let Some((message, mut suggestion)) = verdict else {
+    let Some((message, mut suggestion)) = verdict(token, *context) else {
         return;
     };
     // A near miss of the ticket number, as a ticket's id, is also the number where the id
@@ -111,6 +97,29 @@ type Verdict = Option<(String, Option<String>)>;
 /// Autotask instance's name of the English one nearest, too) or, as a ticket id, the PSA's
 /// ticket-id token. When it is not, only a near miss of a ConnectWise or Autotask token is:
 /// the PSA might fill in anything else.
+/// What this rule says of `token`, if anything: its message and its suggestion.
+fn verdict(token: &TokenUse, context: DialectContext) -> Verdict {
+    let token_shape = shape(&token.token);
+    match token_shape.dialect() {
+        // A token of another PSA is DD201's.
+        Some(token_dialect) if context.dialect.is_some_and(|d| d != token_dialect) => None,
+        Some(Dialect::ConnectWise) => connectwise(&token.token),
+        Some(Dialect::Autotask) => autotask(
+            &token.token,
+            token_shape,
+            context.language,
+            context.dialect.is_some(),
+        ),
+        Some(Dialect::DeskDirector) => liquid(&token.token),
+        None => misshapen(token, context),
+    }
+}
+
+/// Whether this rule reports `token` (when it is on).
+pub fn reports(token: &TokenUse, context: &DialectContext) -> bool {
+    verdict(token, *context).is_some()
+}
+
 fn misshapen(token: &TokenUse, context: DialectContext) -> Verdict {
     let inner = token.token.strip_prefix('[')?.strip_suffix(']')?;
     // Compared without their brackets, so that nothing is allocated per token.
