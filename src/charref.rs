@@ -85,6 +85,25 @@ fn legacy_table() -> &'static HashMap<&'static str, &'static str> {
     TABLE.get_or_init(|| entries(LEGACY_TABLE).collect())
 }
 
+/// The legacy names (those read without their semicolon) that stand for `c`: `quot` and
+/// `QUOT` for `"`. What an HTML tool that decoded `&quote_id=` left of it (`"e_id=`) is read
+/// back with them.
+pub fn legacy_names(c: char) -> &'static [&'static str] {
+    static REVERSE: OnceLock<HashMap<char, Vec<&'static str>>> = OnceLock::new();
+    let reverse = REVERSE.get_or_init(|| {
+        let mut reverse: HashMap<char, Vec<&'static str>> = HashMap::new();
+        for (name, hex) in entries(LEGACY_TABLE) {
+            let decoded = decode_code_points(hex);
+            let mut chars = decoded.chars();
+            if let (Some(c), None) = (chars.next(), chars.next()) {
+                reverse.entry(c).or_default().push(name);
+            }
+        }
+        reverse
+    });
+    reverse.get(&c).map_or(&[], Vec::as_slice)
+}
+
 /// A reference with its semicolon: the few that links hold first, then the whole table
 /// (built on first use, which a short run such as an editor's save hook rarely needs).
 fn lookup(name_and_semicolon: &str) -> Option<String> {

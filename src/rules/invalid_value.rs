@@ -1,6 +1,7 @@
 use super::wrong_case::canonical_key;
 use std::ops::Range;
 
+use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
 use crate::command::LinkKind;
 use crate::command::spec::{self, KeySpec, ValueKind, auth_key};
@@ -99,6 +100,10 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
         spec.kind,
         ValueKind::OneOf(_) | ValueKind::Secret | ValueKind::Jwt
     ) {
+        return;
+    }
+    // `5"e_id=…`: the `&quote_id=` an HTML tool misread (DD401 repairs it).
+    if findings.enabled(&UNESCAPED_AMPERSAND) && misread_ampersand(site, range.clone()).is_some() {
         return;
     }
     let key = spec.key;

@@ -1,5 +1,6 @@
 use super::{Findings, LinkSite, Origin};
-use crate::charref::{Ampersand, classify};
+use crate::charref::{Ampersand, classify, legacy_names};
+use crate::command::spec;
 use crate::command::token::{TokenShape, tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
 
@@ -7,7 +8,9 @@ declare_rule! {
     /// ## What it does
     /// Reports a bare `&` between deep-link parameters in HTML, where it should be written
     /// `&amp;`. It is an error when the `&` is followed by a legacy entity name such as
-    /// `quot`, `not`, `para`, `copy`, `reg`, `lt` or `gt`, and a warning otherwise.
+    /// `quot`, `not`, `para`, `copy`, `reg`, `lt` or `gt`, and a warning otherwise. A link
+    /// such a tool has already rewritten (`name=quote"e_id=…`, from `&quote_id=`) is an
+    /// error too: the character stands where `&quot` was.
     ///
     /// ## Why is this bad?
     /// In HTML, `&` starts a character reference. Browsers happen to leave `&ticket_id=` alone,
@@ -26,7 +29,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// `&` becomes `&amp;`, which every HTML parser reads back as `&`: a safe fix.
+    /// `&` becomes `&amp;`, which every HTML parser reads back as `&`: a safe fix. The
+    /// character of a rewritten link becomes `&amp;` and the name it was read from
+    /// (`&amp;quot`), which gives back the key: a safe fix too.
     pub static UNESCAPED_AMPERSAND = {
         code: "DD401",
         name: "unescaped-ampersand",
@@ -35,8 +40,64 @@ declare_rule! {
     };
 }
 
+/// A character in `range` of the link's text that an HTML tool made of a bare `&` and a
+/// legacy name before a known key (`"` of `"e_id=`, from `&quote_id=`): its offset, the name
+/// and the key.
+pub fn misread_ampersand(
+    site: &LinkSite,
+    range: std::ops::Range<usize>,
+) -> Option<(usize, &'static str, &'static str)> {
+    let text = &site.text[range.clone()];
+    text.char_indices().find_map(|(at, c)| {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '=' {
+            return None;
+        }
+        let rest = &text[at + c.len_utf8()..];
+        let key_end = rest.find('=')?;
+        legacy_names(c).iter().find_map(|name| {
+            let key = format!("{name}{}", &rest[..key_end]);
+            let known = spec::all_keys().find(|&known| known == key)?;
+            Some((range.start + at, *name, known))
+        })
+    })
+}
+
+/// `name=quote"e_id=…`: the `&quote_id=` an HTML tool read as `&quot;` + `e_id=`, reported
+/// once, here, with the repair.
+fn check_misread(site: &LinkSite, findings: &mut Findings) {
+    for param in &site.link.params {
+        let Some(value) = param.value.clone() else {
+            continue;
+        };
+        let Some((at, name, key)) = misread_ampersand(site, value) else {
+            continue;
+        };
+        let c = site.text[at..].chars().next().expect("a character at `at`");
+        let span = site.span(at..at + c.len_utf8());
+        let written = format!("{}{name}", site.ampersand());
+        let mut diagnostic = Diagnostic::new(
+            &UNESCAPED_AMPERSAND,
+            span,
+            format!(
+                "`{c}{}=` is `&{key}=` after an HTML tool read `&{name}` as the entity `{c}`",
+                &key[name.len()..]
+            ),
+        )
+        .with_help(format!("write `{written}`, and escape every `&` in links"))
+        .with_fix(Fix::safe(vec![Edit::replace(span, written)]));
+        diagnostic.severity = Severity::Error;
+        findings.push(diagnostic);
+    }
+}
+
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    if !site.origin.is_html() || !findings.enabled(&UNESCAPED_AMPERSAND) {
+    if !findings.enabled(&UNESCAPED_AMPERSAND) {
+        return;
+    }
+    if site.is_deep_link() {
+        check_misread(site, findings);
+    }
+    if !site.origin.is_html() {
         return;
     }
     let in_attribute = site.origin == Origin::Attribute;

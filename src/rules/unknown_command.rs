@@ -1,5 +1,6 @@
 use super::did_you_mean::closest;
 use super::encoded_token::percent_decode;
+use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
 use crate::command::spec::{COMMANDS, NAME_KEY, command_spec};
 use crate::command::token::has_token;
@@ -53,6 +54,12 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if command_spec(value).is_some()
         || command_spec(&value.to_ascii_lowercase()).is_some()
         || has_token(value)
+    {
+        return;
+    }
+    // `quote"e_id=…`: the `&quote_id=` an HTML tool misread (DD401 repairs it).
+    if findings.enabled(&UNESCAPED_AMPERSAND)
+        && misread_ampersand(site, param.value.clone().expect("value checked above")).is_some()
     {
         return;
     }
