@@ -67,9 +67,25 @@ fn name_end(bytes: &[u8], open: usize) -> Option<usize> {
 /// every encoding ddlink reads).
 pub fn openings(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     memchr::memmem::find_iter(bytes, b"{{").filter_map(|open| {
+        if escaped(bytes, open) {
+            return None;
+        }
         let end = name_end(bytes, open)?;
         is_call(bytes, open).then_some((open, end - open))
     })
+}
+
+/// Whether the `{{` at `open` is escaped (`\{{deeplink …}}`): Handlebars writes it as it
+/// stands, braces and all, and so does ddlink. An even run of backslashes is escaped
+/// backslashes before a `{{` that is not.
+fn escaped(bytes: &[u8], open: usize) -> bool {
+    bytes[..open]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b'\\')
+        .count()
+        % 2
+        == 1
 }
 
 /// How far a `{{deeplink …}}` may run, in bytes, before it is taken as not closed: a call
@@ -83,6 +99,10 @@ pub fn find(text: &str) -> Vec<Mustache> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(open) = text[from..].find("{{").map(|i| i + from) {
+        if escaped(text.as_bytes(), open) {
+            from = open + 2;
+            continue;
+        }
         let inner_start = open + 2 + usize::from(text[open + 2..].starts_with('{'));
         let is_ours = is_call(text.as_bytes(), open);
         let Closing::At(end) = closing(text, inner_start) else {
@@ -169,6 +189,10 @@ pub fn unfinished(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut from = 0;
     while let Some(open) = memchr::memmem::find(&bytes[from..], b"{{").map(|at| from + at) {
+        if escaped(bytes, open) {
+            from = open + 2;
+            continue;
+        }
         let inner_start = open + 2 + usize::from(bytes.get(open + 2) == Some(&b'{'));
         match closing(text, inner_start) {
             Closing::Unfinished => return Some(open),
