@@ -133,7 +133,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
-    /// The path standard input stands for (file type and messages).
+    /// The path standard input stands for (file type, configuration, dialect and messages).
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
 
@@ -194,7 +194,7 @@ pub struct FixArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
-    /// The path standard input stands for (file type, configuration and messages).
+    /// The path standard input stands for (file type, configuration, dialect and messages).
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
 
