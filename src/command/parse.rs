@@ -541,6 +541,8 @@ fn parse_from_host(
         || (path_lower.starts_with(DEEPLINK_PATH)
             && path_lower[DEEPLINK_PATH.len()..].bytes().all(|b| b == b'/'))
         || (portal_host && path_lower.trim_end_matches('/') == "/portal" && !command.is_empty())
+        // `/portal/deep-link?name=…`: a command after a path that means the deep-link one.
+        || (portal_host && !command.is_empty() && misspelt_deeplink_path(&path_lower))
     {
         if path_lower.starts_with("/deeplink") && !portal_host {
             return None;
@@ -607,6 +609,19 @@ fn command_and_fragment(
 
 /// Whether `path` is `expected` with some of its slashes doubled (`//portal/deeplink`,
 /// `/portal//deeplink/`): a slip of a template's author, which a server may or may not forgive.
+/// Whether a lower-case path under `/portal/` is the deep-link path misspelt: `deep-link`,
+/// `deep_link`, `deeplinks`, `deeplink.aspx`, `deeplnk`.
+fn misspelt_deeplink_path(path: &str) -> bool {
+    let Some(page) = path.strip_prefix("/portal/") else {
+        return false;
+    };
+    let page = page.trim_end_matches('/');
+    let letters: String = page.chars().filter(char::is_ascii_alphanumeric).collect();
+    let stem = page.split('.').next().unwrap_or(page);
+    letters.starts_with("deeplink")
+        || (!page.contains('/') && strsim::levenshtein(stem, "deeplink") <= 2)
+}
+
 fn slashes_doubled(path: &str, expected: &str) -> bool {
     if !path.contains("//") {
         return false;
