@@ -613,16 +613,22 @@ fn human_output_of_a_finding_past_column_65535() {
     assert_exit(&fix_gives(root, "long.html", expected.as_bytes()), 0, "fix");
 }
 
-#[test]
-fn memory_limit_exceeded() {
+/// A project whose `limited/` folder has the least memory limit.
+fn limited_project() -> tempfile::TempDir {
     let project = project();
-    let root = project.path();
-    std::fs::create_dir(root.join("limited")).unwrap();
+    std::fs::create_dir(project.path().join("limited")).unwrap();
     std::fs::write(
-        root.join("limited/ddlink.toml"),
+        project.path().join("limited/ddlink.toml"),
         format!("{CONFIG}max_memory = \"16KiB\"\n"),
     )
     .unwrap();
+    project
+}
+
+#[test]
+fn memory_limit_exceeded() {
+    let project = limited_project();
+    let root = project.path();
     let filler = "<p>hello world</p>\n".repeat(5000);
     let input = format!(
         "<p>{PLACEHOLDER}</p>\n{filler}<a title=\"{}\" href=\"ddportal://name=ticket&ticket_id=1\">x</a>\n",
@@ -672,14 +678,8 @@ fn memory_limit_exceeded() {
 /// long document of short tags fits in the least limit, wherever its chunks are cut.
 #[test]
 fn the_least_memory_limit_takes_a_long_document_of_short_tags() {
-    let project = project();
+    let project = limited_project();
     let root = project.path();
-    std::fs::create_dir(root.join("limited")).unwrap();
-    std::fs::write(
-        root.join("limited/ddlink.toml"),
-        format!("{CONFIG}max_memory = \"16KiB\"\n"),
-    )
-    .unwrap();
     let line = "<p>hello <a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket_lst\">x</a></p>\n";
     for lead in ["", "<!-- a comment that moves every chunk boundary -->\n"] {
         std::fs::write(

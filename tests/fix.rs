@@ -517,14 +517,7 @@ fn files_that_must_not_be_replaced_are_reported_not_written() {
         std::fs::set_permissions(root.join(file), std::fs::Permissions::from_mode(0o444)).unwrap();
         let output = ddlink(&["fix", "--format", "concise", file], root, None);
         assert_eq!(output.status.code(), Some(2), "{file}");
-        let shown = text(&output.stdout);
-        assert!(
-            shown.contains(&format!(
-                "{file}:2:60: DD106 `aprove` is not a ticket action"
-            )),
-            "{file}: {shown}"
-        );
-        assert!(shown.contains("DD403"), "{file}: {shown}");
+        assert_reports_its_findings(&output, file);
         assert_eq!(read(root, file), content);
     }
     assert_eq!(read(root, "mail/readonly.html"), PLACEHOLDER);
@@ -608,18 +601,25 @@ fn another_users_files_are_reported_not_taken_over() {
             text(&output.stderr)
         );
         // Its findings are reported all the same.
-        assert!(
-            text(&output.stdout).contains(&format!(
-                "{file}:2:60: DD106 `aprove` is not a ticket action"
-            )),
-            "{file}: {}",
-            text(&output.stdout)
-        );
+        assert_reports_its_findings(&output, file);
         assert_eq!(read(root, file), content);
         let owner =
             std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(root.join(file)).unwrap());
         assert_eq!(owner, 0, "{file}");
     }
+}
+
+/// `output` (concise) reports the findings of `file` as written in these tests, holding
+/// `PLACEHOLDER` and `UNFIXABLE`.
+fn assert_reports_its_findings(output: &Output, file: &str) {
+    let shown = text(&output.stdout);
+    assert!(
+        shown.contains(&format!(
+            "{file}:2:60: DD106 `aprove` is not a ticket action"
+        )),
+        "{file}: {shown}"
+    );
+    assert!(shown.contains("DD403"), "{file}: {shown}");
 }
 
 #[cfg(unix)]
@@ -906,13 +906,6 @@ fn findings_are_reported_when_writing_fails() {
             "{file}: {}",
             text(&output.stderr)
         );
-        let shown = text(&output.stdout);
-        assert!(
-            shown.contains(&format!(
-                "{file}:2:60: DD106 `aprove` is not a ticket action"
-            )),
-            "{file}: {shown}"
-        );
-        assert!(shown.contains("DD403"), "{file}: {shown}");
+        assert_reports_its_findings(&output, file);
     }
 }
