@@ -508,6 +508,13 @@ fn files_that_must_not_be_replaced_are_reported_not_written() {
             "{file}: {}",
             text(&output.stderr)
         );
+        // Checked, not written: the summary says which.
+        let summary = text(&output.stdout);
+        assert!(
+            summary.contains("in 1 file. 1 file could not be written.")
+                && !summary.contains("could not be checked"),
+            "{file}: {summary}"
+        );
     }
     // Their findings are reported all the same, as those of the file as it stays (in memory
     // and streamed).

@@ -86,7 +86,7 @@ pub fn run(args: &FixArgs) -> ExitStatus {
                 Vec::new()
             }
         };
-        return report(args, format, &results, failed);
+        return report(args, format, &results, (failed, 0));
     }
     super::stop_between_files();
     let progress = Progress::new(inputs.len(), !args.quiet && !args.selection.no_progress);
@@ -104,11 +104,12 @@ pub fn run(args: &FixArgs) -> ExitStatus {
         return status;
     }
     let mut results = Vec::new();
+    let mut unwritten = 0;
     for outcome in outcomes.into_iter().flatten() {
         match outcome {
             Ok(Some(mut fix)) => {
                 if let Some(refusal) = fix.refusal.take() {
-                    failed += 1;
+                    unwritten += 1;
                     if run.first_report(&refusal) {
                         output::error(&refusal);
                     }
@@ -124,7 +125,7 @@ pub fn run(args: &FixArgs) -> ExitStatus {
             }
         }
     }
-    report(args, format, &results, failed)
+    report(args, format, &results, (failed, unwritten))
 }
 
 /// The files a run fixes, and how many errors finding them met (each said on stderr); `None`
@@ -193,10 +194,18 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
 }
 
 /// Write what a run did, and tell its exit status.
-fn report(args: &FixArgs, format: Format, results: &[FileFix], failed: usize) -> ExitStatus {
+/// The report of a run, with how many inputs could not be checked and how many files,
+/// checked, were not written.
+fn report(
+    args: &FixArgs,
+    format: Format,
+    results: &[FileFix],
+    (failed, unwritten): (usize, usize),
+) -> ExitStatus {
     let mut summary = Summary {
         files: results.len(),
         failed,
+        unwritten,
         unsafe_fixes: args.unsafe_fixes,
         ..Summary::default()
     };
@@ -217,7 +226,7 @@ fn report(args: &FixArgs, format: Format, results: &[FileFix], failed: usize) ->
         return status;
     }
     let changed = summary.changed > 0;
-    if failed > 0 {
+    if failed + unwritten > 0 {
         ExitStatus::Failure
     } else if ((args.check || args.diff || args.exit_non_zero_on_fix) && changed)
         || (!args.exit_zero

@@ -61,6 +61,8 @@ pub struct Summary {
     pub changed: usize,
     /// Inputs that could not be checked (unreadable, bad configuration).
     pub failed: usize,
+    /// Files checked but not written (fix mode: refused, or their writing failed).
+    pub unwritten: usize,
     /// Whether `fixable` counts unsafe fixes too (`--unsafe-fixes`).
     pub unsafe_fixes: bool,
 }
@@ -84,16 +86,26 @@ impl Summary {
     /// The closing line of human output.
     pub fn line(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        let failed = if self.failed > 0 {
-            format!(" {} could not be checked.", plural(self.failed, "input"))
-        } else {
-            String::new()
-        };
+        let mut failed = String::new();
+        if self.failed > 0 {
+            let _ = write!(
+                failed,
+                " {} could not be checked.",
+                plural(self.failed, "input")
+            );
+        }
+        if self.unwritten > 0 {
+            let _ = write!(
+                failed,
+                " {} could not be written.",
+                plural(self.unwritten, "file")
+            );
+        }
         if self.errors + self.warnings + self.infos == 0 {
-            let verdict = if self.failed > 0 {
-                "No findings"
-            } else {
+            let verdict = if failed.is_empty() {
                 "All clear: no findings"
+            } else {
+                "No findings"
             };
             return format!("{verdict} in {}.{failed}", plural(self.files, "file"));
         }
