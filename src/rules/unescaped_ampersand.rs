@@ -52,11 +52,15 @@ pub fn misread_ampersand(
         if c.is_ascii_alphanumeric() || c == '_' || c == '=' {
             return None;
         }
+        // Compared key by key, without reading on past a key's length: a value may be long.
         let rest = &text[at + c.len_utf8()..];
-        let key_end = rest.find('=')?;
         legacy_names(c).iter().find_map(|name| {
-            let key = format!("{name}{}", &rest[..key_end]);
-            let known = spec::all_keys().find(|&known| known == key)?;
+            let known = spec::all_keys().find(|known| {
+                known.strip_prefix(name).is_some_and(|tail| {
+                    rest.strip_prefix(tail)
+                        .is_some_and(|after| after.starts_with('='))
+                })
+            })?;
             Some((range.start + at, *name, known))
         })
     })
