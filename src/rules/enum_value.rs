@@ -16,7 +16,9 @@ pub(super) fn check(
 ) {
     if !site.is_deep_link()
         || !findings.enabled(rule)
-        || site.command().is_none_or(|spec| spec.name != command)
+        || site
+            .implied_command()
+            .is_none_or(|spec| spec.name != command)
     {
         return;
     }

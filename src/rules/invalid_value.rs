@@ -1,6 +1,7 @@
 use super::wrong_case::canonical_key;
 use std::ops::Range;
 
+use super::legacy_v1_link::v1_pair;
 use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
 use crate::command::LinkKind;
@@ -46,7 +47,7 @@ declare_rule! {
 fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
     // `Ticket_ID=` is `ticket_id` in the wrong case (DD111): its value is judged all the same.
     let key = canonical_key(key).unwrap_or(key);
-    site.command()
+    site.implied_command()
         .and_then(|c| c.key(key))
         .or_else(|| auth_key(key))
 }
@@ -86,8 +87,17 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !site.is_deep_link() {
         return;
     }
+    // `ddportal://ticketid=abc&action=close`: the V1 pair's value is judged under the key
+    // DD501 gives it.
+    let v1_pair = v1_pair(site);
     for param in &site.link.params {
-        if let (Some(spec), Some(value)) = (key_spec(site, site.key(param)), &param.value) {
+        let spec = match v1_pair {
+            Some((pair, form)) if std::ptr::eq(pair, param) => form
+                .v2_key()
+                .and_then(|key| spec::command_spec(form.v2_name())?.key(key)),
+            _ => key_spec(site, site.key(param)),
+        };
+        if let (Some(spec), Some(value)) = (spec, &param.value) {
             judge(site, findings, spec, value.clone());
         }
     }

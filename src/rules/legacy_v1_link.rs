@@ -8,7 +8,9 @@ declare_rule! {
     /// Reports a legacy V1 desktop link: `ddportal://ticketid=…`, `ddportal://learningid=…`,
     /// `ddportal://invoiceid=…`, `ddportal://requestsupport`, `ddportal://mytickets`. A V1 command in a link without
     /// `name` that holds V2 parameters too (`ddportal://ticketid=5&action=close`), or in a web
-    /// link (`…/portal/deeplink?ticketid=5`), is reported the same way, on that pair alone.
+    /// link (`…/portal/deeplink?ticketid=5`), is reported the same way, on that pair alone,
+    /// and the rest of that link is judged as the V2 command it stands for (`action=aprove`
+    /// beside `ticketid=5` is DD106 now, not after the fix).
     ///
     /// ## Why is this bad?
     /// Portal V1 is retired. Current desktop apps route V2 commands (`name=…`), and the V1 forms

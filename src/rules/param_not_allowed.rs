@@ -37,7 +37,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !site.is_deep_link() || !findings.enabled(&PARAM_NOT_ALLOWED) {
         return;
     }
-    let Some(command) = site.command() else {
+    let Some(command) = site.implied_command() else {
         return;
     };
     for (index, param) in site.link.params.iter().enumerate() {
@@ -78,7 +78,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
 
 /// Whether `name=…` of the link does not take the known `key` (DD105 reports it).
 pub fn applies(site: &LinkSite, key: &str) -> bool {
-    site.command()
+    site.implied_command()
         .is_some_and(|command| not_taken(command, key))
 }
 

@@ -335,6 +335,17 @@ impl<'a> LinkSite<'a> {
         })
     }
 
+    /// The command this link opens: the one its `name` names, or, in a link without `name`,
+    /// the one its V1 command stands for (`ddportal://ticketid=5&action=aprove` is a ticket
+    /// link: DD501 rewrites the pair, and the rest of the link is judged now rather than
+    /// after the fix).
+    pub fn implied_command(&self) -> Option<&'static CommandSpec> {
+        self.command().or_else(|| {
+            let (_, form) = super::legacy_v1_link::v1_pair(self)?;
+            spec::command_spec(form.v2_name())
+        })
+    }
+
     /// How a `&` between parameters is written here: `&amp;` in HTML, `&` in plain text.
     pub fn ampersand(&self) -> &'static str {
         if self.origin.is_html() { "&amp;" } else { "&" }
