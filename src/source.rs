@@ -510,8 +510,8 @@ fn excerpt(
 /// Mask, in text about to be shown, the value after each credential key written anywhere in
 /// it (`auth_password=…` in any case, `access_token=…`): in a link ddlink reads its secrets
 /// are masked already, but an excerpt's lines also hold links it does not read (an
-/// `<img src>`, a `data-` attribute, prose). A template token (`[gtoken]`, `{{ Token }}`) is
-/// no secret and stays, as in links.
+/// `<img src>`, a `data-` attribute, prose). A template token (`[gtoken]`, `{{ Token }}`,
+/// `%5Bgtoken%5D`) is no secret and stays, as in links.
 pub fn mask_credential_values(bytes: &mut [u8]) {
     for key in crate::command::spec::SECRET_KEYS {
         let key = key.as_bytes();
@@ -527,7 +527,12 @@ pub fn mask_credential_values(bytes: &mut [u8]) {
                     b.is_ascii_whitespace() || matches!(b, b'&' | b'#' | b'"' | b'\'' | b'<' | b'>')
                 })
                 .map_or(bytes.len(), |len| start + len);
-            if !matches!(bytes.get(start), Some(b'[' | b'{' | b'*')) {
+            // An editor's percent-encoded token (`%5BAccessToken%5D`) is still no secret:
+            // DD203 names it.
+            let encoded_token = bytes.get(start) == Some(&b'%')
+                && std::str::from_utf8(&bytes[start..end])
+                    .is_ok_and(crate::command::token::is_single_token);
+            if !encoded_token && !matches!(bytes.get(start), Some(b'[' | b'{' | b'*')) {
                 bytes[start..end].fill(b'*');
             }
             from = end.max(start);
@@ -1065,13 +1070,15 @@ mod tests {
     #[test]
     fn credential_values_are_masked_wherever_they_are_written() {
         let mut text = b"src=\"x?AUTH_PASSWORD=p4ss&amp;access_token=ey.J#f\" gtoken=[gtoken] \
-            auth_token={{ Token }} auth_password=&auth_token=last"
+            auth_token={{ Token }} auth_password=&auth_token=last \
+            access_token=%5BAccessToken%5D gtoken=%5Bg4a"
             .to_vec();
         mask_credential_values(&mut text);
         assert_eq!(
             String::from_utf8(text).unwrap(),
             "src=\"x?AUTH_PASSWORD=****&amp;access_token=****#f\" gtoken=[gtoken] \
-             auth_token={{ Token }} auth_password=&auth_token=****"
+             auth_token={{ Token }} auth_password=&auth_token=**** \
+             access_token=%5BAccessToken%5D gtoken=******"
         );
     }
 }
