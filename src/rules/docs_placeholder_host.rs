@@ -57,6 +57,12 @@ const PLACEHOLDER_LABELS: &[&str] = &[
 
 /// Whether `host` is a documentation placeholder rather than a real portal host.
 pub fn is_placeholder_host(host: &str) -> bool {
+    // An editor that encoded the link wrote `[your-subdomain]` as `%5Byour-subdomain%5D`.
+    if host.contains('%')
+        && let Some(decoded) = super::encoded_token::percent_decode(host)
+    {
+        return is_placeholder_host(&decoded);
+    }
     if host.contains("{{") {
         // A mail-system expression in the host is filled in at send time.
         return false;
@@ -119,6 +125,8 @@ mod tests {
                 "https://yourcompany.deskdirector.com/portal/deeplink?name=quotes",
                 "https://<subdomain>.deskdirector.com/portal/deeplink?name=quotes",
                 "https://subdomain.deskdirector.com/portal/v2/tickets",
+                "https://%5Byour-subdomain%5D.deskdirector.com/portal/deeplink?name=quotes",
+                "https://%3Csubdomain%3E.deskdirector.com/portal/deeplink?name=quotes",
             ],
         );
     }
