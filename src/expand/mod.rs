@@ -705,7 +705,17 @@ fn judge(
         diagnostic.span = param
             .and_then(|p| {
                 let key = &url[p.key.clone()];
-                sources.iter().find(|s| s.key == key).map(|source| {
+                // The argument this parameter came from: the second `action` of the link
+                // from the second `action` attribute (DD109 points at the repeat).
+                let repeat = link
+                    .params
+                    .iter()
+                    .take_while(|q| !std::ptr::eq(*q, p))
+                    .filter(|q| url[q.key.clone()] == *key)
+                    .count();
+                let mut named = sources.iter().filter(|s| s.key == key);
+                let first = named.clone().next();
+                named.nth(repeat).or(first).map(|source| {
                     if p.value
                         .as_ref()
                         .is_some_and(|v| v.start <= diagnostic.span.start)

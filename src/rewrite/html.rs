@@ -746,6 +746,22 @@ impl State<'_> {
             .checked_sub(1)
             .and_then(|at| self.window.borrow().byte_at(at))
     }
+
+    /// The end of a quoted attribute value at `value` with its closing quote: the end of the
+    /// whole attribute as written.
+    fn with_closing_quote(&self, value: Span) -> usize {
+        let window = self.window.borrow();
+        let quote = value
+            .start
+            .checked_sub(1)
+            .and_then(|at| window.byte_at(at))
+            .filter(|&b| is_quote(b));
+        if quote.is_some() && window.byte_at(value.end) == quote {
+            value.end + 1
+        } else {
+            value.end
+        }
+    }
 }
 
 /// Whether text, as written in HTML, shows anything: its character references decoded, a
@@ -825,12 +841,14 @@ fn placeholder_args(state: &RefCell<State<'_>>, element: &Element, start_tag: Sp
             let name_start = attribute
                 .name_source_location()
                 .map_or(start_tag.start, |l| l.bytes().start);
-            let strings = &mut state.borrow_mut().collector.findings.strings;
+            let mut state = state.borrow_mut();
+            let end = state.with_closing_quote(value_span);
+            let strings = &mut state.collector.findings.strings;
             Arg {
                 key: strings.get(&attribute.name()),
                 value: strings.get(&crate::charref::decode(&raw_value, true).0),
                 raw_value: strings.get(&raw_value),
-                span: Span::new(name_start, value_span.end.max(name_start)),
+                span: Span::new(name_start, end.max(name_start)),
                 value_span,
             }
             .relative_to(start_tag.start)
