@@ -326,6 +326,17 @@ const ERRORS: &[(&str, ConfigErrorKind, &str, &[&str])] = &[
         ],
     ),
     (
+        "psa = \"connectwise\"\nportal = \"https://yourcompany.deskdirector.com\"\n",
+        ConfigErrorKind::InvalidValue,
+        "2:10",
+        &[
+            "invalid portal",
+            "`https://yourcompany.deskdirector.com`",
+            "documentation",
+            "placeholder",
+        ],
+    ),
+    (
         "max_memory = \"lots\"\n",
         ConfigErrorKind::InvalidValue,
         "1:14",

@@ -161,6 +161,10 @@ pub enum PortalError {
         "the portal URL `{0}` holds a user name or password: the portal goes into every link, and so to every recipient"
     )]
     Credentials(String),
+    #[error(
+        "the portal `{0}` is a documentation placeholder, not a portal: write your DeskDirector portal's host (such as `acme.deskdirector.com`)"
+    )]
+    Placeholder(String),
 }
 
 /// The byte ranges of the user names and passwords written into URLs in `text`: what no
@@ -237,6 +241,10 @@ impl Portal {
         }
         if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
             return Err(PortalError::NotAnOrigin(shown()));
+        }
+        // Every link would be rewritten to it (DD408), and each then reported (DD409).
+        if crate::rules::docs_placeholder_host::is_placeholder_host(host) {
+            return Err(PortalError::Placeholder(shown()));
         }
         let host = match url.port() {
             Some(port) => format!("{host}:{port}"),
@@ -548,6 +556,16 @@ mod tests {
             Portal::parse("https://acme.deskdirector.com/portal"),
             Err(PortalError::NotAnOrigin(_))
         ));
+        for placeholder in [
+            "https://yourcompany.deskdirector.com",
+            "xxx.deskdirector.com",
+            "https://subdomain.deskdirector.com/",
+        ] {
+            assert!(
+                matches!(Portal::parse(placeholder), Err(PortalError::Placeholder(_))),
+                "{placeholder}"
+            );
+        }
         for with_credentials in [
             "https://user:secret@acme.deskdirector.com",
             "https://:secret@acme.deskdirector.com",
