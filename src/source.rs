@@ -513,7 +513,10 @@ fn excerpt(
 /// `<img src>`, a `data-` attribute, prose). A template token (`[gtoken]`, `{{ Token }}`,
 /// `%5Bgtoken%5D`) is no secret and stays, as in links.
 pub fn mask_credential_values(bytes: &mut [u8]) {
-    for key in crate::command::spec::SECRET_KEYS {
+    // Beside the credential parameters, the words a credential is most often written under
+    // in a link the portal does not read (DD301 and DD104 name them).
+    let words = ["password", "passwd", "pwd", "token"];
+    for key in crate::command::spec::SECRET_KEYS.iter().chain(&words) {
         let key = key.as_bytes();
         let mut from = 0;
         while let Some(found) = bytes[from..]
@@ -1071,14 +1074,16 @@ mod tests {
     fn credential_values_are_masked_wherever_they_are_written() {
         let mut text = b"src=\"x?AUTH_PASSWORD=p4ss&amp;access_token=ey.J#f\" gtoken=[gtoken] \
             auth_token={{ Token }} auth_password=&auth_token=last \
-            access_token=%5BAccessToken%5D gtoken=%5Bg4a"
+            access_token=%5BAccessToken%5D gtoken=%5Bg4a \
+            <img src=\"x?Password=hunter2&amp;token=abc\">"
             .to_vec();
         mask_credential_values(&mut text);
         assert_eq!(
             String::from_utf8(text).unwrap(),
             "src=\"x?AUTH_PASSWORD=****&amp;access_token=****#f\" gtoken=[gtoken] \
              auth_token={{ Token }} auth_password=&auth_token=**** \
-             access_token=%5BAccessToken%5D gtoken=******"
+             access_token=%5BAccessToken%5D gtoken=****** \
+             <img src=\"x?Password=*******&amp;token=***\">"
         );
     }
 }

@@ -155,7 +155,8 @@ pub const SECRET_KEYS: &[&str] = &[AUTH_PASSWORD, AUTH_TOKEN, ACCESS_TOKEN, "gto
 
 /// Whether `key` names a credential, as written or nearly: `AUTH_TOKEN`, `amp;auth_password`
 /// (an `&amp;` where character references are not decoded: a comment, a `<title>`),
-/// `auth%5Fpassword`, `auth_tokn`. Such a key's value is masked like a credential's: masking a
+/// `auth%5Fpassword`, `auth_tokn`, or a word for a credential that is no parameter
+/// (`password`, `token`). Such a key's value is masked like a credential's: masking a
 /// few values too many costs nothing, and one too few prints a password in a public CI log.
 pub fn is_secret_key(key: &str) -> bool {
     // Asked for a parameter of nearly every link, which nearly always has a known key: that
@@ -178,6 +179,9 @@ pub fn is_secret_key(key: &str) -> bool {
         return false;
     };
     let key = &key[..key_len];
+    if CREDENTIAL_WORDS.contains(&key) {
+        return true;
+    }
     SECRETS_COMPARED.iter().any(|&secret| {
         let secret = secret.as_bytes();
         key == secret
@@ -192,6 +196,32 @@ pub fn is_secret_key(key: &str) -> bool {
 
 /// [`SECRET_KEYS`] as [`letters_and_digits`] leaves them, to compare keys with.
 const SECRETS_COMPARED: &[&str] = &["authpassword", "authtoken", "accesstoken", "gtoken"];
+
+/// Keys that are no deep-link parameter but name a credential all the same (`password=`,
+/// `token=`), as [`letters_and_digits`] leaves them: the portal ignores them, and the value
+/// still goes to every recipient.
+const CREDENTIAL_WORDS: &[&[u8]] = &[
+    b"password",
+    b"passwd",
+    b"pwd",
+    b"pass",
+    b"token",
+    b"secret",
+    b"apikey",
+    b"apitoken",
+    b"authkey",
+    b"sessiontoken",
+    b"bearer",
+    b"jwt",
+];
+
+/// The keys of [`CREDENTIAL_WORDS`] that name a password (DD301 reports them).
+const PASSWORD_WORDS: &[&[u8]] = &[b"password", b"passwd", b"pwd", b"pass"];
+
+/// Whether `key`, no deep-link parameter, names a password (`password`, `PWD`, `pass`).
+pub fn names_a_password(key: &str) -> bool {
+    letters_and_digits(key).is_some_and(|(key, len)| PASSWORD_WORDS.contains(&&key[..len]))
+}
 
 /// `key` without a leading `amp;` and punctuation, its percent escapes decoded, in lowercase
 /// ASCII letters and digits; `None` when longer than any credential key could be.
@@ -267,6 +297,10 @@ mod secret_key_tests {
             "auth_tokn",
             "acess_token",
             "authtoken",
+            "token",
+            "Password",
+            "PWD",
+            "api-key",
         ] {
             assert!(is_secret_key(secret), "{secret}");
         }
@@ -276,7 +310,8 @@ mod secret_key_tests {
             "ticket_id",
             "style",
             "class",
-            "token",
+            "tokens",
+            "passage",
             "remember-me",
             "gtokens",
             "%zzgtoken%",

@@ -1,11 +1,13 @@
 use super::auth::Auth;
 use super::{Findings, LinkSite};
+use crate::command::spec::names_a_password;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
     /// Reports a deep link that carries a password, whatever its value: in `auth_password`,
-    /// or written before the host (`https://user:password@…`).
+    /// in a parameter the portal does not read (`password`, `pwd`), or written before the
+    /// host (`https://user:password@…`).
     ///
     /// ## Why is this bad?
     /// E-mail is forwarded, CC'd, archived and scanned. A password in a link goes to everyone
@@ -45,6 +47,22 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .with_help("remove `auth_password`; use `auth_token` (passwordless) or no auth at all"),
         );
     }
+    // `password=…`: the portal does not read it, and the password still goes out.
+    if site.is_deep_link() {
+        for param in &site.link.params {
+            let key = site.key(param);
+            if names_a_password(key) && site.value(param).is_some_and(|v| !v.is_empty()) {
+                findings.push(
+                    Diagnostic::new(
+                        &PASSWORD_IN_LINK,
+                        site.span(param.key.clone()),
+                        format!("a password (`{key}`) in a link goes to everyone the e-mail reaches"),
+                    )
+                    .with_help(format!("remove `{key}`: the portal does not read it; use `auth_token` (passwordless) or no auth at all")),
+                );
+            }
+        }
+    }
     if let Some(password) = site.link.userinfo_password(site.text) {
         findings.push(
             Diagnostic::new(
@@ -82,11 +100,15 @@ mod tests {
             &[
                 "ddportal://name=ticket_list&auth_username=[a]&auth_token=[b]",
                 "https://agent@acme.deskdirector.com/portal/deeplink?name=ticket_list",
+                "ddportal://name=ticket_list&password=",
+                "ddportal://name=ticket_list&passage=1",
             ],
             &[
                 "ddportal://name=ticket_list&auth_username=a@b.co&auth_password=hunter2",
                 "ddportal://name=ticket_list&auth_username=[a]&auth_password=[b]",
                 "ddportal://auth_password=x",
+                "ddportal://name=ticket_list&password=hunter2",
+                "ddportal://name=ticket_list&PWD=[password]",
                 "https://agent:hunter2@acme.deskdirector.com/portal/deeplink?name=ticket_list",
                 "https://agent:[password]@acme.deskdirector.com/portal/deeplink?name=ticket_list",
             ],

@@ -1,10 +1,11 @@
 use super::did_you_mean::closest;
 use super::encoded_token::percent_decode;
 use super::missing_required_param::MISSING_REQUIRED_PARAM;
+use super::password_in_link::PASSWORD_IN_LINK;
 use super::wrong_case::{behind_escaped_ampersand, canonical_key};
 use super::{Findings, LinkSite, legacy_v1_link};
 use crate::command::Param;
-use crate::command::spec::{self, AUTH_KEYS, NAME_KEY};
+use crate::command::spec::{self, AUTH_KEYS, NAME_KEY, names_a_password};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 
 declare_rule! {
@@ -84,6 +85,13 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             }
             continue;
         }
+        // A password the portal does not read is DD301's.
+        if findings.enabled(&PASSWORD_IN_LINK)
+            && names_a_password(key)
+            && site.value(param).is_some_and(|v| !v.is_empty())
+        {
+            continue;
+        }
         // Prefer the keys this command takes, then any key.
         let own: Vec<&str> = site
             .command()
@@ -92,7 +100,9 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let candidates = std::iter::once(NAME_KEY)
             .chain(own.iter().copied())
             .chain(AUTH_KEYS.iter().map(|k| k.key));
-        let suggestion = closest(key, candidates).or_else(|| closest(key, spec::all_keys()));
+        let suggestion = closest(key, candidates)
+            .or_else(|| closest(key, spec::all_keys()))
+            .or_else(|| auth_key_meant(key));
         let lacking = suggestion.filter(|&s| required_and_missing(s));
         let message = match lacking {
             Some(needed) => format!(
@@ -115,6 +125,25 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         } else {
             findings.push(diagnostic);
         }
+    }
+}
+
+/// The auth parameter a key written in other words most likely means (`token` for
+/// `auth_token`, `email` for `auth_username`): too far from it for a near miss.
+fn auth_key_meant(key: &str) -> Option<&'static str> {
+    let words: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match words.as_str() {
+        "token" | "logintoken" | "passwordlesstoken" | "authkey" => Some(spec::AUTH_TOKEN),
+        "user" | "username" | "email" | "login" | "authuser" | "authemail" => {
+            Some(spec::AUTH_USERNAME)
+        }
+        "jwt" | "bearer" | "accesstokens" => Some(spec::ACCESS_TOKEN),
+        "rememberme" | "remember" => Some(spec::AUTH_REMEMBER_ME),
+        _ => None,
     }
 }
 
