@@ -127,6 +127,9 @@ pub enum Placeholder {
         end_tag: Option<Span>,
         /// No label text between the tags.
         empty_label: bool,
+        /// An empty label that holds a comment (`<!-- todo -->`): kept, with the default
+        /// label after it.
+        label_comment: bool,
         /// Spans from `start_tag.start`.
         args: Arc<[Arg]>,
         /// The white space the placeholder's line starts with, when the placeholder starts
@@ -856,6 +859,7 @@ fn render(
             start_tag,
             end_tag,
             empty_label,
+            label_comment,
             args,
             indent,
             ..
@@ -900,7 +904,9 @@ fn render(
                 // A check keeps no edits: rendering would tell nothing more.
                 return Some(Vec::new());
             }
-            let label = if *empty_label || end_tag.is_none() {
+            let label = if end_tag.is_some() && *empty_label && *label_comment {
+                format!("{MARKER}{}", default_label(url))
+            } else if *empty_label || end_tag.is_none() {
                 default_label(url)
             } else {
                 MARKER.to_owned()
@@ -926,7 +932,7 @@ fn render(
             place_rendered(
                 rendered,
                 &href,
-                label == MARKER,
+                label.starts_with(MARKER),
                 *start_tag,
                 *end_tag,
                 findings,

@@ -80,6 +80,8 @@ struct OpenPlaceholder {
     start_tag: Span,
     args: Arc<[Arg]>,
     labelled: bool,
+    /// A comment in its label (see [`Placeholder::Element`]'s `label_comment`).
+    label_comment: bool,
     indent: String,
     /// Opened in a link or another placeholder: expanded, it would be a link in a link
     /// (DD406).
@@ -152,6 +154,20 @@ impl LinkElements {
         }
     }
 
+    /// A comment in the innermost `<dd-link>`'s label: an Outlook-only label
+    /// (`<!--[if mso]>Open<![endif]-->`) is a label, and any other comment is kept before
+    /// the default label, never dropped.
+    fn label_comment(&mut self, comment: &Comment) {
+        let Some(placeholder) = self.open_placeholders.last_mut() else {
+            return;
+        };
+        if comment.text().trim_start().starts_with("[if") {
+            placeholder.labelled = true;
+        } else {
+            placeholder.label_comment = true;
+        }
+    }
+
     /// A link or placeholder at `span` opens: in a `<dd-link>`'s label, that placeholder
     /// would wrap it in a link, and is left as it is (DD406). Whether it is in one.
     fn in_placeholder(&mut self, span: Span) -> bool {
@@ -177,6 +193,7 @@ impl LinkElements {
                     start_tag: open.start_tag,
                     end_tag: Some(span),
                     empty_label: !open.labelled,
+                    label_comment: open.label_comment,
                     args: open.args,
                     indent: open.indent,
                     nested: open.nested || !open.inner.is_empty(),
@@ -863,7 +880,12 @@ fn placeholder_element<'o>(
     links: &Rc<RefCell<LinkElements>>,
 ) -> ElementContentHandlers<'o> {
     let (state, links) = (Rc::clone(state), Rc::clone(links));
-    ElementContentHandlers::default().element(move |element: &mut Element| {
+    let comment_links = Rc::clone(&links);
+    let handlers = ElementContentHandlers::default().comments(move |comment: &mut Comment| {
+        comment_links.borrow_mut().label_comment(comment);
+        Ok(())
+    });
+    handlers.element(move |element: &mut Element| {
         let start_tag = tag_span(element);
         if let Some(quick) = &mut state.borrow_mut().quick {
             quick.dd_link();
@@ -898,6 +920,7 @@ fn placeholder_element<'o>(
                     start_tag,
                     args,
                     labelled: false,
+                    label_comment: false,
                     indent,
                     nested,
                     inner: Vec::new(),
@@ -918,6 +941,7 @@ fn placeholder_element<'o>(
                     start_tag,
                     end_tag: None,
                     empty_label: true,
+                    label_comment: false,
                     args,
                     indent,
                     nested,
