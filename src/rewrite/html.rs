@@ -25,7 +25,7 @@ use lol_html::{
 use super::raw::{Found, Quick, RawEnd, RawScan};
 use super::scan;
 use super::suppress::{self, Directive};
-use super::{Analysis, Collector, RewriterOptions};
+use super::{Analysis, Collector, FileKind, RewriterOptions};
 use crate::diagnostic::Span;
 use crate::expand::{self, Arg, MustacheContext, Placeholder};
 use crate::rules::site::encoded_len;
@@ -49,6 +49,8 @@ struct TextBuffer {
     text_type: Option<TextType>,
     /// Whether the text is the label of a portal link element.
     in_link: bool,
+    /// The MJML element that never shows the text as a link (`mj-title`), if it is in one.
+    mjml_inert: Option<&'static str>,
 }
 
 impl TextBuffer {
@@ -92,6 +94,40 @@ struct OpenPlaceholder {
     inner: Vec<Span>,
 }
 
+/// What an open MJML element makes of its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mjml {
+    /// A layout element (`mj-column`): MJML renders only MJML elements in it, and drops any
+    /// other markup.
+    Layout,
+    /// An element whose content is HTML (`mj-text`, `mj-raw`).
+    Markup,
+    /// An element whose text is never a link (`mj-title`, `mj-preview`, `mj-style`).
+    Inert(&'static str),
+}
+
+/// The MJML elements an MJML document is read for: a `<dd-link>` is expanded into HTML, so
+/// it belongs in one whose content is HTML.
+const MJML_ELEMENTS: &[(&str, Mjml)] = &[
+    ("mj-body", Mjml::Layout),
+    ("mj-wrapper", Mjml::Layout),
+    ("mj-section", Mjml::Layout),
+    ("mj-group", Mjml::Layout),
+    ("mj-column", Mjml::Layout),
+    ("mj-hero", Mjml::Layout),
+    ("mj-text", Mjml::Markup),
+    ("mj-raw", Mjml::Markup),
+    ("mj-table", Mjml::Markup),
+    ("mj-button", Mjml::Markup),
+    ("mj-navbar-link", Mjml::Markup),
+    ("mj-accordion-title", Mjml::Markup),
+    ("mj-accordion-text", Mjml::Markup),
+    ("mj-social-element", Mjml::Markup),
+    ("mj-title", Mjml::Inert("mj-title")),
+    ("mj-preview", Mjml::Inert("mj-preview")),
+    ("mj-style", Mjml::Inert("mj-style")),
+];
+
 /// State that end-tag handlers (which must be `'static`) share with the rest.
 #[derive(Debug, Default)]
 struct LinkElements {
@@ -110,6 +146,8 @@ struct LinkElements {
     /// Where each element with a portal link starts and ends (a suppression before it covers
     /// all of it).
     extents: Vec<Span>,
+    /// In an MJML document, the MJML elements open here, innermost last.
+    mjml: Vec<Mjml>,
 }
 
 impl LinkElements {
@@ -152,6 +190,19 @@ impl LinkElements {
         for placeholder in &mut self.open_placeholders {
             placeholder.labelled = true;
         }
+    }
+
+    /// The MJML element text here is never shown in as a link, if any.
+    fn mjml_inert(&self) -> Option<&'static str> {
+        self.mjml.iter().rev().find_map(|element| match element {
+            Mjml::Inert(name) => Some(*name),
+            _ => None,
+        })
+    }
+
+    /// Whether this point is directly in an MJML layout element, where HTML is dropped.
+    fn in_mjml_layout(&self) -> bool {
+        self.mjml.last() == Some(&Mjml::Layout)
     }
 
     /// A comment in the innermost `<dd-link>`'s label: an Outlook-only label
@@ -448,7 +499,9 @@ impl State<'_> {
                 self.text.text_type = Some(chunk.text_type());
                 // Only the label of a portal link: text in any other `<a>` (a named
                 // anchor, a link elsewhere) is not clickable as the deep link it shows.
-                self.text.in_link = links.borrow().open.last().is_some_and(|l| l.deep_link);
+                let links = links.borrow();
+                self.text.in_link = links.open.last().is_some_and(|l| l.deep_link);
+                self.text.mjml_inert = links.mjml_inert();
             }
             // So does valid text in another encoding (Shift_JIS splits as UTF-8 does).
             if !valid || self.text.pieces.is_empty() {
@@ -519,7 +572,9 @@ impl State<'_> {
             }
         };
         let origin = match self.text.text_type {
-            Some(TextType::Data | TextType::CDataSection) | None => Origin::HtmlText,
+            Some(TextType::Data | TextType::CDataSection) | None => {
+                self.text.mjml_inert.map_or(Origin::HtmlText, Origin::Inert)
+            }
             Some(TextType::ScriptData) => Origin::Inert("script"),
             Some(TextType::RawText) => Origin::Inert(self.inert_element.unwrap_or("style")),
             Some(TextType::RCData) => Origin::Inert(self.inert_element.unwrap_or("textarea")),
@@ -908,9 +963,20 @@ fn placeholder_element<'o>(
                 outer_start,
             );
             true
-        } else {
+        } else if open.in_placeholder(start_tag) {
             // So is an outer placeholder, which would wrap this one's link in its own.
-            open.in_placeholder(start_tag)
+            true
+        } else if open.in_mjml_layout() {
+            // MJML would drop the HTML link, and the button with it: left as it is.
+            crate::rules::invalid_placeholder::report(
+                &mut state.borrow_mut().collector.findings,
+                start_tag,
+                "MJML drops HTML written directly in a layout element (`mj-column`, `mj-section`, …): the link would not reach the e-mail".to_owned(),
+                "put the `<dd-link>` inside `<mj-text>`, or write `<mj-button href=\"{{deeplink name='…'}}\">…</mj-button>`".to_owned(),
+            );
+            true
+        } else {
+            false
         };
         let self_closing = element.is_self_closing();
         match element.end_tag_handlers() {
@@ -1053,6 +1119,28 @@ fn comments<'o>(state: &Rc<RefCell<State<'o>>>) -> DocumentContentHandlers<'o> {
     })
 }
 
+/// The handler of an MJML element: open until its end tag.
+fn mjml_element<'o>(
+    links: &Rc<RefCell<LinkElements>>,
+    element: Mjml,
+) -> ElementContentHandlers<'o> {
+    let links = Rc::clone(links);
+    ElementContentHandlers::default().element(move |tag: &mut Element| {
+        if tag.is_self_closing() {
+            return Ok(());
+        }
+        if let Some(handlers) = tag.end_tag_handlers() {
+            links.borrow_mut().mjml.push(element);
+            let links = Rc::clone(&links);
+            handlers.push(Box::new(move |_: &mut EndTag| {
+                links.borrow_mut().mjml.pop();
+                Ok(())
+            }));
+        }
+        Ok(())
+    })
+}
+
 fn tag_span(element: &Element) -> Span {
     let bytes = element.source_location().bytes();
     Span::new(bytes.start, bytes.end)
@@ -1136,6 +1224,11 @@ impl<'o> HtmlPass<'o> {
                 settings = settings.append_document_content_handler(comments(&state));
             }
             return Self::start(options, settings, state, links, window, reading);
+        }
+        if options.kind == FileKind::Mjml {
+            for &(name, element) in MJML_ELEMENTS {
+                on(name, mjml_element(&links, element));
+            }
         }
         // Text types tell that text is inert, not in which element: remember the element
         // for messages. Only these elements hold RCDATA or RAWTEXT.

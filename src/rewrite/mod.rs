@@ -43,19 +43,44 @@ use suppress::Suppression;
 /// How the document is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileKind {
-    /// HTML, MJML, Handlebars and Liquid templates: parsed as HTML.
+    /// HTML, Handlebars and Liquid templates: parsed as HTML.
     Html,
+    /// MJML templates (`.mjml`): parsed as HTML, where MJML's head elements (`mj-title`,
+    /// `mj-preview`, `mj-style`) show no link and a `<dd-link>` belongs in an element whose
+    /// content is HTML (`mj-text`), not directly in a layout element (`mj-column`).
+    Mjml,
     /// Plain-text templates (`.txt`): no markup, no character references.
     PlainText,
 }
 
 impl FileKind {
-    /// `.txt` is plain text; every other template extension is HTML.
+    /// `.txt` is plain text and `.mjml` MJML, also before a template engine's extension
+    /// (`.txt.liquid`, `.mjml.hbs`); every other template is HTML.
     pub fn from_path(path: &Path) -> FileKind {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(ext) if ext.eq_ignore_ascii_case("txt") => FileKind::PlainText,
-            _ => FileKind::Html,
+        let is = |ext: &str, wanted: &str| ext.eq_ignore_ascii_case(wanted);
+        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+            return FileKind::Html;
+        };
+        let inner = if is(ext, "liquid") || is(ext, "hbs") {
+            Path::new(path.file_stem().unwrap_or_default())
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or(ext)
+        } else {
+            ext
+        };
+        if is(inner, "txt") {
+            FileKind::PlainText
+        } else if is(inner, "mjml") {
+            FileKind::Mjml
+        } else {
+            FileKind::Html
         }
+    }
+
+    /// Whether the document is markup, parsed as HTML.
+    pub fn is_markup(self) -> bool {
+        self != FileKind::PlainText
     }
 }
 
@@ -285,7 +310,7 @@ impl Rewriter {
             return Ok(analysis);
         }
         input.seek(SeekFrom::Start(start))?;
-        if read_ahead && self.options.kind == FileKind::Html {
+        if read_ahead && self.options.kind.is_markup() {
             let mut pass = html::HtmlPass::new(&self.options, html::Reading::Full);
             if let Some(scan) = pass.take_raw_scan() {
                 read_ahead_of(&mut pass, scan, &mut input)?;
@@ -722,7 +747,7 @@ enum Pass<'o> {
 impl<'o> Pass<'o> {
     fn new(options: &'o RewriterOptions) -> Self {
         match options.kind {
-            FileKind::Html => {
+            FileKind::Html | FileKind::Mjml => {
                 Pass::Html(Box::new(html::HtmlPass::new(options, html::Reading::Full)))
             }
             FileKind::PlainText => Pass::Text(Box::new(text::TextPass::new(options))),
@@ -1528,6 +1553,24 @@ fn quote_unquoted(diagnostics: &mut [Diagnostic], unquoted: &[(Span, String)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_kinds_by_extension() {
+        for (path, kind) in [
+            ("a/ticket.html", FileKind::Html),
+            ("ticket", FileKind::Html),
+            ("ticket.liquid", FileKind::Html),
+            ("reminder.TXT", FileKind::PlainText),
+            ("reminder.txt.liquid", FileKind::PlainText),
+            ("reminder.txt.hbs", FileKind::PlainText),
+            ("ticket.mjml", FileKind::Mjml),
+            ("ticket.mjml.hbs", FileKind::Mjml),
+            ("ticket.txt.html", FileKind::Html),
+            (".liquid", FileKind::Html),
+        ] {
+            assert_eq!(FileKind::from_path(Path::new(path)), kind, "{path}");
+        }
+    }
 
     /// Gives `data`, then fails where it would end.
     struct FailingAtEnd(io::Cursor<Vec<u8>>);
