@@ -2,8 +2,8 @@ use super::Findings;
 use super::tokens::{DialectContext, TokenUse};
 use crate::command::spec::TICKET_ID;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
-use crate::dialect::Dialect;
 use crate::dialect::token::{Meaning, autotask_by_key, autotask_name, autotask_variable, meaning};
+use crate::dialect::{Dialect, Language};
 
 declare_rule! {
     /// ## What it does
@@ -25,12 +25,15 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// The variable becomes the ticket id in the same instance language: a safe fix.
+    /// The variable becomes the ticket id in the instance's language (`[autotask] language`):
+    /// a safe fix. When the number is written in another language than that
+    /// (`[Ticket: Número]` with the default `en`), which of the two the instance speaks is a
+    /// guess, and the fix is unsafe.
     pub static TICKET_NUMBER_NOT_ID = {
         code: "DD202",
         name: "ticket-number-not-id",
         severity: Error,
-        fix: Safe,
+        fix: Sometimes,
     };
 }
 
@@ -44,18 +47,35 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
         return;
     }
     let id = id_for_number(&token.token, context);
-    findings.push(
-        Diagnostic::new(
-            &TICKET_NUMBER_NOT_ID,
-            token.span,
-            format!(
-                "`{}` is the ticket number (`T20240101.0001`), not the id deep links need",
-                token.token
-            ),
-        )
-        .with_help(format!("write `{id}`"))
-        .with_fix(Fix::safe(vec![Edit::replace(token.span, id)])),
+    let diagnostic = Diagnostic::new(
+        &TICKET_NUMBER_NOT_ID,
+        token.span,
+        format!(
+            "`{}` is the ticket number (`T20240101.0001`), not the id deep links need",
+            token.token
+        ),
     );
+    let edits = vec![Edit::replace(token.span, id.as_str())];
+    // `[Ticket: Número]` where the instance is taken to speak English: the template may be
+    // right about its instance, and the configuration silent.
+    let written_in = autotask_variable(&token.token)
+        .map(|(_, language)| language)
+        .filter(|&language| {
+            context.dialect == Some(Dialect::Autotask) && language != context.language
+        });
+    findings.push(match written_in {
+        Some(language) => {
+            let own = id_in(language);
+            diagnostic
+                .with_help(format!(
+                    "write `{id}`, or `{own}` if the instance speaks `{language}` (then set `[autotask] language = \"{language}\"` in ddlink.toml)"
+                ))
+                .with_fix(Fix::unsafe_(edits))
+        }
+        None => diagnostic
+            .with_help(format!("write `{id}`"))
+            .with_fix(Fix::safe(edits)),
+    });
 }
 
 /// The Autotask ticket-id token where `number` (a ticket-number token, or a near miss of one)
@@ -66,6 +86,11 @@ pub fn id_for_number(number: &str, context: &DialectContext) -> String {
         Some(Dialect::Autotask) => context.language,
         _ => autotask_variable(number).map_or(context.language, |(_, language)| language),
     };
+    id_in(language)
+}
+
+/// Autotask's ticket-id variable in `language`.
+fn id_in(language: Language) -> String {
     format!(
         "[{}]",
         autotask_name(
@@ -78,8 +103,9 @@ pub fn id_for_number(number: &str, context: &DialectContext) -> String {
 #[cfg(test)]
 mod tests {
     use crate::dialect::{Dialect, Language};
+    use crate::rules::Origin;
     use crate::rules::RuleSettings;
-    use crate::rules::testing::{assert_rule_with, fixed};
+    use crate::rules::testing::{assert_rule_with, check, fixed};
 
     #[test]
     fn pass_and_fail() {
@@ -118,5 +144,27 @@ mod tests {
             ),
             "ddportal://name=ticket&ticket_id=[Ticket: ID]"
         );
+    }
+
+    #[test]
+    fn a_number_in_another_language_than_the_instance_is_no_safe_fix() {
+        let autotask = RuleSettings::new(None, Some(Dialect::Autotask));
+        let number = "ddportal://name=ticket&ticket_id=[Ticket: Número]";
+        assert_eq!(
+            fixed("DD202", number, &autotask),
+            "ddportal://name=ticket&ticket_id=[Ticket: ID]"
+        );
+        let diagnostics = check(number, &autotask, Origin::Attribute);
+        let diagnostic = diagnostics
+            .iter()
+            .find(|d| d.code() == "DD202")
+            .expect("DD202 fires");
+        assert_eq!(
+            diagnostic.help(),
+            Some(
+                "write `[Ticket: ID]`, or `[Ticket: Id.]` if the instance speaks `es` (then set `[autotask] language = \"es\"` in ddlink.toml)"
+            )
+        );
+        assert!(diagnostic.fix.as_ref().is_some_and(|fix| !fix.is_safe()));
     }
 }
