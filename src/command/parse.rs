@@ -414,13 +414,28 @@ fn parse_web(
 /// `//acme.deskdirector.com/portal/deeplink?…` or `acme.deskdirector.com/portal/deeplink?…`:
 /// recognised only with the deep-link path, so that prose is never mistaken for a link.
 fn parse_schemeless(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
-    let slashes = text.bytes().take_while(|&b| b == b'/').count();
+    // `./portal/deeplink?…`, `../../portal/deeplink?…`: relative as well, from the slash on.
+    let mut dots = 0;
+    while let Some(segment) = ["./", "../"]
+        .into_iter()
+        .find(|segment| text[dots..].starts_with(segment))
+    {
+        dots += segment.len();
+    }
+    let path_start = dots.saturating_sub(1);
+    let slashes = text[path_start..]
+        .bytes()
+        .take_while(|&b| b == b'/')
+        .count();
     if slashes == 1
-        && text
+        && text[path_start..]
             .get(..DEEPLINK_PATH.len())
             .is_some_and(|path| path.eq_ignore_ascii_case(DEEPLINK_PATH))
     {
-        return parse_relative(text, hosts);
+        return parse_relative(text, path_start, hosts);
+    }
+    if dots > 0 {
+        return None;
     }
     if slashes != 0 && slashes != 2 {
         return None;
@@ -447,16 +462,16 @@ fn parse_schemeless(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
     matches!(link.kind, LinkKind::DeepLink(_)).then_some(link)
 }
 
-/// `/portal/deeplink?…`, as copied from the portal's own pages: an e-mail has no page to
-/// resolve it against.
-fn parse_relative(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
+/// `/portal/deeplink?…`, as copied from the portal's own pages (`./portal/deeplink?…`, the
+/// path starting at `path_start`): an e-mail has no page to resolve it against.
+fn parse_relative(text: &str, path_start: usize, hosts: &PortalHosts) -> Option<ParsedLink> {
     let issues = vec![EnvelopeIssue {
-        range: 0..DEEPLINK_PATH.len(),
+        range: 0..path_start + DEEPLINK_PATH.len(),
         replacement: None,
         message: "a relative link: an e-mail has no page to resolve it against".to_owned(),
         portal_origin: true,
     }];
-    let mut link = parse_from_host(text, None, 0, issues, hosts)?;
+    let mut link = parse_from_host(text, None, path_start, issues, hosts)?;
     link.host = None;
     matches!(link.kind, LinkKind::DeepLink(_)).then_some(link)
 }

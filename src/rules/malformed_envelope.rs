@@ -52,10 +52,13 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let found = site.str(issue.range.clone());
         let mut diagnostic = Diagnostic::new(&MALFORMED_ENVELOPE, span, issue.message.clone());
         if issue.portal_origin {
+            // The origin goes before `/portal/deeplink`, in place of a `./` or `../` before it.
+            let path_start = issue.range.end.saturating_sub("/portal/deeplink".len());
+            let before_path = site.span(issue.range.start..path_start);
             diagnostic = match &site.settings.portal {
                 Some(portal) => diagnostic
                     .with_help(format!("write the portal's address first: `{portal}`"))
-                    .with_fix(Fix::safe(vec![Edit::insert(span.start, portal.origin())])),
+                    .with_fix(Fix::safe(vec![Edit::replace(before_path, portal.origin())])),
                 None => diagnostic.with_help(
                     "write the portal's address first (`https://acme.deskdirector.com/portal/deeplink?…`), or set `portal` in ddlink.toml to have it fixed",
                 ),
