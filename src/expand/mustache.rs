@@ -75,6 +75,14 @@ pub fn openings(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// The length of the `{{deeplink …}}` call that opens at `open`, when it is closed on its
+/// line: where a call is not read (an inert text), the whole of it is reported, as where it
+/// is.
+pub fn closed_on_its_line(bytes: &[u8], open: usize) -> Option<usize> {
+    let line_end = crate::source::line_end(bytes, open);
+    memchr::memmem::find(&bytes[open..line_end], b"}}").map(|close| close + 2)
+}
+
 /// Whether the `{{` at `open` is escaped (`\{{deeplink …}}`): Handlebars writes it as it
 /// stands, braces and all, and so does ddlink. An even run of backslashes is escaped
 /// backslashes before a `{{` that is not.

@@ -1192,9 +1192,10 @@ impl<'o> Collector<'o> {
         offset: impl Fn(usize) -> usize,
     ) {
         if expand::mustache::may_hold(raw) {
-            for (start, len) in expand::mustache::openings(raw.as_bytes()) {
-                let at = offset(start);
-                self.inert_placeholder(Span::new(at, at + len), context);
+            for (start, opening) in expand::mustache::openings(raw.as_bytes()) {
+                let len =
+                    expand::mustache::closed_on_its_line(raw.as_bytes(), start).unwrap_or(opening);
+                self.inert_placeholder(Span::new(offset(start), offset(start + len)), context);
             }
         }
         for (start, len) in expand::element_openings(raw.as_bytes()) {
