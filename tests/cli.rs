@@ -418,6 +418,38 @@ fn link_checks_with_the_configured_autotask_language() {
 }
 
 #[test]
+fn link_prints_in_the_templates_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ddlink.toml"),
+        "psa = \"autotask\"\nportal = \"https://acme.deskdirector.com\"\n[autotask]\nlanguage = \"es\"\n",
+    )
+    .unwrap();
+    let link = |survey: &str, encoding: &str| {
+        ddlink(
+            &["link", "name=survey", survey, "--encoding", encoding],
+            dir.path(),
+        )
+    };
+    let western = link("survey_id=[Ticket: Título]", "windows-1252");
+    assert_eq!(western.status.code(), Some(0), "{}", text(&western.stderr));
+    assert_eq!(
+        western.stdout,
+        b"https://acme.deskdirector.com/portal/deeplink?name=survey&survey_id=[Ticket: T\xEDtulo]\n"
+    );
+    let unwritable = link("survey_id=[Ticket: 数]", "windows-1252");
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(unwritable.stdout.is_empty());
+    assert!(
+        text(&unwritable.stderr).ends_with(
+            "error: the link holds characters that windows-1252 cannot write: `https://acme.deskdirector.com/portal/deeplink?name=survey&survey_id=[Ticket: 数]`\n"
+        ),
+        "{}",
+        text(&unwritable.stderr)
+    );
+}
+
+#[test]
 fn link_refuses_a_pair_that_would_split_the_command() {
     let root = Path::new(".");
     for (pair, expected) in [

@@ -108,7 +108,27 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
     } else {
         link
     };
-    match writeln!(io::stdout().lock(), "{printed}") {
+    print(&printed, options.encoding)
+}
+
+/// Print the link in the templates' encoding (`--encoding`, `encoding` in ddlink.toml), to be
+/// pasted or appended into one: `[Ticket: Título]` has one byte for `í` in windows-1252.
+fn print(link: &str, encoding: &'static encoding_rs::Encoding) -> ExitStatus {
+    let (bytes, _, unmappable) = encoding.encode(link);
+    if unmappable {
+        let _ = writeln!(
+            io::stderr(),
+            "error: the link holds characters that {} cannot write: `{}`",
+            encoding.name(),
+            report::visible::line(link)
+        );
+        return ExitStatus::Failure;
+    }
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(&bytes)
+        .and_then(|()| stdout.write_all(b"\n"))
+    {
         Err(error) if !output::is_closed_pipe(&error) => ExitStatus::Failure,
         _ => ExitStatus::Success,
     }
