@@ -198,7 +198,8 @@ impl<'de> Deserialize<'de> for RawRules {
 pub struct Config {
     /// The config file, absolute and without `.` or `..` components.
     pub path: PathBuf,
-    /// Its folder: globs and `templates_dir` are relative to it.
+    /// Its folder: globs and `templates_dir` are relative to it (the globs of a `--config`
+    /// file to the current directory: see [`Config::with_globs_from`]).
     pub root: PathBuf,
     /// `root` with symlinks resolved, when it exists: a fallback for matching files whose
     /// path reaches the same folder through a symlink (`/tmp` → `/private/tmp`).
@@ -562,6 +563,17 @@ impl Config {
                 self.exclude_set.is_match(folder)
                     || self.exclude_set.is_match(Path::new(&with_slash))
             })
+    }
+
+    /// The config with its globs (`include`, `exclude`, `[[overrides]] files`) matched from
+    /// `dir` rather than from its own folder: a file given with `--config` holds the settings
+    /// of the current directory's project wherever it is kept (`ci/ddlink.toml`), as ruff
+    /// reads one. `templates_dir` stays relative to the file.
+    #[must_use]
+    pub fn with_globs_from(mut self, dir: &Path) -> Config {
+        self.root = normalize(&absolute(dir));
+        self.canonical_root = std::fs::canonicalize(&self.root).ok();
+        self
     }
 
     /// `file` relative to the config's folder, or `None` when it lies outside.

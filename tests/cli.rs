@@ -1951,3 +1951,41 @@ fn control_characters_are_shown_to_people_and_kept_for_machines() {
     let column = |line: &str, c: char| line.chars().position(|x| x == c).unwrap();
     assert_eq!(column(source, '␛'), column(marker, '┬'), "{stderr}");
 }
+
+#[test]
+fn a_config_given_with_the_flag_matches_its_globs_from_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path();
+    for folder in ["ci", "templates/archive", "templates/autotask"] {
+        std::fs::create_dir_all(project.join(folder)).unwrap();
+    }
+    std::fs::write(
+        project.join("ci/ddlink.toml"),
+        "psa = \"connectwise\"\nexclude = [\"templates/archive/**\"]\n\n[[overrides]]\nfiles = [\"templates/autotask/**\"]\npsa = \"autotask\"\n",
+    )
+    .unwrap();
+    let link = "<a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]\">x</a>\n";
+    for file in [
+        "templates/t.html",
+        "templates/archive/old.html",
+        "templates/autotask/a.html",
+    ] {
+        std::fs::write(project.join(file), link).unwrap();
+    }
+    let output = ddlink(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--config",
+            "ci/ddlink.toml",
+            "templates",
+        ],
+        project,
+    );
+    assert_eq!(
+        text(&output.stdout),
+        "templates/autotask/a.html:1:82: DD201 `[srnumber]` is a ConnectWise token, but this template is Autotask\n"
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+}

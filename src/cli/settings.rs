@@ -77,11 +77,16 @@ impl Run {
             .map(Portal::parse)
             .transpose()
             .map_err(Error::Portal)?;
+        let cwd = std::env::current_dir().ok();
         let explicit = common
             .config
             .as_deref()
             .map(Config::load)
             .transpose()?
+            .map(|config| match &cwd {
+                Some(cwd) => config.with_globs_from(cwd),
+                None => config,
+            })
             .map(Arc::new);
         let mut select = Vec::new();
         let mut named = Vec::new();
@@ -121,7 +126,7 @@ impl Run {
             cache: Mutex::new(ConfigCache::new()),
             reported: Mutex::new(HashSet::new()),
             snippets: Mutex::new(HashMap::new()),
-            cwd: std::env::current_dir().ok(),
+            cwd,
         })
     }
 
