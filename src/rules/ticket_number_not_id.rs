@@ -60,9 +60,7 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
     // right about its instance, and the configuration silent.
     let written_in = autotask_variable(&token.token)
         .map(|(_, language)| language)
-        .filter(|&language| {
-            context.dialect == Some(Dialect::Autotask) && language != context.language
-        });
+        .filter(|&language| context.dialect == Some(Dialect::Autotask) && id_in(language) != id);
     findings.push(match written_in {
         Some(language) => {
             let own = id_in(language);
@@ -143,6 +141,25 @@ mod tests {
                 &RuleSettings::default()
             ),
             "ddportal://name=ticket&ticket_id=[Ticket: ID]"
+        );
+    }
+
+    #[test]
+    fn a_number_in_another_language_with_the_same_id_is_a_safe_fix() {
+        let mut german = RuleSettings::new(None, Some(Dialect::Autotask));
+        german.language = Language::De;
+        let number = "ddportal://name=ticket&ticket_id=[Ticket: Number]";
+        let diagnostics = check(number, &german, Origin::Attribute);
+        let diagnostic = diagnostics
+            .iter()
+            .find(|d| d.code() == "DD202")
+            .expect("DD202 fires");
+        assert_eq!(diagnostic.help(), Some("write `[Ticket: ID]`"));
+        assert!(
+            diagnostic
+                .fix
+                .as_ref()
+                .is_some_and(crate::diagnostic::Fix::is_safe)
         );
     }
 
