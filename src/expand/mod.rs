@@ -343,11 +343,19 @@ pub fn expand(
         return None;
     }
     // `name="Ticket"` is the ticket command in the wrong case (DD111 fixes it): it takes the
-    // default ticket-id token all the same.
+    // default ticket-id token all the same. A near miss (`ticketid='77'`) names the ticket
+    // meant: no default beside it, so that DD104 says what it stands for and the call is left
+    // as it is.
+    let misspelt_ticket_id = || {
+        command.pairs().iter().any(|(key, _)| {
+            key != TICKET_ID && crate::rules::did_you_mean::closest(key, [TICKET_ID]).is_some()
+        })
+    };
     if command
         .name()
         .is_some_and(|name| name.eq_ignore_ascii_case("ticket"))
         && command.get(TICKET_ID).is_none()
+        && !misspelt_ticket_id()
     {
         let Some(dialect) = context.dialect.dialect else {
             psa_undetermined::report(findings, whole);
