@@ -3,7 +3,7 @@ use super::encoded_token::percent_decode;
 use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
 use crate::command::spec::{COMMANDS, NAME_KEY, command_spec};
-use crate::command::token::has_token;
+use crate::command::token::is_single_token;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 
 declare_rule! {
@@ -31,12 +31,14 @@ declare_rule! {
     ///
     /// ## Fix
     /// When the name is a near miss of a command, the suggestion is offered as an unsafe fix.
-    /// A command's name percent-encoded (`ticket%5Flist`) is decoded by a safe fix.
+    /// A command's name percent-encoded (`ticket%5Flist`) is decoded by a safe fix, and a `?`,
+    /// `;` or `,` written after it for the `&` before the next parameter
+    /// (`name=ticket?ticket_id=…`) becomes that `&`, safely too.
     pub static UNKNOWN_COMMAND = {
         code: "DD101",
         name: "unknown-command",
         severity: Error,
-        fix: Unsafe,
+        fix: Sometimes,
     };
 }
 
@@ -50,10 +52,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     let Some(value) = site.value(param).filter(|v| !v.is_empty()) else {
         return;
     };
-    // A known name in the wrong case is DD111's; a templated name is filled in at send time.
+    // A known name in the wrong case is DD111's; a templated name is filled in at send time
+    // (but not one with more after its token).
     if command_spec(value).is_some()
         || command_spec(&value.to_ascii_lowercase()).is_some()
-        || has_token(value)
+        || is_single_token(value)
     {
         return;
     }
@@ -77,6 +80,22 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         );
         return;
     }
+    // `name=ticket?ticket_id=…`: another character where the `&` before the next parameter
+    // belongs. The portal reads one long name.
+    if let Some((command, separator)) = separator_for_ampersand(value) {
+        let at = param.value.clone().expect("value checked above").start + command.len();
+        let separator_span = site.span(at..at + separator.len_utf8());
+        findings.push(
+            Diagnostic::new(
+                &UNKNOWN_COMMAND,
+                span,
+                format!("`{separator}` after `{command}` stands where `&` separates parameters: the portal reads `{value}` as the command"),
+            )
+            .with_help(format!("write `&` instead of `{separator}`"))
+            .with_fix(Fix::safe(vec![Edit::replace(separator_span, site.ampersand())])),
+        );
+        return;
+    }
     let mut diagnostic = Diagnostic::new(
         &UNKNOWN_COMMAND,
         span,
@@ -93,6 +112,21 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         }
     }
     findings.push(diagnostic);
+}
+
+/// A command's name (any case) followed by `?`, `;` or `,` and a `key=` pair: the separator
+/// written for `&`.
+fn separator_for_ampersand(value: &str) -> Option<(&str, char)> {
+    let at = value.find(['?', ';', ','])?;
+    let (command, rest) = value.split_at(at);
+    let separator = rest.chars().next()?;
+    let next_key = rest[1..].split('=').next().filter(|_| rest.contains('='))?;
+    (command_spec(&command.to_ascii_lowercase()).is_some()
+        && !next_key.is_empty()
+        && next_key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    .then_some((command, separator))
 }
 
 #[cfg(test)]
@@ -113,6 +147,8 @@ mod tests {
             &[
                 "ddportal://name=tiket&ticket_id=1",
                 "ddportal://name=dashboard",
+                "ddportal://name=ticket?ticket_id=[srnumber]",
+                "ddportal://name=[srnumber]_list",
             ],
         );
     }
@@ -123,5 +159,21 @@ mod tests {
             fixed("DD101", "ddportal://name=tiket_list", &with_portal()),
             "ddportal://name=ticket_list"
         );
+    }
+
+    #[test]
+    fn another_separator_for_the_ampersand_becomes_it() {
+        for (written, meant) in [
+            (
+                "https://acme.deskdirector.com/portal/deeplink?name=ticket?ticket_id=[srnumber]&action=aprove",
+                "https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]&action=aprove",
+            ),
+            (
+                "ddportal://name=Ticket_list;state=approval",
+                "ddportal://name=Ticket_list&amp;state=approval",
+            ),
+        ] {
+            assert_eq!(fixed("DD101", written, &with_portal()), meant);
+        }
     }
 }
