@@ -310,6 +310,12 @@ fn desktop_from(
         "?",
     ] {
         if rest_lower[empty..].starts_with(stray) {
+            // `ddportal://??name=…`: every `?` goes.
+            let extra = rest_lower[empty + stray.len()..]
+                .bytes()
+                .take_while(|&b| b == b'?')
+                .count();
+            let stray = &text[at + empty..at + empty + stray.len() + extra];
             issues.push(EnvelopeIssue {
                 range: at..at + empty + stray.len(),
                 replacement: Some(String::new()),
@@ -600,7 +606,21 @@ fn command_and_fragment(
     issues: &mut Vec<EnvelopeIssue>,
 ) -> (Range<usize>, Option<Range<usize>>) {
     if text[path_end..].starts_with('?') {
-        return split_fragment(text, path_end + 1, text.len());
+        // `deeplink??name=…`: the portal reads `?name` as the first key.
+        let extra = text[path_end + 1..]
+            .bytes()
+            .take_while(|&b| b == b'?')
+            .count();
+        if deeplink_path && extra > 0 {
+            issues.push(EnvelopeIssue {
+                range: path_end + 1..path_end + 1 + extra,
+                replacement: Some(String::new()),
+                message: "one `?` starts the command: the others become part of its first key"
+                    .to_owned(),
+                portal_origin: false,
+            });
+        }
+        return split_fragment(text, path_end + 1 + extra, text.len());
     }
     let (_, fragment) = split_fragment(text, path_end, text.len());
     let hash_for_question_mark = deeplink_path
