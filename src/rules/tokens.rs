@@ -62,7 +62,12 @@ pub fn token_uses(site: &LinkSite, strings: &mut Strings) -> Vec<TokenUse> {
                 continue;
             }
             let range = value.start + token.range.start..value.start + token.range.end;
-            if super::encoded_token::written_with_references(site, range.clone()) {
+            // Encoded (`{{%20Ticket.Id%20}}`, `[Ticket:%20ID]`): DD203's, judged as the token
+            // once decoded.
+            let raw = &text[token.range.clone()];
+            if super::encoded_token::written_with_references(site, range.clone())
+                || (raw.contains('%') && super::encoded_token::percent_decode(raw).is_some())
+            {
                 continue;
             }
             uses.push(TokenUse {
