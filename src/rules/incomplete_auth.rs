@@ -1,6 +1,8 @@
 use super::auth::Auth;
 use super::password_in_link::PASSWORD_IN_LINK;
+use super::unknown_param::{self, UNKNOWN_PARAM};
 use super::{Findings, LinkSite};
+use crate::command::spec::{AUTH_TOKEN, AUTH_USERNAME};
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -44,6 +46,9 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     let password_reported = auth.token.is_none() && findings.enabled(&PASSWORD_IN_LINK);
     let (param, message, help) = match (auth.username, auth.password.or(auth.token), auth.access) {
         (None, Some(_), None) if password_reported => return,
+        // `auth_usrname`, `auth_tokn`: DD104 names the near miss as the missing key.
+        (None, Some(_), None) if misspelt(site, findings, AUTH_USERNAME) => return,
+        (Some(_), None, None) if misspelt(site, findings, AUTH_TOKEN) => return,
         (None, Some(secret), None) => (
             secret,
             format!("`{}` needs `auth_username`", site.key(secret)),
@@ -59,6 +64,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     findings.push(
         Diagnostic::new(&INCOMPLETE_AUTH, site.span(param.key.clone()), message).with_help(help),
     );
+}
+
+/// Whether DD104 reports a near miss of `key` in the link, as the key the auth lacks.
+fn misspelt(site: &LinkSite, findings: &Findings, key: &str) -> bool {
+    findings.enabled(&UNKNOWN_PARAM) && unknown_param::near_miss_of(site, key)
 }
 
 #[cfg(test)]
@@ -77,10 +87,13 @@ mod tests {
                 "ddportal://name=quotes&access_token=[t]&auth_remember_me=true",
                 "ddportal://name=quotes&auth_token=[t]&access_token=[x]",
                 "ddportal://name=quotes&auth_remember_me=false",
+                "ddportal://name=quotes&auth_username=[a]&auth_tokn=[t]",
+                "ddportal://name=quotes&auth_usrname=[a]&auth_token=[t]",
             ],
             &[
                 "ddportal://name=quotes&auth_token=[t]",
                 "ddportal://name=quotes&auth_username=[a]",
+                "ddportal://name=quotes&auth_username=[a]&remember=true",
             ],
         );
     }

@@ -1,5 +1,6 @@
 use super::did_you_mean::closest;
 use super::encoded_token::percent_decode;
+use super::incomplete_auth::INCOMPLETE_AUTH;
 use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::password_in_link::PASSWORD_IN_LINK;
 use super::wrong_case::{behind_escaped_ampersand, canonical_key};
@@ -103,7 +104,19 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let suggestion = closest(key, candidates)
             .or_else(|| closest(key, spec::all_keys()))
             .or_else(|| auth_key_meant(key));
-        let lacking = suggestion.filter(|&s| required_and_missing(s));
+        // `auth_tokn` beside `auth_username`: the secret the user name needs (DD305 leaves it
+        // to this finding).
+        let completes_auth = |wanted: &str| {
+            matches!(
+                wanted,
+                spec::AUTH_TOKEN | spec::AUTH_PASSWORD | spec::AUTH_USERNAME
+            ) && !present(wanted)
+                && site.link.params.iter().any(|p| {
+                    canonical_key(site.key(p))
+                        .is_some_and(|k| spec::is_auth_key(k) && k != spec::AUTH_REMEMBER_ME)
+                })
+        };
+        let lacking = suggestion.filter(|&s| required_and_missing(s) || completes_auth(s));
         let message = match lacking {
             Some(needed) => format!(
                 "`{key}` is not a deep-link parameter, and the link lacks the `{needed}` it needs"
@@ -120,12 +133,26 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                 .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)])),
             None => diagnostic.with_help("the portal ignores parameters it does not know"),
         };
-        if lacking.is_some() {
-            findings.push_also_for(diagnostic, &MISSING_REQUIRED_PARAM);
+        if let Some(needed) = lacking {
+            let also = if spec::is_auth_key(needed) {
+                &INCOMPLETE_AUTH
+            } else {
+                &MISSING_REQUIRED_PARAM
+            };
+            findings.push_also_for(diagnostic, also);
         } else {
             findings.push(diagnostic);
         }
     }
+}
+
+/// Whether a key the link holds, unknown to the portal, is a near miss of `key` (`auth_tokn`
+/// for `auth_token`): this rule reports it as the missing key.
+pub fn near_miss_of(site: &LinkSite, key: &str) -> bool {
+    site.link.params.iter().any(|param| {
+        let written = site.key(param);
+        canonical_key(written).is_none() && closest(written, [key]).is_some()
+    })
 }
 
 /// The auth parameter a key written in other words most likely means (`token` for
