@@ -878,12 +878,13 @@ fn render(
             };
             // `{% if x %}class="y"{% endif %}` in the tag: HTML reads the template code as
             // attribute names, which cannot be written back as they were.
-            if let Some(code) = passed().find(|a| a.key.contains(['{', '}', '%'])) {
+            let is_code = |a: &&Arg| a.key.contains(['{', '}', '%']);
+            if let (Some(code), Some(last)) = (passed().find(is_code), passed().rfind(is_code)) {
                 invalid_placeholder::report(
                     findings,
                     Span::new(
                         start_tag.start + code.span.start,
-                        start_tag.start + code.span.end,
+                        start_tag.start + last.span.end,
                     ),
                     format!(
                         "template code (`{}`) between the attributes of `<dd-link>` cannot be carried over to the link",

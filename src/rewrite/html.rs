@@ -889,9 +889,15 @@ fn placeholder_args(state: &RefCell<State<'_>>, element: &Element, start_tag: Sp
         .iter()
         .map(|attribute| {
             let location = attribute.value_source_location();
+            let name = attribute
+                .name_source_location()
+                .map_or(start_tag, |l| Span::new(l.bytes().start, l.bytes().end));
+            // A bare attribute (`action`): its value is the empty one after its name.
             let value_span = location
                 .as_ref()
-                .map_or(start_tag, |l| Span::new(l.bytes().start, l.bytes().end));
+                .map_or(Span::new(name.end, name.end), |l| {
+                    Span::new(l.bytes().start, l.bytes().end)
+                });
             let raw_value = match location {
                 Some(location) => {
                     let mut state = state.borrow_mut();
@@ -910,9 +916,7 @@ fn placeholder_args(state: &RefCell<State<'_>>, element: &Element, start_tag: Sp
                 }
                 None => attribute.value(),
             };
-            let name_start = attribute
-                .name_source_location()
-                .map_or(start_tag.start, |l| l.bytes().start);
+            let name_start = name.start;
             let mut state = state.borrow_mut();
             let end = state.with_closing_quote(value_span);
             let strings = &mut state.collector.findings.strings;
