@@ -500,7 +500,9 @@ impl State<'_> {
                 // Only the label of a portal link: text in any other `<a>` (a named
                 // anchor, a link elsewhere) is not clickable as the deep link it shows.
                 let links = links.borrow();
-                self.text.in_link = links.open.last().is_some_and(|l| l.deep_link);
+                // A `<dd-link>`'s label becomes its link's.
+                self.text.in_link = links.open.last().is_some_and(|l| l.deep_link)
+                    || !links.open_placeholders.is_empty();
                 self.text.mjml_inert = links.mjml_inert();
             }
             // So does valid text in another encoding (Shift_JIS splits as UTF-8 does).
