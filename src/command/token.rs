@@ -30,7 +30,7 @@ pub struct Token {
 }
 
 /// The longest bracket token we accept; longer runs are prose, not a variable.
-const MAX_BRACKET_TOKEN: usize = 120;
+pub const MAX_BRACKET_TOKEN: usize = 120;
 
 /// If a token starts at `at`, its end (exclusive).
 pub fn token_at(text: &str, at: usize) -> Option<Token> {

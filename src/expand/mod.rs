@@ -136,7 +136,8 @@ pub enum Placeholder {
         /// the line: inserted markup of several lines is indented to match.
         indent: String,
         /// In a link or another placeholder, or one of those in its label (DD406): the
-        /// placeholder is judged, and left as it is, since its link would be in another.
+        /// placeholder is judged, and left as it is, since its link would be in another. So
+        /// is one directly in an MJML layout element (DD411), where MJML would drop it.
         nested: bool,
     },
     Mustache {
@@ -348,7 +349,7 @@ pub fn expand(
     // as it is.
     let misspelt_ticket_id = || {
         command.pairs().iter().any(|(key, _)| {
-            key != TICKET_ID && crate::rules::did_you_mean::closest(key, [TICKET_ID]).is_some()
+            !is_command_key(key) && crate::rules::did_you_mean::closest(key, [TICKET_ID]).is_some()
         })
     };
     if command

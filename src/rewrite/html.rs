@@ -86,7 +86,7 @@ struct OpenPlaceholder {
     label_comment: bool,
     indent: String,
     /// Opened in a link or another placeholder: expanded, it would be a link in a link
-    /// (DD406).
+    /// (DD406). Or directly in an MJML layout element, which would drop it (DD411).
     nested: bool,
     /// The start tags of the link elements (and placeholders) opened in its label: reported
     /// (DD406) once it is closed. A `<dd-link>` never closed holds the rest of its parent, and
@@ -192,7 +192,7 @@ impl LinkElements {
         }
     }
 
-    /// The MJML element text here is never shown in as a link, if any.
+    /// The MJML element in which text here is never a link, if any.
     fn mjml_inert(&self) -> Option<&'static str> {
         self.mjml.iter().rev().find_map(|element| match element {
             Mjml::Inert(name) => Some(*name),

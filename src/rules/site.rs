@@ -205,10 +205,22 @@ impl<'t> Joined<'t> {
         let mut from = 0;
         for run in runs {
             text.push_str(&link[from..run.start]);
-            gaps.push(Gap {
-                at: text.len(),
-                len: run.len(),
-            });
+            if super::whitespace_in_url::inside_bracket_token(link, &run) {
+                // `[Contact: Email⏎Address]`: wrapped at the space the token needs, which the
+                // run's first byte stands for.
+                text.push(' ');
+                if run.len() > 1 {
+                    gaps.push(Gap {
+                        at: text.len(),
+                        len: run.len() - 1,
+                    });
+                }
+            } else {
+                gaps.push(Gap {
+                    at: text.len(),
+                    len: run.len(),
+                });
+            }
             from = run.end;
         }
         text.push_str(&link[from..]);

@@ -116,6 +116,22 @@ pub fn wrapping_runs(link: &str) -> Vec<std::ops::Range<usize>> {
     runs
 }
 
+/// Whether a run of white space in `link` stands between the `[` and `]` of a bracket token
+/// (`[Contact: Email⏎Address]`): where an editor wrapped the link at the token's own space.
+pub fn inside_bracket_token(link: &str, run: &std::ops::Range<usize>) -> bool {
+    let ends = |b: &u8| matches!(b, b'[' | b']' | b'&' | b'=' | b'?' | b'"' | b'<' | b'>');
+    let bytes = link.as_bytes();
+    let (Some(open), Some(close)) = (
+        bytes[..run.start].iter().rposition(ends),
+        bytes[run.end..].iter().position(ends),
+    ) else {
+        return false;
+    };
+    bytes[open] == b'['
+        && bytes[run.end + close] == b']'
+        && run.end + close - open <= crate::command::token::MAX_BRACKET_TOKEN
+}
+
 fn interior(site: &LinkSite, findings: &mut Findings) {
     // The link as written: the other rules read it joined, without its line breaks.
     let text = site.unjoined();
@@ -130,8 +146,19 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
         // A space misleads the other rules (a key or value holds it); a line break does not,
         // since they read the link joined. White space around the link is trimmed before they
         // read it.
-        diagnostic.misread = !run.iter().any(|&b| is_line_break_or_tab(b));
-        let diagnostic = if run.iter().all(|&b| is_line_break_or_tab(b)) {
+        let wrapped = run.iter().any(|&b| is_line_break_or_tab(b));
+        let in_token = inside_bracket_token(text, &range);
+        if in_token && !wrapped {
+            // `[Contact: Email` of a token wrapped further on: the token's own space.
+            continue;
+        }
+        diagnostic.misread = !wrapped;
+        let diagnostic = if in_token {
+            // The token's own space, which the PSA needs to find it.
+            diagnostic
+                .with_help("join the link onto one line, with the space the token has")
+                .with_fix(Fix::safe(vec![Edit::replace(span, " ")]))
+        } else if run.iter().all(|&b| is_line_break_or_tab(b)) {
             // A URL parser drops tabs and line breaks: without them the link means the same.
             diagnostic
                 .with_help("join the link onto one line")
