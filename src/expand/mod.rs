@@ -230,16 +230,29 @@ impl Controls {
     /// Read the control attributes; a bad value is a diagnostic (and `None`).
     fn read(args: &[Arg], context: &Context, findings: &mut Findings) -> Option<Controls> {
         let control = |name: &str| args.iter().find(|a| &*a.key == name);
-        let bad = |findings: &mut Findings, arg: &Arg, expected: &str| {
+        let bad = |findings: &mut Findings, arg: &Arg, allowed: &[&str]| {
+            let listed = |each: &dyn Fn(&str) -> String| {
+                let mut items: Vec<String> = allowed.iter().map(|value| each(value)).collect();
+                let last = items.pop().unwrap_or_default();
+                if items.is_empty() {
+                    last
+                } else {
+                    format!("{} or {last}", items.join(", "))
+                }
+            };
             invalid_placeholder::report(
                 findings,
                 arg.value_span,
                 format!(
-                    "`{}=\"{}\"`: expected {expected}",
+                    "`{}=\"{}\"`: expected {}",
                     arg.key,
-                    arg.value.trim()
+                    arg.value.trim(),
+                    listed(&|value| format!("`{value}`"))
                 ),
-                format!("write {} with {expected}", arg.key),
+                format!(
+                    "write {}",
+                    listed(&|value| format!("`{}=\"{value}\"`", arg.key))
+                ),
             );
             None
         };
@@ -247,7 +260,7 @@ impl Controls {
             None => context.expand.client.unwrap_or(Client::Web),
             Some((_, "web")) => Client::Web,
             Some((_, "desktop")) => Client::Desktop,
-            Some((arg, _)) => return bad(findings, arg, "`web` or `desktop`"),
+            Some((arg, _)) => return bad(findings, arg, &["web", "desktop"]),
         };
         let auth = match control("auth").map(|a| (a, a.value.trim())) {
             None | Some((_, "none")) => Auth::None,
@@ -258,19 +271,19 @@ impl Controls {
                 return None;
             }
             Some((arg, _)) => {
-                return bad(findings, arg, "`none`, `passwordless` or `access-token`");
+                return bad(findings, arg, &["none", "passwordless", "access-token"]);
             }
         };
         let remember = match control("remember-me").map(|a| (a, a.value.trim())) {
             None => None,
             Some((_, "true")) => Some("true"),
             Some((_, "false")) => Some("false"),
-            Some((arg, _)) => return bad(findings, arg, "`true` or `false`"),
+            Some((arg, _)) => return bad(findings, arg, &["true", "false"]),
         };
         let snippet = match control("as").map(|a| (a, a.value.trim())) {
             None | Some((_, "link")) => Snippet::Link,
             Some((_, "button")) => Snippet::Button,
-            Some((arg, _)) => return bad(findings, arg, "`link` or `button`"),
+            Some((arg, _)) => return bad(findings, arg, &["link", "button"]),
         };
         Some(Controls {
             client,

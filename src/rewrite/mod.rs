@@ -1227,7 +1227,7 @@ impl<'o> Collector<'o> {
                 crate::rules::invalid_placeholder::report(
                     &mut self.findings,
                     Span::new(start, start + len),
-                    "this `{{deeplink}}` is where ddlink does not expand placeholders".to_owned(),
+                    "ddlink does not expand a `{{deeplink}}` here".to_owned(),
                     "put it in the quoted `href` of a link (`<a>`, `<mj-button>`, `<v:roundrect>`, …) \
                      or in the text of the e-mail"
                         .to_owned(),
