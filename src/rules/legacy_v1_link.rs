@@ -64,7 +64,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         span
     };
     findings.push(
-        Diagnostic::new(&LEGACY_V1_LINK, span, "a legacy V1 desktop link")
+        Diagnostic::new(&LEGACY_V1_LINK, replaced, "a legacy V1 desktop link")
             .with_help(format!("write `ddportal://{written}`"))
             .with_fix(Fix::safe(vec![Edit::replace(replaced, written)])),
     );
