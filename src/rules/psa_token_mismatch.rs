@@ -29,7 +29,9 @@ declare_rule! {
     /// ## Fix
     /// Tokens with an equivalent in the file's dialect (the ticket id, the contact's e-mail
     /// address and first name) are swapped for it: a safe fix. The file's dialect is decided
-    /// by `--psa`, a `<!-- ddlink: psa=… -->` comment, `ddlink.toml`, or detection.
+    /// by `--psa`, a `<!-- ddlink: psa=… -->` comment, `ddlink.toml`, or detection. Another
+    /// token as a `ticket_id` (`[Ticket:ID]`, no known variable) gets the dialect's ticket id
+    /// as an unsafe fix: most likely what it stands for, but a guess.
     pub static PSA_TOKEN_MISMATCH = {
         code: "DD201",
         name: "psa-token-mismatch",
@@ -68,6 +70,18 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
             diagnostic = diagnostic
                 .with_help(format!("write `{equivalent}`"))
                 .with_fix(Fix::safe(vec![Edit::replace(token.span, equivalent)]));
+        }
+        // `[Ticket:ID]` as a ticket id: another PSA's token, written nearly so, where the
+        // ticket id belongs. Most likely the id, but a guess.
+        None if token.key == Some(TICKET_ID) => {
+            let id = token_for(Meaning::TicketId, dialect, context.language)
+                .expect("every dialect has a ticket-id token");
+            diagnostic = diagnostic
+                .with_help(format!(
+                    "write `{id}`, the {} ticket id, if that is what it stands for",
+                    title(dialect)
+                ))
+                .with_fix(Fix::unsafe_(vec![Edit::replace(token.span, id)]));
         }
         None => {
             diagnostic =
@@ -130,6 +144,23 @@ mod tests {
             &["ddportal://name=ticket&ticket_id=[srnumber]"],
             &[],
         );
+    }
+
+    #[test]
+    fn guesses_the_ticket_id_for_an_unknown_token_in_its_place() {
+        let connectwise = RuleSettings::new(None, Some(Dialect::ConnectWise));
+        let link = "ddportal://name=ticket&ticket_id=[Ticket:ID]";
+        assert_eq!(
+            fixed("DD201", link, &connectwise),
+            "ddportal://name=ticket&ticket_id=[srnumber]"
+        );
+        let diagnostics =
+            crate::rules::testing::check(link, &connectwise, crate::rules::Origin::Attribute);
+        let guess = diagnostics
+            .iter()
+            .find(|d| d.code() == "DD201")
+            .expect("DD201 fires");
+        assert!(guess.fix.as_ref().is_some_and(|fix| !fix.is_safe()));
     }
 
     #[test]
