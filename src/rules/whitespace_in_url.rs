@@ -168,6 +168,14 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
             diagnostic
                 .with_help("join the link onto one line")
                 .with_fix(Fix::unsafe_(vec![Edit::delete(span)]))
+        } else if range.start > 0
+            && (bytes[range.start - 1] == b'='
+                || bytes.get(range.end).is_none_or(|&b| b == b'&' || b == b'#'))
+        {
+            // `ticket_id= [srnumber]`: around a value, a space is no part of it.
+            diagnostic
+                .with_help("remove the space")
+                .with_fix(Fix::safe(vec![Edit::delete(span)]))
         } else {
             diagnostic.with_help("remove the space, or put the value in a template token")
         };
