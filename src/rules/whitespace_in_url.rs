@@ -27,8 +27,11 @@ declare_rule! {
     /// Leading and trailing white space is trimmed: a safe fix. Tabs and line breaks inside
     /// the URL (an editor's wrapping) are removed safely, as a URL parser drops them too; a
     /// break followed by indentation is removed with it as an unsafe fix (the spaces would
-    /// stay in the URL). The other rules read a link broken over lines as if it were joined,
-    /// so that a defect elsewhere in it is reported too.
+    /// stay in the URL). A break inside a bracket token (`[Ticket:⏎ID]`, wrapped at the
+    /// token's space) becomes that space, and a space just before or after a value
+    /// (`ticket_id= [srnumber]`) is removed: safe fixes too. The other rules read a link
+    /// broken over lines as if it were joined, so that a defect elsewhere in it is reported
+    /// too.
     pub static WHITESPACE_IN_URL = {
         code: "DD402",
         name: "whitespace-in-url",
