@@ -57,7 +57,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let empty = site.value(param).is_none_or(|v| v.trim().is_empty());
         if empty {
             let required = site
-                .command()
+                .implied_command()
                 .is_some_and(|c| c.required.iter().any(|k| k.key == known))
                 || known == crate::command::spec::NAME_KEY;
             let help = if required {
