@@ -1497,7 +1497,7 @@ fn placeholder_problem(
         }
         _ => (
             problem,
-            "write `{{deeplink name='ticket' action='close'}}`".to_owned(),
+            "write the call as `{{deeplink key='value' …}}`, every value quoted".to_owned(),
         ),
     }
 }
