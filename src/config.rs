@@ -83,7 +83,9 @@ max_memory = "64MiB"
 # names and resolves only its own language's names.
 language = "en"
 
-# Auth parameters added to expanded links. Use your PSA's tokens, never a literal secret.
+# Auth parameters added to expanded links. Use your PSA's tokens, never a literal secret:
+# the examples are DeskDirector's Liquid; a ConnectWise or Autotask template needs the token
+# its own mail system fills in (ddlink takes these as written, whatever the dialect).
 # [auth]
 # passwordless_token = "{{ Token }}"
 # access_token = "{{ AccessToken }}"
