@@ -389,14 +389,20 @@ fn link_prints_a_canonical_link() {
     assert_eq!(text(&desktop.stderr), "");
 }
 
-#[test]
-fn link_checks_with_the_configured_autotask_language() {
+/// A folder whose `ddlink.toml` sets a Spanish Autotask instance and the portal.
+fn spanish_autotask_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("ddlink.toml"),
         "psa = \"autotask\"\nportal = \"https://acme.deskdirector.com\"\n[autotask]\nlanguage = \"es\"\n",
     )
     .unwrap();
+    dir
+}
+
+#[test]
+fn link_checks_with_the_configured_autotask_language() {
+    let dir = spanish_autotask_project();
     let spanish = ddlink(&["link", "name=ticket"], dir.path());
     assert_eq!(spanish.status.code(), Some(0));
     assert_eq!(
@@ -419,12 +425,7 @@ fn link_checks_with_the_configured_autotask_language() {
 
 #[test]
 fn link_prints_in_the_templates_encoding() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("ddlink.toml"),
-        "psa = \"autotask\"\nportal = \"https://acme.deskdirector.com\"\n[autotask]\nlanguage = \"es\"\n",
-    )
-    .unwrap();
+    let dir = spanish_autotask_project();
     let link = |survey: &str, encoding: &str| {
         ddlink(
             &["link", "name=survey", survey, "--encoding", encoding],

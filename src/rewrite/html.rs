@@ -824,13 +824,8 @@ impl State<'_> {
     /// The end of a quoted attribute value at `value` with its closing quote: the end of the
     /// whole attribute as written.
     fn with_closing_quote(&self, value: Span) -> usize {
-        let window = self.window.borrow();
-        let quote = value
-            .start
-            .checked_sub(1)
-            .and_then(|at| window.byte_at(at))
-            .filter(|&b| is_quote(b));
-        if quote.is_some() && window.byte_at(value.end) == quote {
+        let quote = self.byte_before(value.start).filter(|&b| is_quote(b));
+        if quote.is_some() && self.window.borrow().byte_at(value.end) == quote {
             value.end + 1
         } else {
             value.end

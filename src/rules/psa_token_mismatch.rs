@@ -154,12 +154,7 @@ mod tests {
             fixed("DD201", link, &connectwise),
             "ddportal://name=ticket&ticket_id=[srnumber]"
         );
-        let diagnostics =
-            crate::rules::testing::check(link, &connectwise, crate::rules::Origin::Attribute);
-        let guess = diagnostics
-            .iter()
-            .find(|d| d.code() == "DD201")
-            .expect("DD201 fires");
+        let guess = crate::rules::testing::finding("DD201", link, &connectwise);
         assert!(guess.fix.as_ref().is_some_and(|fix| !fix.is_safe()));
     }
 

@@ -84,13 +84,17 @@ pub fn assert_rule_with(code: &str, settings: &RuleSettings, pass: &[&str], fail
     }
 }
 
+/// The finding of `code` on `link` in an `href`.
+pub fn finding(code: &str, link: &str, settings: &RuleSettings) -> Diagnostic {
+    check(link, settings, Origin::Attribute)
+        .into_iter()
+        .find(|d| d.code() == code)
+        .unwrap_or_else(|| panic!("{code} did not fire on {link}"))
+}
+
 /// Apply the edits of `code`'s fix (safe or not) to `link`.
 pub fn fixed(code: &str, link: &str, settings: &RuleSettings) -> String {
-    let diagnostics = check(link, settings, Origin::Attribute);
-    let diagnostic = diagnostics
-        .iter()
-        .find(|d| d.code() == code)
-        .unwrap_or_else(|| panic!("{code} did not fire on {link}"));
+    let diagnostic = finding(code, link, settings);
     let fix = diagnostic
         .fix
         .as_ref()

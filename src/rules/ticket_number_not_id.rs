@@ -101,9 +101,8 @@ fn id_in(language: Language) -> String {
 #[cfg(test)]
 mod tests {
     use crate::dialect::{Dialect, Language};
-    use crate::rules::Origin;
     use crate::rules::RuleSettings;
-    use crate::rules::testing::{assert_rule_with, check, fixed};
+    use crate::rules::testing::{assert_rule_with, finding, fixed};
 
     #[test]
     fn pass_and_fail() {
@@ -149,11 +148,7 @@ mod tests {
         let mut german = RuleSettings::new(None, Some(Dialect::Autotask));
         german.language = Language::De;
         let number = "ddportal://name=ticket&ticket_id=[Ticket: Number]";
-        let diagnostics = check(number, &german, Origin::Attribute);
-        let diagnostic = diagnostics
-            .iter()
-            .find(|d| d.code() == "DD202")
-            .expect("DD202 fires");
+        let diagnostic = finding("DD202", number, &german);
         assert_eq!(diagnostic.help(), Some("write `[Ticket: ID]`"));
         assert!(
             diagnostic
@@ -171,11 +166,7 @@ mod tests {
             fixed("DD202", number, &autotask),
             "ddportal://name=ticket&ticket_id=[Ticket: ID]"
         );
-        let diagnostics = check(number, &autotask, Origin::Attribute);
-        let diagnostic = diagnostics
-            .iter()
-            .find(|d| d.code() == "DD202")
-            .expect("DD202 fires");
+        let diagnostic = finding("DD202", number, &autotask);
         assert_eq!(
             diagnostic.help(),
             Some(
