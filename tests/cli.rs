@@ -1866,6 +1866,39 @@ fn check_counts_unsafe_fixes_when_asked() {
     assert_eq!(json["summary"]["fixable"], 1);
 }
 
+/// `fix --unsafe-fixes` renames a placeholder's near-miss key where the placeholder writes it,
+/// and the placeholder is expanded in the next round; a key it has already is not made twice.
+#[test]
+fn unsafe_fixes_rename_near_miss_keys_of_placeholders() {
+    let input = concat!(
+        "<dd-link name=\"ticket\" TicketID=\"[srnumber]\" clinet=\"web\">Open</dd-link>\n",
+        "<a href=\"{{deeplink name='ticket' ticketid='[srnumber]'}}\">Open</a>\n",
+        "<dd-link name=\"quotes\" nmae=\"quote\">Quotes</dd-link>\n",
+    );
+    let flags = [
+        "--psa",
+        "connectwise",
+        "--portal",
+        "https://acme.deskdirector.com",
+    ];
+    let safe = ddlink_stdin(&[&["fix"][..], &flags, &["-"]].concat(), input.as_bytes());
+    assert_eq!(text(&safe.stdout), input);
+    let fixed = ddlink_stdin(
+        &[&["fix", "--unsafe-fixes"][..], &flags, &["-"]].concat(),
+        input.as_bytes(),
+    );
+    assert_eq!(
+        text(&fixed.stdout),
+        concat!(
+            "<a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]\">Open</a>\n",
+            "<a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[srnumber]\">Open</a>\n",
+            "<dd-link name=\"quotes\" nmae=\"quote\">Quotes</dd-link>\n",
+        ),
+        "{}",
+        text(&fixed.stderr)
+    );
+}
+
 /// A control character in a template, a file name or an argument reaches no terminal raw: it
 /// could erase lines or hide text (`ESC[8m`) in a CI log, or shift an excerpt's label. People's
 /// formats show it (`␛`, `␇`, `\u{9b}`); the machine formats keep it as it is.

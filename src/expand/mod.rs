@@ -294,6 +294,18 @@ impl Controls {
     }
 }
 
+impl Controls {
+    /// What a placeholder without control attributes asks for.
+    fn defaults(context: &Context) -> Controls {
+        Controls {
+            client: context.expand.client.unwrap_or(Client::Web),
+            auth: Auth::None,
+            remember: None,
+            snippet: Snippet::Link,
+        }
+    }
+}
+
 /// Expand one placeholder: the edits that replace it, or `None` (and diagnostics) when it
 /// cannot be met.
 pub fn expand(
@@ -303,13 +315,16 @@ pub fn expand(
 ) -> Option<Vec<Edit>> {
     let whole = placeholder.span();
     let args = placeholder.args();
+    // A bad control or a misspelt key stops the expansion, but the command is judged all the
+    // same, as it would be in a link: one check shows every finding, not one per run.
+    let read = Controls::read(&args, context, findings);
+    let mut blocked = read.is_none();
     let Controls {
         client,
         auth,
         remember,
         snippet,
-    } = Controls::read(&args, context, findings)?;
-
+    } = read.unwrap_or_else(|| Controls::defaults(context));
     // The command: every argument that is a command key (for `{{deeplink}}`, every argument
     // that is not a control).
     let is_element = matches!(placeholder, Placeholder::Element { .. });
@@ -334,8 +349,13 @@ pub fn expand(
             return None;
         }
         if !is_command_key(&arg.key) && (is_element || near_a_control(&arg.key)) {
-            let reported =
-                unknown_param::check_placeholder_key(findings, arg.span, &arg.key, CONTROLS);
+            let reported = unknown_param::check_placeholder_key(
+                findings,
+                arg.span,
+                &arg.key,
+                CONTROLS,
+                |key| args.iter().any(|other| &*other.key == key),
+            );
             misspelt |= reported;
             if is_element || reported {
                 continue;
@@ -353,32 +373,14 @@ pub fn expand(
                 .then(|| Arc::clone(&arg.value)),
         });
     }
-    if misspelt {
+    // Without its `name` (a near miss of it, DD104) the command says nothing more.
+    if misspelt && command.name().is_none() {
         return None;
     }
-    // `name="Ticket"` is the ticket command in the wrong case (DD111 fixes it): it takes the
-    // default ticket-id token all the same. A near miss (`ticketid='77'`) names the ticket
-    // meant: no default beside it, so that DD104 says what it stands for and the call is left
-    // as it is.
-    let misspelt_ticket_id = || {
-        command.pairs().iter().any(|(key, _)| {
-            !is_command_key(key) && crate::rules::did_you_mean::closest(key, [TICKET_ID]).is_some()
-        })
-    };
-    if command
-        .name()
-        .is_some_and(|name| name.eq_ignore_ascii_case("ticket"))
-        && command.get(TICKET_ID).is_none()
-        && !misspelt_ticket_id()
-    {
-        let Some(dialect) = context.dialect.dialect else {
-            psa_undetermined::report(findings, whole);
-            return None;
-        };
-        let token =
-            token_for(Meaning::TicketId, dialect, context.language).expect("every dialect has one");
-        written.push(TICKET_ID, token.clone());
-        command.push(TICKET_ID, token);
+    blocked |= misspelt;
+    if !default_ticket_id(&mut command, &mut written, context) {
+        psa_undetermined::report(findings, whole);
+        return None;
     }
     let command_len = command.pairs().len();
     if auth != Auth::None {
@@ -406,11 +408,37 @@ pub fn expand(
         }
     );
     if !judge(&url, &sources, whole, bare_in_text, context, findings)
+        || blocked
         || matches!(placeholder, Placeholder::Element { nested: true, .. })
     {
         return None;
     }
     render(placeholder, snippet, &written_url, context, findings)
+}
+
+/// Adds the dialect's ticket-id token to a ticket command that lacks `ticket_id`. `name="Ticket"`
+/// is the ticket command in the wrong case (DD111 fixes it): it takes the default all the
+/// same. A near miss (`ticketid='77'`) names the ticket meant: no default beside it, so that
+/// DD104 says what it stands for and the call is left as it is. `false` when a default is
+/// needed and no dialect decides it.
+fn default_ticket_id(command: &mut Command, written: &mut Command, context: &Context) -> bool {
+    let misspelt_ticket_id = command.pairs().iter().any(|(key, _)| {
+        !is_command_key(key) && crate::rules::did_you_mean::closest(key, [TICKET_ID]).is_some()
+    });
+    let is_ticket = command
+        .name()
+        .is_some_and(|name| name.eq_ignore_ascii_case("ticket"));
+    if !is_ticket || command.get(TICKET_ID).is_some() || misspelt_ticket_id {
+        return true;
+    }
+    let Some(dialect) = context.dialect.dialect else {
+        return false;
+    };
+    let token =
+        token_for(Meaning::TicketId, dialect, context.language).expect("every dialect has one");
+    written.push(TICKET_ID, token.clone());
+    command.push(TICKET_ID, token);
+    true
 }
 
 /// `arg`'s value as its link writes it: decoded, but with each template token as the template
@@ -645,6 +673,27 @@ struct Source {
     verbatim: Option<Arc<str>>,
 }
 
+/// An edit that renames a parameter of the link (`ticketid` → `ticket_id`), made an edit of the
+/// argument's key where the placeholder writes it.
+fn placed_key_edit(edit: &Edit, url: &str, link: &ParsedLink, sources: &[Source]) -> Option<Edit> {
+    let param = link
+        .params
+        .iter()
+        .find(|p| p.key.start == edit.start && p.key.end == edit.end)?;
+    let key = &url[param.key.clone()];
+    let source = sources.iter().find(|s| s.key == key)?;
+    let is_key = |text: &str| {
+        text.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    (key.is_ascii() && is_key(&edit.content) && source.span.len() >= key.len()).then(|| {
+        Edit::replace(
+            Span::new(source.span.start, source.span.start + key.len()),
+            Arc::clone(&edit.content),
+        )
+    })
+}
+
 /// A fix of the link that a placeholder would become, made a fix of the placeholder: when
 /// each of its edits falls inside one value written verbatim and writes nothing that would
 /// end the value (`[Ticket: ID]` for `[srnumber]`, `approve` for `aprove`). Others (a
@@ -654,6 +703,9 @@ fn placed_fix(fix: &Fix, url: &str, link: &ParsedLink, sources: &[Source]) -> Op
         .edits
         .iter()
         .map(|edit| {
+            if let Some(renamed) = placed_key_edit(edit, url, link, sources) {
+                return Some(renamed);
+            }
             let param = link.params.iter().find(|p| {
                 p.value
                     .as_ref()

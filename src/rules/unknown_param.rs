@@ -7,7 +7,7 @@ use super::wrong_case::{behind_escaped_ampersand, canonical_key};
 use super::{Findings, LinkSite, legacy_v1_link};
 use crate::command::Param;
 use crate::command::spec::{self, AUTH_KEYS, NAME_KEY, names_a_password};
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
 declare_rule! {
     /// ## What it does
@@ -319,6 +319,7 @@ pub fn check_placeholder_key(
     span: crate::diagnostic::Span,
     key: &str,
     controls: &[&'static str],
+    present: impl Fn(&str) -> bool,
 ) -> bool {
     if !findings.enabled(&UNKNOWN_PARAM) || is_html_attribute(key) {
         return false;
@@ -326,14 +327,27 @@ pub fn check_placeholder_key(
     let Some(suggestion) = closest(key, spec::all_keys().chain(controls.iter().copied())) else {
         return false;
     };
-    findings.push(
-        Diagnostic::new(
-            &UNKNOWN_PARAM,
-            span,
-            format!("`{key}` is neither a deep-link parameter nor an attribute links take"),
-        )
-        .with_help(format!("did you mean `{suggestion}`? {LEFT_UNTIL_THEN}")),
+    let diagnostic = Diagnostic::new(
+        &UNKNOWN_PARAM,
+        span,
+        format!("`{key}` is neither a deep-link parameter nor an attribute links take"),
     );
+    let diagnostic = if present(suggestion) {
+        diagnostic.with_help(format!(
+            "the placeholder has `{suggestion}` already: remove this one if it is a copy. {LEFT_UNTIL_THEN}"
+        ))
+    } else {
+        let help = diagnostic.with_help(format!("did you mean `{suggestion}`? {LEFT_UNTIL_THEN}"));
+        // The argument is written from its key; a key that is not ASCII may be written in
+        // another case of another length, so it gets no edit.
+        if key.is_ascii() && span.len() >= key.len() {
+            let written_key = Span::new(span.start, span.start + key.len());
+            help.with_fix(Fix::unsafe_(vec![Edit::replace(written_key, suggestion)]))
+        } else {
+            help
+        }
+    };
+    findings.push(diagnostic);
     true
 }
 
