@@ -513,6 +513,29 @@ fn excerpt(
 /// `<img src>`, a `data-` attribute, prose). A template token (`[gtoken]`, `{{ Token }}`,
 /// `%5Bgtoken%5D`) is no secret and stays, as in links.
 pub fn mask_credential_values(bytes: &mut [u8]) {
+    mask_values_until(bytes, |b| {
+        b.is_ascii_whitespace() || matches!(b, b'&' | b'#' | b'"' | b'\'' | b'<' | b'>')
+    });
+}
+
+/// `text`, a finding's message or help, with the value after each credential key masked as
+/// in [`mask_credential_values`] (a value quoted in a message ends at its backtick as well);
+/// `None` when it holds none. A message quotes what it is about: `the portal reads
+/// \`quotes?access_token=…\` as the command`.
+pub fn mask_credentials_in_prose(text: &str) -> Option<String> {
+    if !text.contains('=') {
+        return None;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    mask_values_until(&mut bytes, |b| {
+        b.is_ascii_whitespace() || matches!(b, b'&' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'`')
+    });
+    // Only whole runs between ASCII delimiters become `*`, so the text stays UTF-8.
+    let masked = String::from_utf8(bytes).ok()?;
+    (masked != text).then_some(masked)
+}
+
+fn mask_values_until(bytes: &mut [u8], ends: impl Fn(u8) -> bool) {
     // Beside the credential parameters, the words a credential is most often written under
     // in a link the portal does not read (DD301 and DD104 name them).
     let words = ["password", "passwd", "pwd", "token"];
@@ -526,9 +549,7 @@ pub fn mask_credential_values(bytes: &mut [u8]) {
             let start = from + found + key.len() + 1;
             let end = bytes[start..]
                 .iter()
-                .position(|&b| {
-                    b.is_ascii_whitespace() || matches!(b, b'&' | b'#' | b'"' | b'\'' | b'<' | b'>')
-                })
+                .position(|&b| ends(b))
                 .map_or(bytes.len(), |len| start + len);
             // An editor's percent-encoded token (`%5BAccessToken%5D`) is still no secret:
             // DD203 names it.
@@ -1085,5 +1106,19 @@ mod tests {
              access_token=%5BAccessToken%5D gtoken=****** \
              <img src=\"x?Password=*******&amp;token=***\">"
         );
+    }
+
+    #[test]
+    fn credential_values_quoted_in_a_message_are_masked_to_the_backtick() {
+        assert_eq!(
+            mask_credentials_in_prose("the portal reads `quotes?access_token=ey.J` as the command")
+                .as_deref(),
+            Some("the portal reads `quotes?access_token=****` as the command")
+        );
+        assert_eq!(
+            mask_credentials_in_prose("`auth_token=[token]` is fine"),
+            None
+        );
+        assert_eq!(mask_credentials_in_prose("write `&` instead of `?`"), None);
     }
 }

@@ -1333,6 +1333,7 @@ impl<'o> Collector<'o> {
         });
         diagnostics.dedup();
         drop_superseded(&mut diagnostics);
+        mask_quoted_credentials(&mut diagnostics);
         let unparsable = self.unparsable;
         if unparsable {
             // `fix` leaves such a document untouched (SPEC §6): nothing in it is fixable, nor
@@ -1358,6 +1359,28 @@ impl<'o> Collector<'o> {
             expandable,
             encoding: self.options.encoding,
             unparsable,
+        }
+    }
+}
+
+/// Masks a credential a finding's message or help quotes (`name=quotes?access_token=…` is read
+/// as one command name, and its message names it): secrets are masked in every output, and a
+/// message reaches all of them.
+fn mask_quoted_credentials(diagnostics: &mut [Diagnostic]) {
+    for diagnostic in diagnostics {
+        let message = crate::source::mask_credentials_in_prose(diagnostic.message());
+        let help = diagnostic
+            .help()
+            .and_then(crate::source::mask_credentials_in_prose);
+        if message.is_none() && help.is_none() {
+            continue;
+        }
+        let text = Arc::make_mut(&mut diagnostic.text);
+        if let Some(message) = message {
+            text.message = message.into();
+        }
+        if let Some(help) = help {
+            text.help = Some(help.into());
         }
     }
 }
