@@ -1,6 +1,7 @@
 //! The shared check behind DD106 (action) and DD107 (state): a value from a fixed list.
 
 use super::did_you_mean::closest;
+use super::separator::{self, NextKey};
 use super::{Findings, LinkSite, Rule};
 use crate::command::token::has_token;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
@@ -34,7 +35,24 @@ pub(super) fn check(
         {
             continue;
         }
-        let span = site.span(param.value.clone().expect("value present"));
+        let range = param.value.clone().expect("value present");
+        // `state=approval?auth_remember_me=false`: a separator where `&` belongs.
+        let is_word = |word: &str| {
+            words.contains(&word) || words.contains(&word.to_ascii_lowercase().as_str())
+        };
+        let read_as = format!("the `{key}`");
+        if separator::check(
+            site,
+            findings,
+            rule,
+            range.clone(),
+            is_word,
+            NextKey::Known,
+            &read_as,
+        ) {
+            continue;
+        }
+        let span = site.span(range);
         let mut diagnostic = Diagnostic::new(rule, span, format!("`{value}` is not {what}"));
         match closest(value, words.iter().copied()) {
             Some(suggestion) => {

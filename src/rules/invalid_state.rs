@@ -20,12 +20,14 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// A near miss is offered as an unsafe fix (it is a guess).
+    /// A near miss is offered as an unsafe fix (it is a guess). A `?`, `;` or `,` written
+    /// after a valid state for the `&` before the next parameter becomes that `&`, safely;
+    /// not where the parameter it separates is in the link already.
     pub static INVALID_STATE = {
         code: "DD107",
         name: "invalid-state",
         severity: Error,
-        fix: Unsafe,
+        fix: Sometimes,
     };
 }
 

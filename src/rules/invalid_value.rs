@@ -2,6 +2,7 @@ use super::wrong_case::canonical_key;
 use std::ops::Range;
 
 use super::legacy_v1_link::v1_pair;
+use super::separator::{self, NextKey};
 use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
 use crate::command::LinkKind;
@@ -35,11 +36,16 @@ declare_rule! {
     /// ```html
     /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[Ticket: ID]">View</a>
     /// ```
+    ///
+    /// ## Fix
+    /// None for a value that is wrong. A `?`, `;` or `,` written after a valid value for the
+    /// `&` before the next parameter (`ticket_id=[srnumber]?action=approve`) becomes that `&`,
+    /// safely; not where the parameter it separates is in the link already.
     pub static INVALID_VALUE = {
         code: "DD108",
         name: "invalid-value",
         severity: Error,
-        fix: None,
+        fix: Sometimes,
     };
 }
 
@@ -120,6 +126,20 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
     let value = site.str(range.clone());
     let trimmed = value.trim();
     if trimmed.is_empty() {
+        return;
+    }
+    // `ticket_id=[srnumber]?action=approve`: a separator where `&` belongs.
+    let is_value = |before: &str| is_single_token(before) || is_valid_literal(spec.kind, before);
+    let read_as = format!("the `{key}`");
+    if separator::check(
+        site,
+        findings,
+        &INVALID_VALUE,
+        range.clone(),
+        is_value,
+        NextKey::Known,
+        &read_as,
+    ) {
         return;
     }
     if has_token(trimmed) {

@@ -119,6 +119,7 @@ macro_rules! declare_rule {
 mod auth;
 pub mod did_you_mean;
 mod enum_value;
+mod separator;
 
 pub mod address_bar_portal_url;
 pub mod auto_login_in_shared_email;

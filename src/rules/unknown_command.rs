@@ -1,5 +1,6 @@
 use super::did_you_mean::closest;
 use super::encoded_token::percent_decode;
+use super::separator::{self, NextKey};
 use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
 use crate::command::spec::{COMMANDS, NAME_KEY, command_spec};
@@ -33,7 +34,8 @@ declare_rule! {
     /// When the name is a near miss of a command, the suggestion is offered as an unsafe fix.
     /// A command's name percent-encoded (`ticket%5Flist`) is decoded by a safe fix, and a `?`,
     /// `;` or `,` written after it for the `&` before the next parameter
-    /// (`name=ticket?ticket_id=…`) becomes that `&`, safely too.
+    /// (`name=ticket?ticket_id=…`) becomes that `&`, safely too; not where the parameter it
+    /// separates is in the link already (`name=ticket?ticket_id=1&ticket_id=1`).
     pub static UNKNOWN_COMMAND = {
         code: "DD101",
         name: "unknown-command",
@@ -82,18 +84,17 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
     // `name=ticket?ticket_id=…`: another character where the `&` before the next parameter
     // belongs. The portal reads one long name.
-    if let Some((command, separator)) = separator_for_ampersand(value) {
-        let at = param.value.clone().expect("value checked above").start + command.len();
-        let separator_span = site.span(at..at + separator.len_utf8());
-        findings.push(
-            Diagnostic::new(
-                &UNKNOWN_COMMAND,
-                span,
-                format!("`{separator}` after `{command}` stands where `&` separates parameters: the portal reads `{value}` as the command"),
-            )
-            .with_help(format!("write `&` instead of `{separator}`"))
-            .with_fix(Fix::safe(vec![Edit::replace(separator_span, site.ampersand())])),
-        );
+    let is_command = |name: &str| command_spec(&name.to_ascii_lowercase()).is_some();
+    let range = param.value.clone().expect("value checked above");
+    if separator::check(
+        site,
+        findings,
+        &UNKNOWN_COMMAND,
+        range,
+        is_command,
+        NextKey::Any,
+        "the command",
+    ) {
         return;
     }
     let mut diagnostic = Diagnostic::new(
@@ -112,21 +113,6 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         }
     }
     findings.push(diagnostic);
-}
-
-/// A command's name (any case) followed by `?`, `;` or `,` and a `key=` pair: the separator
-/// written for `&`.
-fn separator_for_ampersand(value: &str) -> Option<(&str, char)> {
-    let at = value.find(['?', ';', ','])?;
-    let (command, rest) = value.split_at(at);
-    let separator = rest.chars().next()?;
-    let next_key = rest[1..].split('=').next().filter(|_| rest.contains('='))?;
-    (command_spec(&command.to_ascii_lowercase()).is_some()
-        && !next_key.is_empty()
-        && next_key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-    .then_some((command, separator))
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             );
             continue;
         }
-        if let Some((diagnostic, meant)) = known_key_misread(site, param, key) {
+        if let Some((diagnostic, meant)) = known_key_misread(site, param, key, &present) {
             if meant.is_some_and(required_and_missing) {
                 findings.push_also_for(diagnostic, &MISSING_REQUIRED_PARAM);
             } else {
@@ -182,7 +182,29 @@ fn known_key_misread(
     site: &LinkSite,
     param: &Param,
     key: &str,
+    present: &dyn Fn(&str) -> bool,
 ) -> Option<(Diagnostic, Option<&'static str>)> {
+    let (diagnostic, meant, revealed) = misread_key(site, param, key)?;
+    // Repaired, the key would stand beside the one the link has already (DD109): which of
+    // the two is meant is not this fix's to say.
+    let Some(twice) = revealed.iter().find(|&&k| present(k)) else {
+        return Some((diagnostic, meant));
+    };
+    let mut diagnostic = diagnostic;
+    diagnostic.fix = None;
+    diagnostic.set_help(format!(
+        "the link has `{twice}` already: keep one of the two and remove the other"
+    ));
+    Some((diagnostic, meant))
+}
+
+/// [`known_key_misread`]'s finding, the key it stands for, and every known key its fix
+/// writes.
+fn misread_key(
+    site: &LinkSite,
+    param: &Param,
+    key: &str,
+) -> Option<(Diagnostic, Option<&'static str>, Vec<&'static str>)> {
     let span = site.span(param.key.clone());
     // `&amp;amp;ticket_id` in HTML, `&amp;ticket_id` in plain text: an ampersand escaped
     // once too often reads as a key `amp;ticket_id`.
@@ -223,7 +245,7 @@ fn known_key_misread(
         let diagnostic = Diagnostic::new(&UNKNOWN_PARAM, span, message)
             .with_help(help)
             .with_fix(Fix::safe(vec![Edit::delete(extra)]));
-        return Some((diagnostic, meant));
+        return Some((diagnostic, meant, meant.into_iter().collect()));
     }
     // The portal decodes a key before it reads it: `%61ccess_token` is `access_token`.
     if let Some(decoded) = percent_decoded_key(key) {
@@ -234,7 +256,7 @@ fn known_key_misread(
         )
         .with_help(format!("write `{decoded}`"))
         .with_fix(Fix::safe(vec![Edit::replace(span, decoded)]));
-        return Some((diagnostic, Some(decoded)));
+        return Some((diagnostic, Some(decoded), vec![decoded]));
     }
     // `name%3Dticket_list`: the portal reads one key, `name=ticket_list`, with no value.
     let decoded = percent_encoded_pairs(key)?;
@@ -246,7 +268,11 @@ fn known_key_misread(
     )
     .with_help(format!("write `{written}`"))
     .with_fix(Fix::safe(vec![Edit::replace(span, written)]));
-    Some((diagnostic, None))
+    let revealed = decoded
+        .split('&')
+        .filter_map(|pair| canonical_key(pair.split_once('=').map_or(pair, |(k, _)| k)))
+        .collect();
+    Some((diagnostic, None, revealed))
 }
 
 /// The pairs a key stands for whose `=` (and `&`) are percent-encoded (`name%3Dticket_list`
