@@ -105,6 +105,13 @@ pub enum Error {
     )]
     ReportOverInput(PathBuf),
 
+    /// `--output-file` names a file of the run other than a template: a configuration (the
+    /// one `--config` names, or a `ddlink.toml`, which a run reads), or a result `fix
+    /// --out-dir` writes.
+    #[error("`--output-file {path}` names {what}: the report would overwrite it")]
+    #[diagnostic(code(ddlink::output_file), help("write the report to another file"))]
+    ReportOverRunFile { path: PathBuf, what: &'static str },
+
     /// Two inputs whose results `--out-dir` would write to one path.
     #[error("`{path}` was not fixed: under --out-dir its result would overwrite that of `{other}`")]
     #[diagnostic(

@@ -1283,6 +1283,82 @@ fn a_report_over_a_walked_file_is_refused() {
     );
 }
 
+/// A report whose path reaches an input, a configuration or a result of `--out-dir` only once
+/// its folders are made (`new/../typo.html`) is refused like one named plainly; nothing is
+/// read, written or made.
+#[test]
+fn a_report_over_a_file_of_the_run_is_refused_however_it_is_spelt() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("typo.html"), TYPO).unwrap();
+    let config = "portal = \"https://acme.deskdirector.com\"\n";
+    std::fs::write(root.join("ddlink.toml"), config).unwrap();
+    let refused = |args: &[&str], says: &str| {
+        let output = ddlink(args, root);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert_eq!(
+            std::fs::read_to_string(root.join("typo.html")).unwrap(),
+            TYPO
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("ddlink.toml")).unwrap(),
+            config
+        );
+        assert!(
+            !root.join("new").exists() && !root.join("out").exists(),
+            "{args:?}"
+        );
+    };
+    for command in ["check", "fix"] {
+        refused(
+            &[command, "--output-file", "new/../typo.html", "typo.html"],
+            "`--output-file new/../typo.html` names a file this run reads",
+        );
+        refused(
+            &[command, "--output-file", "ddlink.toml", "typo.html"],
+            "`--output-file ddlink.toml` names a configuration file",
+        );
+        refused(
+            &[
+                command,
+                "--config",
+                "ddlink.toml",
+                "--output-file",
+                "new/../ddlink.toml",
+                "typo.html",
+            ],
+            "`--output-file new/../ddlink.toml` names a configuration file",
+        );
+    }
+    refused(
+        &[
+            "fix",
+            "--out-dir",
+            "out",
+            "--output-file",
+            "out/typo.html",
+            "typo.html",
+        ],
+        "`--output-file out/typo.html` names a result --out-dir writes",
+    );
+    // Beside the results, the report is written.
+    let beside = ddlink(
+        &[
+            "fix",
+            "--out-dir",
+            "out",
+            "--output-file",
+            "out/report.txt",
+            "typo.html",
+        ],
+        root,
+    );
+    assert_eq!(beside.status.code(), Some(1), "{}", text(&beside.stderr));
+    assert!(root.join("out/typo.html").is_file() && root.join("out/report.txt").is_file());
+}
+
 /// A report that cannot be written is said of the path the user gave, not of the temporary
 /// file ddlink writes first.
 #[test]

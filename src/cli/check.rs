@@ -42,12 +42,13 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         &mut |path| run.walk_includes(path),
         &mut |path| run.walk_excludes(path),
     );
-    if let Some(report) = inputs::report_over_input(
+    if let Some(refusal) = inputs::report_refused(
         &inputs,
         args.selection.output_file.as_deref(),
         args.stdin_filename.as_deref(),
+        args.common.config.as_deref(),
     ) {
-        output::error(&Error::ReportOverInput(report));
+        output::error(&refusal);
         return ExitStatus::Failure;
     }
     let mut failed = walk_errors.len();

@@ -58,12 +58,13 @@ pub fn run(args: &FixArgs) -> ExitStatus {
             return ExitStatus::Failure;
         }
         if !(args.check || args.diff) {
-            if let Some(report) = inputs::report_over_input(
+            if let Some(refusal) = inputs::report_refused(
                 &[Input::Stdin],
                 args.selection.output_file.as_deref(),
                 args.stdin_filename.as_deref(),
+                args.common.config.as_deref(),
             ) {
-                output::error(&Error::ReportOverInput(report));
+                output::error(&refusal);
                 return ExitStatus::Failure;
             }
             return save_hook(args, &run);
@@ -154,12 +155,13 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
                     .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
         },
     );
-    if let Some(report) = inputs::report_over_input(
+    if let Some(refusal) = inputs::report_refused(
         &inputs,
         args.selection.output_file.as_deref(),
         args.stdin_filename.as_deref(),
+        args.common.config.as_deref(),
     ) {
-        output::error(&Error::ReportOverInput(report));
+        output::error(&refusal);
         return None;
     }
     let mut failed = walk_errors.len();
@@ -189,8 +191,36 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
                 }
             }
         });
+        if let Some(refusal) = report_over_result(args, run, &destinations) {
+            output::error(&refusal);
+            return None;
+        }
     }
     Some((inputs, failed))
+}
+
+/// The refusal of an `--output-file` that names a result `--out-dir` writes (`destinations`:
+/// each input's place under it): the report would replace the result, or the result the
+/// report.
+fn report_over_result(
+    args: &FixArgs,
+    run: &Run,
+    destinations: &std::collections::HashMap<PathBuf, PathBuf>,
+) -> Option<Error> {
+    let (dir, report) = (args.out_dir.as_ref()?, args.selection.output_file.as_ref()?);
+    let name = report.file_name()?;
+    let resolved = inputs::resolved_as_made(report)?;
+    let cwd = run.current_dir().unwrap_or(Path::new(""));
+    destinations
+        .keys()
+        .filter(|mirrored| mirrored.file_name() == Some(name))
+        .any(|mirrored| {
+            inputs::resolved_as_made(&cwd.join(dir).join(mirrored)).as_ref() == Some(&resolved)
+        })
+        .then(|| Error::ReportOverRunFile {
+            path: report.clone(),
+            what: "a result --out-dir writes",
+        })
 }
 
 /// Write what a run did, and tell its exit status.

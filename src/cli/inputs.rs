@@ -196,14 +196,14 @@ pub fn say_if_none_found(inputs: &[Input], walk_errors: usize, quiet: bool) {
 /// destroy a template (and, under `fix`, race with its rewrite). A file a folder walk found
 /// counts as one named: leaving it out of the walk and then writing the report over it lost
 /// the template all the same. The report is resolved once, and each input with one system
-/// call; only a report that exists can be an input.
-pub fn report_over_input(
+/// call.
+fn report_over_input(
     inputs: &[Input],
     report: Option<&Path>,
     stdin: Option<&Path>,
 ) -> Option<PathBuf> {
     let report = report?;
-    let resolved = std::fs::canonicalize(report).ok()?;
+    let resolved = resolved_as_made(report)?;
     let is_report = |path: &Path| std::fs::canonicalize(path).is_ok_and(|path| path == resolved);
     inputs
         .iter()
@@ -212,6 +212,66 @@ pub fn report_over_input(
             Input::Stdin => stdin.is_some_and(is_report),
         })
         .then(|| report.to_path_buf())
+}
+
+/// Why `--output-file` may not be written, if it names a file the run reads: an input (see
+/// [`report_over_input`]) or a configuration (see [`report_over_config`]).
+pub fn report_refused(
+    inputs: &[Input],
+    report: Option<&Path>,
+    stdin: Option<&Path>,
+    config: Option<&Path>,
+) -> Option<ddlink::error::Error> {
+    if let Some(path) = report_over_input(inputs, report, stdin) {
+        return Some(ddlink::error::Error::ReportOverInput(path));
+    }
+    report_over_config(report, config)
+        .map(|(path, what)| ddlink::error::Error::ReportOverRunFile { path, what })
+}
+
+/// The report file `--output-file` and what it is, if it names a configuration: the file
+/// `--config` names, or any `ddlink.toml` (a run reads the one in each template's folder or
+/// above it).
+fn report_over_config(
+    report: Option<&Path>,
+    config: Option<&Path>,
+) -> Option<(PathBuf, &'static str)> {
+    let report = report?;
+    let resolved = resolved_as_made(report)?;
+    let named = config
+        .is_some_and(|config| std::fs::canonicalize(config).is_ok_and(|config| config == resolved));
+    let configuration = resolved
+        .file_name()
+        .is_some_and(|name| name == ddlink::config::FILE_NAME)
+        && resolved.is_file();
+    (named || configuration).then(|| (report.to_path_buf(), "a configuration file"))
+}
+
+/// Where `path` will lead once the folders it names are made (as `--output-file` makes them):
+/// the part that exists resolved through its symlinks, the rest read lexically, since a
+/// folder made then is no symlink (`new/../a.html` is `a.html`). `None` for a path that
+/// cannot be resolved at all.
+pub fn resolved_as_made(path: &Path) -> Option<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let mut resolved = PathBuf::new();
+    for component in absolute.components() {
+        let candidate = resolved.join(component);
+        match std::fs::canonicalize(&candidate) {
+            Ok(real) => resolved = real,
+            Err(_) => match component {
+                std::path::Component::ParentDir => {
+                    resolved.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => resolved.push(other),
+            },
+        }
+    }
+    Some(resolved)
 }
 
 pub fn is_template(path: &Path) -> bool {
