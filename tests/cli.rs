@@ -2099,3 +2099,35 @@ fn a_config_given_with_the_flag_matches_its_globs_from_the_current_directory() {
     );
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
 }
+
+/// The save hook says why the document did not arrive when standard output cannot be written
+/// (a full disk), as `check` does; an editor otherwise sees exit 2 and nothing else.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_save_hook_says_when_standard_output_cannot_be_written() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(["fix", "-"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"<p>x</p>\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("cannot write `<stdout>`: No space left on device"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -796,16 +796,14 @@ fn deliver(
             return status;
         }
     }
-    if let Err(error) = io::stdout()
+    let written = io::stdout()
         .lock()
         .write_all(output)
-        .and_then(|()| io::stdout().flush())
-    {
-        return if output::is_closed_pipe(&error) {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Failure
-        };
+        .and_then(|()| io::stdout().flush());
+    // An editor that went away wants nothing more; any other failure is said, since the
+    // document it asked for did not arrive.
+    if let Some(status) = output::failed_delivery(written, None) {
+        return status;
     }
     // A machine format is one document, findings or none (as `check -` writes it); a report
     // for people says nothing when there is nothing to say.

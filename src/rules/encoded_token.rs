@@ -129,8 +129,10 @@ fn encoded_tokens<'s>(
                 TokenShape::Bracket | TokenShape::Mustache => raw.contains('%'),
                 TokenShape::LiquidTag => false,
             };
+            // A form encoder (`urlencode`, `UrlEncode`) writes a space as `+`, and the portal
+            // reads a query that way; no token holds a `+` of its own (`%2B` stays one).
             let decoded = encoded
-                .then(|| percent_decode(raw))
+                .then(|| percent_decode(&raw.replace('+', "%20")))
                 .flatten()?
                 .replace('\u{A0}', " ");
             Some((range, decoded, "percent-encoded"))
@@ -156,7 +158,20 @@ mod tests {
                 "ddportal://name=ticket&ticket_id=%5bsrnumber%5d",
                 "ddportal://name=ticket&ticket_id=[Ticket:%20ID]",
                 "ddportal://name=ticket&ticket_id={{%20Ticket.Id%20}}",
+                "ddportal://name=ticket&ticket_id=%5BTicket%3A+ID%5D",
             ],
+        );
+    }
+
+    #[test]
+    fn decodes_a_form_encoded_space() {
+        assert_eq!(
+            fixed(
+                "DD203",
+                "ddportal://name=ticket&ticket_id=%5BTicket%3A+ID%5D",
+                &RuleSettings::default()
+            ),
+            "ddportal://name=ticket&ticket_id=[Ticket: ID]"
         );
     }
 
