@@ -457,7 +457,7 @@ impl Config {
         let dir = normalize(&absolute(dir));
         for folder in dir.ancestors() {
             let candidate = folder.join(FILE_NAME);
-            if candidate.is_file() {
+            if names_a_config(&candidate) {
                 return Config::load(&candidate).map(Some);
             }
         }
@@ -665,7 +665,7 @@ impl ConfigCache {
             }
             visited.push(folder.to_path_buf());
             let candidate = folder.join(FILE_NAME);
-            if candidate.is_file() {
+            if names_a_config(&candidate) {
                 found = Some(Arc::new(Config::load(&candidate)?));
                 break;
             }
@@ -682,6 +682,15 @@ impl ConfigCache {
         let dir = file.parent().unwrap_or(&file);
         self.discover(dir)
     }
+}
+
+/// Whether a `ddlink.toml` stands at `candidate`: a file, or a symlink even if it leads
+/// nowhere (a shared configuration linked in and since moved), which is then an error to
+/// report rather than a configuration silently dropped. A folder so named is none.
+fn names_a_config(candidate: &Path) -> bool {
+    std::fs::symlink_metadata(candidate).is_ok_and(|metadata| {
+        !metadata.is_dir() && !std::fs::metadata(candidate).is_ok_and(|target| target.is_dir())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

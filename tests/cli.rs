@@ -2131,3 +2131,24 @@ fn the_save_hook_says_when_standard_output_cannot_be_written() {
         text(&output.stderr)
     );
 }
+
+/// A `ddlink.toml` that is a symlink leading nowhere (a shared configuration since moved) or
+/// to itself is an error, exit 2, not a run without its settings.
+#[cfg(unix)]
+#[test]
+fn a_broken_configuration_symlink_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("typo.html"), TYPO).unwrap();
+    for target in ["shared/ddlink.toml", "ddlink.toml"] {
+        let _ = std::fs::remove_file(root.join("ddlink.toml"));
+        std::os::unix::fs::symlink(target, root.join("ddlink.toml")).unwrap();
+        let output = ddlink(&["check", "typo.html"], root);
+        assert_eq!(output.status.code(), Some(2), "{target}");
+        assert!(
+            text(&output.stderr).contains("cannot read config"),
+            "{target}: {}",
+            text(&output.stderr)
+        );
+    }
+}

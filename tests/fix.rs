@@ -361,6 +361,18 @@ fn out_dir_refuses_what_would_lose_a_file() {
     }
     assert!(!root.join("fixed/fixed").exists());
     assert_eq!(read(root, "fixed/mail/approve.html"), EXPANDED);
+    // Named through a symlink to it, the folder is left out all the same.
+    #[cfg(unix)]
+    {
+        std::fs::create_dir(root.join("mail/built")).unwrap();
+        std::os::unix::fs::symlink("mail/built", root.join("built-link")).unwrap();
+        for _ in 0..2 {
+            let linked = ddlink(&["fix", "--out-dir", "built-link", "mail"], root, None);
+            assert_eq!(linked.status.code(), Some(0), "{}", text(&linked.stderr));
+        }
+        assert!(root.join("mail/built/mail/approve.html").is_file());
+        assert!(!root.join("mail/built/mail/built").exists());
+    }
 }
 
 #[test]

@@ -144,6 +144,26 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
                 .iter()
                 .any(|path| inputs::lexically_absolute(cwd, path).starts_with(dir))
         });
+    // The folder as it really is, for a walk that reaches it by another spelling (a symlink
+    // to it, or the folder itself through one).
+    let real_out_dir = out_dir
+        .as_ref()
+        .and_then(|dir| std::fs::canonicalize(dir).ok())
+        .filter(|real| {
+            !paths
+                .iter()
+                .any(|path| std::fs::canonicalize(path).is_ok_and(|path| path.starts_with(real)))
+        });
+    // Resolved once per folder the walk meets, not once per file.
+    let mut folders_in_out_dir = std::collections::HashMap::new();
+    let mut in_real_out_dir = |path: &Path| {
+        let (Some(real), Some(folder)) = (real_out_dir.as_ref(), path.parent()) else {
+            return false;
+        };
+        *folders_in_out_dir
+            .entry(folder.to_path_buf())
+            .or_insert_with(|| std::fs::canonicalize(folder).is_ok_and(|f| f.starts_with(real)))
+    };
     let (mut inputs, walk_errors) = inputs::collect(
         paths,
         run.force_exclude,
@@ -153,6 +173,7 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
                 || out_dir
                     .as_ref()
                     .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
+                || in_real_out_dir(path)
         },
     );
     if let Some(refusal) = inputs::report_refused(
