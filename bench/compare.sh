@@ -121,6 +121,8 @@ side_by_side findings "$per_round" --warmup 1 \
 rss() { /usr/bin/time -f %M "$@" > /dev/null 2> "$out/rss" || true; tail -n 1 "$out/rss"; }
 rss_pass=$(rss "$pass" b/big.html)
 rss_check=$(rss $check b/big.html)
+# Standard input, whose size is not known before it is read: spilled past 4 MiB.
+rss_stdin=$(rss sh -c "$check --stdin-filename b/big.html - < b/big.html")
 rm -rf "$out/fixed"
 rss_fix=$(rss $fix --out-dir "$out/fixed" b/big.html)
 rss_huge=""
@@ -139,9 +141,9 @@ PY
 fi
 
 status=0
-python3 - "$out" "$rss_pass" "$rss_check" "$rss_fix" "$rss_huge" "$quick" <<'PY' || status=$?
+python3 - "$out" "$rss_pass" "$rss_check" "$rss_fix" "$rss_huge" "$quick" "$rss_stdin" <<'PY' || status=$?
 import glob, json, os, statistics, sys
-out, rss_pass, rss_check, rss_fix, rss_huge, quick = sys.argv[1:7]
+out, rss_pass, rss_check, rss_fix, rss_huge, quick, rss_stdin = sys.argv[1:8]
 def results(name):
     """Each command's runs over every round of a group."""
     times = {}
@@ -184,7 +186,7 @@ through_a = size_a / median(a, "check") / 1e6
 through_b = size_b / median(b, "check") / 1e6
 print(f"\ncheck throughput: A {through_a:.0f} MB/s, B {through_b:.0f} MB/s (B/A {through_b / through_a:.2f}; target ≥ 0.8)")
 mib = lambda kb: f"{int(kb) / 1024:.1f} MiB"
-line = f"peak RSS on B: passthrough {mib(rss_pass)}, check {mib(rss_check)}, fix --out-dir {mib(rss_fix)} (target ≤ 16 MiB)"
+line = f"peak RSS on B: passthrough {mib(rss_pass)}, check {mib(rss_check)}, check - (standard input) {mib(rss_stdin)}, fix --out-dir {mib(rss_fix)} (target ≤ 16 MiB)"
 if rss_huge:
     line += f"; check on a 1 GB file {mib(rss_huge)}"
 print(line)

@@ -2152,3 +2152,52 @@ fn a_broken_configuration_symlink_is_an_error() {
         );
     }
 }
+
+/// Standard input and a named pipe larger than what is held in memory (4 MiB) are checked
+/// from a temporary file, with the findings a check of the same file gives, line for line.
+#[test]
+fn a_large_stream_is_checked_as_its_file_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut template = String::new();
+    let filler = "<p>Filler text of a long notification, line after line.</p>\n".repeat(500);
+    while template.len() <= 5 * 1024 * 1024 {
+        template.push_str(&filler);
+        template.push_str(TYPO);
+    }
+    std::fs::write(root.join("big.html"), &template).unwrap();
+    let flags = ["check", "--format", "concise", "--psa", "connectwise"];
+    let file = ddlink(&[&flags[..], &["big.html"]].concat(), root);
+    let findings = text(&file.stdout);
+    assert_eq!(file.status.code(), Some(1));
+    assert!(findings.lines().count() > 100, "{findings}");
+    let stdin = ddlink_stdin_in(
+        &[&flags[..], &["--stdin-filename", "big.html", "-"]].concat(),
+        root,
+        template.as_bytes(),
+    );
+    assert_eq!(text(&stdin.stdout), findings, "{}", text(&stdin.stderr));
+    #[cfg(unix)]
+    {
+        let fifo = root.join("pipe.html");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let writer = {
+            let (fifo, template) = (fifo.clone(), template.clone());
+            std::thread::spawn(move || std::fs::write(fifo, template).unwrap())
+        };
+        let piped = ddlink(&[&flags[..], &["pipe.html"]].concat(), root);
+        writer.join().unwrap();
+        assert_eq!(
+            text(&piped.stdout),
+            findings.replace("big.html:", "pipe.html:"),
+            "{}",
+            text(&piped.stderr)
+        );
+    }
+}

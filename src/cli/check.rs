@@ -1,7 +1,7 @@
 //! `ddlink check`: read every input, judge it, report, set the exit code.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use ddlink::error::Error;
@@ -150,33 +150,37 @@ fn check_input(
 ) -> Result<Outcome, Error> {
     match input {
         Input::Stdin => {
-            let bytes = inputs::read_stdin().map_err(Error::Stdin)?;
             let path = args
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("-"));
-            let display = path.display().to_string();
-            if let Some(outcome) = refuse(&path, &bytes)? {
-                return Ok(outcome);
-            }
             let named = args.stdin_filename.as_deref();
             // As `fix -` echoes it unchanged (SPEC §5), an editor's excluded buffer is not
             // judged: the two hooks agree on which files are ddlink's.
             if named.is_some_and(|p| run.walk_excludes(p)) {
                 return Ok(Outcome::Skipped {
-                    path: display,
+                    path: path.display().to_string(),
                     reason: "excluded by the configuration".to_owned(),
                 });
             }
-            let analysis =
-                Rewriter::new(check_options(run.options(named, &bytes)?)).check_bytes(&bytes);
-            let located = locate(&bytes[..], &analysis, excerpts).map_err(Error::Stdin)?;
-            Ok(Outcome::Checked(file_report(display, analysis, located)))
+            check_unsized(
+                &path,
+                named,
+                io::stdin().lock(),
+                run,
+                excerpts,
+                Error::Stdin,
+            )
         }
         Input::File(path) => {
             let read_error = Error::reading(path);
             let mut file = super::open_input(path, None).map_err(read_error)?;
-            let size = file.metadata().map_or(u64::MAX, |m| m.len());
+            let metadata = file.metadata().map_err(read_error)?;
+            if !metadata.is_file() {
+                // A named pipe (or a device): its size is unknown until it is read.
+                return check_unsized(path, Some(path), file, run, excerpts, read_error);
+            }
+            let size = metadata.len();
             if size <= IN_MEMORY {
                 // A template (nearly all of them): read once, checked and located in memory.
                 return with_contents(&mut file, size, |bytes| {
@@ -207,6 +211,48 @@ fn check_input(
             )?))
         }
     }
+}
+
+/// Check what `input` holds, of a size not known before it is read (standard input, a named
+/// pipe): read whole in memory up to [`IN_MEMORY`], past that the rest copied to an anonymous
+/// temporary file and checked from there, as a large file is, so that memory stays flat. A
+/// binary input is refused on its first bytes, before anything is copied (`/dev/zero` ends).
+fn check_unsized(
+    path: &Path,
+    named: Option<&Path>,
+    mut input: impl Read,
+    run: &Run,
+    excerpts: bool,
+    read_error: impl Fn(io::Error) -> Error,
+) -> Result<Outcome, Error> {
+    let display = path.display().to_string();
+    // Room for all that may be held, reserved once: only what is written of it is memory, and
+    // growing it would copy what was read, twice over at the largest.
+    let mut head = Vec::with_capacity(usize::try_from(IN_MEMORY + 1).unwrap_or(usize::MAX));
+    Read::by_ref(&mut input)
+        .take(IN_MEMORY + 1)
+        .read_to_end(&mut head)
+        .map_err(&read_error)?;
+    if let Some(outcome) = refuse(path, &head)? {
+        return Ok(outcome);
+    }
+    let options = check_options(run.options(named, &head)?);
+    if head.len() as u64 <= IN_MEMORY {
+        let analysis = Rewriter::new(options).check_bytes(&head);
+        let located = locate(&head[..], &analysis, excerpts).map_err(&read_error)?;
+        return Ok(Outcome::Checked(file_report(display, analysis, located)));
+    }
+    let mut spilled = inputs::spill(head, input).map_err(&read_error)?;
+    let analysis = Rewriter::new(options)
+        .check_seekable(&mut spilled)
+        .map_err(&read_error)?;
+    let located = if analysis.diagnostics.is_empty() {
+        Vec::new()
+    } else {
+        spilled.rewind().map_err(&read_error)?;
+        locate_streamed(&mut spilled, &analysis, excerpts).map_err(&read_error)?
+    };
+    Ok(Outcome::Checked(file_report(display, analysis, located)))
 }
 
 /// Check the file at `path` streamed from `input` (at its start), without holding it in

@@ -19,6 +19,19 @@ pub fn read_stdin() -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// `head`, already read, and the rest of `input` in an anonymous temporary file (removed
+/// when closed, whatever happens to the run), at its start: a stream too large to hold in
+/// memory.
+pub fn spill(head: Vec<u8>, mut input: impl std::io::Read) -> std::io::Result<std::fs::File> {
+    use std::io::{Seek, Write};
+    let mut file = tempfile::tempfile()?;
+    file.write_all(&head)?;
+    drop(head);
+    std::io::copy(&mut input, &mut file)?;
+    file.rewind()?;
+    Ok(file)
+}
+
 /// The paths a run reads: as given, or `-` when none are given but `--stdin-filename` is
 /// (it names standard input, which is then what is read, as in ruff and prettier; walking
 /// the current directory instead would rewrite every template in it).
