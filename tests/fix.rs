@@ -189,7 +189,7 @@ fn check_mode_places_remaining_findings_in_the_file_as_read() {
         text(&diff.stderr),
         "mail/remains.html:2:99: DD106 `aprove` is not a ticket action\n"
     );
-    let summary = "Would expand 1 placeholder and fix 2 findings (1 file changed). \
+    let summary = "Would expand 1 placeholder and fix 2 findings (1 file would change). \
                    Found 1 error, 0 warnings, 0 infos in 1 file.\n";
     let human = ddlink(&["fix", "--check", "--format", "human", file], root, None);
     assert!(

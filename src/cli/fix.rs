@@ -299,21 +299,15 @@ fn write_results(
     (fixed, expanded): (usize, usize),
 ) -> io::Result<()> {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let dry = args.check || args.diff;
     let done = format!(
-        "{} {} and {} {} ({} changed).",
-        if args.check || args.diff {
-            "Would expand"
-        } else {
-            "Expanded"
-        },
+        "{} {} and {} {} ({} {}).",
+        if dry { "Would expand" } else { "Expanded" },
         plural(expanded, "placeholder"),
-        if args.check || args.diff {
-            "fix"
-        } else {
-            "fixed"
-        },
+        if dry { "fix" } else { "fixed" },
         plural(fixed, "finding"),
         plural(summary.changed, "file"),
+        if dry { "would change" } else { "changed" },
     );
     let reports: Vec<FileReport> = results.iter().map(|f| f.report.clone()).collect();
     // Findings that would remain explain an exit status of 1 that no change explains.
