@@ -262,6 +262,13 @@ fn probe_rendering(rendered: &str) -> Result<(), &'static str> {
             "ends inside a tag or an attribute value: close every tag it opens (`…</a>`), or the markup takes in what follows the placeholder",
         );
     }
+    if let Some(open) = left_open(rendered) {
+        return Err(if open == "a" {
+            "leaves an `<a>` open: close it (`…</a>`), or the text after the placeholder becomes part of the link"
+        } else {
+            "leaves an element whose content is no markup open (`<style>`, `<script>`, `<title>`, `<textarea>`, …): close it, or what follows the placeholder is read as its text"
+        });
+    }
     if super::mustache::openings(rendered.as_bytes())
         .next()
         .is_some()
@@ -274,6 +281,43 @@ fn probe_rendering(rendered: &str) -> Result<(), &'static str> {
         );
     }
     Ok(())
+}
+
+/// Elements whose opening a snippet must close: a link, which would take in the text after
+/// the placeholder, and those whose content HTML reads as text (the rest of the e-mail would
+/// become a style sheet or a script).
+const MUST_CLOSE: &[&str] = &[
+    "a",
+    "style",
+    "script",
+    "title",
+    "textarea",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+];
+
+/// The first of [`MUST_CLOSE`] that `markup` opens more often than it closes (any case).
+fn left_open(markup: &str) -> Option<&'static str> {
+    let lower = markup.to_ascii_lowercase();
+    let count = |tag: &str| {
+        lower
+            .match_indices(tag)
+            .filter(|&(at, _)| {
+                lower[at + tag.len()..]
+                    .bytes()
+                    .next()
+                    .is_none_or(|b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
+            })
+            .count()
+    };
+    MUST_CLOSE
+        .iter()
+        .copied()
+        .find(|name| count(&format!("<{name}")) > count(&format!("</{name}")))
 }
 
 /// Where the end of a snippet's rendered markup stands.
@@ -460,12 +504,21 @@ mod tests {
                 "<a href=\"{{{href}}}\">{{{label}}}</a> {{{{raw}}}}{{ deeplink name='quotes'}}{{{{/raw}}}}",
                 "`s/link.hbs` writes a placeholder (`<dd-link>` or `{{deeplink}}`): every `fix` would expand it again, and the file would never settle",
             ),
+            (
+                "<a href=\"{{{href}}}\"{{{attributes}}}>{{{label}}}",
+                "`s/link.hbs` leaves an `<a>` open: close it (`…</a>`), or the text after the placeholder becomes part of the link",
+            ),
+            (
+                "<A href=\"{{{href}}}\">{{{label}}}</a><STYLE>",
+                "`s/link.hbs` leaves an element whose content is no markup open (`<style>`, `<script>`, `<title>`, `<textarea>`, …): close it, or what follows the placeholder is read as its text",
+            ),
         ];
         assert_refused(&cases);
         // Text after the link, a comment, and a tag closed on a later line are fine.
         for snippet in [
             "<a href=\"{{{href}}}\">{{{label}}}</a> <!-- link -->",
             "<a href=\"{{{href}}}\"\n   >{{{label}}}</a\n>",
+            "<style>.b{color:red}</style><abbr><a href=\"{{{href}}}\">{{{label}}}</A></abbr>",
         ] {
             compile(("s/link.hbs", snippet), ("templates/button.hbs", BUTTON)).expect(snippet);
         }
