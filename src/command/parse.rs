@@ -518,24 +518,9 @@ fn parse_from_host(
             issues.push(path_issue(&path, "the deep-link path is lowercase"));
         }
         LinkKind::DeepLink(Client::Web)
-    } else if let Some(glued) = path_lower
-        .strip_prefix(DEEPLINK_PATH)
-        .filter(|rest| rest.starts_with('&'))
-    {
-        // `/portal/deeplink&name=ticket…`: the `?` became `&`.
-        let amp = path.end - glued.len();
-        issues.push(EnvelopeIssue {
-            range: amp..amp + 1,
-            replacement: Some("?".to_owned()),
-            message: "the command must follow `/portal/deeplink?`, not `&`".to_owned(),
-            portal_origin: false,
-        });
-        if text[path_end..].starts_with('?') {
-            // Both a glued `&` and a later `?`: too odd to repair.
-            issues.last_mut().expect("just pushed").replacement = None;
-        }
-        command = amp + 1..command.end.max(path.end);
-        path = path.start..amp;
+    } else if let Some(separator) = glued_separator(text, &path, path_end, &mut issues) {
+        command = separator.end..command.end.max(path.end);
+        path = path.start..separator.start;
         LinkKind::DeepLink(Client::Web)
     } else if let Some(after) = path_lower
         .strip_prefix(DEEPLINK_PATH)
@@ -594,6 +579,37 @@ fn parse_from_host(
         params,
         fragment,
     })
+}
+
+/// `/portal/deeplink&name=ticket…` (the `?` became `&`) or `/portal/deeplink%3Fname…` (a link
+/// editor encoded it, and most often the command after it too, which DD104 decodes once the
+/// `?` is back): where that separator stands in the path, reported.
+fn glued_separator(
+    text: &str,
+    path: &Range<usize>,
+    path_end: usize,
+    issues: &mut Vec<EnvelopeIssue>,
+) -> Option<Range<usize>> {
+    let rest = text[path.clone()].get(DEEPLINK_PATH.len()..)?;
+    if !text[path.clone()][..DEEPLINK_PATH.len()].eq_ignore_ascii_case(DEEPLINK_PATH) {
+        return None;
+    }
+    let (len, written) = if rest.starts_with('&') {
+        (1, "`&`")
+    } else if rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case("%3f")) {
+        (3, "`%3F` (a `?` percent-encoded)")
+    } else {
+        return None;
+    };
+    let at = path.end - rest.len();
+    issues.push(EnvelopeIssue {
+        range: at..at + len,
+        // Both a glued separator and a later `?`: too odd to repair.
+        replacement: (!text[path_end..].starts_with('?')).then(|| "?".to_owned()),
+        message: format!("the command must follow `/portal/deeplink?`, not {written}"),
+        portal_origin: false,
+    });
+    Some(at..at + len)
 }
 
 /// The command and the fragment after a link's path, which ends at `path_end`. After the
