@@ -793,14 +793,20 @@ fn judge(
                 let mut named = sources.iter().filter(|s| s.key == key);
                 let first = named.clone().next();
                 named.nth(repeat).or(first).map(|source| {
-                    if p.value
-                        .as_ref()
-                        .is_some_and(|v| v.start <= diagnostic.span.start)
+                    let Some(value) = p.value.clone().filter(|v| v.start <= diagnostic.span.start)
+                    else {
+                        return source.span;
+                    };
+                    // A value written byte for byte as the link holds it: the finding points
+                    // at its own part of it (one token of two), as in a link.
+                    if source.verbatim.as_deref() == Some(&url[value.clone()])
+                        && diagnostic.span.end <= value.end
                     {
-                        source.value_span
-                    } else {
-                        source.span
+                        let start = source.value_span.start + (diagnostic.span.start - value.start);
+                        let end = source.value_span.start + (diagnostic.span.end - value.start);
+                        return Span::new(start, end);
                     }
+                    source.value_span
                 })
             })
             .unwrap_or(whole);
