@@ -175,11 +175,47 @@ fn walk(
                     inputs.push(Input::File(without_leading_dot(entry.into_path())));
                 }
             }
-            Err(error) => errors.push(Error::Read {
-                path: root.to_path_buf(),
-                cause: std::io::Error::other(error.to_string()),
-            }),
+            Err(error) => {
+                let (path, cause) = walk_error(error);
+                errors.push(Error::Read {
+                    path: path.unwrap_or_else(|| root.to_path_buf()),
+                    cause,
+                });
+            }
         }
+    }
+}
+
+/// The path a walk could not read (a folder without permission), and why, said once: the
+/// walker's own message repeats the path and wraps the system's error in its own words.
+fn walk_error(mut error: ignore::Error) -> (Option<PathBuf>, std::io::Error) {
+    let mut path = None;
+    loop {
+        error = match error {
+            ignore::Error::WithPath { path: at, err } => {
+                path.get_or_insert(at);
+                *err
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                *err
+            }
+            ignore::Error::Io(cause) => {
+                // The system's own error, without the walker's words around it.
+                let mut inner: Option<&(dyn std::error::Error + 'static)> = Some(&cause);
+                let mut code = None;
+                while let Some(error) = inner {
+                    code = code.or_else(|| {
+                        error
+                            .downcast_ref::<std::io::Error>()
+                            .and_then(std::io::Error::raw_os_error)
+                    });
+                    inner = error.source();
+                }
+                let cause = code.map_or(cause, std::io::Error::from_raw_os_error);
+                return (path, cause);
+            }
+            other => return (path, std::io::Error::other(other.to_string())),
+        };
     }
 }
 
@@ -295,4 +331,45 @@ pub fn is_template(path: &Path) -> bool {
                 .iter()
                 .any(|t| t.eq_ignore_ascii_case(ext))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A walker's error names the folder it could not read and the system's reason, which
+    /// the walker wraps in an error of its own.
+    #[test]
+    fn a_walk_error_names_its_folder_and_the_system_reason() {
+        #[derive(Debug)]
+        struct Wrapped(std::io::Error);
+        impl std::fmt::Display for Wrapped {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "IO error for operation on ./locked: {}", self.0)
+            }
+        }
+        impl std::error::Error for Wrapped {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let denied = std::io::Error::from_raw_os_error(13);
+        let error = ignore::Error::WithDepth {
+            depth: 1,
+            err: Box::new(ignore::Error::WithPath {
+                path: PathBuf::from("./locked"),
+                err: Box::new(ignore::Error::Io(std::io::Error::new(
+                    denied.kind(),
+                    Wrapped(denied),
+                ))),
+            }),
+        };
+        let (path, cause) = walk_error(error);
+        assert_eq!(path, Some(PathBuf::from("./locked")));
+        assert_eq!(cause.raw_os_error(), Some(13));
+        assert!(
+            !cause.to_string().contains("IO error for operation"),
+            "{cause}"
+        );
+    }
 }
