@@ -2153,6 +2153,57 @@ fn a_broken_configuration_symlink_is_an_error() {
     }
 }
 
+/// The save hook given more than what is held in memory (4 MiB) fixes it from a temporary
+/// file: the document and the findings are those `fix --out-dir` gives for the same file.
+#[test]
+fn a_large_buffer_is_fixed_by_the_save_hook_as_its_file_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let filler = "<p>Filler text of a long notification, line after line.</p>\n".repeat(500);
+    let mut template = String::new();
+    while template.len() <= 5 * 1024 * 1024 {
+        template.push_str(&filler);
+        template.push_str(TYPO);
+        template.push_str("<dd-link name=\"ticket\" action=\"close\">Close</dd-link>\n");
+    }
+    std::fs::write(root.join("big.html"), &template).unwrap();
+    let flags = [
+        "fix",
+        "--format",
+        "concise",
+        "--psa",
+        "connectwise",
+        "--portal",
+        "https://acme.deskdirector.com",
+    ];
+    let file = ddlink(
+        &[&flags[..], &["--out-dir", "out", "big.html"]].concat(),
+        root,
+    );
+    assert_eq!(file.status.code(), Some(1), "{}", text(&file.stderr));
+    let fixed = std::fs::read_to_string(root.join("out/big.html")).unwrap();
+    assert!(fixed.len() > template.len() && !fixed.contains("<dd-link"));
+    let hook = ddlink_stdin_in(
+        &[&flags[..], &["--stdin-filename", "big.html", "-"]].concat(),
+        root,
+        template.as_bytes(),
+    );
+    assert_eq!(hook.status.code(), Some(0), "{}", text(&hook.stderr));
+    assert!(
+        text(&hook.stdout) == fixed,
+        "the save hook's document differs"
+    );
+    let findings = |report: &str| {
+        report
+            .lines()
+            .filter(|l| l.starts_with("big.html:"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(findings(&text(&hook.stderr)), findings(&text(&file.stdout)));
+    assert!(findings(&text(&hook.stderr)).len() > 100);
+}
+
 /// Standard input and a named pipe larger than what is held in memory (4 MiB) are checked
 /// from a temporary file, with the findings a check of the same file gives, line for line.
 #[test]

@@ -718,32 +718,25 @@ fn mask_spans(text: &[u8], spans: &[Span]) -> Vec<u8> {
 /// unless the tool failed, and then nothing on stdout, so an editor never loses its buffer.
 fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
     let format = output::format(args.format);
-    let bytes = match inputs::read_stdin() {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            output::error(&Error::Stdin(error));
-            return ExitStatus::Failure;
-        }
-    };
+    let mut stdin = io::stdin().lock();
+    // Room for all that is held in memory, reserved once (see `check_unsized`).
+    let mut bytes = Vec::with_capacity(usize::try_from(IN_MEMORY + 1).unwrap_or(usize::MAX));
+    if let Err(error) = Read::by_ref(&mut stdin)
+        .take(IN_MEMORY + 1)
+        .read_to_end(&mut bytes)
+    {
+        output::error(&Error::Stdin(error));
+        return ExitStatus::Failure;
+    }
+    if bytes.len() as u64 > IN_MEMORY {
+        return save_hook_spilled(args, run, format, bytes, stdin);
+    }
     let named = args.stdin_filename.as_deref();
     let display = named.map_or_else(|| "-".to_owned(), |p| p.display().to_string());
     let result = super::guarded(
         Path::new(&display),
         || -> Result<Option<(Fixed, FileFix)>, Error> {
-            match refuse(named.unwrap_or(Path::new("-")), &bytes)? {
-                Some(Outcome::Skipped { reason, .. }) => {
-                    return Err(Error::NotWritten {
-                        path: PathBuf::from(&display),
-                        reason: if reason.starts_with("binary") {
-                            "it is a binary file"
-                        } else {
-                            "it is not a template"
-                        },
-                        help: "nothing to do",
-                    });
-                }
-                Some(Outcome::Checked(_)) | None => {}
-            }
+            refuse_buffer(named, &display, &bytes)?;
             // The editor's buffer comes back as it was when the configuration excludes it
             // (SPEC §5: the save hook echoes an excluded file unchanged).
             if named.is_some_and(|p| run.walk_excludes(p)) {
@@ -757,11 +750,11 @@ fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
     );
     match result {
         // Excluded: echoed unchanged, with a report of no file.
-        Ok(None) => deliver(args, format, &bytes, false, None),
+        Ok(None) => deliver(args, format, &mut &bytes[..], false, None),
         Ok(Some((fixed, report))) => deliver(
             args,
             format,
-            &fixed.output,
+            &mut &fixed.output[..],
             fixed.changed,
             Some(report.report),
         ),
@@ -772,13 +765,88 @@ fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
     }
 }
 
+/// The save hook for a buffer larger than what is held in memory: `head`, read already, and
+/// the rest of standard input are copied to an anonymous temporary file and fixed from there
+/// as a large file is, each round into a temporary file; the result is copied to standard
+/// output once it is whole.
+fn save_hook_spilled(
+    args: &FixArgs,
+    run: &Run,
+    format: Format,
+    head: Vec<u8>,
+    rest: impl Read,
+) -> ExitStatus {
+    let named = args.stdin_filename.as_deref();
+    let display = named.map_or_else(|| "-".to_owned(), |p| p.display().to_string());
+    let result = super::guarded(Path::new(&display), || {
+        refuse_buffer(named, &display, &head)?;
+        let options = run.options(named, &head)?;
+        let mut spilled = inputs::spill(head, rest).map_err(Error::Stdin)?;
+        if named.is_some_and(|p| run.walk_excludes(p)) {
+            return Ok((spilled, None, false, None));
+        }
+        let fixed = Rewriter::new(options)
+            .fix_seekable(&mut spilled, args.unsafe_fixes, NamedTempFile::new)
+            .map_err(Error::Stdin)?;
+        let mut output = fixed.output;
+        // The findings are placed in what is written: the output, or the input unchanged.
+        let located = if fixed.analysis.diagnostics.is_empty() {
+            Vec::new()
+        } else {
+            let excerpts = format == Format::Human;
+            let located = if let Some(output) = output.as_mut() {
+                locate_streamed(&mut *output, &fixed.analysis, excerpts)
+            } else {
+                spilled.rewind().map_err(Error::Stdin)?;
+                locate_streamed(&mut spilled, &fixed.analysis, excerpts)
+            };
+            located.map_err(Error::Stdin)?
+        };
+        spilled.rewind().map_err(Error::Stdin)?;
+        if let Some(output) = output.as_mut() {
+            output.rewind().map_err(Error::Stdin)?;
+        }
+        let report = file_report(display.clone(), fixed.analysis, located);
+        Ok((spilled, output, fixed.changed, Some(report)))
+    });
+    match result {
+        Ok((_, Some(mut output), changed, report)) => {
+            deliver(args, format, &mut output, changed, report)
+        }
+        Ok((mut spilled, None, changed, report)) => {
+            deliver(args, format, &mut spilled, changed, report)
+        }
+        Err(error) => {
+            output::error(&error);
+            ExitStatus::Failure
+        }
+    }
+}
+
+/// The save hook refuses a buffer that is no template (binary, or UTF-16 it cannot read):
+/// there is nothing to give back but what came in, which the editor has.
+fn refuse_buffer(named: Option<&Path>, display: &str, head: &[u8]) -> Result<(), Error> {
+    match refuse(named.unwrap_or(Path::new("-")), head)? {
+        Some(Outcome::Skipped { reason, .. }) => Err(Error::NotWritten {
+            path: PathBuf::from(display),
+            reason: if reason.starts_with("binary") {
+                "it is a binary file"
+            } else {
+                "it is not a template"
+            },
+            help: "nothing to do",
+        }),
+        Some(Outcome::Checked(_)) | None => Ok(()),
+    }
+}
+
 /// The save hook's result: the report to `--output-file` (first: if it cannot be written,
 /// nothing reaches stdout), the document (`output`) to stdout, else the report to stderr.
 /// `report` is `None` for a buffer the configuration excludes.
 fn deliver(
     args: &FixArgs,
     format: Format,
-    output: &[u8],
+    output: &mut dyn Read,
     changed: bool,
     report: Option<FileReport>,
 ) -> ExitStatus {
@@ -811,10 +879,10 @@ fn deliver(
             return status;
         }
     }
-    let written = io::stdout()
-        .lock()
-        .write_all(output)
-        .and_then(|()| io::stdout().flush());
+    let written = {
+        let mut stdout = io::stdout().lock();
+        io::copy(output, &mut stdout).and_then(|_| stdout.flush())
+    };
     // An editor that went away wants nothing more; any other failure is said, since the
     // document it asked for did not arrive.
     if let Some(status) = output::failed_delivery(written, None) {
