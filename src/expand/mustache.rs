@@ -33,6 +33,94 @@ pub struct MustacheArg {
 /// The helper's name.
 pub const HELPER: &str = "deeplink";
 
+/// The template comments in `text`, with what each is: a Handlebars comment (`{{!-- … --}}`,
+/// `{{! … }}`) or a Liquid one (`{% comment %}…{% endcomment %}`). The mail system never
+/// renders what they hold, so a `{{deeplink}}` in one is left as it is (DD407), not expanded
+/// into a link nobody sees. One left open runs to the end of `text`.
+pub fn template_comments(text: &str) -> Vec<(Range<usize>, &'static str)> {
+    template_comments_and_end(text).0
+}
+
+/// How far past its opening a template comment still open at the end of the text read so far
+/// holds that text back, so that a call in it is read with the whole comment: a comment left
+/// open for longer is read as it comes (and a call after this much of it is expanded).
+const LONGEST_HELD_COMMENT: usize = 64 * 1024;
+
+/// Where the text read so far must be held back from, so that what opens there is read
+/// whole: a `{{` call not yet finished (see [`unfinished`]), or a template comment not yet
+/// closed (up to [`LONGEST_HELD_COMMENT`]).
+pub fn held_open(text: &str) -> Option<usize> {
+    let call = unfinished(text);
+    let comment = if text.contains("{{!") || text.contains("{%") {
+        template_comments_and_end(text)
+            .1
+            .filter(|&open| text.len() - open <= LONGEST_HELD_COMMENT)
+    } else {
+        None
+    };
+    match (call, comment) {
+        (Some(call), Some(comment)) => Some(call.min(comment)),
+        (call, comment) => call.or(comment),
+    }
+}
+
+/// [`template_comments`], and where the last of them opens when it is still open at the end.
+fn template_comments_and_end(text: &str) -> (Vec<(Range<usize>, &'static str)>, Option<usize>) {
+    let mut open_at_end = None;
+    let mut comments = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find(['{']).map(|at| from + at) {
+        let rest = &text[found..];
+        let (end, what) = if rest.starts_with("{{!--") {
+            (find_end(text, found + 5, "--}}"), "Handlebars comment")
+        } else if rest.starts_with("{{!") {
+            (find_end(text, found + 3, "}}"), "Handlebars comment")
+        } else if let Some(open_end) = liquid_tag(text, found, "comment") {
+            let mut at = open_end;
+            let close = loop {
+                let Some(next) = text[at..].find("{%").map(|i| at + i) else {
+                    break None;
+                };
+                if let Some(end) = liquid_tag(text, next, "endcomment") {
+                    break Some(end);
+                }
+                at = next + 2;
+            };
+            (close, "Liquid comment")
+        } else {
+            from = found + 1;
+            continue;
+        };
+        let Some(end) = end else {
+            open_at_end = Some(found);
+            comments.push((found..text.len(), what));
+            break;
+        };
+        comments.push((found..end, what));
+        from = end.max(found + 1);
+    }
+    (comments, open_at_end)
+}
+
+/// Where `close` ends after `from` in `text`, if it does.
+fn find_end(text: &str, from: usize, close: &str) -> Option<usize> {
+    text[from..].find(close).map(|at| from + at + close.len())
+}
+
+/// The end of the Liquid tag `{% name %}` (`{%- name -%}` too) opening at `at`.
+fn liquid_tag(text: &str, at: usize, name: &str) -> Option<usize> {
+    let inner = text[at..].strip_prefix("{%")?;
+    let inner = inner.strip_prefix('-').unwrap_or(inner).trim_start();
+    let after = inner.strip_prefix(name)?;
+    let rest = after.trim_start();
+    if rest.len() == after.len() && !after.starts_with(['%', '-']) {
+        return None; // `{% commentary %}`
+    }
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    let close = rest.strip_prefix("%}")?;
+    Some(text.len() - close.len())
+}
+
 /// Whether `text` holds a `{{deeplink` (a cheap test before scanning).
 pub fn may_hold(text: &str) -> bool {
     // Read back from each name over the braces, blanks and `~` that may open it: those runs

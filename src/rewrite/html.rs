@@ -564,8 +564,9 @@ impl State<'_> {
             let Some(lines) = source::complete_lines(None, self.text.raw.as_bytes()) else {
                 return;
             };
-            // A `{{deeplink` wrapped over lines that have not all come is read with them.
-            let held = expand::mustache::unfinished(&self.text.raw[..lines])
+            // A `{{deeplink` wrapped over lines that have not all come is read with them, and
+            // so is a template comment not yet closed.
+            let held = expand::mustache::held_open(&self.text.raw[..lines])
                 .map(|open| source::line_start(self.text.raw.as_bytes(), open));
             match held {
                 Some(0) => return,

@@ -1102,8 +1102,20 @@ impl<'o> Collector<'o> {
         if !expand::mustache::may_hold(text) {
             return;
         }
+        let comments = if text.contains("{{!") || text.contains("{%") {
+            expand::mustache::template_comments(text)
+        } else {
+            Vec::new()
+        };
         for call in expand::mustache::find(text) {
             let span = map.span(call.range.clone());
+            if let Some((_, what)) = comments
+                .iter()
+                .find(|(comment, _)| comment.contains(&call.range.start))
+            {
+                self.inert_placeholder(span, what);
+                continue;
+            }
             self.read_placeholders.push(span.start);
             if let Some(problem) = call.problem {
                 let (problem, help) = placeholder_problem(problem, context, text, call.range.end);

@@ -155,13 +155,13 @@ impl<'o> TextPass<'o> {
     }
 }
 
-/// Where the line starts that opens a `{{` the complete `lines` leave unfinished (see
-/// [`expand::mustache::unfinished`]). Read from the start of `lines`, which starts where the
+/// Where the line starts that opens a `{{` or a template comment the complete `lines` leave
+/// unfinished (see [`expand::mustache::held_open`]). Read from the start of `lines`, which starts where the
 /// last scan stopped, between two `{{…}}`, as a scan of the whole text would read it.
 fn held_back(lines: &[u8], encoding: &'static encoding_rs::Encoding) -> Option<usize> {
-    memchr::memmem::find(lines, b"{{")?;
+    memchr::memchr(b'{', lines)?;
     let text = crate::source::decode_lossless(lines, encoding);
-    let open = expand::mustache::unfinished(&text)?;
+    let open = expand::mustache::held_open(&text)?;
     let line = crate::source::line_start(text.as_bytes(), open);
     Some(encoded_len(encoding, &text[..line]))
 }

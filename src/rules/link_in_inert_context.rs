@@ -5,7 +5,9 @@ declare_rule! {
     /// ## What it does
     /// Reports a portal link inside `<script>`, `<style>`, `<title>`, `<textarea>` or an HTML
     /// comment, where no reader can click it. Other rules do not look at such links. A
-    /// `{{deeplink}}` placeholder there is reported too: it is left as written, not expanded.
+    /// `{{deeplink}}` placeholder there is reported too: it is left as written, not expanded;
+    /// so is one in a template comment of the mail system (`{{!-- … --}}`, `{{! … }}`,
+    /// `{% comment %}…{% endcomment %}`) within one text of the document.
     ///
     /// ## Why is this bad?
     /// Mail clients strip scripts and never show comments: the link is dead weight, often a
@@ -30,6 +32,8 @@ declare_rule! {
 fn place(context: &str) -> String {
     if context == "comment" {
         "an HTML comment".to_owned()
+    } else if context.ends_with("comment") {
+        format!("a {context}")
     } else {
         format!("`<{context}>`")
     }
