@@ -1320,6 +1320,11 @@ fn a_report_over_a_file_of_the_run_is_refused_however_it_is_spelt() {
             &[command, "--output-file", "ddlink.toml", "typo.html"],
             "`--output-file ddlink.toml` names a configuration file",
         );
+        // A new one too: among templates, the next run would read it as their configuration.
+        refused(
+            &[command, "--output-file", "new/ddlink.toml", "typo.html"],
+            "`--output-file new/ddlink.toml` names a configuration file",
+        );
         refused(
             &[
                 command,

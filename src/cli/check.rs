@@ -242,7 +242,7 @@ fn check_unsized(
         let located = locate(&head[..], &analysis, excerpts).map_err(&read_error)?;
         return Ok(Outcome::Checked(file_report(display, analysis, located)));
     }
-    let mut spilled = inputs::spill(head, input).map_err(&read_error)?;
+    let mut spilled = inputs::spill(head, input, &read_error)?;
     let analysis = Rewriter::new(options)
         .check_seekable(&mut spilled)
         .map_err(&read_error)?;

@@ -781,7 +781,7 @@ fn save_hook_spilled(
     let result = super::guarded(Path::new(&display), || {
         refuse_buffer(named, &display, &head)?;
         let options = run.options(named, &head)?;
-        let mut spilled = inputs::spill(head, rest).map_err(Error::Stdin)?;
+        let mut spilled = inputs::spill(head, rest, Error::Stdin)?;
         if named.is_some_and(|p| run.walk_excludes(p)) {
             return Ok((spilled, None, false, None));
         }

@@ -21,14 +21,33 @@ pub fn read_stdin() -> std::io::Result<Vec<u8>> {
 
 /// `head`, already read, and the rest of `input` in an anonymous temporary file (removed
 /// when closed, whatever happens to the run), at its start: a stream too large to hold in
-/// memory.
-pub fn spill(head: Vec<u8>, mut input: impl std::io::Read) -> std::io::Result<std::fs::File> {
+/// memory. A failure to write it is said of the temporary folder.
+pub fn spill(
+    head: Vec<u8>,
+    mut input: impl std::io::Read,
+    read_error: impl Fn(std::io::Error) -> ddlink::error::Error,
+) -> Result<std::fs::File, ddlink::error::Error> {
     use std::io::{Seek, Write};
-    let mut file = tempfile::tempfile()?;
-    file.write_all(&head)?;
-    drop(head);
-    std::io::copy(&mut input, &mut file)?;
-    file.rewind()?;
+    // Said of the temporary folder: a failure there is no fault of the input.
+    let write_error = |cause| ddlink::error::Error::Write {
+        path: std::env::temp_dir(),
+        cause,
+    };
+    let mut file = tempfile::tempfile().map_err(write_error)?;
+    file.write_all(&head).map_err(write_error)?;
+    let mut buffer = head;
+    buffer.clear();
+    buffer.resize(ddlink::rewrite::CHUNK_SIZE, 0);
+    loop {
+        let read = match input.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(read_error(error)),
+        };
+        file.write_all(&buffer[..read]).map_err(write_error)?;
+    }
+    file.rewind().map_err(write_error)?;
     Ok(file)
 }
 
@@ -279,8 +298,8 @@ pub fn report_refused(
 }
 
 /// The report file `--output-file` and what it is, if it names a configuration: the file
-/// `--config` names, or any `ddlink.toml` (a run reads the one in each template's folder or
-/// above it).
+/// `--config` names, or any `ddlink.toml`, there or not (a run reads the one in each
+/// template's folder or above it).
 fn report_over_config(
     report: Option<&Path>,
     config: Option<&Path>,
@@ -289,10 +308,10 @@ fn report_over_config(
     let resolved = resolved_as_made(report)?;
     let named = config
         .is_some_and(|config| std::fs::canonicalize(config).is_ok_and(|config| config == resolved));
+    // A new one too: written among templates, it would be read as their configuration.
     let configuration = resolved
         .file_name()
-        .is_some_and(|name| name == ddlink::config::FILE_NAME)
-        && resolved.is_file();
+        .is_some_and(|name| name == ddlink::config::FILE_NAME);
     (named || configuration).then(|| (report.to_path_buf(), "a configuration file"))
 }
 

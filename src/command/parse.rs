@@ -596,7 +596,10 @@ fn glued_separator(
     }
     let (len, written) = if rest.starts_with('&') {
         (1, "`&`")
-    } else if rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case("%3f")) {
+    } else if rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case("%3f"))
+        // `deeplink%3F?name=…`: a stray `%3F` before the real `?` (the path's own finding).
+        && !text[path_end..].starts_with('?')
+    {
         (3, "`%3F` (a `?` percent-encoded)")
     } else {
         return None;

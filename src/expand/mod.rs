@@ -812,10 +812,17 @@ fn judge(
             .unwrap_or(whole);
         // A near miss of a parameter (`ticketid`) is no request the link can meet: a default
         // `ticket_id` would be added beside it and open another ticket.
-        let misspelt =
-            diagnostic.rule.code == unknown_param::UNKNOWN_PARAM.code && diagnostic.fix.is_some();
+        // So is one beside the key it misspells (`action='close' acton='approve'`), which
+        // has no fix: which of the two is meant is for a person to say.
+        let misspelt = diagnostic.rule.code == unknown_param::UNKNOWN_PARAM.code
+            && (diagnostic.fix.is_some()
+                || param.is_some_and(|p| {
+                    crate::rules::did_you_mean::closest(&url[p.key.clone()], spec::all_keys())
+                        .is_some()
+                }));
         if misspelt && let Some(help) = diagnostic.help().map(str::to_owned) {
-            diagnostic.set_help(format!("{help} {}", unknown_param::LEFT_UNTIL_THEN));
+            let stop = if help.ends_with(['?', '.']) { "" } else { "." };
+            diagnostic.set_help(format!("{help}{stop} {}", unknown_param::LEFT_UNTIL_THEN));
         }
         diagnostic.fix = diagnostic
             .fix

@@ -302,7 +302,17 @@ const MUST_CLOSE: &[&str] = &[
 
 /// The first of [`MUST_CLOSE`] that `markup` opens more often than it closes (any case).
 fn left_open(markup: &str) -> Option<&'static str> {
-    let lower = markup.to_ascii_lowercase();
+    // A comment's text opens nothing (`<!-- <a> -->`).
+    let mut lower = String::with_capacity(markup.len());
+    let mut rest = markup;
+    while let Some(open) = rest.find("<!--") {
+        lower.push_str(&rest[..open]);
+        rest = rest[open + 4..]
+            .find("-->")
+            .map_or("", |close| &rest[open + 4 + close + 3..]);
+    }
+    lower.push_str(rest);
+    let lower = lower.to_ascii_lowercase();
     let count = |tag: &str| {
         lower
             .match_indices(tag)
@@ -519,6 +529,7 @@ mod tests {
             "<a href=\"{{{href}}}\">{{{label}}}</a> <!-- link -->",
             "<a href=\"{{{href}}}\"\n   >{{{label}}}</a\n>",
             "<style>.b{color:red}</style><abbr><a href=\"{{{href}}}\">{{{label}}}</A></abbr>",
+            "<!-- <a> --><a href=\"{{{href}}}\">{{{label}}}</a><!-- <style> -->",
         ] {
             compile(("s/link.hbs", snippet), ("templates/button.hbs", BUTTON)).expect(snippet);
         }

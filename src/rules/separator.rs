@@ -3,7 +3,7 @@
 //! (`name=ticket?ticket_id=…`, `ticket_id=[srnumber]?action=approve`). The portal reads one
 //! long value, and the parameter after it is lost.
 
-use super::wrong_case::canonical_key;
+use super::wrong_case::{canonical_key, meant_key};
 use super::{Findings, LinkSite, Rule};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use std::ops::Range;
@@ -79,6 +79,6 @@ fn key_twice(site: &LinkSite, rest: &str) -> Option<&'static str> {
     site.link
         .params
         .iter()
-        .any(|p| canonical_key(site.key(p)) == Some(known))
+        .any(|p| meant_key(site.key(p)) == Some(known))
         .then_some(known)
 }

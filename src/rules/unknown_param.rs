@@ -3,7 +3,7 @@ use super::encoded_token::percent_decode;
 use super::incomplete_auth::INCOMPLETE_AUTH;
 use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::password_in_link::PASSWORD_IN_LINK;
-use super::wrong_case::{behind_escaped_ampersand, canonical_key};
+use super::wrong_case::{behind_escaped_ampersand, canonical_key, meant_key};
 use super::{Findings, LinkSite, legacy_v1_link};
 use crate::command::Param;
 use crate::command::spec::{self, AUTH_KEYS, NAME_KEY, names_a_password};
@@ -78,7 +78,13 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             );
             continue;
         }
-        if let Some((diagnostic, meant)) = known_key_misread(site, param, key, &present) {
+        // Another parameter that stands for the key this one is repaired into.
+        let meant_elsewhere = |wanted: &str| {
+            site.link.params.iter().any(|other| {
+                !std::ptr::eq(other, param) && meant_key(site.key(other)) == Some(wanted)
+            })
+        };
+        if let Some((diagnostic, meant)) = known_key_misread(site, param, key, &meant_elsewhere) {
             if meant.is_some_and(required_and_missing) {
                 findings.push_also_for(diagnostic, &MISSING_REQUIRED_PARAM);
             } else {

@@ -46,6 +46,15 @@ pub fn behind_escaped_ampersand(key: &str) -> Option<(&'static str, usize)> {
     canonical_key(rest).map(|known| (known, key.len() - rest.len()))
 }
 
+/// The known key a parameter's key stands for once repaired: spelt in any case, behind an
+/// ampersand escaped once too often (`amp;ticket_id`), or percent-encoded (`%61ction`). Two
+/// parameters that stand for one key must not both be repaired into it (DD109).
+pub fn meant_key(key: &str) -> Option<&'static str> {
+    canonical_key(key)
+        .or_else(|| behind_escaped_ampersand(key).map(|(meant, _)| meant))
+        .or_else(|| super::unknown_param::percent_decoded_key(key))
+}
+
 /// The known key that `key` spells, in any case or as camelCase; `None` for unknown keys.
 pub fn canonical_key(key: &str) -> Option<&'static str> {
     // Asked for every parameter of every link by several rules: a set, and no snake_case copy
@@ -114,7 +123,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             // Renaming a key the link has already would repeat it (DD109): which of the two
             // values is meant is for a person to say.
             let written = site.link.params.iter().any(|other| {
-                !std::ptr::eq(other, param) && canonical_key(site.key(other)) == Some(known)
+                !std::ptr::eq(other, param) && meant_key(site.key(other)) == Some(known)
             });
             findings.push(if written {
                 diagnostic.with_help(format!(
