@@ -218,6 +218,17 @@ enum Auth {
     AccessToken,
 }
 
+/// Whether an argument of `args` other than `arg` is a near miss of `key` too: renamed, the
+/// two would repeat it.
+fn near_miss_elsewhere(args: &[Arg], arg: &Arg, key: &str) -> bool {
+    args.iter().any(|other| {
+        !std::ptr::eq(other, arg)
+            && !is_command_key(&other.key)
+            && !CONTROLS.contains(&&*other.key)
+            && closest(&other.key, spec::all_keys().chain(CONTROLS.iter().copied())) == Some(key)
+    })
+}
+
 /// The control attributes of a placeholder, read.
 struct Controls {
     client: Client,
@@ -355,6 +366,8 @@ pub fn expand(
                 &arg.key,
                 CONTROLS,
                 |key| args.iter().any(|other| &*other.key == key),
+                // Another near miss that would be renamed into the key too.
+                |key| near_miss_elsewhere(&args, arg, key),
             );
             misspelt |= reported;
             if is_element || reported {

@@ -216,8 +216,15 @@ fn probe_rendering(rendered: &str) -> Result<(), &'static str> {
             "does not always write the link: it needs `href=\"{{{href}}}\"`, outside any `{{#if}}` or `{{#unless}}`",
         );
     }
-    let quoted =
-        |at: usize| rendered[..at].ends_with("=\"") && rendered[at + HREF.len()..].starts_with('"');
+    // Written as `href` in lower case: the expansion is checked for that attribute (an
+    // `HREF` passed the probe and then failed every placeholder).
+    let quoted = |at: usize| {
+        let before = &rendered[..at];
+        let named = [" href=\"", "\nhref=\"", "\thref=\""]
+            .iter()
+            .any(|attribute| before.ends_with(attribute));
+        named && rendered[at + HREF.len()..].starts_with('"')
+    };
     if !hrefs.into_iter().all(quoted) {
         return Err(
             "writes the link other than as a whole double-quoted attribute value: write `href=\"{{{href}}}\"`",
@@ -517,6 +524,10 @@ mod tests {
             (
                 "<a href=\"{{{href}}}\"{{{attributes}}}>{{{label}}}",
                 "`s/link.hbs` leaves an `<a>` open: close it (`…</a>`), or the text after the placeholder becomes part of the link",
+            ),
+            (
+                "<a HREF=\"{{{href}}}\">{{{label}}}</a>",
+                "`s/link.hbs` writes the link other than as a whole double-quoted attribute value: write `href=\"{{{href}}}\"`",
             ),
             (
                 "<A href=\"{{{href}}}\">{{{label}}}</a><STYLE>",

@@ -352,6 +352,7 @@ pub fn check_placeholder_key(
     key: &str,
     controls: &[&'static str],
     present: impl Fn(&str) -> bool,
+    also_meant: impl Fn(&str) -> bool,
 ) -> bool {
     if !findings.enabled(&UNKNOWN_PARAM) || is_html_attribute(key) {
         return false;
@@ -367,6 +368,10 @@ pub fn check_placeholder_key(
     let diagnostic = if present(suggestion) {
         diagnostic.with_help(format!(
             "the placeholder has `{suggestion}` already: remove this one if it is a copy. {LEFT_UNTIL_THEN}"
+        ))
+    } else if also_meant(suggestion) {
+        diagnostic.with_help(format!(
+            "another argument is a near miss of `{suggestion}` too: keep one, written `{suggestion}`. {LEFT_UNTIL_THEN}"
         ))
     } else {
         let help = diagnostic.with_help(format!("did you mean `{suggestion}`? {LEFT_UNTIL_THEN}"));
