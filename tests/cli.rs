@@ -2158,19 +2158,26 @@ fn a_broken_configuration_symlink_is_an_error() {
     }
 }
 
+/// A template over the 4 MiB a run holds in memory: `links` after every 500 lines of text.
+fn larger_than_held(links: &str) -> String {
+    let filler = "<p>Filler text of a long notification, line after line.</p>\n".repeat(500);
+    let mut template = String::new();
+    while template.len() <= 5 * 1024 * 1024 {
+        template.push_str(&filler);
+        template.push_str(links);
+    }
+    template
+}
+
 /// The save hook given more than what is held in memory (4 MiB) fixes it from a temporary
 /// file: the document and the findings are those `fix --out-dir` gives for the same file.
 #[test]
 fn a_large_buffer_is_fixed_by_the_save_hook_as_its_file_is() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let filler = "<p>Filler text of a long notification, line after line.</p>\n".repeat(500);
-    let mut template = String::new();
-    while template.len() <= 5 * 1024 * 1024 {
-        template.push_str(&filler);
-        template.push_str(TYPO);
-        template.push_str("<dd-link name=\"ticket\" action=\"close\">Close</dd-link>\n");
-    }
+    let template = larger_than_held(&format!(
+        "{TYPO}<dd-link name=\"ticket\" action=\"close\">Close</dd-link>\n"
+    ));
     std::fs::write(root.join("big.html"), &template).unwrap();
     let flags = [
         "fix",
@@ -2215,12 +2222,7 @@ fn a_large_buffer_is_fixed_by_the_save_hook_as_its_file_is() {
 fn a_large_stream_is_checked_as_its_file_is() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let mut template = String::new();
-    let filler = "<p>Filler text of a long notification, line after line.</p>\n".repeat(500);
-    while template.len() <= 5 * 1024 * 1024 {
-        template.push_str(&filler);
-        template.push_str(TYPO);
-    }
+    let template = larger_than_held(TYPO);
     std::fs::write(root.join("big.html"), &template).unwrap();
     let flags = ["check", "--format", "concise", "--psa", "connectwise"];
     let file = ddlink(&[&flags[..], &["big.html"]].concat(), root);
