@@ -226,13 +226,7 @@ fn check_unsized(
     read_error: impl Fn(io::Error) -> Error,
 ) -> Result<Outcome, Error> {
     let display = path.display().to_string();
-    // Room for all that may be held, reserved once: only what is written of it is memory, and
-    // growing it would copy what was read, twice over at the largest.
-    let mut head = Vec::with_capacity(usize::try_from(IN_MEMORY + 1).unwrap_or(usize::MAX));
-    Read::by_ref(&mut input)
-        .take(IN_MEMORY + 1)
-        .read_to_end(&mut head)
-        .map_err(&read_error)?;
+    let head = read_held(&mut input).map_err(&read_error)?;
     if let Some(outcome) = refuse(path, &head)? {
         return Ok(outcome);
     }
@@ -299,6 +293,16 @@ fn check_options(options: RewriterOptions) -> RewriterOptions {
         keep_expansions: false,
         ..options
     }
+}
+
+/// What is held in memory of an input whose size is unknown until read (standard input, a
+/// named pipe): up to [`IN_MEMORY`] bytes and one more, which says there is more to come.
+pub(super) fn read_held(input: &mut impl Read) -> io::Result<Vec<u8>> {
+    // Room for all that may be held, reserved once: only what is written of it is memory, and
+    // growing it would copy what was read, twice over at the largest.
+    let mut head = Vec::with_capacity(usize::try_from(IN_MEMORY + 1).unwrap_or(usize::MAX));
+    input.take(IN_MEMORY + 1).read_to_end(&mut head)?;
+    Ok(head)
 }
 
 /// Files up to this size are read whole; larger ones are streamed (and read again to locate

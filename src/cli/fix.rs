@@ -11,7 +11,7 @@ use ddlink::{Fixed, Rewriter, RewriterOptions, Span};
 
 use super::args::FixArgs;
 use super::check::{
-    IN_MEMORY, Outcome, check_streamed, file_report, locate, locate_streamed, refuse,
+    IN_MEMORY, Outcome, check_streamed, file_report, locate, locate_streamed, read_held, refuse,
 };
 use super::inputs::{self, Input};
 use super::progress::Progress;
@@ -719,15 +719,13 @@ fn mask_spans(text: &[u8], spans: &[Span]) -> Vec<u8> {
 fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
     let format = output::format(args.format);
     let mut stdin = io::stdin().lock();
-    // Room for all that is held in memory, reserved once (see `check_unsized`).
-    let mut bytes = Vec::with_capacity(usize::try_from(IN_MEMORY + 1).unwrap_or(usize::MAX));
-    if let Err(error) = Read::by_ref(&mut stdin)
-        .take(IN_MEMORY + 1)
-        .read_to_end(&mut bytes)
-    {
-        output::error(&Error::Stdin(error));
-        return ExitStatus::Failure;
-    }
+    let bytes = match read_held(&mut stdin) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            output::error(&Error::Stdin(error));
+            return ExitStatus::Failure;
+        }
+    };
     if bytes.len() as u64 > IN_MEMORY {
         return save_hook_spilled(args, run, format, bytes, stdin);
     }

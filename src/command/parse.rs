@@ -518,7 +518,7 @@ fn parse_from_host(
             issues.push(path_issue(&path, "the deep-link path is lowercase"));
         }
         LinkKind::DeepLink(Client::Web)
-    } else if let Some(separator) = glued_separator(text, &path, path_end, &mut issues) {
+    } else if let Some(separator) = glued_separator(text, &path, &path_lower, &mut issues) {
         command = separator.end..command.end.max(path.end);
         path = path.start..separator.start;
         LinkKind::DeepLink(Client::Web)
@@ -587,16 +587,14 @@ fn parse_from_host(
 fn glued_separator(
     text: &str,
     path: &Range<usize>,
-    path_end: usize,
+    path_lower: &str,
     issues: &mut Vec<EnvelopeIssue>,
 ) -> Option<Range<usize>> {
-    let rest = text[path.clone()].get(DEEPLINK_PATH.len()..)?;
-    if !text[path.clone()][..DEEPLINK_PATH.len()].eq_ignore_ascii_case(DEEPLINK_PATH) {
-        return None;
-    }
+    let path_end = path.end;
+    let rest = path_lower.strip_prefix(DEEPLINK_PATH)?;
     let (len, written) = if rest.starts_with('&') {
         (1, "`&`")
-    } else if rest.get(..3).is_some_and(|r| r.eq_ignore_ascii_case("%3f"))
+    } else if rest.starts_with("%3f")
         // `deeplink%3F?name=…`: a stray `%3F` before the real `?` (the path's own finding).
         && !text[path_end..].starts_with('?')
     {

@@ -3,7 +3,7 @@
 //! (`name=ticket?ticket_id=…`, `ticket_id=[srnumber]?action=approve`). The portal reads one
 //! long value, and the parameter after it is lost.
 
-use super::wrong_case::{canonical_key, meant_key};
+use super::wrong_case::{canonical_key, held_twice, meant_elsewhere};
 use super::{Findings, LinkSite, Rule};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use std::ops::Range;
@@ -43,9 +43,7 @@ pub(super) fn check(
     findings.push(match key_twice(site, &value[before.len() + 1..]) {
         // Separated, the key would stand beside the one the link has already (DD109): which
         // of the two is meant is not this fix's to say.
-        Some(key) => diagnostic.with_help(format!(
-            "the link has `{key}` already: keep one of the two and remove the other"
-        )),
+        Some(key) => diagnostic.with_help(held_twice(key)),
         None => diagnostic
             .with_help(format!("write `&` instead of `{separator}`"))
             .with_fix(Fix::safe(vec![Edit::replace(
@@ -76,9 +74,5 @@ fn separated(
 /// The known key the pair after the separator (`rest`) names that the link has already.
 fn key_twice(site: &LinkSite, rest: &str) -> Option<&'static str> {
     let known = canonical_key(rest.split('=').next()?)?;
-    site.link
-        .params
-        .iter()
-        .any(|p| meant_key(site.key(p)) == Some(known))
-        .then_some(known)
+    meant_elsewhere(site, None, known).then_some(known)
 }

@@ -3,7 +3,7 @@ use super::encoded_token::percent_decode;
 use super::incomplete_auth::INCOMPLETE_AUTH;
 use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::password_in_link::PASSWORD_IN_LINK;
-use super::wrong_case::{behind_escaped_ampersand, canonical_key, meant_key};
+use super::wrong_case::{behind_escaped_ampersand, canonical_key, held_twice, meant_elsewhere};
 use super::{Findings, LinkSite, legacy_v1_link};
 use crate::command::Param;
 use crate::command::spec::{self, AUTH_KEYS, NAME_KEY, names_a_password};
@@ -79,12 +79,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             continue;
         }
         // Another parameter that stands for the key this one is repaired into.
-        let meant_elsewhere = |wanted: &str| {
-            site.link.params.iter().any(|other| {
-                !std::ptr::eq(other, param) && meant_key(site.key(other)) == Some(wanted)
-            })
-        };
-        if let Some((diagnostic, meant)) = known_key_misread(site, param, key, &meant_elsewhere) {
+        let elsewhere = |wanted: &str| meant_elsewhere(site, Some(param), wanted);
+        if let Some((diagnostic, meant)) = known_key_misread(site, param, key, &elsewhere) {
             if meant.is_some_and(required_and_missing) {
                 findings.push_also_for(diagnostic, &MISSING_REQUIRED_PARAM);
             } else {
@@ -198,9 +194,7 @@ fn known_key_misread(
     };
     let mut diagnostic = diagnostic;
     diagnostic.fix = None;
-    diagnostic.set_help(format!(
-        "the link has `{twice}` already: keep one of the two and remove the other"
-    ));
+    diagnostic.set_help(held_twice(twice));
     Some((diagnostic, meant))
 }
 

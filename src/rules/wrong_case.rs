@@ -1,4 +1,5 @@
 use super::{Findings, LinkSite, legacy_v1_link};
+use crate::command::Param;
 use crate::command::spec::{self, ValueKind};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 
@@ -53,6 +54,20 @@ pub fn meant_key(key: &str) -> Option<&'static str> {
     canonical_key(key)
         .or_else(|| behind_escaped_ampersand(key).map(|(meant, _)| meant))
         .or_else(|| super::unknown_param::percent_decoded_key(key))
+}
+
+/// Whether a parameter of the link other than `except` stands for `known` (see
+/// [`meant_key`]): a fix that writes `known` would repeat it.
+pub fn meant_elsewhere(site: &LinkSite, except: Option<&Param>, known: &str) -> bool {
+    site.link.params.iter().any(|other| {
+        !except.is_some_and(|except| std::ptr::eq(other, except))
+            && meant_key(site.key(other)) == Some(known)
+    })
+}
+
+/// The help of a finding whose fix is withheld since it would repeat `known`.
+pub fn held_twice(known: &str) -> String {
+    format!("the link has `{known}` already: keep one of the two and remove the other")
 }
 
 /// The known key that `key` spells, in any case or as camelCase; `None` for unknown keys.
@@ -122,13 +137,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             );
             // Renaming a key the link has already would repeat it (DD109): which of the two
             // values is meant is for a person to say.
-            let written = site.link.params.iter().any(|other| {
-                !std::ptr::eq(other, param) && meant_key(site.key(other)) == Some(known)
-            });
-            findings.push(if written {
-                diagnostic.with_help(format!(
-                    "the link has `{known}` already: keep one of the two and remove the other"
-                ))
+            findings.push(if meant_elsewhere(site, Some(param), known) {
+                diagnostic.with_help(held_twice(known))
             } else {
                 diagnostic
                     .with_help("deep-link keys are lowercase snake_case")
