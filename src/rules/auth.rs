@@ -5,8 +5,9 @@ use super::unknown_param::percent_decoded_key;
 use super::wrong_case::canonical_key;
 use crate::command::Param;
 use crate::command::spec::{
-    ACCESS_TOKEN, AUTH_PASSWORD, AUTH_REMEMBER_ME, AUTH_TOKEN, AUTH_USERNAME,
+    ACCESS_TOKEN, AUTH_PASSWORD, AUTH_REMEMBER_ME, AUTH_TOKEN, AUTH_USERNAME, names_a_password,
 };
+use std::ops::Range;
 
 /// The first parameter of each auth key (keys matched in any case, and percent-encoded: a
 /// secret is a secret).
@@ -50,4 +51,57 @@ impl<'a> Auth<'a> {
     pub fn conflicting(&self) -> bool {
         self.secrets().len() > 1 || (self.access.is_some() && self.username.is_some())
     }
+}
+
+/// A secret written after a separator the portal does not read (`name=quotes?access_token=…`,
+/// `ticketid=5;auth_password=…`): the portal takes it for part of the value before it, but
+/// the secret still goes out to every recipient.
+pub(super) struct Glued {
+    /// The key it stands for (`auth_password`, `auth_token`, `access_token`), or `None` for a
+    /// password under a name the portal does not read (`password`, `pwd`).
+    pub key: Option<&'static str>,
+    pub key_range: Range<usize>,
+    pub value: Range<usize>,
+}
+
+/// Every secret glued to a value of `site` by `?`, `;` or `,`.
+pub(super) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
+    let mut glued = Vec::new();
+    for (_, range) in site.values() {
+        let value = site.str(range.clone());
+        let pairs = glued_pairs(value);
+        for (i, &(key_at, equals)) in pairs.iter().enumerate() {
+            let end = pairs.get(i + 1).map_or(value.len(), |&(next, _)| next - 1);
+            let key = &value[key_at..equals];
+            let known = canonical_key(key).or_else(|| percent_decoded_key(key));
+            let secret = match known {
+                Some(key @ (AUTH_PASSWORD | AUTH_TOKEN | ACCESS_TOKEN)) => Some(key),
+                None if names_a_password(key) => None,
+                _ => continue,
+            };
+            glued.push(Glued {
+                key: secret,
+                key_range: range.start + key_at..range.start + equals,
+                value: range.start + equals + 1..range.start + end,
+            });
+        }
+    }
+    glued
+}
+
+/// The `key=` pairs after each `?`, `;` or `,` of `value`: where each key starts, and where
+/// its `=` stands.
+fn glued_pairs(value: &str) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    for (at, _) in value.match_indices(['?', ';', ',']) {
+        let key_at = at + 1;
+        let key_len = value[key_at..]
+            .bytes()
+            .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'%')
+            .count();
+        if key_len > 0 && value[key_at + key_len..].starts_with('=') {
+            pairs.push((key_at, key_at + key_len));
+        }
+    }
+    pairs
 }

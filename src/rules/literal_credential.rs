@@ -1,7 +1,9 @@
-use super::auth::Auth;
+use super::auth::{Auth, glued_secrets};
 use super::{Findings, LinkSite};
+use crate::command::spec::{ACCESS_TOKEN, AUTH_TOKEN};
 use crate::command::token::has_token;
 use crate::diagnostic::Diagnostic;
+use std::ops::Range;
 
 declare_rule! {
     /// ## What it does
@@ -37,22 +39,33 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
     let auth = Auth::of(site);
     for param in [auth.token, auth.access].into_iter().flatten() {
-        let Some(value) = site.value(param) else {
-            continue;
-        };
-        if value.trim().is_empty() || has_token(value) {
-            continue;
+        if let Some(value) = param.value.clone() {
+            report_literal(site, findings, site.key(param), value);
         }
-        let key = site.key(param);
-        findings.push(
-            Diagnostic::new(
-                &LITERAL_CREDENTIAL,
-                site.span(param.value.clone().expect("value present")),
-                format!("`{key}` holds a literal credential, sent to every recipient"),
-            )
-            .with_help("use the mail system's per-recipient token expression, and revoke this one"),
-        );
     }
+    // `name=quotes?access_token=…`: the portal reads the token as part of `name`, and it is
+    // sent all the same.
+    for glued in glued_secrets(site) {
+        if let Some(key @ (AUTH_TOKEN | ACCESS_TOKEN)) = glued.key {
+            report_literal(site, findings, key, glued.value);
+        }
+    }
+}
+
+/// Reports the value at `value` of the credential `key` unless it is empty or a token.
+fn report_literal(site: &LinkSite, findings: &mut Findings, key: &str, value: Range<usize>) {
+    let written = site.str(value.clone());
+    if written.trim().is_empty() || has_token(written) {
+        return;
+    }
+    findings.push(
+        Diagnostic::new(
+            &LITERAL_CREDENTIAL,
+            site.span(value),
+            format!("`{key}` holds a literal credential, sent to every recipient"),
+        )
+        .with_help("use the mail system's per-recipient token expression, and revoke this one"),
+    );
 }
 
 #[cfg(test)]
@@ -67,10 +80,16 @@ mod tests {
                 "ddportal://name=quotes&auth_username=[a]&auth_token=[Token]",
                 "ddportal://name=quotes&access_token={{ AccessToken }}",
                 "ddportal://name=quotes&access_token=",
+                "ddportal://name=quotes?access_token={{ AccessToken }}",
+                "ddportal://name=ticket&ticket_id=5?auth_token=[Token]",
+                "ddportal://name=quotes?note=access_token",
             ],
             &[
                 "ddportal://name=quotes&auth_username=[a]&auth_token=abc123",
                 "ddportal://name=quotes&access_token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+                "ddportal://name=quotes?access_token=eyJhbGciOiJIUzI1NiJ9",
+                "ddportal://ticketid=5;auth_token=abc123",
+                "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=5,ACCESS_TOKEN=abc",
             ],
         );
     }

@@ -1,6 +1,6 @@
-use super::auth::Auth;
+use super::auth::{Auth, glued_secrets};
 use super::{Findings, LinkSite};
-use crate::command::spec::names_a_password;
+use crate::command::spec::{AUTH_PASSWORD, names_a_password};
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -63,6 +63,36 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             }
         }
     }
+    // `ticket_id=5?auth_password=…`: glued to a value by a separator the portal does not
+    // read, the password goes out all the same.
+    for glued in glued_secrets(site) {
+        match glued.key {
+            Some(AUTH_PASSWORD) => {
+                findings.push(
+                    Diagnostic::new(
+                        &PASSWORD_IN_LINK,
+                        site.span(glued.key_range),
+                        "a password in a link goes to everyone the e-mail reaches",
+                    )
+                    .with_help(
+                        "remove `auth_password`; use `auth_token` (passwordless) or no auth at all",
+                    ),
+                );
+            }
+            None if site.is_deep_link() && !glued.value.is_empty() => {
+                let key = site.str(glued.key_range.clone());
+                findings.push(
+                    Diagnostic::new(
+                        &PASSWORD_IN_LINK,
+                        site.span(glued.key_range),
+                        format!("a password (`{key}`) in a link goes to everyone the e-mail reaches"),
+                    )
+                    .with_help(format!("remove `{key}`: the portal does not read it; use `auth_token` (passwordless) or no auth at all")),
+                );
+            }
+            _ => {}
+        }
+    }
     if let Some(password) = site.link.userinfo_password(site.text) {
         findings.push(
             Diagnostic::new(
@@ -102,6 +132,8 @@ mod tests {
                 "https://agent@acme.deskdirector.com/portal/deeplink?name=ticket_list",
                 "ddportal://name=ticket_list&password=",
                 "ddportal://name=ticket_list&passage=1",
+                "ddportal://name=ticket_list?state=closed",
+                "ddportal://name=ticket_list?password=",
             ],
             &[
                 "ddportal://name=ticket_list&auth_username=a@b.co&auth_password=hunter2",
@@ -109,6 +141,9 @@ mod tests {
                 "ddportal://auth_password=x",
                 "ddportal://name=ticket_list&password=hunter2",
                 "ddportal://name=ticket_list&PWD=[password]",
+                "ddportal://name=ticket_list?auth_password=hunter2",
+                "ddportal://ticketid=5;auth_p%61ssword=hunter2",
+                "ddportal://name=ticket&ticket_id=5,password=hunter2",
                 "https://agent:hunter2@acme.deskdirector.com/portal/deeplink?name=ticket_list",
                 "https://agent:[password]@acme.deskdirector.com/portal/deeplink?name=ticket_list",
             ],
