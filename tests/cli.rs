@@ -232,6 +232,26 @@ fn bad_inputs_never_panic() {
 }
 
 #[test]
+fn fixes_in_json_and_sarif_leave_the_secret_out() {
+    // A fix that rewrites a link around its secret (DD501) keeps the secret out of its
+    // edits, and still makes the link with it.
+    let legacy = b"<a href=\"ddportal://ticketid=5?access_token=LegacySecret\">v1</a>\n";
+    for format in ["json", "sarif"] {
+        let output = ddlink_stdin(&["check", "--format", format, "-"], legacy);
+        let all = text(&output.stdout);
+        assert!(
+            all.contains("name=ticket&amp;ticket_id=5"),
+            "{format}: {all}"
+        );
+        assert!(!all.contains("LegacySecret"), "{format}: {all}");
+    }
+    assert_eq!(
+        text(&ddlink_stdin(&["fix", "-"], legacy).stdout),
+        "<a href=\"ddportal://name=ticket&amp;ticket_id=5&amp;access_token=LegacySecret\">v1</a>\n"
+    );
+}
+
+#[test]
 fn secrets_are_masked_in_every_format() {
     let input = br#"<a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_password=Hunter2Secret&amp;access_token=LEAKEDTOKEN">q</a>"#;
     for format in ["human", "concise", "json", "sarif", "github", "gitlab"] {

@@ -37,6 +37,7 @@ use crate::rules::malformed_envelope;
 use crate::rules::tokens::{self, token_uses};
 use crate::rules::{
     Findings, Joined, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, TokenUse, check_link,
+    glued_secrets,
 };
 use suppress::Suppression;
 
@@ -1017,25 +1018,26 @@ impl<'o> Collector<'o> {
             origin,
             settings: &self.options.settings,
         };
-        for param in &link.params {
-            let key = site.key(param);
-            // A template token is filled in per recipient: only literal values are secrets.
-            if let Some(value) = param
-                .value
-                .clone()
-                .filter(|v| !v.is_empty() && !is_single_token(&trimmed[v.clone()]))
-                && is_secret_key(key)
-            {
-                self.secrets.push(site.span(value));
-            }
-        }
-        if let Some(password) = link
-            .userinfo_password(trimmed)
-            .filter(|password| !is_single_token(&trimmed[password.clone()]))
-        {
-            self.secrets.push(site.span(password));
-        }
+        // A template token is filled in per recipient: only literal values are secrets.
+        let literal = |value: &std::ops::Range<usize>| {
+            !value.is_empty() && !is_single_token(&trimmed[value.clone()])
+        };
+        let secrets: Vec<std::ops::Range<usize>> = link
+            .params
+            .iter()
+            .filter(|param| is_secret_key(site.key(param)))
+            .filter_map(|param| param.value.clone())
+            .chain(glued_secrets(&site).into_iter().map(|glued| glued.value))
+            .chain(link.userinfo_password(trimmed))
+            .filter(literal)
+            .collect();
+        self.secrets
+            .extend(secrets.iter().map(|value| site.span(value.clone())));
+        let first_finding = self.findings.diagnostics().len();
         check_link(&site, &mut self.findings);
+        for diagnostic in self.findings.kept_from(first_finding) {
+            keep_secrets_out_of_fix(diagnostic, &site, &secrets);
+        }
         // Detection counts the tokens of the whole input (`observe`), these included; an
         // encoded token (DD203) counts as the token it stands for, so that its fix does not
         // change the file's dialect.
@@ -1394,6 +1396,50 @@ fn mask_quoted_credentials(diagnostics: &mut [Diagnostic]) {
         if let Some(help) = help {
             text.help = Some(help.into());
         }
+    }
+}
+
+/// A fix that rewrites a link around a secret it keeps (DD501 makes
+/// `ddportal://ticketid=5?access_token=…` a V2 link) is cut in two edits, one on each side of
+/// the secret, so that its content, which JSON and SARIF show, does not hold the secret: the
+/// fix makes the same text. A secret written with a character reference or over a line break
+/// is not the same bytes in the content, and stays in it.
+fn keep_secrets_out_of_fix(
+    diagnostic: &mut Diagnostic,
+    site: &LinkSite,
+    secrets: &[std::ops::Range<usize>],
+) {
+    let Some(fix) = diagnostic.fix.as_mut() else {
+        return;
+    };
+    for value in secrets {
+        let secret = site.str(value.clone());
+        let span = site.span(value.clone());
+        if !secret.is_ascii() || span.len() != secret.len() || site.has_reference_in(value.clone())
+        {
+            continue;
+        }
+        let Some(index) = fix.edits.iter().position(|edit| {
+            edit.start <= span.start && span.end <= edit.end && edit.content.contains(secret)
+        }) else {
+            continue;
+        };
+        let edit = &fix.edits[index];
+        let mut found = edit.content.match_indices(secret);
+        let (Some((at, _)), None) = (found.next(), found.next()) else {
+            continue;
+        };
+        let before = Edit::replace(Span::new(edit.start, span.start), &edit.content[..at]);
+        let after = Edit::replace(
+            Span::new(span.end, edit.end),
+            &edit.content[at + secret.len()..],
+        );
+        let cut = [before, after]
+            .into_iter()
+            .filter(|edit| edit.start < edit.end || !edit.content.is_empty());
+        let mut edits = std::mem::take(&mut fix.edits).into_vec();
+        edits.splice(index..=index, cut);
+        fix.edits = edits.into_boxed_slice();
     }
 }
 

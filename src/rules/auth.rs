@@ -56,7 +56,7 @@ impl<'a> Auth<'a> {
 /// A secret written after a separator the portal does not read (`name=quotes?access_token=…`,
 /// `ticketid=5;auth_password=…`): the portal takes it for part of the value before it, but
 /// the secret still goes out to every recipient.
-pub(super) struct Glued {
+pub(crate) struct Glued {
     /// The key it stands for (`auth_password`, `auth_token`, `access_token`), or `None` for a
     /// password under a name the portal does not read (`password`, `pwd`).
     pub key: Option<&'static str>,
@@ -65,7 +65,7 @@ pub(super) struct Glued {
 }
 
 /// Every secret glued to a value of `site` by `?`, `;` or `,`.
-pub(super) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
+pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
     let mut glued = Vec::new();
     for (_, range) in site.values() {
         let value = site.str(range.clone());

@@ -9,6 +9,7 @@
 
 pub mod site;
 pub mod tokens;
+pub(crate) use auth::glued_secrets;
 pub use site::{Gap, Joined, LinkSite, Origin, RuleSettings, TextMap};
 pub use tokens::{TicketTokenNeed, TokenUse};
 
@@ -351,6 +352,12 @@ impl<'c> Findings<'c> {
             kept.severity = kept.severity.max(severity);
         }
         Some(index)
+    }
+
+    /// The findings kept from index `first` on, to change.
+    pub fn kept_from(&mut self, first: usize) -> &mut [Diagnostic] {
+        let first = first.min(self.diagnostics.len());
+        &mut self.diagnostics[first..]
     }
 
     /// Change a finding already kept (a fix that could be made only later).
