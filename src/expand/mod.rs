@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::command::spec::{self, TICKET_ID};
 use crate::command::token::{command_splitter, find_char_outside_tokens, tokens};
-use crate::command::{Client, Command, DeepLink, ParsedLink, Target, parse_link};
+use crate::command::{Client, Command, DeepLink, LegacyV1, ParsedLink, Target, parse_link};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
 use crate::dialect::token::{Meaning, token_for};
 use crate::dialect::{Dialect, Language, Resolved};
@@ -317,6 +317,15 @@ impl Controls {
     }
 }
 
+/// Whether `arg` is the command of a legacy V1 link (`ticketid="5"` with no `name`): taken
+/// into the command, where DD501 makes it the V2 command it stands for, as in a link.
+fn legacy_command(args: &[Arg], arg: &Arg) -> bool {
+    LegacyV1::of_pair(&arg.key, true).is_some()
+        && !args
+            .iter()
+            .any(|other| other.key.eq_ignore_ascii_case(spec::NAME_KEY))
+}
+
 /// Expand one placeholder: the edits that replace it, or `None` (and diagnostics) when it
 /// cannot be met.
 pub fn expand(
@@ -359,7 +368,10 @@ pub fn expand(
             );
             return None;
         }
-        if !is_command_key(&arg.key) && (is_element || near_a_control(&arg.key)) {
+        if !is_command_key(&arg.key)
+            && !legacy_command(&args, arg)
+            && (is_element || near_a_control(&arg.key))
+        {
             let reported = unknown_param::check_placeholder_key(
                 findings,
                 arg.span,
@@ -965,8 +977,11 @@ fn render(
             ..
         } => {
             let passed = || {
-                args.iter()
-                    .filter(|a| !CONTROLS.contains(&&*a.key) && !is_command_key(&a.key))
+                args.iter().filter(|a| {
+                    !CONTROLS.contains(&&*a.key)
+                        && !is_command_key(&a.key)
+                        && !legacy_command(args, a)
+                })
             };
             // `{% if x %}class="y"{% endif %}` in the tag: HTML reads the template code as
             // attribute names, which cannot be written back as they were.
