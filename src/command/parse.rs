@@ -307,6 +307,9 @@ fn desktop_from(
         "portal/deeplink?",
         "deeplink/?",
         "deeplink?",
+        // A link editor's percent-encoding of the `?`.
+        "portal/deeplink%3f",
+        "deeplink%3f",
         "?",
     ] {
         if rest_lower[empty..].starts_with(stray) {
@@ -782,6 +785,11 @@ mod tests {
     fn desktop_envelope_repairs() {
         for (text, stray) in [
             ("ddportal://deeplink?name=ticket_list", "deeplink?"),
+            ("ddportal://deeplink%3Fname=ticket_list", "deeplink%3F"),
+            (
+                "ddportal://portal/deeplink%3fname=ticket_list",
+                "portal/deeplink%3f",
+            ),
             ("ddportal:///name=ticket_list", "/"),
             ("ddportal:name=ticket_list", ""),
         ] {
