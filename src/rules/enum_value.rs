@@ -3,8 +3,9 @@
 use super::did_you_mean::closest;
 use super::separator::{self, NextKey};
 use super::{Findings, LinkSite, Rule};
-use crate::command::token::has_token;
+use crate::command::token::{TokenShape, has_token, tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::dialect::token::{Meaning, meaning};
 
 pub(super) fn check(
     site: &LinkSite,
@@ -27,15 +28,14 @@ pub(super) fn check(
         let Some(value) = site.value(param) else {
             continue;
         };
-        // Empty (DD110), wrong case (DD111) and templated values are judged elsewhere.
+        let range = param.value.clone().expect("value present");
+        // Empty (DD110) and wrong case (DD111) are judged elsewhere.
         if value.is_empty()
             || words.contains(&value)
             || words.contains(&value.to_ascii_lowercase().as_str())
-            || has_token(value)
         {
             continue;
         }
-        let range = param.value.clone().expect("value present");
         // `state=approval?auth_remember_me=false`: a separator where `&` belongs.
         let is_word = |word: &str| {
             words.contains(&word) || words.contains(&word.to_ascii_lowercase().as_str())
@@ -52,6 +52,17 @@ pub(super) fn check(
         ) {
             continue;
         }
+        if let Some(message) = filled_in_wrong(value, what) {
+            findings.push(
+                Diagnostic::new(rule, site.span(range), message)
+                    .with_help(format!("write one of: {}", words.join(", "))),
+            );
+            continue;
+        }
+        // Any other templated value is filled in at send time.
+        if has_token(value) {
+            continue;
+        }
         let span = site.span(range);
         let mut diagnostic = Diagnostic::new(rule, span, format!("`{value}` is not {what}"));
         match closest(value, words.iter().copied()) {
@@ -66,4 +77,43 @@ pub(super) fn check(
         }
         findings.push(diagnostic);
     }
+}
+
+/// Why a value with template tokens in it can never be `what` (a word from a fixed list),
+/// whatever the mail system fills in: one token that stands for something else
+/// (`action=[srnumber]`: the ticket id), or a PSA token glued to written text
+/// (`action=aprove[x]`). Liquid and Handlebars may hold the words themselves
+/// (`{% if … %}approve{% endif %}`), and are left alone.
+pub(super) fn filled_in_wrong(value: &str, what: &str) -> Option<String> {
+    let found = tokens(value);
+    let first = found.first()?;
+    if found.len() == 1 && first.range == (0..value.len()) {
+        let meaning = match meaning(value)? {
+            Meaning::TicketId => "the ticket id",
+            Meaning::TicketNumber => "the ticket number",
+            Meaning::ContactEmail => "the contact's e-mail address",
+            Meaning::ContactFirstName => "the contact's first name",
+        };
+        return Some(format!(
+            "`{value}` is filled in with {meaning}, never {what}"
+        ));
+    }
+    if found.iter().any(|token| token.shape != TokenShape::Bracket) {
+        return None;
+    }
+    let mut written = String::new();
+    let mut from = 0;
+    for token in &found {
+        written.push_str(&value[from..token.range.start]);
+        from = token.range.end;
+    }
+    written.push_str(&value[from..]);
+    let written = written.trim();
+    if written.is_empty() {
+        return None;
+    }
+    let token = &value[first.range.clone()];
+    Some(format!(
+        "`{value}` is never {what}: the mail system fills in `{token}` beside `{written}`"
+    ))
 }

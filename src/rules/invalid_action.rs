@@ -60,6 +60,8 @@ mod tests {
             "ddportal://name=ticket&ticket_id=1&action=Approve",
             "ddportal://name=ticket&ticket_id=1&action=",
             "ddportal://name=ticket&ticket_id=1&action={{ Action }}",
+            "ddportal://name=ticket&ticket_id=1&action=[cf-12]",
+            "ddportal://name=ticket&ticket_id=1&action={% if x %}approve{% else %}decline{% endif %}",
             "ddportal://name=ticket_list&action=nope",
         ]);
         assert_rule(
@@ -68,6 +70,9 @@ mod tests {
             &[
                 "ddportal://name=ticket&ticket_id=1&action=aprove",
                 "ddportal://name=ticket&ticket_id=1&action=delete",
+                "ddportal://name=ticket&ticket_id=1&action=[srnumber]",
+                "ddportal://name=ticket&ticket_id=1&action=aprove[x]",
+                "ddportal://name=ticket&ticket_id=1&action=approve[Ticket: ID]",
             ],
         );
     }

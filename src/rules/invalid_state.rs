@@ -59,10 +59,13 @@ mod tests {
                 "ddportal://name=ticket_list&state=Open",
                 "ddportal://name=ticket_list",
                 "ddportal://name=ticket&ticket_id=1&state=bogus",
+                "ddportal://name=ticket_list&state={{ State }}",
             ],
             &[
                 "ddportal://name=ticket_list&state=approvals",
                 "ddportal://name=ticket_list&state=pending",
+                "ddportal://name=ticket_list&state={{ Contact.Email }}",
+                "ddportal://name=ticket_list&state=open[x]",
             ],
         );
     }

@@ -1,5 +1,6 @@
 use super::did_you_mean::closest;
 use super::encoded_token::percent_decode;
+use super::enum_value::filled_in_wrong;
 use super::separator::{self, NextKey};
 use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
@@ -56,10 +57,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     };
     // A known name in the wrong case is DD111's; a templated name is filled in at send time
     // (but not one with more after its token).
-    if command_spec(value).is_some()
-        || command_spec(&value.to_ascii_lowercase()).is_some()
-        || is_single_token(value)
-    {
+    if command_spec(value).is_some() || command_spec(&value.to_ascii_lowercase()).is_some() {
+        return;
+    }
+    let wrong_token = filled_in_wrong(value, "a deep-link command");
+    if wrong_token.is_none() && is_single_token(value) {
         return;
     }
     // `quote"e_id=…`: the `&quote_id=` an HTML tool misread (DD401 repairs it).
@@ -95,6 +97,13 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         NextKey::Any,
         "the command",
     ) {
+        return;
+    }
+    if let Some(message) = wrong_token {
+        findings.push(
+            Diagnostic::new(&UNKNOWN_COMMAND, span, message)
+                .with_help("run `ddlink rule DD101` for the list of commands"),
+        );
         return;
     }
     let mut diagnostic = Diagnostic::new(
@@ -135,6 +144,8 @@ mod tests {
                 "ddportal://name=dashboard",
                 "ddportal://name=ticket?ticket_id=[srnumber]",
                 "ddportal://name=[srnumber]_list",
+                "ddportal://name=[srnumber]&ticket_id=[srnumber]",
+                "ddportal://name={{ Ticket.Id }}",
             ],
         );
     }
