@@ -26,6 +26,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
+use crate::command::token::is_single_token;
 use crate::command::{Client, Portal, credential_ranges, mask_credentials};
 use crate::diagnostic::Severity;
 use crate::dialect::{Dialect, Language};
@@ -1143,6 +1144,57 @@ impl ConfigError {
     }
 }
 
+/// The quoted values of `text` under keys that name a credential (`passwordless_token`,
+/// `access_token`, a misspelling of either, `password`), where a value is no template token:
+/// found line by line, since the text may not parse.
+fn written_secrets(text: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let mut from = 0;
+        while let Some(equals) = line[from..].find('=').map(|at| from + at) {
+            from = equals + 1;
+            let key = line[..equals]
+                .trim_end()
+                .rsplit(|c: char| c.is_whitespace() || matches!(c, '{' | ',' | '.'))
+                .next()
+                .unwrap_or_default()
+                .trim_matches(['"', '\'']);
+            let lower = key.to_ascii_lowercase();
+            let names_a_secret = ["token", "pass", "pwd", "secret"]
+                .iter()
+                .any(|word| lower.contains(word))
+                && lower != "email_token";
+            let after = &line[equals + 1..];
+            let value_at = equals + 1 + (after.len() - after.trim_start().len());
+            let Some(quote) = line[value_at..]
+                .chars()
+                .next()
+                .filter(|&c| c == '"' || c == '\'')
+            else {
+                continue;
+            };
+            let inside = value_at + 1;
+            let end = line[inside..]
+                .char_indices()
+                .scan(false, |escaped, (at, c)| {
+                    let closes = c == quote && !*escaped;
+                    *escaped = quote == '"' && c == '\\' && !*escaped;
+                    Some((at, closes))
+                })
+                .find(|&(_, closes)| closes)
+                .map_or(line.trim_end().len(), |(at, _)| inside + at);
+            let value = &line[inside..end.max(inside)];
+            if names_a_secret && !value.trim().is_empty() && !is_single_token(value.trim()) {
+                found.push(line_start + inside..line_start + end.max(inside));
+            }
+            from = end.max(from);
+        }
+        line_start += line.len();
+    }
+    found
+}
+
 /// The text being parsed, to build errors that show it.
 struct Source<'a> {
     path: &'a Path,
@@ -1180,10 +1232,15 @@ impl Source<'_> {
     }
 
     /// The text as errors show it: each user name and password written in a URL (a portal's,
-    /// most likely) blotted out byte for byte, so that every span still points where it did.
+    /// most likely), and each credential written out under a key that names one, blotted out
+    /// byte for byte, so that every span still points where it did. An excerpt shows the lines
+    /// around the one at fault, whatever they hold.
     fn shown_text(&self) -> String {
         let mut shown = self.text.to_owned();
-        for range in credential_ranges(self.text) {
+        for range in credential_ranges(self.text)
+            .into_iter()
+            .chain(written_secrets(self.text))
+        {
             let blot = "*".repeat(range.len());
             shown.replace_range(range, &blot);
         }

@@ -450,6 +450,23 @@ fn no_report_shows_a_password_written_in_the_config() {
             "[auth]\npasswordless_token = \"hunter2\"\n",
             " 2 │ passwordless_token = \"*******\"",
         ),
+        // On a line beside the one at fault, under a key written right or misspelt.
+        (
+            "[auth]\npasswordless_token = \"hunter2\"\nemial_token = \"[contactemail]\"\n",
+            " 2 │ passwordless_token = \"*******\"",
+        ),
+        (
+            "[auth]\naccess_token = \"{{ AccessToken }}\"\nacess_token = 'hunter2'\nbogus = 1\n",
+            " 3 │ acess_token = '*******'",
+        ),
+        (
+            "client = \"mobile\"\nauth = { access_token = \"hunter2\" }\n",
+            " 2 │ auth = { access_token = \"*******\" }",
+        ),
+        (
+            "[auth]\naccess_token = \"hunter2\"\npasswordless_token = \"hunter2 again\"\n",
+            " 3 │ passwordless_token = \"*************\"",
+        ),
     ] {
         let error = Config::parse(Path::new("ddlink.toml"), text).unwrap_err();
         let report = render(&error);
