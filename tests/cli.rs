@@ -1047,6 +1047,33 @@ fn fix_diff_writes_its_report_to_the_output_file() {
     assert_eq!(report["summary"]["changed"], 1, "{report}");
 }
 
+/// `fix --diff` that leaves no finding still writes its JSON, SARIF or GitLab document on
+/// standard error, as it writes one to a report file.
+#[test]
+fn fix_diff_writes_a_document_when_nothing_remains() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("bare.html"),
+        TYPO.replace("&amp;", "&").replace("aprove", "approve"),
+    )
+    .unwrap();
+    for format in ["json", "sarif", "gitlab"] {
+        let diffed = ddlink(&["fix", "--diff", "--format", format, "bare.html"], root);
+        assert_eq!(diffed.status.code(), Some(1), "{}", text(&diffed.stderr));
+        assert!(
+            text(&diffed.stdout).starts_with("--- a/bare.html\n"),
+            "{format}"
+        );
+        let report: serde_json::Value = serde_json::from_slice(&diffed.stderr)
+            .unwrap_or_else(|error| panic!("{format}: {error}: {}", text(&diffed.stderr)));
+        if format == "json" {
+            assert_eq!(report["summary"]["changed"], 1, "{report}");
+            assert_eq!(report["diagnostics"], serde_json::json!([]), "{report}");
+        }
+    }
+}
+
 /// A report file in folders that do not exist yet, as a CI artifact's path often is: they are
 /// made, and the report is not lost.
 #[test]

@@ -339,7 +339,9 @@ fn write_results(
                 out.write_all(diff)?;
             }
             let mut err = io::stderr().lock();
-            if remaining {
+            // A JSON, SARIF or GitLab report is one document, with no finding too: a CI step
+            // that reads it gets one whatever the fix left.
+            if remaining || matches!(format, Format::Json | Format::Sarif | Format::Gitlab) {
                 let options = options(output::stderr_style());
                 let _ = report::write(&mut err, format, &reports, summary, &options);
             }
