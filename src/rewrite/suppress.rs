@@ -553,10 +553,24 @@ pub fn apply(
     );
     for suppression in suppressions.iter() {
         let whole = suppression.used.iter().all(|used| !used);
-        for ((rule, span), used) in suppression.codes.iter().zip(&suppression.used) {
-            if !used && findings.enabled(rule) {
-                unused_suppression::report(findings, rule, *span, suppression.removal, whole);
+        let codes = &suppression.codes;
+        for (index, ((rule, span), used)) in codes.iter().zip(&suppression.used).enumerate() {
+            if *used || !findings.enabled(rule) {
+                continue;
             }
+            // The code with what separates it from the one before (`, DD106`), or, written
+            // first, from the one after (`DD106, `).
+            let removal = if whole {
+                suppression.removal
+            } else if let Some((_, before)) = index.checked_sub(1).map(|i| codes[i]) {
+                Span::new(before.end, span.end)
+            } else {
+                Span::new(
+                    span.start,
+                    codes.get(1).map_or(span.end, |(_, after)| after.start),
+                )
+            };
+            unused_suppression::report(findings, rule, *span, removal, whole);
         }
     }
     diagnostics

@@ -24,17 +24,19 @@ declare_rule! {
     /// ## Fix
     /// When none of the comment's codes is used, the comment is removed: a safe fix. A
     /// comment alone on its line goes with its line, one that ends its line with the spaces
-    /// before it, so that no blank line or trailing space is left behind.
+    /// before it, so that no blank line or trailing space is left behind. When some are used,
+    /// each unused code is removed from the list, with its separator: a safe fix too.
     pub static UNUSED_SUPPRESSION = {
         code: "DD601",
         name: "unused-suppression",
         severity: Warning,
-        fix: Sometimes,
+        fix: Safe,
     };
 }
 
 /// `code` of a suppression comment suppressed nothing; `whole` when none of its codes did,
-/// so that the comment can go, by deleting `removal` (the comment, or its line).
+/// so that the comment can go, by deleting `removal` (the comment, or its line); otherwise
+/// `removal` is the code and what separates it from the next.
 pub fn report(findings: &mut Findings, rule: &Rule, code_span: Span, removal: Span, whole: bool) {
     if !findings.enabled(&UNUSED_SUPPRESSION) {
         return;
@@ -52,7 +54,9 @@ pub fn report(findings: &mut Findings, rule: &Rule, code_span: Span, removal: Sp
             .with_help("remove the comment")
             .with_fix(Fix::safe(vec![Edit::delete(removal)]))
     } else {
-        diagnostic.with_help(format!("remove {} from the comment", rule.code))
+        diagnostic
+            .with_help(format!("remove {} from the comment", rule.code))
+            .with_fix(Fix::safe(vec![Edit::delete(removal)]))
     };
     findings.push(diagnostic);
 }
