@@ -3,13 +3,18 @@ use std::ops::Range;
 
 use super::legacy_v1_link::v1_pair;
 use super::separator::{self, NextKey};
+use super::tokens::{DialectContext, TokenUse};
 use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
 use crate::command::LinkKind;
 use crate::command::spec::{self, KeySpec, ValueKind, auth_key};
 use crate::command::token::{find_char_outside_tokens, has_token, is_single_token};
 use crate::command::value::is_valid_literal;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::dialect::Dialect;
+use crate::dialect::token::{
+    Meaning, autotask_variable, is_known_connectwise, known_dialect, meaning, token_for,
+};
 
 declare_rule! {
     /// ## What it does
@@ -22,7 +27,10 @@ declare_rule! {
     /// Template tokens (`[srnumber]`, `{{ Ticket.Id }}`) are filled in at send time and are
     /// judged by the dialect rules instead; but a numeric or UUID value that writes anything
     /// around its token (`[srnumber]x`, `T[srnumber]`, `"[srnumber]"`) is reported, since
-    /// what the PSA fills in then is no id.
+    /// what the PSA fills in then is no id. So is a known token of the file's PSA that stands
+    /// for another field: `ticket_id=[Contact: ID]`, `ticket_id=[contactfirstname]`,
+    /// `auth_username=[srnumber]` or `auth_username=[Resource: Email Address]` (the
+    /// technician's address, not the contact's).
     ///
     /// ## Why is this bad?
     /// The portal cannot find the record: the recipient gets an error page.
@@ -38,7 +46,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// None for a value that is wrong. A `?`, `;` or `,` written after a valid value for the
+    /// None for a literal value that is wrong; the dialect's token for a token of another
+    /// field, unsafe (which field was meant is a guess). A `?`, `;` or `,` written after a valid value for the
     /// `&` before the next parameter (`ticket_id=[srnumber]?action=approve`) becomes that `&`,
     /// safely; not where the parameter it separates is in the link already.
     pub static INVALID_VALUE = {
@@ -47,6 +56,64 @@ declare_rule! {
         severity: Error,
         fix: Sometimes,
     };
+}
+
+/// A known token of the file's PSA, the whole value of `ticket_id` or `auth_username`, that
+/// the mail system fills in with another field (`ticket_id=[Contact: ID]`). Run once the
+/// file's dialect is known, with the other token rules.
+pub fn check_token(token: &TokenUse, context: &DialectContext, findings: &mut Findings) {
+    let wanted = match token.key {
+        Some(spec::TICKET_ID) => Meaning::TicketId,
+        Some(spec::AUTH_USERNAME) => Meaning::ContactEmail,
+        _ => return,
+    };
+    if !token.whole_value || !findings.enabled(&INVALID_VALUE) {
+        return;
+    }
+    let Some(dialect) = known_dialect(&token.token) else {
+        return;
+    };
+    // In another PSA's template the token is a mismatch (DD201) first.
+    if context.dialect.is_some_and(|file| file != dialect) {
+        return;
+    }
+    let found = meaning(&token.token);
+    // The ticket number is DD202's.
+    if found == Some(wanted) || found == Some(Meaning::TicketNumber) {
+        return;
+    }
+    let another_field = match dialect {
+        Dialect::Autotask => autotask_variable(&token.token).is_some(),
+        Dialect::ConnectWise => {
+            is_known_connectwise(&token.token) && !token.token.starts_with("[cf-")
+        }
+        Dialect::DeskDirector => found.is_some(),
+    };
+    if !another_field {
+        return;
+    }
+    let (key, field) = match wanted {
+        Meaning::TicketId => (spec::TICKET_ID, "the ticket id"),
+        _ => (spec::AUTH_USERNAME, "the contact's e-mail address"),
+    };
+    let language = match autotask_variable(&token.token) {
+        Some((_, written_in)) if context.dialect.is_none() => written_in,
+        _ => context.language,
+    };
+    let diagnostic = Diagnostic::new(
+        &INVALID_VALUE,
+        token.span,
+        format!(
+            "`{}` is filled in with another field than {field}, which `{key}` takes",
+            token.token
+        ),
+    );
+    findings.push(match token_for(wanted, dialect, language) {
+        Some(right) => diagnostic
+            .with_help(format!("did you mean `{right}`?"))
+            .with_fix(Fix::unsafe_(vec![Edit::replace(token.span, right)])),
+        None => diagnostic.with_help(format!("write your PSA's token for {field}")),
+    });
 }
 
 /// The spec of a key on this link's command, or of an auth key.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::wrong_case::canonical_key;
 use super::{
-    Findings, LinkSite, psa_token_mismatch, psa_undetermined, ticket_number_not_id,
+    Findings, LinkSite, invalid_value, psa_token_mismatch, psa_undetermined, ticket_number_not_id,
     unencoded_email_token, unknown_token,
 };
 use crate::command::token::{TokenShape, tokens};
@@ -96,6 +96,7 @@ pub fn check(
     for token in uses {
         psa_token_mismatch::check(token, &context, findings);
         ticket_number_not_id::check(token, &context, findings);
+        invalid_value::check_token(token, &context, findings);
         unknown_token::check(token, &context, findings);
         unencoded_email_token::check(token, &context, findings);
     }
