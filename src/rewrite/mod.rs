@@ -1560,10 +1560,11 @@ fn placeholder_problem(
     call_end: usize,
 ) -> (String, String) {
     match context {
-        // `href="{{deeplink name="quotes"}}"`: the value ends at the `"` after `name=`, and
-        // the call seems not to be closed.
+        // `href="{{deeplink name="quotes"}}"`: the value ends at the `"` after `name=` (or
+        // before an argument, `{{deeplink "quotes"}}`), and the call seems not to be closed.
         expand::MustacheContext::Attribute(Some(quote))
-            if call_end == text.len() && text.trim_end().ends_with('=') =>
+            if call_end == text.len()
+                && (text.trim_end().ends_with('=') || text.ends_with(char::is_whitespace)) =>
         {
             let quote = char::from(quote);
             let other = if quote == '"' { '\'' } else { '"' };
