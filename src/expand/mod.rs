@@ -19,7 +19,8 @@ use crate::rules::did_you_mean::closest;
 use crate::rules::tokens::{self as token_rules, token_uses};
 use crate::rules::{
     Findings, LinkSite, Origin, RuleConfig, RuleSettings, TextMap, bare_deeplink_in_text,
-    check_link, invalid_placeholder, password_in_link, psa_undetermined, unknown_param,
+    check_link, invalid_placeholder, literal_credential, password_in_link, psa_undetermined,
+    unknown_param,
 };
 pub use snippets::{Snippet, SnippetData, SnippetError, Snippets};
 
@@ -784,6 +785,13 @@ fn judge(
     };
     let mut local = Findings::new(context.rules);
     check_link(&site, &mut local);
+    // A password or a credential written out is never generated, whether its rules (DD301,
+    // DD302) are on, off or suppressed.
+    let all_rules = RuleConfig::default();
+    let mut credentials = Findings::new(&all_rules);
+    password_in_link::check(&site, &mut credentials);
+    literal_credential::check(&site, &mut credentials);
+    let carries_credential = !credentials.diagnostics().is_empty();
     if bare_in_text {
         bare_deeplink_in_text::check(
             &LinkSite {
@@ -858,6 +866,15 @@ fn judge(
         blocked |= misspelt
             || (diagnostic.severity == Severity::Error && !(context.suppressed)(&diagnostic));
         findings.push(diagnostic);
+    }
+    if carries_credential && !blocked {
+        invalid_placeholder::report(
+            findings,
+            whole,
+            "the link would carry a password or a credential written out, which ddlink never generates".to_owned(),
+            "remove it from the placeholder; for a link that signs the contact in, use auth=\"passwordless\" or auth=\"access-token\" with the mail system's tokens".to_owned(),
+        );
+        blocked = true;
     }
     !blocked
 }
