@@ -307,10 +307,20 @@ impl<'a> LinkSite<'a> {
             } => form.v2_key().map(|key| (key, start..end)),
             _ => None,
         };
+        // `ticketid=…` read as a V2 link's one V1 pair (a placeholder's command, or a V1
+        // command in a web link): the value of the V2 key too.
+        let v1_pair = super::legacy_v1_link::v1_pair(self)
+            .and_then(|(param, form)| Some((param, form.v2_key()?)));
         self.link
             .params
             .iter()
-            .filter_map(|param| Some((self.key(param), param.value.clone()?)))
+            .filter_map(move |param| {
+                let key = match v1_pair {
+                    Some((pair, key)) if std::ptr::eq(pair, param) => key,
+                    _ => self.key(param),
+                };
+                Some((key, param.value.clone()?))
+            })
             .chain(legacy)
     }
 
