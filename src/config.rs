@@ -1144,55 +1144,109 @@ impl ConfigError {
     }
 }
 
-/// The quoted values of `text` under keys that name a credential (`passwordless_token`,
-/// `access_token`, a misspelling of either, `password`), where a value is no template token:
-/// found line by line, since the text may not parse.
+/// The string values of `text` that hold a credential written out: under a key that names
+/// one (`passwordless_token`, `access_token`, a misspelling, `api_key`, `password`), or any
+/// key of `[auth]` but `email_token`, where the value is no template token. Read by shape,
+/// since the text may not parse: strings of every TOML form, in arrays and inline tables too.
 fn written_secrets(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
     let mut found = Vec::new();
-    let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
-        let mut from = 0;
-        while let Some(equals) = line[from..].find('=').map(|at| from + at) {
-            from = equals + 1;
-            let key = line[..equals]
-                .trim_end()
-                .rsplit(|c: char| c.is_whitespace() || matches!(c, '{' | ',' | '.'))
-                .next()
-                .unwrap_or_default()
-                .trim_matches(['"', '\'']);
-            let lower = key.to_ascii_lowercase();
-            let names_a_secret = ["token", "pass", "pwd", "secret"]
-                .iter()
-                .any(|word| lower.contains(word))
-                && lower != "email_token";
-            let after = &line[equals + 1..];
-            let value_at = equals + 1 + (after.len() - after.trim_start().len());
-            let Some(quote) = line[value_at..]
-                .chars()
-                .next()
-                .filter(|&c| c == '"' || c == '\'')
-            else {
+    let mut in_auth = false;
+    // The key whose value is being read, and where the next key would start.
+    let mut key: Option<&str> = None;
+    let mut key_start = 0;
+    let mut line_blank = true;
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'#' => {
+                at = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
                 continue;
-            };
-            let inside = value_at + 1;
-            let end = line[inside..]
-                .char_indices()
-                .scan(false, |escaped, (at, c)| {
-                    let closes = c == quote && !*escaped;
-                    *escaped = quote == '"' && c == '\\' && !*escaped;
-                    Some((at, closes))
-                })
-                .find(|&(_, closes)| closes)
-                .map_or(line.trim_end().len(), |(at, _)| inside + at);
-            let value = &line[inside..end.max(inside)];
-            if names_a_secret && !value.trim().is_empty() && !is_single_token(value.trim()) {
-                found.push(line_start + inside..line_start + end.max(inside));
             }
-            from = end.max(from);
+            b'\n' => {
+                line_blank = true;
+                key_start = at + 1;
+            }
+            b'[' if line_blank => {
+                let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+                let name = text[at..line_end]
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .trim_matches(['"', '\'']);
+                in_auth = name.eq_ignore_ascii_case("auth");
+                key = None;
+                at = line_end;
+                continue;
+            }
+            b'=' => key = Some(text[key_start..at].trim().trim_matches(['"', '\''])),
+            b'{' | b',' => key_start = at + 1,
+            b'"' | b'\'' => {
+                let (inside, end) = toml_string_at(text, at);
+                let is_key = text[end..].trim_start_matches([' ', '\t']).starts_with('=');
+                let value = text[inside.clone()].trim();
+                if !is_key
+                    && key.is_some_and(|key| holds_a_secret(key, in_auth))
+                    && !value.is_empty()
+                    && !is_single_token(value)
+                {
+                    found.push(inside);
+                }
+                line_blank = false;
+                at = end;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {}
+            _ => line_blank = false,
         }
-        line_start += line.len();
+        at += 1;
     }
     found
+}
+
+/// Whether the value of `key` (dotted or not) is a credential.
+fn holds_a_secret(key: &str, in_auth: bool) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    if last == "email_token" {
+        return false;
+    }
+    in_auth
+        || key.to_ascii_lowercase().starts_with("auth.")
+        || ["token", "pass", "pwd", "secret", "key", "credential"]
+            .iter()
+            .any(|word| last.contains(word))
+}
+
+/// The string that starts at `at` (a quote) in `text`, in any of TOML's four forms: the
+/// range of its contents, and where it ends. One left open ends with its line (a one-line
+/// form) or with the text.
+fn toml_string_at(text: &str, at: usize) -> (Range<usize>, usize) {
+    let quote = text.as_bytes()[at];
+    let triple = [quote; 3];
+    if text.as_bytes()[at..].starts_with(&triple) {
+        let inside = at + 3;
+        return match memchr::memmem::find(&text.as_bytes()[inside..], &triple) {
+            Some(close) => (inside..inside + close, inside + close + 3),
+            None => (inside..text.len(), text.len()),
+        };
+    }
+    let inside = at + 1;
+    let mut escaped = false;
+    for (offset, byte) in text.as_bytes()[inside..].iter().enumerate() {
+        match byte {
+            b'\n' => return (inside..inside + offset, inside + offset),
+            b'\\' if quote == b'"' && !escaped => {
+                escaped = true;
+                continue;
+            }
+            &b if b == quote && !escaped => return (inside..inside + offset, inside + offset + 1),
+            _ => {}
+        }
+        escaped = false;
+    }
+    (inside..text.len(), text.len())
 }
 
 /// The text being parsed, to build errors that show it.

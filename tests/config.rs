@@ -467,6 +467,28 @@ fn no_report_shows_a_password_written_in_the_config() {
             "[auth]\naccess_token = \"hunter2\"\npasswordless_token = \"hunter2 again\"\n",
             " 3 │ passwordless_token = \"*************\"",
         ),
+        // In every form of string, in an array, under any key of [auth] or a key that names
+        // a credential.
+        (
+            "[auth]\naccess_token = \"\"\"hunter2\"\"\"\nbogus = 1\n",
+            " 2 │ access_token = \"\"\"*******\"\"\"",
+        ),
+        (
+            "[auth]\naccess_token = [ 'hunter2' ]\n",
+            " 2 │ access_token = [ '*******' ]",
+        ),
+        (
+            "[auth]\nsecret_word = '''hunter2'''\n",
+            " 2 │ secret_word = '''*******'''",
+        ),
+        (
+            "api_key = \"hunter2\"\nbogus = 1\n",
+            " 1 │ api_key = \"*******\"",
+        ),
+        (
+            "[auth]\n\"access_token\" = \"hunter2\" # the token\nbogus = 1\n",
+            " 2 │ \"access_token\" = \"*******\" # the token",
+        ),
     ] {
         let error = Config::parse(Path::new("ddlink.toml"), text).unwrap_err();
         let report = render(&error);
