@@ -5,7 +5,7 @@ use super::separator::{self, NextKey};
 use super::{Findings, LinkSite, Rule};
 use crate::command::token::{TokenShape, has_token, tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
-use crate::dialect::token::{Meaning, meaning};
+use crate::dialect::token::{Meaning, autotask_variable, is_known_connectwise, meaning};
 
 pub(super) fn check(
     site: &LinkSite,
@@ -80,23 +80,29 @@ pub(super) fn check(
 }
 
 /// Why a value with template tokens in it can never be `what` (a word from a fixed list),
-/// whatever the mail system fills in: one token that stands for something else
-/// (`action=[srnumber]`: the ticket id), or a PSA token glued to written text
+/// whatever the mail system fills in: one token that a PSA's vocabulary knows as another
+/// field (`action=[srnumber]`: the ticket id; `state=[Ticket: Status]`), or a PSA token glued to written text
 /// (`action=aprove[x]`). Liquid and Handlebars may hold the words themselves
 /// (`{% if … %}approve{% endif %}`), and are left alone.
 pub(super) fn filled_in_wrong(value: &str, what: &str) -> Option<String> {
     let found = tokens(value);
     let first = found.first()?;
     if found.len() == 1 && first.range == (0..value.len()) {
-        let meaning = match meaning(value)? {
-            Meaning::TicketId => "the ticket id",
-            Meaning::TicketNumber => "the ticket number",
-            Meaning::ContactEmail => "the contact's e-mail address",
-            Meaning::ContactFirstName => "the contact's first name",
+        let field = match meaning(value) {
+            Some(Meaning::TicketId) => "the ticket id",
+            Some(Meaning::TicketNumber) => "the ticket number",
+            Some(Meaning::ContactEmail) => "the contact's e-mail address",
+            Some(Meaning::ContactFirstName) => "the contact's first name",
+            // Any other field a PSA's vocabulary knows (`[memberid]`, `[Ticket: Status]`);
+            // a custom field (`[cf-12]`) may hold anything.
+            None if autotask_variable(value).is_some()
+                || (is_known_connectwise(value) && !value.starts_with("[cf-")) =>
+            {
+                "another field"
+            }
+            None => return None,
         };
-        return Some(format!(
-            "`{value}` is filled in with {meaning}, never {what}"
-        ));
+        return Some(format!("`{value}` is filled in with {field}, never {what}"));
     }
     if found.iter().any(|token| token.shape != TokenShape::Bracket) {
         return None;

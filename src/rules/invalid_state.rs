@@ -66,6 +66,8 @@ mod tests {
                 "ddportal://name=ticket_list&state=pending",
                 "ddportal://name=ticket_list&state={{ Contact.Email }}",
                 "ddportal://name=ticket_list&state=open[x]",
+                "ddportal://name=ticket_list&state=[Ticket: Status]",
+                "ddportal://name=ticket_list&state=[memberid]",
             ],
         );
     }
