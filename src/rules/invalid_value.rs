@@ -46,8 +46,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// None for a literal value that is wrong; the dialect's token for a token of another
-    /// field, unsafe (which field was meant is a guess). A `?`, `;` or `,` written after a valid value for the
+    /// None for a literal value that is wrong; the dialect's ticket-id token for a token of
+    /// another field in `ticket_id`, unsafe (which field was meant is a guess). A `?`, `;` or `,` written after a valid value for the
     /// `&` before the next parameter (`ticket_id=[srnumber]?action=approve`) becomes that `&`,
     /// safely; not where the parameter it separates is in the link already.
     pub static INVALID_VALUE = {
@@ -62,36 +62,12 @@ declare_rule! {
 /// the mail system fills in with another field (`ticket_id=[Contact: ID]`). Run once the
 /// file's dialect is known, with the other token rules.
 pub fn check_token(token: &TokenUse, context: &DialectContext, findings: &mut Findings) {
-    let wanted = match token.key {
-        Some(spec::TICKET_ID) => Meaning::TicketId,
-        Some(spec::AUTH_USERNAME) => Meaning::ContactEmail,
-        _ => return,
-    };
-    if !token.whole_value || !findings.enabled(&INVALID_VALUE) {
+    if !findings.enabled(&INVALID_VALUE) {
         return;
     }
-    let Some(dialect) = known_dialect(&token.token) else {
+    let Some((wanted, dialect)) = another_field(token, context) else {
         return;
     };
-    // In another PSA's template the token is a mismatch (DD201) first.
-    if context.dialect.is_some_and(|file| file != dialect) {
-        return;
-    }
-    let found = meaning(&token.token);
-    // The ticket number is DD202's.
-    if found == Some(wanted) || found == Some(Meaning::TicketNumber) {
-        return;
-    }
-    let another_field = match dialect {
-        Dialect::Autotask => autotask_variable(&token.token).is_some(),
-        Dialect::ConnectWise => {
-            is_known_connectwise(&token.token) && !token.token.starts_with("[cf-")
-        }
-        Dialect::DeskDirector => found.is_some(),
-    };
-    if !another_field {
-        return;
-    }
     let (key, field) = match wanted {
         Meaning::TicketId => (spec::TICKET_ID, "the ticket id"),
         _ => (spec::AUTH_USERNAME, "the contact's e-mail address"),
@@ -109,11 +85,47 @@ pub fn check_token(token: &TokenUse, context: &DialectContext, findings: &mut Fi
         ),
     );
     findings.push(match token_for(wanted, dialect, language) {
-        Some(right) => diagnostic
+        Some(right) if wanted == Meaning::TicketId => diagnostic
             .with_help(format!("did you mean `{right}`?"))
             .with_fix(Fix::unsafe_(vec![Edit::replace(token.span, right)])),
+        // The contact's address may be configured otherwise (`[auth] email_token`), which
+        // the rules do not see: named, not offered as a fix.
+        Some(right) => diagnostic.with_help(format!(
+            "write the token of {field}: `{right}`, or the `[auth] email_token` your instance uses"
+        )),
         None => diagnostic.with_help(format!("write your PSA's token for {field}")),
     });
+}
+
+/// The field `token` should stand for (the ticket id, the contact's address) and the PSA
+/// it belongs to, when it is a known token of that PSA that stands for another field.
+pub fn another_field(token: &TokenUse, context: &DialectContext) -> Option<(Meaning, Dialect)> {
+    let wanted = match token.key {
+        Some(spec::TICKET_ID) => Meaning::TicketId,
+        Some(spec::AUTH_USERNAME) => Meaning::ContactEmail,
+        _ => return None,
+    };
+    if !token.whole_value {
+        return None;
+    }
+    let dialect = known_dialect(&token.token)?;
+    // In another PSA's template the token is a mismatch (DD201) first.
+    if context.dialect.is_some_and(|file| file != dialect) {
+        return None;
+    }
+    let found = meaning(&token.token);
+    // The ticket number is DD202's.
+    if found == Some(wanted) || found == Some(Meaning::TicketNumber) {
+        return None;
+    }
+    let known = match dialect {
+        Dialect::Autotask => autotask_variable(&token.token).is_some(),
+        Dialect::ConnectWise => {
+            is_known_connectwise(&token.token) && !token.token.starts_with("[cf-")
+        }
+        Dialect::DeskDirector => found.is_some(),
+    };
+    known.then_some((wanted, dialect))
 }
 
 /// The spec of a key on this link's command, or of an auth key.

@@ -55,6 +55,13 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
     if !findings.enabled(&UNKNOWN_TOKEN) {
         return;
     }
+    // `ticket_id=[Contact: ID]` in a Spanish instance: the field is wrong whatever its
+    // language, and DD108 says which token is meant.
+    if findings.enabled(&super::invalid_value::INVALID_VALUE)
+        && super::invalid_value::another_field(token, context).is_some()
+    {
+        return;
+    }
     let Some((message, mut suggestion)) = verdict(token, *context) else {
         return;
     };
