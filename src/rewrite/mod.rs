@@ -1484,6 +1484,7 @@ fn runs_into_text(context: expand::MustacheContext, after: &str) -> Option<Strin
     if matches!(context, expand::MustacheContext::Attribute(_)) {
         return None;
     }
+    let after = after_silent_tags(after);
     // Up to the first white space (a no-break space too, which ends a link in text as
     // `&nbsp;` does), and a few characters at most.
     let word = after.find(char::is_whitespace).unwrap_or(after.len());
@@ -1495,6 +1496,34 @@ fn runs_into_text(context: expand::MustacheContext, after: &str) -> Option<Strin
     let run = scan::links(&probe).into_iter().next()?;
     let joined = &probe[URL.len()..run.end.max(URL.len())];
     (!joined.is_empty()).then(|| joined.to_owned())
+}
+
+/// `text` after the template tags at its start that render no text of their own:
+/// `{{deeplink …}}{% endif %}` or `{{/if}}` ends the link where the call ends, unless text
+/// follows the tag. An `else` is no such tag: the text after it would be read as the link's
+/// (in a link, `action={% if a %}approve{% else %}decline{% endif %}` is one value).
+fn after_silent_tags(mut text: &str) -> &str {
+    let is_else = |inner: &str| {
+        ["else", "elsif", "when"].iter().any(|word| {
+            inner
+                .strip_prefix(word)
+                .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric()))
+        })
+    };
+    loop {
+        let (close, silent) = if let Some(inner) = text.strip_prefix("{%") {
+            ("%}", !is_else(inner.trim_start_matches('-').trim_start()))
+        } else if let Some(inner) = text.strip_prefix("{{") {
+            let inner = inner.trim_start_matches('~').trim_start();
+            ("}}", inner.starts_with(['/', '#', '^', '!']))
+        } else {
+            return text;
+        };
+        match text.find(close).filter(|_| silent) {
+            Some(end) => text = &text[end + close.len()..],
+            None => return text,
+        }
+    }
 }
 
 /// Drop the findings another one supersedes where they overlap (`diagnostics` sorted by

@@ -212,14 +212,23 @@ fn trim_punctuation(text: &str, start: usize, mut end: usize) -> usize {
     end
 }
 
-/// Where a Liquid tag that ends the run at `end` starts: `{% endif %}` right after a link in
-/// text closes the block the link is in, and is no part of its last value. A tag inside the
-/// link (`action={% if a %}approve{% endif %}&lang=en`) stays.
+/// Where a template tag that renders no text and ends the run at `end` starts: `{% endif %}`
+/// or Handlebars' `{{/if}}` right after a link in text closes the block the
+/// link is in, and is no part of its last value. A tag inside the link
+/// (`action={% if a %}approve{% endif %}&lang=en`) stays.
 fn closing_liquid_tag(text: &str, start: usize, end: usize) -> Option<usize> {
     let run = &text[start..end];
-    let opening = start + run.strip_suffix("%}")?.rfind("{%")?;
+    if let Some(before) = run.strip_suffix("%}") {
+        let opening = start + before.rfind("{%")?;
+        return token_at(text, opening)
+            .filter(|tag| tag.shape == TokenShape::LiquidTag && tag.range.end == end)
+            .map(|_| opening);
+    }
+    let opening = start + run.strip_suffix("}}")?.rfind("{{")?;
+    let inner = text[opening + 2..].trim_start_matches('~').trim_start();
+    let silent = inner.starts_with(['/', '#', '^', '!']);
     token_at(text, opening)
-        .filter(|tag| tag.shape == TokenShape::LiquidTag && tag.range.end == end)
+        .filter(|tag| silent && tag.shape == TokenShape::Mustache && tag.range.end == end)
         .map(|_| opening)
 }
 
@@ -287,13 +296,16 @@ mod tests {
                 "{% if a %}ddportal://name=ticket&action=aprove{% endif %}\n\
                  ddportal://name=quotes{% if b %} (x){% endif %} \
                  ddportal://name=ticket&action={% if a %}approve{% endif %}&x=1 \
-                 ddportal://name=invoices{% endif %}.{%- endunless -%}"
+                 ddportal://name=invoices{% endif %}.{%- endunless -%} \
+                 ddportal://name=quotes{{/if}} ddportal://name=ticket_list{{~/each~}}"
             ),
             [
                 "ddportal://name=ticket&action=aprove",
                 "ddportal://name=quotes",
                 "ddportal://name=ticket&action={% if a %}approve{% endif %}&x=1",
-                "ddportal://name=invoices"
+                "ddportal://name=invoices",
+                "ddportal://name=quotes",
+                "ddportal://name=ticket_list"
             ]
         );
         // A word processor's quotes and CJK punctuation end a link too.
