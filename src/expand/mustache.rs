@@ -36,7 +36,9 @@ pub const HELPER: &str = "deeplink";
 /// The template comments in `text`, with what each is: a Handlebars comment (`{{!-- … --}}`,
 /// `{{! … }}`) or a Liquid one (`{% comment %}…{% endcomment %}`). The mail system never
 /// renders what they hold, so a `{{deeplink}}` in one is left as it is (DD407), not expanded
-/// into a link nobody sees. One left open runs to the end of `text`.
+/// into a link nobody sees. A Liquid raw block (`{% raw %}…{% endraw %}`) is read the same
+/// way: the mail shows what it holds as written, so a link expanded in it would keep its
+/// tokens unfilled. One left open runs to the end of `text`.
 pub fn template_comments(text: &str) -> Vec<(Range<usize>, &'static str)> {
     template_comments_and_end(text).0
 }
@@ -75,18 +77,25 @@ fn template_comments_and_end(text: &str) -> (Vec<(Range<usize>, &'static str)>, 
             (find_end(text, found + 5, "--}}"), "Handlebars comment")
         } else if rest.starts_with("{{!") {
             (find_end(text, found + 3, "}}"), "Handlebars comment")
-        } else if let Some(open_end) = liquid_tag(text, found, "comment") {
+        } else if let Some((open_end, closing, what)) = [
+            ("comment", "endcomment", "Liquid comment"),
+            ("raw", "endraw", "Liquid raw block"),
+        ]
+        .into_iter()
+        .find_map(|(name, closing, what)| {
+            liquid_tag(text, found, name).map(|end| (end, closing, what))
+        }) {
             let mut at = open_end;
             let close = loop {
                 let Some(next) = text[at..].find("{%").map(|i| at + i) else {
                     break None;
                 };
-                if let Some(end) = liquid_tag(text, next, "endcomment") {
+                if let Some(end) = liquid_tag(text, next, closing) {
                     break Some(end);
                 }
                 at = next + 2;
             };
-            (close, "Liquid comment")
+            (close, what)
         } else {
             from = found + 1;
             continue;

@@ -32,7 +32,7 @@ declare_rule! {
 fn place(context: &str) -> String {
     if context == "comment" {
         "an HTML comment".to_owned()
-    } else if context.ends_with("comment") {
+    } else if context.ends_with("comment") || context.ends_with("block") {
         format!("a {context}")
     } else {
         format!("`<{context}>`")
