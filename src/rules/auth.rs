@@ -54,7 +54,7 @@ impl<'a> Auth<'a> {
 }
 
 /// A secret written after a separator the portal does not read (`name=quotes?access_token=…`,
-/// `ticketid=5;auth_password=…`): the portal takes it for part of the value before it, but
+/// `ticketid=5;auth_password=…`, `name=quotes%26access_token=…`): the portal takes it for part of the value before it, but
 /// the secret still goes out to every recipient.
 pub(crate) struct Glued {
     /// The key it stands for (`auth_password`, `auth_token`, `access_token`), or `None` for a
@@ -64,14 +64,14 @@ pub(crate) struct Glued {
     pub value: Range<usize>,
 }
 
-/// Every secret glued to a value of `site` by `?`, `;` or `,`.
+/// Every secret glued to a value of `site` by `?`, `;`, `,` or an encoded separator.
 pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
     let mut glued = Vec::new();
     for (_, range) in site.values() {
         let value = site.str(range.clone());
         let pairs = glued_pairs(value);
-        for (i, &(key_at, equals)) in pairs.iter().enumerate() {
-            let end = pairs.get(i + 1).map_or(value.len(), |&(next, _)| next - 1);
+        for (i, &(_, key_at, equals)) in pairs.iter().enumerate() {
+            let end = pairs.get(i + 1).map_or(value.len(), |&(next, _, _)| next);
             let key = &value[key_at..equals];
             let known = canonical_key(key).or_else(|| percent_decoded_key(key));
             let secret = match known {
@@ -89,18 +89,30 @@ pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
     glued
 }
 
-/// The `key=` pairs after each `?`, `;` or `,` of `value`: where each key starts, and where
-/// its `=` stands.
-fn glued_pairs(value: &str) -> Vec<(usize, usize)> {
+/// The `key=` pairs after each `?`, `;` or `,` of `value`, or a percent-encoded `?` or `&`
+/// (`name=quotes%3Faccess_token=…`): where each separator starts, where the key after it
+/// starts, and where its `=` stands.
+fn glued_pairs(value: &str) -> Vec<(usize, usize, usize)> {
     let mut pairs = Vec::new();
-    for (at, _) in value.match_indices(['?', ';', ',']) {
-        let key_at = at + 1;
+    let separators = value
+        .match_indices(['?', ';', ',', '%'])
+        .filter_map(|(at, found)| {
+            if found != "%" {
+                return Some((at, at + 1));
+            }
+            let encoded = value.get(at + 1..at + 3)?;
+            ["3F", "26", "3B", "2C"]
+                .iter()
+                .any(|code| encoded.eq_ignore_ascii_case(code))
+                .then_some((at, at + 3))
+        });
+    for (separator_at, key_at) in separators {
         let key_len = value[key_at..]
             .bytes()
             .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'%')
             .count();
         if key_len > 0 && value[key_at + key_len..].starts_with('=') {
-            pairs.push((key_at, key_at + key_len));
+            pairs.push((separator_at, key_at, key_at + key_len));
         }
     }
     pairs

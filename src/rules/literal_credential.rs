@@ -1,4 +1,5 @@
 use super::auth::{Auth, glued_secrets};
+use super::wrong_case::canonical_key;
 use super::{Findings, LinkSite};
 use crate::command::spec::{ACCESS_TOKEN, AUTH_TOKEN};
 use crate::command::token::has_token;
@@ -41,6 +42,20 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     for param in [auth.token, auth.access].into_iter().flatten() {
         if let Some(value) = param.value.clone() {
             report_literal(site, findings, site.key(param), value);
+        }
+    }
+    // `&amp;amp;access_token=…`: the portal reads a key `amp;access_token`, and the token is
+    // sent all the same.
+    for param in &site.link.params {
+        let key = site.key(param);
+        let after_amp = match key.get(..4) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("amp;") => &key[4..],
+            _ => continue,
+        };
+        if matches!(canonical_key(after_amp), Some(AUTH_TOKEN | ACCESS_TOKEN))
+            && let Some(value) = param.value.clone()
+        {
+            report_literal(site, findings, after_amp, value);
         }
     }
     // `name=quotes?access_token=…`: the portal reads the token as part of `name`, and it is
@@ -90,6 +105,9 @@ mod tests {
                 "ddportal://name=quotes?access_token=eyJhbGciOiJIUzI1NiJ9",
                 "ddportal://ticketid=5;auth_token=abc123",
                 "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=5,ACCESS_TOKEN=abc",
+                "ddportal://name=quotes%3Faccess_token=eyJhbGciOiJIUzI1NiJ9",
+                "ddportal://name=quotes%26access_token=eyJhbGciOiJIUzI1NiJ9",
+                "ddportal://name=quotes&amp;access_token=eyJhbGciOiJIUzI1NiJ9",
             ],
         );
     }
