@@ -318,10 +318,11 @@ impl Controls {
     }
 }
 
-/// Whether `arg` is the command of a legacy V1 link (`ticketid="5"` with no `name`): taken
+/// Whether `arg` is the command of a legacy V1 link (`ticketid="5"`, `mytickets`, with no
+/// `name`): taken
 /// into the command, where DD501 makes it the V2 command it stands for, as in a link.
 fn legacy_command(args: &[Arg], arg: &Arg) -> bool {
-    LegacyV1::of_pair(&arg.key, true).is_some()
+    LegacyV1::of_pair(&arg.key, !arg.value.is_empty()).is_some()
         && !args
             .iter()
             .any(|other| other.key.eq_ignore_ascii_case(spec::NAME_KEY))

@@ -1,3 +1,5 @@
+use std::ops::Range;
+
 use super::{Findings, LinkSite};
 use crate::command::spec::NAME_KEY;
 use crate::command::{LegacyV1, LinkKind, Param};
@@ -85,7 +87,13 @@ pub fn v1_pair<'a>(site: &LinkSite<'a>) -> Option<(&'a Param, LegacyV1)> {
         return None;
     }
     let mut pairs = site.link.params.iter().filter_map(|param| {
-        LegacyV1::of_pair(site.key(param), param.value.is_some()).map(|form| (param, form))
+        let key = site.key(param);
+        // `mytickets=` (a placeholder's `<dd-link mytickets>`) is the keyword with nothing
+        // after it.
+        let empty = param.value.as_ref().is_some_and(Range::is_empty);
+        LegacyV1::of_pair(key, param.value.is_some())
+            .or_else(|| LegacyV1::of_pair(key, false).filter(|_| empty))
+            .map(|form| (param, form))
     });
     let first = pairs.next()?;
     pairs.next().is_none().then_some(first)
@@ -96,7 +104,7 @@ fn v1_pair_in_v2_link(site: &LinkSite, param: &Param, form: LegacyV1, findings: 
     let written = form.v2_command(value).replace('&', site.ampersand());
     let key = site.key(param);
     let span = site.span(param.range.clone());
-    let shown = if param.value.is_some() {
+    let shown = if form.v2_key().is_some() {
         format!("{key}=")
     } else {
         key.to_owned()
