@@ -187,6 +187,10 @@ impl LinkElements {
         for link in &mut self.open {
             link.labelled = true;
         }
+        self.label_placeholders();
+    }
+
+    fn label_placeholders(&mut self) {
         for placeholder in &mut self.open_placeholders {
             placeholder.labelled = true;
         }
@@ -1199,6 +1203,9 @@ impl<'o> HtmlPass<'o> {
                 labels(link_element(&state, &links, element_name)),
             );
         }
+        // First: a `<dd-link>` in another (`<dd-link … />` does not close) labels that one
+        // before it opens.
+        on("dd-link *", label_markup(&links));
         on("dd-link", labels(placeholder_element(&state, &links)));
         let (href_state, href_links) = (Rc::clone(&state), Rc::clone(&links));
         // The other elements whose `href` is a link in e-mail markup: named one by one,
@@ -1694,6 +1701,16 @@ fn tag_end(bytes: &[u8]) -> Option<usize> {
         }
     }
     None
+}
+
+/// An element in a placeholder's label (an icon's `<span class="icon">`) is its label, text
+/// or not: it is kept, and the snippet's default label is not put in its place.
+fn label_markup<'o>(links: &Rc<RefCell<LinkElements>>) -> ElementContentHandlers<'o> {
+    let links = Rc::clone(links);
+    ElementContentHandlers::default().element(move |_: &mut Element| {
+        links.borrow_mut().label_placeholders();
+        Ok(())
+    })
 }
 
 /// `selector` parsed, once per process: every pass of every document uses the same few, and
