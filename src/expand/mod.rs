@@ -398,6 +398,7 @@ pub fn expand(
             verbatim: (arg.raw_value == arg.value
                 && (arg.value.is_ascii() || context.encoding == encoding_rs::UTF_8))
                 .then(|| Arc::clone(&arg.value)),
+            plain: (arg.raw_value == arg.value).then(|| Arc::clone(&arg.value)),
         });
     }
     // Without its `name` (a near miss of it, DD104) the command says nothing more.
@@ -698,6 +699,10 @@ struct Source {
     /// reference, no escape, no byte the encoding writes otherwise): a fix inside it is a fix
     /// of the placeholder.
     verbatim: Option<Arc<str>>,
+    /// The value, when it is written without a character reference or an escape, in any
+    /// encoding: a fix of the whole value replaces it, though a fix inside it could not be
+    /// placed byte for byte.
+    plain: Option<Arc<str>>,
 }
 
 /// An edit that renames a parameter of the link (`ticketid` → `ticket_id`), made an edit of the
@@ -740,9 +745,16 @@ fn placed_fix(fix: &Fix, url: &str, link: &ParsedLink, sources: &[Source]) -> Op
             })?;
             let value = param.value.clone()?;
             let source = sources.iter().find(|s| s.key == url[param.key.clone()])?;
-            if source.verbatim.as_deref() != Some(&url[value.clone()])
-                || edit.content.contains(['"', '\'', '&', '<', '>', '`'])
+            if edit.content.contains(['"', '\'', '&', '<', '>', '`']) {
+                return None;
+            }
+            // `[Ticket: Número]` in a windows-1252 template: the whole value, replaced.
+            if (edit.start, edit.end) == (value.start, value.end)
+                && source.plain.as_deref() == Some(&url[value.clone()])
             {
+                return Some(Edit::replace(source.value_span, Arc::clone(&edit.content)));
+            }
+            if source.verbatim.as_deref() != Some(&url[value.clone()]) {
                 return None;
             }
             let start = source.value_span.start + (edit.start - value.start);
