@@ -1209,7 +1209,8 @@ fn written_secrets(text: &str) -> Vec<Range<usize>> {
 /// Whether the value of `key` (dotted or not) is a credential.
 fn holds_a_secret(key: &str, in_auth: bool) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
-    if last == "email_token" {
+    // A rule's severity (`password-in-link = "off"`) is no credential.
+    if last == "email_token" || crate::rules::find(&last).is_some() {
         return false;
     }
     in_auth
@@ -1295,7 +1296,15 @@ impl Source<'_> {
             .into_iter()
             .chain(written_secrets(self.text))
         {
-            let blot = "*".repeat(range.len());
+            // Line breaks stay: a string of several lines keeps its lines, and every line
+            // after it its number.
+            let blot: String = shown[range.clone()]
+                .chars()
+                .map(|c| match c {
+                    '\n' | '\r' => c.to_string(),
+                    _ => "*".repeat(c.len_utf8()),
+                })
+                .collect();
             shown.replace_range(range, &blot);
         }
         shown

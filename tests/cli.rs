@@ -245,6 +245,13 @@ fn fixes_in_json_and_sarif_leave_the_secret_out() {
         );
         assert!(!all.contains("LegacySecret"), "{format}: {all}");
     }
+    let gtoken = b"<a href=\"ddportal://ticketid=[srnumber]?gtoken=GlobalSecret\">v1</a>\n";
+    let output = ddlink_stdin(&["check", "--format", "json", "-"], gtoken);
+    assert!(
+        !text(&output.stdout).contains("GlobalSecret"),
+        "{}",
+        text(&output.stdout)
+    );
     assert_eq!(
         text(&ddlink_stdin(&["fix", "-"], legacy).stdout),
         "<a href=\"ddportal://name=ticket&amp;ticket_id=5&amp;access_token=LegacySecret\">v1</a>\n"

@@ -500,6 +500,30 @@ fn no_report_shows_a_password_written_in_the_config() {
     }
 }
 
+/// Masking keeps the excerpt's lines (a string of several lines still ends where it did) and
+/// leaves alone what is no credential, such as a rule's severity.
+#[test]
+fn masking_keeps_lines_and_severities() {
+    let text = "[auth]\naccess_token = \"\"\"\n{{ AccessToken }}\nhunter2\n\"\"\"\nemail_tokn = \"[cf-1]\"\n";
+    let report = render(&Config::parse(Path::new("ddlink.toml"), text).unwrap_err());
+    assert!(!report.contains("hunter2"), "{report}");
+    assert!(report.contains("ddlink.toml:6:1]"), "{report}");
+    assert!(
+        report
+            .lines()
+            .any(|line| line == " 6 │ email_tokn = \"[cf-1]\""),
+        "{report}"
+    );
+    let text = "[rules]\npassword-in-link = \"warnig\"\n";
+    let report = render(&Config::parse(Path::new("ddlink.toml"), text).unwrap_err());
+    assert!(
+        report
+            .lines()
+            .any(|line| line == " 2 │ password-in-link = \"warnig\""),
+        "{report}"
+    );
+}
+
 #[test]
 fn reports_name_the_file_as_given() {
     let error = Config::parse(Path::new("templates/ddlink.toml"), "psa = \"halo\"").unwrap_err();

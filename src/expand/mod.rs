@@ -322,10 +322,17 @@ impl Controls {
 /// `name`): taken
 /// into the command, where DD501 makes it the V2 command it stands for, as in a link.
 fn legacy_command(args: &[Arg], arg: &Arg) -> bool {
-    LegacyV1::of_pair(&arg.key, !arg.value.is_empty()).is_some()
-        && !args
-            .iter()
-            .any(|other| other.key.eq_ignore_ascii_case(spec::NAME_KEY))
+    let Some(form) = LegacyV1::of_pair(&arg.key, !arg.value.is_empty()) else {
+        return false;
+    };
+    // Beside `name`, or beside the V2 key it stands for (`invoiceid` and `invoice_id`: which
+    // one is meant is for a person to say), it is a misspelt parameter.
+    !args.iter().any(|other| {
+        other.key.eq_ignore_ascii_case(spec::NAME_KEY)
+            || form
+                .v2_key()
+                .is_some_and(|key| other.key.eq_ignore_ascii_case(key))
+    })
 }
 
 /// Expand one placeholder: the edits that replace it, or `None` (and diagnostics) when it

@@ -1500,7 +1500,8 @@ fn runs_into_text(context: expand::MustacheContext, after: &str) -> Option<Strin
 
 /// `text` after the template tags at its start that render no text of their own:
 /// `{{deeplink …}}{% endif %}` or `{{/if}}` ends the link where the call ends, unless text
-/// follows the tag. An `else` is no such tag: the text after it would be read as the link's
+/// follows the tag (or follows the white space a `-%}` or `~}}` takes out). An `else` is no
+/// such tag: the text after it would be read as the link's
 /// (in a link, `action={% if a %}approve{% else %}decline{% endif %}` is one value).
 fn after_silent_tags(mut text: &str) -> &str {
     let is_else = |inner: &str| {
@@ -1519,9 +1520,14 @@ fn after_silent_tags(mut text: &str) -> &str {
         } else {
             return text;
         };
-        match text.find(close).filter(|_| silent) {
-            Some(end) => text = &text[end + close.len()..],
-            None => return text,
+        let Some(end) = text.find(close).filter(|_| silent) else {
+            return text;
+        };
+        // `{%- endif -%}`, `{{/if~}}`: the white space after the tag goes too.
+        let trims = text[..end].ends_with(['-', '~']);
+        text = &text[end + close.len()..];
+        if trims {
+            text = text.trim_start();
         }
     }
 }

@@ -9,6 +9,8 @@ use crate::command::spec::{
 };
 use std::ops::Range;
 
+const GTOKEN: &str = "gtoken";
+
 /// The first parameter of each auth key (keys matched in any case, and percent-encoded: a
 /// secret is a secret).
 #[derive(Debug, Default)]
@@ -57,7 +59,7 @@ impl<'a> Auth<'a> {
 /// `ticketid=5;auth_password=…`, `name=quotes%26access_token=…`): the portal takes it for part of the value before it, but
 /// the secret still goes out to every recipient.
 pub(crate) struct Glued {
-    /// The key it stands for (`auth_password`, `auth_token`, `access_token`), or `None` for a
+    /// The key it stands for (`auth_password`, `auth_token`, `access_token`, `gtoken`), or `None` for a
     /// password under a name the portal does not read (`password`, `pwd`).
     pub key: Option<&'static str>,
     pub key_range: Range<usize>,
@@ -75,6 +77,8 @@ pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
             let key = &value[key_at..equals];
             let known = canonical_key(key).or_else(|| percent_decoded_key(key));
             let secret = match known {
+                // Not the portal's, but a credential all the same (DD304 speaks of it).
+                _ if key.eq_ignore_ascii_case(GTOKEN) => Some(GTOKEN),
                 Some(key @ (AUTH_PASSWORD | AUTH_TOKEN | ACCESS_TOKEN)) => Some(key),
                 None if names_a_password(key) => None,
                 _ => continue,

@@ -52,7 +52,7 @@ pub(super) fn check(
         ) {
             continue;
         }
-        if let Some(message) = filled_in_wrong(value, what) {
+        if let Some(message) = filled_in_wrong(value, what, words) {
             findings.push(
                 Diagnostic::new(rule, site.span(range), message)
                     .with_help(format!("write one of: {}", words.join(", "))),
@@ -79,12 +79,13 @@ pub(super) fn check(
     }
 }
 
-/// Why a value with template tokens in it can never be `what` (a word from a fixed list),
-/// whatever the mail system fills in: one token that a PSA's vocabulary knows as another
-/// field (`action=[srnumber]`: the ticket id; `state=[Ticket: Status]`), or a PSA token glued to written text
-/// (`action=aprove[x]`). Liquid and Handlebars may hold the words themselves
+/// Why a value with template tokens in it can never be `what` (one of `words`), whatever the
+/// mail system fills in: one token that a PSA's vocabulary knows as another field
+/// (`action=[srnumber]`: the ticket id; `state=[Ticket: Status]`), or a PSA token glued to
+/// written text (`action=aprove[x]`), unless what the token fills in could complete a word
+/// (`auto_[x]`). Liquid and Handlebars may hold the words themselves
 /// (`{% if … %}approve{% endif %}`), and are left alone.
-pub(super) fn filled_in_wrong(value: &str, what: &str) -> Option<String> {
+pub(super) fn filled_in_wrong(value: &str, what: &str, words: &[&str]) -> Option<String> {
     let found = tokens(value);
     let first = found.first()?;
     if found.len() == 1 && first.range == (0..value.len()) {
@@ -116,6 +117,18 @@ pub(super) fn filled_in_wrong(value: &str, what: &str) -> Option<String> {
     written.push_str(&value[from..]);
     let written = written.trim();
     if written.is_empty() {
+        return None;
+    }
+    // `auto_[cf-3]`: what the token fills in may complete a word (`auto_approve`).
+    let before = &value[..first.range.start];
+    let after = &value[found.last().map_or(value.len(), |last| last.range.end)..];
+    if found.len() == 1
+        && words.iter().any(|word| {
+            word.len() > before.len() + after.len()
+                && word.starts_with(before)
+                && word.ends_with(after)
+        })
+    {
         return None;
     }
     let token = &value[first.range.clone()];

@@ -61,6 +61,7 @@ mod tests {
             "ddportal://name=ticket&ticket_id=1&action=",
             "ddportal://name=ticket&ticket_id=1&action={{ Action }}",
             "ddportal://name=ticket&ticket_id=1&action=[cf-12]",
+            "ddportal://name=ticket&ticket_id=1&action=auto_[cf-3]",
             "ddportal://name=ticket&ticket_id=1&action={% if x %}approve{% else %}decline{% endif %}",
             "ddportal://name=ticket_list&action=nope",
         ]);

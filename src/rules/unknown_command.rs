@@ -60,7 +60,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if command_spec(value).is_some() || command_spec(&value.to_ascii_lowercase()).is_some() {
         return;
     }
-    let wrong_token = filled_in_wrong(value, "a deep-link command");
+    let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+    let wrong_token = filled_in_wrong(value, "a deep-link command", &names);
     if wrong_token.is_none() && is_single_token(value) {
         return;
     }
