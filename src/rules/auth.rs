@@ -56,11 +56,11 @@ impl<'a> Auth<'a> {
 }
 
 /// A secret written after a separator the portal does not read (`name=quotes?access_token=…`,
-/// `ticketid=5;auth_password=…`, `name=quotes%26access_token=…`): the portal takes it for part of the value before it, but
-/// the secret still goes out to every recipient.
+/// `ticketid=5;auth_password=…`, `name=quotes%26access_token=…`): the portal takes it for
+/// part of the value before it, but the secret still goes out to every recipient.
 pub(crate) struct Glued {
-    /// The key it stands for (`auth_password`, `auth_token`, `access_token`, `gtoken`), or `None` for a
-    /// password under a name the portal does not read (`password`, `pwd`).
+    /// The key it stands for (`auth_password`, `auth_token`, `access_token`, `gtoken`), or
+    /// `None` for a password under a name the portal does not read (`password`, `pwd`).
     pub key: Option<&'static str>,
     pub key_range: Range<usize>,
     pub value: Range<usize>,

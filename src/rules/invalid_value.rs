@@ -47,9 +47,10 @@ declare_rule! {
     ///
     /// ## Fix
     /// None for a literal value that is wrong; the dialect's ticket-id token for a token of
-    /// another field in `ticket_id`, unsafe (which field was meant is a guess). A `?`, `;` or `,` written after a valid value for the
-    /// `&` before the next parameter (`ticket_id=[srnumber]?action=approve`) becomes that `&`,
-    /// safely; not where the parameter it separates is in the link already.
+    /// another field in `ticket_id`, unsafe (which field was meant is a guess). A `?`, `;` or
+    /// `,` written after a valid value for the `&` before the next parameter
+    /// (`ticket_id=[srnumber]?action=approve`) becomes that `&`, safely; not where the
+    /// parameter it separates is in the link already.
     pub static INVALID_VALUE = {
         code: "DD108",
         name: "invalid-value",
