@@ -1487,11 +1487,20 @@ fn runs_into_text(context: expand::MustacheContext, after: &str) -> Option<Strin
     let after = after_silent_tags(after);
     // Up to the first white space (a no-break space too, which ends a link in text as
     // `&nbsp;` does), and a few characters at most.
-    let word = after.find(char::is_whitespace).unwrap_or(after.len());
-    let shown = after[..word]
+    // A template tag that starts it (`{% else %}No`) is shown whole, with the word after it.
+    let tag_end = ["{%", "{{"]
+        .iter()
+        .zip(["%}", "}}"])
+        .find(|(open, _)| after.starts_with(**open))
+        .and_then(|(_, close)| after.find(close).map(|at| at + close.len()))
+        .unwrap_or(0);
+    let word = after[tag_end..]
+        .find(char::is_whitespace)
+        .map_or(after.len(), |at| tag_end + at);
+    let shown = after[tag_end..word]
         .char_indices()
         .nth(12)
-        .map_or(word, |(at, _)| at);
+        .map_or(word, |(at, _)| tag_end + at);
     let probe = format!("{URL}{}", &after[..shown]);
     let run = scan::links(&probe).into_iter().next()?;
     let joined = &probe[URL.len()..run.end.max(URL.len())];
