@@ -69,6 +69,17 @@ pub(crate) struct Glued {
 /// Every secret glued to a value of `site` by `?`, `;`, `,` or an encoded separator.
 pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
     let mut glued = Vec::new();
+    // Asked of every link three times: most commands hold no separator of the kind at all.
+    let command = site
+        .text
+        .get(site.link.command.clone())
+        .unwrap_or(site.text);
+    if !command
+        .bytes()
+        .any(|b| matches!(b, b'?' | b';' | b',' | b'%'))
+    {
+        return glued;
+    }
     for (_, range) in site.values() {
         let value = site.str(range.clone());
         let pairs = glued_pairs(value);
