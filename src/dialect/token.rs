@@ -122,6 +122,13 @@ pub fn is_known_connectwise(token: &str) -> bool {
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Whether a bracket token is a field a PSA's vocabulary knows (`[memberid]`,
+/// `[Ticket: Status]`); a ConnectWise custom field (`[cf-12]`) may hold anything, and is none.
+pub fn is_vocabulary_field(token: &str) -> bool {
+    autotask_variable(token).is_some()
+        || (is_known_connectwise(token) && !token.starts_with("[cf-"))
+}
+
 /// The expression inside `{{ … }}` without filters: `Ticket.Id` for `{{ Ticket.Id | x }}`.
 pub fn liquid_expression(token: &str) -> Option<&str> {
     let inner = token.strip_prefix("{{")?.strip_suffix("}}")?;

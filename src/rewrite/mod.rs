@@ -1523,9 +1523,8 @@ fn after_silent_tags(mut text: &str) -> &str {
     loop {
         let (close, silent) = if let Some(inner) = text.strip_prefix("{%") {
             ("%}", !is_else(inner.trim_start_matches('-').trim_start()))
-        } else if let Some(inner) = text.strip_prefix("{{") {
-            let inner = inner.trim_start_matches('~').trim_start();
-            ("}}", inner.starts_with(['/', '#', '^', '!']))
+        } else if text.starts_with("{{") {
+            ("}}", scan::handlebars_renders_no_text(text))
         } else {
             return text;
         };

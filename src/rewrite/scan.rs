@@ -225,11 +225,24 @@ fn closing_liquid_tag(text: &str, start: usize, end: usize) -> Option<usize> {
             .map(|_| opening);
     }
     let opening = start + run.strip_suffix("}}")?.rfind("{{")?;
-    let inner = text[opening + 2..].trim_start_matches('~').trim_start();
-    let silent = inner.starts_with(['/', '#', '^', '!']);
     token_at(text, opening)
-        .filter(|tag| silent && tag.shape == TokenShape::Mustache && tag.range.end == end)
+        .filter(|tag| {
+            tag.shape == TokenShape::Mustache
+                && tag.range.end == end
+                && handlebars_renders_no_text(&text[opening..])
+        })
         .map(|_| opening)
+}
+
+/// Whether the Handlebars tag `text` starts with renders no text of its own: a block's
+/// opening or closing (`{{#if x}}`, `{{/if}}`, `{{^x}}`) or a comment.
+pub(super) fn handlebars_renders_no_text(text: &str) -> bool {
+    text.strip_prefix("{{").is_some_and(|inner| {
+        inner
+            .trim_start_matches('~')
+            .trim_start()
+            .starts_with(['/', '#', '^', '!'])
+    })
 }
 
 #[cfg(test)]

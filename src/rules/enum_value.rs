@@ -5,7 +5,7 @@ use super::separator::{self, NextKey};
 use super::{Findings, LinkSite, Rule};
 use crate::command::token::{TokenShape, has_token, tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix};
-use crate::dialect::token::{Meaning, autotask_variable, is_known_connectwise, meaning};
+use crate::dialect::token::{Meaning, is_vocabulary_field, meaning};
 
 pub(super) fn check(
     site: &LinkSite,
@@ -96,11 +96,7 @@ pub(super) fn filled_in_wrong(value: &str, what: &str, words: &[&str]) -> Option
             Some(Meaning::ContactFirstName) => "the contact's first name",
             // Any other field a PSA's vocabulary knows (`[memberid]`, `[Ticket: Status]`);
             // a custom field (`[cf-12]`) may hold anything.
-            None if autotask_variable(value).is_some()
-                || (is_known_connectwise(value) && !value.starts_with("[cf-")) =>
-            {
-                "another field"
-            }
+            None if is_vocabulary_field(value) => "another field",
             None => return None,
         };
         return Some(format!("`{value}` is filled in with {field}, never {what}"));

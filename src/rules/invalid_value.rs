@@ -13,7 +13,7 @@ use crate::command::value::is_valid_literal;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::dialect::Dialect;
 use crate::dialect::token::{
-    Meaning, autotask_variable, is_known_connectwise, known_dialect, meaning, token_for,
+    Meaning, autotask_variable, is_vocabulary_field, known_dialect, meaning, token_for,
 };
 
 declare_rule! {
@@ -120,11 +120,8 @@ pub fn another_field(token: &TokenUse, context: &DialectContext) -> Option<(Mean
         return None;
     }
     let known = match dialect {
-        Dialect::Autotask => autotask_variable(&token.token).is_some(),
-        Dialect::ConnectWise => {
-            is_known_connectwise(&token.token) && !token.token.starts_with("[cf-")
-        }
         Dialect::DeskDirector => found.is_some(),
+        Dialect::Autotask | Dialect::ConnectWise => is_vocabulary_field(&token.token),
     };
     known.then_some((wanted, dialect))
 }

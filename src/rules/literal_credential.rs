@@ -1,5 +1,5 @@
 use super::auth::{Auth, glued_secrets};
-use super::wrong_case::canonical_key;
+use super::wrong_case::behind_escaped_ampersand;
 use super::{Findings, LinkSite};
 use crate::command::spec::{ACCESS_TOKEN, AUTH_TOKEN};
 use crate::command::token::has_token;
@@ -47,15 +47,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // `&amp;amp;access_token=…`: the portal reads a key `amp;access_token`, and the token is
     // sent all the same.
     for param in &site.link.params {
-        let key = site.key(param);
-        let after_amp = match key.get(..4) {
-            Some(prefix) if prefix.eq_ignore_ascii_case("amp;") => &key[4..],
-            _ => continue,
-        };
-        if matches!(canonical_key(after_amp), Some(AUTH_TOKEN | ACCESS_TOKEN))
+        if let Some((key @ (AUTH_TOKEN | ACCESS_TOKEN), _)) =
+            behind_escaped_ampersand(site.key(param))
             && let Some(value) = param.value.clone()
         {
-            report_literal(site, findings, after_amp, value);
+            report_literal(site, findings, key, value);
         }
     }
     // `name=quotes?access_token=…`: the portal reads the token as part of `name`, and it is
