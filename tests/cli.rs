@@ -1745,6 +1745,45 @@ fn unsafe_snippets_are_refused() {
     );
 }
 
+/// An empty `<dd-link>` gets the custom snippet's own label when the snippet writes one for
+/// an empty `label` (`{{#if label}}…{{else}}…{{/if}}`), and ddlink's label for the command when
+/// the snippet writes the label as given.
+#[test]
+fn a_snippet_may_give_its_own_default_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("snippets")).unwrap();
+    std::fs::write(
+        root.join("ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snippets\"\n",
+    )
+    .unwrap();
+    let href = "https://acme.deskdirector.com/portal/deeplink?name=ticket_list";
+    let template =
+        "<dd-link name=\"ticket_list\"></dd-link> <dd-link name=\"ticket_list\">Mine</dd-link>\n";
+    for (snippet, expected) in [
+        (
+            "<a href=\"{{{href}}}\">{{#if label}}{{{label}}}{{else}}Open the portal &rarr;{{/if}}</a>",
+            format!("<a href=\"{href}\">Open the portal &rarr;</a> <a href=\"{href}\">Mine</a>\n"),
+        ),
+        (
+            "<a href=\"{{{href}}}\" class=\"x\">{{{label}}}</a>",
+            format!(
+                "<a href=\"{href}\" class=\"x\">Your tickets</a> <a href=\"{href}\" class=\"x\">Mine</a>\n"
+            ),
+        ),
+    ] {
+        std::fs::write(root.join("snippets/link.hbs"), snippet).unwrap();
+        let fixed = ddlink_stdin_in(
+            &["fix", "-", "--stdin-filename", "t.html"],
+            root,
+            template.as_bytes(),
+        );
+        assert_eq!(fixed.status.code(), Some(0), "{}", text(&fixed.stderr));
+        assert_eq!(text(&fixed.stdout), expected, "{snippet}");
+    }
+}
+
 /// A snippet's line breaks, whichever it was saved with, become the template's own (SPEC §6),
 /// each followed by the placeholder's indentation: `\n`, `\r\n`, or a lone `\r` as classic
 /// Mac editors write.

@@ -1057,40 +1057,60 @@ fn render(
                 // A check keeps no edits: rendering would tell nothing more.
                 return Some(Vec::new());
             }
-            let label = if end_tag.is_some() && *empty_label && *label_comment {
-                format!("{MARKER}{}", default_label(url))
-            } else if *empty_label || end_tag.is_none() {
-                default_label(url)
-            } else {
-                MARKER.to_owned()
-            };
-            let data = SnippetData {
-                href: &href,
-                attributes: &attributes,
-                style: &style,
-                label: &label,
-            };
-            let rendered = match context.expand.snippets.render(snippet, &data) {
-                Ok(rendered) => relined(&rendered, &format!("{}{indent}", context.newline)),
-                Err(message) => {
-                    invalid_placeholder::report(
-                        findings,
-                        *start_tag,
-                        format!("the snippet failed: {message}"),
-                        "fix the snippet in templates_dir".to_owned(),
-                    );
-                    return None;
+            let render_with = |label: &str, findings: &mut Findings| {
+                let data = SnippetData {
+                    href: &href,
+                    attributes: &attributes,
+                    style: &style,
+                    label,
+                };
+                match context.expand.snippets.render(snippet, &data) {
+                    Ok(rendered) => {
+                        Some(relined(&rendered, &format!("{}{indent}", context.newline)))
+                    }
+                    Err(message) => {
+                        invalid_placeholder::report(
+                            findings,
+                            *start_tag,
+                            format!("the snippet failed: {message}"),
+                            "fix the snippet in templates_dir".to_owned(),
+                        );
+                        None
+                    }
                 }
             };
-            place_rendered(
-                rendered,
-                &href,
-                label.starts_with(MARKER),
-                *start_tag,
-                *end_tag,
-                findings,
-            )
+            let no_label = (*empty_label && !*label_comment) || end_tag.is_none();
+            let custom = !context.expand.snippets.always_render();
+            let (rendered, keeps_label) = if no_label && custom {
+                rendered_without_label(&render_with, url, findings)?
+            } else if end_tag.is_some() && *empty_label && *label_comment {
+                let label = format!("{MARKER}{}", default_label(url));
+                (render_with(&label, findings)?, true)
+            } else if no_label {
+                (render_with(&default_label(url), findings)?, false)
+            } else {
+                (render_with(MARKER, findings)?, true)
+            };
+            place_rendered(rendered, &href, keeps_label, *start_tag, *end_tag, findings)
         }
+    }
+}
+
+/// A custom snippet's rendering for a placeholder without a label: the snippet's own label
+/// when it writes one for an empty `label` (`{{#if label}}{{{label}}}{{else}}Open{{/if}}`:
+/// what an empty label gives is not what a label gives with the label taken out), else the
+/// snippet around ddlink's label for the command.
+fn rendered_without_label(
+    render_with: &dyn Fn(&str, &mut Findings) -> Option<String>,
+    url: &str,
+    findings: &mut Findings,
+) -> Option<(String, bool)> {
+    let unlabelled = render_with("", findings)?;
+    let labelled = render_with(MARKER, findings)?;
+    if labelled.replace(MARKER, "") == unlabelled {
+        Some((render_with(&default_label(url), findings)?, false))
+    } else {
+        Some((unlabelled, false))
     }
 }
 
