@@ -9,7 +9,7 @@ use crate::command::spec::{
 };
 use std::ops::Range;
 
-const GTOKEN: &str = "gtoken";
+pub(super) const GTOKEN: &str = "gtoken";
 
 /// The first parameter of each auth key (keys matched in any case, and percent-encoded: a
 /// secret is a secret).

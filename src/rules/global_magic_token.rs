@@ -1,3 +1,4 @@
+use super::auth::{GTOKEN, glued_secrets};
 use super::{Findings, LinkSite};
 use crate::command::LinkKind;
 use crate::diagnostic::Diagnostic;
@@ -5,6 +6,8 @@ use crate::diagnostic::Diagnostic;
 declare_rule! {
     /// ## What it does
     /// Reports a legacy Global Magic Token link: `https://{host}/?gtoken=…&ticketid=…`.
+    /// A `gtoken` glued to a value of another link (`ticket_id=5?gtoken=…`) is reported too:
+    /// the portal reads it as part of that value, but it goes out with the link all the same.
     ///
     /// ## Why is this bad?
     /// A Global Magic Token identifies the recipient by the link alone: anyone holding the
@@ -29,15 +32,26 @@ declare_rule! {
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    if site.link.kind != LinkKind::GlobalMagicToken || !findings.enabled(&GLOBAL_MAGIC_TOKEN) {
+    if !findings.enabled(&GLOBAL_MAGIC_TOKEN) {
         return;
     }
-    let span = site
-        .link
-        .params
-        .iter()
-        .find(|p| site.key(p).eq_ignore_ascii_case("gtoken"))
-        .map_or_else(|| site.whole(), |p| site.span(p.key.clone()));
+    let span = if site.link.kind == LinkKind::GlobalMagicToken {
+        site.link
+            .params
+            .iter()
+            .find(|p| site.key(p).eq_ignore_ascii_case(GTOKEN))
+            .map_or_else(|| site.whole(), |p| site.span(p.key.clone()))
+    } else {
+        // `ticket_id=5?gtoken=…`: the portal reads the token as part of the value before it,
+        // and it goes out to every recipient all the same.
+        match glued_secrets(site)
+            .into_iter()
+            .find(|g| g.key == Some(GTOKEN))
+        {
+            Some(glued) => site.span(glued.key_range),
+            None => return,
+        }
+    };
     findings.push(
         Diagnostic::new(
             &GLOBAL_MAGIC_TOKEN,
@@ -60,6 +74,8 @@ mod tests {
             &[
                 "https://acme.deskdirector.com/?gtoken=[gtoken]&ticketid=[srnumber]",
                 "https://support.example.com/?GTOKEN=abc",
+                "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=5?gtoken=abc",
+                "ddportal://name=quotes;GToken=abc",
             ],
         );
     }
