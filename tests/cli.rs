@@ -256,6 +256,21 @@ fn fixes_in_json_and_sarif_leave_the_secret_out() {
         text(&ddlink_stdin(&["fix", "-"], legacy).stdout),
         "<a href=\"ddportal://name=ticket&amp;ticket_id=5&amp;access_token=LegacySecret\">v1</a>\n"
     );
+    // Not ASCII: cut out all the same. Written with a character reference, or over a line
+    // break, the secret is not the same bytes in the fix: the fix is not shown (nor made).
+    for (input, secret) in [
+        ("ddportal://ticketid=5?access_token=Légacy", "Légacy"),
+        ("ddportal://ticketid=5?access_token=Leg&#97;cy", "Legacy"),
+        ("ddportal://ticketid=5?access_token=Leg\nacy", "Legacy"),
+    ] {
+        let input = format!("<a href=\"{input}\">v1</a>\n");
+        for format in ["json", "sarif"] {
+            let output = ddlink_stdin(&["check", "--format", format, "-"], input.as_bytes());
+            let all = text(&output.stdout);
+            assert!(all.contains("DD501"), "{format}: {all}");
+            assert!(!all.contains(secret), "{format}: {all}");
+        }
+    }
 }
 
 #[test]

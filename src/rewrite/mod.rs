@@ -1402,8 +1402,9 @@ fn mask_quoted_credentials(diagnostics: &mut [Diagnostic]) {
 /// A fix that rewrites a link around a secret it keeps (DD501 makes
 /// `ddportal://ticketid=5?access_token=…` a V2 link) is cut in two edits, one on each side of
 /// the secret, so that its content, which JSON and SARIF show, does not hold the secret: the
-/// fix makes the same text. A secret written with a character reference or over a line break
-/// is not the same bytes in the content, and stays in it.
+/// fix makes the same text. A secret whose bytes the content does not keep as they are (written
+/// with a character reference or over a line break) cannot be cut out: such a finding is shown
+/// without its fix. DD301 or DD302 on the secret stays, and the fix waits until it is gone.
 fn keep_secrets_out_of_fix(
     diagnostic: &mut Diagnostic,
     site: &LinkSite,
@@ -1415,20 +1416,29 @@ fn keep_secrets_out_of_fix(
     for value in secrets {
         let secret = site.str(value.clone());
         let span = site.span(value.clone());
-        if !secret.is_ascii() || span.len() != secret.len() || site.has_reference_in(value.clone())
-        {
-            continue;
-        }
-        let Some(index) = fix.edits.iter().position(|edit| {
-            edit.start <= span.start && span.end <= edit.end && edit.content.contains(secret)
-        }) else {
+        let holds_secret = |edit: &Edit| {
+            edit.start < span.end
+                && span.start < edit.end
+                && !secret.is_empty()
+                && edit.content.contains(secret)
+        };
+        let Some(index) = fix.edits.iter().position(holds_secret) else {
             continue;
         };
         let edit = &fix.edits[index];
         let mut found = edit.content.match_indices(secret);
         let (Some((at, _)), None) = (found.next(), found.next()) else {
-            continue;
+            diagnostic.fix = None;
+            return;
         };
+        if span.len() != secret.len()
+            || site.has_reference_in(value.clone())
+            || edit.start > span.start
+            || span.end > edit.end
+        {
+            diagnostic.fix = None;
+            return;
+        }
         let before = Edit::replace(Span::new(edit.start, span.start), &edit.content[..at]);
         let after = Edit::replace(
             Span::new(span.end, edit.end),
