@@ -523,7 +523,7 @@ pub fn mask_credential_values(bytes: &mut [u8]) {
 /// `None` when it holds none. A message quotes what it is about: `the portal reads
 /// \`quotes?access_token=…\` as the command`.
 pub fn mask_credentials_in_prose(text: &str) -> Option<String> {
-    if !text.contains('=') {
+    if !text.contains('=') && !text.contains("%3D") && !text.contains("%3d") {
         return None;
     }
     let mut bytes = text.as_bytes().to_vec();
@@ -542,11 +542,19 @@ fn mask_values_until(bytes: &mut [u8], ends: impl Fn(u8) -> bool) {
     for key in crate::command::spec::SECRET_KEYS.iter().chain(&words) {
         let key = key.as_bytes();
         let mut from = 0;
-        while let Some(found) = bytes[from..]
-            .windows(key.len() + 1)
-            .position(|w| w[..key.len()].eq_ignore_ascii_case(key) && w[key.len()] == b'=')
+        // `=`, or `%3D` as an editor writes it (`auth_password%3D…`).
+        let equals_len = |rest: &[u8]| match rest {
+            [b'=', ..] => Some(1),
+            [b'%', b'3', d, ..] if d.eq_ignore_ascii_case(&b'd') => Some(3),
+            _ => None,
+        };
+        while let Some((found, equals)) = bytes[from..]
+            .windows(key.len())
+            .enumerate()
+            .filter(|(_, w)| w.eq_ignore_ascii_case(key))
+            .find_map(|(at, _)| Some((at, equals_len(&bytes[from + at + key.len()..])?)))
         {
-            let start = from + found + key.len() + 1;
+            let start = from + found + key.len() + equals;
             let end = bytes[start..]
                 .iter()
                 .position(|&b| ends(b))

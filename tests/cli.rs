@@ -288,6 +288,9 @@ fn secrets_are_masked_in_every_format() {
 <title>https://acme.deskdirector.com/portal/deeplink?name=login&amp;access_token=TitleSecret</title>
 <textarea>https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_token=AreaSecret</textarea>
 <a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_username=a@b.co&amp;auth_tokn=TypoSecret&amp;auth%5Fpassword=EncodedSecret">q</a>
+<a href="https://acme.deskdirector.com/portal/deeplink?name=quotes&amp;auth_password%3DEqualsSecret">q</a>
+<a href="ddportal://mytickets?auth_password=GluedSecret">q</a>
+<a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=5#c1&amp;access_token=FragmentSecret">q</a>
 "#;
     for format in ["human", "concise", "json", "sarif", "github", "gitlab"] {
         let output = ddlink_stdin(&["check", "--format", format, "-"], inert);
@@ -299,6 +302,9 @@ fn secrets_are_masked_in_every_format() {
             "AreaSecret",
             "TypoSecret",
             "EncodedSecret",
+            "EqualsSecret",
+            "GluedSecret",
+            "FragmentSecret",
         ] {
             assert!(!all.contains(secret), "{format}: {secret} in {all}");
         }

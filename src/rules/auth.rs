@@ -55,9 +55,11 @@ impl<'a> Auth<'a> {
     }
 }
 
-/// A secret written after a separator the portal does not read (`name=quotes?access_token=…`,
-/// `ticketid=5;auth_password=…`, `name=quotes%26access_token=…`): the portal takes it for
-/// part of the value before it, but the secret still goes out to every recipient.
+/// A secret the portal does not read as one, but that goes out with the link all the same:
+/// glued to a value or a key by a separator the portal does not read
+/// (`name=quotes?access_token=…`, `ticketid=5;auth_password=…`, `mytickets?auth_password=…`,
+/// `&amp;amp;auth_password=…`, `name=quotes%26access_token=…`), joined to its key by an
+/// encoded `=` (`auth_password%3D…`), or written in the `#fragment`.
 pub(crate) struct Glued {
     /// The key it stands for (`auth_password`, `auth_token`, `access_token`, `gtoken`), or
     /// `None` for a password under a name the portal does not read (`password`, `pwd`).
@@ -66,7 +68,7 @@ pub(crate) struct Glued {
     pub value: Range<usize>,
 }
 
-/// Every secret glued to a value of `site` by `?`, `;`, `,` or an encoded separator.
+/// Every secret of `site` the portal does not read as one (see [`Glued`]).
 pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
     let mut glued = Vec::new();
     // Asked of every link three times: most commands hold no separator of the kind at all.
@@ -74,61 +76,145 @@ pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
         .text
         .get(site.link.command.clone())
         .unwrap_or(site.text);
-    if !command
-        .bytes()
-        .any(|b| matches!(b, b'?' | b';' | b',' | b'%'))
+    let fragment = site.link.fragment.clone().filter(|f| !f.is_empty());
+    if fragment.is_none()
+        && !command
+            .bytes()
+            .any(|b| matches!(b, b'?' | b';' | b',' | b'%'))
     {
         return glued;
     }
     for (_, range) in site.values() {
-        let value = site.str(range.clone());
-        let pairs = glued_pairs(value);
-        for (i, &(_, key_at, equals)) in pairs.iter().enumerate() {
-            let end = pairs.get(i + 1).map_or(value.len(), |&(next, _, _)| next);
-            let key = &value[key_at..equals];
-            let known = canonical_key(key).or_else(|| percent_decoded_key(key));
-            let secret = match known {
-                // Not the portal's, but a credential all the same (DD304 speaks of it).
-                _ if key.eq_ignore_ascii_case(GTOKEN) => Some(GTOKEN),
-                Some(key @ (AUTH_PASSWORD | AUTH_TOKEN | ACCESS_TOKEN)) => Some(key),
-                None if names_a_password(key) => None,
-                _ => continue,
-            };
-            glued.push(Glued {
-                key: secret,
-                key_range: range.start + key_at..range.start + equals,
-                value: range.start + equals + 1..range.start + end,
-            });
-        }
+        let pairs = glued_pairs(site.str(range.clone()), false);
+        push_pairs(site, range, &pairs, &mut glued);
+    }
+    for param in &site.link.params {
+        glued_in_key(site, param, &mut glued);
+    }
+    if let Some(fragment) = fragment {
+        let pairs = glued_pairs(site.str(fragment.clone()), true);
+        push_pairs(site, fragment, &pairs, &mut glued);
     }
     glued
 }
 
-/// The `key=` pairs after each `?`, `;` or `,` of `value`, or a percent-encoded `?` or `&`
-/// (`name=quotes%3Faccess_token=…`): where each separator starts, where the key after it
-/// starts, and where its `=` stands.
-fn glued_pairs(value: &str) -> Vec<(usize, usize, usize)> {
-    let mut pairs = Vec::new();
-    let separators = value
-        .match_indices(['?', ';', ',', '%'])
-        .filter_map(|(at, found)| {
-            if found != "%" {
-                return Some((at, at + 1));
-            }
-            let encoded = value.get(at + 1..at + 3)?;
-            ["3F", "26", "3B", "2C"]
-                .iter()
-                .any(|code| encoded.eq_ignore_ascii_case(code))
-                .then_some((at, at + 3))
-        });
-    for (separator_at, key_at) in separators {
-        let key_len = value[key_at..]
-            .bytes()
-            .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'%')
-            .count();
-        if key_len > 0 && value[key_at + key_len..].starts_with('=') {
-            pairs.push((separator_at, key_at, key_at + key_len));
+/// What a key found after a separator names.
+enum Secret {
+    /// An auth parameter, or `gtoken`.
+    Key(&'static str),
+    /// A password under a name the portal does not read (`password`, `pwd`).
+    PasswordWord,
+}
+
+impl Secret {
+    fn of(key: &str) -> Option<Secret> {
+        match canonical_key(key).or_else(|| percent_decoded_key(key)) {
+            // Not the portal's, but a credential all the same (DD304 speaks of it).
+            _ if key.eq_ignore_ascii_case(GTOKEN) => Some(Secret::Key(GTOKEN)),
+            Some(key @ (AUTH_PASSWORD | AUTH_TOKEN | ACCESS_TOKEN)) => Some(Secret::Key(key)),
+            None if names_a_password(key) => Some(Secret::PasswordWord),
+            _ => None,
         }
     }
-    pairs
+
+    fn key(self) -> Option<&'static str> {
+        match self {
+            Secret::Key(key) => Some(key),
+            Secret::PasswordWord => None,
+        }
+    }
+}
+
+/// The secrets among `pairs`, found in the text at `range`: each value runs to the next pair.
+fn push_pairs(
+    site: &LinkSite,
+    range: Range<usize>,
+    pairs: &[(usize, usize, usize)],
+    glued: &mut Vec<Glued>,
+) {
+    let text = site.str(range.clone());
+    for (i, &(_, key_at, equals)) in pairs.iter().enumerate() {
+        let end = pairs.get(i + 1).map_or(text.len(), |&(next, _, _)| next);
+        let Some(secret) = Secret::of(&text[key_at..equals]) else {
+            continue;
+        };
+        glued.push(Glued {
+            key: secret.key(),
+            key_range: range.start + key_at..range.start + equals,
+            value: range.start + equals + 1..range.start + end,
+        });
+    }
+}
+
+/// A secret in a key: after a separator (`mytickets?auth_password=…` and
+/// `amp;auth_password=…` are read as one key), or before an encoded `=`
+/// (`auth_password%3D…`, read as a key without a value).
+fn glued_in_key(site: &LinkSite, param: &crate::command::Param, glued: &mut Vec<Glued>) {
+    let key = site.key(param);
+    let (name_end, value) = if let Some(value) = param.value.clone() {
+        (key.len(), value)
+    } else {
+        let Some(at) = key
+            .as_bytes()
+            .windows(3)
+            .position(|w| w.eq_ignore_ascii_case(b"%3D"))
+        else {
+            return;
+        };
+        (at, param.key.start + at + 3..param.key.start + key.len())
+    };
+    let name_start = separators(&key[..name_end], false)
+        .last()
+        .map_or(0, |(_, after)| after);
+    if name_start == 0 && param.value.is_some() {
+        // A key as the portal reads it: the auth rules judge it.
+        return;
+    }
+    let Some(secret) = Secret::of(&key[name_start..name_end]) else {
+        return;
+    };
+    glued.push(Glued {
+        key: secret.key(),
+        key_range: param.key.start + name_start..param.key.start + name_end,
+        value,
+    });
+}
+
+/// Where each separator the portal does not read starts, and where the text after it starts:
+/// `?`, `;`, `,`, or a percent-encoded `?`, `&`, `;` or `,`; in a fragment also `&`.
+fn separators(text: &str, fragment: bool) -> impl Iterator<Item = (usize, usize)> + '_ {
+    text.match_indices(['?', ';', ',', '%', '&'])
+        .filter_map(move |(at, found)| match found {
+            "&" if !fragment => None,
+            "%" => {
+                let encoded = text.get(at + 1..at + 3)?;
+                ["3F", "26", "3B", "2C"]
+                    .iter()
+                    .any(|code| encoded.eq_ignore_ascii_case(code))
+                    .then_some((at, at + 3))
+            }
+            _ => Some((at, at + 1)),
+        })
+}
+
+/// The `key=` pairs after each separator of `text` (see [`separators`]), and in a fragment at
+/// its start too: where each separator starts, where the key after it starts, and where its
+/// `=` stands.
+fn glued_pairs(text: &str, fragment: bool) -> Vec<(usize, usize, usize)> {
+    fragment
+        .then_some((0, 0))
+        .into_iter()
+        .chain(separators(text, fragment))
+        .filter_map(|(separator_at, key_at)| {
+            let key_len = text[key_at..]
+                .bytes()
+                .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'%')
+                .count();
+            (key_len > 0 && text[key_at + key_len..].starts_with('=')).then_some((
+                separator_at,
+                key_at,
+                key_at + key_len,
+            ))
+        })
+        .collect()
 }

@@ -1,5 +1,4 @@
 use super::auth::{Auth, glued_secrets};
-use super::wrong_case::behind_escaped_ampersand;
 use super::{Findings, LinkSite};
 use crate::command::spec::{ACCESS_TOKEN, AUTH_TOKEN};
 use crate::command::token::has_token;
@@ -44,18 +43,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             report_literal(site, findings, site.key(param), value);
         }
     }
-    // `&amp;amp;access_token=…`: the portal reads a key `amp;access_token`, and the token is
-    // sent all the same.
-    for param in &site.link.params {
-        if let Some((key @ (AUTH_TOKEN | ACCESS_TOKEN), _)) =
-            behind_escaped_ampersand(site.key(param))
-            && let Some(value) = param.value.clone()
-        {
-            report_literal(site, findings, key, value);
-        }
-    }
-    // `name=quotes?access_token=…`: the portal reads the token as part of `name`, and it is
-    // sent all the same.
+    // `name=quotes?access_token=…`, `&amp;amp;access_token=…`, `#access_token=…`: the portal
+    // does not read the token, and it is sent all the same.
     for glued in glued_secrets(site) {
         if let Some(key @ (AUTH_TOKEN | ACCESS_TOKEN)) = glued.key {
             report_literal(site, findings, key, glued.value);
@@ -104,6 +93,8 @@ mod tests {
                 "ddportal://name=quotes%3Faccess_token=eyJhbGciOiJIUzI1NiJ9",
                 "ddportal://name=quotes%26access_token=eyJhbGciOiJIUzI1NiJ9",
                 "ddportal://name=quotes&amp;access_token=eyJhbGciOiJIUzI1NiJ9",
+                "ddportal://name=ticket&ticket_id=5#c1&access_token=eyJhbGciOiJIUzI1NiJ9",
+                "ddportal://name=quotes&auth_token%3Dabc123",
             ],
         );
     }

@@ -7,7 +7,11 @@ declare_rule! {
     /// ## What it does
     /// Reports a deep link that carries a password, whatever its value: in `auth_password`,
     /// in a parameter the portal does not read (`password`, `pwd`), or written before the
-    /// host (`https://user:password@…`).
+    /// host (`https://user:password@…`). So is a password glued to a value or a key by a
+    /// separator the portal does not read (`ticket_id=5?auth_password=…`,
+    /// `&amp;amp;auth_password=…`), joined to its key by an encoded `=` (`auth_password%3D…`),
+    /// written in the `#fragment`, or in a portal link that is no deep link (an address-bar
+    /// URL, `/auth/v1/login?password=…`).
     ///
     /// ## Why is this bad?
     /// E-mail is forwarded, CC'd, archived and scanned. A password in a link goes to everyone
@@ -47,20 +51,19 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .with_help("remove `auth_password`; use `auth_token` (passwordless) or no auth at all"),
         );
     }
-    // `password=…`: the portal does not read it, and the password still goes out.
-    if site.is_deep_link() {
-        for param in &site.link.params {
-            let key = site.key(param);
-            if names_a_password(key) && site.value(param).is_some_and(|v| !v.is_empty()) {
-                findings.push(
-                    Diagnostic::new(
-                        &PASSWORD_IN_LINK,
-                        site.span(param.key.clone()),
-                        format!("a password (`{key}`) in a link goes to everyone the e-mail reaches"),
-                    )
-                    .with_help(format!("remove `{key}`: the portal does not read it; use `auth_token` (passwordless) or no auth at all")),
-                );
-            }
+    // `password=…`: the portal does not read it, and the password still goes out, whatever
+    // the link (an address-bar URL, `/auth/v1/login?password=…`, too).
+    for param in &site.link.params {
+        let key = site.key(param);
+        if names_a_password(key) && site.value(param).is_some_and(|v| !v.is_empty()) {
+            findings.push(
+                Diagnostic::new(
+                    &PASSWORD_IN_LINK,
+                    site.span(param.key.clone()),
+                    format!("a password (`{key}`) in a link goes to everyone the e-mail reaches"),
+                )
+                .with_help(format!("remove `{key}`: the portal does not read it; use `auth_token` (passwordless) or no auth at all")),
+            );
         }
     }
     // `ticket_id=5?auth_password=…`: glued to a value by a separator the portal does not
@@ -79,7 +82,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                     ),
                 );
             }
-            None if site.is_deep_link() && !glued.value.is_empty() => {
+            None if !glued.value.is_empty() => {
                 let key = site.str(glued.key_range.clone());
                 findings.push(
                     Diagnostic::new(
@@ -134,6 +137,8 @@ mod tests {
                 "ddportal://name=ticket_list&passage=1",
                 "ddportal://name=ticket_list?state=closed",
                 "ddportal://name=ticket_list?password=",
+                "ddportal://name=ticket&ticket_id=5#c1&password=",
+                "ddportal://name=ticket&ticket_id=5#comment-password",
             ],
             &[
                 "ddportal://name=ticket_list&auth_username=a@b.co&auth_password=hunter2",
@@ -146,6 +151,13 @@ mod tests {
                 "ddportal://name=ticket&ticket_id=5,password=hunter2",
                 "https://agent:hunter2@acme.deskdirector.com/portal/deeplink?name=ticket_list",
                 "https://agent:[password]@acme.deskdirector.com/portal/deeplink?name=ticket_list",
+                "ddportal://mytickets?auth_password=hunter2",
+                "ddportal://name=ticket_list&amp;auth_password=hunter2",
+                "ddportal://name=ticket_list&auth_password%3Dhunter2",
+                "ddportal://name=ticket&ticket_id=5#c1&auth_password=hunter2",
+                "ddportal://name=ticket&ticket_id=5#pwd=hunter2",
+                "https://acme.deskdirector.com/auth/v1/login?password=hunter2",
+                "https://acme.deskdirector.com/?gtoken=[gtoken]&pwd=hunter2",
             ],
         );
     }
