@@ -554,10 +554,18 @@ fn mask_values_until(bytes: &mut [u8], ends: impl Fn(u8) -> bool) {
             .filter(|(_, w)| w.eq_ignore_ascii_case(key))
             .find_map(|(at, _)| Some((at, equals_len(&bytes[from + at + key.len()..])?)))
         {
-            let start = from + found + key.len() + equals;
+            let mut start = from + found + key.len() + equals;
+            // An attribute (`password="…"`, `data-token='…'`): its value runs to its quote.
+            let quote = match bytes.get(start) {
+                Some(&q @ (b'"' | b'\'')) if equals == 1 => {
+                    start += 1;
+                    Some(q)
+                }
+                _ => None,
+            };
             let end = bytes[start..]
                 .iter()
-                .position(|&b| ends(b))
+                .position(|&b| quote.map_or_else(|| ends(b), |q| b == q))
                 .map_or(bytes.len(), |len| start + len);
             // An editor's percent-encoded token (`%5BAccessToken%5D`) is still no secret:
             // DD203 names it.
@@ -1104,7 +1112,8 @@ mod tests {
         let mut text = b"src=\"x?AUTH_PASSWORD=p4ss&amp;access_token=ey.J#f\" gtoken=[gtoken] \
             auth_token={{ Token }} auth_password=&auth_token=last \
             access_token=%5BAccessToken%5D gtoken=%5Bg4a \
-            <img src=\"x?Password=hunter2&amp;token=abc\">"
+            <img src=\"x?Password=hunter2&amp;token=abc\"> \
+            <dd-link pwd=\"hunter 2\" data-token='t0k' password=\"\" api_key=\"[key]\">"
             .to_vec();
         mask_credential_values(&mut text);
         assert_eq!(
@@ -1112,7 +1121,8 @@ mod tests {
             "src=\"x?AUTH_PASSWORD=****&amp;access_token=****#f\" gtoken=[gtoken] \
              auth_token={{ Token }} auth_password=&auth_token=**** \
              access_token=%5BAccessToken%5D gtoken=****** \
-             <img src=\"x?Password=*******&amp;token=***\">"
+             <img src=\"x?Password=*******&amp;token=***\"> \
+             <dd-link pwd=\"********\" data-token='***' password=\"\" api_key=\"[key]\">"
         );
     }
 

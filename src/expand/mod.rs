@@ -1020,23 +1020,7 @@ fn render(
                         && !legacy_command(args, a)
                 })
             };
-            // `{% if x %}class="y"{% endif %}` in the tag: HTML reads the template code as
-            // attribute names, which cannot be written back as they were.
-            let is_code = |a: &&Arg| a.key.contains(['{', '}', '%']);
-            if let (Some(code), Some(last)) = (passed().find(is_code), passed().rfind(is_code)) {
-                invalid_placeholder::report(
-                    findings,
-                    Span::new(
-                        start_tag.start + code.span.start,
-                        start_tag.start + last.span.end,
-                    ),
-                    format!(
-                        "template code (`{}`) between the attributes of `<dd-link>` cannot be carried over to the link",
-                        code.key
-                    ),
-                    "put the condition around the whole `<dd-link>…</dd-link>`, or inside its label"
-                        .to_owned(),
-                );
+            if refused_attributes(&passed, *start_tag, findings) {
                 return None;
             }
             let (attributes, style) = passed_markup(passed(), start_tag.start, findings)?;
@@ -1154,6 +1138,61 @@ fn place_rendered(
         )]),
         (None, _) => Some(vec![Edit::replace(start_tag, rendered)]),
     }
+}
+
+/// Whether a `<dd-link>`'s pass-through attributes cannot be carried over to the anchor
+/// (reported).
+fn refused_attributes<'a, I: DoubleEndedIterator<Item = &'a Arg>>(
+    passed: &dyn Fn() -> I,
+    start_tag: Span,
+    findings: &mut Findings,
+) -> bool {
+    // `{% if x %}class="y"{% endif %}` in the tag: HTML reads the template code as
+    // attribute names, which cannot be written back as they were.
+    let is_code = |a: &&Arg| a.key.contains(['{', '}', '%']);
+    if let (Some(code), Some(last)) = (passed().find(is_code), passed().rfind(is_code)) {
+        invalid_placeholder::report(
+            findings,
+            Span::new(
+                start_tag.start + code.span.start,
+                start_tag.start + last.span.end,
+            ),
+            format!(
+                "template code (`{}`) between the attributes of `<dd-link>` cannot be carried over to the link",
+                code.key
+            ),
+            "put the condition around the whole `<dd-link>…</dd-link>`, or inside its label"
+                .to_owned(),
+        );
+        return true;
+    }
+    // `password="…"` is no command key and would pass to the anchor: the e-mail
+    // would carry it all the same.
+    if let Some(credential) = passed().find(|a| is_written_credential(a)) {
+        invalid_placeholder::report(
+            findings,
+            Span::new(
+                start_tag.start + credential.span.start,
+                start_tag.start + credential.span.end,
+            ),
+            format!(
+                "`{}` holds a credential written out, which would go into the e-mail with the link",
+                credential.key
+            ),
+            "remove it from the placeholder; for a link that signs the contact in, use auth=\"passwordless\" or auth=\"access-token\" with the mail system's tokens".to_owned(),
+        );
+        return true;
+    }
+    false
+}
+
+/// A pass-through attribute under a credential's name (`password`, `pwd`, `token`,
+/// `api_key`) holding a value written out rather than a template token.
+fn is_written_credential(arg: &Arg) -> bool {
+    let value = arg.value.trim();
+    !value.is_empty()
+        && !crate::command::token::is_single_token(value)
+        && spec::is_secret_key(&arg.key)
 }
 
 /// ` key="value"`, the value as written in the source. In the quote it does not hold, so that
