@@ -1049,8 +1049,11 @@ impl<'o> Collector<'o> {
                 }
             }
         }
-        self.tokens
-            .extend(token_uses(&site, &mut self.findings.strings));
+        // A dead link (in a comment, a script): only DD407 speaks about it, its tokens too.
+        if !matches!(site.origin, Origin::Inert(_)) {
+            self.tokens
+                .extend(token_uses(&site, &mut self.findings.strings));
+        }
     }
 
     /// Take over `<dd-link>` placeholders read by the HTML pass.
