@@ -485,6 +485,28 @@ fn parse_relative(text: &str, path_start: usize, hosts: &PortalHosts) -> Option<
     matches!(link.kind, LinkKind::DeepLink(_)).then_some(link)
 }
 
+/// `https://acme.deskdirector.com@other.example/…` opens `other.example`: what stands before
+/// an `@` is a user name, which the portal never reads, and which makes a link look like
+/// another site's.
+fn userinfo_issue(text: &str, userinfo: Range<usize>) -> EnvelopeIssue {
+    EnvelopeIssue {
+        range: userinfo.start..userinfo.end + 1,
+        replacement: Some(String::new()),
+        message: match text[userinfo.clone()].split_once(':') {
+            // The password is masked in every output, messages included.
+            Some((user, password)) => format!(
+                "`{user}:{}@` before the host is a user name and a password, which the portal does not read",
+                "*".repeat(password.len())
+            ),
+            None => format!(
+                "`{}@` before the host is a user name, which the portal does not read",
+                &text[userinfo]
+            ),
+        },
+        portal_origin: false,
+    }
+}
+
 fn parse_from_host(
     text: &str,
     scheme: Option<Range<usize>>,
@@ -499,6 +521,11 @@ fn parse_from_host(
         .rfind('@')
         .map(|at| host_start..host_start + at);
     let host = userinfo.as_ref().map_or(host_start, |u| u.end + 1)..host_end;
+    issues.extend(
+        userinfo
+            .clone()
+            .map(|userinfo| userinfo_issue(text, userinfo)),
+    );
     let path_end =
         find_outside_tokens(&text[host_end..], b"?#").map_or(text.len(), |i| i + host_end);
     let mut path = host_end..path_end;

@@ -14,11 +14,13 @@ declare_rule! {
     /// relative `/portal/deeplink?…` copied from the portal's pages, and what an `href` holds
     /// around its link: a word processor's quotes (`href=“https://…”`), white space that the
     /// browser keeps (a no-break or zero-width space, `%20`), `<…>` or `'…'`, the scheme
-    /// written twice (`https://https://…`) or a slip before it (`xhttps://…`).
+    /// written twice (`https://https://…`) or a slip before it (`xhttps://…`), and a user
+    /// name before the host (`https://bob@…`, `https://acme.deskdirector.com@other.example/…`).
     ///
     /// ## Why is this bad?
     /// The portal or the desktop app does not recognise the link and opens the home page, or
-    /// nothing.
+    /// nothing. A user name before the host is not read, and it makes the link look like
+    /// another site's: `https://acme.deskdirector.com@other.example/…` opens `other.example`.
     ///
     /// ## Example
     /// ```html
@@ -49,7 +51,18 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
     for issue in &site.link.envelope_issues {
         let span = site.span(issue.range.clone());
-        let found = site.str(issue.range.clone());
+        let mut found = std::borrow::Cow::Borrowed(site.str(issue.range.clone()));
+        // `user:password@`: the password is masked in every output, a help's quote included.
+        if let Some(password) = site.link.userinfo_password(site.text)
+            && issue.range.start <= password.start
+            && password.end <= issue.range.end
+        {
+            let at = password.start - issue.range.start;
+            found.to_mut().replace_range(
+                at..at + password.len(),
+                &"*".repeat(site.str(password.clone()).len()),
+            );
+        }
         let mut diagnostic = Diagnostic::new(&MALFORMED_ENVELOPE, span, issue.message.clone());
         if issue.portal_origin {
             // The origin goes before `/portal/deeplink`, in place of a `./` or `../` before it.
@@ -354,6 +367,22 @@ mod tests {
     }
 
     #[test]
+    fn a_password_before_the_host_is_not_quoted() {
+        let found = crate::rules::testing::finding(
+            "DD112",
+            "https://agent:hunter2@acme.deskdirector.com/portal/deeplink?name=quotes",
+            &RuleSettings::default(),
+        );
+        assert_eq!(
+            (found.message(), found.help()),
+            (
+                "`agent:*******@` before the host is a user name and a password, which the portal does not read",
+                Some("remove `agent:*******@`")
+            )
+        );
+    }
+
+    #[test]
     fn repairs() {
         let settings = RuleSettings::default();
         let cases = [
@@ -404,6 +433,14 @@ mod tests {
             (
                 "https://acme.deskdirector.com/portal/deeplink#name=ticket&ticket_id=1#note",
                 "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=1#note",
+            ),
+            (
+                "https://bob@acme.deskdirector.com/portal/deeplink?name=quotes",
+                "https://acme.deskdirector.com/portal/deeplink?name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com@evil.example/portal/deeplink?name=quotes",
+                "https://evil.example/portal/deeplink?name=quotes",
             ),
         ];
         for (before, after) in cases {
