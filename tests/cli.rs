@@ -183,6 +183,62 @@ fn directories_are_walked_for_templates_in_path_order() {
     );
 }
 
+/// The paths a concise report names, in order.
+fn reported_paths(output: &Output) -> Vec<String> {
+    text(&output.stdout)
+        .lines()
+        .map(|l| l.split(':').next().unwrap().to_owned())
+        .collect()
+}
+
+/// In a git repository, as git does, the `.gitignore` files above its root do not apply (a
+/// home folder's `*` hid every template), and those in it do, from a walk of a subfolder too;
+/// outside any repository, those above the folder walked still apply.
+#[test]
+fn gitignore_files_apply_up_to_the_repository_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join(".gitignore"), "*\n!.gitignore\n").unwrap();
+    let site = root.join("projects/site");
+    // What `git init` makes, as far as a walk tells a repository.
+    std::fs::create_dir_all(site.join(".git")).unwrap();
+    std::fs::create_dir_all(site.join("sub")).unwrap();
+    std::fs::write(
+        site.join("ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\n",
+    )
+    .unwrap();
+    std::fs::write(site.join(".gitignore"), "ignored.html\nsub/skipped.html\n").unwrap();
+    for name in [
+        "t.html",
+        "ignored.html",
+        "sub/kept.html",
+        "sub/skipped.html",
+    ] {
+        std::fs::write(site.join(name), TYPO).unwrap();
+    }
+    let whole = ddlink(&["check", "--format", "concise"], &site);
+    assert_eq!(whole.status.code(), Some(1), "{}", text(&whole.stderr));
+    assert_eq!(reported_paths(&whole), ["sub/kept.html", "t.html"]);
+    let sub = ddlink(&["check", "--format", "concise", "."], &site.join("sub"));
+    assert_eq!(reported_paths(&sub), ["kept.html"], "{}", text(&sub.stderr));
+
+    let outside = tempfile::tempdir().unwrap();
+    let plain = outside.path();
+    std::fs::write(plain.join(".gitignore"), "ignored.html\n").unwrap();
+    std::fs::create_dir(plain.join("mails")).unwrap();
+    for name in ["mails/ignored.html", "mails/kept.html"] {
+        std::fs::write(plain.join(name), TYPO).unwrap();
+    }
+    let walked = ddlink(&["check", "--format", "concise", "."], &plain.join("mails"));
+    assert_eq!(
+        reported_paths(&walked),
+        ["kept.html"],
+        "{}",
+        text(&walked.stderr)
+    );
+}
+
 #[test]
 fn bad_inputs_never_panic() {
     let dir = tempfile::tempdir().unwrap();

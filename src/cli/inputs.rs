@@ -178,10 +178,13 @@ fn walk(
     included: &mut dyn FnMut(&Path) -> bool,
     excluded: &mut dyn FnMut(&Path) -> bool,
 ) {
+    // The crate stops reading `.gitignore` files at a repository's root, as git does, only
+    // when it requires git; outside any repository they must still apply, so it requires git
+    // only where there is one.
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .follow_links(false)
-        .require_git(false)
+        .require_git(in_repository(root))
         .build();
     for entry in walker {
         match entry {
@@ -203,6 +206,16 @@ fn walk(
             }
         }
     }
+}
+
+/// Whether `root` lies in a repository: it, or a folder above it, holds the `.git` (or `.jj`)
+/// the `ignore` crate takes for a repository's root. Resolved as the crate resolves the
+/// folders above a walk, through symlinks.
+fn in_repository(root: &Path) -> bool {
+    std::fs::canonicalize(root).is_ok_and(|real| {
+        real.ancestors()
+            .any(|folder| folder.join(".git").exists() || folder.join(".jj").exists())
+    })
 }
 
 /// The path a walk could not read (a folder without permission), and why, said once: the
