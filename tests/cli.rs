@@ -1502,37 +1502,49 @@ fn an_unwritable_report_names_the_path_given() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(root.join("typo.html"), TYPO).unwrap();
-    // A folder that cannot be made: a file stands where it would be.
+    // A folder that cannot be made: a file stands where it would be, or above it. The system
+    // says `File exists` for one and `Not a directory` for the other: the file is named.
     std::fs::write(root.join("taken"), "").unwrap();
-    let report = "taken/dir/r.json";
-    let runs = [
-        ddlink(
-            &[
-                "check",
-                "--format",
-                "json",
-                "--output-file",
-                report,
-                "typo.html",
-            ],
-            root,
-        ),
-        ddlink(&["fix", "--output-file", report, "typo.html"], root),
-        ddlink_stdin_in(
-            &["fix", "--output-file", report, "-"],
-            root,
-            TYPO.as_bytes(),
-        ),
-    ];
-    for output in runs {
-        let stderr = text(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert!(
-            stderr.contains(&format!("cannot write `{report}`: Not a directory")),
-            "{stderr}"
-        );
-        assert!(!stderr.contains(".ddlink-tmp"), "{stderr}");
+    for report in ["taken/r.json", "taken/dir/r.json"] {
+        let runs = [
+            ddlink(
+                &[
+                    "check",
+                    "--format",
+                    "json",
+                    "--output-file",
+                    report,
+                    "typo.html",
+                ],
+                root,
+            ),
+            ddlink(&["fix", "--output-file", report, "typo.html"], root),
+            ddlink_stdin_in(
+                &["fix", "--output-file", report, "-"],
+                root,
+                TYPO.as_bytes(),
+            ),
+        ];
+        for output in runs {
+            let stderr = text(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "cannot write `{report}`: `taken` is a file, not a folder"
+                )),
+                "{stderr}"
+            );
+            assert!(!stderr.contains(".ddlink-tmp"), "{stderr}");
+        }
     }
+    // The results of `--out-dir` too.
+    let out_dir = ddlink(&["fix", "--out-dir", "taken", "typo.html"], root);
+    let stderr = text(&out_dir.stderr);
+    assert_eq!(out_dir.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write `taken/typo.html`: `taken` is a file, not a folder"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -83,7 +83,7 @@ pub fn to_destination(
         .unwrap_or_else(|| std::path::Path::new("."));
     // As a CI artifact path is often written (`reports/ddlink.sarif`), and the run's work is
     // done by now: a missing folder is made rather than the report lost.
-    std::fs::create_dir_all(folder)?;
+    super::write::create_folders(folder)?;
     let mut temporary = super::write::temporary_for_new_file(folder)?;
     {
         let mut buffered = io::BufWriter::new(temporary.as_file_mut());

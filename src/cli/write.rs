@@ -271,8 +271,36 @@ pub fn output_folder(path: &Path) -> Result<PathBuf, Error> {
         .parent()
         .filter(|f| !f.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
-    fs::create_dir_all(folder).map_err(|e| write_error(path, e))?;
+    create_folders(folder).map_err(|e| write_error(path, e))?;
     Ok(folder.to_path_buf())
+}
+
+/// Make `folder` and the folders above it. A file standing where a folder must be is named as
+/// the cause: the system's own words (`File exists`, or `Not a directory` further down) say
+/// neither which path nor that a file is in the way.
+pub fn create_folders(folder: &Path) -> io::Result<()> {
+    fs::create_dir_all(folder).map_err(|error| {
+        // The nearest that exists: a path under a file cannot even be looked up.
+        let nearest = folder
+            .ancestors()
+            .filter(|above| !above.as_os_str().is_empty())
+            .find_map(|above| fs::metadata(above).ok().map(|metadata| (above, metadata)));
+        match nearest {
+            Some((above, metadata)) if !metadata.is_dir() => io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!(
+                    "`{}` is {}",
+                    above.display(),
+                    if metadata.is_file() {
+                        "a file, not a folder"
+                    } else {
+                        "not a folder"
+                    }
+                ),
+            ),
+            _ => error,
+        }
+    })
 }
 
 /// Write `content`, made from the template `source`, to `path`, creating its folders (for
