@@ -466,6 +466,53 @@ fn save_hook_always_returns_the_whole_document() {
     assert!(text(&bad_config.stderr).contains("halo"));
 }
 
+/// An excluded buffer comes back byte for byte whatever its bytes: the exclusion is decided
+/// by its name, before its content is looked at (UTF-16 or binary, refused first, came back
+/// as nothing), and held in memory or spilled to a temporary file alike. `fix --check -` and
+/// `fix --diff -` skip it as `check -` does, saying nothing of its bytes.
+#[test]
+fn an_excluded_buffer_is_echoed_whatever_its_bytes() {
+    let project = project();
+    let root = project.path();
+    let large = |head: &[u8]| {
+        let mut buffer = head.to_vec();
+        buffer.resize(5 * 1024 * 1024, b'x');
+        buffer
+    };
+    let buffers = [
+        b"\xff\xfe<\x00p\x00>\x00".to_vec(),
+        b"<p>\0</p>".to_vec(),
+        large(b"\xff\xfe<\x00p\x00>\x00"),
+        large(b"<p>\0</p>"),
+    ];
+    for buffer in &buffers {
+        let what = format!("{:?}…", text(&buffer[..8]));
+        let hook = ddlink(
+            &["fix", "-", "--stdin-filename", "archive/x.html"],
+            root,
+            Some(buffer),
+        );
+        assert_eq!(
+            hook.status.code(),
+            Some(0),
+            "{what}: {}",
+            text(&hook.stderr)
+        );
+        assert!(hook.stdout == *buffer, "{what}: not echoed byte for byte");
+        for mode in ["--check", "--diff"] {
+            let judged = ddlink(
+                &["fix", mode, "-", "--stdin-filename", "archive/x.html"],
+                root,
+                Some(buffer),
+            );
+            let stderr = text(&judged.stderr);
+            assert_eq!(judged.status.code(), Some(0), "{what} {mode}: {stderr}");
+            assert!(!stderr.contains("skipped"), "{what} {mode}: {stderr}");
+            assert!(!text(&judged.stdout).contains("---"), "{what} {mode}");
+        }
+    }
+}
+
 #[test]
 fn a_placeholder_that_cannot_be_met_is_left_as_it_is() {
     let project = project();

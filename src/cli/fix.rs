@@ -444,8 +444,10 @@ fn fix_stdin(args: &FixArgs, run: &Run, format: Format) -> Result<Option<FileFix
     let named = args.stdin_filename.as_deref();
     let display = named.map_or_else(|| "-".to_owned(), |p| p.display().to_string());
     super::guarded(Path::new(&display), || {
-        if refused(Path::new(&display), &bytes, args)?
-            || named.is_some_and(|p| run.walk_excludes(p))
+        // Excluded first: the exclusion is the path's, whatever the bytes (a binary or UTF-16
+        // buffer is no error of a file ddlink was not to read), as `check -` decides it.
+        if named.is_some_and(|p| run.walk_excludes(p))
+            || refused(Path::new(&display), &bytes, args)?
         {
             return Ok(None);
         }
@@ -736,12 +738,14 @@ fn save_hook(args: &FixArgs, run: &Run) -> ExitStatus {
     let result = super::guarded(
         Path::new(&display),
         || -> Result<Option<(Fixed, FileFix)>, Error> {
-            refuse_buffer(named, &display, &bytes)?;
             // The editor's buffer comes back as it was when the configuration excludes it
-            // (SPEC §5: the save hook echoes an excluded file unchanged).
+            // (SPEC §5: the save hook echoes an excluded file unchanged), whatever its bytes:
+            // refused before the exclusion is decided, a binary or UTF-16 buffer would come
+            // back as nothing.
             if named.is_some_and(|p| run.walk_excludes(p)) {
                 return Ok(None);
             }
+            refuse_buffer(named, &display, &bytes)?;
             let fixed =
                 Rewriter::new(run.options(named, &bytes)?).fix_bytes(&bytes, args.unsafe_fixes);
             let report = finish(display.clone(), fixed.clone(), None, None, format)?;
@@ -779,12 +783,14 @@ fn save_hook_spilled(
     let named = args.stdin_filename.as_deref();
     let display = named.map_or_else(|| "-".to_owned(), |p| p.display().to_string());
     let result = super::guarded(Path::new(&display), || {
+        // Echoed whatever its bytes, as a buffer held in memory is (see `save_hook`).
+        if named.is_some_and(|p| run.walk_excludes(p)) {
+            let spilled = inputs::spill(head, rest, Error::Stdin)?;
+            return Ok((spilled, None, false, None));
+        }
         refuse_buffer(named, &display, &head)?;
         let options = run.options(named, &head)?;
         let mut spilled = inputs::spill(head, rest, Error::Stdin)?;
-        if named.is_some_and(|p| run.walk_excludes(p)) {
-            return Ok((spilled, None, false, None));
-        }
         let fixed = Rewriter::new(options)
             .fix_seekable(&mut spilled, args.unsafe_fixes, NamedTempFile::new)
             .map_err(Error::Stdin)?;
