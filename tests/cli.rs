@@ -2441,3 +2441,49 @@ fn a_large_stream_is_checked_as_its_file_is() {
         );
     }
 }
+
+/// A fatal error quotes what it is about, and that may be a credential: an argument of
+/// `ddlink link`, a `--portal` URL copied with its token, a configuration line. CI logs are
+/// often public: each is masked, as in the findings.
+#[test]
+fn errors_mask_the_credentials_they_quote() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("t.html"), "<p>x</p>\n").unwrap();
+    let link = ddlink(
+        &[
+            "link",
+            "--portal",
+            "https://acme.deskdirector.com",
+            "name=ticket",
+            "auth_username=a@b.co",
+            "auth_token=ArgSecret#1",
+        ],
+        root,
+    );
+    let flag = ddlink(
+        &[
+            "check",
+            "--portal",
+            "https://acme.deskdirector.com/auth/v1/login?access_token=FlagSecret",
+            "t.html",
+        ],
+        root,
+    );
+    std::fs::write(
+        root.join("ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com/?access_token=ConfigSecret\"\n",
+    )
+    .unwrap();
+    let config = ddlink(&["check", "t.html"], root);
+    for (output, secret) in [
+        (link, "ArgSecret"),
+        (flag, "FlagSecret"),
+        (config, "ConfigSecret"),
+    ] {
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("*****"), "{stderr}");
+        assert!(!stderr.contains(secret), "{stderr}");
+    }
+}

@@ -18,7 +18,9 @@ use crate::report::{self, FileReport, Format, Summary};
 pub fn run(args: &LinkArgs) -> ExitStatus {
     let mut command = Command::empty();
     for pair in &args.pairs {
+        // An argument may be a credential (`auth_token=…`): an error quotes it masked.
         let shown = report::visible::line(pair);
+        let shown = ddlink::source::mask_credentials_in_prose(&shown).unwrap_or(shown.into_owned());
         let Some((key, value)) = pair.split_once('=') else {
             let _ = writeln!(
                 io::stderr(),

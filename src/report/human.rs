@@ -340,7 +340,7 @@ impl SourceCode for ShownSource {
 
 impl Shown {
     fn of(diagnostic: &dyn miette::Diagnostic) -> Self {
-        let text = |display: &dyn fmt::Display| visible::line(&display.to_string()).into_owned();
+        let text = |display: &dyn fmt::Display| masked(visible::line(&display.to_string()));
         let mut shown = Self::of_error(diagnostic);
         shown.code = diagnostic.code().map(|code| text(&code));
         shown.severity = diagnostic.severity();
@@ -360,7 +360,11 @@ impl Shown {
             .source_code()
             .and_then(|source| source.read_span(&whole, usize::MAX, usize::MAX).ok())
         {
-            let text = String::from_utf8_lossy(contents.data());
+            // A configuration's excerpt shows the lines around its error, where a credential
+            // may be written (`portal = "…?access_token=…"`): masked, one `*` per byte.
+            let mut bytes = contents.data().to_vec();
+            ddlink::source::mask_credential_values(&mut bytes);
+            let text = String::from_utf8_lossy(&bytes);
             let mut offsets: Vec<usize> = labels
                 .iter()
                 .flat_map(|label| [label.offset(), label.offset() + label.len()])
@@ -391,7 +395,7 @@ impl Shown {
     /// A plain error (a cause that is no diagnostic), and its own causes.
     fn of_error(error: &dyn std::error::Error) -> Self {
         Shown {
-            message: visible::line(&error.to_string()).into_owned(),
+            message: masked(visible::line(&error.to_string())),
             code: None,
             severity: None,
             help: None,
@@ -403,6 +407,13 @@ impl Shown {
             related: Vec::new(),
         }
     }
+}
+
+/// `text` with the value after each credential key masked: an error quotes what it is about
+/// (an argument, a `--portal` URL copied with its `access_token=…`), and CI logs are often
+/// public.
+fn masked(text: std::borrow::Cow<'_, str>) -> String {
+    ddlink::source::mask_credentials_in_prose(&text).unwrap_or_else(|| text.into_owned())
 }
 
 impl fmt::Display for Shown {
