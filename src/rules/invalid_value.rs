@@ -137,7 +137,9 @@ fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
 
 /// What a value of a numeric `kind` holds besides its template tokens (white space aside,
 /// DD402's), if anything.
-fn around_token(kind: ValueKind, value: &str) -> Option<char> {
+/// What is written around the template tokens of a value that must be one id
+/// (`ab[srnumber]cd` → `` `ab` and `cd` are``), or `None` when nothing is.
+fn around_token(kind: ValueKind, value: &str) -> Option<String> {
     if !matches!(
         kind,
         ValueKind::TicketId | ValueKind::NumericId | ValueKind::Uuid
@@ -145,7 +147,22 @@ fn around_token(kind: ValueKind, value: &str) -> Option<char> {
     {
         return None;
     }
-    find_char_outside_tokens(value, |c| !c.is_whitespace())
+    find_char_outside_tokens(value, |c| !c.is_whitespace())?;
+    let mut outside = Vec::new();
+    let mut at = 0;
+    for token in crate::command::token::tokens(value) {
+        outside.push(&value[at..token.range.start]);
+        at = token.range.end;
+    }
+    outside.push(&value[at..]);
+    let outside: Vec<String> = outside
+        .into_iter()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(|text| format!("`{text}`"))
+        .collect();
+    let verb = if outside.len() == 1 { "is" } else { "are" };
+    Some(format!("{} {verb}", outside.join(" and ")))
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
@@ -229,7 +246,7 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
                     &INVALID_VALUE,
                     site.span(range),
                     format!(
-                        "`{value}` is not a valid `{key}`: `{extra}` is written around the template token, and {} is expected",
+                        "`{value}` is not a valid `{key}`: {extra} written around the template token, and {} is expected",
                         spec.kind.describe()
                     ),
                 )
@@ -268,6 +285,27 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::assert_rule;
+
+    #[test]
+    fn the_message_quotes_all_that_stands_around_the_token() {
+        for (value, around) in [
+            ("ab[srnumber]cd", "`ab` and `cd` are"),
+            ("T-[srnumber]", "`T-` is"),
+            ("[srnumber] x", "`x` is"),
+        ] {
+            let found = crate::rules::testing::finding(
+                "DD108",
+                &format!("ddportal://name=ticket&ticket_id={value}"),
+                &crate::rules::RuleSettings::default(),
+            );
+            assert_eq!(
+                found.message(),
+                format!(
+                    "`{value}` is not a valid `ticket_id`: {around} written around the template token, and a numeric ticket id is expected"
+                )
+            );
+        }
+    }
 
     #[test]
     fn pass_and_fail() {
