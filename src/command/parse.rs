@@ -748,18 +748,49 @@ pub fn parse_params(text: &str, command: Range<usize>) -> Vec<Param> {
             let pair_text = &text[range.clone()];
             match find_outside_tokens(pair_text, b"=") {
                 Some(eq) => Param {
-                    key: range.start..range.start + eq,
-                    value: Some(range.start + eq + 1..range.end),
+                    key: without_control_tags(text, range.start..range.start + eq),
+                    value: Some(without_control_tags(text, range.start + eq + 1..range.end)),
                     range,
                 },
                 None => Param {
-                    key: range.clone(),
+                    key: without_control_tags(text, range.clone()),
                     value: None,
                     range,
                 },
             }
         })
         .collect()
+}
+
+/// `range` without the template tags that only decide whether a parameter is written, at its
+/// ends: `{% if x %}&action=approve{% endif %}` writes `action=approve` or nothing, and so
+/// does `{{#if x}}…{{/if}}`. The key and value are judged as the mail would carry them; a tag
+/// in their middle (`approve{% else %}decline`) stays, and makes the value a template's.
+fn without_control_tags(text: &str, mut range: Range<usize>) -> Range<usize> {
+    const TAGS: [(&str, &str); 4] = [("{%", "%}"), ("{{#", "}}"), ("{{/", "}}"), ("{{else", "}}")];
+    let original = range.clone();
+    loop {
+        let part = &text[range.clone()];
+        let leading = TAGS.iter().find_map(|(open, close)| {
+            part.starts_with(open)
+                .then(|| part.find(close).map(|end| end + close.len()))?
+        });
+        if let Some(len) = leading {
+            range.start += len;
+            continue;
+        }
+        let trailing = TAGS.iter().find_map(|(open, close)| {
+            part.ends_with(close)
+                .then(|| part.rfind(open))
+                .flatten()
+                .filter(|&at| !part[at..part.len() - close.len()].contains(close))
+        });
+        match trailing {
+            Some(at) => range.end = range.start + at,
+            None => break,
+        }
+    }
+    if range.is_empty() { original } else { range }
 }
 
 #[cfg(test)]
@@ -780,6 +811,25 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn tags_that_decide_whether_a_parameter_is_written_are_not_part_of_it() {
+        let text = "ddportal://name=ticket&ticket_id=1{% if a %}&action=close{% endif %}&{{#if b}}state=x{{/if}}&page={% raw %}&q={% if c %}1{% else %}2{% endif %}";
+        let link = parse(text);
+        let pairs = pairs(text, &link);
+        assert_eq!(
+            pairs,
+            [
+                ("name", Some("ticket")),
+                ("ticket_id", Some("1")),
+                ("action", Some("close")),
+                ("state", Some("x")),
+                ("page", Some("{% raw %}")),
+                ("q", Some("1{% else %}2")),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.map(str::to_owned)))
+        );
     }
 
     #[test]

@@ -42,7 +42,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             continue;
         }
         let first = *firsts.entry(key).or_insert(param);
-        if !std::ptr::eq(first, param) {
+        if !std::ptr::eq(first, param)
+            && !in_other_branch(
+                site.str(first.value.as_ref().map_or(first.key.end, |v| v.end)..param.key.start),
+            )
+        {
             let first_value = site.value(first).unwrap_or_default();
             let same = site.value(param).unwrap_or_default() == first_value;
             let help = if same {
@@ -60,6 +64,28 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             );
         }
     }
+}
+
+/// Whether `between`, the text between two parameters, holds a template's `else`: then the
+/// mail carries one of them, never both (`{% if a %}&action=approve{% else %}&action=decline{% endif %}`).
+fn in_other_branch(between: &str) -> bool {
+    if !between.contains('{') {
+        return false;
+    }
+    let lower = between.to_ascii_lowercase();
+    [
+        "{% else",
+        "{%- else",
+        "{% elsif",
+        "{%- elsif",
+        "{% when",
+        "{%- when",
+        "{{else",
+        "{{~else",
+        "{{^",
+    ]
+    .iter()
+    .any(|tag| lower.contains(tag))
 }
 
 /// A key written twice in a `{{deeplink …}}` call (`span`: its second `key`): the call keeps
@@ -85,10 +111,15 @@ mod tests {
     fn pass_and_fail() {
         assert_rule(
             "DD109",
-            &["ddportal://name=ticket&ticket_id=1&action=close"],
+            &[
+                "ddportal://name=ticket&ticket_id=1&action=close",
+                "ddportal://name=ticket&ticket_id=1{% if a %}&action=approve{% else %}&action=decline{% endif %}",
+                "ddportal://name=ticket&ticket_id=1{{#if a}}&action=approve{{else}}&action=decline{{/if}}",
+            ],
             &[
                 "ddportal://name=ticket&ticket_id=1&action=close&action=approve",
                 "ddportal://name=ticket&name=ticket&ticket_id=1",
+                "ddportal://name=ticket&ticket_id=1{% if a %}&action=close{% endif %}&action=close",
             ],
         );
     }
