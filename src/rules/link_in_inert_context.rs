@@ -4,7 +4,8 @@ use crate::diagnostic::{Diagnostic, Span};
 declare_rule! {
     /// ## What it does
     /// Reports a portal link inside `<script>`, `<style>`, `<title>`, `<textarea>` or an HTML
-    /// comment, where no reader can click it. Other rules do not look at such links. A
+    /// comment, where no reader can click it. Other rules do not look at such links, but for
+    /// DD301 and DD302: a credential in one goes out with the e-mail all the same. A
     /// `{{deeplink}}` placeholder there is reported too: it is left as written, not expanded;
     /// so is one in a template comment of the mail system (`{{!-- … --}}`, `{{! … }}`,
     /// `{% comment %}…{% endcomment %}`) within one text of the document.

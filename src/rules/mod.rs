@@ -249,10 +249,13 @@ const LINK_CHECKS: &[fn(&LinkSite, &mut Findings)] = &[
 ];
 
 /// Run every link rule on one link. A link in an inert context (script, style, comment) is
-/// dead: only [`link_in_inert_context`] speaks about it.
+/// dead: only [`link_in_inert_context`] speaks about it, and the rules on credentials, which
+/// go out with the e-mail whether anyone can click the link or not.
 pub fn check_link(site: &LinkSite, findings: &mut Findings) {
     if matches!(site.origin, Origin::Inert(_)) {
         link_in_inert_context::check(site, findings);
+        password_in_link::check(site, findings);
+        literal_credential::check(site, findings);
         return;
     }
     for check in LINK_CHECKS {
