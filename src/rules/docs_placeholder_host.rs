@@ -5,7 +5,8 @@ declare_rule! {
     /// ## What it does
     /// Reports a portal link whose host is still the documentation's placeholder:
     /// `[your-subdomain].deskdirector.com`, `xxx.deskdirector.com`,
-    /// `yourcompany.deskdirector.com`, `<subdomain>.deskdirector.com` and the like.
+    /// `yourcompany.deskdirector.com`, `<subdomain>.deskdirector.com` and the like, and a custom
+    /// domain written as documentation writes one (`support.yourcompany.com`).
     ///
     /// ## Why is this bad?
     /// Every recipient gets a link to a portal that does not exist.
@@ -32,6 +33,24 @@ declare_rule! {
 }
 
 /// First labels that documentation and vendor samples use in place of a real subdomain.
+/// The labels documentation writes for a custom domain's own name.
+const CUSTOM_DOMAIN_PLACEHOLDERS: &[&str] = &[
+    "yourcompany",
+    "your-company",
+    "yourcompanyname",
+    "your-company-name",
+    "yourdomain",
+    "your-domain",
+    "mycompany",
+    "my-company",
+    "mydomain",
+    "my-domain",
+    "companyname",
+    "company-name",
+    "yourmsp",
+    "your-msp",
+];
+
 const PLACEHOLDER_LABELS: &[&str] = &[
     "subdomain",
     "your-subdomain",
@@ -72,7 +91,11 @@ pub fn is_placeholder_host(host: &str) -> bool {
     }
     let lower = host.to_ascii_lowercase();
     let Some(label) = lower.strip_suffix(".deskdirector.com") else {
-        return false;
+        // A custom domain as documentation writes one (`support.yourcompany.com`): only the
+        // placeholder words themselves, since a real domain may well start with "your".
+        return lower
+            .split('.')
+            .any(|label| CUSTOM_DOMAIN_PLACEHOLDERS.contains(&label));
     };
     PLACEHOLDER_LABELS.contains(&label)
         || (label.len() >= 2 && label.bytes().all(|b| b == b'x'))
@@ -118,6 +141,7 @@ mod tests {
                 "https://support.example.com/portal/deeplink?name=quotes",
                 "https://{{ Portal.Host }}/portal/deeplink?name=quotes",
                 "https://xavier.deskdirector.com/portal/deeplink?name=quotes",
+                "https://support.youritpartner.com/portal/deeplink?name=quotes",
             ],
             &[
                 "https://[your-subdomain].deskdirector.com/portal/deeplink?name=quotes",
@@ -127,6 +151,8 @@ mod tests {
                 "https://subdomain.deskdirector.com/portal/v2/tickets",
                 "https://%5Byour-subdomain%5D.deskdirector.com/portal/deeplink?name=quotes",
                 "https://%3Csubdomain%3E.deskdirector.com/portal/deeplink?name=quotes",
+                "https://support.yourcompany.com/portal/deeplink?name=quotes",
+                "https://portal.YourDomain.com/portal/deeplink?name=quotes",
             ],
         );
     }
