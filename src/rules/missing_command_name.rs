@@ -1,3 +1,7 @@
+use super::did_you_mean::closest;
+use super::unknown_param::UNKNOWN_PARAM;
+use super::whitespace_in_url::WHITESPACE_IN_URL;
+use super::wrong_case::canonical_key;
 use super::{Findings, LinkSite, legacy_v1_link, unknown_param};
 use crate::command::spec::{NAME_KEY, command_owning, is_auth_key};
 use crate::diagnostic::Diagnostic;
@@ -49,6 +53,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     {
         return;
     }
+    // `name =ticket_list`, ` name=…`, `/name=…`: the link has a name, misread, which DD402 or
+    // DD104 reports as the one defect it is.
+    if params.iter().any(|p| misread_name(site.key(p), findings)) {
+        return;
+    }
     // `AUTH_TOKEN=` is an auth key in the wrong case (DD111), and the link auth-only.
     if !params.is_empty()
         && params
@@ -74,6 +83,19 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     );
 }
 
+/// Whether `key` is `name` written with white space (DD402's) or a near miss of it (DD104's),
+/// when the rule that reports it is on.
+pub fn misread_name(key: &str, findings: &Findings) -> bool {
+    if canonical_key(key).is_some() {
+        return false;
+    }
+    (findings.enabled(&WHITESPACE_IN_URL)
+        && key
+            .trim_matches(|c: char| c.is_ascii_whitespace())
+            .eq_ignore_ascii_case(NAME_KEY))
+        || (findings.enabled(&UNKNOWN_PARAM) && closest(key, [NAME_KEY]).is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::assert_rule;
@@ -89,6 +111,10 @@ mod tests {
                 "ddportal://ticketid=1",
                 "ddportal://ticketid=1&action=close",
                 "ddportal://name%3Dticket_list",
+                "ddportal://name =ticket_list",
+                "ddportal:// name=ticket_list",
+                "https://acme.deskdirector.com/portal/deeplink?/name=ticket_list",
+                "ddportal://nme=ticket_list",
             ],
             &[
                 "ddportal://ticket_id=1",

@@ -1,6 +1,7 @@
 use super::did_you_mean::closest;
 use super::encoded_token::percent_decode;
 use super::incomplete_auth::INCOMPLETE_AUTH;
+use super::missing_command_name::MISSING_COMMAND_NAME;
 use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::password_in_link::PASSWORD_IN_LINK;
 use super::wrong_case::{behind_escaped_ampersand, canonical_key, held_twice, meant_elsewhere};
@@ -55,12 +56,17 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .iter()
             .any(|p| canonical_key(site.key(p)) == Some(wanted))
     };
-    let required_and_missing = |wanted: &str| {
-        site.command()
-            .is_some_and(|c| c.required.iter().any(|r| r.key == wanted))
-            && !present(wanted)
-    };
     let v1 = legacy_v1_link::v1_pair(site).map(|(param, _)| param);
+    // `name` is required too, unless a V1 command names the page (DD501).
+    let required_and_missing = |wanted: &str| {
+        let required = if wanted == NAME_KEY {
+            v1.is_none()
+        } else {
+            site.command()
+                .is_some_and(|c| c.required.iter().any(|r| r.key == wanted))
+        };
+        required && !present(wanted)
+    };
     for param in &site.link.params {
         let key = site.key(param);
         if canonical_key(key).is_some() || v1.is_some_and(|v1| std::ptr::eq(v1, param)) {
@@ -136,15 +142,21 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             None => diagnostic.with_help("the portal ignores parameters it does not know"),
         };
         if let Some(needed) = lacking {
-            let also = if spec::is_auth_key(needed) {
-                &INCOMPLETE_AUTH
-            } else {
-                &MISSING_REQUIRED_PARAM
-            };
-            findings.push_also_for(diagnostic, also);
+            findings.push_also_for(diagnostic, absence_of(needed));
         } else {
             findings.push(diagnostic);
         }
+    }
+}
+
+/// The rule that reports `key` missing from a link.
+fn absence_of(key: &str) -> &'static crate::rules::Rule {
+    if spec::is_auth_key(key) {
+        &INCOMPLETE_AUTH
+    } else if key == NAME_KEY {
+        &MISSING_COMMAND_NAME
+    } else {
+        &MISSING_REQUIRED_PARAM
     }
 }
 
@@ -461,6 +473,14 @@ mod tests {
             [(
                 Severity::Warning,
                 "`stat` is not a deep-link parameter".to_owned()
+            )]
+        );
+        assert_eq!(
+            severities("ddportal://nme=ticket_list"),
+            [(
+                Severity::Error,
+                "`nme` is not a deep-link parameter, and the link lacks the `name` it needs"
+                    .to_owned()
             )]
         );
         assert_eq!(
