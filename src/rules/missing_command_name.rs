@@ -1,8 +1,9 @@
 use super::did_you_mean::closest;
 use super::unknown_param::UNKNOWN_PARAM;
 use super::whitespace_in_url::WHITESPACE_IN_URL;
-use super::wrong_case::canonical_key;
+use super::wrong_case::{canonical_key, meant_key};
 use super::{Findings, LinkSite, legacy_v1_link, unknown_param};
+use crate::command::Param;
 use crate::command::spec::{NAME_KEY, command_owning, is_auth_key};
 use crate::diagnostic::Diagnostic;
 
@@ -58,12 +59,20 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if params.iter().any(|p| misread_name(site.key(p), findings)) {
         return;
     }
-    // `AUTH_TOKEN=` is an auth key in the wrong case (DD111), and the link auth-only.
-    if !params.is_empty()
-        && params
-            .iter()
-            .all(|p| is_auth_key(&site.key(p).to_ascii_lowercase()))
-    {
+    // `AUTH_TOKEN=` is an auth key in the wrong case (DD111), `auth%5Ftoken=` one
+    // percent-encoded and `auth_user=` one misspelt (DD104): the link is auth-only.
+    let misread_named = findings.enabled(&UNKNOWN_PARAM);
+    let auth_key = |p: &Param| {
+        let key = site.key(p);
+        is_auth_key(&key.to_ascii_lowercase())
+            || meant_key(key).is_some_and(is_auth_key)
+            || (misread_named
+                && canonical_key(key).is_none()
+                && unknown_param::keys_meant(site, p)
+                    .first()
+                    .is_some_and(|&k| is_auth_key(k)))
+    };
+    if !params.is_empty() && params.iter().all(auth_key) {
         return;
     }
     let span = if site.link.command.is_empty() {

@@ -1,6 +1,6 @@
 use super::did_you_mean::closest;
-use super::unknown_param::UNKNOWN_PARAM;
-use super::wrong_case::{behind_escaped_ampersand, canonical_key};
+use super::unknown_param::{UNKNOWN_PARAM, keyless_value_for, keys_meant};
+use super::wrong_case::{canonical_key, meant_key};
 use super::{Findings, LinkSite, TicketTokenNeed};
 use crate::command::spec::{NAME_KEY, ValueKind};
 use crate::diagnostic::Diagnostic;
@@ -49,16 +49,19 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         // A key in the wrong case is present, just misspelt (DD111); a near miss of the key is
         // a typo that DD104 names ("did you mean"), while DD104 is on to name it.
         let near_misses_named = findings.enabled(&UNKNOWN_PARAM);
+        // So is a key DD104 reports as standing for it (`ticket%5Fid`, `ticket_id%3D5`), and
+        // a value without a key (`=[srnumber]`): DD104's fix writes the key, where this
+        // rule's would write a second one.
         let present = site.link.params.iter().any(|p| {
             let key = site.key(p);
-            canonical_key(key) == Some(required.key)
+            meant_key(key) == Some(required.key)
                 || (near_misses_named
                     && canonical_key(key).is_none()
-                    && closest(key, [required.key]).is_some())
-                || behind_escaped_ampersand(key).is_some_and(|(known, _)| known == required.key)
+                    && (closest(key, [required.key]).is_some()
+                        || keys_meant(site, p).contains(&required.key)))
                 // `&ampticket_id=`: an `&amp` without its `;` (DD401 adds it).
                 || key.strip_prefix("amp").and_then(canonical_key) == Some(required.key)
-        });
+        }) || (near_misses_named && keyless_value_for(site, required.key));
         if present {
             continue;
         }

@@ -4,7 +4,9 @@ use super::incomplete_auth::INCOMPLETE_AUTH;
 use super::missing_command_name::MISSING_COMMAND_NAME;
 use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::password_in_link::PASSWORD_IN_LINK;
-use super::wrong_case::{behind_escaped_ampersand, canonical_key, held_twice, meant_elsewhere};
+use super::wrong_case::{
+    behind_escaped_ampersand, canonical_key, held_twice, meant_elsewhere, meant_key,
+};
 use super::{Findings, LinkSite, legacy_v1_link};
 use crate::command::Param;
 use crate::command::spec::{self, AUTH_KEYS, NAME_KEY, names_a_password};
@@ -37,6 +39,11 @@ declare_rule! {
     /// behind an `&amp;` in the wrong case (`&Amp;ticket_id`), is repaired by a safe fix: the
     /// extra `amp;` goes (and DD401 escapes a bare `&` left). A known key percent-encoded
     /// (`auth%5Ftoken`) is decoded by a safe fix: the portal decodes it before reading it.
+    /// A value without a key (`=[srnumber]`) in a link that lacks the key its command requires
+    /// is offered that key (`ticket_id=[srnumber]`), as an unsafe fix.
+    ///
+    /// A key this rule reports as standing for a known one is not reported missing as well
+    /// (DD102, DD103, DD305): this finding then is an error, and its fix writes the key.
     pub static UNKNOWN_PARAM = {
         code: "DD104",
         name: "unknown-param",
@@ -74,21 +81,20 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         }
         let span = site.span(param.key.clone());
         if key.is_empty() {
-            findings.push(
-                Diagnostic::new(
-                    &UNKNOWN_PARAM,
-                    site.span(param.range.clone()),
-                    "a parameter without a key",
-                )
-                .with_help("write `key=value`"),
-            );
+            keyless(site, param, findings);
             continue;
         }
         // Another parameter that stands for the key this one is repaired into.
         let elsewhere = |wanted: &str| meant_elsewhere(site, Some(param), wanted);
         if let Some((diagnostic, meant)) = known_key_misread(site, param, key, &elsewhere) {
-            if meant.is_some_and(required_and_missing) {
-                findings.push_also_for(diagnostic, &MISSING_REQUIRED_PARAM);
+            // `ticket%5Fid`, `ticket_id%3D5`: the required key the link lacks, written so that
+            // the portal does not read it.
+            let lacking = meant
+                .into_iter()
+                .chain(keys_meant(site, param))
+                .find(|&k| required_and_missing(k));
+            if let Some(needed) = lacking {
+                findings.push_also_for(diagnostic, absence_of(needed));
             } else {
                 findings.push(diagnostic);
             }
@@ -101,17 +107,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         {
             continue;
         }
-        // Prefer the keys this command takes, then any key.
-        let own: Vec<&str> = site
-            .command()
-            .map(|c| c.keys().map(|k| k.key).collect())
-            .unwrap_or_default();
-        let candidates = std::iter::once(NAME_KEY)
-            .chain(own.iter().copied())
-            .chain(AUTH_KEYS.iter().map(|k| k.key));
-        let suggestion = closest(key, candidates)
-            .or_else(|| closest(key, spec::all_keys()))
-            .or_else(|| auth_key_meant(key));
+        let suggestion = suggested_key(site, key);
         // `auth_tokn` beside `auth_username`: the secret the user name needs (DD305 leaves it
         // to this finding).
         let completes_auth = |wanted: &str| {
@@ -160,12 +156,105 @@ fn absence_of(key: &str) -> &'static crate::rules::Rule {
     }
 }
 
-/// Whether a key the link holds, unknown to the portal, is a near miss of `key` (`auth_tokn`
-/// for `auth_token`): this rule reports it as the missing key.
+/// `=[srnumber]`: a value without its key. In a link that lacks the key its command
+/// requires, the value most likely is that key's (`ticket_id`), and this finding says so in
+/// place of DD103, whose fix would add a second value for it: the key is a guess, an unsafe
+/// fix.
+fn keyless(site: &LinkSite, param: &Param, findings: &mut Findings) {
+    let span = site.span(param.range.clone());
+    let lacking = site.command().and_then(|command| {
+        command
+            .required
+            .iter()
+            .map(|r| r.key)
+            .find(|&required| !meant_elsewhere(site, None, required))
+    });
+    let has_value = site.value(param).is_some_and(|v| !v.is_empty());
+    match lacking.filter(|_| has_value) {
+        Some(needed) => {
+            let key_at = site.span(param.key.clone());
+            findings.push_also_for(
+                Diagnostic::new(
+                    &UNKNOWN_PARAM,
+                    span,
+                    format!(
+                        "a parameter without a key, and the link lacks the `{needed}` it needs"
+                    ),
+                )
+                .with_help(format!("did you mean `{needed}=`?"))
+                .with_fix(Fix::unsafe_(vec![Edit::insert(key_at.start, needed)])),
+                &MISSING_REQUIRED_PARAM,
+            );
+        }
+        None => {
+            findings.push(
+                Diagnostic::new(&UNKNOWN_PARAM, span, "a parameter without a key")
+                    .with_help("write `key=value`"),
+            );
+        }
+    }
+}
+
+/// Whether this rule reports a parameter of `site` as standing for the required `key` the
+/// link lacks (a value without its key, `=[srnumber]`), so that DD103 leaves it to it.
+pub fn keyless_value_for(site: &LinkSite, key: &str) -> bool {
+    site.command()
+        .and_then(|c| c.required.first())
+        .is_some_and(|first| first.key == key)
+        && site
+            .link
+            .params
+            .iter()
+            .any(|p| site.key(p).is_empty() && site.value(p).is_some_and(|v| !v.is_empty()))
+}
+
+/// The known key this rule suggests for an unknown `key` ("did you mean"): a near miss,
+/// preferring the keys the command takes, or an auth key written in other words.
+pub(super) fn suggested_key(site: &LinkSite, key: &str) -> Option<&'static str> {
+    let own: Vec<&'static str> = site
+        .command()
+        .map(|c| c.keys().map(|k| k.key).collect())
+        .unwrap_or_default();
+    let candidates = std::iter::once(NAME_KEY)
+        .chain(own)
+        .chain(AUTH_KEYS.iter().map(|k| k.key));
+    closest(key, candidates)
+        .or_else(|| closest(key, spec::all_keys()))
+        .or_else(|| auth_key_meant(key))
+}
+
+/// The known keys a parameter stands for as this rule reports it: its key in the wrong case,
+/// behind an escaped ampersand, percent-encoded (a key or whole pairs), a near miss or in
+/// other words (`auth_user`). The rules that would report those keys missing (DD102, DD103,
+/// DD305) leave them to this rule's finding, whose fix writes them.
+pub fn keys_meant(site: &LinkSite, param: &Param) -> Vec<&'static str> {
+    let key = site.key(param);
+    if let Some(known) = meant_key(key) {
+        return vec![known];
+    }
+    if let Some(pairs) = percent_encoded_pairs(key) {
+        return pair_keys(&pairs);
+    }
+    if key.is_empty() {
+        return Vec::new();
+    }
+    suggested_key(site, key).into_iter().collect()
+}
+
+/// The known keys of decoded `key=value` pairs.
+fn pair_keys(pairs: &str) -> Vec<&'static str> {
+    pairs
+        .split('&')
+        .filter_map(|pair| canonical_key(pair.split_once('=').map_or(pair, |(k, _)| k)))
+        .collect()
+}
+
+/// Whether a key the link holds, unknown to the portal, stands for `key` (`auth_tokn` or
+/// `auth%5Ftoken` for `auth_token`, `auth_user` for `auth_username`): this rule reports it
+/// as the missing key.
 pub fn near_miss_of(site: &LinkSite, key: &str) -> bool {
     site.link.params.iter().any(|param| {
-        let written = site.key(param);
-        canonical_key(written).is_none() && closest(written, [key]).is_some()
+        canonical_key(site.key(param)).is_none() && keys_meant(site, param).contains(&key)
     })
 }
 
@@ -280,11 +369,7 @@ fn misread_key(
     )
     .with_help(format!("write `{written}`"))
     .with_fix(Fix::safe(vec![Edit::replace(span, written)]));
-    let revealed = decoded
-        .split('&')
-        .filter_map(|pair| canonical_key(pair.split_once('=').map_or(pair, |(k, _)| k)))
-        .collect();
-    Some((diagnostic, None, revealed))
+    Some((diagnostic, None, pair_keys(&decoded)))
 }
 
 /// The pairs a key stands for whose `=` (and `&`) are percent-encoded (`name%3Dticket_list`
