@@ -1,4 +1,5 @@
 use super::did_you_mean::closest;
+use super::param_not_allowed::{self, PARAM_NOT_ALLOWED};
 use super::unknown_param::UNKNOWN_PARAM;
 use super::whitespace_in_url::WHITESPACE_IN_URL;
 use super::wrong_case::{canonical_key, meant_key};
@@ -57,6 +58,10 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // `name =ticket_list`, ` name=…`, `/name=…`: the link has a name, misread, which DD402 or
     // DD104 reports as the one defect it is.
     if params.iter().any(|p| misread_name(site.key(p), findings)) {
+        return;
+    }
+    // `ticket_id=5#c1&name=ticket`: a name after the `#`, which DD105 reports.
+    if findings.enabled(&PARAM_NOT_ALLOWED) && param_not_allowed::fragment_holds(site, NAME_KEY) {
         return;
     }
     // `AUTH_TOKEN=` is an auth key in the wrong case (DD111), `auth%5Ftoken=` one

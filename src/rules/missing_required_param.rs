@@ -1,4 +1,5 @@
 use super::did_you_mean::closest;
+use super::param_not_allowed::{PARAM_NOT_ALLOWED, fragment_holds};
 use super::unknown_param::{UNKNOWN_PARAM, keyless_value_for, keys_meant};
 use super::wrong_case::{canonical_key, meant_key};
 use super::{Findings, LinkSite, TicketTokenNeed};
@@ -61,7 +62,12 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                         || keys_meant(site, p).contains(&required.key)))
                 // `&ampticket_id=`: an `&amp` without its `;` (DD401 adds it).
                 || key.strip_prefix("amp").and_then(canonical_key) == Some(required.key)
-        }) || (near_misses_named && keyless_value_for(site, required.key));
+        }) || (near_misses_named && keyless_value_for(site, required.key))
+            // `#c1&ticket_id=5`: written after the `#`, which DD105 reports: it is to be
+            // moved, not added a second time.
+            || (command.fragment_allowed
+                && findings.enabled(&PARAM_NOT_ALLOWED)
+                && fragment_holds(site, required.key));
         if present {
             continue;
         }

@@ -1,12 +1,18 @@
+use super::missing_command_name::MISSING_COMMAND_NAME;
+use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::wrong_case::canonical_key;
 use super::{Findings, LinkSite};
 use crate::command::spec::{CommandSpec, NAME_KEY, command_owning, is_auth_key};
+use crate::command::{Param, parse_params};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
 declare_rule! {
     /// ## What it does
     /// Reports a known parameter on a command that does not take it (`action` on
     /// `ticket_list`, `state` on `ticket`), and a `#fragment` on any command but `ticket`.
+    /// On a ticket link it reports parameters written after the `#`
+    /// (`ticket_id=5#c1&action=close`), which the portal never sees; when one of them is the
+    /// link's required key, this finding stands for DD103's, as an error.
     ///
     /// ## Why is this bad?
     /// The portal ignores it, so whatever the template author meant by it does not happen:
@@ -24,7 +30,8 @@ declare_rule! {
     ///
     /// ## Fix
     /// Removing the parameter is offered as an unsafe fix: it may have been meant for another
-    /// command.
+    /// command. Parameters after the `#` get no fix: moved before it, they would do what the
+    /// link has never done so far.
     pub static PARAM_NOT_ALLOWED = {
         code: "DD105",
         name: "param-not-allowed",
@@ -37,7 +44,12 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !site.is_deep_link() || !findings.enabled(&PARAM_NOT_ALLOWED) {
         return;
     }
-    let Some(command) = site.implied_command() else {
+    let command = site.implied_command();
+    // On a command that takes no fragment, the fragment is reported whole below.
+    if command.is_none_or(|c| c.fragment_allowed) {
+        params_in_fragment(site, findings);
+    }
+    let Some(command) = command else {
         return;
     };
     for (index, param) in site.link.params.iter().enumerate() {
@@ -76,6 +88,77 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
 }
 
+/// `name=ticket&ticket_id=5#c1&action=close`: the browser keeps the fragment from the
+/// portal, so `action` is never read. Moving it before the `#` would make the link do what it
+/// has not done so far (and `aprove` there would be an error): no fix.
+fn params_in_fragment(site: &LinkSite, findings: &mut Findings) {
+    let pairs = fragment_params(site);
+    let (Some(first), Some(last)) = (pairs.first(), pairs.last()) else {
+        return;
+    };
+    let keys: Vec<String> = pairs
+        .iter()
+        .map(|p| format!("`{}=`", site.key(p)))
+        .collect();
+    let required = site
+        .command()
+        .map_or(&[][..], |command| command.required)
+        .iter()
+        .map(|r| r.key);
+    let lacking = std::iter::once(NAME_KEY)
+        .chain(required)
+        .find(|&key| !site.has_key(key) && fragment_holds(site, key));
+    let also = lacking.map_or(String::new(), |needed| {
+        format!(", and the link lacks the `{needed}` it needs")
+    });
+    let message = format!(
+        "the portal does not read what follows `#`: {} {} in the fragment{also}",
+        keys.join(", "),
+        if keys.len() == 1 { "is" } else { "are" }
+    );
+    let span = site.span(first.range.start..last.range.end);
+    let diagnostic = Diagnostic::new(&PARAM_NOT_ALLOWED, span, message)
+        .with_help("move the parameters before the `#`: the fragment goes last");
+    if let Some(needed) = lacking {
+        let absence = if needed == NAME_KEY {
+            &MISSING_COMMAND_NAME
+        } else {
+            &MISSING_REQUIRED_PARAM
+        };
+        findings.push_also_for(diagnostic, absence);
+    } else {
+        findings.push(diagnostic);
+    }
+}
+
+/// The `key=value` pairs written in a link's fragment (`#c1&action=close`, `#action=close`):
+/// a comment's anchor is a bare word.
+fn fragment_params(site: &LinkSite) -> Vec<Param> {
+    let Some(fragment) = site.link.fragment.clone() else {
+        return Vec::new();
+    };
+    parse_params(site.text, fragment)
+        .into_iter()
+        .filter(|p| {
+            let key = site.key(p);
+            p.value.is_some()
+                && !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'%'))
+        })
+        .collect()
+}
+
+/// Whether the link's fragment holds the known `key`, which this rule reports (so DD102 and
+/// DD103 do not report it missing too: the fix is to move it, not to add it).
+pub fn fragment_holds(site: &LinkSite, key: &str) -> bool {
+    site.link.fragment.is_some()
+        && fragment_params(site)
+            .iter()
+            .any(|p| canonical_key(site.key(p)) == Some(key))
+}
+
 /// Whether `name=…` of the link does not take the known `key` (DD105 reports it).
 pub fn applies(site: &LinkSite, key: &str) -> bool {
     site.implied_command()
@@ -100,12 +183,15 @@ mod tests {
                 "ddportal://name=survey&survey_id=1&campaign_id=2",
                 "ddportal://name=quotes&auth_username=a@b.co&auth_token=[x]",
                 "ddportal://name=nothing&state=open",
+                "ddportal://name=ticket&ticket_id=1#c1",
             ],
             &[
                 "ddportal://name=ticket_list&action=approve",
                 "ddportal://name=ticket&ticket_id=1&state=open",
                 "ddportal://name=quotes&quote_id=Q1",
                 "ddportal://name=quotes#top",
+                "ddportal://name=ticket&ticket_id=1#c1&action=close",
+                "ddportal://name=ticket&ticket_id=1#action=close",
             ],
         );
     }
