@@ -66,18 +66,21 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
     // `AUTH_TOKEN=` is an auth key in the wrong case (DD111), `auth%5Ftoken=` one
     // percent-encoded and `auth_user=` one misspelt (DD104): the link is auth-only.
+    // A link of guesses alone (`?email=[x]`) is not taken for an auth-only one.
     let misread_named = findings.enabled(&UNKNOWN_PARAM);
-    let auth_key = |p: &Param| {
+    let written_auth_key = |p: &Param| {
         let key = site.key(p);
-        is_auth_key(&key.to_ascii_lowercase())
-            || meant_key(key).is_some_and(is_auth_key)
+        is_auth_key(&key.to_ascii_lowercase()) || meant_key(key).is_some_and(is_auth_key)
+    };
+    let auth_key = |p: &Param| {
+        written_auth_key(p)
             || (misread_named
-                && canonical_key(key).is_none()
+                && canonical_key(site.key(p)).is_none()
                 && unknown_param::keys_meant(site, p)
                     .first()
                     .is_some_and(|&k| is_auth_key(k)))
     };
-    if !params.is_empty() && params.iter().all(auth_key) {
+    if params.iter().any(written_auth_key) && params.iter().all(auth_key) {
         return;
     }
     let span = if site.link.command.is_empty() {
@@ -135,6 +138,7 @@ mod tests {
                 "https://acme.deskdirector.com/portal/deeplink",
                 "https://acme.deskdirector.com/portal/deeplink?",
                 "ddportal://state=open&auth_token=x",
+                "ddportal://email=[x]",
             ],
         );
     }
