@@ -28,8 +28,9 @@ declare_rule! {
     /// the URL (an editor's wrapping) are removed safely, as a URL parser drops them too; a
     /// break followed by indentation is removed with it as an unsafe fix (the spaces would
     /// stay in the URL). A break inside a bracket token (`[Ticket:⏎ID]`, wrapped at the
-    /// token's space) becomes that space, and a space just before or after a value
-    /// (`ticket_id= [srnumber]`) is removed: safe fixes too. The other rules read a link
+    /// token's space) becomes that space, and a space just before or after a key or a value
+    /// (`ticket_id= [srnumber]`, `name =ticket`, `&amp; ticket_id=`) is removed: safe fixes
+    /// too. The other rules read a link
     /// broken over lines as if it were joined, so that a defect elsewhere in it is reported
     /// too.
     pub static WHITESPACE_IN_URL = {
@@ -172,10 +173,14 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
                 .with_help("join the link onto one line")
                 .with_fix(Fix::unsafe_(vec![Edit::delete(span)]))
         } else if range.start > 0
-            && (bytes[range.start - 1] == b'='
-                || bytes.get(range.end).is_none_or(|&b| b == b'&' || b == b'#'))
+            && (matches!(bytes[range.start - 1], b'=' | b'&' | b'?')
+                || text[..range.start].ends_with("://")
+                || bytes
+                    .get(range.end)
+                    .is_none_or(|&b| matches!(b, b'&' | b'#' | b'=')))
         {
-            // `ticket_id= [srnumber]`: around a value, a space is no part of it.
+            // `ticket_id= [srnumber]`, `name =ticket`, `& ticket_id=`: around a key or a value,
+            // a space is no part of it.
             diagnostic
                 .with_help("remove the space")
                 .with_fix(Fix::safe(vec![Edit::delete(span)]))
@@ -289,5 +294,21 @@ mod tests {
             ),
             "ddportal://name=ticket_list"
         );
+        for (before, after) in [
+            (
+                "ddportal://name =ticket_list",
+                "ddportal://name=ticket_list",
+            ),
+            (
+                "ddportal:// name=ticket_list",
+                "ddportal://name=ticket_list",
+            ),
+            (
+                "ddportal://name=ticket&ticket_id=1& action=close",
+                "ddportal://name=ticket&ticket_id=1&action=close",
+            ),
+        ] {
+            assert_eq!(fixed("DD402", before, &RuleSettings::default()), after);
+        }
     }
 }
