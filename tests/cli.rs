@@ -1659,6 +1659,16 @@ fn the_client_flag_chooses_the_form_of_expanded_links() {
     );
 }
 
+/// A `snippets` folder in `dir`, named by the `ddlink.toml` beside it as `templates_dir`.
+fn snippets_folder(dir: &Path) {
+    std::fs::create_dir_all(dir.join("snippets")).unwrap();
+    std::fs::write(
+        dir.join("ddlink.toml"),
+        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snippets\"\n",
+    )
+    .unwrap();
+}
+
 /// `templates_dir` (relative to its ddlink.toml) replaces the built-in snippets; a snippet
 /// missing from it falls back to the built-in one; a folder that is not there, or a snippet
 /// Handlebars cannot compile, stops the run for the files it governs (exit 2, reported once).
@@ -1666,12 +1676,7 @@ fn the_client_flag_chooses_the_form_of_expanded_links() {
 fn templates_dir_overrides_the_built_in_snippets() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::create_dir_all(root.join("mail/snippets")).unwrap();
-    std::fs::write(
-        root.join("mail/ddlink.toml"),
-        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snippets\"\n",
-    )
-    .unwrap();
+    snippets_folder(&root.join("mail"));
     std::fs::write(
         root.join("mail/snippets/link.hbs"),
         // Two braces or three: ddlink escapes the values itself, Handlebars adds nothing.
@@ -1752,12 +1757,7 @@ fn templates_dir_overrides_the_built_in_snippets() {
 fn unsafe_snippets_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::create_dir_all(root.join("mail/snippets")).unwrap();
-    std::fs::write(
-        root.join("mail/ddlink.toml"),
-        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snippets\"\n",
-    )
-    .unwrap();
+    snippets_folder(&root.join("mail"));
     let template = "<dd-link name=\"invoices\" target=\"_blank\">Invoices</dd-link>\n";
     std::fs::write(root.join("mail/u.html"), template).unwrap();
 
@@ -1841,12 +1841,7 @@ fn unsafe_snippets_are_refused() {
 fn a_snippet_may_give_its_own_default_label() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::create_dir_all(root.join("snippets")).unwrap();
-    std::fs::write(
-        root.join("ddlink.toml"),
-        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snippets\"\n",
-    )
-    .unwrap();
+    snippets_folder(root);
     let href = "https://acme.deskdirector.com/portal/deeplink?name=ticket_list";
     let template =
         "<dd-link name=\"ticket_list\"></dd-link> <dd-link name=\"ticket_list\">Mine</dd-link>\n";
@@ -1880,12 +1875,7 @@ fn a_snippet_may_give_its_own_default_label() {
 fn a_snippet_writes_the_templates_line_ending() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::create_dir_all(root.join("snippets")).unwrap();
-    std::fs::write(
-        root.join("ddlink.toml"),
-        "portal = \"https://acme.deskdirector.com\"\ntemplates_dir = \"snippets\"\n",
-    )
-    .unwrap();
+    snippets_folder(root);
     let href = "https://acme.deskdirector.com/portal/deeplink?name=ticket_list";
     for snippet_newline in ["\r\n", "\r", "\n"] {
         std::fs::write(

@@ -1149,39 +1149,38 @@ fn refused_attributes<'a, I: DoubleEndedIterator<Item = &'a Arg>>(
 ) -> bool {
     // `{% if x %}class="y"{% endif %}` in the tag: HTML reads the template code as
     // attribute names, which cannot be written back as they were.
+    let mut refuse = |first: &Arg, last: &Arg, message: String, help: &str| {
+        let span = Span::new(
+            start_tag.start + first.span.start,
+            start_tag.start + last.span.end,
+        );
+        invalid_placeholder::report(findings, span, message, help.to_owned());
+        true
+    };
     let is_code = |a: &&Arg| a.key.contains(['{', '}', '%']);
     if let (Some(code), Some(last)) = (passed().find(is_code), passed().rfind(is_code)) {
-        invalid_placeholder::report(
-            findings,
-            Span::new(
-                start_tag.start + code.span.start,
-                start_tag.start + last.span.end,
-            ),
+        return refuse(
+            code,
+            last,
             format!(
                 "template code (`{}`) between the attributes of `<dd-link>` cannot be carried over to the link",
                 code.key
             ),
-            "put the condition around the whole `<dd-link>…</dd-link>`, or inside its label"
-                .to_owned(),
+            "put the condition around the whole `<dd-link>…</dd-link>`, or inside its label",
         );
-        return true;
     }
     // `password="…"` is no command key and would pass to the anchor: the e-mail
     // would carry it all the same.
     if let Some(credential) = passed().find(|a| is_written_credential(a)) {
-        invalid_placeholder::report(
-            findings,
-            Span::new(
-                start_tag.start + credential.span.start,
-                start_tag.start + credential.span.end,
-            ),
+        return refuse(
+            credential,
+            credential,
             format!(
                 "`{}` holds a credential written out, which would go into the e-mail with the link",
                 credential.key
             ),
-            "remove it from the placeholder; for a link that signs the contact in, use auth=\"passwordless\" or auth=\"access-token\" with the mail system's tokens".to_owned(),
+            "remove it from the placeholder; for a link that signs the contact in, use auth=\"passwordless\" or auth=\"access-token\" with the mail system's tokens",
         );
-        return true;
     }
     false
 }
