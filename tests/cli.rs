@@ -1851,6 +1851,12 @@ fn a_snippet_may_give_its_own_default_label() {
             format!("<a href=\"{href}\">Open the portal &rarr;</a> <a href=\"{href}\">Mine</a>\n"),
         ),
         (
+            "<a href=\"{{{href}}}\">{{#if label}}<b>{{{label}}}</b>{{else}} {{/if}}</a>",
+            format!(
+                "<a href=\"{href}\"><b>Your tickets</b></a> <a href=\"{href}\"><b>Mine</b></a>\n"
+            ),
+        ),
+        (
             "<a href=\"{{{href}}}\" class=\"x\">{{{label}}}</a>",
             format!(
                 "<a href=\"{href}\" class=\"x\">Your tickets</a> <a href=\"{href}\" class=\"x\">Mine</a>\n"

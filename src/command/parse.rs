@@ -771,6 +771,21 @@ fn without_control_tags(text: &str, mut range: Range<usize>) -> Range<usize> {
     let original = range.clone();
     loop {
         let part = &text[range.clone()];
+        // What a comment or a raw block holds is never a parameter of the mail's link, or
+        // is the link as written: either way, the tags stay part of what they wrap.
+        if [
+            "{% comment",
+            "{%- comment",
+            "endcomment",
+            "{% raw",
+            "{%- raw",
+            "endraw",
+        ]
+        .iter()
+        .any(|tag| part.contains(tag))
+        {
+            break;
+        }
         let leading = TAGS.iter().find_map(|(open, close)| {
             part.starts_with(open)
                 .then(|| part.find(close).map(|end| end + close.len()))?
@@ -815,7 +830,7 @@ mod tests {
 
     #[test]
     fn tags_that_decide_whether_a_parameter_is_written_are_not_part_of_it() {
-        let text = "ddportal://name=ticket&ticket_id=1{% if a %}&action=close{% endif %}&{{#if b}}state=x{{/if}}&page={% raw %}&q={% if c %}1{% else %}2{% endif %}";
+        let text = "ddportal://name=ticket&ticket_id=1{% if a %}&action=close{% endif %}&{{#if b}}state=x{{/if}}&page={% raw %}&q={% if c %}1{% else %}2{% endif %}&r=1{% comment %}&s=2{% endcomment %}";
         let link = parse(text);
         let pairs = pairs(text, &link);
         assert_eq!(
@@ -827,6 +842,8 @@ mod tests {
                 ("state", Some("x")),
                 ("page", Some("{% raw %}")),
                 ("q", Some("1{% else %}2")),
+                ("r", Some("1{% comment %}")),
+                ("s", Some("2{% endcomment %}")),
             ]
             .map(|(k, v)| (k.to_owned(), v.map(str::to_owned)))
         );

@@ -1091,11 +1091,31 @@ fn rendered_without_label(
 ) -> Option<(String, bool)> {
     let unlabelled = render_with("", findings)?;
     let labelled = render_with(MARKER, findings)?;
-    if labelled.replace(MARKER, "") == unlabelled {
-        Some((render_with(&default_label(url), findings)?, false))
-    } else {
+    // Its own label is text it writes only without one (an empty `{{else}}` writes none).
+    if visible_text(&unlabelled) > visible_text(&labelled.replace(MARKER, "")) {
         Some((unlabelled, false))
+    } else {
+        Some((render_with(&default_label(url), findings)?, false))
     }
+}
+
+/// How many characters of `markup` a reader sees: not tags, not white space.
+fn visible_text(markup: &str) -> usize {
+    let mut in_tag = false;
+    markup
+        .chars()
+        .filter(|&c| {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => {
+                    in_tag = false;
+                    return false;
+                }
+                _ => {}
+            }
+            !in_tag && !c.is_whitespace()
+        })
+        .count()
 }
 
 /// The edits that put a `<dd-link>`'s rendered markup in place of its tags (around its label,

@@ -33,7 +33,8 @@ declare_rule! {
 }
 
 /// First labels that documentation and vendor samples use in place of a real subdomain.
-/// The labels documentation writes for a custom domain's own name.
+/// The labels documentation writes for a custom domain's own name, and no one registers for
+/// one (`mydomain.com` and the like are real domains).
 const CUSTOM_DOMAIN_PLACEHOLDERS: &[&str] = &[
     "yourcompany",
     "your-company",
@@ -41,14 +42,6 @@ const CUSTOM_DOMAIN_PLACEHOLDERS: &[&str] = &[
     "your-company-name",
     "yourdomain",
     "your-domain",
-    "mycompany",
-    "my-company",
-    "mydomain",
-    "my-domain",
-    "companyname",
-    "company-name",
-    "yourmsp",
-    "your-msp",
 ];
 
 const PLACEHOLDER_LABELS: &[&str] = &[
@@ -142,6 +135,8 @@ mod tests {
                 "https://{{ Portal.Host }}/portal/deeplink?name=quotes",
                 "https://xavier.deskdirector.com/portal/deeplink?name=quotes",
                 "https://support.youritpartner.com/portal/deeplink?name=quotes",
+                "https://help.mydomain.com/portal/deeplink?name=quotes",
+                "https://it.yourmsp.com/portal/deeplink?name=quotes",
             ],
             &[
                 "https://[your-subdomain].deskdirector.com/portal/deeplink?name=quotes",

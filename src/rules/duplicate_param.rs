@@ -66,26 +66,22 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
 }
 
-/// Whether `between`, the text between two parameters, holds a template's `else`: then the
-/// mail carries one of them, never both (`{% if a %}&action=approve{% else %}&action=decline{% endif %}`).
+/// Whether `between`, the text between two parameters, is where one branch of a template's
+/// condition ends and the next begins: then the mail carries one of them, never both
+/// (`{% if a %}&action=approve{% else %}&action=decline{% endif %}`). A parameter before the
+/// condition opens, or after it closes, is carried with either branch.
 fn in_other_branch(between: &str) -> bool {
     if !between.contains('{') {
         return false;
     }
-    let lower = between.to_ascii_lowercase();
-    [
-        "{% else",
-        "{%- else",
-        "{% elsif",
-        "{%- elsif",
-        "{% when",
-        "{%- when",
-        "{{else",
-        "{{~else",
-        "{{^",
-    ]
-    .iter()
-    .any(|tag| lower.contains(tag))
+    let lower = between
+        .to_ascii_lowercase()
+        .replace("{%-", "{%")
+        .replace("{{~", "{{");
+    let has = |tags: &[&str]| tags.iter().any(|tag| lower.contains(tag));
+    has(&["{% else", "{% elsif", "{% when", "{{else", "{{^"])
+        && !has(&["{% if", "{% unless", "{% case", "{{#"])
+        && !has(&["{% endif", "{% endunless", "{% endcase", "{{/"])
 }
 
 /// A key written twice in a `{{deeplink …}}` call (`span`: its second `key`): the call keeps
@@ -120,6 +116,8 @@ mod tests {
                 "ddportal://name=ticket&ticket_id=1&action=close&action=approve",
                 "ddportal://name=ticket&name=ticket&ticket_id=1",
                 "ddportal://name=ticket&ticket_id=1{% if a %}&action=close{% endif %}&action=close",
+                "ddportal://name=ticket&ticket_id=1{% if a %}&action=approve{% else %}&action=decline{% endif %}&action=close",
+                "ddportal://name=ticket&ticket_id=1{{#if a}}&action=approve{{else}}{{/if}}&action=close",
             ],
         );
     }

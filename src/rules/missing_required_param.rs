@@ -120,8 +120,10 @@ mod tests {
                 "ddportal://name=ticket_list",
                 "ddportal://name=survey&survey_id=S1",
                 "ddportal://name=unknown",
+                "ddportal://name=ticket&=[srnumber]",
             ],
             &[
+                "ddportal://name=ticket&=closed",
                 "ddportal://name=ticket",
                 "ddportal://name=ticket&action=close",
                 "ddportal://name=request_type",

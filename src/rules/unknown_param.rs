@@ -166,11 +166,20 @@ fn keyless(site: &LinkSite, param: &Param, findings: &mut Findings) {
         command
             .required
             .iter()
-            .map(|r| r.key)
-            .find(|&required| !meant_elsewhere(site, None, required))
+            .find(|required| !meant_elsewhere(site, None, required.key))
     });
-    let has_value = site.value(param).is_some_and(|v| !v.is_empty());
-    match lacking.filter(|_| has_value) {
+    // `=[srnumber]` lacks its key; `=closed` is no ticket id, and the first value that could
+    // be one is the one meant.
+    let first_fitting = lacking.and_then(|required| {
+        site.link
+            .params
+            .iter()
+            .find(|p| site.key(p).is_empty() && could_be(site, p, required))
+    });
+    match lacking
+        .map(|required| required.key)
+        .filter(|_| first_fitting.is_some_and(|p| std::ptr::eq(p, param)))
+    {
         Some(needed) => {
             let key_at = site.span(param.key.clone());
             findings.push_also_for(
@@ -200,12 +209,24 @@ fn keyless(site: &LinkSite, param: &Param, findings: &mut Findings) {
 pub fn keyless_value_for(site: &LinkSite, key: &str) -> bool {
     site.command()
         .and_then(|c| c.required.first())
-        .is_some_and(|first| first.key == key)
-        && site
-            .link
-            .params
-            .iter()
-            .any(|p| site.key(p).is_empty() && site.value(p).is_some_and(|v| !v.is_empty()))
+        .is_some_and(|first| {
+            first.key == key
+                && site
+                    .link
+                    .params
+                    .iter()
+                    .any(|p| site.key(p).is_empty() && could_be(site, p, first))
+        })
+}
+
+/// Whether the value of `param` could be the value of `required`: a template token, or a
+/// literal of its kind.
+fn could_be(site: &LinkSite, param: &Param, required: &spec::KeySpec) -> bool {
+    site.value(param).is_some_and(|value| {
+        !value.is_empty()
+            && (crate::command::token::is_single_token(value)
+                || crate::command::value::is_valid_literal(required.kind, value))
+    })
 }
 
 /// The known key this rule suggests for an unknown `key` ("did you mean"): a near miss,
