@@ -1037,6 +1037,7 @@ impl<'o> Collector<'o> {
         check_link(&site, &mut self.findings);
         for diagnostic in self.findings.kept_from(first_finding) {
             keep_secrets_out_of_fix(diagnostic, &site, &secrets);
+            mask_quoted_secrets(diagnostic, &site, &secrets);
         }
         // Detection counts the tokens of the whole input (`observe`), these included; an
         // encoded token (DD203) counts as the token it stands for, so that its fix does not
@@ -1453,6 +1454,39 @@ fn keep_secrets_out_of_fix(
         let mut edits = std::mem::take(&mut fix.edits).into_vec();
         edits.splice(index..=index, cut);
         fix.edits = edits.into_boxed_slice();
+    }
+}
+
+/// Masks the link's secrets where a finding's message or help quotes them
+/// (`` `5;auth_p%61ssword=hunter2` is not a valid `ticket_id` ``): the words that name a
+/// credential in prose ([`mask_quoted_credentials`]) miss a key written otherwise. A secret
+/// of one or two characters is left: masking it would mask the message's own words.
+fn mask_quoted_secrets(
+    diagnostic: &mut Diagnostic,
+    site: &LinkSite,
+    secrets: &[std::ops::Range<usize>],
+) {
+    for value in secrets {
+        let secret = site.str(value.clone());
+        if secret.chars().count() < 3 {
+            continue;
+        }
+        let masked = |text: &str| {
+            text.contains(secret)
+                .then(|| text.replace(secret, &"*".repeat(secret.len())))
+        };
+        let message = masked(diagnostic.message());
+        let help = diagnostic.help().and_then(masked);
+        if message.is_none() && help.is_none() {
+            continue;
+        }
+        let text = Arc::make_mut(&mut diagnostic.text);
+        if let Some(message) = message {
+            text.message = message.into();
+        }
+        if let Some(help) = help {
+            text.help = Some(help.into());
+        }
     }
 }
 

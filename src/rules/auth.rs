@@ -138,10 +138,15 @@ fn push_pairs(
         let Some(secret) = Secret::of(&text[key_at..equals]) else {
             continue;
         };
+        let equals_len = if text[equals..].starts_with('=') {
+            1
+        } else {
+            3
+        };
         glued.push(Glued {
             key: secret.key(),
             key_range: range.start + key_at..range.start + equals,
-            value: range.start + equals + 1..range.start + end,
+            value: range.start + equals + equals_len..range.start + end,
         });
     }
 }
@@ -199,22 +204,33 @@ fn separators(text: &str, fragment: bool) -> impl Iterator<Item = (usize, usize)
 
 /// The `key=` pairs after each separator of `text` (see [`separators`]), and in a fragment at
 /// its start too: where each separator starts, where the key after it starts, and where its
-/// `=` stands.
+/// `=` stands (written as it is, or `%3D` after an encoded separator).
 fn glued_pairs(text: &str, fragment: bool) -> Vec<(usize, usize, usize)> {
     fragment
         .then_some((0, 0))
         .into_iter()
         .chain(separators(text, fragment))
         .filter_map(|(separator_at, key_at)| {
-            let key_len = text[key_at..]
+            // A key's letters, percent-encoded ones too (`auth_p%61ssword`), up to its `=`.
+            let rest = &text[key_at..];
+            let key_len = rest
                 .bytes()
-                .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'%')
+                .enumerate()
+                .take_while(|&(at, b)| {
+                    b.is_ascii_alphanumeric()
+                        || b == b'_'
+                        || (b == b'%'
+                            && !rest
+                                .get(at..at + 3)
+                                .is_some_and(|e| e.eq_ignore_ascii_case("%3D")))
+                })
                 .count();
-            (key_len > 0 && text[key_at + key_len..].starts_with('=')).then_some((
-                separator_at,
-                key_at,
-                key_at + key_len,
-            ))
+            let after = &text[key_at + key_len..];
+            let equals = after.starts_with('=')
+                || after
+                    .get(..3)
+                    .is_some_and(|e| e.eq_ignore_ascii_case("%3D"));
+            (key_len > 0 && equals).then_some((separator_at, key_at, key_at + key_len))
         })
         .collect()
 }

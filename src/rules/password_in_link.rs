@@ -154,6 +154,7 @@ mod tests {
                 "ddportal://mytickets?auth_password=hunter2",
                 "ddportal://name=ticket_list&amp;auth_password=hunter2",
                 "ddportal://name=ticket_list&auth_password%3Dhunter2",
+                "ddportal://name=ticket&ticket_id=5%3Fauth_password%3Dhunter2",
                 "ddportal://name=ticket&ticket_id=5#c1&auth_password=hunter2",
                 "ddportal://name=ticket&ticket_id=5#pwd=hunter2",
                 "https://acme.deskdirector.com/auth/v1/login?password=hunter2",
