@@ -1386,20 +1386,7 @@ impl<'o> Collector<'o> {
 /// message reaches all of them.
 fn mask_quoted_credentials(diagnostics: &mut [Diagnostic]) {
     for diagnostic in diagnostics {
-        let message = crate::source::mask_credentials_in_prose(diagnostic.message());
-        let help = diagnostic
-            .help()
-            .and_then(crate::source::mask_credentials_in_prose);
-        if message.is_none() && help.is_none() {
-            continue;
-        }
-        let text = Arc::make_mut(&mut diagnostic.text);
-        if let Some(message) = message {
-            text.message = message.into();
-        }
-        if let Some(help) = help {
-            text.help = Some(help.into());
-        }
+        rewrite_text(diagnostic, crate::source::mask_credentials_in_prose);
     }
 }
 
@@ -1471,22 +1458,27 @@ fn mask_quoted_secrets(
         if secret.chars().count() < 3 {
             continue;
         }
-        let masked = |text: &str| {
+        rewrite_text(diagnostic, |text| {
             text.contains(secret)
                 .then(|| text.replace(secret, &"*".repeat(secret.len())))
-        };
-        let message = masked(diagnostic.message());
-        let help = diagnostic.help().and_then(masked);
-        if message.is_none() && help.is_none() {
-            continue;
-        }
-        let text = Arc::make_mut(&mut diagnostic.text);
-        if let Some(message) = message {
-            text.message = message.into();
-        }
-        if let Some(help) = help {
-            text.help = Some(help.into());
-        }
+        });
+    }
+}
+
+/// Gives a finding's message and help as `rewrite` makes them (`None`: unchanged), copying
+/// the text shared with other findings only when it changes.
+fn rewrite_text(diagnostic: &mut Diagnostic, rewrite: impl Fn(&str) -> Option<String>) {
+    let message = rewrite(diagnostic.message());
+    let help = diagnostic.help().and_then(&rewrite);
+    if message.is_none() && help.is_none() {
+        return;
+    }
+    let text = Arc::make_mut(&mut diagnostic.text);
+    if let Some(message) = message {
+        text.message = message.into();
+    }
+    if let Some(help) = help {
+        text.help = Some(help.into());
     }
 }
 
