@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
@@ -359,20 +359,45 @@ pub(super) fn display_path(path: &str) -> String {
 }
 
 /// A relative path becomes a relative URI reference against the source root (`%SRCROOT%`);
-/// an absolute path becomes a `file:` URI.
+/// an absolute path, or one that climbs out of the current folder (`../x.html`), becomes a
+/// `file:` URI: a code-scanning service resolves `%SRCROOT%` to the checkout, where
+/// `../x.html` names nothing.
 fn artifact_location(path: &str) -> ArtifactLocation {
-    if Path::new(path).is_absolute() {
-        if let Ok(url) = url::Url::from_file_path(path) {
-            return ArtifactLocation {
-                uri: url.into(),
-                uri_base_id: None,
-            };
-        }
+    let climbs_out = Path::new(path)
+        .components()
+        .find(|c| !matches!(c, Component::CurDir))
+        .is_some_and(|c| c == Component::ParentDir);
+    let absolute = if climbs_out {
+        std::path::absolute(path).ok().map(|p| lexically_normal(&p))
+    } else {
+        Some(PathBuf::from(path)).filter(|p| p.is_absolute())
+    };
+    if let Some(url) = absolute.and_then(|p| url::Url::from_file_path(p).ok()) {
+        return ArtifactLocation {
+            uri: url.into(),
+            uri_base_id: None,
+        };
     }
     ArtifactLocation {
         uri: encode_relative(&display_path(path)),
         uri_base_id: Some("%SRCROOT%"),
     }
+}
+
+/// `a/b/../c` as `a/c`, as a URI reference resolves it (a symbolic link on the way is not
+/// followed, as a browser or code-scanning service does not follow it either).
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 /// Percent-encode a relative path as a URI reference (RFC 3986 `path-noscheme`): everything
@@ -413,5 +438,24 @@ mod tests {
             artifact_location("sub/a.html").uri_base_id,
             Some("%SRCROOT%")
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_out_of_the_current_folder_become_file_uris() {
+        let cwd = std::env::current_dir().unwrap();
+        let parent = cwd.parent().unwrap().join("x y.html");
+        let expected = url::Url::from_file_path(&parent).unwrap().to_string();
+        for path in ["../x y.html", "./../x y.html", "../sub/../x y.html"] {
+            let location = artifact_location(path);
+            assert_eq!(location.uri, expected, "{path}");
+            assert!(location.uri_base_id.is_none(), "{path}");
+        }
+        assert_eq!(
+            lexically_normal(Path::new("/a/b/../c/./d")),
+            Path::new("/a/c/d")
+        );
+        // `sub/../a.html` stays in the folder: relative, as written.
+        assert_eq!(artifact_location("sub/../a.html").uri, "sub/../a.html");
     }
 }

@@ -2,8 +2,8 @@ use super::missing_command_name::MISSING_COMMAND_NAME;
 use super::missing_required_param::MISSING_REQUIRED_PARAM;
 use super::wrong_case::canonical_key;
 use super::{Findings, LinkSite};
-use crate::command::spec::{CommandSpec, NAME_KEY, command_owning, is_auth_key};
-use crate::command::{Param, parse_params};
+use crate::command::spec::{CommandSpec, NAME_KEY, command_owning, command_spec, is_auth_key};
+use crate::command::{LinkKind, Param, parse_params};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
 declare_rule! {
@@ -30,8 +30,9 @@ declare_rule! {
     ///
     /// ## Fix
     /// Removing the parameter is offered as an unsafe fix: it may have been meant for another
-    /// command. Parameters after the `#` get no fix: moved before it, they would do what the
-    /// link has never done so far.
+    /// command. Removing a `#fragment` removes the parameters written in it too, and the help
+    /// names them. Parameters after the `#` of a ticket link get no fix: moved before it, they
+    /// would do what the link has never done so far.
     pub static PARAM_NOT_ALLOWED = {
         code: "DD105",
         name: "param-not-allowed",
@@ -41,7 +42,18 @@ declare_rule! {
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    if !site.is_deep_link() || !findings.enabled(&PARAM_NOT_ALLOWED) {
+    if !findings.enabled(&PARAM_NOT_ALLOWED) {
+        return;
+    }
+    // `ddportal://mytickets#c1`: DD501 makes it a `ticket_list` link, which takes no
+    // fragment; said now rather than after the fix.
+    if let LinkKind::LegacyV1 { form, .. } = site.link.kind
+        && let Some(command) = command_spec(form.v2_name())
+    {
+        fragment_not_taken(site, command, findings);
+        return;
+    }
+    if !site.is_deep_link() {
         return;
     }
     let command = site.implied_command();
@@ -71,18 +83,38 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .with_fix(Fix::unsafe_(vec![Edit::delete(site.removal_span(index))])),
         );
     }
+    fragment_not_taken(site, command, findings);
+}
+
+/// A `#fragment` on a command that takes none (`name=ticket_list#c1`).
+fn fragment_not_taken(site: &LinkSite, command: &CommandSpec, findings: &mut Findings) {
     if let Some(fragment) = &site.link.fragment
         && !command.fragment_allowed
     {
         let fragment_span = site.span(fragment.clone());
         let with_hash = Span::new(fragment_span.start - 1, fragment_span.end);
+        // The removal takes what is written in the fragment with it: say so, as those
+        // parameters may be what the author meant the link to do.
+        let written_in = fragment_params(site)
+            .iter()
+            .map(|p| format!("`{}=`", site.key(p)))
+            .collect::<Vec<_>>();
+        let help = if written_in.is_empty() {
+            "only ticket links may point at a comment or time entry".to_owned()
+        } else {
+            format!(
+                "only ticket links may point at a comment or time entry; removing the fragment \
+                 also removes the {} written in it, which the portal does not read either",
+                written_in.join(", ")
+            )
+        };
         findings.push(
             Diagnostic::new(
                 &PARAM_NOT_ALLOWED,
                 with_hash,
                 format!("`name={}` does not take a `#fragment`", command.name),
             )
-            .with_help("only ticket links may point at a comment or time entry")
+            .with_help(help)
             .with_fix(Fix::unsafe_(vec![Edit::delete(with_hash)])),
         );
     }
@@ -184,6 +216,8 @@ mod tests {
                 "ddportal://name=quotes&auth_username=a@b.co&auth_token=[x]",
                 "ddportal://name=nothing&state=open",
                 "ddportal://name=ticket&ticket_id=1#c1",
+                "ddportal://ticketid=1#c1",
+                "ddportal://mytickets",
             ],
             &[
                 "ddportal://name=ticket_list&action=approve",
@@ -192,6 +226,8 @@ mod tests {
                 "ddportal://name=quotes#top",
                 "ddportal://name=ticket&ticket_id=1#c1&action=close",
                 "ddportal://name=ticket&ticket_id=1#action=close",
+                "ddportal://mytickets#c1",
+                "ddportal://requestsupport#top",
             ],
         );
     }
@@ -210,6 +246,10 @@ mod tests {
         assert_eq!(
             fixed("DD105", "ddportal://name=quotes#top", &settings),
             "ddportal://name=quotes"
+        );
+        assert_eq!(
+            fixed("DD105", "ddportal://mytickets#c1", &settings),
+            "ddportal://mytickets"
         );
     }
 }
