@@ -170,6 +170,9 @@ fn directories_are_walked_for_templates_in_path_order() {
     std::fs::write(root.join(".hidden/x.html"), TYPO).unwrap();
     std::fs::write(root.join("ignored.html"), TYPO).unwrap();
     std::fs::write(root.join(".gitignore"), "ignored.html\n").unwrap();
+    // As in ruff and ripgrep, an `.ignore` file counts as a `.gitignore`.
+    std::fs::write(root.join("b/also-ignored.html"), TYPO).unwrap();
+    std::fs::write(root.join("b/.ignore"), "also-ignored.html\n").unwrap();
     let output = ddlink(&["check", "--format", "concise", "."], root);
     let paths: Vec<String> = text(&output.stdout)
         .lines()
@@ -209,11 +212,14 @@ fn gitignore_files_apply_up_to_the_repository_root() {
     )
     .unwrap();
     std::fs::write(site.join(".gitignore"), "ignored.html\nsub/skipped.html\n").unwrap();
+    std::fs::create_dir_all(site.join(".git/info")).unwrap();
+    std::fs::write(site.join(".git/info/exclude"), "sub/excluded.html\n").unwrap();
     for name in [
         "t.html",
         "ignored.html",
         "sub/kept.html",
         "sub/skipped.html",
+        "sub/excluded.html",
     ] {
         std::fs::write(site.join(name), TYPO).unwrap();
     }
