@@ -613,9 +613,18 @@ impl State<'_> {
             origin
         };
         for range in self.collector.prefilter.links(raw) {
-            let base = self
-                .text
-                .source_offset(range.start, self.collector.options.encoding);
+            let encoding = self.collector.options.encoding;
+            let base = self.text.source_offset(range.start, encoding);
+            if origin == Origin::HtmlText {
+                let text = &self.text;
+                self.collector
+                    .trimmed_into_text(&raw[range.clone()], &raw[range.end..], |len| {
+                        Span::new(
+                            text.source_offset(range.end, encoding),
+                            text.source_offset(range.end + len, encoding),
+                        )
+                    });
+            }
             self.collector.link(&raw[range], base, origin, decode);
         }
         if complete {

@@ -958,6 +958,29 @@ impl<'o> Collector<'o> {
 
     /// Judge the text `raw`, which starts at input offset `base`, if it is a portal link.
     /// `decode` selects HTML character-reference decoding (attribute or text rules).
+    /// A portal link in text, `link`, that the template tags at the start of `after` join
+    /// to the word after them (`…&action=approve{%- endif -%} Thanks`): `tags_span` gives the
+    /// input span of the tags' first `len` bytes.
+    fn trimmed_into_text(
+        &mut self,
+        link: &str,
+        after: &str,
+        tags_span: impl FnOnce(usize) -> Span,
+    ) {
+        let Some((len, joined)) = trimmed_into_text(after) else {
+            return;
+        };
+        if parse_link(link, &self.options.settings.hosts).is_none() {
+            return;
+        }
+        crate::rules::whitespace_in_url::report_trimmed_into_text(
+            &mut self.findings,
+            tags_span(len),
+            &after[..len],
+            &joined,
+        );
+    }
+
     fn link(&mut self, raw: &str, base: usize, origin: Origin, decode: Option<bool>) {
         let map = match decode {
             Some(in_attribute) => {
@@ -1544,6 +1567,21 @@ fn runs_into_text(context: expand::MustacheContext, after: &str) -> Option<Strin
     let run = scan::links(&probe).into_iter().next()?;
     let joined = &probe[URL.len()..run.end.max(URL.len())];
     (!joined.is_empty()).then(|| joined.to_owned())
+}
+
+/// After a link in text: the template tags at the start of `after` that render nothing and
+/// take out the white space after them (`{%- endif -%} Thanks`), as their length in `after`,
+/// and the word the mail then joins to the link.
+fn trimmed_into_text(after: &str) -> Option<(usize, String)> {
+    if !after.starts_with("{%") && !after.starts_with("{{") {
+        return None;
+    }
+    let joined = runs_into_text(expand::MustacheContext::PlainText, after)?;
+    let rest = after_silent_tags(after);
+    let tags = after[..after.len() - rest.len()].trim_end().len();
+    // `{% else %}No` is no tag that renders nothing: `runs_into_text` shows it, and a link
+    // in text takes it in, so it is not after the link.
+    (tags > 0).then_some((tags, joined))
 }
 
 /// `text` after the template tags at its start that render no text of their own:

@@ -83,6 +83,12 @@ impl<'o> TextPass<'o> {
         }
         for range in self.collector.prefilter.links(&text) {
             let base = self.line_start + encoded_len(encoding, &text[..range.start]);
+            let line_start = self.line_start;
+            self.collector
+                .trimmed_into_text(&text[range.clone()], &text[range.end..], |len| {
+                    let at = |offset: usize| line_start + encoded_len(encoding, &text[..offset]);
+                    Span::new(at(range.end), at(range.end + len))
+                });
             self.collector
                 .link(&text[range], base, Origin::PlainText, None);
         }
@@ -156,14 +162,30 @@ impl<'o> TextPass<'o> {
 }
 
 /// Where the line starts that opens a `{{` or a template comment the complete `lines` leave
-/// unfinished (see [`expand::mustache::held_open`]). Read from the start of `lines`, which starts where the
+/// unfinished (see [`expand::mustache::held_open`]), or that ends in a tag that joins it to
+/// the next line with text (see [`trimming_tag_at_end`]). Read from the start of `lines`, which starts where the
 /// last scan stopped, between two `{{…}}`, as a scan of the whole text would read it.
 fn held_back(lines: &[u8], encoding: &'static encoding_rs::Encoding) -> Option<usize> {
     memchr::memchr(b'{', lines)?;
     let text = crate::source::decode_lossless(lines, encoding);
-    let open = expand::mustache::held_open(&text)?;
+    let open = expand::mustache::held_open(&text).or_else(|| trimming_tag_at_end(&text))?;
     let line = crate::source::line_start(text.as_bytes(), open);
     Some(encoded_len(encoding, &text[..line]))
+}
+
+/// Where the template tag starts that ends `text` but for white space and takes that white
+/// space out (`{%- endif -%}`, `{{/if~}}`): the word it joins a link before it to is on a
+/// line still to come.
+fn trimming_tag_at_end(text: &str) -> Option<usize> {
+    let text = text.trim_end();
+    let open = if text.ends_with("-%}") {
+        "{%"
+    } else if text.ends_with("~}}") {
+        "{{"
+    } else {
+        return None;
+    };
+    text.rfind(open)
 }
 
 /// What DD601's fix removes of the comment at `start..end` of `text` (complete lines) when it

@@ -1,6 +1,6 @@
 use super::{Findings, LinkSite, Origin};
 use crate::command::token::Tokens;
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
 
 declare_rule! {
     /// ## What it does
@@ -33,12 +33,37 @@ declare_rule! {
     /// too. The other rules read a link
     /// broken over lines as if it were joined, so that a defect elsewhere in it is reported
     /// too.
+    ///
+    /// A link in text that a template tag after it joins to the next word, by taking out the
+    /// white space between (`…&action=approve{%- endif -%} Thanks`, `{{/if~}}`), is reported
+    /// on the tag, as an error: the mail reads `action=approveThanks`. No fix: the tag's
+    /// trimming may be meant for the lines around it.
     pub static WHITESPACE_IN_URL = {
         code: "DD402",
         name: "whitespace-in-url",
         severity: Warning,
         fix: Sometimes,
     };
+}
+
+/// A link in text that the template tags at `span` (`tags`) join to `joined`, the word after
+/// them, by taking out the white space between.
+pub fn report_trimmed_into_text(findings: &mut Findings, span: Span, tags: &str, joined: &str) {
+    if !findings.enabled(&WHITESPACE_IN_URL) {
+        return;
+    }
+    let mut diagnostic = Diagnostic::new(
+        &WHITESPACE_IN_URL,
+        span,
+        format!(
+            "`{tags}` takes out the white space after the link: the mail reads it as running \
+             on into `{joined}`"
+        ),
+    )
+    .with_help("write `%}` for `-%}` (or `}}` for `~}}`) at the end of the tag, so that the white space after it stays");
+    // The link's last value is another once joined: a broken link, not only white space.
+    diagnostic.severity = Severity::Error;
+    findings.push(diagnostic);
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
