@@ -196,6 +196,53 @@ pub fn has_token(value: &str) -> bool {
     value.bytes().any(|b| matches!(b, b'{' | b'[' | b'%')) && !tokens(value).is_empty()
 }
 
+/// The words a value written under a template's condition may be, as ranges of `value`:
+/// `ticket_list{% else %}invoices` (the parser takes off the `{% if … %}` before it and the
+/// `{% endif %}` after it) is `ticket_list` or `invoices`, and so is
+/// `ticket_list{{else}}invoices`. `None` when the value holds another token, or a tag that
+/// is no choice between the words on either side of it (`auto_{% if x %}approve{% endif %}`,
+/// `{{ Ticket.Action }}`, a `{% comment %}`). An empty branch writes no value and is not one
+/// of them.
+pub fn alternatives(value: &str) -> Option<Vec<Range<usize>>> {
+    let found = tokens(value);
+    if found.is_empty() {
+        return None;
+    }
+    let mut words = Vec::with_capacity(found.len() + 1);
+    let mut from = 0;
+    for token in &found {
+        if !is_branch_tag(&value[token.range.clone()]) {
+            return None;
+        }
+        words.push(from..token.range.start);
+        from = token.range.end;
+    }
+    words.push(from..value.len());
+    words.retain(|word| !word.is_empty());
+    Some(words)
+}
+
+/// Whether `tag` starts another branch of a condition: `{% else %}`, `{% elsif x %}`,
+/// `{% when x %}`, `{{else}}`, `{{else if x}}`, `{{^}}`, with their white-space controls.
+fn is_branch_tag(tag: &str) -> bool {
+    let inner = if let Some(inner) = tag.strip_prefix("{%").and_then(|t| t.strip_suffix("%}")) {
+        inner.trim_matches('-').trim()
+    } else if let Some(inner) = tag.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) {
+        let inner = inner.trim_matches('~').trim();
+        if inner == "^" {
+            return true;
+        }
+        inner
+    } else {
+        return false;
+    };
+    let word = inner
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default();
+    ["else", "elsif", "elseif", "when"].contains(&word)
+}
+
 /// Whether the whole of `value` is one token.
 pub fn is_single_token(value: &str) -> bool {
     token_at(value, 0).is_some_and(|token| token.range.end == value.len())
@@ -338,5 +385,36 @@ mod tests {
             .map(|r| &text[r])
             .collect();
         assert_eq!(parts, ["a=1", "b={{ x & y }}", "c=[A: B]"]);
+    }
+
+    #[test]
+    fn alternatives_are_the_words_between_branch_tags() {
+        let words = |value: &'static str| {
+            alternatives(value).map(|ranges| {
+                ranges
+                    .into_iter()
+                    .map(|range| &value[range])
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            words("ticket_list{% else %}invoices"),
+            Some(vec!["ticket_list", "invoices"])
+        );
+        assert_eq!(
+            words("aprove{%- elsif x -%}close{% else %}decline"),
+            Some(vec!["aprove", "close", "decline"])
+        );
+        assert_eq!(
+            words("open{{else}}closed{{else if x}}approval{{^}}x"),
+            Some(vec!["open", "closed", "approval", "x"])
+        );
+        assert_eq!(words("approve{% else %}"), Some(vec!["approve"]));
+        assert_eq!(words("approve"), None);
+        assert_eq!(words("auto_{% if x %}approve{% endif %}"), None);
+        assert_eq!(words("approve{% else %}{{ Ticket.Action }}"), None);
+        assert_eq!(words("ticket_list{% comment %}"), None);
+        assert_eq!(words("[srnumber]{% else %}5"), None);
+        assert_eq!(words("x{% elsewhere %}y"), None);
     }
 }

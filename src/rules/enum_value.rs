@@ -3,8 +3,8 @@
 use super::did_you_mean::closest;
 use super::separator::{self, NextKey};
 use super::{Findings, LinkSite, Rule};
-use crate::command::token::{TokenShape, has_token, tokens};
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::command::token::{TokenShape, alternatives, has_token, tokens};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 use crate::dialect::token::{Meaning, is_vocabulary_field, meaning};
 
 pub(super) fn check(
@@ -59,23 +59,39 @@ pub(super) fn check(
             );
             continue;
         }
+        // `action={% if x %}approve{% else %}decline{% endif %}`: each branch is a value.
+        if let Some(alternatives) = alternatives(value) {
+            for word in alternatives
+                .into_iter()
+                .filter(|word| !is_word(&value[word.clone()]))
+            {
+                let span = site.span(range.start + word.start..range.start + word.end);
+                findings.push(not_a_word(rule, &value[word], span, words, what));
+            }
+            continue;
+        }
         // Any other templated value is filled in at send time.
         if has_token(value) {
             continue;
         }
-        let span = site.span(range);
-        let mut diagnostic = Diagnostic::new(rule, span, format!("`{value}` is not {what}"));
-        match closest(value, words.iter().copied()) {
-            Some(suggestion) => {
-                diagnostic = diagnostic
-                    .with_help(format!("did you mean `{suggestion}`?"))
-                    .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)]));
-            }
-            None => {
-                diagnostic = diagnostic.with_help(format!("expected one of: {}", words.join(", ")));
-            }
-        }
-        findings.push(diagnostic);
+        findings.push(not_a_word(rule, value, site.span(range), words, what));
+    }
+}
+
+/// `value` at `span`, which is none of `words`, with the closest one as an unsafe fix.
+fn not_a_word(
+    rule: &'static Rule,
+    value: &str,
+    span: Span,
+    words: &[&'static str],
+    what: &str,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::new(rule, span, format!("`{value}` is not {what}"));
+    match closest(value, words.iter().copied()) {
+        Some(suggestion) => diagnostic
+            .with_help(format!("did you mean `{suggestion}`?"))
+            .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)])),
+        None => diagnostic.with_help(format!("expected one of: {}", words.join(", "))),
     }
 }
 

@@ -5,8 +5,8 @@ use super::separator::{self, NextKey};
 use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
 use crate::command::spec::{COMMANDS, NAME_KEY, command_spec};
-use crate::command::token::is_single_token;
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::command::token::{alternatives, is_single_token, tokens};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
 declare_rule! {
     /// ## What it does
@@ -57,7 +57,26 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     };
     // A known name in the wrong case is DD111's; a templated name is filled in at send time
     // (but not one with more after its token).
-    if command_spec(value).is_some() || command_spec(&value.to_ascii_lowercase()).is_some() {
+    let is_command = |name: &str| {
+        command_spec(name).is_some() || command_spec(&name.to_ascii_lowercase()).is_some()
+    };
+    if is_command(value) {
+        return;
+    }
+    let range = param.value.clone().expect("value checked above");
+    // `name={% if x %}ticket_list{% else %}invoices{% endif %}`: each branch is a name.
+    if let Some(words) = alternatives(value) {
+        for word in words
+            .into_iter()
+            .filter(|word| !is_command(&value[word.clone()]))
+        {
+            let span = site.span(range.start + word.start..range.start + word.end);
+            findings.push(not_a_command(&value[word], span));
+        }
+        return;
+    }
+    // What a `{% comment %}` or `{% raw %}` in it holds cannot be told from the link.
+    if has_comment_or_raw_tag(value) {
         return;
     }
     let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
@@ -87,8 +106,6 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
     // `name=ticket?ticket_id=…`: another character where the `&` before the next parameter
     // belongs. The portal reads one long name.
-    let is_command = |name: &str| command_spec(&name.to_ascii_lowercase()).is_some();
-    let range = param.value.clone().expect("value checked above");
     if separator::check(
         site,
         findings,
@@ -107,22 +124,37 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         );
         return;
     }
-    let mut diagnostic = Diagnostic::new(
+    findings.push(not_a_command(value, span));
+}
+
+/// `value` at `span`, which names no command, with the closest one as an unsafe fix.
+fn not_a_command(value: &str, span: Span) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
         &UNKNOWN_COMMAND,
         span,
         format!("`{value}` is not a deep-link command"),
     );
     match closest(value, COMMANDS.iter().map(|c| c.name)) {
-        Some(suggestion) => {
-            diagnostic = diagnostic
-                .with_help(format!("did you mean `{suggestion}`?"))
-                .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)]));
-        }
-        None => {
-            diagnostic = diagnostic.with_help("run `ddlink rule DD101` for the list of commands");
-        }
+        Some(suggestion) => diagnostic
+            .with_help(format!("did you mean `{suggestion}`?"))
+            .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)])),
+        None => diagnostic.with_help("run `ddlink rule DD101` for the list of commands"),
     }
-    findings.push(diagnostic);
+}
+
+/// Whether `value` holds a Liquid `{% comment %}` or `{% raw %}` tag, which the parser
+/// leaves in a parameter (what they wrap is no parameter of the mail's link, or is the link
+/// as written).
+fn has_comment_or_raw_tag(value: &str) -> bool {
+    tokens(value).iter().any(|token| {
+        let tag = &value[token.range.clone()];
+        tag.strip_prefix("{%").is_some_and(|inner| {
+            let word = inner.trim_start_matches('-').trim_start();
+            ["comment", "endcomment", "raw", "endraw"]
+                .iter()
+                .any(|name| word.starts_with(name))
+        })
+    })
 }
 
 #[cfg(test)]
