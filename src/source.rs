@@ -536,48 +536,81 @@ pub fn mask_credentials_in_prose(text: &str) -> Option<String> {
 }
 
 fn mask_values_until(bytes: &mut [u8], ends: impl Fn(u8) -> bool) {
+    // `=`, or `%3D` as an editor writes it (`auth_password%3D…`).
+    let equals_len = |rest: &[u8]| match rest {
+        [b'=', ..] => Some(1),
+        [b'%', b'3', d, ..] if d.eq_ignore_ascii_case(&b'd') => Some(3),
+        _ => None,
+    };
     // Beside the credential parameters, the words a credential is most often written under
-    // in a link the portal does not read (DD301 and DD104 name them).
+    // in a link the portal does not read (DD301 and DD104 name them), also glued to what is
+    // before them (`&amp;amp;auth_password=`).
     let words = ["password", "passwd", "pwd", "token"];
     for key in crate::command::spec::SECRET_KEYS.iter().chain(&words) {
         let key = key.as_bytes();
         let mut from = 0;
-        // `=`, or `%3D` as an editor writes it (`auth_password%3D…`).
-        let equals_len = |rest: &[u8]| match rest {
-            [b'=', ..] => Some(1),
-            [b'%', b'3', d, ..] if d.eq_ignore_ascii_case(&b'd') => Some(3),
-            _ => None,
-        };
         while let Some((found, equals)) = bytes[from..]
             .windows(key.len())
             .enumerate()
             .filter(|(_, w)| w.eq_ignore_ascii_case(key))
             .find_map(|(at, _)| Some((at, equals_len(&bytes[from + at + key.len()..])?)))
         {
-            let mut start = from + found + key.len() + equals;
-            // An attribute (`password="…"`, `data-token='…'`): its value runs to its quote.
-            let quote = match bytes.get(start) {
-                Some(&q @ (b'"' | b'\'')) if equals == 1 => {
-                    start += 1;
-                    Some(q)
-                }
-                _ => None,
-            };
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| quote.map_or_else(|| ends(b), |q| b == q))
-                .map_or(bytes.len(), |len| start + len);
-            // An editor's percent-encoded token (`%5BAccessToken%5D`) is still no secret:
-            // DD203 names it.
-            let encoded_token = bytes.get(start) == Some(&b'%')
-                && std::str::from_utf8(&bytes[start..end])
-                    .is_ok_and(crate::command::token::is_single_token);
-            if !encoded_token && !matches!(bytes.get(start), Some(b'[' | b'{' | b'*')) {
-                bytes[start..end].fill(b'*');
-            }
-            from = end.max(start);
+            let start = from + found + key.len() + equals;
+            from = mask_value(bytes, start, equals, &ends);
         }
     }
+    // Any other key that reads as a credential's, as in a link ddlink checks: a near miss
+    // (`auth_tokn=`, `auth_pasword=`) or another name for one (`api_key=`), in a link it
+    // does not read (an `<img src>`, a comment's link with `&#38;`).
+    let mut at = 0;
+    while let Some(offset) = memchr::memchr2(b'=', b'%', &bytes[at..]) {
+        let sign = at + offset;
+        at = sign + 1;
+        let Some(equals) = equals_len(&bytes[sign..]) else {
+            continue;
+        };
+        let key_start = bytes[..sign]
+            .iter()
+            .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+            .map_or(0, |before| before + 1);
+        let is_credential = sign > key_start
+            && std::str::from_utf8(&bytes[key_start..sign])
+                .is_ok_and(crate::command::spec::is_secret_key);
+        if is_credential {
+            at = mask_value(bytes, sign + equals, equals, &ends).max(at);
+        }
+    }
+}
+
+/// Masks the value that starts at `start`, after a credential's key and its `=` (`equals`
+/// bytes long): up to its quote in an attribute (`password="…"`, `data-token='…'`), or else
+/// up to a byte that `ends` it. Where the masking stops.
+fn mask_value(
+    bytes: &mut [u8],
+    mut start: usize,
+    equals: usize,
+    ends: &impl Fn(u8) -> bool,
+) -> usize {
+    let quote = match bytes.get(start) {
+        Some(&q @ (b'"' | b'\'')) if equals == 1 => {
+            start += 1;
+            Some(q)
+        }
+        _ => None,
+    };
+    let end = bytes[start..]
+        .iter()
+        .position(|&b| quote.map_or_else(|| ends(b), |q| b == q))
+        .map_or(bytes.len(), |len| start + len);
+    // An editor's percent-encoded token (`%5BAccessToken%5D`) is still no secret: DD203
+    // names it.
+    let encoded_token = bytes.get(start) == Some(&b'%')
+        && std::str::from_utf8(&bytes[start..end])
+            .is_ok_and(crate::command::token::is_single_token);
+    if !encoded_token && !matches!(bytes.get(start), Some(b'[' | b'{' | b'*')) {
+        bytes[start..end].fill(b'*');
+    }
+    end.max(start)
 }
 
 /// `bytes` as text: decoded from `encoding` or, in UTF-8, with each invalid byte standing as
@@ -1123,6 +1156,24 @@ mod tests {
              access_token=%5BAccessToken%5D gtoken=****** \
              <img src=\"x?Password=*******&amp;token=***\"> \
              <dd-link pwd=\"********\" data-token='***' password=\"\" api_key=\"[key]\">"
+        );
+    }
+
+    /// A key that reads as a credential's, as in a checked link: near misses and other
+    /// names for one. The keys of links and markup around them are no credential's.
+    #[test]
+    fn near_misses_of_credential_keys_are_masked_too() {
+        let mut text =
+            b"<img src=\"https://cdn.example.com/p.png?auth_tokn=Hunter2&amp;api_key=K3y\
+            &amp;auth_pasword=Pw1&amp;ticket_id=5&amp;name=ticket&amp;key=k&amp;tokens=2\" \
+            class=x id=y style=\"a:b\" type=t> acess_token%3DSecret2"
+                .to_vec();
+        mask_credential_values(&mut text);
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "<img src=\"https://cdn.example.com/p.png?auth_tokn=*******&amp;api_key=***\
+             &amp;auth_pasword=***&amp;ticket_id=5&amp;name=ticket&amp;key=k&amp;tokens=2\" \
+             class=x id=y style=\"a:b\" type=t> acess_token%3D*******"
         );
     }
 

@@ -333,6 +333,28 @@ fn fixes_in_json_and_sarif_leave_the_secret_out() {
             assert!(!all.contains(secret), "{format}: {all}");
         }
     }
+    // An unquoted `href` whose fix quotes the whole value (DD203: `[Ticket: ID]` has a
+    // space): the secret is cut out of that edit too, and the fix still makes the link.
+    let unquoted = b"<a href=https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=%5BTicket%3A%20ID%5D&amp;auth_username=[Contact:%20Email%20Address]&amp;auth_token=UnquotedSecret>Open</a>\n";
+    let args = [
+        "--psa",
+        "autotask",
+        "--portal",
+        "https://acme.deskdirector.com",
+    ];
+    for format in ["json", "sarif"] {
+        let output = ddlink_stdin(
+            &[&["check", "--format", format, "-"][..], &args[..]].concat(),
+            unquoted,
+        );
+        let all = text(&output.stdout);
+        assert!(all.contains("ticket_id=[Ticket: ID]"), "{format}: {all}");
+        assert!(!all.contains("UnquotedSecret"), "{format}: {all}");
+    }
+    assert_eq!(
+        text(&ddlink_stdin(&[&["fix", "-"][..], &args[..]].concat(), unquoted).stdout),
+        "<a href=\"https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=[Ticket: ID]&amp;auth_username=[Contact: Email Address]&amp;auth_token=UnquotedSecret\">Open</a>\n"
+    );
 }
 
 /// Secrets the portal does not read as such are masked in every format all the same.

@@ -1385,12 +1385,12 @@ impl<'o> Collector<'o> {
             expansions.clear();
             expandable = 0;
         }
-        if !self.unquoted.is_empty() {
-            quote_unquoted(&mut diagnostics, &self.unquoted);
-        }
         let mut secrets = self.secrets;
         secrets.sort_unstable();
         secrets.dedup();
+        if !self.unquoted.is_empty() {
+            quote_unquoted(&mut diagnostics, &self.unquoted, &secrets);
+        }
         Analysis {
             diagnostics,
             secrets,
@@ -1719,8 +1719,9 @@ fn breaks_unquoted(content: &str) -> bool {
 /// value, double-quoted: `ticket_id=[Ticket: ID]` written unquoted would end the value at
 /// its space. `diagnostics` and `unquoted` are sorted by position. Two such fixes on one
 /// value now overlap, so a `fix` round applies one and the next round the other (by then
-/// the value is quoted).
-fn quote_unquoted(diagnostics: &mut [Diagnostic], unquoted: &[(Span, String)]) {
+/// the value is quoted). A secret the value keeps is cut out of the edit, as
+/// `keep_secrets_out_of_fix` cuts it out of a link's fixes: JSON and SARIF show the edit.
+fn quote_unquoted(diagnostics: &mut [Diagnostic], unquoted: &[(Span, String)], secrets: &[Span]) {
     for diagnostic in diagnostics {
         let Some(fix) = &mut diagnostic.fix else {
             continue;
@@ -1741,15 +1742,60 @@ fn quote_unquoted(diagnostics: &mut [Diagnostic], unquoted: &[(Span, String)]) {
         let mut edits: Vec<&Edit> = fix.edits.iter().collect();
         edits.sort_by_key(|edit| (edit.start, edit.end));
         let mut value = String::with_capacity(raw.len() + 32);
+        // Where each run of the value copied from the source starts, in the source and in
+        // `value`, and its length.
+        let mut kept: Vec<(usize, usize, usize)> = Vec::new();
         let mut copied = span.start;
         for edit in edits {
+            kept.push((copied, value.len(), edit.start - copied));
             value.push_str(&raw[copied - span.start..edit.start - span.start]);
             value.push_str(&edit.content);
             copied = edit.end;
         }
+        kept.push((copied, value.len(), span.end - copied));
         value.push_str(&raw[copied - span.start..]);
-        let quoted = format!("\"{}\"", value.replace('"', "&quot;"));
-        fix.edits = vec![Edit::replace(*span, quoted)].into_boxed_slice();
+        let escaped = value.replace('"', "&quot;");
+        let quoted = format!("\"{escaped}\"");
+        let inside: Vec<Span> = secrets
+            .iter()
+            .filter(|secret| span.start <= secret.start && secret.end <= span.end)
+            .copied()
+            .collect();
+        if inside.is_empty() {
+            fix.edits = vec![Edit::replace(*span, quoted)].into_boxed_slice();
+            continue;
+        }
+        // Each secret, where the quoted value holds it as the source does.
+        let moved: Option<Vec<(Span, usize)>> = inside
+            .iter()
+            .map(|secret| {
+                let &(from, to, len) = kept
+                    .iter()
+                    .find(|&&(from, _, len)| from <= secret.start && secret.end <= from + len)?;
+                debug_assert!(len >= secret.len());
+                // `"` escaped before it moves what follows: the offsets no longer hold.
+                (escaped.len() == value.len()).then_some((*secret, 1 + to + secret.start - from))
+            })
+            .collect();
+        let Some(moved) = moved else {
+            diagnostic.fix = None;
+            continue;
+        };
+        let mut cut = Vec::with_capacity(moved.len() + 1);
+        let (mut source, mut at) = (span.start, 0);
+        for (secret, offset) in moved {
+            cut.push(Edit::replace(
+                Span::new(source, secret.start),
+                &quoted[at..offset],
+            ));
+            source = secret.end;
+            at = offset + secret.len();
+        }
+        cut.push(Edit::replace(Span::new(source, span.end), &quoted[at..]));
+        fix.edits = cut
+            .into_iter()
+            .filter(|edit| edit.start < edit.end || !edit.content.is_empty())
+            .collect();
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::LinkSite;
 use super::unknown_param::percent_decoded_key;
-use super::wrong_case::canonical_key;
+use super::wrong_case::{after_unterminated_amp, canonical_key};
 use crate::command::Param;
 use crate::command::spec::{
     ACCESS_TOKEN, AUTH_PASSWORD, AUTH_REMEMBER_ME, AUTH_TOKEN, AUTH_USERNAME, names_a_password,
@@ -81,6 +81,11 @@ pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
         && !command
             .bytes()
             .any(|b| matches!(b, b'?' | b';' | b',' | b'%'))
+        && !site
+            .link
+            .params
+            .iter()
+            .any(|param| amp_prefix(site.key(param)) > 0)
     {
         return glued;
     }
@@ -170,7 +175,8 @@ fn glued_in_key(site: &LinkSite, param: &crate::command::Param, glued: &mut Vec<
     };
     let name_start = separators(&key[..name_end], false)
         .last()
-        .map_or(0, |(_, after)| after);
+        .map_or(0, |(_, after)| after)
+        .max(amp_prefix(&key[..name_end]));
     if name_start == 0 && param.value.is_some() {
         // A key as the portal reads it: the auth rules judge it.
         return;
@@ -183,6 +189,16 @@ fn glued_in_key(site: &LinkSite, param: &crate::command::Param, glued: &mut Vec<
         key_range: param.key.start + name_start..param.key.start + name_end,
         value,
     });
+}
+
+/// The length of the `amp` that an `&amp` without its `;` leaves before a key
+/// (`&ampauth_password=…` is the key `ampauth_password` to a browser and to the portal),
+/// when a credential's key follows it; 0 otherwise.
+fn amp_prefix(key: &str) -> usize {
+    match after_unterminated_amp(key).map(Secret::of) {
+        Some(Some(Secret::Key(_))) => 3,
+        _ => 0,
+    }
 }
 
 /// Where each separator the portal does not read starts, and where the text after it starts:

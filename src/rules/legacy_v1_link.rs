@@ -1,5 +1,6 @@
 use std::ops::Range;
 
+use super::wrong_case::{after_unterminated_amp, meant_key};
 use super::{Findings, LinkSite};
 use crate::command::spec::NAME_KEY;
 use crate::command::{LegacyV1, LinkKind, Param};
@@ -77,12 +78,19 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
 /// `name`: the V1 command is what names its page. DD102 and DD104 leave the pair to this
 /// rule.
 pub fn v1_pair<'a>(site: &LinkSite<'a>) -> Option<(&'a Param, LegacyV1)> {
+    // `amp;name=` (`&amp;amp;name=`) and `ampname=` are the link's `name` too, misread:
+    // the fixes that repair them would leave two.
+    let names_the_command = |key: &str| {
+        key.eq_ignore_ascii_case(NAME_KEY)
+            || meant_key(key) == Some(NAME_KEY)
+            || after_unterminated_amp(key).is_some_and(|key| key.eq_ignore_ascii_case(NAME_KEY))
+    };
     if !site.is_deep_link()
         || site
             .link
             .params
             .iter()
-            .any(|p| site.key(p).eq_ignore_ascii_case(NAME_KEY))
+            .any(|p| names_the_command(site.key(p)))
     {
         return None;
     }
@@ -132,6 +140,8 @@ mod tests {
             &[
                 "ddportal://name=ticket&ticket_id=1",
                 "ddportal://ticketid=1&name=ticket",
+                "ddportal://ticketid=1&amp;amp;name=ticket",
+                "ddportal://ticketid=1&ampname=ticket",
             ],
             &[
                 "ddportal://ticketid=1",

@@ -1,8 +1,9 @@
 use super::did_you_mean::closest;
 use super::param_not_allowed::{self, PARAM_NOT_ALLOWED};
+use super::unescaped_ampersand::UNESCAPED_AMPERSAND;
 use super::unknown_param::UNKNOWN_PARAM;
 use super::whitespace_in_url::WHITESPACE_IN_URL;
-use super::wrong_case::{canonical_key, meant_key};
+use super::wrong_case::{after_unterminated_amp, canonical_key, meant_key};
 use super::{Findings, LinkSite, legacy_v1_link, unknown_param};
 use crate::command::Param;
 use crate::command::spec::{NAME_KEY, command_owning, is_auth_key};
@@ -110,7 +111,11 @@ pub fn misread_name(key: &str, findings: &Findings) -> bool {
         && key
             .trim_matches(|c: char| c.is_ascii_whitespace())
             .eq_ignore_ascii_case(NAME_KEY))
-        || (findings.enabled(&UNKNOWN_PARAM) && closest(key, [NAME_KEY]).is_some())
+        || (findings.enabled(&UNKNOWN_PARAM)
+            && (closest(key, [NAME_KEY]).is_some() || meant_key(key) == Some(NAME_KEY)))
+        // `&ampname=`: DD401 adds the `;`.
+        || (findings.enabled(&UNESCAPED_AMPERSAND)
+            && after_unterminated_amp(key).is_some_and(|key| key.eq_ignore_ascii_case(NAME_KEY)))
 }
 
 #[cfg(test)]
@@ -132,6 +137,8 @@ mod tests {
                 "ddportal:// name=ticket_list",
                 "https://acme.deskdirector.com/portal/deeplink?/name=ticket_list",
                 "ddportal://nme=ticket_list",
+                "ddportal://ticketid=5&amp;amp;name=ticket",
+                "ddportal://ticketid=5&ampname=ticket",
             ],
             &[
                 "ddportal://ticket_id=1",

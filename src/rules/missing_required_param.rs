@@ -1,8 +1,9 @@
 use super::did_you_mean::closest;
 use super::param_not_allowed::{PARAM_NOT_ALLOWED, fragment_holds};
 use super::unknown_param::{UNKNOWN_PARAM, keyless_value_for, keys_meant};
-use super::wrong_case::{canonical_key, meant_key};
+use super::wrong_case::{after_unterminated_amp, canonical_key, meant_key};
 use super::{Findings, LinkSite, TicketTokenNeed};
+use crate::command::LegacyV1;
 use crate::command::spec::{NAME_KEY, ValueKind};
 use crate::diagnostic::Diagnostic;
 
@@ -60,8 +61,14 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                     && canonical_key(key).is_none()
                     && (closest(key, [required.key]).is_some()
                         || keys_meant(site, p).contains(&required.key)))
-                // `&ampticket_id=`: an `&amp` without its `;` (DD401 adds it).
-                || key.strip_prefix("amp").and_then(canonical_key) == Some(required.key)
+                // `&ampticket_id=`, `&ampticketid=`: an `&amp` without its `;` (DD401 adds
+                // it, and DD501 then makes the V1 key the V2 one).
+                || after_unterminated_amp(key).is_some_and(|key| {
+                    canonical_key(key) == Some(required.key)
+                        || LegacyV1::of_pair(key, p.value.is_some())
+                            .and_then(LegacyV1::v2_key)
+                            == Some(required.key)
+                })
         }) || (near_misses_named && keyless_value_for(site, required.key))
             // `#c1&ticket_id=5`: written after the `#`, which DD105 reports: it is to be
             // moved, not added a second time.
@@ -121,6 +128,8 @@ mod tests {
                 "ddportal://name=survey&survey_id=S1",
                 "ddportal://name=unknown",
                 "ddportal://name=ticket&=[srnumber]",
+                "ddportal://name=ticket&ampticket_id=1",
+                "ddportal://name=ticket&ampticketid=1",
             ],
             &[
                 "ddportal://name=ticket&=closed",

@@ -9,7 +9,7 @@ declare_rule! {
     /// in a parameter the portal does not read (`password`, `pwd`), or written before the
     /// host (`https://user:password@…`). So is a password glued to a value or a key by a
     /// separator the portal does not read (`ticket_id=5?auth_password=…`,
-    /// `&amp;amp;auth_password=…`), joined to its key by an encoded `=` (`auth_password%3D…`),
+    /// `&amp;amp;auth_password=…`, `&ampauth_password=…`), joined to its key by an encoded `=` (`auth_password%3D…`),
     /// written in the `#fragment`, or in a portal link that is no deep link (an address-bar
     /// URL, `/auth/v1/login?password=…`).
     ///
@@ -135,6 +135,7 @@ mod tests {
                 "https://agent@acme.deskdirector.com/portal/deeplink?name=ticket_list",
                 "ddportal://name=ticket_list&password=",
                 "ddportal://name=ticket_list&passage=1",
+                "ddportal://name=ticket_list&ampassword_hint=x",
                 "ddportal://name=ticket_list?state=closed",
                 "ddportal://name=ticket_list?password=",
                 "ddportal://name=ticket&ticket_id=5#c1&password=",
@@ -153,6 +154,8 @@ mod tests {
                 "https://agent:[password]@acme.deskdirector.com/portal/deeplink?name=ticket_list",
                 "ddportal://mytickets?auth_password=hunter2",
                 "ddportal://name=ticket_list&amp;auth_password=hunter2",
+                "ddportal://name=ticket_list&ampauth_password=hunter2",
+                "ddportal://name=ticket_list&AMPauth_password=hunter2",
                 "ddportal://name=ticket_list&auth_password%3Dhunter2",
                 "ddportal://name=ticket&ticket_id=5%3Fauth_password%3Dhunter2",
                 "ddportal://name=ticket&ticket_id=5#c1&auth_password=hunter2",
