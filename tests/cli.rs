@@ -753,6 +753,30 @@ fn bad_arguments_are_exit_2() {
     assert_eq!(ddlink(&["--version"], root).status.code(), Some(0));
 }
 
+/// What a user of another linter types: `--output-format` is `--format`, and `check --fix`
+/// says which command fixes.
+#[test]
+fn other_linters_spellings() {
+    for command in ["check", "fix"] {
+        let output = ddlink_stdin(
+            &[command, "--output-format", "concise", "-"],
+            TYPO.as_bytes(),
+        );
+        let expected = ddlink_stdin(&[command, "--format", "concise", "-"], TYPO.as_bytes());
+        assert_eq!(output.status.code(), expected.status.code(), "{command}");
+        assert_eq!(output.stdout, expected.stdout, "{command}");
+        assert_eq!(output.stderr, expected.stderr, "{command}");
+    }
+    let fix = ddlink(&["check", "--fix", "."], Path::new("."));
+    assert_eq!(fix.status.code(), Some(2));
+    assert!(
+        text(&fix.stderr).contains("`check` only reports: `ddlink fix [PATHS]` applies the fixes"),
+        "{}",
+        text(&fix.stderr)
+    );
+    assert!(fix.stdout.is_empty());
+}
+
 #[test]
 fn a_closed_stdout_pipe_exits_quietly() {
     let dir = tempfile::tempdir().unwrap();

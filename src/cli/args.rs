@@ -128,9 +128,13 @@ pub struct CheckArgs {
     #[arg(long)]
     pub show_dialect: bool,
 
+    /// Refused with a pointer to `ddlink fix` (`check --fix` is how other linters fix).
+    #[arg(long, hide = true)]
+    pub fix: bool,
+
     /// How to print findings [default: human; github when GITHUB_ACTIONS=true and stdout is
     /// not a terminal].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, alias = "output-format")]
     pub format: Option<Format>,
 
     /// The path standard input stands for (file type, configuration, dialect and messages).
@@ -191,7 +195,7 @@ pub struct FixArgs {
 
     /// How to print the findings that remain [default: human; github when GITHUB_ACTIONS=true
     /// and stdout is not a terminal].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, alias = "output-format")]
     pub format: Option<Format>,
 
     /// The path standard input stands for (file type, configuration, dialect and messages).

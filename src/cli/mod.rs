@@ -66,6 +66,17 @@ pub fn run() -> ExitCode {
         }
     };
     let status = match cli.command {
+        args::Command::Check(args) if args.fix => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let _ = command
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "`check` only reports: `ddlink fix [PATHS]` applies the fixes \
+                     (`ddlink fix --diff` shows them first)",
+                )
+                .print();
+            ExitStatus::Failure
+        }
         args::Command::Check(args) => check::run(&args),
         args::Command::Fix(args) => fix::run(&args),
         args::Command::Link(args) => link::run(&args),

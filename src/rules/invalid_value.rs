@@ -263,13 +263,23 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
     if is_valid_literal(spec.kind, trimmed) {
         return;
     }
+    // Digits, but more of them than an id holds (an `i64`): "expected a numeric id" would
+    // contradict what the reader sees.
+    let expected = if matches!(spec.kind, ValueKind::TicketId | ValueKind::NumericId)
+        && !trimmed.is_empty()
+        && trimmed.bytes().all(|b| b.is_ascii_digit())
+    {
+        format!(
+            "{} digits are more than an id holds (at most 19)",
+            trimmed.len()
+        )
+    } else {
+        format!("expected {}", spec.kind.describe())
+    };
     let mut diagnostic = Diagnostic::new(
         &INVALID_VALUE,
         site.span(range),
-        format!(
-            "`{value}` is not a valid `{key}`: expected {}",
-            spec.kind.describe()
-        ),
+        format!("`{value}` is not a valid `{key}`: {expected}"),
     );
     if spec.kind == ValueKind::TicketId && trimmed.starts_with(['T', 't']) && trimmed.contains('.')
     {
@@ -284,7 +294,27 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::assert_rule;
+    use crate::rules::RuleSettings;
+    use crate::rules::testing::{assert_rule, finding};
+
+    #[test]
+    fn too_many_digits_for_an_id_is_said_so() {
+        let settings = RuleSettings::default();
+        let too_long = finding(
+            "DD108",
+            "ddportal://name=ticket&ticket_id=99999999999999999999999",
+            &settings,
+        );
+        assert_eq!(
+            too_long.message(),
+            "`99999999999999999999999` is not a valid `ticket_id`: 23 digits are more than an id holds (at most 19)"
+        );
+        let letters = finding("DD108", "ddportal://name=ticket&ticket_id=12a", &settings);
+        assert_eq!(
+            letters.message(),
+            "`12a` is not a valid `ticket_id`: expected a numeric ticket id"
+        );
+    }
 
     #[test]
     fn the_message_quotes_all_that_stands_around_the_token() {
