@@ -927,14 +927,45 @@ impl<'o> Collector<'o> {
         }
     }
 
+    /// Count the tokens that placeholders' arguments hold percent-encoded
+    /// (`ticket_id="%5BTicket%3A%20ID%5D"`), as a link's are: DD203's fix decodes them, and the
+    /// file's dialect must be the same before and after it (its placeholders are expanded
+    /// with that dialect's tokens).
+    fn count_encoded_placeholder_tokens(&mut self) {
+        if !self.detecting() {
+            return;
+        }
+        for placeholder in &self.placeholders {
+            let (Placeholder::Element { args, .. } | Placeholder::Mustache { args, .. }) =
+                placeholder;
+            for arg in args.iter().filter(|arg| arg.value.contains('%')) {
+                for token in crate::command::token::tokens(&arg.value) {
+                    let encoded = &arg.value[token.range.clone()];
+                    if matches!(
+                        token.shape,
+                        crate::command::token::TokenShape::EncodedBracket
+                            | crate::command::token::TokenShape::EncodedMustache
+                    ) && let Some(decoded) = crate::rules::encoded_token::percent_decode(encoded)
+                    {
+                        self.evidence.add(&decoded);
+                    }
+                }
+            }
+        }
+    }
+
     /// Report a file whose known tokens belong to more than one PSA, at its first known token
     /// in a link (written plainly or percent-encoded) or in a placeholder's argument (which
     /// becomes a link's when expanded: the finding is there before `fix` and after it).
     fn report_mixed_tokens(&mut self, seen: &[(Dialect, usize)]) {
+        // Written plainly or percent-encoded (`%5BTicket%3A%20ID%5D`).
         let known = |text: &str| {
-            crate::command::token::tokens(text)
-                .iter()
-                .any(|token| known_dialect(&text[token.range.clone()]).is_some())
+            crate::command::token::tokens(text).iter().any(|token| {
+                let token = &text[token.range.clone()];
+                known_dialect(token).is_some()
+                    || crate::rules::encoded_token::percent_decode(token)
+                        .is_some_and(|decoded| known_dialect(&decoded).is_some())
+            })
         };
         let plain = self
             .tokens
@@ -1302,6 +1333,7 @@ impl<'o> Collector<'o> {
     }
 
     fn finish(mut self, len: usize) -> Analysis {
+        self.count_encoded_placeholder_tokens();
         let dialect = self.resolve_dialect();
         let needs = self.findings.take_needs();
         let expand = &self.options.expand;
