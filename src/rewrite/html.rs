@@ -816,6 +816,17 @@ impl State<'_> {
             return true;
         }
         let before = self.collector.found_links;
+        // `href="{% if x %}https://…{% else %}https://…{% endif %}"`: the template writes one
+        // link or the other, and each is judged as it would be written.
+        if let Some(branches) = link_branches(&raw) {
+            let encoding = self.collector.options.encoding;
+            for branch in branches {
+                let start = base + encoded_len(encoding, &raw[..branch.start]);
+                self.collector
+                    .link(&raw[branch], start, Origin::Attribute, Some(true));
+            }
+            return self.collector.found_links > before;
+        }
         self.collector
             .link(&raw, base, Origin::Attribute, Some(true));
         let found = self.collector.found_links > before;
@@ -1867,4 +1878,54 @@ impl RawSide {
         each(std::mem::take(&mut end.found));
         end
     }
+}
+
+/// The links an attribute value that opens with a template's condition chooses between
+/// (`{% if x %}https://…{% else %}https://…{% endif %}`, `{{#if x}}…{{else}}…{{/if}}`): the
+/// text between its block tags, trimmed, as ranges of `raw`. `None` when the value does not
+/// start with such a tag.
+fn link_branches(raw: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    let is_block_tag = |tag: &str| {
+        tag.starts_with("{%") || scan::handlebars_renders_no_text(tag) || {
+            let inner = tag
+                .trim_start_matches("{{")
+                .trim_start_matches('~')
+                .trim_start();
+            inner
+                .strip_prefix("else")
+                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
+        }
+    };
+    let start = raw.len() - raw.trim_start().len();
+    let tags: Vec<_> = crate::command::token::tokens(raw)
+        .into_iter()
+        .filter(|token| is_block_tag(&raw[token.range.clone()]))
+        .collect();
+    // What a comment or a raw block wraps is not what the mail carries.
+    let opaque = |tag: &str| {
+        let inner = tag
+            .trim_start_matches("{%")
+            .trim_start_matches('-')
+            .trim_start();
+        ["comment", "raw"]
+            .iter()
+            .any(|word| inner.starts_with(word))
+    };
+    if tags.first().is_none_or(|first| first.range.start != start)
+        || tags.iter().any(|tag| opaque(&raw[tag.range.clone()]))
+    {
+        return None;
+    }
+    let mut branches = Vec::new();
+    for (at, tag) in tags.iter().enumerate() {
+        let end = tags.get(at + 1).map_or(raw.len(), |next| next.range.start);
+        let text = &raw[tag.range.end..end];
+        let leading = text.len() - text.trim_start().len();
+        let trimmed = text.trim();
+        if !trimmed.is_empty() {
+            let from = tag.range.end + leading;
+            branches.push(from..from + trimmed.len());
+        }
+    }
+    Some(branches)
 }
