@@ -82,6 +82,9 @@ struct OpenPlaceholder {
     start_tag: Span,
     args: Arc<[Arg]>,
     labelled: bool,
+    /// Its label shows text or an image: markup alone (`<span class="icon"></span>`) or an
+    /// Outlook-only comment is a label that it keeps, and that shows nothing elsewhere.
+    shown: bool,
     /// A comment in its label (see [`Placeholder::Element`]'s `label_comment`).
     label_comment: bool,
     indent: String,
@@ -188,6 +191,9 @@ impl LinkElements {
             link.labelled = true;
         }
         self.label_placeholders();
+        for placeholder in &mut self.open_placeholders {
+            placeholder.shown = true;
+        }
     }
 
     fn label_placeholders(&mut self) {
@@ -241,6 +247,11 @@ impl LinkElements {
         };
         match end_tag {
             Some((span, true)) => {
+                // Expanded, its link would have no label (DD404): said now, not after `fix`.
+                // One left as it is (in a link, or with links in its label: DD406) is not.
+                if open.labelled && !open.shown && !open.nested && open.inner.is_empty() {
+                    self.unlabelled.push((open.start_tag, "dd-link"));
+                }
                 let start = open.start_tag.start;
                 self.in_labels
                     .extend(open.inner.iter().map(|&inner| (inner, start)));
@@ -1012,6 +1023,7 @@ fn placeholder_element<'o>(
                     start_tag,
                     args,
                     labelled: false,
+                    shown: false,
                     label_comment: false,
                     indent,
                     nested,

@@ -7,7 +7,10 @@ declare_rule! {
     /// between its tags.
     ///
     /// Text that shows nothing is no label: white space, no-break and zero-width spaces
-    /// (`&nbsp;`, `&#8203;`).
+    /// (`&nbsp;`, `&#8203;`). A `<dd-link>` whose label is only markup
+    /// (`<span class="icon"></span>`) or an Outlook-only comment keeps it when expanded, and
+    /// is reported before `fix` as its link would be after it. (An empty `<dd-link>` gets
+    /// the snippet's label.)
     ///
     /// ## Why is this bad?
     /// The recipient sees nothing to click. It usually means a PSA token in the label was
