@@ -173,6 +173,16 @@ pub fn is_secret_key(key: &str) -> bool {
     if KNOWN.get_or_init(|| all_keys().collect()).contains(key) {
         return false;
     }
+    // `&ampauth_tokn=`: an `&amp` without its `;` leaves `amp` before the key.
+    if let Some(rest) = key
+        .get(..3)
+        .filter(|amp| amp.eq_ignore_ascii_case("amp"))
+        .and_then(|_| key.get(3..))
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '%'))
+        && is_secret_key(rest)
+    {
+        return true;
+    }
     // Compared as lowercase letters and digits, held on the stack: this runs for the
     // pass-through attributes of every placeholder (`class`, `style`) too.
     let Some((key, key_len)) = letters_and_digits(key) else {
@@ -301,6 +311,8 @@ mod secret_key_tests {
             "Password",
             "PWD",
             "api-key",
+            "ampauth_tokn",
+            "AMPaccess_token",
         ] {
             assert!(is_secret_key(secret), "{secret}");
         }
@@ -316,6 +328,8 @@ mod secret_key_tests {
             "gtokens",
             "%zzgtoken%",
             "a_very_long_key_that_names_nothing_at_all",
+            "ampauth_username",
+            "ample",
         ] {
             assert!(!is_secret_key(other), "{other}");
         }

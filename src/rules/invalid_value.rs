@@ -129,7 +129,10 @@ pub fn another_field(token: &TokenUse, context: &DialectContext) -> Option<(Mean
 /// The spec of a key on this link's command, or of an auth key.
 fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
     // `Ticket_ID=` is `ticket_id` in the wrong case (DD111): its value is judged all the same.
-    let key = canonical_key(key).unwrap_or(key);
+    // `amp;auth_remember_me=` (DD104) and `ampticket_id=` (DD401) too, as they will be read.
+    let key = canonical_key(key)
+        .or_else(|| super::site::misread_as(key))
+        .unwrap_or(key);
     site.implied_command()
         .and_then(|c| c.key(key))
         .or_else(|| auth_key(key))

@@ -328,10 +328,12 @@ impl<'a> LinkSite<'a> {
     /// DD111 says so, and its value is judged all the same, so that the case hides nothing
     /// else that is wrong with it).
     pub fn params_named<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'a Param> + 's {
-        self.link
-            .params
-            .iter()
-            .filter(move |p| self.key(p) == key || canonical_key(self.key(p)) == Some(key))
+        self.link.params.iter().filter(move |p| {
+            let written = self.key(p);
+            written == key
+                || canonical_key(written) == Some(key)
+                || misread_as(written) == Some(key)
+        })
     }
 
     pub fn has_key(&self, key: &str) -> bool {
@@ -390,4 +392,16 @@ impl<'a> LinkSite<'a> {
     pub fn is_deep_link(&self) -> bool {
         self.link.client().is_some()
     }
+}
+
+/// The known key a key misread behind an ampersand stands for: `amp;action` (`&amp;amp;`, an
+/// ampersand escaped twice) or `ampaction` (`&amp` without its `;`). DD104 and DD401 repair
+/// it; its value is judged now, as it will be read once repaired, rather than after `fix`.
+pub fn misread_as(key: &str) -> Option<&'static str> {
+    if !key.starts_with(['a', 'A']) {
+        return None;
+    }
+    super::wrong_case::behind_escaped_ampersand(key)
+        .map(|(known, _)| known)
+        .or_else(|| super::wrong_case::after_unterminated_amp(key).and_then(canonical_key))
 }
