@@ -73,7 +73,7 @@ pub fn token_uses(site: &LinkSite, strings: &mut Strings) -> Vec<TokenUse> {
             uses.push(TokenUse {
                 span: site.span(range),
                 token: strings.get(&text[token.range.clone()]),
-                key: canonical_key(key),
+                key: canonical_key(key).or_else(|| super::site::misread_as(key)),
                 whole_value: token.range.len() == text.len(),
             });
         }
