@@ -1,6 +1,7 @@
 use super::auth::{Auth, glued_secrets};
+use super::wrong_case::{after_unterminated_amp, canonical_key};
 use super::{Findings, LinkSite};
-use crate::command::spec::{ACCESS_TOKEN, AUTH_TOKEN};
+use crate::command::spec::{ACCESS_TOKEN, AUTH_TOKEN, is_secret_key, names_a_password};
 use crate::command::token::has_token;
 use crate::diagnostic::Diagnostic;
 use std::ops::Range;
@@ -8,7 +9,10 @@ use std::ops::Range;
 declare_rule! {
     /// ## What it does
     /// Reports an `auth_token` or `access_token` whose value is a literal rather than a
-    /// template token that the mail system fills in per recipient.
+    /// template token that the mail system fills in per recipient. So is one under a key
+    /// written nearly so (`auth_tokn`, `acess_token`, DD104's) or under another name for a
+    /// token (`token`, `api_key`): the portal does not read it, and the credential goes out
+    /// with the e-mail all the same.
     ///
     /// ## Why is this bad?
     /// A literal token is one real credential, pasted into a template that is sent to every
@@ -50,6 +54,25 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             report_literal(site, findings, key, glued.value);
         }
     }
+    // `auth_tokn=…`, `api_key=…`: a key no command reads that names a token. Passwords are
+    // DD301's, and keys behind a separator or a misread ampersand are the glued ones above.
+    for param in &site.link.params {
+        let key = site.key(param);
+        let plain_word = key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
+        if plain_word
+            && canonical_key(key).is_none()
+            && after_unterminated_amp(key)
+                .and_then(canonical_key)
+                .is_none()
+            && !names_a_password(key)
+            && is_secret_key(key)
+            && let Some(value) = param.value.clone()
+        {
+            report_literal(site, findings, key, value);
+        }
+    }
 }
 
 /// Reports the value at `value` of the credential `key` unless it is empty or a token.
@@ -83,6 +106,9 @@ mod tests {
                 "ddportal://name=quotes?access_token={{ AccessToken }}",
                 "ddportal://name=ticket&ticket_id=5?auth_token=[Token]",
                 "ddportal://name=quotes?note=access_token",
+                "ddportal://name=quotes&auth_tokn=[Token]",
+                "ddportal://name=quotes&password=hunter2",
+                "ddportal://name=quotes&tokens=2",
             ],
             &[
                 "ddportal://name=quotes&auth_username=[a]&auth_token=abc123",
@@ -95,6 +121,11 @@ mod tests {
                 "ddportal://name=quotes&amp;access_token=eyJhbGciOiJIUzI1NiJ9",
                 "ddportal://name=ticket&ticket_id=5#c1&access_token=eyJhbGciOiJIUzI1NiJ9",
                 "ddportal://name=quotes&auth_token%3Dabc123",
+                "ddportal://name=quotes&auth_tokn=abc123",
+                "ddportal://name=quotes&api_key=abc123",
+                "ddportal://name=quotes&token=abc123",
+                "ddportal://name=quotes&ampauth_tokn=abc123",
+                "ddportal://name=quotes&ampauth_token=abc123",
             ],
         );
     }
