@@ -27,8 +27,13 @@ impl<'a> Auth<'a> {
         let mut auth = Auth::default();
         for param in &site.link.params {
             // The portal decodes a key before it reads it: `auth_p%61ssword` is a password.
+            // A key behind a misread ampersand (`amp;auth_token`, `ampauth_token`) is read as
+            // it will be once repaired (DD104, DD401), rather than first after `fix`.
             let key = site.key(param);
-            let slot = match canonical_key(key).or_else(|| percent_decoded_key(key)) {
+            let slot = match canonical_key(key)
+                .or_else(|| percent_decoded_key(key))
+                .or_else(|| super::site::misread_as(key))
+            {
                 Some(AUTH_USERNAME) => &mut auth.username,
                 Some(AUTH_PASSWORD) => &mut auth.password,
                 Some(AUTH_TOKEN) => &mut auth.token,
@@ -177,8 +182,11 @@ fn glued_in_key(site: &LinkSite, param: &crate::command::Param, glued: &mut Vec<
         .last()
         .map_or(0, |(_, after)| after)
         .max(amp_prefix(&key[..name_end]));
-    if name_start == 0 && param.value.is_some() {
-        // A key as the portal reads it: the auth rules judge it.
+    if (name_start == 0 && param.value.is_some())
+        || (param.value.is_some() && super::site::misread_as(key).is_some())
+    {
+        // A key as the portal reads it, or as it will once its ampersand is repaired: the
+        // auth rules judge it.
         return;
     }
     let Some(secret) = Secret::of(&key[name_start..name_end]) else {
