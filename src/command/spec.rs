@@ -174,13 +174,7 @@ pub fn is_secret_key(key: &str) -> bool {
         return false;
     }
     // `&ampauth_tokn=`: an `&amp` without its `;` leaves `amp` before the key.
-    if let Some(rest) = key
-        .get(..3)
-        .filter(|amp| amp.eq_ignore_ascii_case("amp"))
-        .and_then(|_| key.get(3..))
-        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '%'))
-        && is_secret_key(rest)
-    {
+    if after_unterminated_amp(key).is_some_and(is_secret_key) {
         return true;
     }
     // Compared as lowercase letters and digits, held on the stack: this runs for the
@@ -231,6 +225,16 @@ const PASSWORD_WORDS: &[&[u8]] = &[b"password", b"passwd", b"pwd", b"pass"];
 /// Whether `key`, no deep-link parameter, names a password (`password`, `PWD`, `pass`).
 pub fn names_a_password(key: &str) -> bool {
     letters_and_digits(key).is_some_and(|(key, len)| PASSWORD_WORDS.contains(&&key[..len]))
+}
+
+/// The key after the `amp` that an `&amp` without its `;` leaves before it (`&ampname=` is the
+/// key `ampname` to a browser and to the portal): DD401 adds the `;`, and the key is then
+/// what follows.
+pub fn after_unterminated_amp(key: &str) -> Option<&str> {
+    key.get(..3)
+        .filter(|amp| amp.eq_ignore_ascii_case("amp"))
+        .map(|_| &key[3..])
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '%'))
 }
 
 /// `key` without a leading `amp;` and punctuation, its percent escapes decoded, in lowercase

@@ -222,6 +222,17 @@ pub fn alternatives(value: &str) -> Option<Vec<Range<usize>>> {
     Some(words)
 }
 
+/// Whether `tag` opens or closes a Liquid `{% comment %}` or `{% raw %}` block: what it wraps
+/// is no part of what the mail carries, or is the template as written.
+pub fn is_opaque_block_tag(tag: &str) -> bool {
+    tag.strip_prefix("{%").is_some_and(|inner| {
+        let word = inner.trim_start_matches('-').trim_start();
+        ["comment", "endcomment", "raw", "endraw"]
+            .iter()
+            .any(|name| word.starts_with(name))
+    })
+}
+
 /// Whether `tag` starts another branch of a condition: `{% else %}`, `{% elsif x %}`,
 /// `{% when x %}`, `{{else}}`, `{{else if x}}`, `{{^}}`, with their white-space controls.
 fn is_branch_tag(tag: &str) -> bool {

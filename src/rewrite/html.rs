@@ -1914,17 +1914,10 @@ fn link_branches(raw: &str) -> Option<Vec<std::ops::Range<usize>>> {
         .filter(|token| is_block_tag(&raw[token.range.clone()]))
         .collect();
     // What a comment or a raw block wraps is not what the mail carries.
-    let opaque = |tag: &str| {
-        let inner = tag
-            .trim_start_matches("{%")
-            .trim_start_matches('-')
-            .trim_start();
-        ["comment", "raw"]
-            .iter()
-            .any(|word| inner.starts_with(word))
-    };
     if tags.first().is_none_or(|first| first.range.start != start)
-        || tags.iter().any(|tag| opaque(&raw[tag.range.clone()]))
+        || tags
+            .iter()
+            .any(|tag| crate::command::token::is_opaque_block_tag(&raw[tag.range.clone()]))
     {
         return None;
     }

@@ -1,6 +1,7 @@
 use std::ops::Range;
 
-use super::wrong_case::{after_unterminated_amp, meant_key};
+use super::site::misread_as;
+use super::wrong_case::meant_key;
 use super::{Findings, LinkSite};
 use crate::command::spec::NAME_KEY;
 use crate::command::{LegacyV1, LinkKind, Param};
@@ -83,7 +84,7 @@ pub fn v1_pair<'a>(site: &LinkSite<'a>) -> Option<(&'a Param, LegacyV1)> {
     let names_the_command = |key: &str| {
         key.eq_ignore_ascii_case(NAME_KEY)
             || meant_key(key) == Some(NAME_KEY)
-            || after_unterminated_amp(key).is_some_and(|key| key.eq_ignore_ascii_case(NAME_KEY))
+            || misread_as(key) == Some(NAME_KEY)
     };
     if !site.is_deep_link()
         || site

@@ -5,7 +5,7 @@ use super::separator::{self, NextKey};
 use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, misread_ampersand};
 use super::{Findings, LinkSite};
 use crate::command::spec::{COMMANDS, NAME_KEY, command_spec};
-use crate::command::token::{alternatives, is_single_token, tokens};
+use crate::command::token::{alternatives, is_opaque_block_tag, is_single_token, tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
 declare_rule! {
@@ -146,15 +146,9 @@ fn not_a_command(value: &str, span: Span) -> Diagnostic {
 /// leaves in a parameter (what they wrap is no parameter of the mail's link, or is the link
 /// as written).
 fn has_comment_or_raw_tag(value: &str) -> bool {
-    tokens(value).iter().any(|token| {
-        let tag = &value[token.range.clone()];
-        tag.strip_prefix("{%").is_some_and(|inner| {
-            let word = inner.trim_start_matches('-').trim_start();
-            ["comment", "endcomment", "raw", "endraw"]
-                .iter()
-                .any(|name| word.starts_with(name))
-        })
-    })
+    tokens(value)
+        .iter()
+        .any(|token| is_opaque_block_tag(&value[token.range.clone()]))
 }
 
 #[cfg(test)]

@@ -56,15 +56,7 @@ pub fn meant_key(key: &str) -> Option<&'static str> {
         .or_else(|| super::unknown_param::percent_decoded_key(key))
 }
 
-/// The key after the `amp` that an `&amp` without its `;` leaves before it (`&ampname=` is the
-/// key `ampname` to a browser and to the portal): DD401 adds the `;`, and the key is then
-/// what follows.
-pub fn after_unterminated_amp(key: &str) -> Option<&str> {
-    key.get(..3)
-        .filter(|amp| amp.eq_ignore_ascii_case("amp"))
-        .map(|_| &key[3..])
-        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '%'))
-}
+pub use crate::command::spec::after_unterminated_amp;
 
 /// Whether a parameter of the link other than `except` stands for `known` (see
 /// [`meant_key`]): a fix that writes `known` would repeat it.
