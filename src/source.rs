@@ -535,6 +535,12 @@ pub fn mask_credentials_in_prose(text: &str) -> Option<String> {
     (masked != text).then_some(masked)
 }
 
+/// The lengths of the end of a run of key letters that is read as a credential's key glued to
+/// what stands before it: `token` is the shortest word for one, `auth_password` with a letter
+/// too many the longest.
+const GLUED_KEY_MIN: usize = 5;
+const GLUED_KEY_MAX: usize = 14;
+
 fn mask_values_until(bytes: &mut [u8], ends: impl Fn(u8) -> bool) {
     // `=`, or `%3D` as an editor writes it (`auth_password%3D…`).
     let equals_len = |rest: &[u8]| match rest {
@@ -573,9 +579,17 @@ fn mask_values_until(bytes: &mut [u8], ends: impl Fn(u8) -> bool) {
             .iter()
             .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
             .map_or(0, |before| before + 1);
+        // A key glued to what stands before it (`/portal/deeplinkauth_tokn=`) is found at the
+        // end of the run: its ends as long as a credential's key could be.
         let is_credential = sign > key_start
-            && std::str::from_utf8(&bytes[key_start..sign])
-                .is_ok_and(crate::command::spec::is_secret_key);
+            && std::str::from_utf8(&bytes[key_start..sign]).is_ok_and(|run| {
+                crate::command::spec::is_secret_key(run)
+                    || (key_start..sign.saturating_sub(GLUED_KEY_MIN))
+                        .filter(|&at| {
+                            sign - at <= GLUED_KEY_MAX && run.is_char_boundary(at - key_start)
+                        })
+                        .any(|at| crate::command::spec::is_secret_key(&run[at - key_start..]))
+            });
         if is_credential {
             at = mask_value(bytes, sign + equals, equals, &ends).max(at);
         }

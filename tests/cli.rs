@@ -683,17 +683,26 @@ fn link_reports_an_invalid_command_like_any_diagnostic() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("DD106(invalid-action)"), "{stderr}");
     assert!(stderr.contains("did you mean `approve`?"), "{stderr}");
-    // There is no file for `ddlink fix` to fix.
+    // There is no file for `ddlink fix` to fix, and no file was checked: the closing line
+    // speaks of the link.
     assert!(
-        stderr.ends_with("Found 1 error, 0 warnings, 0 infos in 1 file.\n"),
+        stderr.ends_with("\nerror: the link is not printed: it has 1 error\n"),
         "{stderr}"
     );
+    assert!(!stderr.contains("file"), "{stderr}");
 
     let missing = ddlink(&["link", "name=ticket"], root);
     assert_eq!(missing.status.code(), Some(2), "a web link needs a portal");
     assert!(text(&missing.stderr).contains("--portal"));
     let bad_pair = ddlink(&["link", "name"], root);
     assert_eq!(bad_pair.status.code(), Some(2));
+    let no_key = ddlink(&["link", "name=quotes", "=y", "--client", "desktop"], root);
+    assert_eq!(no_key.status.code(), Some(2));
+    assert_eq!(text(&no_key.stdout), "");
+    assert_eq!(
+        text(&no_key.stderr),
+        "error: `=y` has no key before its `=` (e.g. `name=ticket`, `ticket_id=123`)\n"
+    );
     let bad_portal = ddlink(
         &[
             "link",

@@ -28,6 +28,13 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
             );
             return ExitStatus::Failure;
         };
+        if key.trim().is_empty() {
+            let _ = writeln!(
+                io::stderr(),
+                "error: `{shown}` has no key before its `=` (e.g. `name=ticket`, `ticket_id=123`)"
+            );
+            return ExitStatus::Failure;
+        }
         if let Some(mistake) = splits_the_command(key, value) {
             let mistake = report::visible::line(&mistake);
             let _ = writeln!(io::stderr(), "error: `{shown}`: {mistake}");
@@ -88,11 +95,17 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
     let errors = analysis
         .diagnostics
         .iter()
-        .any(|d| d.severity == Severity::Error);
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     if !analysis.diagnostics.is_empty() {
         report_findings(&link, analysis);
     }
-    if errors {
+    if errors > 0 {
+        let _ = writeln!(
+            io::stderr(),
+            "error: the link is not printed: it has {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
         return ExitStatus::Findings;
     }
     let printed = if args.html {
@@ -174,7 +187,8 @@ fn report_findings(link: &str, analysis: Analysis) {
     };
     let options = report::Options {
         style: output::stderr_style(),
-        summary_line: true,
+        // One link, not files: whether it is printed is said after the findings.
+        summary_line: false,
         dialects: false,
     };
     let _ = report::write(

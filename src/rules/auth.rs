@@ -82,6 +82,14 @@ pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
         .get(site.link.command.clone())
         .unwrap_or(site.text);
     let fragment = site.link.fragment.clone().filter(|f| !f.is_empty());
+    let path = site
+        .link
+        .path
+        .clone()
+        .filter(|path| site.str(path.clone()).contains('='));
+    if let Some(path) = path {
+        glued_in_path(site, path, &mut glued);
+    }
     if fragment.is_none()
         && !command
             .bytes()
@@ -106,6 +114,33 @@ pub(crate) fn glued_secrets(site: &LinkSite) -> Vec<Glued> {
         push_pairs(site, fragment, &pairs, &mut glued);
     }
     glued
+}
+
+/// A secret glued to the path, no `?` before it (`/portal/deeplinkauth_token=…`,
+/// `/portal/deeplink/auth_password=…`): the portal reads a page it does not have, and the
+/// credential goes out with the link. The key is the longest end of the run of letters before
+/// an `=` that names one; its value runs to the next `/`, `&` or `;`.
+fn glued_in_path(site: &LinkSite, path: Range<usize>, glued: &mut Vec<Glued>) {
+    let text = site.str(path.clone());
+    for (equals, _) in text.match_indices('=') {
+        let run_start = text[..equals]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |before| before + 1);
+        let Some((key_at, secret)) = (run_start..equals)
+            .filter(|&at| text.is_char_boundary(at))
+            .find_map(|at| Some((at, Secret::of(&text[at..equals])?)))
+        else {
+            continue;
+        };
+        let value_end = text[equals + 1..]
+            .find(['/', '&', ';'])
+            .map_or(text.len(), |len| equals + 1 + len);
+        glued.push(Glued {
+            key: secret.key(),
+            key_range: path.start + key_at..path.start + equals,
+            value: path.start + equals + 1..path.start + value_end,
+        });
+    }
 }
 
 /// What a key found after a separator names.
