@@ -15,9 +15,11 @@ use super::settings::Run;
 use super::{ExitStatus, output};
 use crate::report::{self, FileReport, Format, Summary};
 
-pub fn run(args: &LinkArgs) -> ExitStatus {
+/// The command the KEY=VALUE arguments write; `None`, once said why, when one is no pair or
+/// would split the command.
+fn command_of(pairs: &[String]) -> Option<Command> {
     let mut command = Command::empty();
-    for pair in &args.pairs {
+    for pair in pairs {
         // An argument may be a credential (`auth_token=…`): an error quotes it masked.
         let shown = report::visible::line(pair);
         let shown = ddlink::source::mask_credentials_in_prose(&shown).unwrap_or(shown.into_owned());
@@ -26,22 +28,29 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
                 io::stderr(),
                 "error: `{shown}` is not KEY=VALUE (e.g. `name=ticket`, `ticket_id=123`)"
             );
-            return ExitStatus::Failure;
+            return None;
         };
         if key.trim().is_empty() {
             let _ = writeln!(
                 io::stderr(),
                 "error: `{shown}` has no key before its `=` (e.g. `name=ticket`, `ticket_id=123`)"
             );
-            return ExitStatus::Failure;
+            return None;
         }
         if let Some(mistake) = splits_the_command(key, value) {
             let mistake = report::visible::line(&mistake);
             let _ = writeln!(io::stderr(), "error: `{shown}`: {mistake}");
-            return ExitStatus::Failure;
+            return None;
         }
         command.push(key, value);
     }
+    Some(command)
+}
+
+pub fn run(args: &LinkArgs) -> ExitStatus {
+    let Some(mut command) = command_of(&args.pairs) else {
+        return ExitStatus::Failure;
+    };
     // The flags, over the ddlink.toml of the current directory (or --config).
     let options = match Run::new(&args.common, None).and_then(|run| run.options(None, b"")) {
         Ok(options) => options,

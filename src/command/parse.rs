@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use super::token::{find_outside_tokens, split_outside_tokens};
+use super::token::{find_outside_tokens, is_handlebars_control_tag, split_outside_tokens};
 
 /// Which client a V2 deep link opens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -767,7 +767,8 @@ pub fn parse_params(text: &str, command: Range<usize>) -> Vec<Param> {
 /// does `{{#if x}}…{{/if}}`. The key and value are judged as the mail would carry them; a tag
 /// in their middle (`approve{% else %}decline`) stays, and makes the value a template's.
 fn without_control_tags(text: &str, mut range: Range<usize>) -> Range<usize> {
-    const TAGS: [(&str, &str); 4] = [("{%", "%}"), ("{{#", "}}"), ("{{/", "}}"), ("{{else", "}}")];
+    // Handlebars tags are told apart once found: `{{~#if x~}}`, `{{ else }}`.
+    const TAGS: [(&str, &str); 2] = [("{%", "%}"), ("{{", "}}")];
     let original = range.clone();
     loop {
         let part = &text[range.clone()];
@@ -789,6 +790,7 @@ fn without_control_tags(text: &str, mut range: Range<usize>) -> Range<usize> {
         let leading = TAGS.iter().find_map(|(open, close)| {
             part.starts_with(open)
                 .then(|| part.find(close).map(|end| end + close.len()))?
+                .filter(|&len| open.starts_with("{%") || is_handlebars_control_tag(&part[..len]))
         });
         if let Some(len) = leading {
             range.start += len;
@@ -799,6 +801,7 @@ fn without_control_tags(text: &str, mut range: Range<usize>) -> Range<usize> {
                 .then(|| part.rfind(open))
                 .flatten()
                 .filter(|&at| !part[at..part.len() - close.len()].contains(close))
+                .filter(|&at| open.starts_with("{%") || is_handlebars_control_tag(&part[at..]))
         });
         match trailing {
             Some(at) => range.end = range.start + at,

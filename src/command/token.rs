@@ -89,6 +89,17 @@ impl<'t> Tokens<'t> {
     pub fn at(&mut self, at: usize) -> Option<Token> {
         let rest = &self.text.as_bytes()[at..];
         let (shape, end) = match rest {
+            // A triple-stash (`{{{ Ticket.Id }}}`, Handlebars without HTML escaping) closes
+            // with its third brace.
+            [b'{', b'{', b'{', ..] => {
+                let end = self.close(at + 3, b"}}")?;
+                let end = if self.text.as_bytes().get(end) == Some(&b'}') {
+                    end + 1
+                } else {
+                    end
+                };
+                (TokenShape::Mustache, end - at)
+            }
             [b'{', b'{', ..] => (TokenShape::Mustache, self.close(at + 2, b"}}")? - at),
             [b'{', b'%', ..] => (TokenShape::LiquidTag, self.close(at + 2, b"%}")? - at),
             [b'[', ..] => (TokenShape::Bracket, bracket_end(rest)?),
@@ -254,6 +265,20 @@ fn is_branch_tag(tag: &str) -> bool {
     ["else", "elsif", "elseif", "when"].contains(&word)
 }
 
+/// Whether the Handlebars tag `tag` only steers the template and fills in nothing: a block's
+/// opening or closing (`{{#if x}}`, `{{~/if~}}`, `{{^x}}`), a comment, or a branch
+/// (`{{else}}`, `{{~else if y~}}`). It names no field of any PSA.
+pub fn is_handlebars_control_tag(tag: &str) -> bool {
+    let Some(inner) = tag.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) else {
+        return false;
+    };
+    inner
+        .trim_start_matches('~')
+        .trim_start()
+        .starts_with(['/', '#', '^', '!'])
+        || is_branch_tag(tag)
+}
+
 /// Whether the whole of `value` is one token.
 pub fn is_single_token(value: &str) -> bool {
     token_at(value, 0).is_some_and(|token| token.range.end == value.len())
@@ -336,6 +361,7 @@ mod tests {
             ("[srnumber]", TokenShape::Bracket),
             ("[Ticket: ID]", TokenShape::Bracket),
             ("{{ Ticket.Id }}", TokenShape::Mustache),
+            ("{{{ Ticket.Id }}}", TokenShape::Mustache),
             ("{% if a %}", TokenShape::LiquidTag),
             ("%5BTicket:%20ID%5D", TokenShape::EncodedBracket),
             ("%5bsrnumber%5d", TokenShape::EncodedBracket),
@@ -360,7 +386,10 @@ mod tests {
             };
             let body = &rest[2..];
             let line = &body[..memchr::memchr2(b'\n', b'\r', body).unwrap_or(body.len())];
-            memchr::memmem::find(line, close).map(|i| at + 2 + i + close.len())
+            let end = memchr::memmem::find(line, close).map(|i| at + 2 + i + close.len())?;
+            // A triple-stash takes its third brace.
+            let triple = rest.starts_with(b"{{{") && text.as_bytes().get(end) == Some(&b'}');
+            Some(end + usize::from(triple))
         };
         let pieces = ["{{", "}}", "{%", "%}", "\n", "\r", "x", "{", "}", "%"];
         let texts = crate::rules::testing::texts_of(&pieces, 5);

@@ -826,6 +826,13 @@ impl State<'_> {
                 .mustaches(&map, MustacheContext::Attribute(quote));
             return true;
         }
+        // `href="…{% if status == "Open" %}…"`: the tag's own quote ends the attribute for an
+        // HTML parser, but the mail system fills the tag in first. What follows is not at hand:
+        // the link is judged up to the tag, and nothing in the tag is taken for the link's.
+        let raw = match unclosed_template_tag(&raw) {
+            Some(at) => raw[..at].to_owned(),
+            None => raw,
+        };
         let before = self.collector.found_links;
         // `href="{% if x %}https://…{% else %}https://…{% endif %}"`: the template writes one
         // link or the other, and each is judged as it would be written.
@@ -1896,6 +1903,27 @@ impl RawSide {
 /// (`{% if x %}https://…{% else %}https://…{% endif %}`, `{{#if x}}…{{else}}…{{/if}}`): the
 /// text between its block tags, trimmed, as ranges of `raw`. `None` when the value does not
 /// start with such a tag.
+/// Where a template tag opens (`{{`, `{%`) that `raw` does not close, if one does.
+fn unclosed_template_tag(raw: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = memchr::memchr(b'{', &raw.as_bytes()[from..]) {
+        let open = from + found;
+        let close = match raw.as_bytes().get(open + 1) {
+            Some(b'{') => "}}",
+            Some(b'%') => "%}",
+            _ => {
+                from = open + 1;
+                continue;
+            }
+        };
+        match raw[open + 2..].find(close) {
+            Some(len) => from = open + 2 + len + close.len(),
+            None => return Some(open),
+        }
+    }
+    None
+}
+
 fn link_branches(raw: &str) -> Option<Vec<std::ops::Range<usize>>> {
     let is_block_tag = |tag: &str| {
         tag.starts_with("{%") || scan::handlebars_renders_no_text(tag) || {

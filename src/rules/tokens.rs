@@ -58,7 +58,8 @@ pub fn token_uses(site: &LinkSite, strings: &mut Strings) -> Vec<TokenUse> {
             if matches!(
                 token.shape,
                 TokenShape::LiquidTag | TokenShape::EncodedBracket | TokenShape::EncodedMustache
-            ) {
+            ) || crate::command::token::is_handlebars_control_tag(&text[token.range.clone()])
+            {
                 continue;
             }
             let range = value.start + token.range.start..value.start + token.range.end;

@@ -67,8 +67,9 @@ pub fn misread_ampersand(
 }
 
 /// `name=quote"e_id=…`: the `&quote_id=` an HTML tool read as `&quot;` + `e_id=`, reported
-/// once, here, with the repair.
-fn check_misread(site: &LinkSite, findings: &mut Findings) {
+/// once, here, with the repair. Where each one starts.
+fn check_misread(site: &LinkSite, findings: &mut Findings) -> Vec<usize> {
+    let mut reported = Vec::new();
     for param in &site.link.params {
         let Some(value) = param.value.clone() else {
             continue;
@@ -91,16 +92,22 @@ fn check_misread(site: &LinkSite, findings: &mut Findings) {
         .with_fix(Fix::safe(vec![Edit::replace(span, written)]));
         diagnostic.severity = Severity::Error;
         findings.push(diagnostic);
+        reported.push(span.start);
     }
+    reported
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !findings.enabled(&UNESCAPED_AMPERSAND) {
         return;
     }
-    if site.is_deep_link() {
-        check_misread(site, findings);
-    }
+    // In text, `&quote_id=` is read as `"e_id=` already: that finding says it, and the `&`
+    // it was made of is not reported again.
+    let misread_characters = if site.is_deep_link() {
+        check_misread(site, findings)
+    } else {
+        Vec::new()
+    };
     if !site.origin.is_html() {
         return;
     }
@@ -135,6 +142,9 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             Ampersand::Bare => (Severity::Warning, "a bare `&` in HTML".to_owned(), false),
         };
         let span: Span = site.map.raw_span(at..at + 1);
+        if misread_characters.contains(&span.start) {
+            continue;
+        }
         let escaped_without_semicolon = misread
             && raw.as_bytes()[at + 1..]
                 .get(..3)
