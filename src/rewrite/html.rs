@@ -834,6 +834,12 @@ impl State<'_> {
             None => raw,
         };
         let before = self.collector.found_links;
+        // `?{% if x %}name=ticket&amp;ticket_id=…{% else %}name=ticket_list{% endif %}`: the
+        // template writes one command or the other, and each is judged on its own.
+        if let Some(variants) = command_branches(&raw) {
+            self.collector.link_variants(&variants, base);
+            return self.collector.found_links > before;
+        }
         // `href="{% if x %}https://…{% else %}https://…{% endif %}"`: the template writes one
         // link or the other, and each is judged as it would be written.
         if let Some(branches) = link_branches(&raw) {
@@ -1922,6 +1928,144 @@ fn unclosed_template_tag(raw: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// One way a link under a template's condition is written: the link with every part the
+/// template leaves out (the tags of the condition and the other branches) standing as a
+/// Liquid tag of the same length, which the parser takes off parameters as it takes any
+/// condition's tags, so that positions stay those of the link as written.
+pub(super) struct LinkVariant {
+    pub text: String,
+    /// The parts stood in for, as ranges of the link.
+    pub blanked: Vec<std::ops::Range<usize>>,
+}
+
+/// The ways `raw` is written when a condition in its query chooses between whole parameters
+/// (`?{% if x %}name=ticket&amp;ticket_id=…{% else %}name=ticket_list{% endif %}`,
+/// `{{#if}}…{{else}}…{{/if}}`): one per branch, the first such condition only. `None` when
+/// there is none, or when each branch is a word of a value (`name={% if x %}a{% else %}b{%
+/// endif %}`), which the value rules judge word by word.
+fn command_branches(raw: &str) -> Option<Vec<LinkVariant>> {
+    use crate::command::token::{TokenShape, find_outside_tokens, tokens};
+    if !(raw.contains("{%") || raw.contains("{{")) {
+        return None;
+    }
+    let query = find_outside_tokens(raw, b"?")? + 1;
+    let mut depth = 0usize;
+    let mut parts: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut choosing = false;
+    for token in tokens(&raw[query..]) {
+        if !matches!(token.shape, TokenShape::Mustache | TokenShape::LiquidTag) {
+            continue;
+        }
+        let range = query + token.range.start..query + token.range.end;
+        match block_tag(&raw[range.clone()]) {
+            Some(BlockTag::Open { chooses }) => {
+                if depth == 0 {
+                    parts.clear();
+                    parts.push(range);
+                    choosing = chooses;
+                }
+                depth += 1;
+            }
+            Some(BlockTag::Branch) if depth == 1 => parts.push(range),
+            Some(BlockTag::Close) if depth > 0 => {
+                depth -= 1;
+                if depth > 0 {
+                    continue;
+                }
+                parts.push(range);
+                if choosing && parts.len() > 2 {
+                    let variants = variants_of(raw, &parts);
+                    if variants.is_some() {
+                        return variants;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The variants of `raw` for a condition whose tags are `parts` (opening, branches, closing),
+/// when a branch holds more than a word: an `&` or an `=` outside tokens.
+fn variants_of(raw: &str, parts: &[std::ops::Range<usize>]) -> Option<Vec<LinkVariant>> {
+    use crate::command::token::find_outside_tokens;
+    let bodies: Vec<_> = parts.windows(2).map(|w| w[0].end..w[1].start).collect();
+    if !bodies
+        .iter()
+        .any(|body| find_outside_tokens(&raw[body.clone()], b"&=").is_some())
+    {
+        return None;
+    }
+    let block = parts[0].start..parts[parts.len() - 1].end;
+    // Positions in other encodings are counted from the text: a stand-in must keep them.
+    if !raw[block.clone()].is_ascii() {
+        return None;
+    }
+    let stand_in = |len: usize| format!("{{%{}%}}", " ".repeat(len.saturating_sub(4)));
+    Some(
+        bodies
+            .iter()
+            .map(|body| {
+                let blanked: Vec<_> = [block.start..body.start, body.end..block.end]
+                    .into_iter()
+                    .filter(|part| !part.is_empty())
+                    .collect();
+                let mut text = raw.to_owned();
+                for part in &blanked {
+                    text.replace_range(part.clone(), &stand_in(part.len()));
+                }
+                LinkVariant { text, blanked }
+            })
+            .collect(),
+    )
+}
+
+enum BlockTag {
+    /// Opens a block; `chooses` when it is a condition (`if`, `unless`, `case`), whose
+    /// branches are written one or the other.
+    Open {
+        chooses: bool,
+    },
+    Branch,
+    Close,
+}
+
+fn block_tag(tag: &str) -> Option<BlockTag> {
+    let word = |inner: &str| {
+        inner
+            .trim_start()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    if let Some(inner) = tag.strip_prefix("{%").and_then(|t| t.strip_suffix("%}")) {
+        let word = word(inner.trim_start_matches('-'));
+        return match word.as_str() {
+            "if" | "unless" | "case" => Some(BlockTag::Open { chooses: true }),
+            "for" | "capture" | "tablerow" => Some(BlockTag::Open { chooses: false }),
+            "else" | "elsif" | "when" => Some(BlockTag::Branch),
+            _ if word.starts_with("end") => Some(BlockTag::Close),
+            _ => None,
+        };
+    }
+    let inner = tag.strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.trim_start_matches('~').trim_start();
+    if let Some(helper) = inner.strip_prefix('#') {
+        let chooses = matches!(word(helper).as_str(), "if" | "unless");
+        Some(BlockTag::Open { chooses })
+    } else if inner.starts_with('/') {
+        Some(BlockTag::Close)
+    } else if inner.starts_with('^') && inner.trim_end_matches('~').trim() != "^" {
+        Some(BlockTag::Open { chooses: true })
+    } else if crate::command::token::is_handlebars_control_tag(tag) && !inner.starts_with('!') {
+        Some(BlockTag::Branch)
+    } else {
+        None
+    }
 }
 
 fn link_branches(raw: &str) -> Option<Vec<std::ops::Range<usize>>> {

@@ -1111,6 +1111,47 @@ impl<'o> Collector<'o> {
         }
     }
 
+    /// Judge each way an `href` value at `base` is written under a condition (see
+    /// [`html::LinkVariant`]): what the variants share is reported once, and a fix that would
+    /// edit a part stood in for is not offered.
+    fn link_variants(&mut self, variants: &[html::LinkVariant], base: usize) {
+        let first_finding = self.findings.diagnostics().len();
+        let first_token = self.tokens.len();
+        let encoding = self.options.encoding;
+        for variant in variants {
+            let from = self.findings.diagnostics().len();
+            self.link(&variant.text, base, Origin::Attribute, Some(true));
+            let blanked: Vec<Span> = variant
+                .blanked
+                .iter()
+                .map(|part| {
+                    let start = base
+                        + crate::rules::site::encoded_len(encoding, &variant.text[..part.start]);
+                    Span::new(start, start + part.len())
+                })
+                .collect();
+            for diagnostic in self.findings.kept_from(from) {
+                let touches_blanked = diagnostic.fix.as_ref().is_some_and(|fix| {
+                    fix.edits.iter().any(|edit| {
+                        blanked
+                            .iter()
+                            .any(|part| edit.start < part.end && part.start < edit.end)
+                    })
+                });
+                if touches_blanked {
+                    diagnostic.fix = None;
+                }
+            }
+        }
+        self.findings.drop_repeats_from(first_finding);
+        let mut seen = std::collections::HashSet::new();
+        let mut index = 0;
+        self.tokens.retain(|token| {
+            index += 1;
+            index <= first_token || seen.insert(token.span)
+        });
+    }
+
     /// Take over `<dd-link>` placeholders read by the HTML pass.
     fn add_placeholders(&mut self, placeholders: Vec<Placeholder>) {
         // Taken over whole when there is nothing before them: a large template holds

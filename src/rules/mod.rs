@@ -357,6 +357,40 @@ impl<'c> Findings<'c> {
         Some(index)
     }
 
+    /// Drop, from index `first` on, each finding that repeats one before it (the same rule,
+    /// span and message), as two ways of writing one link find what they share twice.
+    pub fn drop_repeats_from(&mut self, first: usize) {
+        let first = first.min(self.diagnostics.len());
+        let mut kept_at: Vec<Option<usize>> = Vec::with_capacity(self.diagnostics.len() - first);
+        let mut kept: Vec<Diagnostic> = Vec::new();
+        for diagnostic in self.diagnostics.drain(first..) {
+            let repeats = kept.iter().any(|other| {
+                other.rule.code == diagnostic.rule.code
+                    && other.span == diagnostic.span
+                    && other.text.message == diagnostic.text.message
+            });
+            if repeats {
+                kept_at.push(None);
+            } else {
+                kept_at.push(Some(first + kept.len()));
+                kept.push(diagnostic);
+            }
+        }
+        self.diagnostics.extend(kept);
+        self.needs.retain_mut(|need| {
+            if need.diagnostic < first {
+                return true;
+            }
+            match kept_at[need.diagnostic - first] {
+                Some(at) => {
+                    need.diagnostic = at;
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+
     /// The findings kept from index `first` on, to change.
     pub fn kept_from(&mut self, first: usize) -> &mut [Diagnostic] {
         let first = first.min(self.diagnostics.len());
