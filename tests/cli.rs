@@ -451,6 +451,16 @@ fn secrets_are_masked_in_every_format() {
         "{}",
         text(&diff.stdout)
     );
+    // A password that a fix takes out (`user:password@` before the host) is still in the
+    // file as read, which `--check` and `--diff` show the remaining findings in.
+    let userinfo = b"<a href=\"https://user:UserinfoSecret@acme.deskdirector.com/portal/deeplink?name=ticket&amp;ticket_id=5\">x</a>\n<a href=\"ddportal://name=ticket&amp;ticket_id=5&amp;action=aprove\">x</a>\n";
+    for mode in ["--check", "--diff"] {
+        let output = ddlink_stdin(&["fix", mode, "-"], userinfo);
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(all.contains("DD106"), "{mode}: {all}");
+        assert!(all.contains("user:**************@"), "{mode}: {all}");
+        assert!(!all.contains("UserinfoSecret"), "{mode}: {all}");
+    }
     // The save hook's report on stderr too (its stdout is the document itself).
     let hook = ddlink_stdin(&["fix", "-"], input);
     assert!(
@@ -2383,6 +2393,37 @@ fn the_save_hook_says_when_standard_output_cannot_be_written() {
         "{}",
         text(&output.stderr)
     );
+}
+
+/// Every command that prints says so when standard output cannot be written, and fails.
+#[cfg(target_os = "linux")]
+#[test]
+fn every_command_says_when_standard_output_cannot_be_written() {
+    for args in [
+        &["rules"][..],
+        &["rule", "DD106"],
+        &["man"],
+        &["completions", "bash"],
+        &["link", "name=ticket_list", "--client", "desktop"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&output.stderr).contains("cannot write `<stdout>`: No space left on device"),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
 }
 
 /// A `ddlink.toml` that is a symlink leading nowhere (a shared configuration since moved) or

@@ -354,6 +354,16 @@ fn out_dir_refuses_what_would_lose_a_file() {
     assert_eq!(over.status.code(), Some(2));
     assert!(text(&over.stderr).contains("--out-dir would write its result over the file itself"));
     assert_eq!(read(root, "mail/approve.html"), PLACEHOLDER);
+    // Into the folder it walks: its results would land among its templates, `mail/mail/…`.
+    let into_itself = ddlink(&["fix", "--out-dir", "mail", "mail"], root, None);
+    assert_eq!(into_itself.status.code(), Some(2));
+    assert!(
+        text(&into_itself.stderr).starts_with("error: --out-dir `mail` is the folder being fixed"),
+        "{}",
+        text(&into_itself.stderr)
+    );
+    assert!(!root.join("mail/mail").exists());
+    assert_eq!(read(root, "mail/approve.html"), PLACEHOLDER);
     // Run twice over the tree that holds its output: the second run does not read the first's.
     for _ in 0..2 {
         let again = ddlink(&["fix", "--out-dir", "fixed", "."], root, None);

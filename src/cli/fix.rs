@@ -132,6 +132,21 @@ pub fn run(args: &FixArgs) -> ExitStatus {
 /// The files a run fixes, and how many errors finding them met (each said on stderr); `None`
 /// when the run must not go on.
 fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input>, usize)> {
+    // `fix templates --out-dir templates`: the results would land in the tree being fixed
+    // (`templates/templates/…`), and every later walk would read them as templates.
+    if let Some(dir) = &args.out_dir
+        && let Some(folder) = paths
+            .iter()
+            .find(|path| path.is_dir() && inputs::same_file(path, dir))
+    {
+        let _ = writeln!(
+            io::stderr(),
+            "error: --out-dir `{}` is the folder being fixed, `{}`: its results would land among its templates; write them to another folder, or fix in place without --out-dir",
+            crate::report::visible::line(&dir.to_string_lossy()),
+            crate::report::visible::line(&folder.to_string_lossy()),
+        );
+        return None;
+    }
     // A walk leaves out the results of an earlier `--out-dir` run into the tree it walks,
     // unless a path given lies in that folder (then it is what the run was asked to read).
     let cwd = run.current_dir().unwrap_or(Path::new(""));
@@ -546,7 +561,7 @@ fn fix_large_file(
             Err(cause) => return Err(read_error(cause)),
         };
     if in_input {
-        result.origins.to_input(&mut result.analysis);
+        moved_to_input(&result.origins, &mut result.analysis, &result.input_secrets);
     }
     let located = if result.analysis.diagnostics.is_empty() {
         Vec::new()
@@ -624,7 +639,7 @@ fn finish(
     let excerpts = format == Format::Human;
     let source = match input {
         Some(input) => {
-            result.origins.to_input(&mut result.analysis);
+            moved_to_input(&result.origins, &mut result.analysis, &result.input_secrets);
             input
         }
         None => &result.output[..],
@@ -638,6 +653,19 @@ fn finish(
         report: file_report(display, result.analysis, located),
         refusal: None,
     })
+}
+
+/// The findings moved to the document as read, with its secrets: a fix may have taken one
+/// out (`https://user:password@…`), and the excerpts of the input still show it.
+fn moved_to_input(
+    origins: &ddlink::fix::Origins,
+    analysis: &mut ddlink::Analysis,
+    input_secrets: &[ddlink::diagnostic::Span],
+) {
+    origins.to_input(analysis);
+    analysis.secrets.extend_from_slice(input_secrets);
+    analysis.secrets.sort_unstable();
+    analysis.secrets.dedup();
 }
 
 /// Where `path`'s result goes under `--out-dir dir`; refused when that is `path` itself

@@ -71,8 +71,5 @@ fn title_case(heading: &str) -> String {
 }
 
 fn emit(bytes: &[u8]) -> ExitStatus {
-    match io::stdout().lock().write_all(bytes) {
-        Err(error) if !output::is_closed_pipe(&error) => ExitStatus::Failure,
-        _ => ExitStatus::Success,
-    }
+    output::print_stdout(bytes)
 }

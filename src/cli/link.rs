@@ -148,14 +148,9 @@ fn print(link: &str, encoding: &'static encoding_rs::Encoding) -> ExitStatus {
         );
         return ExitStatus::Failure;
     }
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(&bytes)
-        .and_then(|()| stdout.write_all(b"\n"))
-    {
-        Err(error) if !output::is_closed_pipe(&error) => ExitStatus::Failure,
-        _ => ExitStatus::Success,
-    }
+    let mut printed = bytes.into_owned();
+    printed.push(b'\n');
+    output::print_stdout(&printed)
 }
 
 /// What is wrong with a pair whose `&` or `#` (outside template tokens) would split the

@@ -116,6 +116,14 @@ pub fn failed_delivery(
     Some(ExitStatus::Failure)
 }
 
+/// Write a command's whole output (a list, a page, a link) to standard output: a failed write
+/// says why and fails the run (`ddlink rules > /dev/full`), a reader that went away does not.
+pub fn print_stdout(bytes: &[u8]) -> ExitStatus {
+    let mut stdout = io::stdout().lock();
+    let written = stdout.write_all(bytes).and_then(|()| stdout.flush());
+    failed_delivery(written, None).unwrap_or(ExitStatus::Success)
+}
+
 /// Print a fatal error to stderr.
 pub fn error(error: &dyn miette::Diagnostic) {
     let rendered = crate::report::render_error(error, &stderr_style());

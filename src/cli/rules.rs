@@ -8,7 +8,6 @@ use ddlink::rules::{RULES, find};
 use super::ExitStatus;
 
 pub fn list() -> ExitStatus {
-    let mut out = io::stdout().lock();
     let mut text =
         String::from("code   name                          severity  fix        summary\n");
     for rule in RULES {
@@ -22,8 +21,7 @@ pub fn list() -> ExitStatus {
             rule.summary()
         );
     }
-    let _ = out.write_all(text.as_bytes());
-    ExitStatus::Success
+    super::output::print_stdout(text.as_bytes())
 }
 
 pub fn show(code_or_name: &str) -> ExitStatus {
@@ -65,6 +63,5 @@ pub fn show(code_or_name: &str) -> ExitStatus {
         rule.fix.as_str(),
         rule.documentation()
     );
-    let _ = io::stdout().lock().write_all(text.as_bytes());
-    ExitStatus::Success
+    super::output::print_stdout(text.as_bytes())
 }
