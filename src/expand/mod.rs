@@ -348,6 +348,9 @@ pub fn expand(
     // same, as it would be in a link: one check shows every finding, not one per run.
     let read = Controls::read(&args, context, findings);
     let mut blocked = read.is_none();
+    if matches!(placeholder, Placeholder::Element { .. }) && written_credential(&args, findings) {
+        blocked = true;
+    }
     let Controls {
         client,
         auth,
@@ -1189,20 +1192,33 @@ fn refused_attributes<'a, I: DoubleEndedIterator<Item = &'a Arg>>(
             "put the condition around the whole `<dd-link>…</dd-link>`, or inside its label",
         );
     }
-    // `password="…"` is no command key and would pass to the anchor: the e-mail
-    // would carry it all the same.
-    if let Some(credential) = passed().find(|a| is_written_credential(a)) {
-        return refuse(
-            credential,
-            credential,
-            format!(
-                "`{}` holds a credential written out, which would go into the e-mail with the link",
-                credential.key
-            ),
-            "remove it from the placeholder; for a link that signs the contact in, use auth=\"passwordless\" or auth=\"access-token\" with the mail system's tokens",
-        );
-    }
+    // A credential among them (`password="…"`) is said by `expand`, which renders nothing.
     false
+}
+
+/// Whether a `<dd-link>`'s pass-through attributes hold a credential written out
+/// (`password="…"`, reported): no command key, it would pass to the anchor, and the e-mail
+/// would carry it. Said whatever else the placeholder holds, not once its other findings are
+/// fixed.
+fn written_credential(args: &[Arg], findings: &mut Findings) -> bool {
+    let Some(credential) = args.iter().find(|a| {
+        !CONTROLS.contains(&&*a.key)
+            && !is_command_key(&a.key)
+            && !legacy_command(args, a)
+            && is_written_credential(a)
+    }) else {
+        return false;
+    };
+    invalid_placeholder::report(
+        findings,
+        credential.span,
+        format!(
+            "`{}` holds a credential written out, which would go into the e-mail with the link",
+            credential.key
+        ),
+        "remove it from the placeholder; for a link that signs the contact in, use auth=\"passwordless\" or auth=\"access-token\" with the mail system's tokens".to_owned(),
+    );
+    true
 }
 
 /// A pass-through attribute under a credential's name (`password`, `pwd`, `token`,

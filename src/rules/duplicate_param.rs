@@ -37,7 +37,13 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // thousands of parameters.
     let mut firsts: HashMap<&str, &Param, foldhash::fast::RandomState> = HashMap::default();
     for param in &site.link.params {
-        let key = site.key(param);
+        // A key behind an `&amp` without its `;` (`&ampaction=`) is the key it will be read
+        // as once DD401 adds the `;`. One behind `&amp;amp;` stays as it is when the link has
+        // the key already: DD104 says so, and leaves it.
+        let written = site.key(param);
+        let key = super::wrong_case::after_unterminated_amp(written)
+            .and_then(super::wrong_case::canonical_key)
+            .unwrap_or(written);
         if key.is_empty() {
             continue;
         }

@@ -43,7 +43,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let v1_key = v1
             .filter(|(v1, _)| std::ptr::eq(*v1, param))
             .map(|(_, key)| key);
-        let Some(known) = canonical_key(key).or(v1_key) else {
+        // A key behind a misread ampersand (`&amp;amp;action=`) is judged as it will be read.
+        let Some(known) = canonical_key(key)
+            .or(v1_key)
+            .or_else(|| super::site::misread_as(key))
+        else {
             continue;
         };
         // DD301 says to remove `auth_password` whatever its value, and DD105 a key the command

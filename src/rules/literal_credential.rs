@@ -1,7 +1,7 @@
 use super::auth::{Auth, glued_secrets};
 use super::wrong_case::{after_unterminated_amp, canonical_key};
 use super::{Findings, LinkSite};
-use crate::command::spec::{ACCESS_TOKEN, AUTH_TOKEN, is_secret_key, names_a_password};
+use crate::command::spec::{ACCESS_TOKEN, AUTH_TOKEN, is_secret_key};
 use crate::command::token::has_token;
 use crate::diagnostic::Diagnostic;
 use std::ops::Range;
@@ -66,7 +66,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             && after_unterminated_amp(key)
                 .and_then(canonical_key)
                 .is_none()
-            && !names_a_password(key)
+            && !super::password_in_link::names_a_password_behind_amp(key)
             && is_secret_key(key)
             && let Some(value) = param.value.clone()
         {

@@ -65,7 +65,10 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         return;
     };
     for (index, param) in site.link.params.iter().enumerate() {
-        let Some(key) = canonical_key(site.key(param)) else {
+        // A key behind a misread ampersand (`&amp;amp;action=`) is judged as it will be read.
+        let Some(key) =
+            canonical_key(site.key(param)).or_else(|| super::site::misread_as(site.key(param)))
+        else {
             continue;
         };
         if !not_taken(command, key) {

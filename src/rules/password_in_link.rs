@@ -55,7 +55,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // the link (an address-bar URL, `/auth/v1/login?password=…`, too).
     for param in &site.link.params {
         let key = site.key(param);
-        if names_a_password(key) && site.value(param).is_some_and(|v| !v.is_empty()) {
+        if names_a_password_behind_amp(key) && site.value(param).is_some_and(|v| !v.is_empty()) {
             findings.push(
                 Diagnostic::new(
                     &PASSWORD_IN_LINK,
@@ -120,6 +120,13 @@ pub fn refuse(findings: &mut Findings, span: crate::diagnostic::Span) {
             .with_help("use auth=\"passwordless\" or auth=\"access-token\", or no auth"),
         );
     }
+}
+
+/// Whether `key` names a password (`password`, `pwd`), also behind the `amp` that an `&amp`
+/// without its `;` leaves before it (`&amppwd=`: DD401 adds the `;`, and it is `pwd` then).
+pub fn names_a_password_behind_amp(key: &str) -> bool {
+    names_a_password(key)
+        || crate::command::spec::after_unterminated_amp(key).is_some_and(names_a_password)
 }
 
 #[cfg(test)]
