@@ -541,7 +541,9 @@ fn parse_from_host(
         .iter()
         .any(|p| text[p.key.clone()].eq_ignore_ascii_case("gtoken"));
 
-    let kind = if has_gtoken {
+    // A deep link that carries a `gtoken` too is still a deep link, its command judged (DD304
+    // speaks of the token).
+    let kind = if has_gtoken && path_lower != DEEPLINK_PATH {
         LinkKind::GlobalMagicToken
     } else if path_lower == DEEPLINK_PATH {
         if path_text != DEEPLINK_PATH {

@@ -35,7 +35,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     if !findings.enabled(&GLOBAL_MAGIC_TOKEN) {
         return;
     }
-    let span = if site.link.kind == LinkKind::GlobalMagicToken {
+    let legacy_link = site.link.kind == LinkKind::GlobalMagicToken;
+    let span = if legacy_link {
         site.link
             .params
             .iter()
@@ -44,22 +45,40 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     } else {
         // `ticket_id=5?gtoken=…`: the portal reads the token as part of the value before it,
         // and it goes out to every recipient all the same.
-        match glued_secrets(site)
-            .into_iter()
-            .find(|g| g.key == Some(GTOKEN))
-        {
-            Some(glued) => site.span(glued.key_range),
+        // `&gtoken=…` on a deep link: the portal does not read it, and it goes out too.
+        let written = site
+            .link
+            .params
+            .iter()
+            .find(|p| site.key(p).eq_ignore_ascii_case(GTOKEN))
+            .map(|p| site.span(p.key.clone()));
+        match written.or_else(|| {
+            glued_secrets(site)
+                .into_iter()
+                .find(|g| g.key == Some(GTOKEN))
+                .map(|glued| site.span(glued.key_range))
+        }) {
+            Some(span) => span,
             None => return,
         }
     };
-    findings.push(
+    let diagnostic = if legacy_link {
         Diagnostic::new(
             &GLOBAL_MAGIC_TOKEN,
             span,
             "a Global Magic Token link: anyone holding it is the recipient",
         )
-        .with_help("use a deep link, e.g. `/portal/deeplink?name=ticket&ticket_id=…`"),
-    );
+        .with_help("use a deep link, e.g. `/portal/deeplink?name=ticket&ticket_id=…`")
+    } else {
+        // A deep link already: the token is what to take out.
+        Diagnostic::new(
+            &GLOBAL_MAGIC_TOKEN,
+            span,
+            "a Global Magic Token in a link: anyone holding the link is the recipient",
+        )
+        .with_help("remove `gtoken` and its value: the portal does not read it here, and it goes to every recipient")
+    };
+    findings.push(diagnostic);
 }
 
 #[cfg(test)]

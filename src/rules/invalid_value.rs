@@ -120,10 +120,25 @@ pub fn another_field(token: &TokenUse, context: &DialectContext) -> Option<(Mean
         return None;
     }
     let known = match dialect {
-        Dialect::DeskDirector => found.is_some(),
+        // `{{ Contact.Id }}` in `ticket_id`: a field of another of the objects a mail has.
+        Dialect::DeskDirector => {
+            found.is_some() || (wanted == Meaning::TicketId && names_another_object(&token.token))
+        }
         Dialect::Autotask | Dialect::ConnectWise => is_vocabulary_field(&token.token),
     };
     known.then_some((wanted, dialect))
+}
+
+/// Whether a Liquid token reads a field of an object other than the ticket
+/// (`{{ Contact.Id }}`, `{{ Company.Id }}`).
+fn names_another_object(token: &str) -> bool {
+    crate::dialect::token::liquid_expression(token)
+        .and_then(|expression| expression.split_once('.'))
+        .is_some_and(|(object, field)| {
+            object != "Ticket"
+                && !field.is_empty()
+                && crate::dialect::vocabulary::DESKDIRECTOR_OBJECTS.contains(&object)
+        })
 }
 
 /// The spec of a key on this link's command, or of an auth key.

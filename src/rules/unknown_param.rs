@@ -79,6 +79,12 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         if canonical_key(key).is_some() || v1.is_some_and(|v1| std::ptr::eq(v1, param)) {
             continue;
         }
+        // `gtoken` is DD304's: a token that goes out, not a parameter to rename.
+        if key.eq_ignore_ascii_case("gtoken")
+            && findings.enabled(&super::global_magic_token::GLOBAL_MAGIC_TOKEN)
+        {
+            continue;
+        }
         let span = site.span(param.key.clone());
         if key.is_empty() {
             keyless(site, param, findings);
