@@ -507,6 +507,22 @@ fn link_prints_a_canonical_link() {
         text(&output.stdout),
         "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=[Ticket: ID]&action=close\n"
     );
+    // A V1 command is printed as the V2 link it stands for, as `fix` writes it.
+    let v1 = ddlink(
+        &[
+            "link",
+            "ticketid=5",
+            "--portal",
+            "https://acme.deskdirector.com",
+        ],
+        root,
+    );
+    assert_eq!(v1.status.code(), Some(0), "{}", text(&v1.stderr));
+    assert_eq!(
+        text(&v1.stdout),
+        "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=5\n"
+    );
+    assert_eq!(text(&v1.stderr), "");
     let html = ddlink(
         &[
             "link",

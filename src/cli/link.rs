@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ddlink::command::token::{command_splitter, tokens};
 use ddlink::command::{Client, Command, DeepLink, Target};
 use ddlink::dialect::token::{Meaning, token_for};
-use ddlink::rules::{RuleConfig, RuleSettings, desktop_link_in_email};
+use ddlink::rules::{RuleConfig, RuleSettings, desktop_link_in_email, legacy_v1_link};
 use ddlink::source;
 use ddlink::{Analysis, FileKind, Rewriter, RewriterOptions, Severity};
 
@@ -100,7 +100,12 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
         rules: Arc::new(rules),
         ..RewriterOptions::default()
     });
-    let analysis = rewriter.check_url(&link);
+    // A V1 command (`ticketid=5`) is printed as the V2 link DD501 makes of it: what `fix`
+    // would write, not a link `check` would report.
+    let (link, analysis) = v1_as_v2(&rewriter, &link).unwrap_or_else(|| {
+        let analysis = rewriter.check_url(&link);
+        (link, analysis)
+    });
     let errors = analysis
         .diagnostics
         .iter()
@@ -133,6 +138,25 @@ pub fn run(args: &LinkArgs) -> ExitStatus {
         link
     };
     print(&printed, options.encoding)
+}
+
+/// The link with DD501's safe fix made (a V1 command written as the V2 command it stands
+/// for), checked again; `None` when there is no such fix.
+fn v1_as_v2(rewriter: &Rewriter, link: &str) -> Option<(String, Analysis)> {
+    let analysis = rewriter.check_url(link);
+    let edits: Vec<_> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code == legacy_v1_link::LEGACY_V1_LINK.code)
+        .filter_map(|d| d.fix.as_ref().filter(|fix| fix.applies(false)))
+        .flat_map(|fix| fix.edits.iter().cloned())
+        .collect();
+    if edits.is_empty() {
+        return None;
+    }
+    let fixed = String::from_utf8(ddlink::fix::apply(link.as_bytes(), &edits)).ok()?;
+    let analysis = rewriter.check_url(&fixed);
+    Some((fixed, analysis))
 }
 
 /// Print the link in the templates' encoding (`--encoding`, `encoding` in ddlink.toml), to be

@@ -64,7 +64,26 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
             .trim_start_matches("{{")
             .trim_end_matches("}}")
             .trim();
-        format!("write `{{{{ {inner} | url_encode }}}}`")
+        // `| escape` encodes for HTML: before `url_encode` it would encode the address twice
+        // (`o'brien` as `o%26%2339%3Bbrien`). It is replaced, not followed.
+        let html_escape = |part: &str| {
+            let name = part.split([':', ' ']).next().unwrap_or_default();
+            matches!(name, "escape" | "escape_once")
+        };
+        let mut parts = inner.split('|').map(str::trim);
+        let expression = parts.next().unwrap_or_default();
+        let (kept, dropped): (Vec<&str>, Vec<&str>) = parts.partition(|part| !html_escape(part));
+        let mut written = std::iter::once(expression)
+            .chain(kept)
+            .collect::<Vec<_>>()
+            .join(" | ");
+        written.push_str(" | url_encode");
+        match dropped.first() {
+            Some(escape) => {
+                format!("write `{{{{ {written} }}}}`: `{escape}` encodes for HTML, not for a link")
+            }
+            None => format!("write `{{{{ {written} }}}}`"),
+        }
     } else {
         "the PSA cannot encode it: contacts whose address holds `+` cannot sign in this way"
             .to_owned()
