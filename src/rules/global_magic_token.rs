@@ -6,8 +6,9 @@ use crate::diagnostic::Diagnostic;
 declare_rule! {
     /// ## What it does
     /// Reports a legacy Global Magic Token link: `https://{host}/?gtoken=…&ticketid=…`.
-    /// A `gtoken` glued to a value of another link (`ticket_id=5?gtoken=…`) is reported too:
-    /// the portal reads it as part of that value, but it goes out with the link all the same.
+    /// A `gtoken` on a deep link (`&gtoken=…`, whose command is judged as any deep link's) or
+    /// glued to a value of another link (`ticket_id=5?gtoken=…`) is reported too: the portal
+    /// does not read it there, but it goes out with the link all the same.
     ///
     /// ## Why is this bad?
     /// A Global Magic Token identifies the recipient by the link alone: anyone holding the
