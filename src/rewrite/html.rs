@@ -800,6 +800,35 @@ impl State<'_> {
         self.collector.suppressions.iter().any(|s| !s.file)
     }
 
+    /// Check an image's `src`: a portal link there is fetched when the mail opens and never
+    /// clicked (DD407), and a credential in it goes out all the same (DD301, DD302).
+    fn on_image_source(&mut self, element: &Element) {
+        let Some(attribute) = element.attributes().iter().find(|a| a.name() == "src") else {
+            return;
+        };
+        let Some(location) = attribute.value_source_location() else {
+            return;
+        };
+        if let Some(quick) = &mut self.quick {
+            quick.value(location.bytes());
+        }
+        let value = attribute.value();
+        // A picture's address is no link: only one into the portal's pages is judged (a
+        // tracking pixel elsewhere may carry a parameter named like a credential).
+        if !self.collector.prefilter.may_hold_link(value.as_bytes())
+            || memchr::memmem::find(value.as_bytes(), b"/portal/").is_none()
+        {
+            return;
+        }
+        let raw = self.attribute_text(location.bytes(), &value).into_owned();
+        self.collector.link(
+            &raw,
+            location.bytes().start,
+            Origin::Inert("img"),
+            Some(true),
+        );
+    }
+
     /// Check an element's `href`; whether it held a deep link.
     fn on_href(&mut self, element: &Element) -> bool {
         let Some(attribute) = element.attributes().iter().find(|a| a.name() == "href") else {
@@ -1265,11 +1294,12 @@ impl<'o> HtmlPass<'o> {
                 Ok(())
             }),
         );
-        let img_links = Rc::clone(&links);
+        let (img_state, img_links) = (Rc::clone(&state), Rc::clone(&links));
         on(
             "img",
-            ElementContentHandlers::default().element(move |_: &mut Element| {
+            ElementContentHandlers::default().element(move |element: &mut Element| {
                 img_links.borrow_mut().label();
+                img_state.borrow_mut().on_image_source(element);
                 Ok(())
             }),
         );

@@ -4,7 +4,8 @@ use crate::diagnostic::{Diagnostic, Span};
 declare_rule! {
     /// ## What it does
     /// Reports a portal link inside `<script>`, `<style>`, `<title>`, `<textarea>` or an HTML
-    /// comment, where no reader can click it. Other rules do not look at such links, but for
+    /// comment, where no reader can click it, or a deep link as an image's `src`, fetched when
+    /// the mail opens and never clicked. Other rules do not look at such links, but for
     /// DD301 and DD302: a credential in one goes out with the e-mail all the same. A
     /// `{{deeplink}}` placeholder there is reported too: it is left as written, not expanded;
     /// so is one in a template comment of the mail system (`{{!-- … --}}`, `{{! … }}`,
@@ -63,6 +64,16 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         return;
     };
     if !findings.enabled(&LINK_IN_INERT_CONTEXT) {
+        return;
+    }
+    // An image's source on the portal (`/portal/assets/logo.png`) is a picture; only a deep
+    // link there is a link gone astray.
+    if context == "img"
+        && !matches!(
+            site.link.kind,
+            crate::command::LinkKind::DeepLink(_) | crate::command::LinkKind::LegacyV1 { .. }
+        )
+    {
         return;
     }
     let place = place(context);
