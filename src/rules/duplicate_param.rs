@@ -41,9 +41,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         // as once DD401 adds the `;`. One behind `&amp;amp;` stays as it is when the link has
         // the key already: DD104 says so, and leaves it.
         let written = site.key(param);
-        let key = super::wrong_case::after_unterminated_amp(written)
-            .and_then(super::wrong_case::canonical_key)
-            .unwrap_or(written);
+        let key = super::wrong_case::after_unterminated_amp(written).unwrap_or(written);
         if key.is_empty() {
             continue;
         }
