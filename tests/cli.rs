@@ -745,6 +745,13 @@ fn link_reports_an_invalid_command_like_any_diagnostic() {
 #[test]
 fn rules_and_rule_docs() {
     let root = Path::new(".");
+    // A code prefix names a group of rules, not one.
+    let group = ddlink(&["rule", "dd4"], root);
+    assert_eq!(group.status.code(), Some(2));
+    assert_eq!(
+        text(&group.stderr),
+        "error: `dd4` names a group of rules (DD401–DD411), not one: give a code or a name; `ddlink rules` lists them\n"
+    );
     let list = text(&ddlink(&["rules"], root).stdout);
     for rule in ddlink::rules::RULES {
         assert!(

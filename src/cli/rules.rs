@@ -33,6 +33,21 @@ pub fn show(code_or_name: &str) -> ExitStatus {
             .find(|rule| rule.name.eq_ignore_ascii_case(code_or_name))
     });
     let Some(rule) = rule else {
+        // `DD1`: a prefix, as `--select` takes, names a group of rules, not one.
+        let upper = code_or_name.to_ascii_uppercase();
+        let group: Vec<&str> = RULES
+            .iter()
+            .map(|r| r.code)
+            .filter(|code| upper.len() > 2 && upper.starts_with("DD") && code.starts_with(&upper))
+            .collect();
+        if let (Some(first), Some(last)) = (group.first(), group.last()) {
+            let asked = crate::report::visible::line(code_or_name);
+            let _ = writeln!(
+                io::stderr(),
+                "error: `{asked}` names a group of rules ({first}–{last}), not one: give a code or a name; `ddlink rules` lists them"
+            );
+            return ExitStatus::Failure;
+        }
         let names = RULES.iter().flat_map(|r| [r.code, r.name]);
         let hint = names
             .map(|n| {
