@@ -1935,10 +1935,6 @@ impl RawSide {
     }
 }
 
-/// The links an attribute value that opens with a template's condition chooses between
-/// (`{% if x %}https://…{% else %}https://…{% endif %}`, `{{#if x}}…{{else}}…{{/if}}`): the
-/// text between its block tags, trimmed, as ranges of `raw`. `None` when the value does not
-/// start with such a tag.
 /// Where a template tag opens (`{{`, `{%`) that `raw` does not close, if one does.
 fn unclosed_template_tag(raw: &str) -> Option<usize> {
     let mut from = 0;
@@ -2063,6 +2059,7 @@ enum BlockTag {
     Close,
 }
 
+/// What a Liquid or Handlebars tag does to the blocks around it, if anything.
 fn block_tag(tag: &str) -> Option<BlockTag> {
     let word = |inner: &str| {
         inner
@@ -2098,6 +2095,10 @@ fn block_tag(tag: &str) -> Option<BlockTag> {
     }
 }
 
+/// The links an attribute value that opens with a template's condition chooses between
+/// (`{% if x %}https://…{% else %}https://…{% endif %}`, `{{#if x}}…{{else}}…{{/if}}`): the
+/// text between its block tags, trimmed, as ranges of `raw`. `None` when the value does not
+/// start with such a tag.
 fn link_branches(raw: &str) -> Option<Vec<std::ops::Range<usize>>> {
     let is_block_tag = |tag: &str| {
         tag.starts_with("{%") || scan::handlebars_renders_no_text(tag) || {
