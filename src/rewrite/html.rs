@@ -594,6 +594,10 @@ impl State<'_> {
                 self.text.mjml_inert.map_or(Origin::HtmlText, Origin::Inert)
             }
             Some(TextType::ScriptData) => Origin::Inert("script"),
+            // A mail client runs no script: it shows what `<noscript>` holds, its links
+            // included. The parser reads it as text, which is markup: its links are judged
+            // as an attribute's.
+            Some(TextType::RawText) if self.inert_element == Some("noscript") => Origin::Attribute,
             Some(TextType::RawText) => Origin::Inert(self.inert_element.unwrap_or("style")),
             Some(TextType::RCData) => Origin::Inert(self.inert_element.unwrap_or("textarea")),
             Some(TextType::PlainText) => Origin::Inert("plaintext"),
@@ -611,13 +615,23 @@ impl State<'_> {
             };
             self.collector.mustaches(&map, context);
         }
-        if let Origin::Inert(context) = origin {
+        // A placeholder in `<noscript>` is text to the parser: never expanded, and said so.
+        let placeholders_inert = match origin {
+            Origin::Inert(context) => Some(context),
+            Origin::Attribute => Some("noscript"),
+            _ => None,
+        };
+        if let Some(context) = placeholders_inert {
             let encoding = self.collector.options.encoding;
             let text = &self.text;
             self.collector
                 .inert_placeholders(raw, context, |start| text.source_offset(start, encoding));
         }
-        let decode = (origin == Origin::HtmlText).then_some(false);
+        let decode = match origin {
+            Origin::HtmlText => Some(false),
+            Origin::Attribute => Some(true),
+            _ => None,
+        };
         let origin = if origin == Origin::HtmlText && self.text.in_link {
             Origin::LinkLabel
         } else {
