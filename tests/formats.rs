@@ -482,6 +482,24 @@ fn gitlab_code_quality() {
     // Stable across runs, and across however the path is spelled.
     let second = ddlink(&["check", "--format", "gitlab", "./sub"], dir.path());
     assert_eq!(json(&second), json(&first));
+    // An absolute path under the current folder (`$CI_PROJECT_DIR/sub`, as a CI job passes
+    // it) is named from the checkout, as GitLab resolves it.
+    let real = std::fs::canonicalize(dir.path()).unwrap();
+    let absolute = real.join("sub");
+    let third = ddlink(
+        &["check", "--format", "gitlab", absolute.to_str().unwrap()],
+        &real,
+    );
+    assert_eq!(json(&third), json(&first));
+    let github = ddlink(
+        &["check", "--format", "github", absolute.to_str().unwrap()],
+        &real,
+    );
+    assert!(
+        stdout(&github).starts_with("::error file=sub/"),
+        "{}",
+        stdout(&github)
+    );
 
     // Lines are not part of a fingerprint: a line added above every finding changes none.
     for name in ["sub/notify.html", "sub/copy.html"] {

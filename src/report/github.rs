@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 
 use super::FileReport;
-use super::sarif::{display_path, sentence};
+use super::sarif::{checkout_path, sentence};
 use ddlink::Severity;
 use ddlink::source::Located;
 
@@ -21,7 +21,7 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
     let mut findings: Vec<Finding> = reports
         .iter()
         .flat_map(|report| {
-            let file = property(&display_path(&report.path));
+            let file = property(&checkout_path(&report.path));
             report
                 .diagnostics
                 .iter()

@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::FileReport;
-use super::sarif::{display_path, sentence};
+use super::sarif::{checkout_path, sentence};
 use ddlink::Severity;
 
 #[derive(Serialize)]
@@ -46,7 +46,7 @@ struct Lines {
 }
 
 pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
-    let paths: Vec<String> = reports.iter().map(|r| display_path(&r.path)).collect();
+    let paths: Vec<String> = reports.iter().map(|r| checkout_path(&r.path)).collect();
     let mut occurrences: HashMap<(&str, &str, &str), usize> = HashMap::new();
     let mut issues = Vec::new();
     for (report, path) in reports.iter().zip(&paths) {

@@ -358,6 +358,21 @@ pub(super) fn display_path(path: &str) -> String {
     path
 }
 
+/// The path as CI services name a file, relative to the checkout: an absolute path under the
+/// current folder (`$CI_PROJECT_DIR/templates/a.html`, `$GITHUB_WORKSPACE/…`, where a CI
+/// job runs) is taken relative to it; any other path is as reports name it.
+pub(super) fn checkout_path(path: &str) -> String {
+    let absolute = Path::new(path);
+    if absolute.is_absolute()
+        && let Ok(cwd) = std::env::current_dir()
+        && let Ok(relative) = lexically_normal(absolute).strip_prefix(&cwd)
+        && !relative.as_os_str().is_empty()
+    {
+        return display_path(&relative.to_string_lossy());
+    }
+    display_path(path)
+}
+
 /// A relative path becomes a relative URI reference against the source root (`%SRCROOT%`);
 /// an absolute path, or one that climbs out of the current folder (`../x.html`), becomes a
 /// `file:` URI: a code-scanning service resolves `%SRCROOT%` to the checkout, where
