@@ -1817,7 +1817,7 @@ fn templates_dir_overrides_the_built_in_snippets() {
     let walked = ddlink(&["check", "mail"], root);
     assert_eq!(
         text(&walked.stdout),
-        "All clear: no findings in 2 files.\n",
+        "All clear: no findings in 2 files; 2 placeholders to expand with `ddlink fix`.\n",
         "{}",
         text(&walked.stderr)
     );

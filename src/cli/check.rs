@@ -99,17 +99,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         show_dialects(&reports);
     }
 
-    let mut summary = Summary {
-        files: reports.len(),
-        failed,
-        unsafe_fixes: args.unsafe_fixes,
-        ..Summary::default()
-    };
-    for report in &reports {
-        for diagnostic in &report.diagnostics {
-            summary.count(diagnostic);
-        }
-    }
+    let summary = summary_of(&reports, failed, args.unsafe_fixes);
     let options = report::Options {
         style: output::report_style(args.selection.output_file.is_some()),
         summary_line: !args.quiet,
@@ -388,11 +378,29 @@ pub(super) fn locate_streamed(
     )
 }
 
+/// The totals of a check over `reports`, with `failed` inputs that could not be checked.
+fn summary_of(reports: &[FileReport], failed: usize, unsafe_fixes: bool) -> Summary {
+    let mut summary = Summary {
+        files: reports.len(),
+        failed,
+        unsafe_fixes,
+        ..Summary::default()
+    };
+    for report in reports {
+        for diagnostic in &report.diagnostics {
+            summary.count(diagnostic);
+        }
+        summary.expandable += report.expandable;
+    }
+    summary
+}
+
 pub(super) fn file_report(path: String, analysis: Analysis, located: Vec<Located>) -> FileReport {
     FileReport {
         path,
         diagnostics: analysis.diagnostics,
         located,
         dialect: analysis.dialect,
+        expandable: analysis.expandable,
     }
 }

@@ -212,6 +212,7 @@ fn report_findings(link: &str, analysis: Analysis) {
         diagnostics: analysis.diagnostics,
         located,
         dialect: analysis.dialect,
+        expandable: 0,
     };
     let options = report::Options {
         style: output::stderr_style(),

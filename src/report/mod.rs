@@ -46,6 +46,8 @@ pub struct FileReport {
     pub located: Vec<Located>,
     /// The file's dialect and what decided it.
     pub dialect: Resolved,
+    /// How many placeholders `ddlink fix` would expand in it.
+    pub expandable: usize,
 }
 
 /// Totals over a run.
@@ -65,6 +67,8 @@ pub struct Summary {
     pub unwritten: usize,
     /// Whether `fixable` counts unsafe fixes too (`--unsafe-fixes`).
     pub unsafe_fixes: bool,
+    /// Placeholders that `ddlink fix` would expand (check mode).
+    pub expandable: usize,
 }
 
 impl Summary {
@@ -107,7 +111,11 @@ impl Summary {
             } else {
                 "No findings"
             };
-            return format!("{verdict} in {}.{failed}", plural(self.files, "file"));
+            return format!(
+                "{verdict} in {}{}.{failed}",
+                plural(self.files, "file"),
+                self.placeholders_left()
+            );
         }
         let mut line = format!(
             "Found {}, {}, {} in {}",
@@ -124,9 +132,20 @@ impl Summary {
             };
             let _ = write!(line, " ({} fixable with `{command}`)", self.fixable);
         }
+        line.push_str(&self.placeholders_left());
         line.push('.');
         line.push_str(&failed);
         line
+    }
+
+    /// What the closing line says of placeholders left to expand: a clean check of templates
+    /// that still hold them is not yet what the mail system is given.
+    fn placeholders_left(&self) -> String {
+        match self.expandable {
+            0 => String::new(),
+            1 => "; 1 placeholder to expand with `ddlink fix`".to_owned(),
+            n => format!("; {n} placeholders to expand with `ddlink fix`"),
+        }
     }
 }
 
