@@ -2045,9 +2045,13 @@ fn variants_of(raw: &str, parts: &[std::ops::Range<usize>]) -> Option<Vec<LinkVa
         return None;
     }
     let stand_in = |len: usize| format!("{{%{}%}}", " ".repeat(len.saturating_sub(4)));
+    // A branch that writes nothing (an empty `{% else %}`, the text between `{% case %}` and
+    // its first `{% when %}`, which Liquid never writes) leaves the rest of the link, which
+    // the other branches judge already.
     Some(
         bodies
             .iter()
+            .filter(|body| !raw[(*body).clone()].trim().is_empty())
             .map(|body| {
                 let blanked: Vec<_> = [block.start..body.start, body.end..block.end]
                     .into_iter()
