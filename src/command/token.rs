@@ -269,14 +269,18 @@ fn is_branch_tag(tag: &str) -> bool {
 /// opening or closing (`{{#if x}}`, `{{~/if~}}`, `{{^x}}`), a comment, or a branch
 /// (`{{else}}`, `{{~else if y~}}`). It names no field of any PSA.
 pub fn is_handlebars_control_tag(tag: &str) -> bool {
-    let Some(inner) = tag.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) else {
-        return false;
-    };
-    inner
-        .trim_start_matches('~')
-        .trim_start()
-        .starts_with(['/', '#', '^', '!'])
-        || is_branch_tag(tag)
+    tag.ends_with("}}") && (handlebars_renders_no_text(tag) || is_branch_tag(tag))
+}
+
+/// Whether the Handlebars tag `text` starts with renders no text of its own: a block's
+/// opening or closing (`{{#if x}}`, `{{/if}}`, `{{^x}}`) or a comment.
+pub fn handlebars_renders_no_text(text: &str) -> bool {
+    text.strip_prefix("{{").is_some_and(|inner| {
+        inner
+            .trim_start_matches('~')
+            .trim_start()
+            .starts_with(['/', '#', '^', '!'])
+    })
 }
 
 /// Whether the whole of `value` is one token.

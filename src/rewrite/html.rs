@@ -817,16 +817,9 @@ impl State<'_> {
     /// Check an image's `src`: a portal link there is fetched when the mail opens and never
     /// clicked (DD407), and a credential in it goes out all the same (DD301, DD302).
     fn on_image_source(&mut self, element: &Element) {
-        let Some(attribute) = element.attributes().iter().find(|a| a.name() == "src") else {
+        let Some((value, location)) = self.attribute_read(element, "src") else {
             return;
         };
-        let Some(location) = attribute.value_source_location() else {
-            return;
-        };
-        if let Some(quick) = &mut self.quick {
-            quick.value(location.bytes());
-        }
-        let value = attribute.value();
         // A picture's address is no link: only one into the portal's pages is judged (a
         // tracking pixel elsewhere may carry a parameter named like a credential).
         if !self.collector.prefilter.may_hold_link(value.as_bytes())
@@ -834,32 +827,36 @@ impl State<'_> {
         {
             return;
         }
-        let raw = self.attribute_text(location.bytes(), &value).into_owned();
-        self.collector.link(
-            &raw,
-            location.bytes().start,
-            Origin::Inert("img"),
-            Some(true),
-        );
+        let raw = self.attribute_text(location.clone(), &value).into_owned();
+        self.collector
+            .link(&raw, location.start, Origin::Inert("img"), Some(true));
+    }
+
+    /// The value of an element's attribute `name` as lol_html gives it, and where it stands in
+    /// the input, noted for the quick pass (a link there is read, not missed).
+    fn attribute_read(
+        &mut self,
+        element: &Element,
+        name: &str,
+    ) -> Option<(String, std::ops::Range<usize>)> {
+        let attribute = element.attributes().iter().find(|a| a.name() == name)?;
+        let location = attribute.value_source_location()?.bytes();
+        if let Some(quick) = &mut self.quick {
+            quick.value(location.clone());
+        }
+        Some((attribute.value(), location))
     }
 
     /// Check an element's `href`; whether it held a deep link.
     fn on_href(&mut self, element: &Element) -> bool {
-        let Some(attribute) = element.attributes().iter().find(|a| a.name() == "href") else {
+        let Some((value, location)) = self.attribute_read(element, "href") else {
             return false;
         };
-        let Some(location) = attribute.value_source_location() else {
-            return false;
-        };
-        if let Some(quick) = &mut self.quick {
-            quick.value(location.bytes());
-        }
-        let value = attribute.value();
-        let raw = self.attribute_text(location.bytes(), &value).into_owned();
+        let raw = self.attribute_text(location.clone(), &value).into_owned();
         if !self.collector.prefilter.may_hold_link(raw.as_bytes()) {
             return false;
         }
-        let base = location.bytes().start;
+        let base = location.start;
         if expand::mustache::may_hold(&raw) {
             let (decoded, refs) = crate::charref::decode(&raw, true);
             let map = TextMap::new(raw.clone(), base, decoded, refs)
@@ -872,14 +869,16 @@ impl State<'_> {
         // `href="…{% if status == "Open" %}…"`: the tag's own quote ends the attribute for an
         // HTML parser, but the mail system fills the tag in first. What follows is not at hand:
         // the link is judged up to the tag, and nothing in the tag is taken for the link's.
-        let raw = match unclosed_template_tag(&raw) {
+        // Most links hold no template tag: one look for a brace, then neither search below.
+        let has_tag = memchr::memchr(b'{', raw.as_bytes()).is_some();
+        let raw = match has_tag.then(|| unclosed_template_tag(&raw)).flatten() {
             Some(at) => raw[..at].to_owned(),
             None => raw,
         };
         let before = self.collector.found_links;
         // `?{% if x %}name=ticket&amp;ticket_id=…{% else %}name=ticket_list{% endif %}`: the
         // template writes one command or the other, and each is judged on its own.
-        if let Some(variants) = command_branches(&raw) {
+        if let Some(variants) = has_tag.then(|| command_branches(&raw)).flatten() {
             self.collector.link_variants(&variants, base);
             return self.collector.found_links > before;
         }
@@ -900,7 +899,7 @@ impl State<'_> {
         // A byte no longer at hand is taken for a quote: then nothing changes.
         if found && self.byte_before(base).is_some_and(|b| !is_quote(b)) {
             self.collector
-                .unquoted_value(Span::new(base, location.bytes().end), raw);
+                .unquoted_value(Span::new(base, location.end), raw);
         }
         found
     }
@@ -1987,9 +1986,6 @@ pub(super) struct LinkVariant {
 /// endif %}`), which the value rules judge word by word.
 fn command_branches(raw: &str) -> Option<Vec<LinkVariant>> {
     use crate::command::token::{TokenShape, find_outside_tokens, tokens};
-    if !(raw.contains("{%") || raw.contains("{{")) {
-        return None;
-    }
     let query = find_outside_tokens(raw, b"?")? + 1;
     let mut depth = 0usize;
     let mut parts: Vec<std::ops::Range<usize>> = Vec::new();
@@ -2118,17 +2114,8 @@ fn block_tag(tag: &str) -> Option<BlockTag> {
 /// text between its block tags, trimmed, as ranges of `raw`. `None` when the value does not
 /// start with such a tag.
 fn link_branches(raw: &str) -> Option<Vec<std::ops::Range<usize>>> {
-    let is_block_tag = |tag: &str| {
-        tag.starts_with("{%") || scan::handlebars_renders_no_text(tag) || {
-            let inner = tag
-                .trim_start_matches("{{")
-                .trim_start_matches('~')
-                .trim_start();
-            inner
-                .strip_prefix("else")
-                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
-        }
-    };
+    let is_block_tag =
+        |tag: &str| tag.starts_with("{%") || crate::command::token::is_handlebars_control_tag(tag);
     let start = raw.len() - raw.trim_start().len();
     let tags: Vec<_> = crate::command::token::tokens(raw)
         .into_iter()

@@ -1674,7 +1674,10 @@ fn after_silent_tags(mut text: &str) -> &str {
         let (close, silent) = if let Some(inner) = text.strip_prefix("{%") {
             ("%}", !is_else(inner.trim_start_matches('-').trim_start()))
         } else if text.starts_with("{{") {
-            ("}}", scan::handlebars_renders_no_text(text))
+            (
+                "}}",
+                crate::command::token::handlebars_renders_no_text(text),
+            )
         } else {
             return text;
         };

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::command::token::{TokenShape, Tokens, token_at};
+use crate::command::token::{TokenShape, Tokens, handlebars_renders_no_text, token_at};
 
 /// Words without which a text cannot hold a portal link: texts that have none of them (nearly
 /// all) cost one scan.
@@ -232,17 +232,6 @@ fn closing_liquid_tag(text: &str, start: usize, end: usize) -> Option<usize> {
                 && handlebars_renders_no_text(&text[opening..])
         })
         .map(|_| opening)
-}
-
-/// Whether the Handlebars tag `text` starts with renders no text of its own: a block's
-/// opening or closing (`{{#if x}}`, `{{/if}}`, `{{^x}}`) or a comment.
-pub(super) fn handlebars_renders_no_text(text: &str) -> bool {
-    text.strip_prefix("{{").is_some_and(|inner| {
-        inner
-            .trim_start_matches('~')
-            .trim_start()
-            .starts_with(['/', '#', '^', '!'])
-    })
 }
 
 #[cfg(test)]
