@@ -39,18 +39,21 @@ pub struct ExpandSettings {
 }
 
 impl ExpandSettings {
-    /// Whether `token` is (part of) an `[auth]` expression of the configuration: the user's
-    /// word on what fills in the token, which the template's dialect does not judge (the
-    /// configuration may say `{{ Token }}` for a ConnectWise template).
-    pub fn is_configured_auth(&self, token: &str) -> bool {
-        [
-            &self.passwordless_token,
-            &self.access_token,
-            &self.email_token,
-        ]
-        .into_iter()
-        .flatten()
-        .any(|expression| expression.contains(token))
+    /// Whether `token`, the value (or part of the value) of `key`, is (part of) an `[auth]`
+    /// expression of the configuration: the user's word on what fills in the credential,
+    /// which the template's dialect does not judge (the configuration may say `{{ Token }}`
+    /// for a ConnectWise template). Under a key that is no credential (`ticket_id`) the token
+    /// is judged as any other: the configuration says what fills in a credential, not a ticket.
+    pub fn is_configured_auth(&self, token: &str, key: Option<&str>) -> bool {
+        key.is_none_or(crate::command::spec::is_auth_key)
+            && [
+                &self.passwordless_token,
+                &self.access_token,
+                &self.email_token,
+            ]
+            .into_iter()
+            .flatten()
+            .any(|expression| expression.contains(token))
     }
 }
 
@@ -827,7 +830,9 @@ fn judge(
     }
     let mut uses = token_uses(&site, &mut local.strings);
     // A `{{deeplink}}` in a value is reported where it is read (DD411), not as a token too.
-    uses.retain(|u| !context.expand.is_configured_auth(&u.token) && !mustache::may_hold(&u.token));
+    uses.retain(|u| {
+        !context.expand.is_configured_auth(&u.token, u.key) && !mustache::may_hold(&u.token)
+    });
     token_rules::check(&uses, &[], context.dialect, context.language, &mut local);
     let mut blocked = false;
     for mut diagnostic in local.into_diagnostics() {

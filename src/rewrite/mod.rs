@@ -1378,7 +1378,8 @@ impl<'o> Collector<'o> {
         let dialect = self.resolve_dialect();
         let needs = self.findings.take_needs();
         let expand = &self.options.expand;
-        self.tokens.retain(|u| !expand.is_configured_auth(&u.token));
+        self.tokens
+            .retain(|u| !expand.is_configured_auth(&u.token, u.key));
         if let (None, Some(Source::Mixed(seen))) = (dialect.dialect, &dialect.source) {
             self.report_mixed_tokens(seen);
         }
