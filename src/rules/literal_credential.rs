@@ -70,7 +70,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             && is_secret_key(key)
             && let Some(value) = param.value.clone()
         {
-            report_literal(site, findings, key, value);
+            report_literal(site, findings, site.str(site.key_as_repaired(param)), value);
         }
     }
 }

@@ -54,12 +54,15 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // `password=…`: the portal does not read it, and the password still goes out, whatever
     // the link (an address-bar URL, `/auth/v1/login?password=…`, too).
     for param in &site.link.params {
-        let key = site.key(param);
-        if names_a_password_behind_amp(key) && site.value(param).is_some_and(|v| !v.is_empty()) {
+        if names_a_password_behind_amp(site.key(param))
+            && site.value(param).is_some_and(|v| !v.is_empty())
+        {
+            let key_range = site.key_as_repaired(param);
+            let key = site.str(key_range.clone());
             findings.push(
                 Diagnostic::new(
                     &PASSWORD_IN_LINK,
-                    site.span(param.key.clone()),
+                    site.span(key_range),
                     format!("a password (`{key}`) in a link goes to everyone the e-mail reaches"),
                 )
                 .with_help(format!("remove `{key}`: the portal does not read it; use `auth_token` (passwordless) or no auth at all")),

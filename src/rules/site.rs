@@ -292,6 +292,21 @@ impl<'a> LinkSite<'a> {
         self.str(param.key.clone())
     }
 
+    /// The range of `param`'s key as it is read once DD401 has given an `&amp` without its
+    /// `;` its `;`: `&ampnme=` is the key `ampnme` to a browser and to the portal, and `nme`
+    /// then. The key's own range for any other parameter.
+    pub fn key_as_repaired(&self, param: &Param) -> Range<usize> {
+        let behind_bare_ampersand = param.key.start.checked_sub(1).is_some_and(|separator| {
+            self.origin.is_html()
+                && self.text.as_bytes()[separator] == b'&'
+                && !self.has_reference_in(separator..param.key.start)
+        });
+        match spec::after_unterminated_amp(self.key(param)) {
+            Some(rest) if behind_bare_ampersand => param.key.end - rest.len()..param.key.end,
+            _ => param.key.clone(),
+        }
+    }
+
     pub fn value(&self, param: &Param) -> Option<&'a str> {
         param.value.clone().map(|v| self.str(v))
     }

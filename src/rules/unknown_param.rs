@@ -74,7 +74,20 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         };
         required && !present(wanted)
     };
-    for param in &site.link.params {
+    for written in &site.link.params {
+        // `&ampnme=`: DD401 gives the `&amp` its `;`, and the key is then `nme`. Said now, of
+        // the key as it will be read, rather than only after `fix`.
+        let behind_amp;
+        let param = match site.key_as_repaired(written) {
+            key if key == written.key => written,
+            key => {
+                behind_amp = Param {
+                    key,
+                    ..written.clone()
+                };
+                &behind_amp
+            }
+        };
         let key = site.key(param);
         if canonical_key(key).is_some() || v1.is_some_and(|v1| std::ptr::eq(v1, param)) {
             continue;
