@@ -282,7 +282,7 @@ impl Controls {
             Some((_, "passwordless")) => Auth::Passwordless,
             Some((_, "access-token")) => Auth::AccessToken,
             Some((arg, "password")) => {
-                password_in_link::refuse(findings, arg.value_span);
+                say_left(password_in_link::refusal(arg.value_span), context, findings);
                 return None;
             }
             Some((arg, _)) => {
@@ -396,6 +396,13 @@ pub fn expand(
                 // Another near miss that would be renamed into the key too.
                 |key| near_miss_elsewhere(&args, arg, key),
             );
+            // Suppressed, the near miss is the user's word that the attribute is meant (a
+            // vendor's): the placeholder is expanded with it, as with DD104 turned off.
+            let reported = reported
+                && !findings
+                    .diagnostics()
+                    .last()
+                    .is_some_and(|diagnostic| (context.suppressed)(diagnostic));
             misspelt |= reported;
             if is_element || reported {
                 continue;
@@ -420,7 +427,7 @@ pub fn expand(
     }
     blocked |= misspelt;
     if !default_ticket_id(&mut command, &mut written, context) {
-        psa_undetermined::report(findings, whole);
+        say_left(psa_undetermined::undetermined(whole), context, findings);
         return None;
     }
     let command_len = command.pairs().len();
@@ -455,6 +462,24 @@ pub fn expand(
         return None;
     }
     render(placeholder, snippet, &written_url, context, findings)
+}
+
+/// Reports `why`, the finding that leaves a placeholder as it is. Where its rule is off or
+/// the finding suppressed, DD411 says it too: the placeholder is not expanded all the same,
+/// and a run must not pass over it in silence.
+fn say_left(why: Diagnostic, context: &Context, findings: &mut Findings) {
+    let reported = findings.enabled(why.rule) && !(context.suppressed)(&why);
+    if !reported {
+        invalid_placeholder::report(
+            findings,
+            why.span,
+            format!("the placeholder is left as it is: {}", why.message()),
+            why.help().unwrap_or_default().to_owned(),
+        );
+    }
+    if findings.enabled(why.rule) {
+        findings.push(why);
+    }
 }
 
 /// Adds the dialect's ticket-id token to a ticket command that lacks `ticket_id`. `name="Ticket"`
@@ -889,10 +914,9 @@ fn judge(
             .fix
             .as_ref()
             .and_then(|fix| placed_fix(fix, url, &link, sources));
-        // A suppressed error does not stop the expansion, as a rule turned off does not; a
-        // near miss still does, since the link would open another ticket.
-        blocked |= misspelt
-            || (diagnostic.severity == Severity::Error && !(context.suppressed)(&diagnostic));
+        // A suppressed finding does not stop the expansion, as a rule turned off does not.
+        blocked |= (misspelt || diagnostic.severity == Severity::Error)
+            && !(context.suppressed)(&diagnostic);
         findings.push(diagnostic);
     }
     if carries_credential && !blocked {

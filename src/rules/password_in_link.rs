@@ -111,18 +111,14 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
 }
 
-/// Called for a placeholder that asks for `auth="password"`: refused, never generated.
-pub fn refuse(findings: &mut Findings, span: crate::diagnostic::Span) {
-    if findings.enabled(&PASSWORD_IN_LINK) {
-        findings.push(
-            Diagnostic::new(
-                &PASSWORD_IN_LINK,
-                span,
-                "ddlink never puts a password in a link",
-            )
-            .with_help("use auth=\"passwordless\" or auth=\"access-token\", or no auth"),
-        );
-    }
+/// What is said of a placeholder that asks for `auth="password"`: refused, never generated.
+pub fn refusal(span: crate::diagnostic::Span) -> Diagnostic {
+    Diagnostic::new(
+        &PASSWORD_IN_LINK,
+        span,
+        "ddlink never puts a password in a link",
+    )
+    .with_help("use auth=\"passwordless\" or auth=\"access-token\", or no auth")
 }
 
 /// Whether `key` names a password (`password`, `pwd`), also behind the `amp` that an `&amp`

@@ -42,11 +42,15 @@ declare_rule! {
 /// finding, the more specific one.
 pub fn report(findings: &mut Findings, span: Span) {
     if findings.enabled(&PSA_UNDETERMINED) {
-        findings.push(
-            Diagnostic::new(&PSA_UNDETERMINED, span, "`name=ticket` needs `ticket_id`, and which PSA fills it in is unknown")
-                .with_help("say which PSA it is, and `ddlink fix` adds its ticket-id token: `<!-- ddlink: psa=connectwise|autotask|deskdirector -->`, `psa` in ddlink.toml, or --psa"),
-        );
+        findings.push(undetermined(span));
     }
+}
+
+/// What is said of a ticket link (or placeholder) at `span` that lacks `ticket_id` in a
+/// template of unknown PSA.
+pub fn undetermined(span: Span) -> Diagnostic {
+    Diagnostic::new(&PSA_UNDETERMINED, span, "`name=ticket` needs `ticket_id`, and which PSA fills it in is unknown")
+        .with_help("say which PSA it is, and `ddlink fix` adds its ticket-id token: `<!-- ddlink: psa=connectwise|autotask|deskdirector -->`, `psa` in ddlink.toml, or --psa")
 }
 
 /// Called when the document ends without a dialect because its known tokens belong to more
