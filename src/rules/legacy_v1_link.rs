@@ -1,7 +1,8 @@
 use std::ops::Range;
 
+use super::missing_command_name::MISSING_COMMAND_NAME;
 use super::site::misread_as;
-use super::wrong_case::meant_key;
+use super::wrong_case::{canonical_key, meant_key};
 use super::{Findings, LinkSite};
 use crate::command::spec::NAME_KEY;
 use crate::command::{LegacyV1, LinkKind, Param};
@@ -34,7 +35,10 @@ declare_rule! {
     /// `ticketid=X` → `name=ticket&ticket_id=X`, `learningid=X` → `name=content_page&page_id=X`,
     /// `invoiceid=X` → `name=invoice&invoice_id=X`, `requestsupport` → `name=support_options`,
     /// `mytickets` → `name=ticket_list`: the same page, a safe fix. Other parameters of the
-    /// link stay as they are.
+    /// link stay as they are. Beside the V2 key it stands for (`ticketid=5&ticket_id=5`), the
+    /// V1 pair becomes `name=ticket` alone; with another value there (`ticket_id=6`), which
+    /// page is meant is for a person to say: no fix, and an error, as the link's missing
+    /// `name` would be.
     pub static LEGACY_V1_LINK = {
         code: "DD501",
         name: "legacy-v1-link",
@@ -118,15 +122,47 @@ fn v1_pair_in_v2_link(site: &LinkSite, param: &Param, form: LegacyV1, findings: 
     } else {
         key.to_owned()
     };
-    findings.push(
-        Diagnostic::new(
-            &LEGACY_V1_LINK,
-            span,
-            format!("`{shown}` is a legacy V1 command"),
-        )
-        .with_help(format!("write `{written}`"))
-        .with_fix(Fix::safe(vec![Edit::replace(span, written)])),
+    let diagnostic = Diagnostic::new(
+        &LEGACY_V1_LINK,
+        span,
+        format!("`{shown}` is a legacy V1 command"),
     );
+    // `ticketid=5&ticket_id=6`: the V2 key is in the link already. The same value is said
+    // twice, and `name` alone is what the link lacks; two values name two pages, and which
+    // one is meant is for a person to say (the link, without `name`, opens neither).
+    let v2_twice = form.v2_key().and_then(|v2_key| {
+        site.link
+            .params
+            .iter()
+            .find(|p| canonical_key(site.key(p)) == Some(v2_key))
+            .map(|p| (v2_key, site.value(p).unwrap_or_default()))
+    });
+    let diagnostic = match v2_twice {
+        None => diagnostic
+            .with_help(format!("write `{written}`"))
+            .with_fix(Fix::safe(vec![Edit::replace(span, written)])),
+        Some((_, held)) if held.trim() == value.trim() => {
+            let name = written
+                .split(site.ampersand())
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            diagnostic
+                .with_help(format!(
+                    "write `{name}`: the link has the same `{}` already",
+                    form.v2_key().unwrap_or_default()
+                ))
+                .with_fix(Fix::safe(vec![Edit::replace(span, name)]))
+        }
+        Some((v2_key, held)) => {
+            let diagnostic = diagnostic.with_help(format!(
+                "the link has `{v2_key}={held}` too: keep the one meant, as `{written}`"
+            ));
+            findings.push_also_for(diagnostic, &MISSING_COMMAND_NAME);
+            return;
+        }
+    };
+    findings.push(diagnostic);
 }
 
 #[cfg(test)]
