@@ -26,8 +26,8 @@ declare_rule! {
     /// ## Fix
     /// Leading and trailing white space is trimmed: a safe fix. Tabs and line breaks inside
     /// the URL (an editor's wrapping) are removed safely, as a URL parser drops them too; a
-    /// break followed by indentation is removed with it as an unsafe fix (the spaces would
-    /// stay in the URL). A break inside a bracket token (`[Ticket:⏎ID]`, wrapped at the
+    /// break followed by indentation is an error, removed with it as an unsafe fix: the
+    /// spaces stay in the URL, inside the command (`state=⏎   open` is `state=%20%20%20open`). A break inside a bracket token (`[Ticket:⏎ID]`, wrapped at the
     /// token's space) becomes that space, and a space just before or after a key or a value
     /// (`ticket_id= [srnumber]`, `name =ticket`, `&amp; ticket_id=`) is removed: safe fixes
     /// too. The other rules read a link
@@ -193,10 +193,15 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
                 .with_help("join the link onto one line")
                 .with_fix(Fix::safe(vec![Edit::delete(span)]))
         } else if run.iter().any(|&b| is_line_break_or_tab(b)) {
-            // The spaces that indent the next line would stay in the URL (as `%20`).
+            // The spaces that indent the next line stay in the URL (as `%20`), inside the
+            // command (`state=⏎   open` is `state=%20%20%20open`): a broken link, as the
+            // same spaces written on one line are. The other rules read it joined, so this
+            // finding alone says so.
+            let mut diagnostic = diagnostic
+                .with_help("join the link onto one line, without the indentation: the portal reads the spaces as part of the command")
+                .with_fix(Fix::unsafe_(vec![Edit::delete(span)]));
+            diagnostic.severity = Severity::Error;
             diagnostic
-                .with_help("join the link onto one line")
-                .with_fix(Fix::unsafe_(vec![Edit::delete(span)]))
         } else if range.start > 0
             && (matches!(bytes[range.start - 1], b'=' | b'&' | b'?')
                 || text[..range.start].ends_with("://")
