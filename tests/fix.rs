@@ -685,6 +685,49 @@ fn another_users_files_are_reported_not_taken_over() {
     }
 }
 
+/// An immutable or append-only file (`chattr +i`, `+a`) is refused to anyone, root too, and
+/// the runner's own is not said to be another user's. Setting the flag needs root and a file
+/// system that has it.
+#[cfg(unix)]
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn an_immutable_file_of_ones_own_is_not_said_to_be_another_users() {
+    let project = project();
+    let root = project.path();
+    let file = "mail/approve.html";
+    let flag = |flag: &str| {
+        Command::new("chattr")
+            .arg(flag)
+            .arg(root.join(file))
+            .output()
+            .is_ok_and(|output| output.status.success())
+    };
+    for (set, clear) in [("+i", "-i"), ("+a", "-a")] {
+        if !flag(set) {
+            eprintln!(
+                "skipped: `chattr {set}` failed (needs root, and a file system with the flag)"
+            );
+            return;
+        }
+        let output = ddlink(&["fix", file], root, None);
+        // Cleared before anything can fail, or the test's folder could not be removed.
+        assert!(flag(clear));
+        assert_eq!(output.status.code(), Some(2), "{set}");
+        assert_eq!(
+            text(&output.stderr),
+            "ddlink::not_written\n\n  × `mail/approve.html` was not written: the system refused to replace it (Operation not\n  │ permitted): is it immutable or append-only? (`lsattr`)\n  help: if it may change, clear the flag (`chattr -i -a`), or use --out-dir\n",
+            "{set}"
+        );
+        assert_eq!(read(root, file), PLACEHOLDER, "{set}");
+        let names = std::fs::read_dir(root.join("mail"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".ddlink-"))
+            .collect::<Vec<_>>();
+        assert_eq!(names, Vec::<String>::new(), "{set}: no temporary file left");
+    }
+}
+
 /// `output` (concise) reports the findings of `file` as written in these tests, holding
 /// `PLACEHOLDER` and `UNFIXABLE`.
 fn assert_reports_its_findings(output: &Output, file: &str) {

@@ -53,13 +53,10 @@ pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Er
     if target.permissions().readonly() {
         return not_written("it is read-only", "make it writable, or use --out-dir");
     }
-    // Writable by its owner, but this user is not its owner: renaming over it would take it
-    // over, with this user's ownership.
-    if !may_write(path) {
-        return not_written(
-            "you may not write it (it is another user's)",
-            "ask its owner, or use --out-dir",
-        );
+    // Its mode bits do not say all: whose it is and this user's groups, an immutable flag, a
+    // read-only mount.
+    if let Some((reason, help)) = write_denied(path, &target, Place::File) {
+        return not_written(reason, help);
     }
     if hard_links(&target) > 1 {
         return not_written(
@@ -80,26 +77,83 @@ pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Er
             );
         }
         // The fixed file is made beside it and renamed over it.
-        if !may_write(&folder) {
-            return not_written(
-                "you may not write into its folder, where the fixed file is made and renamed over it",
-                "ask the folder's owner, or use --out-dir",
-            );
+        if let Ok(metadata) = fs::metadata(&folder)
+            && let Some((reason, help)) = write_denied(&folder, &metadata, Place::Folder)
+        {
+            return not_written(reason, help);
         }
     }
     None
 }
 
-/// Whether this process, with its effective user and groups, may write `path`.
+/// Where a fix in place writes: the template itself, or the folder its fixed copy is made in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    File,
+    Folder,
+}
+
+/// Why this process, with its effective user and groups, may not write `path` (whose
+/// metadata is `metadata`), if it may not: a reason and a help for [`Error::NotWritten`].
 #[cfg(unix)]
-fn may_write(path: &Path) -> bool {
+fn write_denied(
+    path: &Path,
+    metadata: &Metadata,
+    place: Place,
+) -> Option<(&'static str, &'static str)> {
     use rustix::fs::{Access, AtFlags, CWD, accessat};
-    accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS).is_ok()
+    use std::os::unix::fs::MetadataExt;
+    let cause = accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS).err()?;
+    let theirs = metadata.uid() != rustix::process::geteuid().as_raw();
+    Some(denial(place, cause, theirs))
 }
 
 #[cfg(not(unix))]
-fn may_write(_: &Path) -> bool {
-    true
+fn write_denied(_: &Path, _: &Metadata, _: Place) -> Option<(&'static str, &'static str)> {
+    None
+}
+
+/// What the system refuses with `EPERM` whatever the mode bits and whoever asks (root too):
+/// a file flagged immutable (`chattr +i`), or append-only, which may not be renamed over.
+const REFUSED_BY_THE_SYSTEM: &str = "the system refused to replace it (Operation not permitted): is it immutable or append-only? (`lsattr`)";
+const REFUSED_BY_THE_SYSTEM_HELP: &str =
+    "if it may change, clear the flag (`chattr -i -a`), or use --out-dir";
+
+/// The reason and help for a write to `place` that the system denied with `cause`; `theirs`:
+/// whether `place` belongs to another user. Only then is it said to be another user's, for
+/// the owner is the one to ask: an immutable file of one's own is denied too.
+#[cfg(unix)]
+fn denial(place: Place, cause: rustix::io::Errno, theirs: bool) -> (&'static str, &'static str) {
+    use rustix::io::Errno;
+    if cause == Errno::ROFS {
+        return (
+            "it is on a read-only file system",
+            "use --out-dir, or --diff and apply the change yourself",
+        );
+    }
+    match (place, cause == Errno::PERM, theirs) {
+        (Place::File, true, _) => (REFUSED_BY_THE_SYSTEM, REFUSED_BY_THE_SYSTEM_HELP),
+        (Place::Folder, true, _) => (
+            "the system refused to write into its folder (Operation not permitted), where the fixed file is made and renamed over it: is the folder immutable? (`lsattr -d`)",
+            "if it may change, clear the flag (`chattr -i -a`), or use --out-dir",
+        ),
+        (Place::File, false, true) => (
+            "you may not write it (it is another user's)",
+            "ask its owner, or use --out-dir",
+        ),
+        (Place::File, false, false) => (
+            "you may not write it (its permissions do not let you)",
+            "make it writable, or use --out-dir",
+        ),
+        (Place::Folder, false, true) => (
+            "you may not write into its folder, where the fixed file is made and renamed over it",
+            "ask the folder's owner, or use --out-dir",
+        ),
+        (Place::Folder, false, false) => (
+            "you may not write into its folder (its permissions do not let you), where the fixed file is made and renamed over it",
+            "make the folder writable, or use --out-dir",
+        ),
+    }
 }
 
 #[cfg(unix)]
@@ -198,13 +252,27 @@ fn commit(
     }
     temporary
         .persist(target)
-        .map_err(|e| write_error(path, e.error))?;
+        .map_err(|e| rename_error(path, e.error))?;
     let folder = target.parent().unwrap_or_else(|| Path::new("."));
     if let Ok(folder) = File::open(folder) {
         // The rename is durable once the folder is synced; not every platform allows it.
         let _ = folder.sync_all();
     }
     Ok(())
+}
+
+/// The error for a failed rename of the fixed file over `path`. The system refuses it to
+/// anyone for an append-only file, which its write access does not tell beforehand.
+fn rename_error(path: &Path, cause: io::Error) -> Error {
+    #[cfg(unix)]
+    if cause.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) {
+        return Error::NotWritten {
+            path: path.to_path_buf(),
+            reason: REFUSED_BY_THE_SYSTEM,
+            help: REFUSED_BY_THE_SYSTEM_HELP,
+        };
+    }
+    write_error(path, cause)
 }
 
 /// Give `temporary` the owner and group of the file it replaces, as far as this user may (root
@@ -438,6 +506,51 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|name| name.starts_with(".ddlink-"))
             .collect()
+    }
+
+    /// A write the system denies is said to be another user's only when it is: an immutable
+    /// file of one's own (`EPERM`, root too) is not, and the owner is not the one to ask.
+    #[cfg(unix)]
+    #[test]
+    fn a_denied_write_blames_the_owner_only_when_it_is_another_user() {
+        use rustix::io::Errno;
+        for theirs in [false, true] {
+            assert_eq!(
+                denial(Place::File, Errno::PERM, theirs),
+                (REFUSED_BY_THE_SYSTEM, REFUSED_BY_THE_SYSTEM_HELP)
+            );
+            assert_eq!(
+                denial(Place::Folder, Errno::ROFS, theirs).0,
+                "it is on a read-only file system"
+            );
+            assert!(
+                denial(Place::Folder, Errno::PERM, theirs)
+                    .0
+                    .contains("immutable")
+            );
+        }
+        assert_eq!(
+            denial(Place::File, Errno::ACCESS, true),
+            (
+                "you may not write it (it is another user's)",
+                "ask its owner, or use --out-dir"
+            )
+        );
+        assert_eq!(
+            denial(Place::File, Errno::ACCESS, false),
+            (
+                "you may not write it (its permissions do not let you)",
+                "make it writable, or use --out-dir"
+            )
+        );
+        assert_eq!(
+            denial(Place::Folder, Errno::ACCESS, true).1,
+            "ask the folder's owner, or use --out-dir"
+        );
+        assert_eq!(
+            denial(Place::Folder, Errno::ACCESS, false).1,
+            "make the folder writable, or use --out-dir"
+        );
     }
 
     #[test]
