@@ -685,6 +685,80 @@ fn another_users_files_are_reported_not_taken_over() {
     }
 }
 
+/// A file everyone may write, in a folder everyone may write, is still not taken over when it
+/// is another user's or its group is one the runner is not in: the fixed copy that would
+/// replace it could not keep them. Run as root, the binary is run as `nobody` (setpriv).
+#[cfg(unix)]
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn a_writable_file_whose_owner_could_not_be_kept_is_not_written() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let as_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|id| text(&id.stdout).trim() == "0");
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok();
+    if !as_root || !setpriv {
+        eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
+        return;
+    }
+    let project = project();
+    let root = project.path();
+    let mode = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    mode(root, 0o755);
+    // Not sticky: the rename over another user's file would be allowed.
+    let open = root.join("open");
+    std::fs::create_dir(&open).unwrap();
+    mode(&open, 0o777);
+    let content = format!("{PLACEHOLDER}{UNFIXABLE}");
+    for (file, owner, reason, help) in [
+        (
+            "open/theirs.html",
+            (1234, 1234),
+            "it is another user's, and its owner could not be kept",
+            "ask its owner, or use --out-dir",
+        ),
+        (
+            "open/group.html",
+            (65534, 0),
+            "its group could not be kept (you are not a member of it)",
+            "use --out-dir, or --diff and apply the change yourself",
+        ),
+    ] {
+        let path = root.join(file);
+        std::fs::write(&path, &content).unwrap();
+        std::os::unix::fs::chown(&path, Some(owner.0), Some(owner.1)).unwrap();
+        mode(&path, 0o666);
+        let output = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_ddlink"))
+            .args(["fix", "--format", "concise", file])
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        assert_eq!(
+            text(&output.stderr),
+            format!(
+                "ddlink::not_written\n\n  × `{file}` was not written: {reason}\n  help: {help}\n"
+            ),
+        );
+        assert_reports_its_findings(&output, file);
+        assert_eq!(read(root, file), content);
+        let after = std::fs::metadata(&path).unwrap();
+        assert_eq!((after.uid(), after.gid()), owner, "{file}");
+    }
+    let left = std::fs::read_dir(&open)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".ddlink-"))
+        .collect::<Vec<_>>();
+    assert_eq!(left, Vec::<String>::new(), "no temporary file left");
+}
+
 /// An immutable or append-only file (`chattr +i`, `+a`) is refused to anyone, root too, and
 /// the runner's own is not said to be another user's. Setting the flag needs root and a file
 /// system that has it.

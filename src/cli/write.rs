@@ -83,7 +83,26 @@ pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Er
             return not_written(reason, help);
         }
     }
+    // Another user's file that this user may write (its mode lets everyone): the fixed copy
+    // would be this user's, and only root may give a file away.
+    if !may_keep_owner(&target) {
+        return not_written(OWNER_NOT_KEPT.0, OWNER_NOT_KEPT.1);
+    }
     None
+}
+
+/// Whether this user may give a new file the owner of the file `metadata` describes: its own,
+/// or any, as root.
+#[cfg(unix)]
+fn may_keep_owner(metadata: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid();
+    me.is_root() || metadata.uid() == me.as_raw()
+}
+
+#[cfg(not(unix))]
+fn may_keep_owner(_: &Metadata) -> bool {
+    true
 }
 
 /// Where a fix in place writes: the template itself, or the folder its fixed copy is made in.
@@ -243,7 +262,12 @@ fn commit(
         .sync_all()
         .map_err(|e| write_error(path, e))?;
     let metadata = fs::metadata(target).map_err(|e| gone_or(path, e))?;
-    keep_owner(&temporary, &metadata);
+    // Dropping `temporary` on an error removes it.
+    keep_owner(&temporary, &metadata).map_err(|(reason, help)| Error::NotWritten {
+        path: path.to_path_buf(),
+        reason,
+        help,
+    })?;
     fs::set_permissions(temporary.path(), metadata.permissions())
         .map_err(|e| write_error(path, e))?;
     if !unchanged(target).map_err(|e| gone_or(path, e))? {
@@ -276,25 +300,56 @@ fn rename_error(path: &Path, cause: io::Error) -> Error {
 }
 
 /// Give `temporary` the owner and group of the file it replaces, as far as this user may (root
-/// may give any; others their own groups): fixed by root, a user's template stayed root's.
-/// What cannot be kept is left as a new file has it, as an editor's save leaves it.
-fn keep_owner(temporary: &NamedTempFile, target: &Metadata) {
+/// may give any; others their own groups): fixed by root, a user's template stays the user's.
+/// What cannot be kept is a reason and a help for [`Error::NotWritten`]: renamed over the
+/// file, the fixed copy would hand it to this user, or to this user's group.
+fn keep_owner(
+    temporary: &NamedTempFile,
+    target: &Metadata,
+) -> Result<(), (&'static str, &'static str)> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let Ok(current) = temporary.as_file().metadata() else {
-            return;
-        };
-        if (current.uid(), current.gid()) == (target.uid(), target.gid()) {
-            return;
-        }
         let file = temporary.as_file();
-        if std::os::unix::fs::fchown(file, Some(target.uid()), Some(target.gid())).is_err() {
-            let _ = std::os::unix::fs::fchown(file, None, Some(target.gid()));
+        let wanted = (target.uid(), target.gid());
+        let owned = |file: &File| file.metadata().map(|now| (now.uid(), now.gid()));
+        if owned(file).is_ok_and(|now| now == wanted) {
+            return Ok(());
+        }
+        if std::os::unix::fs::fchown(file, Some(wanted.0), Some(wanted.1)).is_err() {
+            let _ = std::os::unix::fs::fchown(file, None, Some(wanted.1));
+        }
+        match owned(file) {
+            Ok(now) => ownership_lost(wanted, now).map_or(Ok(()), Err),
+            Err(_) => Err(OWNER_NOT_KEPT),
         }
     }
     #[cfg(not(unix))]
-    let _ = (temporary, target);
+    {
+        let _ = (temporary, target);
+        Ok(())
+    }
+}
+
+const OWNER_NOT_KEPT: (&str, &str) = (
+    "it is another user's, and its owner could not be kept",
+    "ask its owner, or use --out-dir",
+);
+
+/// What of the owner and group `wanted` (user, group) the fixed copy, owned by `now`, lost:
+/// a reason and a help for [`Error::NotWritten`].
+#[cfg(unix)]
+fn ownership_lost(wanted: (u32, u32), now: (u32, u32)) -> Option<(&'static str, &'static str)> {
+    if now.0 != wanted.0 {
+        Some(OWNER_NOT_KEPT)
+    } else if now.1 != wanted.1 {
+        Some((
+            "its group could not be kept (you are not a member of it)",
+            "use --out-dir, or --diff and apply the change yourself",
+        ))
+    } else {
+        None
+    }
 }
 
 /// Whether two readings of a file's metadata are of the same, unmodified file.
@@ -550,6 +605,25 @@ mod tests {
         assert_eq!(
             denial(Place::Folder, Errno::ACCESS, false).1,
             "make the folder writable, or use --out-dir"
+        );
+    }
+
+    /// The fixed copy is not renamed over the file unless it has the file's owner and group.
+    #[cfg(unix)]
+    #[test]
+    fn a_copy_that_lost_the_owner_or_the_group_is_not_renamed_over_the_file() {
+        assert_eq!(ownership_lost((1000, 100), (1000, 100)), None);
+        assert_eq!(
+            ownership_lost((1234, 1234), (65534, 65534)),
+            Some(OWNER_NOT_KEPT)
+        );
+        assert_eq!(
+            ownership_lost((1234, 100), (65534, 100)),
+            Some(OWNER_NOT_KEPT)
+        );
+        assert_eq!(
+            ownership_lost((1000, 0), (1000, 1000)).map(|(reason, _)| reason),
+            Some("its group could not be kept (you are not a member of it)")
         );
     }
 
