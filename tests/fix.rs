@@ -835,6 +835,141 @@ fn permissions_are_kept() {
     assert_eq!(mode & 0o777, 0o640);
 }
 
+/// The value of the extended attribute `name` of `path`, if it has one.
+#[cfg(target_os = "linux")]
+fn attribute(path: &Path, name: &str) -> Option<Vec<u8>> {
+    let mut value = vec![0; 4096];
+    let length = rustix::fs::getxattr(path, name, &mut value[..]).ok()?;
+    value.truncate(length);
+    Some(value)
+}
+
+/// An access control list giving user 1234 read and write, with mask rw- (the group's bits of
+/// the mode): `system.posix_acl_access` as the kernel takes it.
+#[cfg(target_os = "linux")]
+fn access_control_list() -> Vec<u8> {
+    const ANYONE: u32 = u32::MAX;
+    let mut list = 2u32.to_le_bytes().to_vec();
+    // (tag, permissions, id): owner, user 1234, group, mask, others.
+    for (tag, permissions, id) in [
+        (0x01u16, 6u16, ANYONE),
+        (0x02, 6, 1234),
+        (0x04, 4, ANYONE),
+        (0x10, 6, ANYONE),
+        (0x20, 4, ANYONE),
+    ] {
+        list.extend_from_slice(&tag.to_le_bytes());
+        list.extend_from_slice(&permissions.to_le_bytes());
+        list.extend_from_slice(&id.to_le_bytes());
+    }
+    list
+}
+
+/// The extended attributes of a template (a `user.*` note, an access control list) are kept
+/// by a fix in place, and so is its mode, which the list's mask is part of.
+#[cfg(target_os = "linux")]
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn extended_attributes_are_kept() {
+    use rustix::fs::{XattrFlags, setxattr};
+    use std::os::unix::fs::PermissionsExt;
+    let project = project();
+    let root = project.path();
+    let path = root.join("mail/approve.html");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    if let Err(error) = setxattr(&path, "user.ddlink-test", b"kept", XattrFlags::empty()) {
+        eprintln!("skipped: this file system takes no user.* extended attribute ({error})");
+        return;
+    }
+    let list = access_control_list();
+    let with_list = setxattr(&path, "system.posix_acl_access", &list, XattrFlags::empty());
+    if let Err(error) = &with_list {
+        eprintln!("access control list not tested: this file system takes none ({error})");
+    }
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    let output = ddlink(&["fix", "mail/approve.html"], root, None);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(read(root, "mail/approve.html"), EXPANDED);
+    assert_eq!(
+        attribute(&path, "user.ddlink-test").as_deref(),
+        Some(&b"kept"[..])
+    );
+    if with_list.is_ok() {
+        assert_eq!(
+            attribute(&path, "system.posix_acl_access"),
+            Some(list),
+            "the access control list"
+        );
+    }
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode(), mode);
+}
+
+/// A template with an extended attribute the runner may not give the fixed copy (a file
+/// capability, which only root may set) is reported, not written: replaced, it would lose
+/// it. Run as root, the binary is run as `nobody` (setpriv), the owner of the file.
+#[cfg(target_os = "linux")]
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn an_extended_attribute_that_cannot_be_kept_stops_the_write() {
+    use rustix::fs::{XattrFlags, setxattr};
+    use std::os::unix::fs::PermissionsExt;
+    let as_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|id| text(&id.stdout).trim() == "0");
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok();
+    if !as_root || !setpriv {
+        eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
+        return;
+    }
+    let project = project();
+    let root = project.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let open = root.join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let path = open.join("capable.html");
+    let content = format!("{PLACEHOLDER}{UNFIXABLE}");
+    std::fs::write(&path, &content).unwrap();
+    std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    // Version 2 of the kernel's capability set: CAP_NET_BIND_SERVICE permitted.
+    let capability: Vec<u8> = [0x0200_0000u32, 1 << 10, 0, 0, 0]
+        .iter()
+        .flat_map(|word| word.to_le_bytes())
+        .collect();
+    if let Err(error) = setxattr(
+        &path,
+        "security.capability",
+        &capability,
+        XattrFlags::empty(),
+    ) {
+        eprintln!("skipped: this file system takes no file capability ({error})");
+        return;
+    }
+    let output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_ddlink"))
+        .args(["fix", "--format", "concise", "open/capable.html"])
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        text(&output.stderr),
+        "ddlink::not_written\n\n  × `open/capable.html` was not written: its extended attribute `security.capability` (a security\n  │ attribute) could not be kept: Operation not permitted (os error 1)\n  help: use --out-dir, or --diff and apply the change yourself\n"
+    );
+    assert_reports_its_findings(&output, "open/capable.html");
+    assert_eq!(read(root, "open/capable.html"), content);
+    assert_eq!(attribute(&path, "security.capability"), Some(capability));
+    let left = std::fs::read_dir(&open)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".ddlink-"))
+        .collect::<Vec<_>>();
+    assert_eq!(left, Vec::<String>::new(), "no temporary file left");
+}
+
 /// The owner and group stay the file's: a template fixed by root stays its user's. Only root
 /// may give a file away, so the owner is checked when the tests run as root (as CI does); the
 /// group, which the owner keeps anyway, otherwise.

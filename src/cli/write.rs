@@ -26,10 +26,10 @@ static CLEARED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// Why a file must not be written in place, if it must not.
 pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Error> {
-    let not_written = |reason, help| {
+    let not_written = |reason: &'static str, help| {
         Some(Error::NotWritten {
             path: path.to_path_buf(),
-            reason,
+            reason: reason.into(),
             help,
         })
     };
@@ -265,8 +265,15 @@ fn commit(
     // Dropping `temporary` on an error removes it.
     keep_owner(&temporary, &metadata).map_err(|(reason, help)| Error::NotWritten {
         path: path.to_path_buf(),
-        reason,
+        reason: reason.into(),
         help,
+    })?;
+    // Before the mode: an access control list sets the group's bits (to its mask), which the
+    // mode then sets back as the file has them.
+    keep_attributes(temporary.as_file(), target).map_err(|reason| Error::NotWritten {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+        help: "use --out-dir, or --diff and apply the change yourself",
     })?;
     fs::set_permissions(temporary.path(), metadata.permissions())
         .map_err(|e| write_error(path, e))?;
@@ -292,7 +299,7 @@ fn rename_error(path: &Path, cause: io::Error) -> Error {
     if cause.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) {
         return Error::NotWritten {
             path: path.to_path_buf(),
-            reason: REFUSED_BY_THE_SYSTEM,
+            reason: REFUSED_BY_THE_SYSTEM.into(),
             help: REFUSED_BY_THE_SYSTEM_HELP,
         };
     }
@@ -350,6 +357,101 @@ fn ownership_lost(wanted: (u32, u32), now: (u32, u32)) -> Option<(&'static str, 
     } else {
         None
     }
+}
+
+/// Give `temporary` every extended attribute of the file `target` (an access control list,
+/// a `user.*` note, a security label) that it does not have already: renamed over the file,
+/// a copy without them would drop them. The one that cannot be given (the file system of
+/// the copy has none, or this user may not set it) is a reason for [`Error::NotWritten`].
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn keep_attributes(temporary: &File, target: &Path) -> Result<(), String> {
+    use rustix::fs::{
+        XattrFlags, fgetxattr, fgetxattr_query, fsetxattr, getxattr, getxattr_query, listxattr,
+        listxattr_query,
+    };
+    use rustix::io::Errno;
+    let names = match sized(|| listxattr_query(target), |list| listxattr(target, list)) {
+        Ok(names) => names,
+        // A file system without extended attributes: the file has none to keep.
+        Err(Errno::NOTSUP) => return Ok(()),
+        Err(cause) => {
+            return Err(format!(
+                "its extended attributes could not be read ({})",
+                io::Error::from(cause)
+            ));
+        }
+    };
+    for name in names
+        .split(|&byte| byte == 0)
+        .filter(|name| !name.is_empty())
+    {
+        let value = match sized(
+            || getxattr_query(target, name),
+            |value| getxattr(target, name, value),
+        ) {
+            Ok(value) => value,
+            // Removed since it was listed.
+            Err(Errno::NODATA) => continue,
+            Err(cause) => return Err(attribute_not_kept(name, cause)),
+        };
+        // A security label the copy was given as it was made, say, may not be set again.
+        let present = sized(
+            || fgetxattr_query(temporary, name),
+            |present| fgetxattr(temporary, name, present),
+        );
+        if present.is_ok_and(|present| present == value) {
+            continue;
+        }
+        fsetxattr(temporary, name, &value, XattrFlags::empty())
+            .map_err(|cause| attribute_not_kept(name, cause))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn keep_attributes(_: &File, _: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+/// The bytes `read` puts in a buffer of the size `query` says (a list of extended attributes,
+/// or a value), measured again if they grew meanwhile.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn sized(
+    query: impl Fn() -> rustix::io::Result<usize>,
+    read: impl Fn(&mut [u8]) -> rustix::io::Result<usize>,
+) -> rustix::io::Result<Vec<u8>> {
+    loop {
+        let mut buffer = vec![0; query()?];
+        // Given no room, `read` would only measure again.
+        if buffer.is_empty() {
+            return Ok(buffer);
+        }
+        match read(&mut buffer) {
+            Ok(length) => {
+                buffer.truncate(length);
+                return Ok(buffer);
+            }
+            Err(rustix::io::Errno::RANGE) => {}
+            Err(cause) => return Err(cause),
+        }
+    }
+}
+
+/// The reason a file is not written when its extended attribute `name` could not be given
+/// to the fixed copy.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn attribute_not_kept(name: &[u8], cause: rustix::io::Errno) -> String {
+    let name = String::from_utf8_lossy(name);
+    let what = match &*name {
+        "system.posix_acl_access" => " (its access control list)",
+        "system.posix_acl_default" => " (the access control list its new files get)",
+        _ if name.starts_with("security.") => " (a security attribute)",
+        _ => "",
+    };
+    format!(
+        "its extended attribute `{name}`{what} could not be kept: {}",
+        io::Error::from(cause)
+    )
 }
 
 /// Whether two readings of a file's metadata are of the same, unmodified file.
