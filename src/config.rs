@@ -458,7 +458,7 @@ impl Config {
         let dir = normalize(&absolute(dir));
         for folder in dir.ancestors() {
             let candidate = folder.join(FILE_NAME);
-            if names_a_config(&candidate) {
+            if names_a_config(&candidate)? {
                 return Config::load(&candidate).map(Some);
             }
         }
@@ -666,7 +666,7 @@ impl ConfigCache {
             }
             visited.push(folder.to_path_buf());
             let candidate = folder.join(FILE_NAME);
-            if names_a_config(&candidate) {
+            if names_a_config(&candidate)? {
                 found = Some(Arc::new(Config::load(&candidate)?));
                 break;
             }
@@ -687,11 +687,19 @@ impl ConfigCache {
 
 /// Whether a `ddlink.toml` stands at `candidate`: a file, or a symlink even if it leads
 /// nowhere (a shared configuration linked in and since moved), which is then an error to
-/// report rather than a configuration silently dropped. A folder so named is none.
-fn names_a_config(candidate: &Path) -> bool {
-    std::fs::symlink_metadata(candidate).is_ok_and(|metadata| {
-        !metadata.is_dir() && !std::fs::metadata(candidate).is_ok_and(|target| target.is_dir())
-    })
+/// report rather than a configuration silently dropped. A folder so named is none. Anything
+/// else so named (a named pipe, a socket, a device) is an error: no one wrote a configuration
+/// there, and reading a named pipe waits for a writer that may never come.
+fn names_a_config(candidate: &Path) -> Result<bool, ConfigError> {
+    let Ok(link) = std::fs::symlink_metadata(candidate) else {
+        return Ok(false);
+    };
+    match std::fs::metadata(candidate) {
+        Err(_) => Ok(!link.is_dir()),
+        Ok(target) if target.is_dir() => Ok(false),
+        Ok(target) if target.is_file() => Ok(true),
+        Ok(target) => Err(ConfigError::not_a_file(candidate, target.file_type())),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1090,6 +1098,39 @@ impl ConfigError {
             labels: Vec::new(),
             span: None,
             help: Some("check that the file exists and is readable".to_owned()),
+        }))
+    }
+
+    /// A `ddlink.toml` found walking up that is not a file: what it is instead.
+    fn not_a_file(path: &Path, file_type: std::fs::FileType) -> Self {
+        #[cfg(unix)]
+        let what = {
+            use std::os::unix::fs::FileTypeExt;
+            if file_type.is_fifo() {
+                " (it is a named pipe)"
+            } else if file_type.is_socket() {
+                " (it is a socket)"
+            } else if file_type.is_block_device() || file_type.is_char_device() {
+                " (it is a device)"
+            } else {
+                ""
+            }
+        };
+        #[cfg(not(unix))]
+        let what = {
+            let _ = file_type;
+            ""
+        };
+        ConfigError(Box::new(Details {
+            kind: ConfigErrorKind::Read,
+            path: path.to_path_buf(),
+            message: format!("config `{}` is not a regular file{what}", path.display()),
+            source_code: None,
+            labels: Vec::new(),
+            span: None,
+            help: Some(
+                "a ddlink.toml found walking up from a template must be a file: remove or rename this one, or name a configuration with --config".to_owned(),
+            ),
         }))
     }
 

@@ -1,6 +1,7 @@
 //! Fatal errors: the tool could not do its job for a file or for the run (exit code 2).
 //! Findings in a template are never errors: they are [`crate::Diagnostic`]s.
 
+use std::borrow::Cow;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -125,7 +126,7 @@ pub enum Error {
     #[diagnostic(code(ddlink::not_written), help("{help}"))]
     NotWritten {
         path: PathBuf,
-        reason: &'static str,
+        reason: Cow<'static, str>,
         help: &'static str,
     },
 

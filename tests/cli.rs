@@ -2470,6 +2470,85 @@ fn a_broken_configuration_symlink_is_an_error() {
     }
 }
 
+/// A `ddlink.toml` found walking up that is a named pipe is an error, exit 2, not a wait for
+/// a writer that never comes; a named pipe given with `--config` is read (`--config <(…)`).
+#[cfg(unix)]
+#[test]
+fn a_configuration_that_is_a_named_pipe_is_an_error_not_a_wait() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("typo.html"), TYPO).unwrap();
+    let pipe = root.join("ddlink.toml");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddlink"))
+        .args(["check", "typo.html"])
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("ddlink waits on a ddlink.toml that is a named pipe");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        text(&output.stdout),
+        "No findings in 0 files. 1 input could not be checked.\n"
+    );
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "ddlink::config\n\n  × config `{}` is not a regular file (it is a named pipe)\n  help: a ddlink.toml found walking up from a template must be a file: remove or rename this one,\n        or name a configuration with --config\n",
+            pipe.display()
+        )
+    );
+
+    let config = root.join("settings.toml");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&config)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let writer = {
+        let config = config.clone();
+        std::thread::spawn(move || std::fs::write(config, "psa = \"connectwise\"\n").unwrap())
+    };
+    let given = ddlink(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--config",
+            "settings.toml",
+            "typo.html",
+        ],
+        root,
+    );
+    writer.join().unwrap();
+    assert_eq!(given.status.code(), Some(1), "{}", text(&given.stderr));
+    assert_eq!(
+        text(&given.stdout),
+        "typo.html:2:106: DD106 `aprove` is not a ticket action\n"
+    );
+}
+
 /// A template over the 4 MiB a run holds in memory: `links` after every 500 lines of text.
 fn larger_than_held(links: &str) -> String {
     let filler = "<p>Filler text of a long notification, line after line.</p>\n".repeat(500);

@@ -585,6 +585,25 @@ fn discovery_reports_a_broken_config() {
     assert_eq!(error.kind(), ConfigErrorKind::Schema);
 }
 
+/// A `ddlink.toml` that is neither a file nor a folder (a socket here; a named pipe, whose
+/// reading would wait for a writer, is tested end to end) is an error, not a configuration.
+#[cfg(unix)]
+#[test]
+fn discovery_reports_a_config_that_is_not_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ddlink.toml");
+    let _socket = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let expected = format!(
+        "config `{}` is not a regular file (it is a socket)",
+        path.display()
+    );
+    let error = Config::discover(dir.path()).unwrap_err();
+    assert_eq!(error.kind(), ConfigErrorKind::Read);
+    assert_eq!(error.to_string(), expected);
+    let error = ConfigCache::new().discover(dir.path()).unwrap_err();
+    assert_eq!(error.to_string(), expected);
+}
+
 #[test]
 fn discovery_finds_nothing_outside_any_project() {
     let dir = tempfile::tempdir().unwrap();

@@ -685,6 +685,123 @@ fn another_users_files_are_reported_not_taken_over() {
     }
 }
 
+/// A file everyone may write, in a folder everyone may write, is still not taken over when it
+/// is another user's or its group is one the runner is not in: the fixed copy that would
+/// replace it could not keep them. Run as root, the binary is run as `nobody` (setpriv).
+#[cfg(unix)]
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn a_writable_file_whose_owner_could_not_be_kept_is_not_written() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let as_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|id| text(&id.stdout).trim() == "0");
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok();
+    if !as_root || !setpriv {
+        eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
+        return;
+    }
+    let project = project();
+    let root = project.path();
+    let mode = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    mode(root, 0o755);
+    // Not sticky: the rename over another user's file would be allowed.
+    let open = root.join("open");
+    std::fs::create_dir(&open).unwrap();
+    mode(&open, 0o777);
+    let content = format!("{PLACEHOLDER}{UNFIXABLE}");
+    for (file, owner, reason, help) in [
+        (
+            "open/theirs.html",
+            (1234, 1234),
+            "it is another user's, and its owner could not be kept",
+            "ask its owner, or use --out-dir",
+        ),
+        (
+            "open/group.html",
+            (65534, 0),
+            "its group could not be kept (you are not a member of it)",
+            "use --out-dir, or --diff and apply the change yourself",
+        ),
+    ] {
+        let path = root.join(file);
+        std::fs::write(&path, &content).unwrap();
+        std::os::unix::fs::chown(&path, Some(owner.0), Some(owner.1)).unwrap();
+        mode(&path, 0o666);
+        let output = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_ddlink"))
+            .args(["fix", "--format", "concise", file])
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        assert_eq!(
+            text(&output.stderr),
+            format!(
+                "ddlink::not_written\n\n  × `{file}` was not written: {reason}\n  help: {help}\n"
+            ),
+        );
+        assert_reports_its_findings(&output, file);
+        assert_eq!(read(root, file), content);
+        let after = std::fs::metadata(&path).unwrap();
+        assert_eq!((after.uid(), after.gid()), owner, "{file}");
+    }
+    let left = std::fs::read_dir(&open)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".ddlink-"))
+        .collect::<Vec<_>>();
+    assert_eq!(left, Vec::<String>::new(), "no temporary file left");
+}
+
+/// An immutable or append-only file (`chattr +i`, `+a`) is refused to anyone, root too, and
+/// the runner's own is not said to be another user's. Setting the flag needs root and a file
+/// system that has it.
+#[cfg(unix)]
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn an_immutable_file_of_ones_own_is_not_said_to_be_another_users() {
+    let project = project();
+    let root = project.path();
+    let file = "mail/approve.html";
+    let flag = |flag: &str| {
+        Command::new("chattr")
+            .arg(flag)
+            .arg(root.join(file))
+            .output()
+            .is_ok_and(|output| output.status.success())
+    };
+    for (set, clear) in [("+i", "-i"), ("+a", "-a")] {
+        if !flag(set) {
+            eprintln!(
+                "skipped: `chattr {set}` failed (needs root, and a file system with the flag)"
+            );
+            return;
+        }
+        let output = ddlink(&["fix", file], root, None);
+        // Cleared before anything can fail, or the test's folder could not be removed.
+        assert!(flag(clear));
+        assert_eq!(output.status.code(), Some(2), "{set}");
+        assert_eq!(
+            text(&output.stderr),
+            "ddlink::not_written\n\n  × `mail/approve.html` was not written: the system refused to replace it (Operation not\n  │ permitted): is it immutable or append-only? (`lsattr`)\n  help: if it may change, clear the flag (`chattr -i -a`), or use --out-dir\n",
+            "{set}"
+        );
+        assert_eq!(read(root, file), PLACEHOLDER, "{set}");
+        let names = std::fs::read_dir(root.join("mail"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".ddlink-"))
+            .collect::<Vec<_>>();
+        assert_eq!(names, Vec::<String>::new(), "{set}: no temporary file left");
+    }
+}
+
 /// `output` (concise) reports the findings of `file` as written in these tests, holding
 /// `PLACEHOLDER` and `UNFIXABLE`.
 fn assert_reports_its_findings(output: &Output, file: &str) {
@@ -716,6 +833,141 @@ fn permissions_are_kept() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o640);
+}
+
+/// The value of the extended attribute `name` of `path`, if it has one.
+#[cfg(target_os = "linux")]
+fn attribute(path: &Path, name: &str) -> Option<Vec<u8>> {
+    let mut value = vec![0; 4096];
+    let length = rustix::fs::getxattr(path, name, &mut value[..]).ok()?;
+    value.truncate(length);
+    Some(value)
+}
+
+/// An access control list giving user 1234 read and write, with mask rw- (the group's bits of
+/// the mode): `system.posix_acl_access` as the kernel takes it.
+#[cfg(target_os = "linux")]
+fn access_control_list() -> Vec<u8> {
+    const ANYONE: u32 = u32::MAX;
+    let mut list = 2u32.to_le_bytes().to_vec();
+    // (tag, permissions, id): owner, user 1234, group, mask, others.
+    for (tag, permissions, id) in [
+        (0x01u16, 6u16, ANYONE),
+        (0x02, 6, 1234),
+        (0x04, 4, ANYONE),
+        (0x10, 6, ANYONE),
+        (0x20, 4, ANYONE),
+    ] {
+        list.extend_from_slice(&tag.to_le_bytes());
+        list.extend_from_slice(&permissions.to_le_bytes());
+        list.extend_from_slice(&id.to_le_bytes());
+    }
+    list
+}
+
+/// The extended attributes of a template (a `user.*` note, an access control list) are kept
+/// by a fix in place, and so is its mode, which the list's mask is part of.
+#[cfg(target_os = "linux")]
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn extended_attributes_are_kept() {
+    use rustix::fs::{XattrFlags, setxattr};
+    use std::os::unix::fs::PermissionsExt;
+    let project = project();
+    let root = project.path();
+    let path = root.join("mail/approve.html");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    if let Err(error) = setxattr(&path, "user.ddlink-test", b"kept", XattrFlags::empty()) {
+        eprintln!("skipped: this file system takes no user.* extended attribute ({error})");
+        return;
+    }
+    let list = access_control_list();
+    let with_list = setxattr(&path, "system.posix_acl_access", &list, XattrFlags::empty());
+    if let Err(error) = &with_list {
+        eprintln!("access control list not tested: this file system takes none ({error})");
+    }
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    let output = ddlink(&["fix", "mail/approve.html"], root, None);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(read(root, "mail/approve.html"), EXPANDED);
+    assert_eq!(
+        attribute(&path, "user.ddlink-test").as_deref(),
+        Some(&b"kept"[..])
+    );
+    if with_list.is_ok() {
+        assert_eq!(
+            attribute(&path, "system.posix_acl_access"),
+            Some(list),
+            "the access control list"
+        );
+    }
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode(), mode);
+}
+
+/// A template with an extended attribute the runner may not give the fixed copy (a file
+/// capability, which only root may set) is reported, not written: replaced, it would lose
+/// it. Run as root, the binary is run as `nobody` (setpriv), the owner of the file.
+#[cfg(target_os = "linux")]
+#[test]
+#[allow(clippy::print_stderr)] // says why it was skipped
+fn an_extended_attribute_that_cannot_be_kept_stops_the_write() {
+    use rustix::fs::{XattrFlags, setxattr};
+    use std::os::unix::fs::PermissionsExt;
+    let as_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|id| text(&id.stdout).trim() == "0");
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok();
+    if !as_root || !setpriv {
+        eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
+        return;
+    }
+    let project = project();
+    let root = project.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let open = root.join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let path = open.join("capable.html");
+    let content = format!("{PLACEHOLDER}{UNFIXABLE}");
+    std::fs::write(&path, &content).unwrap();
+    std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    // Version 2 of the kernel's capability set: CAP_NET_BIND_SERVICE permitted.
+    let capability: Vec<u8> = [0x0200_0000u32, 1 << 10, 0, 0, 0]
+        .iter()
+        .flat_map(|word| word.to_le_bytes())
+        .collect();
+    if let Err(error) = setxattr(
+        &path,
+        "security.capability",
+        &capability,
+        XattrFlags::empty(),
+    ) {
+        eprintln!("skipped: this file system takes no file capability ({error})");
+        return;
+    }
+    let output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_ddlink"))
+        .args(["fix", "--format", "concise", "open/capable.html"])
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        text(&output.stderr),
+        "ddlink::not_written\n\n  × `open/capable.html` was not written: its extended attribute `security.capability` (a security\n  │ attribute) could not be kept: Operation not permitted (os error 1)\n  help: use --out-dir, or --diff and apply the change yourself\n"
+    );
+    assert_reports_its_findings(&output, "open/capable.html");
+    assert_eq!(read(root, "open/capable.html"), content);
+    assert_eq!(attribute(&path, "security.capability"), Some(capability));
+    let left = std::fs::read_dir(&open)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".ddlink-"))
+        .collect::<Vec<_>>();
+    assert_eq!(left, Vec::<String>::new(), "no temporary file left");
 }
 
 /// The owner and group stay the file's: a template fixed by root stays its user's. Only root

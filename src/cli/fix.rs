@@ -675,7 +675,7 @@ fn out_dir_destination(dir: &Path, path: &Path, run: &Run) -> Result<PathBuf, Er
     if inputs::same_file(&destination, path) {
         return Err(Error::NotWritten {
             path: path.to_path_buf(),
-            reason: "--out-dir would write its result over the file itself",
+            reason: "--out-dir would write its result over the file itself".into(),
             help: "fix it in place (without --out-dir), or write the results to another folder",
         });
     }
@@ -867,7 +867,8 @@ fn refuse_buffer(named: Option<&Path>, display: &str, head: &[u8]) -> Result<(),
                 "it is a binary file"
             } else {
                 "it is not a template"
-            },
+            }
+            .into(),
             help: "nothing to do",
         }),
         Some(Outcome::Checked(_)) | None => Ok(()),

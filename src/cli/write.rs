@@ -26,10 +26,10 @@ static CLEARED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// Why a file must not be written in place, if it must not.
 pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Error> {
-    let not_written = |reason, help| {
+    let not_written = |reason: &'static str, help| {
         Some(Error::NotWritten {
             path: path.to_path_buf(),
-            reason,
+            reason: reason.into(),
             help,
         })
     };
@@ -53,13 +53,10 @@ pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Er
     if target.permissions().readonly() {
         return not_written("it is read-only", "make it writable, or use --out-dir");
     }
-    // Writable by its owner, but this user is not its owner: renaming over it would take it
-    // over, with this user's ownership.
-    if !may_write(path) {
-        return not_written(
-            "you may not write it (it is another user's)",
-            "ask its owner, or use --out-dir",
-        );
+    // Its mode bits do not say all: whose it is and this user's groups, an immutable flag, a
+    // read-only mount.
+    if let Some((reason, help)) = write_denied(path, &target, Place::File) {
+        return not_written(reason, help);
     }
     if hard_links(&target) > 1 {
         return not_written(
@@ -80,26 +77,102 @@ pub fn refusal(path: &Path, link: &Metadata, follow_symlinks: bool) -> Option<Er
             );
         }
         // The fixed file is made beside it and renamed over it.
-        if !may_write(&folder) {
-            return not_written(
-                "you may not write into its folder, where the fixed file is made and renamed over it",
-                "ask the folder's owner, or use --out-dir",
-            );
+        if let Ok(metadata) = fs::metadata(&folder)
+            && let Some((reason, help)) = write_denied(&folder, &metadata, Place::Folder)
+        {
+            return not_written(reason, help);
         }
+    }
+    // Another user's file that this user may write (its mode lets everyone): the fixed copy
+    // would be this user's, and only root may give a file away.
+    if !may_keep_owner(&target) {
+        return not_written(OWNER_NOT_KEPT.0, OWNER_NOT_KEPT.1);
     }
     None
 }
 
-/// Whether this process, with its effective user and groups, may write `path`.
+/// Whether this user may give a new file the owner of the file `metadata` describes: its own,
+/// or any, as root.
 #[cfg(unix)]
-fn may_write(path: &Path) -> bool {
-    use rustix::fs::{Access, AtFlags, CWD, accessat};
-    accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS).is_ok()
+fn may_keep_owner(metadata: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid();
+    me.is_root() || metadata.uid() == me.as_raw()
 }
 
 #[cfg(not(unix))]
-fn may_write(_: &Path) -> bool {
+fn may_keep_owner(_: &Metadata) -> bool {
     true
+}
+
+/// Where a fix in place writes: the template itself, or the folder its fixed copy is made in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    File,
+    Folder,
+}
+
+/// Why this process, with its effective user and groups, may not write `path` (whose
+/// metadata is `metadata`), if it may not: a reason and a help for [`Error::NotWritten`].
+#[cfg(unix)]
+fn write_denied(
+    path: &Path,
+    metadata: &Metadata,
+    place: Place,
+) -> Option<(&'static str, &'static str)> {
+    use rustix::fs::{Access, AtFlags, CWD, accessat};
+    use std::os::unix::fs::MetadataExt;
+    let cause = accessat(CWD, path, Access::WRITE_OK, AtFlags::EACCESS).err()?;
+    let theirs = metadata.uid() != rustix::process::geteuid().as_raw();
+    Some(denial(place, cause, theirs))
+}
+
+#[cfg(not(unix))]
+fn write_denied(_: &Path, _: &Metadata, _: Place) -> Option<(&'static str, &'static str)> {
+    None
+}
+
+/// What the system refuses with `EPERM` whatever the mode bits and whoever asks (root too):
+/// a file flagged immutable (`chattr +i`), or append-only, which may not be renamed over.
+const REFUSED_BY_THE_SYSTEM: &str = "the system refused to replace it (Operation not permitted): is it immutable or append-only? (`lsattr`)";
+const REFUSED_BY_THE_SYSTEM_HELP: &str =
+    "if it may change, clear the flag (`chattr -i -a`), or use --out-dir";
+
+/// The reason and help for a write to `place` that the system denied with `cause`; `theirs`:
+/// whether `place` belongs to another user. Only then is it said to be another user's, for
+/// the owner is the one to ask: an immutable file of one's own is denied too.
+#[cfg(unix)]
+fn denial(place: Place, cause: rustix::io::Errno, theirs: bool) -> (&'static str, &'static str) {
+    use rustix::io::Errno;
+    if cause == Errno::ROFS {
+        return (
+            "it is on a read-only file system",
+            "use --out-dir, or --diff and apply the change yourself",
+        );
+    }
+    match (place, cause == Errno::PERM, theirs) {
+        (Place::File, true, _) => (REFUSED_BY_THE_SYSTEM, REFUSED_BY_THE_SYSTEM_HELP),
+        (Place::Folder, true, _) => (
+            "the system refused to write into its folder (Operation not permitted), where the fixed file is made and renamed over it: is the folder immutable? (`lsattr -d`)",
+            "if it may change, clear the flag (`chattr -i -a`), or use --out-dir",
+        ),
+        (Place::File, false, true) => (
+            "you may not write it (it is another user's)",
+            "ask its owner, or use --out-dir",
+        ),
+        (Place::File, false, false) => (
+            "you may not write it (its permissions do not let you)",
+            "make it writable, or use --out-dir",
+        ),
+        (Place::Folder, false, true) => (
+            "you may not write into its folder, where the fixed file is made and renamed over it",
+            "ask the folder's owner, or use --out-dir",
+        ),
+        (Place::Folder, false, false) => (
+            "you may not write into its folder (its permissions do not let you), where the fixed file is made and renamed over it",
+            "make the folder writable, or use --out-dir",
+        ),
+    }
 }
 
 #[cfg(unix)]
@@ -189,7 +262,19 @@ fn commit(
         .sync_all()
         .map_err(|e| write_error(path, e))?;
     let metadata = fs::metadata(target).map_err(|e| gone_or(path, e))?;
-    keep_owner(&temporary, &metadata);
+    // Dropping `temporary` on an error removes it.
+    keep_owner(&temporary, &metadata).map_err(|(reason, help)| Error::NotWritten {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+        help,
+    })?;
+    // Before the mode: an access control list sets the group's bits (to its mask), which the
+    // mode then sets back as the file has them.
+    keep_attributes(temporary.as_file(), target).map_err(|reason| Error::NotWritten {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+        help: "use --out-dir, or --diff and apply the change yourself",
+    })?;
     fs::set_permissions(temporary.path(), metadata.permissions())
         .map_err(|e| write_error(path, e))?;
     if !unchanged(target).map_err(|e| gone_or(path, e))? {
@@ -198,7 +283,7 @@ fn commit(
     }
     temporary
         .persist(target)
-        .map_err(|e| write_error(path, e.error))?;
+        .map_err(|e| rename_error(path, e.error))?;
     let folder = target.parent().unwrap_or_else(|| Path::new("."));
     if let Ok(folder) = File::open(folder) {
         // The rename is durable once the folder is synced; not every platform allows it.
@@ -207,26 +292,166 @@ fn commit(
     Ok(())
 }
 
+/// The error for a failed rename of the fixed file over `path`. The system refuses it to
+/// anyone for an append-only file, which its write access does not tell beforehand.
+fn rename_error(path: &Path, cause: io::Error) -> Error {
+    #[cfg(unix)]
+    if cause.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) {
+        return Error::NotWritten {
+            path: path.to_path_buf(),
+            reason: REFUSED_BY_THE_SYSTEM.into(),
+            help: REFUSED_BY_THE_SYSTEM_HELP,
+        };
+    }
+    write_error(path, cause)
+}
+
 /// Give `temporary` the owner and group of the file it replaces, as far as this user may (root
-/// may give any; others their own groups): fixed by root, a user's template stayed root's.
-/// What cannot be kept is left as a new file has it, as an editor's save leaves it.
-fn keep_owner(temporary: &NamedTempFile, target: &Metadata) {
+/// may give any; others their own groups): fixed by root, a user's template stays the user's.
+/// What cannot be kept is a reason and a help for [`Error::NotWritten`]: renamed over the
+/// file, the fixed copy would hand it to this user, or to this user's group.
+fn keep_owner(
+    temporary: &NamedTempFile,
+    target: &Metadata,
+) -> Result<(), (&'static str, &'static str)> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let Ok(current) = temporary.as_file().metadata() else {
-            return;
-        };
-        if (current.uid(), current.gid()) == (target.uid(), target.gid()) {
-            return;
-        }
         let file = temporary.as_file();
-        if std::os::unix::fs::fchown(file, Some(target.uid()), Some(target.gid())).is_err() {
-            let _ = std::os::unix::fs::fchown(file, None, Some(target.gid()));
+        let wanted = (target.uid(), target.gid());
+        let owned = |file: &File| file.metadata().map(|now| (now.uid(), now.gid()));
+        if owned(file).is_ok_and(|now| now == wanted) {
+            return Ok(());
+        }
+        if std::os::unix::fs::fchown(file, Some(wanted.0), Some(wanted.1)).is_err() {
+            let _ = std::os::unix::fs::fchown(file, None, Some(wanted.1));
+        }
+        match owned(file) {
+            Ok(now) => ownership_lost(wanted, now).map_or(Ok(()), Err),
+            Err(_) => Err(OWNER_NOT_KEPT),
         }
     }
     #[cfg(not(unix))]
-    let _ = (temporary, target);
+    {
+        let _ = (temporary, target);
+        Ok(())
+    }
+}
+
+const OWNER_NOT_KEPT: (&str, &str) = (
+    "it is another user's, and its owner could not be kept",
+    "ask its owner, or use --out-dir",
+);
+
+/// What of the owner and group `wanted` (user, group) the fixed copy, owned by `now`, lost:
+/// a reason and a help for [`Error::NotWritten`].
+#[cfg(unix)]
+fn ownership_lost(wanted: (u32, u32), now: (u32, u32)) -> Option<(&'static str, &'static str)> {
+    if now.0 != wanted.0 {
+        Some(OWNER_NOT_KEPT)
+    } else if now.1 != wanted.1 {
+        Some((
+            "its group could not be kept (you are not a member of it)",
+            "use --out-dir, or --diff and apply the change yourself",
+        ))
+    } else {
+        None
+    }
+}
+
+/// Give `temporary` every extended attribute of the file `target` (an access control list,
+/// a `user.*` note, a security label) that it does not have already: renamed over the file,
+/// a copy without them would drop them. The one that cannot be given (the file system of
+/// the copy has none, or this user may not set it) is a reason for [`Error::NotWritten`].
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn keep_attributes(temporary: &File, target: &Path) -> Result<(), String> {
+    use rustix::fs::{
+        XattrFlags, fgetxattr, fgetxattr_query, fsetxattr, getxattr, getxattr_query, listxattr,
+        listxattr_query,
+    };
+    use rustix::io::Errno;
+    let names = match sized(|| listxattr_query(target), |list| listxattr(target, list)) {
+        Ok(names) => names,
+        // A file system without extended attributes: the file has none to keep.
+        Err(Errno::NOTSUP) => return Ok(()),
+        Err(cause) => {
+            return Err(format!(
+                "its extended attributes could not be read ({})",
+                io::Error::from(cause)
+            ));
+        }
+    };
+    for name in names
+        .split(|&byte| byte == 0)
+        .filter(|name| !name.is_empty())
+    {
+        let value = match sized(
+            || getxattr_query(target, name),
+            |value| getxattr(target, name, value),
+        ) {
+            Ok(value) => value,
+            // Removed since it was listed.
+            Err(Errno::NODATA) => continue,
+            Err(cause) => return Err(attribute_not_kept(name, cause)),
+        };
+        // A security label the copy was given as it was made, say, may not be set again.
+        let present = sized(
+            || fgetxattr_query(temporary, name),
+            |present| fgetxattr(temporary, name, present),
+        );
+        if present.is_ok_and(|present| present == value) {
+            continue;
+        }
+        fsetxattr(temporary, name, &value, XattrFlags::empty())
+            .map_err(|cause| attribute_not_kept(name, cause))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn keep_attributes(_: &File, _: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+/// The bytes `read` puts in a buffer of the size `query` says (a list of extended attributes,
+/// or a value), measured again if they grew meanwhile.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn sized(
+    query: impl Fn() -> rustix::io::Result<usize>,
+    read: impl Fn(&mut [u8]) -> rustix::io::Result<usize>,
+) -> rustix::io::Result<Vec<u8>> {
+    loop {
+        let mut buffer = vec![0; query()?];
+        // Given no room, `read` would only measure again.
+        if buffer.is_empty() {
+            return Ok(buffer);
+        }
+        match read(&mut buffer) {
+            Ok(length) => {
+                buffer.truncate(length);
+                return Ok(buffer);
+            }
+            Err(rustix::io::Errno::RANGE) => {}
+            Err(cause) => return Err(cause),
+        }
+    }
+}
+
+/// The reason a file is not written when its extended attribute `name` could not be given
+/// to the fixed copy.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn attribute_not_kept(name: &[u8], cause: rustix::io::Errno) -> String {
+    let name = String::from_utf8_lossy(name);
+    let what = match &*name {
+        "system.posix_acl_access" => " (its access control list)",
+        "system.posix_acl_default" => " (the access control list its new files get)",
+        _ if name.starts_with("security.") => " (a security attribute)",
+        _ => "",
+    };
+    format!(
+        "its extended attribute `{name}`{what} could not be kept: {}",
+        io::Error::from(cause)
+    )
 }
 
 /// Whether two readings of a file's metadata are of the same, unmodified file.
@@ -438,6 +663,70 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|name| name.starts_with(".ddlink-"))
             .collect()
+    }
+
+    /// A write the system denies is said to be another user's only when it is: an immutable
+    /// file of one's own (`EPERM`, root too) is not, and the owner is not the one to ask.
+    #[cfg(unix)]
+    #[test]
+    fn a_denied_write_blames_the_owner_only_when_it_is_another_user() {
+        use rustix::io::Errno;
+        for theirs in [false, true] {
+            assert_eq!(
+                denial(Place::File, Errno::PERM, theirs),
+                (REFUSED_BY_THE_SYSTEM, REFUSED_BY_THE_SYSTEM_HELP)
+            );
+            assert_eq!(
+                denial(Place::Folder, Errno::ROFS, theirs).0,
+                "it is on a read-only file system"
+            );
+            assert!(
+                denial(Place::Folder, Errno::PERM, theirs)
+                    .0
+                    .contains("immutable")
+            );
+        }
+        assert_eq!(
+            denial(Place::File, Errno::ACCESS, true),
+            (
+                "you may not write it (it is another user's)",
+                "ask its owner, or use --out-dir"
+            )
+        );
+        assert_eq!(
+            denial(Place::File, Errno::ACCESS, false),
+            (
+                "you may not write it (its permissions do not let you)",
+                "make it writable, or use --out-dir"
+            )
+        );
+        assert_eq!(
+            denial(Place::Folder, Errno::ACCESS, true).1,
+            "ask the folder's owner, or use --out-dir"
+        );
+        assert_eq!(
+            denial(Place::Folder, Errno::ACCESS, false).1,
+            "make the folder writable, or use --out-dir"
+        );
+    }
+
+    /// The fixed copy is not renamed over the file unless it has the file's owner and group.
+    #[cfg(unix)]
+    #[test]
+    fn a_copy_that_lost_the_owner_or_the_group_is_not_renamed_over_the_file() {
+        assert_eq!(ownership_lost((1000, 100), (1000, 100)), None);
+        assert_eq!(
+            ownership_lost((1234, 1234), (65534, 65534)),
+            Some(OWNER_NOT_KEPT)
+        );
+        assert_eq!(
+            ownership_lost((1234, 100), (65534, 100)),
+            Some(OWNER_NOT_KEPT)
+        );
+        assert_eq!(
+            ownership_lost((1000, 0), (1000, 1000)).map(|(reason, _)| reason),
+            Some("its group could not be kept (you are not a member of it)")
+        );
     }
 
     #[test]
