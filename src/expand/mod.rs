@@ -387,22 +387,7 @@ pub fn expand(
             && !legacy_command(&args, arg)
             && (is_element || near_a_control(&arg.key))
         {
-            let reported = unknown_param::check_placeholder_key(
-                findings,
-                arg.span,
-                &arg.key,
-                CONTROLS,
-                |key| args.iter().any(|other| &*other.key == key),
-                // Another near miss that would be renamed into the key too.
-                |key| near_miss_elsewhere(&args, arg, key),
-            );
-            // Suppressed, the near miss is the user's word that the attribute is meant (a
-            // vendor's): the placeholder is expanded with it, as with DD104 turned off.
-            let reported = reported
-                && !findings
-                    .diagnostics()
-                    .last()
-                    .is_some_and(|diagnostic| (context.suppressed)(diagnostic));
+            let reported = near_miss_reported(&args, arg, context, findings);
             misspelt |= reported;
             if is_element || reported {
                 continue;
@@ -462,6 +447,26 @@ pub fn expand(
         return None;
     }
     render(placeholder, snippet, &written_url, context, findings)
+}
+
+/// Whether the argument `arg`, no command key, is reported as a near miss of one (DD104),
+/// which stops the expansion. Suppressed, the near miss is the user's word that the attribute
+/// is meant (a vendor's): the placeholder is expanded with it, as with DD104 turned off.
+fn near_miss_reported(args: &[Arg], arg: &Arg, context: &Context, findings: &mut Findings) -> bool {
+    let reported = unknown_param::check_placeholder_key(
+        findings,
+        arg.span,
+        &arg.key,
+        CONTROLS,
+        |key| args.iter().any(|other| &*other.key == key),
+        // Another near miss that would be renamed into the key too.
+        |key| near_miss_elsewhere(args, arg, key),
+    );
+    reported
+        && !findings
+            .diagnostics()
+            .last()
+            .is_some_and(|diagnostic| (context.suppressed)(diagnostic))
 }
 
 /// Reports `why`, the finding that leaves a placeholder as it is. Where its rule is off or
