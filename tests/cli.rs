@@ -314,8 +314,14 @@ fn fixes_in_json_and_sarif_leave_the_secret_out() {
         "{}",
         text(&output.stdout)
     );
+    // The V1 command becomes V2, but the `?` made `&amp;` would have the app read the token
+    // it does not read now: that is for `--unsafe-fixes`.
     assert_eq!(
         text(&ddlink_stdin(&["fix", "-"], legacy).stdout),
+        "<a href=\"ddportal://name=ticket&amp;ticket_id=5?access_token=LegacySecret\">v1</a>\n"
+    );
+    assert_eq!(
+        text(&ddlink_stdin(&["fix", "--unsafe-fixes", "-"], legacy).stdout),
         "<a href=\"ddportal://name=ticket&amp;ticket_id=5&amp;access_token=LegacySecret\">v1</a>\n"
     );
     // Not ASCII: cut out all the same. Written with a character reference, or over a line

@@ -293,3 +293,106 @@ fn glued_pairs(text: &str, fragment: bool) -> Vec<(usize, usize, usize)> {
         })
         .collect()
 }
+
+/// A safe fix keeps the link's meaning. One that makes the portal read a credential it did
+/// not read before (`ticket_id=5?auth_password=…`, where `?` becomes `&amp;`; `&amp;amp;auth_token=…`;
+/// `&ampauth_password=…`; `&amp; auth_token=…`) signs the reader in where the link did not:
+/// a change of meaning, so such a fix of the findings `findings` holds from `first` on is
+/// unsafe, and its help says why.
+pub(super) fn keep_dormant_credentials(
+    site: &LinkSite,
+    findings: &mut super::Findings,
+    first: usize,
+) {
+    let added = &findings.diagnostics[first..];
+    if !added
+        .iter()
+        .any(|d| d.fix.as_ref().is_some_and(crate::diagnostic::Fix::is_safe))
+    {
+        return;
+    }
+    let raw_range =
+        site.map.raw_offset(site.range.start, false)..site.map.raw_offset(site.range.end, true);
+    let raw = &site.map.raw[raw_range.clone()];
+    let lower = raw.to_ascii_lowercase();
+    if !["pass", "pw", "tok", "secret", "key"]
+        .iter()
+        .any(|word| lower.contains(word))
+    {
+        return;
+    }
+    let input = site.map.raw_span(raw_range);
+    // Edits are input offsets: read back into the link only where the two agree byte for
+    // byte (a template in another encoding is not).
+    if input.len() != raw.len() {
+        return;
+    }
+    let decode = matches!(
+        site.origin,
+        super::Origin::Attribute | super::Origin::HtmlText | super::Origin::LinkLabel
+    );
+    let in_attribute = site.origin == super::Origin::Attribute;
+    let live = |raw: &str| {
+        let text = if decode {
+            crate::charref::decode(raw, in_attribute).0
+        } else {
+            raw.to_owned()
+        };
+        read_credentials(&text, &site.settings.hosts)
+    };
+    let before = live(raw);
+    for diagnostic in &mut findings.diagnostics[first..] {
+        let Some(fix) = diagnostic.fix.as_mut().filter(|fix| fix.is_safe()) else {
+            continue;
+        };
+        if !fix
+            .edits
+            .iter()
+            .all(|e| input.start <= e.start && e.end <= input.end)
+        {
+            continue;
+        }
+        let mut fixed = raw.to_owned();
+        let mut edits: Vec<_> = fix.edits.iter().collect();
+        edits.sort_by_key(|e| std::cmp::Reverse((e.start, e.end)));
+        for edit in edits {
+            fixed.replace_range(
+                edit.start - input.start..edit.end - input.start,
+                &edit.content,
+            );
+        }
+        if live(&fixed) > before {
+            fix.applicability = crate::diagnostic::Applicability::Unsafe;
+            let help = match diagnostic.help() {
+                Some(help) => format!("{help} (not by `ddlink fix`: the portal would then read the credential and sign the reader in)"),
+                None => "not by `ddlink fix`: the portal would then read the credential and sign the reader in".to_owned(),
+            };
+            diagnostic.set_help(help);
+        }
+    }
+}
+
+/// How many credentials the portal reads in the link `text` that ddlink would never write: a
+/// password, or a credential written out (not the mail system's token for it), under its key
+/// as the portal decodes it.
+fn read_credentials(text: &str, hosts: &crate::command::PortalHosts) -> usize {
+    let Some(link) = crate::command::parse_link(text, hosts) else {
+        return 0;
+    };
+    link.params
+        .iter()
+        .filter(|p| {
+            let Some(value) = p.value.clone().map(|v| &text[v]).filter(|v| !v.is_empty()) else {
+                return false;
+            };
+            let key = &text[p.key.clone()];
+            let key = super::encoded_token::percent_decode(key).unwrap_or_else(|| key.to_owned());
+            let secret = crate::command::spec::SECRET_KEYS
+                .iter()
+                .any(|secret| secret.eq_ignore_ascii_case(&key));
+            secret
+                && (key.eq_ignore_ascii_case(AUTH_PASSWORD)
+                    || !crate::command::token::has_token(value))
+        })
+        .count()
+}

@@ -1,7 +1,7 @@
 use super::auth::{Auth, glued_secrets};
 use super::wrong_case::{after_unterminated_amp, canonical_key};
 use super::{Findings, LinkSite};
-use crate::command::spec::{ACCESS_TOKEN, AUTH_TOKEN, is_secret_key};
+use crate::command::spec::{ACCESS_TOKEN, AUTH_PASSWORD, AUTH_TOKEN, is_secret_key};
 use crate::command::token::has_token;
 use crate::diagnostic::Diagnostic;
 use std::ops::Range;
@@ -57,20 +57,25 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // `auth_tokn=…`, `api_key=…`: a key no command reads that names a token. Passwords are
     // DD301's, and keys behind a separator or a misread ampersand are the glued ones above.
     for param in &site.link.params {
-        let key = site.key(param);
+        // `&amp; auth_token=…`: the space is DD402's, and the value goes out all the same.
+        let key = site
+            .key(param)
+            .trim_matches(|c: char| c.is_ascii_whitespace());
         let plain_word = key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
         if plain_word
-            && canonical_key(key).is_none()
+            && (canonical_key(key).is_none() || key.len() != site.key(param).len())
             && after_unterminated_amp(key)
                 .and_then(canonical_key)
                 .is_none()
             && !super::password_in_link::names_a_password_behind_amp(key)
+            && key != AUTH_PASSWORD
             && is_secret_key(key)
             && let Some(value) = param.value.clone()
         {
-            report_literal(site, findings, site.str(site.key_as_repaired(param)), value);
+            let named = site.str(site.key_as_repaired(param));
+            report_literal(site, findings, named.trim(), value);
         }
     }
 }

@@ -258,9 +258,11 @@ pub fn check_link(site: &LinkSite, findings: &mut Findings) {
         literal_credential::check(site, findings);
         return;
     }
+    let first = findings.diagnostics.len();
     for check in LINK_CHECKS {
         check(site, findings);
     }
+    auth::keep_dormant_credentials(site, findings, first);
 }
 
 /// Which rules run and at what severity.

@@ -54,11 +54,16 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // `password=…`: the portal does not read it, and the password still goes out, whatever
     // the link (an address-bar URL, `/auth/v1/login?password=…`, too).
     for param in &site.link.params {
-        if names_a_password_behind_amp(site.key(param))
+        // `&amp; auth_password=…`: the space is DD402's, and the password goes out all the same.
+        let spaced = site
+            .key(param)
+            .trim_matches(|c: char| c.is_ascii_whitespace());
+        let spaced_known = spaced.len() != site.key(param).len() && spaced == AUTH_PASSWORD;
+        if (names_a_password_behind_amp(site.key(param)) || spaced_known)
             && site.value(param).is_some_and(|v| !v.is_empty())
         {
             let key_range = site.key_as_repaired(param);
-            let key = site.str(key_range.clone());
+            let key = site.str(key_range.clone()).trim();
             findings.push(
                 Diagnostic::new(
                     &PASSWORD_IN_LINK,
