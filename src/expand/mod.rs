@@ -1332,7 +1332,15 @@ fn default_label(url: &str) -> String {
         .split_once('?')
         .map_or_else(|| url.trim_start_matches("ddportal://"), |(_, c)| c);
     let command = Command::parse(command.split('#').next().unwrap_or_default());
-    let label = match (command.name(), command.get("action"), command.get("state")) {
+    // A V1 command (`ticketid=5`, `mytickets`) is labelled as the V2 command it stands for.
+    let name = command.name().or_else(|| {
+        command.pairs().iter().find_map(|(key, value)| {
+            crate::command::LegacyV1::of_pair(key, !value.is_empty())
+                .or_else(|| crate::command::LegacyV1::of_pair(key, false))
+                .map(crate::command::LegacyV1::v2_name)
+        })
+    });
+    let label = match (name, command.get("action"), command.get("state")) {
         (Some("ticket"), Some("approve" | "auto_approve"), _) => "Approve",
         (Some("ticket"), Some("decline" | "auto_decline"), _) => "Decline",
         (Some("ticket"), Some("close"), _) => "Close ticket",
