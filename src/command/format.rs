@@ -220,8 +220,20 @@ impl Portal {
         } else {
             format!("https://{text}")
         };
-        let url = url::Url::parse(&with_scheme)
-            .map_err(|e| PortalError::NotAUrl(shown(), e.to_string()))?;
+        let url = url::Url::parse(&with_scheme).map_err(|e| {
+            // `https://[your-subdomain].deskdirector.com`, as the documentation writes it: to a
+            // URL parser, brackets open an IPv6 address.
+            let authority = with_scheme.split_once("://").map_or("", |(_, rest)| {
+                rest.split(['/', '?', '#']).next().unwrap_or("")
+            });
+            if authority.contains([']', '}', '>'])
+                && crate::rules::docs_placeholder_host::is_placeholder_host(authority)
+            {
+                PortalError::Placeholder(shown())
+            } else {
+                PortalError::NotAUrl(shown(), e.to_string())
+            }
+        })?;
         if url.scheme() != "https" {
             return Err(PortalError::NotHttps(shown()));
         }
@@ -560,6 +572,8 @@ mod tests {
             "https://yourcompany.deskdirector.com",
             "xxx.deskdirector.com",
             "https://subdomain.deskdirector.com/",
+            "https://[your-subdomain].deskdirector.com",
+            "{portal}.deskdirector.com",
         ] {
             assert!(
                 matches!(Portal::parse(placeholder), Err(PortalError::Placeholder(_))),
