@@ -863,7 +863,14 @@ fn judge(
     uses.retain(|u| {
         !context.expand.is_configured_auth(&u.token, u.key) && !mustache::may_hold(&u.token)
     });
-    token_rules::check(&uses, &[], context.dialect, context.language, &mut local);
+    token_rules::check(
+        &uses,
+        &[],
+        context.dialect,
+        context.language,
+        context.expand.email_token.as_deref(),
+        &mut local,
+    );
     let mut blocked = false;
     for mut diagnostic in local.into_diagnostics() {
         let param = link.params.iter().find(|p| {

@@ -1388,6 +1388,7 @@ impl<'o> Collector<'o> {
             &needs,
             &dialect,
             self.options.settings.language,
+            expand.email_token.as_deref(),
             &mut self.findings,
         );
         let placeholders = std::mem::take(&mut self.placeholders);

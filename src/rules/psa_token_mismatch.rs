@@ -28,7 +28,8 @@ declare_rule! {
     ///
     /// ## Fix
     /// Tokens with an equivalent in the file's dialect (the ticket id, the contact's e-mail
-    /// address and first name) are swapped for it: a safe fix. The file's dialect is decided
+    /// address and first name) are swapped for it: a safe fix. The e-mail address becomes
+    /// `[auth] email_token` where ddlink.toml sets one, as placeholders expand with it. The file's dialect is decided
     /// by `--psa`, a `<!-- ddlink: psa=… -->` comment, `ddlink.toml`, or detection. Another
     /// token as a `ticket_id` (`[Ticket:ID]`, no known variable) gets the dialect's ticket id
     /// as an unsafe fix: most likely what it stands for, but a guess.
@@ -65,7 +66,15 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
         Some(Meaning::TicketNumber) if token.key == Some(TICKET_ID) => Some(Meaning::TicketId),
         other => other,
     };
-    match meant.and_then(|m| token_for(m, dialect, context.language)) {
+    // The configured e-mail token is what this instance fills in (`[auth] email_token`), and
+    // what a placeholder expands with: the one to write, if it can stand in a link as it is.
+    let equivalent = match (meant, context.email_token) {
+        (Some(Meaning::ContactEmail), Some(configured)) => {
+            (!configured.contains(['"', '\'', '<', '>', '&', '#'])).then(|| configured.to_owned())
+        }
+        _ => meant.and_then(|m| token_for(m, dialect, context.language)),
+    };
+    match equivalent {
         Some(equivalent) => {
             diagnostic = diagnostic
                 .with_help(format!("write `{equivalent}`"))

@@ -43,7 +43,14 @@ pub fn check(link: &str, settings: &RuleSettings, origin: Origin) -> Vec<Diagnos
         dialect: settings.dialect,
         source: settings.dialect.map(|_| Source::Flag),
     };
-    super::tokens::check(&uses, &needs, &resolved, settings.language, &mut findings);
+    super::tokens::check(
+        &uses,
+        &needs,
+        &resolved,
+        settings.language,
+        None,
+        &mut findings,
+    );
     findings.into_diagnostics()
 }
 

@@ -44,9 +44,12 @@ pub struct TicketTokenNeed {
 
 /// The file's dialect, as the dialect rules see it.
 #[derive(Clone, Copy, Debug)]
-pub struct DialectContext {
+pub struct DialectContext<'a> {
     pub dialect: Option<Dialect>,
     pub language: Language,
+    /// `[auth] email_token`: the contact e-mail token this instance fills in, over the
+    /// dialect's own.
+    pub email_token: Option<&'a str>,
 }
 
 /// The tokens in the values of a link's parameters.
@@ -88,11 +91,13 @@ pub fn check(
     needs: &[TicketTokenNeed],
     resolved: &Resolved,
     language: Language,
+    email_token: Option<&str>,
     findings: &mut Findings,
 ) {
     let context = DialectContext {
         dialect: resolved.dialect,
         language,
+        email_token,
     };
     for token in uses {
         psa_token_mismatch::check(token, &context, findings);
