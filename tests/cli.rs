@@ -2702,3 +2702,28 @@ fn errors_mask_the_credentials_they_quote() {
         assert!(!stderr.contains(secret), "{stderr}");
     }
 }
+
+#[test]
+fn a_file_named_dash_is_not_shown_as_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("-"),
+        "<a href=\"https://acme.deskdirector.com/portal/deeplink?Name=ticket_list\">x</a>\n",
+    )
+    .unwrap();
+    let output = ddlink(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--portal",
+            "https://acme.deskdirector.com",
+            "./-",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        text(&output.stdout),
+        "./-:1:56: DD111 `Name` must be written `name`\n"
+    );
+}

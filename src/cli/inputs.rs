@@ -164,9 +164,10 @@ fn tidy(path: &Path) -> PathBuf {
 
 /// `path` without a leading `./`: a walk of `.` (or of no path at all) names `cw/a.html`, as
 /// SPEC §5.1's example and ruff do, not `./cw/a.html`. The same file, read from the same folder.
+/// A file named `-` keeps it: `-` alone is what standard input is called.
 fn without_leading_dot(path: PathBuf) -> PathBuf {
     match path.strip_prefix(".") {
-        Ok(rest) if !rest.as_os_str().is_empty() => rest.to_path_buf(),
+        Ok(rest) if !rest.as_os_str().is_empty() && rest.as_os_str() != "-" => rest.to_path_buf(),
         _ => path,
     }
 }
