@@ -209,9 +209,42 @@ pub fn parse_link(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
     {
         Some(s) if s == "ddportal" => Some(parse_desktop(text, scheme, after_scheme)),
         Some(s) if s == "https" || s == "http" => parse_web(text, scheme, after_scheme, hosts),
-        Some(_) => None,
+        Some(_) => parse_other_scheme(text, scheme, after_scheme, hosts),
         None => parse_without_colon(text, hosts).or_else(|| parse_schemeless(text, hosts)),
     }
+}
+
+/// `htps://acme.deskdirector.com/portal/deeplink?…`, `ftp://…`: a deep link to the portal
+/// under a scheme it does not answer on, a slip for `https`. Only the portal's host with the
+/// deep-link path is taken so: another scheme's address elsewhere is not the portal's.
+fn parse_other_scheme(
+    text: &str,
+    scheme: Option<Range<usize>>,
+    after_scheme: usize,
+    hosts: &PortalHosts,
+) -> Option<ParsedLink> {
+    let scheme = scheme?;
+    let host_start = after_scheme + text[after_scheme..].strip_prefix("//").map(|_| 2)?;
+    let written = &text[scheme.clone()];
+    // `xhttps://`: a slip before the scheme, which DD112 reports as that.
+    let lower = written.to_ascii_lowercase();
+    if lower.ends_with("http") || lower.ends_with("https") {
+        return None;
+    }
+    let issues = vec![EnvelopeIssue {
+        range: scheme.clone(),
+        replacement: Some("https".to_owned()),
+        message: format!(
+            "`{written}://` is no scheme the portal answers on: a link starts `https://`"
+        ),
+        portal_origin: false,
+    }];
+    let link = parse_from_host(text, Some(scheme), host_start, issues, hosts)?;
+    let to_portal = link
+        .host
+        .as_ref()
+        .is_some_and(|host| hosts.is_portal(&text[host.clone()]));
+    (to_portal && matches!(link.kind, LinkKind::DeepLink(_))).then_some(link)
 }
 
 /// `https//host/portal/deeplink?…` or `ddportal//name=…`: a scheme whose colon was lost, which

@@ -449,6 +449,23 @@ pub fn expand(
     render(placeholder, snippet, &written_url, context, findings)
 }
 
+/// The dialect rules over the tokens of the link at `site` that a placeholder makes.
+fn judge_tokens(site: &LinkSite, context: &Context, local: &mut Findings) {
+    let mut uses = token_uses(site, &mut local.strings);
+    // A `{{deeplink}}` in a value is reported where it is read (DD411), not as a token too.
+    uses.retain(|u| {
+        !context.expand.is_configured_auth(&u.token, u.key) && !mustache::may_hold(&u.token)
+    });
+    token_rules::check(
+        &uses,
+        &[],
+        context.dialect,
+        context.language,
+        context.expand.email_token.as_deref(),
+        local,
+    );
+}
+
 /// Whether the argument `arg`, no command key, is reported as a near miss of one (DD104),
 /// which stops the expansion. Suppressed, the near miss is the user's word that the attribute
 /// is meant (a vendor's): the placeholder is expanded with it, as with DD104 turned off.
@@ -858,19 +875,7 @@ fn judge(
             &mut local,
         );
     }
-    let mut uses = token_uses(&site, &mut local.strings);
-    // A `{{deeplink}}` in a value is reported where it is read (DD411), not as a token too.
-    uses.retain(|u| {
-        !context.expand.is_configured_auth(&u.token, u.key) && !mustache::may_hold(&u.token)
-    });
-    token_rules::check(
-        &uses,
-        &[],
-        context.dialect,
-        context.language,
-        context.expand.email_token.as_deref(),
-        &mut local,
-    );
+    judge_tokens(&site, context, &mut local);
     let mut blocked = false;
     for mut diagnostic in local.into_diagnostics() {
         let param = link.params.iter().find(|p| {

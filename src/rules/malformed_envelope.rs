@@ -14,7 +14,8 @@ declare_rule! {
     /// relative `/portal/deeplink?…` copied from the portal's pages, and what an `href` holds
     /// around its link: a word processor's quotes (`href=“https://…”`), white space that the
     /// browser keeps (a no-break or zero-width space, `%20`), `<…>` or `'…'`, the scheme
-    /// written twice (`https://https://…`) or a slip before it (`xhttps://…`), and a user
+    /// written twice (`https://https://…`) or a slip before it (`xhttps://…`), another scheme
+    /// before the portal's host and the deep-link path (`htps://…`, `ftp://…`), and a user
     /// name before the host (`https://bob@…`, `https://acme.deskdirector.com@other.example/…`).
     ///
     /// ## Why is this bad?
