@@ -625,6 +625,29 @@ fn files_that_must_not_be_replaced_are_reported_not_written() {
     );
 }
 
+/// Whether a test may run ddlink as another user, `nobody`: as root, with setpriv.
+#[cfg(unix)]
+fn can_run_as_nobody() -> bool {
+    let as_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|id| text(&id.stdout).trim() == "0");
+    as_root && Command::new("setpriv").arg("--version").output().is_ok()
+}
+
+/// ddlink with `args`, in `dir`, run as `nobody` (see [`can_run_as_nobody`]).
+#[cfg(unix)]
+fn ddlink_as_nobody(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_ddlink"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
 /// Another user's file, or a file in a folder this user may not write, is reported, not taken
 /// over: its mode bits alone allow it. Run as root, the binary is run as `nobody` (setpriv);
 /// elsewhere there is no other user to be.
@@ -633,12 +656,7 @@ fn files_that_must_not_be_replaced_are_reported_not_written() {
 #[allow(clippy::print_stderr)] // says why it was skipped
 fn another_users_files_are_reported_not_taken_over() {
     use std::os::unix::fs::PermissionsExt;
-    let as_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|id| text(&id.stdout).trim() == "0");
-    let setpriv = Command::new("setpriv").arg("--version").output().is_ok();
-    if !as_root || !setpriv {
+    if !can_run_as_nobody() {
         eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
         return;
     }
@@ -662,14 +680,7 @@ fn another_users_files_are_reported_not_taken_over() {
         ("shared/theirs.html", "you may not write it"),
         ("mail/writable.html", "you may not write into its folder"),
     ] {
-        let output = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_ddlink"))
-            .args(["fix", "--format", "concise", file])
-            .current_dir(root)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
+        let output = ddlink_as_nobody(&["fix", "--format", "concise", file], root);
         assert_eq!(output.status.code(), Some(2), "{file}");
         assert!(
             text(&output.stderr).contains(reason),
@@ -693,12 +704,7 @@ fn another_users_files_are_reported_not_taken_over() {
 #[allow(clippy::print_stderr)] // says why it was skipped
 fn a_writable_file_whose_owner_could_not_be_kept_is_not_written() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let as_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|id| text(&id.stdout).trim() == "0");
-    let setpriv = Command::new("setpriv").arg("--version").output().is_ok();
-    if !as_root || !setpriv {
+    if !can_run_as_nobody() {
         eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
         return;
     }
@@ -731,14 +737,7 @@ fn a_writable_file_whose_owner_could_not_be_kept_is_not_written() {
         std::fs::write(&path, &content).unwrap();
         std::os::unix::fs::chown(&path, Some(owner.0), Some(owner.1)).unwrap();
         mode(&path, 0o666);
-        let output = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_ddlink"))
-            .args(["fix", "--format", "concise", file])
-            .current_dir(root)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
+        let output = ddlink_as_nobody(&["fix", "--format", "concise", file], root);
         assert_eq!(output.status.code(), Some(2), "{file}");
         assert_eq!(
             text(&output.stderr),
@@ -913,12 +912,7 @@ fn extended_attributes_are_kept() {
 fn an_extended_attribute_that_cannot_be_kept_stops_the_write() {
     use rustix::fs::{XattrFlags, setxattr};
     use std::os::unix::fs::PermissionsExt;
-    let as_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|id| text(&id.stdout).trim() == "0");
-    let setpriv = Command::new("setpriv").arg("--version").output().is_ok();
-    if !as_root || !setpriv {
+    if !can_run_as_nobody() {
         eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
         return;
     }
@@ -946,14 +940,7 @@ fn an_extended_attribute_that_cannot_be_kept_stops_the_write() {
         eprintln!("skipped: this file system takes no file capability ({error})");
         return;
     }
-    let output = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(env!("CARGO_BIN_EXE_ddlink"))
-        .args(["fix", "--format", "concise", "open/capable.html"])
-        .current_dir(root)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let output = ddlink_as_nobody(&["fix", "--format", "concise", "open/capable.html"], root);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         text(&output.stderr),
