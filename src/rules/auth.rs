@@ -352,15 +352,9 @@ pub(super) fn keep_dormant_credentials(
         {
             continue;
         }
-        let mut fixed = raw.to_owned();
-        let mut edits: Vec<_> = fix.edits.iter().collect();
-        edits.sort_by_key(|e| std::cmp::Reverse((e.start, e.end)));
-        for edit in edits {
-            fixed.replace_range(
-                edit.start - input.start..edit.end - input.start,
-                &edit.content,
-            );
-        }
+        let Some(fixed) = applied(raw, input.start, &fix.edits) else {
+            continue;
+        };
         if live(&fixed) > before {
             fix.applicability = crate::diagnostic::Applicability::Unsafe;
             let help = match diagnostic.help() {
@@ -370,6 +364,24 @@ pub(super) fn keep_dormant_credentials(
             diagnostic.set_help(help);
         }
     }
+}
+
+/// `raw`, which starts at the input offset `base`, with `edits` made; `None` where they
+/// overlap or cut a character.
+fn applied(raw: &str, base: usize, edits: &[crate::diagnostic::Edit]) -> Option<String> {
+    let mut edits: Vec<_> = edits.iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse((e.start, e.end)));
+    let mut fixed = raw.to_owned();
+    let mut limit = raw.len();
+    for edit in edits {
+        let range = edit.start - base..edit.end - base;
+        if range.end > limit || fixed.get(range.clone()).is_none() {
+            return None;
+        }
+        limit = range.start;
+        fixed.replace_range(range, &edit.content);
+    }
+    Some(fixed)
 }
 
 /// How many credentials the portal reads in the link `text` that ddlink would never write: a
