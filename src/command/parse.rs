@@ -183,11 +183,24 @@ pub struct PortalHosts {
 
 impl PortalHosts {
     pub fn is_portal(&self, host: &str) -> bool {
-        let host = host_without_port(host).to_ascii_lowercase();
+        let host = ascii_host(host_without_port(host)).to_ascii_lowercase();
         let deskdirector = host
             .strip_suffix(".deskdirector.com")
             .is_some_and(|sub| !sub.is_empty() && sub != "www");
         deskdirector || self.custom.iter().any(|h| h.eq_ignore_ascii_case(&host))
+    }
+}
+
+/// `host` as a URL parser reads it: an internationalised name (`bücher.example.com`) in its
+/// ASCII form (`xn--bcher-kva.example.com`), as the configured portal is kept; any other host
+/// as written.
+pub fn ascii_host(host: &str) -> std::borrow::Cow<'_, str> {
+    if host.is_ascii() {
+        return std::borrow::Cow::Borrowed(host);
+    }
+    match url::Host::parse(host) {
+        Ok(url::Host::Domain(ascii)) => std::borrow::Cow::Owned(ascii),
+        _ => std::borrow::Cow::Borrowed(host),
     }
 }
 

@@ -6,7 +6,9 @@ use crate::diagnostic::{Diagnostic, Edit, Fix};
 declare_rule! {
     /// ## What it does
     /// Reports a web portal link whose host is not the configured portal (`portal` in
-    /// `ddlink.toml`, or `--portal`). Silent when no portal is configured.
+    /// `ddlink.toml`, or `--portal`). Silent when no portal is configured. Hosts are compared
+    /// as a browser compares them: in any case, and an internationalised name
+    /// (`bücher.example.com`) as its ASCII form (`xn--bcher-kva.example.com`).
     ///
     /// ## Why is this bad?
     /// Templates copied from another tenant, a trial portal or before a move to a custom
@@ -48,7 +50,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         _ => ":443",
     };
     let origin_host = found.strip_suffix(default_port).unwrap_or(found);
-    if origin_host.eq_ignore_ascii_case(portal.host())
+    // `bücher.example.com` is the portal kept as `xn--bcher-kva.example.com`.
+    if crate::command::ascii_host(origin_host).eq_ignore_ascii_case(portal.host())
         || has_token(found)
         || is_placeholder_host(found)
     {
