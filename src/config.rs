@@ -928,7 +928,7 @@ fn parse_rules(
 
 fn parse_max_memory(source: &Source, value: &Spanned<toml::Value>) -> Result<usize, ConfigError> {
     let bytes = match value.get_ref() {
-        toml::Value::Integer(n) => usize::try_from(*n).ok().filter(|n| *n > 0),
+        toml::Value::Integer(n) => usize::try_from(*n).ok(),
         toml::Value::String(text) => parse_size(text),
         _ => None,
     };
@@ -954,7 +954,7 @@ fn parse_max_memory(source: &Source, value: &Spanned<toml::Value>) -> Result<usi
     })
 }
 
-/// `"64MiB"`, `"512 KiB"`, `"1GB"`, `"1000"`: a positive whole number and an optional unit
+/// `"64MiB"`, `"512 KiB"`, `"1GB"`, `"1000"`: a whole number and an optional unit
 /// (binary `KiB`/`MiB`/`GiB`, decimal `KB`/`MB`/`GB`, or `B`), case-insensitive.
 fn parse_size(text: &str) -> Option<usize> {
     let text = text.trim();
@@ -972,7 +972,7 @@ fn parse_size(text: &str) -> Option<usize> {
         "gib" => 1 << 30,
         _ => return None,
     };
-    number.checked_mul(unit).filter(|n| *n > 0)
+    number.checked_mul(unit)
 }
 
 /// Compile globs relative to the config's folder; `*` does not cross `/`. A leading `./` or
@@ -1548,7 +1548,7 @@ mod tests {
         assert_eq!(parse_size("1gib"), Some(1 << 30));
         assert_eq!(parse_size("2MB"), Some(2_000_000));
         assert_eq!(parse_size("100"), Some(100));
-        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("0"), Some(0));
         assert_eq!(parse_size("lots"), None);
         assert_eq!(parse_size("1.5GiB"), None);
         assert_eq!(parse_size("64XB"), None);

@@ -355,6 +355,18 @@ const ERRORS: &[(&str, ConfigErrorKind, &str, &[&str])] = &[
         &["`max_memory` \"1KiB\" is too small", "at least `16KiB`"],
     ),
     (
+        "max_memory = 0\n",
+        ConfigErrorKind::InvalidValue,
+        "1:14",
+        &["`max_memory` 0 is too small", "at least `16KiB`"],
+    ),
+    (
+        "max_memory = \"0MiB\"\n",
+        ConfigErrorKind::InvalidValue,
+        "1:14",
+        &["`max_memory` \"0MiB\" is too small"],
+    ),
+    (
         "include = [\"**/*.html\"]\nexclude = [\"archive/**\", \"drafts/[\"]\n",
         ConfigErrorKind::InvalidGlob,
         "2:26",
