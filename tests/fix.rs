@@ -625,6 +625,13 @@ fn files_that_must_not_be_replaced_are_reported_not_written() {
     );
 }
 
+/// Give `path` the permission bits `mode`.
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
 /// Whether a test may run ddlink as another user, `nobody`: as root, with setpriv.
 #[cfg(unix)]
 fn can_run_as_nobody() -> bool {
@@ -655,27 +662,23 @@ fn ddlink_as_nobody(args: &[&str], dir: &Path) -> std::process::Output {
 #[test]
 #[allow(clippy::print_stderr)] // says why it was skipped
 fn another_users_files_are_reported_not_taken_over() {
-    use std::os::unix::fs::PermissionsExt;
     if !can_run_as_nobody() {
         eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
         return;
     }
     let project = project();
     let root = project.path();
-    let mode = |path: &Path, mode| {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-    };
-    mode(root, 0o755);
-    mode(&root.join("mail"), 0o755);
+    set_mode(root, 0o755);
+    set_mode(&root.join("mail"), 0o755);
     let shared = root.join("shared");
     std::fs::create_dir(&shared).unwrap();
-    mode(&shared, 0o1777);
+    set_mode(&shared, 0o1777);
     let content = format!("{PLACEHOLDER}{UNFIXABLE}");
     for file in ["shared/theirs.html", "mail/writable.html"] {
         std::fs::write(root.join(file), &content).unwrap();
     }
-    mode(&root.join("shared/theirs.html"), 0o644);
-    mode(&root.join("mail/writable.html"), 0o666);
+    set_mode(&root.join("shared/theirs.html"), 0o644);
+    set_mode(&root.join("mail/writable.html"), 0o666);
     for (file, reason) in [
         ("shared/theirs.html", "you may not write it"),
         ("mail/writable.html", "you may not write into its folder"),
@@ -703,21 +706,18 @@ fn another_users_files_are_reported_not_taken_over() {
 #[test]
 #[allow(clippy::print_stderr)] // says why it was skipped
 fn a_writable_file_whose_owner_could_not_be_kept_is_not_written() {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::fs::MetadataExt;
     if !can_run_as_nobody() {
         eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
         return;
     }
     let project = project();
     let root = project.path();
-    let mode = |path: &Path, mode| {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-    };
-    mode(root, 0o755);
+    set_mode(root, 0o755);
     // Not sticky: the rename over another user's file would be allowed.
     let open = root.join("open");
     std::fs::create_dir(&open).unwrap();
-    mode(&open, 0o777);
+    set_mode(&open, 0o777);
     let content = format!("{PLACEHOLDER}{UNFIXABLE}");
     for (file, owner, reason, help) in [
         (
@@ -736,7 +736,7 @@ fn a_writable_file_whose_owner_could_not_be_kept_is_not_written() {
         let path = root.join(file);
         std::fs::write(&path, &content).unwrap();
         std::os::unix::fs::chown(&path, Some(owner.0), Some(owner.1)).unwrap();
-        mode(&path, 0o666);
+        set_mode(&path, 0o666);
         let output = ddlink_as_nobody(&["fix", "--format", "concise", file], root);
         assert_eq!(output.status.code(), Some(2), "{file}");
         assert_eq!(
@@ -911,17 +911,16 @@ fn extended_attributes_are_kept() {
 #[allow(clippy::print_stderr)] // says why it was skipped
 fn an_extended_attribute_that_cannot_be_kept_stops_the_write() {
     use rustix::fs::{XattrFlags, setxattr};
-    use std::os::unix::fs::PermissionsExt;
     if !can_run_as_nobody() {
         eprintln!("skipped: needs root and setpriv, to run ddlink as another user");
         return;
     }
     let project = project();
     let root = project.path();
-    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    set_mode(root, 0o755);
     let open = root.join("open");
     std::fs::create_dir(&open).unwrap();
-    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    set_mode(&open, 0o777);
     let path = open.join("capable.html");
     let content = format!("{PLACEHOLDER}{UNFIXABLE}");
     std::fs::write(&path, &content).unwrap();

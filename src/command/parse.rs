@@ -237,7 +237,9 @@ fn parse_other_scheme(
     hosts: &PortalHosts,
 ) -> Option<ParsedLink> {
     let scheme = scheme?;
-    let host_start = after_scheme + text[after_scheme..].strip_prefix("//").map(|_| 2)?;
+    let host_start = text[after_scheme..]
+        .starts_with("//")
+        .then_some(after_scheme + 2)?;
     let written = &text[scheme.clone()];
     // `xhttps://`: a slip before the scheme, which DD112 reports as that.
     let lower = written.to_ascii_lowercase();
