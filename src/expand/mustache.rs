@@ -130,19 +130,77 @@ fn liquid_tag(text: &str, at: usize, name: &str) -> Option<usize> {
     Some(text.len() - close.len())
 }
 
-/// Whether `text` holds a `{{deeplink` (a cheap test before scanning).
+/// Whether `text` holds a `{{deeplink` (a cheap test before scanning): a name that a `{{`
+/// opens, over the blanks, `~` and `#` that may stand between (see [`name_end`]).
 pub fn may_hold(text: &str) -> bool {
-    // Read back from each name over the braces, blanks and `~` that may open it: those runs
-    // never overlap, so a text of many `{{` is read once, not once from each `{{` on.
+    // Read back from each name over what may stand between it and its `{{`: those runs hold
+    // no name, so they never overlap, and a text of many `{{` is read once, not once from each
+    // `{{` on.
     let bytes = text.as_bytes();
-    memchr::memmem::find_iter(bytes, HELPER.as_bytes()).any(|name| {
-        let run = bytes[..name]
-            .iter()
-            .rev()
-            .take_while(|&&b| matches!(b, b'{' | b' ' | b'~' | b'#'))
-            .count();
-        memchr::memmem::find(&bytes[name - run..name], b"{{").is_some()
-    })
+    memchr::memmem::find_iter(bytes, HELPER.as_bytes()).any(|name| opened_before(bytes, name))
+}
+
+/// Whether a `{{` opens the helper's name at `name` in `bytes`, read back from the name.
+fn opened_before(bytes: &[u8], name: usize) -> bool {
+    let mut at = name;
+    loop {
+        if bytes[..at].ends_with(b"{{") {
+            return true;
+        }
+        at -= match bytes[..at] {
+            [.., b'~' | b'#' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'] => 1,
+            [.., 0xC2, 0xA0] => 2,
+            [.., b';'] => {
+                // A no-break space written out: `&nbsp;`, `&#160;`, `&#xA0;`.
+                let from = at.saturating_sub(LONGEST_BLANK_REFERENCE);
+                match memchr::memrchr(b'&', &bytes[from..at]) {
+                    Some(amp) if blank_len(&bytes[from + amp..at]) == at - from - amp => {
+                        at - from - amp
+                    }
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        };
+    }
+}
+
+/// The longest no-break space written out that [`blank_len`] reads (`&NonBreakingSpace;`
+/// and a few more digits).
+const LONGEST_BLANK_REFERENCE: usize = 26;
+
+/// How long the blank at the start of `bytes` is, 0 when none: white space, or a no-break
+/// space, which an HTML editor writes for a space it must keep (`&nbsp;` when the text is read
+/// as written, U+00A0 when decoded). A call is read with either, as its author meant a space.
+fn blank_len(bytes: &[u8]) -> usize {
+    match bytes {
+        [b' ' | b'\t' | b'\n' | b'\r' | b'\x0c', ..] => 1,
+        [0xC2, 0xA0, ..] => 2,
+        [b'&', rest @ ..] => {
+            let longest = LONGEST_BLANK_REFERENCE - 2;
+            let Some(end) = rest.iter().take(longest).position(|&b| b == b';') else {
+                return 0;
+            };
+            let name = &rest[..end];
+            let no_break = name == b"nbsp"
+                || name == b"NonBreakingSpace"
+                || name
+                    .strip_prefix(b"#")
+                    .and_then(|number| match number {
+                        [b'x' | b'X', hex @ ..] => std::str::from_utf8(hex)
+                            .ok()
+                            .and_then(|hex| u32::from_str_radix(hex, 16).ok()),
+                        decimal => std::str::from_utf8(decimal).ok()?.parse().ok(),
+                    })
+                    == Some(0xA0);
+            if no_break {
+                end + 2
+            } else {
+                0
+            }
+        }
+        _ => 0,
+    }
 }
 
 /// Where the helper's name ends when the `{{` at `open` opens a `{{deeplink` (after an
@@ -152,8 +210,14 @@ fn name_end(bytes: &[u8], open: usize) -> Option<usize> {
     if bytes.get(at) == Some(&b'{') {
         at += 1;
     }
-    while matches!(bytes.get(at), Some(b' ' | b'~' | b'#')) {
-        at += 1;
+    while at < bytes.len() {
+        at += match bytes[at] {
+            b'~' | b'#' => 1,
+            _ => match blank_len(&bytes[at..]) {
+                0 => break,
+                blank => blank,
+            },
+        };
     }
     let end = at + HELPER.len();
     (bytes.get(at..end) == Some(HELPER.as_bytes())).then_some(end)
@@ -208,7 +272,7 @@ pub fn find(text: &str) -> Vec<Mustache> {
             from = open + 2;
             continue;
         }
-        let inner_start = open + 2 + usize::from(text[open + 2..].starts_with('{'));
+        let inner_start = inside_start(text.as_bytes(), open);
         let is_ours = is_call(text.as_bytes(), open);
         let Closing::At(end) = closing(text, inner_start) else {
             // Not closed: the rest of its line is reported with it, and read again after.
@@ -279,11 +343,19 @@ pub fn call_arguments(text: &str) -> Option<&str> {
 }
 
 fn is_call(bytes: &[u8], open: usize) -> bool {
-    name_end(bytes, open).is_some_and(|end| {
-        bytes
-            .get(end)
-            .is_some_and(|&b| b.is_ascii_whitespace() || b == b'}')
-    })
+    name_end(bytes, open)
+        .is_some_and(|end| bytes.get(end) == Some(&b'}') || blank_len(&bytes[end..]) > 0)
+}
+
+/// Where the inside of the `{{` at `open` starts for [`closing`]: after the helper's name in a
+/// call (whose blanks before the name may break a line), after the braces otherwise.
+fn inside_start(bytes: &[u8], open: usize) -> usize {
+    if is_call(bytes, open) {
+        if let Some(end) = name_end(bytes, open) {
+            return end;
+        }
+    }
+    open + 2 + usize::from(bytes.get(open + 2) == Some(&b'{'))
 }
 
 /// Where the first `{{` that [`find`] reads as an opening starts, when `text` ends before it
@@ -298,7 +370,7 @@ pub fn unfinished(text: &str) -> Option<usize> {
             from = open + 2;
             continue;
         }
-        let inner_start = open + 2 + usize::from(bytes.get(open + 2) == Some(&b'{'));
+        let inner_start = inside_start(bytes, open);
         match closing(text, inner_start) {
             Closing::Unfinished => return Some(open),
             Closing::At(end) if !is_call(bytes, open) => {
@@ -376,7 +448,7 @@ fn goes_on(line: &[u8]) -> Option<bool> {
 }
 
 fn parse(text: &str, range: Range<usize>) -> Mustache {
-    let source = &text[range.clone()];
+    let source = &with_plain_blanks(&text[range.clone()]);
     let problem = |message: String| Mustache {
         range: range.clone(),
         args: Vec::new(),
@@ -407,11 +479,18 @@ fn parse(text: &str, range: Range<usize>) -> Mustache {
                 ));
             }
         };
-        let written = arg_range(source, key).map_or(range.clone(), |r| {
-            range.start + r.start..range.start + r.end
-        });
+        let (written, value_at) = arg_range(source, key).map_or_else(
+            || (range.clone(), range.clone()),
+            |r| {
+                let value = value_range(source, r.clone());
+                (
+                    range.start + r.start..range.start + r.end,
+                    range.start + value.start..range.start + value.end,
+                )
+            },
+        );
         args.push(MustacheArg {
-            value_range: value_range(text, written.clone()),
+            value_range: value_at,
             range: written,
             key: key.clone(),
             value,
@@ -434,6 +513,40 @@ fn parse(text: &str, range: Range<usize>) -> Mustache {
         problem: None,
         repeated,
     }
+}
+
+/// `source` with each no-break space outside quotes (U+00A0, or written out as `&nbsp;` and
+/// the like) made spaces of the same length, so that the template parser and the scans after
+/// it read it as the space it stands for, at the same offsets.
+fn with_plain_blanks(source: &str) -> std::borrow::Cow<'_, str> {
+    if !source.contains(['\u{A0}', '&']) {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let bytes = source.as_bytes();
+    let mut plain = String::with_capacity(source.len());
+    let mut quote = None;
+    let mut at = 0;
+    while at < bytes.len() {
+        let blank = if quote.is_none() && !bytes[at].is_ascii_whitespace() {
+            blank_len(&bytes[at..])
+        } else {
+            0
+        };
+        if blank > 0 {
+            plain.extend(std::iter::repeat_n(' ', blank));
+            at += blank;
+            continue;
+        }
+        match (quote, bytes[at]) {
+            (None, q @ (b'\'' | b'"')) => quote = Some(q),
+            (Some(q), b) if b == q => quote = None,
+            _ => {}
+        }
+        let char_len = source[at..].chars().next().map_or(1, char::len_utf8);
+        plain.push_str(&source[at..at + char_len]);
+        at += char_len;
+    }
+    std::borrow::Cow::Owned(plain)
 }
 
 /// The value of the `key='value'` written at `written` in `text`: inside its quotes.
@@ -518,18 +631,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn may_hold_reads_back_from_the_name_as_scanning_on_from_each_brace_did() {
-        let reference = |text: &str| {
-            memchr::memmem::find_iter(text.as_bytes(), b"{{").any(|open| {
-                text[open + 2..]
-                    .trim_start_matches(['{', ' ', '~'])
-                    .starts_with(HELPER)
-            })
-        };
-        let pieces = ["{{", "{", " ", "~", "deeplink", "x", "}}", "deep"];
+    fn may_hold_finds_the_openings_that_find_reads_and_no_other() {
+        let pieces = ["{{", "{", " ", "~", "deeplink", "x", "}}", "&nbsp;", "\u{a0}", "\n", ";"];
         let texts = crate::rules::testing::texts_of(&pieces, 5);
         for text in &texts {
-            assert_eq!(may_hold(text), reference(text), "{text:?}");
+            let opens = memchr::memmem::find_iter(text.as_bytes(), b"{{").any(|open| {
+                name_end(text.as_bytes(), open).is_some_and(|end| {
+                    text.as_bytes()[end - HELPER.len()..].starts_with(HELPER.as_bytes())
+                })
+            });
+            assert_eq!(may_hold(text), opens, "{text:?}");
         }
         // A name far behind a long run of braces, and one after it.
         let braces = "{{".repeat(20_000);
@@ -537,6 +648,41 @@ mod tests {
         assert!(may_hold(&format!("{braces}deeplink")));
         assert!(may_hold(&(braces.clone() + "x{{ ~deeplink")));
         assert!(!may_hold(&(braces + "x{{x deeplink")));
+        assert!(may_hold("{{{~#&#x000A0;&#160;&NonBreakingSpace;deeplink"));
+        assert!(!may_hold("{{&#161;deeplink"));
+        // A link after a template tag is not a call.
+        assert!(!may_hold("{{else}}https://acme.deskdirector.com/portal/deeplink"));
+    }
+
+    #[test]
+    fn a_no_break_space_in_a_call_is_read_as_a_space() {
+        for text in [
+            "{{deeplink&nbsp;name='ticket'}}",
+            "{{&nbsp;deeplink name='ticket'}}",
+            "{{\u{a0}deeplink\u{a0}name='ticket'\u{a0}}}",
+            "{{deeplink&#160;name='ticket'&#xA0;}}",
+            "{{\n\tdeeplink name='ticket'}}",
+        ] {
+            let found = find(text);
+            assert_eq!(found.len(), 1, "{text:?}");
+            assert_eq!(found[0].problem, None, "{text:?}");
+            assert_eq!(found[0].range, 0..text.len(), "{text:?}");
+            let arg = &found[0].args[0];
+            assert_eq!((arg.key.as_str(), arg.value.as_str()), ("name", "ticket"));
+            assert_eq!(&text[arg.range.clone()], "name='ticket'", "{text:?}");
+            assert_eq!(&text[arg.value_range.clone()], "ticket", "{text:?}");
+        }
+        let text = "{{deeplink name=\u{a0}'ticket' action='close'}}";
+        let found = &find(text)[0];
+        assert_eq!(&text[found.args[0].value_range.clone()], "ticket");
+        assert_eq!(&text[found.args[1].range.clone()], "action='close'");
+        // In a value, a no-break space is the value's.
+        let found = &find("{{deeplink name='ticket\u{a0}list'}}")[0];
+        assert_eq!(found.args[0].value, "ticket\u{a0}list");
+        // Not a blank: an entity for another character, and a name that goes on.
+        assert!(find("{{&#161;deeplink name='ticket'}}").is_empty());
+        assert!(find("{{deeplinks&nbsp;name='ticket'}}").is_empty());
+        assert_eq!(openings(b"x {{&nbsp;deeplink&nbsp;name='a'}}").count(), 1);
     }
 
     #[test]
