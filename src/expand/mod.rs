@@ -244,6 +244,18 @@ struct Controls {
 impl Controls {
     /// Read the control attributes; a bad value is a diagnostic (and `None`).
     fn read(args: &[Arg], context: &Context, findings: &mut Findings) -> Option<Controls> {
+        // `<dd-link as="button" as="link">`: an HTML parser keeps the first, its author may
+        // have meant either. (A `{{deeplink}}` with a key twice is reported before.)
+        let mut repeated = false;
+        for (at, arg) in args.iter().enumerate() {
+            if CONTROLS.contains(&&*arg.key) && args[..at].iter().any(|a| a.key == arg.key) {
+                crate::rules::duplicate_param::report_in_placeholder(findings, arg.span, &arg.key);
+                repeated = true;
+            }
+        }
+        if repeated {
+            return None;
+        }
         let control = |name: &str| args.iter().find(|a| &*a.key == name);
         let bad = |findings: &mut Findings, arg: &Arg, allowed: &[&str]| {
             let listed = |each: &dyn Fn(&str) -> String| {
@@ -413,6 +425,9 @@ pub fn expand(
     blocked |= misspelt;
     if !default_ticket_id(&mut command, &mut written, context) {
         say_left(psa_undetermined::undetermined(whole), context, findings);
+        return None;
+    }
+    if written_beside_its_control(&sources, auth, remember, findings) {
         return None;
     }
     let command_len = command.pairs().len();
@@ -688,6 +703,39 @@ fn whitespace_outside_tokens(url: &str) -> Option<char> {
 /// anchor).
 fn is_command_key(key: &str) -> bool {
     spec::is_known_key(key)
+}
+
+/// Whether a parameter that a control adds (`auth`'s credentials, `remember-me`'s
+/// `auth_remember_me`) is also written as an argument: reported, as the link would hold it
+/// twice.
+fn written_beside_its_control(
+    sources: &[Source],
+    auth: Auth,
+    remember: Option<&str>,
+    findings: &mut Findings,
+) -> bool {
+    let added: &[(&str, &str)] = match auth {
+        Auth::Passwordless => &[
+            (spec::AUTH_USERNAME, "auth=\"passwordless\""),
+            (spec::AUTH_TOKEN, "auth=\"passwordless\""),
+        ],
+        Auth::AccessToken => &[(spec::ACCESS_TOKEN, "auth=\"access-token\"")],
+        Auth::None => &[],
+    };
+    let remembered = remember.map(|_| (spec::AUTH_REMEMBER_ME, "remember-me"));
+    let mut found = false;
+    for (key, control) in added.iter().copied().chain(remembered) {
+        for source in sources.iter().filter(|s| s.key.eq_ignore_ascii_case(key)) {
+            crate::rules::duplicate_param::report_added_by_control(
+                findings,
+                source.span,
+                &source.key,
+                control,
+            );
+            found = true;
+        }
+    }
+    found
 }
 
 fn add_auth(

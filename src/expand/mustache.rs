@@ -184,20 +184,13 @@ fn blank_len(bytes: &[u8]) -> usize {
             let name = &rest[..end];
             let no_break = name == b"nbsp"
                 || name == b"NonBreakingSpace"
-                || name
-                    .strip_prefix(b"#")
-                    .and_then(|number| match number {
-                        [b'x' | b'X', hex @ ..] => std::str::from_utf8(hex)
-                            .ok()
-                            .and_then(|hex| u32::from_str_radix(hex, 16).ok()),
-                        decimal => std::str::from_utf8(decimal).ok()?.parse().ok(),
-                    })
-                    == Some(0xA0);
-            if no_break {
-                end + 2
-            } else {
-                0
-            }
+                || name.strip_prefix(b"#").and_then(|number| match number {
+                    [b'x' | b'X', hex @ ..] => std::str::from_utf8(hex)
+                        .ok()
+                        .and_then(|hex| u32::from_str_radix(hex, 16).ok()),
+                    decimal => std::str::from_utf8(decimal).ok()?.parse().ok(),
+                }) == Some(0xA0);
+            if no_break { end + 2 } else { 0 }
         }
         _ => 0,
     }
@@ -632,7 +625,9 @@ mod tests {
 
     #[test]
     fn may_hold_finds_the_openings_that_find_reads_and_no_other() {
-        let pieces = ["{{", "{", " ", "~", "deeplink", "x", "}}", "&nbsp;", "\u{a0}", "\n", ";"];
+        let pieces = [
+            "{{", "{", " ", "~", "deeplink", "x", "}}", "&nbsp;", "\u{a0}", "\n", ";",
+        ];
         let texts = crate::rules::testing::texts_of(&pieces, 5);
         for text in &texts {
             let opens = memchr::memmem::find_iter(text.as_bytes(), b"{{").any(|open| {
@@ -651,7 +646,9 @@ mod tests {
         assert!(may_hold("{{{~#&#x000A0;&#160;&NonBreakingSpace;deeplink"));
         assert!(!may_hold("{{&#161;deeplink"));
         // A link after a template tag is not a call.
-        assert!(!may_hold("{{else}}https://acme.deskdirector.com/portal/deeplink"));
+        assert!(!may_hold(
+            "{{else}}https://acme.deskdirector.com/portal/deeplink"
+        ));
     }
 
     #[test]

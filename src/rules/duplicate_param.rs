@@ -12,6 +12,11 @@ declare_rule! {
     /// Each key may appear once. With two `ticket_id`s or two `action`s, which one the portal
     /// reads is an accident of its implementation; the other is silently dropped.
     ///
+    /// A placeholder is not expanded when it writes a key twice, a control twice
+    /// (`<dd-link as="button" as="link">`, of which an HTML parser keeps the first), or a
+    /// parameter that one of its controls adds (`access_token` beside `auth="access-token"`,
+    /// `auth_remember_me` beside `remember-me`).
+    ///
     /// ## Example
     /// ```html
     /// <a href="ddportal://name=ticket&amp;ticket_id=[srnumber]&amp;action=close&amp;action=approve">Close</a>
@@ -99,6 +104,22 @@ pub fn report_in_placeholder(findings: &mut Findings, span: Span, key: &str) {
                 format!("`{key}` appears more than once"),
             )
             .with_help("keep the one you mean and remove the other"),
+        );
+    }
+}
+
+/// A parameter written in a placeholder (`span`) that one of its controls (`control`, as
+/// written: `auth="access-token"`) adds too: the link would hold it twice, so it is not
+/// expanded.
+pub fn report_added_by_control(findings: &mut Findings, span: Span, key: &str, control: &str) {
+    if findings.enabled(&DUPLICATE_PARAM) {
+        findings.push(
+            Diagnostic::new(
+                &DUPLICATE_PARAM,
+                span,
+                format!("`{key}` is written here, and `{control}` adds it too"),
+            )
+            .with_help(format!("remove `{key}`: `{control}` writes it")),
         );
     }
 }
