@@ -1859,6 +1859,45 @@ fn templates_dir_overrides_the_built_in_snippets() {
     );
 }
 
+/// A custom snippet's own attribute in the tag the placeholder's attributes go in
+/// (`class="brand"` beside the placeholder's `class`) would give the link two: the
+/// placeholder is reported (DD411) and left as it is, by `check` as by `fix`.
+#[test]
+fn a_snippets_own_attribute_is_not_written_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    snippets_folder(&root.join("mail"));
+    std::fs::write(
+        root.join("mail/snippets/link.hbs"),
+        "<p class=\"cta\"><a class=\"brand\" href=\"{{{href}}}\"{{{attributes}}}>{{{label}}}</a></p>\n",
+    )
+    .unwrap();
+    let template = "<dd-link name=\"invoices\" CLASS=\"big\">Invoices</dd-link>\n<dd-link name=\"quotes\" title=\"cta\">Quotes</dd-link>\n";
+    std::fs::write(root.join("mail/t.html"), template).unwrap();
+
+    let checked = ddlink(&["check", "--format", "concise", "mail/t.html"], root);
+    assert_eq!(checked.status.code(), Some(1), "{}", text(&checked.stderr));
+    assert_eq!(
+        text(&checked.stdout),
+        "mail/t.html:1:1: DD411 the snippet writes its own `class` in the tag the placeholder's attributes go in: the link would have two, and mail clients keep only the first\n"
+    );
+    let fixed = ddlink_stdin_in(
+        &["fix", "-", "--stdin-filename", "mail/t.html"],
+        root,
+        template.as_bytes(),
+    );
+    assert_eq!(fixed.status.code(), Some(0), "{}", text(&fixed.stderr));
+    assert!(
+        text(&fixed.stderr).contains("DD411"),
+        "{}",
+        text(&fixed.stderr)
+    );
+    assert_eq!(
+        text(&fixed.stdout),
+        "<dd-link name=\"invoices\" CLASS=\"big\">Invoices</dd-link>\n<p class=\"cta\"><a class=\"brand\" href=\"https://acme.deskdirector.com/portal/deeplink?name=quotes\" title=\"cta\">Quotes</a></p>\n"
+    );
+}
+
 /// A custom snippet that would write a broken link is refused when loaded, before any file is
 /// touched (exit 2); one whose conditions leave out the link for some placeholder only has
 /// that placeholder reported and left as it is.

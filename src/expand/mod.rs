@@ -245,10 +245,16 @@ impl Controls {
     /// Read the control attributes; a bad value is a diagnostic (and `None`).
     fn read(args: &[Arg], context: &Context, findings: &mut Findings) -> Option<Controls> {
         // `<dd-link as="button" as="link">`: an HTML parser keeps the first, its author may
-        // have meant either. (A `{{deeplink}}` with a key twice is reported before.)
+        // have meant either, and ddlink makes the link from it. (An attribute passed to the
+        // anchor is passed as written, twice if so: a browser reads it as it would have read
+        // the placeholder's. A `{{deeplink}}` with any key twice is reported before.)
         let mut repeated = false;
         for (at, arg) in args.iter().enumerate() {
-            if CONTROLS.contains(&&*arg.key) && args[..at].iter().any(|a| a.key == arg.key) {
+            if CONTROLS.contains(&&*arg.key)
+                && args[..at]
+                    .iter()
+                    .any(|a| a.key.eq_ignore_ascii_case(&arg.key))
+            {
                 crate::rules::duplicate_param::report_in_placeholder(findings, arg.span, &arg.key);
                 repeated = true;
             }
@@ -1161,6 +1167,19 @@ fn render(
                 };
                 match context.expand.snippets.render(snippet, &data) {
                     Ok(rendered) => {
+                        if let Some(name) = snippets::written_twice(&rendered, &attributes) {
+                            invalid_placeholder::report(
+                                findings,
+                                *start_tag,
+                                format!(
+                                    "the snippet writes its own `{name}` in the tag the placeholder's attributes go in: the link would have two, and mail clients keep only the first"
+                                ),
+                                format!(
+                                    "leave `{name}` out of the placeholder, or out of the snippet in templates_dir"
+                                ),
+                            );
+                            return None;
+                        }
                         Some(relined(&rendered, &format!("{}{indent}", context.newline)))
                     }
                     Err(message) => {

@@ -365,6 +365,76 @@ fn place(markup: &str) -> Place {
     place
 }
 
+/// An attribute of the placeholder's (`attributes`, as passed) that the snippet writes too, in
+/// the tag that holds them in `rendered` (a custom snippet's own `class`), in lower case.
+pub fn written_twice(rendered: &str, attributes: &str) -> Option<String> {
+    if attributes.is_empty() {
+        return None;
+    }
+    let at = rendered.find(attributes)?;
+    // The probe holds `attributes` between a tag's attributes: the tag opens at the last `<`
+    // before them that is not in a value.
+    let open = rendered[..at].rfind('<')?;
+    // The placeholder's own attributes are passed as written, twice if so: only the
+    // snippet's beside them are a second one.
+    let snippets = format!(
+        "{}{}",
+        &rendered[open..at],
+        &rendered[at + attributes.len()..]
+    );
+    let snippets = tag_attribute_names(&snippets);
+    tag_attribute_names(&format!("<a{attributes}>"))
+        .into_iter()
+        .find(|name| snippets.contains(name))
+}
+
+/// The attribute names, in lower case, of the tag that `markup` opens with.
+fn tag_attribute_names(markup: &str) -> Vec<String> {
+    let bytes = markup.as_bytes();
+    let ends_name = |b: u8| b.is_ascii_whitespace() || matches!(b, b'=' | b'>' | b'/');
+    // Past `<` and the tag's name.
+    let mut at = 1 + bytes[1..]
+        .iter()
+        .position(|&b| ends_name(b))
+        .unwrap_or(bytes.len() - 1);
+    let mut names = Vec::new();
+    while at < bytes.len() {
+        match bytes[at] {
+            b'>' => break,
+            b if b.is_ascii_whitespace() || b == b'/' => at += 1,
+            _ => {
+                let start = at;
+                at += 1 + bytes[at + 1..]
+                    .iter()
+                    .position(|&b| ends_name(b))
+                    .unwrap_or(bytes.len() - at - 1);
+                names.push(markup[start..at].to_ascii_lowercase());
+                while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+                    at += 1;
+                }
+                if bytes.get(at) != Some(&b'=') {
+                    continue;
+                }
+                at += 1;
+                while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+                    at += 1;
+                }
+                at = match bytes.get(at) {
+                    Some(&quote @ (b'"' | b'\'')) => memchr::memchr(quote, &bytes[at + 1..])
+                        .map_or(bytes.len(), |close| at + 1 + close + 1),
+                    _ => {
+                        at + bytes[at..]
+                            .iter()
+                            .position(|&b| b.is_ascii_whitespace() || b == b'>')
+                            .unwrap_or(bytes.len() - at)
+                    }
+                };
+            }
+        }
+    }
+    names
+}
+
 /// A built-in snippet rendered as Handlebars renders it (the test
 /// `builtin_snippets_render_as_handlebars_does` holds the two to the same output), by reading
 /// the only Handlebars the built-in snippets use: `{{{name}}}`, and `{{#if name}}…{{/if}}`
@@ -412,6 +482,46 @@ fn substitute(mut text: &str, data: &SnippetData, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_attribute_of_the_snippet_beside_the_placeholders_is_found() {
+        let attributes = " class=\"x\"";
+        let cases = [
+            (
+                "<a class=\"btn\" href=\"h\" class=\"x\">L</a>",
+                Some("class"),
+            ),
+            ("<a href=\"h\" class=\"x\" CLASS='y>z'>L</a>", Some("class")),
+            ("<a href=\"h\" class=\"x\" data-class=\"class\">L</a>", None),
+            ("<p class=\"p\"><a href=\"h\" class=\"x\">L</a></p>", None),
+            (
+                "<a href=\"h\" class=\"x\" title=a>L</a><i class=b></i>",
+                None,
+            ),
+            (
+                "<a\nhref=h class=\"x\" target\nTARGET=\"_blank\">L</a>",
+                None,
+            ),
+        ];
+        for (rendered, expected) in cases {
+            assert_eq!(
+                written_twice(rendered, attributes).as_deref(),
+                expected,
+                "{rendered}"
+            );
+        }
+        assert_eq!(written_twice("<a class=\"btn\" href=\"h\">L</a>", ""), None);
+        // The placeholder's own, twice: passed as written.
+        let twice = " class=\"a\" class=\"b\"";
+        assert_eq!(
+            written_twice("<a href=\"h\" class=\"a\" class=\"b\">L</a>", twice),
+            None
+        );
+        assert_eq!(
+            written_twice("<a href=\"h\" class=\"a\" class=\"b\" Class=c>L</a>", twice).as_deref(),
+            Some("class")
+        );
+    }
 
     #[test]
     fn builtin_snippets_render_as_handlebars_does() {
