@@ -1,5 +1,6 @@
 use super::did_you_mean::closest;
 use super::param_not_allowed::{PARAM_NOT_ALLOWED, fragment_holds};
+use super::psa_undetermined::PSA_UNDETERMINED;
 use super::unknown_param::{UNKNOWN_PARAM, keyless_value_for, keys_meant};
 use super::wrong_case::{after_unterminated_amp, canonical_key, meant_key};
 use super::{Findings, LinkSite, TicketTokenNeed};
@@ -41,13 +42,19 @@ declare_rule! {
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    if !site.is_deep_link() || !findings.enabled(&MISSING_REQUIRED_PARAM) {
+    // With this rule off, a missing `ticket_id` is still DD205's where the file's PSA stays
+    // unknown.
+    let reported = findings.enabled(&MISSING_REQUIRED_PARAM);
+    if !site.is_deep_link() || !(reported || findings.enabled(&PSA_UNDETERMINED)) {
         return;
     }
     let Some(command) = site.command() else {
         return;
     };
     for required in command.required {
+        if !reported && required.kind != ValueKind::TicketId {
+            continue;
+        }
         // A key in the wrong case is present, just misspelt (DD111); a near miss of the key is
         // a typo that DD104 names ("did you mean"), while DD104 is on to name it.
         let near_misses_named = findings.enabled(&UNKNOWN_PARAM);
@@ -93,10 +100,12 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             required.kind.describe()
         ));
         let span = diagnostic.span;
-        let index = findings.push(diagnostic);
-        if required.kind == ValueKind::TicketId
-            && let Some(index) = index
-        {
+        let index = if reported {
+            findings.push(diagnostic)
+        } else {
+            None
+        };
+        if required.kind == ValueKind::TicketId {
             // The dialect's ticket-id token fills it in; the dialect may be known only at the
             // end of the file.
             findings.need_ticket_token(TicketTokenNeed {

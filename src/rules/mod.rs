@@ -380,12 +380,12 @@ impl<'c> Findings<'c> {
         }
         self.diagnostics.extend(kept);
         self.needs.retain_mut(|need| {
-            if need.diagnostic < first {
+            let Some(index) = need.diagnostic.filter(|&index| index >= first) else {
                 return true;
-            }
-            match kept_at[need.diagnostic - first] {
+            };
+            match kept_at[index - first] {
                 Some(at) => {
-                    need.diagnostic = at;
+                    need.diagnostic = Some(at);
                     true
                 }
                 None => false,

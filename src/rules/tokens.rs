@@ -32,8 +32,9 @@ pub struct TokenUse {
 /// A ticket link without `ticket_id` whose DD103 fix needs the dialect's ticket-id token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TicketTokenNeed {
-    /// Index of the DD103 diagnostic in the findings.
-    pub diagnostic: usize,
+    /// Index of the DD103 diagnostic in the findings; `None` with DD103 off (DD205 may still
+    /// be on, and says the same where the dialect stays unknown).
+    pub diagnostic: Option<usize>,
     /// Where to insert `&ticket_id=<token>`.
     pub at: usize,
     /// `&amp;ticket_id=` or `&ticket_id=`.
@@ -107,15 +108,16 @@ pub fn check(
         unencoded_email_token::check(token, &context, findings);
     }
     for need in needs {
-        match resolved.dialect {
-            Some(dialect) => {
+        match (resolved.dialect, need.diagnostic) {
+            (Some(_), None) => {}
+            (Some(dialect), Some(index)) => {
                 let token = crate::dialect::token::token_for(
                     crate::dialect::token::Meaning::TicketId,
                     dialect,
                     language,
                 )
                 .expect("every dialect has a ticket-id token");
-                findings.amend(need.diagnostic, |diagnostic| {
+                findings.amend(index, |diagnostic| {
                     diagnostic.set_help(format!("add `ticket_id={token}`"));
                     diagnostic.fix = Some(Fix::safe(vec![Edit::insert(
                         need.at,
@@ -123,7 +125,7 @@ pub fn check(
                     )]));
                 });
             }
-            None => psa_undetermined::report(findings, need.span),
+            (None, _) => psa_undetermined::report(findings, need.span),
         }
     }
 }
