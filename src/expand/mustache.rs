@@ -450,7 +450,12 @@ fn parse(text: &str, range: Range<usize>) -> Mustache {
     };
     let template = match Template::compile(source) {
         Ok(template) => template,
-        Err(error) => return problem(format!("not a valid helper call: {}", error.reason())),
+        Err(error) => {
+            return problem(
+                misread_argument(source)
+                    .unwrap_or_else(|| format!("not a valid helper call: {}", error.reason())),
+            );
+        }
     };
     let [TemplateElement::Expression(helper) | TemplateElement::HtmlExpression(helper)] =
         template.elements.as_slice()
@@ -458,7 +463,10 @@ fn parse(text: &str, range: Range<usize>) -> Mustache {
         return problem("not a single `{{deeplink …}}` call".to_owned());
     };
     if !helper.params.is_empty() {
-        return problem("arguments are written `key='value'`".to_owned());
+        return problem(
+            misread_argument(source)
+                .unwrap_or_else(|| "arguments are written `key='value'`".to_owned()),
+        );
     }
     let mut args = Vec::new();
     for (key, value) in &helper.hash {
@@ -505,6 +513,83 @@ fn parse(text: &str, range: Range<usize>) -> Mustache {
         args,
         problem: None,
         repeated,
+    }
+}
+
+/// What is wrong with the arguments of the call `source` (white space made plain), in the
+/// terms a template's author writes them in: the template parser's own message names its
+/// grammar (`expected helper_parameter`), not the argument.
+fn misread_argument(source: &str) -> Option<String> {
+    let bytes = source.as_bytes();
+    let mut at = name_end(bytes, 0)?;
+    let blanks = |at: &mut usize| {
+        while bytes.get(*at).is_some_and(u8::is_ascii_whitespace) {
+            *at += 1;
+        }
+    };
+    loop {
+        blanks(&mut at);
+        let rest = &source[at..];
+        if rest.is_empty() || rest.starts_with("}}") || rest.starts_with("~}}") {
+            return None;
+        }
+        let key_len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(rest.len());
+        let key_ends_well = rest[key_len..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_ascii_whitespace() || matches!(c, '=' | '}' | '~'));
+        if key_len == 0
+            || !key_ends_well
+            || !rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        {
+            let shown: String = rest
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '=')
+                .take(12)
+                .collect();
+            let shown = shown.trim_end_matches('}');
+            if rest.starts_with(['\'', '"']) {
+                return Some(format!(
+                    "`{shown}` is a value without its key: arguments are written `key='value'`"
+                ));
+            }
+            return Some(format!(
+                "`{shown}` is not an argument: arguments are written `key='value'`"
+            ));
+        }
+        let key = &rest[..key_len];
+        at += key_len;
+        blanks(&mut at);
+        if bytes.get(at) != Some(&b'=') {
+            return Some(format!("`{key}` has no value: write `{key}='…'`"));
+        }
+        at += 1;
+        blanks(&mut at);
+        match bytes.get(at) {
+            Some(&quote @ (b'\'' | b'"')) => {
+                let close = memchr::memchr(quote, &bytes[at + 1..])?;
+                at += close + 2;
+            }
+            None | Some(b'}' | b'~') => {
+                return Some(format!("`{key}` has no value: write `{key}='…'`"));
+            }
+            Some(_) => {
+                return Some(format!(
+                    "`{key}` must be a quoted value, e.g. {key}='…' (the mail system's tokens go inside the quotes)"
+                ));
+            }
+        }
+        // A value runs into what follows it (`name='ticket'action='close'`).
+        if bytes
+            .get(at)
+            .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'}' && *b != b'~')
+        {
+            return Some(format!(
+                "`{key}`'s value runs into what follows it: put a space after its closing quote"
+            ));
+        }
     }
 }
 
