@@ -688,8 +688,14 @@ struct Columns<'l> {
 impl<'l> Columns<'l> {
     fn new(line: &'l [u8], line_start: usize, encoding: &'static encoding_rs::Encoding) -> Self {
         let from = line.len() - after_bom(line, line_start).len();
-        let multibyte = (encoding != encoding_rs::UTF_8 && !encoding.is_single_byte())
-            .then(|| Multibyte::new(encoding, from));
+        // A UTF-8 line with an invalid byte is counted as the decoder reads it (each invalid
+        // sequence one replacement character), not by its bytes that begin a character.
+        let decoded = if encoding == encoding_rs::UTF_8 {
+            std::str::from_utf8(&line[from..]).is_err()
+        } else {
+            !encoding.is_single_byte()
+        };
+        let multibyte = decoded.then(|| Multibyte::new(encoding, from));
         Columns {
             line,
             from,
@@ -815,7 +821,12 @@ impl Multibyte {
 
 fn prefix_chars(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> usize {
     if encoding == encoding_rs::UTF_8 {
-        bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text.chars().count(),
+            // As the decoder reads it: each invalid sequence, and a character cut at the end,
+            // one replacement character.
+            Err(_) => String::from_utf8_lossy(bytes).chars().count(),
+        }
     } else {
         encoding
             .decode_without_bom_handling(bytes)
@@ -1016,6 +1027,25 @@ mod tests {
         let mut columns = Columns::new(bom, 0, encoding_rs::UTF_8);
         let found: Vec<usize> = (0..=bom.len()).map(|bytes| columns.at(bytes)).collect();
         assert_eq!(found, [0, 1, 1, 0, 1, 2, 2, 3]);
+    }
+
+    #[test]
+    fn an_invalid_utf8_byte_is_one_column_as_the_decoder_reads_it() {
+        // A lone continuation byte, a lead byte without its continuation, and a cut
+        // three-byte character: each one replacement character.
+        let text = b"ab\x8fcd\xc3x\xe3\x81yz\n";
+        let spans = [
+            Span::new(2, 3),
+            Span::new(5, 6),
+            Span::new(7, 9),
+            Span::new(10, 11),
+        ];
+        let found = locate(&text[..], &spans, &[], false).unwrap();
+        let columns: Vec<(usize, usize)> = found
+            .iter()
+            .map(|l| (l.start.column, l.end.column))
+            .collect();
+        assert_eq!(columns, [(3, 4), (6, 7), (8, 9), (10, 11)]);
     }
 
     #[test]
