@@ -81,21 +81,27 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let trailing = value
             .trim_end_matches(|c: char| c.is_ascii_whitespace())
             .len();
+        let before = leading > 0 && leading < value_len;
+        let after = trailing < value_len && trailing > 0;
+        // Pointed at the white space itself where it stands on one side: it shows as nothing.
+        let (range, message) = match (before, after) {
+            (true, true) => (0..value_len, "white space around the link"),
+            (true, false) => (0..leading, "white space before the link"),
+            (false, true) => (trailing..value_len, "white space after the link"),
+            (false, false) => return interior(site, findings),
+        };
         let mut edits = Vec::new();
-        if leading > 0 && leading < value_len {
+        if before {
             edits.push(Edit::delete(site.map.span(0..leading)));
         }
-        if trailing < value_len && trailing > 0 {
+        if after {
             edits.push(Edit::delete(site.map.span(trailing..value_len)));
         }
-        if !edits.is_empty() {
-            let span = site.map.span(0..value_len);
-            findings.push(
-                Diagnostic::new(&WHITESPACE_IN_URL, span, "white space around the link")
-                    .with_help("remove it")
-                    .with_fix(Fix::safe(edits)),
-            );
-        }
+        findings.push(
+            Diagnostic::new(&WHITESPACE_IN_URL, site.map.span(range), message)
+                .with_help("remove the white space")
+                .with_fix(Fix::safe(edits)),
+        );
     }
     interior(site, findings);
 }
