@@ -383,13 +383,13 @@ fn artifact_location(path: &str) -> ArtifactLocation {
         .find(|c| !matches!(c, Component::CurDir))
         .is_some_and(|c| c == Component::ParentDir);
     let absolute = if climbs_out {
-        std::path::absolute(path).ok().map(|p| lexically_normal(&p))
+        std::path::absolute(path).ok()
     } else {
         Some(PathBuf::from(path)).filter(|p| p.is_absolute())
     };
-    if let Some(url) = absolute.and_then(|p| url::Url::from_file_path(p).ok()) {
+    if let Some(uri) = absolute.and_then(|p| file_uri(&lexically_normal(&p))) {
         return ArtifactLocation {
-            uri: url.into(),
+            uri,
             uri_base_id: None,
         };
     }
@@ -397,6 +397,20 @@ fn artifact_location(path: &str) -> ArtifactLocation {
         uri: encode_relative(&display_path(path)),
         uri_base_id: Some("%SRCROOT%"),
     }
+}
+
+/// The `file:` URI of an absolute path, every byte that RFC 3986 does not allow in a path
+/// segment percent-encoded (`[`, `]`, `^`, `|` too, which a URL parser leaves as they are).
+#[cfg(unix)]
+fn file_uri(path: &Path) -> Option<String> {
+    let path = path.to_str()?;
+    Some(format!("file://{}", encode_relative(path)))
+}
+
+/// The `file:` URI of an absolute path (a drive letter and all).
+#[cfg(not(unix))]
+fn file_uri(path: &Path) -> Option<String> {
+    url::Url::from_file_path(path).ok().map(String::from)
 }
 
 /// `a/b/../c` as `a/c`, as a URI reference resolves it (a symbolic link on the way is not
@@ -448,6 +462,12 @@ mod tests {
     fn absolute_paths_become_file_uris() {
         let absolute = artifact_location("/tmp/a b.html");
         assert_eq!(absolute.uri, "file:///tmp/a%20b.html");
+        // What a URI's path may not hold is encoded, and its dot segments resolved, as in a
+        // relative path.
+        assert_eq!(
+            artifact_location("/tmp/x/../[x]^|#?é:.html").uri,
+            "file:///tmp/%5Bx%5D%5E%7C%23%3F%C3%A9%3A.html"
+        );
         assert!(absolute.uri_base_id.is_none());
         assert_eq!(
             artifact_location("sub/a.html").uri_base_id,
