@@ -1859,6 +1859,13 @@ fn quote_unquoted(diagnostics: &mut [Diagnostic], unquoted: &[(Span, String)], s
             diagnostic.fix = None;
             continue;
         };
+        // Secrets may overlap (`auth_token=b?auth_token=c`: the first value runs over the
+        // second key), and the cut below goes along the value once: each run of them is cut
+        // out whole.
+        let Some(moved) = disjoint_secrets(moved) else {
+            diagnostic.fix = None;
+            continue;
+        };
         let mut cut = Vec::with_capacity(moved.len() + 1);
         let (mut source, mut at) = (span.start, 0);
         for (secret, offset) in moved {
@@ -1875,6 +1882,25 @@ fn quote_unquoted(diagnostics: &mut [Diagnostic], unquoted: &[(Span, String)], s
             .filter(|edit| edit.start < edit.end || !edit.content.is_empty())
             .collect();
     }
+}
+
+/// Secrets in a value (each with where it stands in the value rewritten), sorted and those
+/// that overlap joined; `None` if two that overlap are not moved alike (an edit between).
+fn disjoint_secrets(mut moved: Vec<(Span, usize)>) -> Option<Vec<(Span, usize)>> {
+    moved.sort_unstable_by_key(|(secret, _)| (secret.start, secret.end));
+    let mut joined: Vec<(Span, usize)> = Vec::with_capacity(moved.len());
+    for (secret, at) in moved {
+        match joined.last_mut() {
+            Some((last, last_at)) if secret.start < last.end => {
+                if at - *last_at != secret.start - last.start {
+                    return None;
+                }
+                last.end = last.end.max(secret.end);
+            }
+            _ => joined.push((secret, at)),
+        }
+    }
+    Some(joined)
 }
 
 #[cfg(test)]
