@@ -111,6 +111,74 @@ fn template_comments_and_end(text: &str) -> (Vec<(Range<usize>, &'static str)>, 
     (comments, open_at_end)
 }
 
+/// A template comment or Liquid raw block left open at the end of a text: the texts after it,
+/// and the markup between them, are in it until it closes (`{% raw %}<a href="{{deeplink
+/// …}}">…</a>{% endraw %}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenBlock {
+    /// What closes it: `--}}` or `}}`, or the name of the Liquid tag.
+    closing: &'static str,
+    /// What it is (`Liquid raw block`), as [`template_comments`] names it.
+    pub what: &'static str,
+}
+
+/// The template comment or raw block that opens at `at` in `text`, if one does.
+fn block_opening_at(text: &str, at: usize) -> Option<OpenBlock> {
+    let rest = &text[at..];
+    let (closing, what) = if rest.starts_with("{{!--") {
+        ("--}}", "Handlebars comment")
+    } else if rest.starts_with("{{!") {
+        ("}}", "Handlebars comment")
+    } else if liquid_tag(text, at, "comment").is_some() {
+        ("endcomment", "Liquid comment")
+    } else if liquid_tag(text, at, "raw").is_some() {
+        ("endraw", "Liquid raw block")
+    } else {
+        return None;
+    };
+    Some(OpenBlock { closing, what })
+}
+
+/// Whether a template comment or raw block opens in `text` (a cheap look, closed or not).
+pub fn opens_template_block(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find(bytes, b"{{!").is_some()
+        || memchr::memmem::find_iter(bytes, b"{%").any(|at| block_opening_at(text, at).is_some())
+}
+
+/// Where `block`, open at the start of `text`, closes in it (the end of its closing), if it
+/// does.
+pub fn block_end(block: OpenBlock, text: &str) -> Option<usize> {
+    if block.closing.ends_with("}}") {
+        return find_end(text, 0, block.closing);
+    }
+    let mut at = 0;
+    loop {
+        let next = text[at..].find("{%").map(|i| at + i)?;
+        if let Some(end) = liquid_tag(text, next, block.closing) {
+            return Some(end);
+        }
+        at = next + 2;
+    }
+}
+
+/// The block open at the end of `text`, `open` being the one open at its start.
+pub fn block_open_after(open: Option<OpenBlock>, text: &str) -> Option<OpenBlock> {
+    let from = match open {
+        Some(block) => match block_end(block, text) {
+            Some(end) => end,
+            None => return Some(block),
+        },
+        None => 0,
+    };
+    let rest = &text[from..];
+    if !rest.contains("{{!") && !rest.contains("{%") {
+        return None;
+    }
+    let (_, open_at_end) = template_comments_and_end(rest);
+    open_at_end.and_then(|at| block_opening_at(rest, at))
+}
+
 /// Where `close` ends after `from` in `text`, if it does.
 fn find_end(text: &str, from: usize, close: &str) -> Option<usize> {
     text[from..].find(close).map(|at| from + at + close.len())

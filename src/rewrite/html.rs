@@ -615,6 +615,9 @@ impl State<'_> {
             };
             self.collector.mustaches(&map, context);
         }
+        if origin == Origin::HtmlText {
+            self.collector.track_template_blocks(raw);
+        }
         // A placeholder in `<noscript>` is text to the parser: never expanded, and said so.
         let placeholders_inert = match origin {
             Origin::Inert(context) => Some(context),
@@ -1045,6 +1048,20 @@ fn placeholder_element<'o>(
             .strings
             .share_args(args);
         let mut open = links.borrow_mut();
+        // In MJML's `<mj-title>`, `<mj-preview>` or `<mj-style>`, or in a template comment
+        // or raw block, its markup would be shown as text or not at all: never a link.
+        let inert = open
+            .mjml_inert()
+            .or_else(|| state.borrow().collector.open_template_block());
+        if let Some(context) = inert {
+            crate::rules::link_in_inert_context::report_placeholder(
+                &mut state.borrow_mut().collector.findings,
+                start_tag,
+                "<dd-link>",
+                context,
+            );
+            return Ok(());
+        }
         // Expanded inside a link (or another placeholder) it would make a link in a link:
         // judged, and left as it is.
         let nested = if let Some(outer) = open.open.iter().rev().find(|link| link.href) {

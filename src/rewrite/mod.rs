@@ -814,6 +814,8 @@ struct Collector<'o> {
     unparsable: bool,
     /// Tells the texts that may hold a link (or a `{{deeplink}}`) from the rest.
     prefilter: std::sync::Arc<scan::Prefilter>,
+    /// A template comment or raw block the texts so far left open.
+    template_block: Option<expand::mustache::OpenBlock>,
 }
 
 impl<'o> Collector<'o> {
@@ -842,6 +844,7 @@ impl<'o> Collector<'o> {
             prefilter: scan::Prefilter::for_host(
                 options.settings.portal.as_ref().map(crate::Portal::host),
             ),
+            template_block: None,
         }
     }
 
@@ -1196,6 +1199,20 @@ impl<'o> Collector<'o> {
         }
     }
 
+    /// What a template comment or raw block left open by the texts so far is
+    /// (`Liquid raw block`): what stands in it is never a link.
+    pub(crate) fn open_template_block(&self) -> Option<&'static str> {
+        self.template_block.map(|block| block.what)
+    }
+
+    /// Follow the template comments and raw blocks through `text`, the next text of the
+    /// document (as written): one left open holds what follows it.
+    pub(crate) fn track_template_blocks(&mut self, text: &str) {
+        if self.template_block.is_some() || memchr::memchr(b'{', text.as_bytes()).is_some() {
+            self.template_block = expand::mustache::block_open_after(self.template_block, text);
+        }
+    }
+
     /// Read the `{{deeplink …}}` calls in a text (decoded, with its map to the input) as
     /// placeholders.
     fn mustaches(&mut self, map: &TextMap, context: expand::MustacheContext) {
@@ -1203,6 +1220,15 @@ impl<'o> Collector<'o> {
         if !expand::mustache::may_hold(text) {
             return;
         }
+        // A template comment or raw block left open before this text holds its calls up to
+        // where it closes (a value, all of them).
+        let in_block = self.template_block.map(|block| {
+            let end = match context {
+                expand::MustacheContext::Attribute(_) => None,
+                _ => expand::mustache::block_end(block, text),
+            };
+            (end.unwrap_or(text.len()), block.what)
+        });
         let comments = if text.contains("{{!") || text.contains("{%") {
             expand::mustache::template_comments(text)
         } else {
@@ -1210,6 +1236,10 @@ impl<'o> Collector<'o> {
         };
         for call in expand::mustache::find(text) {
             let span = map.span(call.range.clone());
+            if let Some((_, what)) = in_block.filter(|&(end, _)| call.range.start < end) {
+                self.inert_placeholder(span, what);
+                continue;
+            }
             if let Some((_, what)) = comments
                 .iter()
                 .find(|(comment, _)| comment.contains(&call.range.start))

@@ -135,6 +135,10 @@ pub struct Quick {
     /// which only the full pass reports.
     dd_links_seen: usize,
     dd_links_read: usize,
+    /// Whether the raw scan saw a template comment or raw block open (`{% raw %}`,
+    /// `{{!--`): a `<dd-link>` in one is not expanded, which only the full pass, following
+    /// the text, can tell.
+    template_blocks_seen: bool,
 }
 
 impl Quick {
@@ -147,6 +151,7 @@ impl Quick {
             self.needs_full = true;
         }
         self.dd_links_seen += found.dd_links;
+        self.template_blocks_seen |= found.template_blocks;
         for run in found.runs {
             self.run(run);
         }
@@ -213,7 +218,9 @@ impl Quick {
         if !self.runs.is_empty() {
             self.needs_full = true;
         }
-        if self.dd_links_seen > self.dd_links_read {
+        if self.dd_links_seen > self.dd_links_read
+            || (self.dd_links_seen > 0 && self.template_blocks_seen)
+        {
             self.hand_over();
         }
     }
@@ -235,6 +242,8 @@ pub struct Found {
     pub placeholders: Vec<(usize, usize)>,
     /// How many `<dd-link` openings, in any case (in a quick pass).
     pub dd_links: usize,
+    /// Whether a template comment or raw block opens (in a quick pass).
+    pub template_blocks: bool,
 }
 
 /// The needles of a quick pass's raw scan.
@@ -430,6 +439,7 @@ impl RawScan {
         if let Some(quick) = &mut self.quick {
             found.hand_over |= needs_full_pass(&text);
             found.dd_links += crate::expand::element_openings(text.as_bytes()).count();
+            found.template_blocks |= crate::expand::mustache::opens_template_block(&text);
             found.needs_comments |= quick.conditional_comments(&text);
             found.runs.extend(
                 quick

@@ -68,6 +68,7 @@ impl<'o> TextPass<'o> {
                 TextMap::identity(text.clone().into_owned(), self.line_start).in_encoding(encoding);
             self.collector.mustaches(&map, MustacheContext::PlainText);
         }
+        self.collector.track_template_blocks(&text);
         // `<dd-link>` is markup: a plain-text template shows it as written.
         for (at, _) in text.match_indices("<dd-link") {
             if text[at + "<dd-link".len()..].starts_with([' ', '>', '/', '\t', '\r', '\n']) {
