@@ -422,6 +422,41 @@ fn out_dir_mirrors_the_input_tree() {
     );
 }
 
+/// An `--out-dir` inside the tree being fixed is left out of the walk (its results are not
+/// templates), and a run that leaves files there says how many; named, they are fixed.
+#[test]
+fn out_dir_inside_the_walked_tree_is_left_out_and_said() {
+    let project = project();
+    let root = project.path();
+    std::fs::create_dir_all(root.join("mail/archive")).unwrap();
+    std::fs::write(root.join("mail/archive/old.html"), PLACEHOLDER).unwrap();
+
+    let output = ddlink(&["fix", "--out-dir", "mail/archive", "mail"], root, None);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(
+            "ddlink: note: 1 file under --out-dir `mail/archive` left out of the walk, as that folder holds results (name it to fix what is there)"
+        ),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(read(root, "mail/archive/mail/approve.html"), EXPANDED);
+    assert_eq!(read(root, "mail/archive/old.html"), PLACEHOLDER);
+    // Quiet: nothing said. The results are left out as well, now two more files.
+    let quiet = ddlink(
+        &["fix", "-q", "--out-dir", "mail/archive", "mail"],
+        root,
+        None,
+    );
+    assert_eq!(text(&quiet.stderr), "");
+    let again = ddlink(&["fix", "--out-dir", "mail/archive", "mail"], root, None);
+    assert!(
+        text(&again.stderr).contains("ddlink: note: 3 files under --out-dir"),
+        "{}",
+        text(&again.stderr)
+    );
+}
+
 #[test]
 fn save_hook_always_returns_the_whole_document() {
     let project = project();

@@ -129,6 +129,19 @@ pub fn run(args: &FixArgs) -> ExitStatus {
     report(args, format, &results, (failed, unwritten))
 }
 
+/// Say how many files the walk left out under `--out-dir`: not in silence, as a template kept
+/// there by hand is neither fixed nor checked.
+fn say_left_in_out_dir(args: &FixArgs, left: usize) {
+    if let Some(dir) = args.out_dir.as_ref().filter(|_| left > 0 && !args.quiet) {
+        let _ = writeln!(
+            io::stderr(),
+            "ddlink: note: {left} file{} under --out-dir `{}` left out of the walk, as that folder holds results (name it to fix what is there)",
+            if left == 1 { "" } else { "s" },
+            crate::report::visible::line(&dir.to_string_lossy()),
+        );
+    }
+}
+
 /// The files a run fixes, and how many errors finding them met (each said on stderr); `None`
 /// when the run must not go on.
 fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input>, usize)> {
@@ -179,18 +192,24 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
             .entry(folder.to_path_buf())
             .or_insert_with(|| std::fs::canonicalize(folder).is_ok_and(|f| f.starts_with(real)))
     };
+    let mut left_in_out_dir = 0_usize;
     let (mut inputs, walk_errors) = inputs::collect(
         paths,
         run.force_exclude,
         &mut |path| run.walk_includes(path),
         &mut |path| {
-            run.walk_excludes(path)
-                || out_dir
-                    .as_ref()
-                    .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
-                || in_real_out_dir(path)
+            if run.walk_excludes(path) {
+                return true;
+            }
+            let in_out_dir = out_dir
+                .as_ref()
+                .is_some_and(|dir| inputs::lexically_absolute(cwd, path).starts_with(dir))
+                || in_real_out_dir(path);
+            left_in_out_dir += usize::from(in_out_dir);
+            in_out_dir
         },
     );
+    say_left_in_out_dir(args, left_in_out_dir);
     if let Some(refusal) = inputs::report_refused(
         &inputs,
         args.selection.output_file.as_deref(),
