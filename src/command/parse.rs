@@ -216,7 +216,7 @@ const DEEPLINK_PATH: &str = "/portal/deeplink";
 /// Parse `text` if it is a portal link of any kind; `None` for every other URL.
 pub fn parse_link(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
     let (scheme, after_scheme) = split_scheme(text);
-    match scheme
+    let link = match scheme
         .as_ref()
         .map(|s| text[s.clone()].to_ascii_lowercase())
     {
@@ -224,7 +224,155 @@ pub fn parse_link(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
         Some(s) if s == "https" || s == "http" => parse_web(text, scheme, after_scheme, hosts),
         Some(_) => parse_other_scheme(text, scheme, after_scheme, hosts),
         None => parse_without_colon(text, hosts).or_else(|| parse_schemeless(text, hosts)),
+    };
+    link.or_else(|| parse_slipped_scheme(text, hosts))
+}
+
+/// The longest slip of a scheme and its `://` that is read as one (`https:://`,
+/// `ddprotal://`): a longer text before the host or the command is an address of its own.
+const LONGEST_SCHEME_SLIP: usize = 24;
+
+/// `https:://`, `https ://`, `http:s//`, `https%3A//`, `ｈttps://`, `ddprotal://`: what stands
+/// before the portal's host and the deep-link path, or before a desktop link's command, is a
+/// slip of its scheme and `://`, which no browser reads as one. Only a link to the portal's
+/// host with the deep-link path, or a command that starts `name=`, is taken so.
+fn parse_slipped_scheme(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
+    let lower = text.to_ascii_lowercase();
+    // What the stray-prefix check reads (`xhttps://`, `https://https://`, `<ddportal:…`).
+    let stray_before_scheme = |prefix: &str| {
+        ["https://", "http://", "ddportal:"]
+            .iter()
+            .any(|scheme| prefix.find(scheme).is_some_and(|at| at > 0))
+    };
+    if let Some(path) = lower.find(DEEPLINK_PATH) {
+        // Byte-wise: the last byte of a character outside the host's is never a host's, and
+        // the next one starts a character.
+        let host_start = lower.as_bytes()[..path]
+            .iter()
+            .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')))
+            .map_or(0, |at| at + 1);
+        let prefix = &lower[..host_start];
+        if host_start == path
+            || !hosts.is_portal(&text[host_start..path])
+            || matches!(prefix, "" | "//" | "https://" | "http://")
+            || stray_before_scheme(prefix)
+        {
+            return None;
+        }
+        let mut issue = scheme_slip(
+            text,
+            host_start,
+            &["https", "http"],
+            "a web link starts `https://`",
+        )?;
+        // `https:/a/cme.…`: the configured portal's host once the letters after the scheme
+        // are given back to it.
+        let lost = prefix
+            .find([':', '/'])
+            .map(|at| meant_letters(&text[at..host_start]))
+            .unwrap_or_default();
+        let whole = format!("{lost}{}", &lower[host_start..path]);
+        if issue.replacement.is_none()
+            && hosts.custom.iter().any(|h| h.eq_ignore_ascii_case(&whole))
+        {
+            issue.replacement = Some(format!("https://{lost}"));
+        }
+        let link = parse_from_host(text, None, host_start, vec![issue], hosts)?;
+        return (link.kind == LinkKind::DeepLink(Client::Web)).then_some(link);
     }
+    let command = lower.find("name=").filter(|&at| at > 0)?;
+    if stray_before_scheme(&lower[..command]) {
+        return None;
+    }
+    let issue = scheme_slip(
+        text,
+        command,
+        &["ddportal"],
+        "a desktop link starts `ddportal://`",
+    )?;
+    let link = desktop_from(text, None, command, vec![issue]);
+    (link.kind == LinkKind::DeepLink(Client::Desktop)).then_some(link)
+}
+
+/// The issue of `text[..end]`, the slip of one of `schemes` and its `://` (`expected` says
+/// what a link starts with), or `None` when it is no such slip. It is repaired where its
+/// letters are the scheme's, or its word a letter from it with no letter after; where letters
+/// follow the scheme (`https:/a/cme…`), the host may have lost one to it: no repair.
+fn scheme_slip(text: &str, end: usize, schemes: &[&str], expected: &str) -> Option<EnvelopeIssue> {
+    let written = &text[..end];
+    if written.chars().count() > LONGEST_SCHEME_SLIP {
+        return None;
+    }
+    // The slip as read: full-width and percent-encoded characters as their ASCII twins,
+    // without the white space and invisible characters between.
+    let mut read = String::with_capacity(written.len());
+    let mut chars = written.char_indices();
+    while let Some((at, c)) = chars.next() {
+        let c = match c {
+            '%' => match written
+                .get(at + 1..at + 3)
+                .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                .filter(u8::is_ascii)
+            {
+                Some(byte) => {
+                    chars.nth(1);
+                    char::from(byte)
+                }
+                None => c,
+            },
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        let invisible = c.is_whitespace()
+            || matches!(
+                c,
+                '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+            );
+        if !invisible {
+            read.push(c.to_ascii_lowercase());
+        }
+    }
+    let separator = |c: char| matches!(c, ':' | '/' | '\\' | '.');
+    // A slip of a key next to a letter (`htt[s`) stays part of the word.
+    if !read.starts_with(|c: char| c.is_ascii_alphabetic())
+        || !read.contains([':', '/'])
+        || !read.chars().all(|c| {
+            c.is_ascii_alphanumeric() || separator(c) || matches!(c, '[' | ']' | ';' | '\'')
+        })
+    {
+        return None;
+    }
+    let (word, after) = read.split_at(read.find(separator).unwrap_or(read.len()));
+    let letters: String = read.chars().filter(char::is_ascii_alphabetic).collect();
+    let letters_after = after.chars().any(|c| c.is_ascii_alphanumeric());
+    // More than a letter or two after the scheme is an address of its own (a redirect's
+    // `https://t.co/https://…`), not a host's letter lost to it.
+    if (after.contains('.') && letters_after)
+        || after.chars().filter(char::is_ascii_alphanumeric).count() > 2
+    {
+        return None;
+    }
+    let repaired = if let Some(scheme) = schemes.iter().find(|&&s| s == letters) {
+        Some(format!("{scheme}://"))
+    } else if !letters_after
+        && schemes.iter().any(|scheme| {
+            let near = if scheme.len() > 5 { 2 } else { 1 };
+            strsim::damerau_levenshtein(word, scheme) <= near
+        })
+    {
+        Some(format!("{}://", schemes[0]))
+    } else if schemes.contains(&word) {
+        None
+    } else {
+        return None;
+    };
+    Some(EnvelopeIssue {
+        range: 0..end,
+        replacement: repaired,
+        message: format!("`{written}` is no scheme a browser reads: {expected}"),
+        portal_origin: false,
+    })
 }
 
 /// `htps://acme.deskdirector.com/portal/deeplink?…`, `ftp://…`: a deep link to the portal
@@ -568,7 +716,7 @@ fn parse_from_host(
     let userinfo = text[host_start..host_end]
         .rfind('@')
         .map(|at| host_start..host_start + at);
-    let host = userinfo.as_ref().map_or(host_start, |u| u.end + 1)..host_end;
+    let mut host = userinfo.as_ref().map_or(host_start, |u| u.end + 1)..host_end;
     issues.extend(
         userinfo
             .clone()
@@ -576,7 +724,12 @@ fn parse_from_host(
     );
     let path_end =
         find_outside_tokens(&text[host_end..], b"?#").map_or(text.len(), |i| i + host_end);
-    let mut path = host_end..path_end;
+    // `acme.deskdirector.comportal/deeplink?…`: the path's first slash lost, its first
+    // segment read as the host's.
+    if let Some(portal_end) = portal_host_glued_to_path(text, &host, path_end, hosts) {
+        host.end = portal_end;
+    }
+    let mut path = host.end..path_end;
     let path_text = &text[path.clone()];
     let path_lower = path_text.to_ascii_lowercase();
     let (mut command, fragment) =
@@ -602,23 +755,15 @@ fn parse_from_host(
         command = separator.end..command.end.max(path.end);
         path = path.start..separator.start;
         LinkKind::DeepLink(Client::Web)
-    } else if let Some(after) = path_lower
-        .strip_prefix(DEEPLINK_PATH)
-        .filter(|rest| rest.starts_with('/') && command.is_empty())
-        .map(|rest| rest.trim_start_matches('/'))
-        .filter(|rest| rest.starts_with("name="))
+    } else if let Some(issue) = slash_for_question_mark(&path, &path_lower)
+        .or_else(|| command_glued_to_path(text, &path, portal_host))
+        .filter(|_| command.is_empty())
     {
-        // `/portal/deeplink/name=ticket…`: a slash where the `?` goes.
-        let command_start = path.end - after.len();
-        let slashes = path.start + DEEPLINK_PATH.len()..command_start;
-        issues.push(EnvelopeIssue {
-            range: slashes.clone(),
-            replacement: Some("?".to_owned()),
-            message: "the command must follow `/portal/deeplink?`, not `/`".to_owned(),
-            portal_origin: false,
-        });
-        command = command_start..command.end.max(path.end);
-        path = path.start..slashes.start;
+        // `/portal/deeplink/name=ticket…`, `/portal/deeplinkname=ticket…`: the command read
+        // as part of the path.
+        command = issue.range.end..path.end;
+        path = path.start..issue.range.start;
+        issues.push(issue);
         LinkKind::DeepLink(Client::Web)
     } else if matches!(
         path_lower.as_str(),
@@ -629,6 +774,11 @@ fn parse_from_host(
         || (portal_host && path_lower.trim_end_matches('/') == "/portal" && !command.is_empty())
         // `/portal/deep-link?name=…`: a command after a path that means the deep-link one.
         || (portal_host && !command.is_empty() && misspelt_deeplink_path(&path_lower))
+        // `/portl/deeplink?`, `/portal.deeplink?`, `/portal /deeplink?`, `/deep%6Cink?`:
+        // the path's letters are the deep-link path's, or nearly, before a deep-link command.
+        || (portal_host
+            && is_deep_link_command(text, &command)
+            && slipped_deeplink_path(&path_lower))
     {
         if path_lower.starts_with("/deeplink") && !portal_host {
             return None;
@@ -752,6 +902,139 @@ fn misspelt_deeplink_path(path: &str) -> bool {
     let stem = page.split('.').next().unwrap_or(page);
     letters.starts_with("deeplink")
         || (!page.contains('/') && strsim::levenshtein(stem, "deeplink") <= 2)
+}
+
+/// The letters and digits of `text` as its author meant them, lower case: a
+/// percent-encoded character decoded (`deep%6Cink`), a full-width one read as its ASCII
+/// twin, and whatever else a slip puts between them (separators, white space, a no-break,
+/// zero-width or soft-hyphen character) left out.
+fn meant_letters(text: &str) -> String {
+    let mut letters = String::with_capacity(text.len());
+    let mut chars = text.char_indices();
+    while let Some((at, c)) = chars.next() {
+        let c = match c {
+            '%' => match text
+                .get(at + 1..at + 3)
+                .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                .filter(u8::is_ascii)
+            {
+                Some(byte) => {
+                    chars.nth(1);
+                    char::from(byte)
+                }
+                None => c,
+            },
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            letters.push(c.to_ascii_lowercase());
+        }
+    }
+    letters
+}
+
+/// Whether a path is the deep-link path slipped: its letters are `/portal/deeplink`'s, or a
+/// letter or two away from them (`/portl/deeplink`, `/protal/deeplink`).
+fn slipped_deeplink_path(path: &str) -> bool {
+    strsim::damerau_levenshtein(&meant_letters(path), "portaldeeplink") <= 2
+}
+
+/// Whether the command at `range` is a deep link's: one of its keys is a deep-link key (in
+/// any case, white space around it aside). What follows another page's path is not.
+fn is_deep_link_command(text: &str, range: &Range<usize>) -> bool {
+    parse_params(text, range.clone()).iter().any(|param| {
+        super::spec::is_known_key(&text[param.key.clone()].trim().to_ascii_lowercase())
+    })
+}
+
+/// `/portal/deeplink/name=ticket…`: a slash where the `?` goes. The issue's range is the
+/// slashes.
+fn slash_for_question_mark(path: &Range<usize>, path_lower: &str) -> Option<EnvelopeIssue> {
+    let after = path_lower
+        .strip_prefix(DEEPLINK_PATH)
+        .filter(|rest| rest.starts_with('/'))?
+        .trim_start_matches('/');
+    if !after.starts_with("name=") {
+        return None;
+    }
+    let command_start = path.end - after.len();
+    Some(EnvelopeIssue {
+        range: path.start + DEEPLINK_PATH.len()..command_start,
+        replacement: Some("?".to_owned()),
+        message: "the command must follow `/portal/deeplink?`, not `/`".to_owned(),
+        portal_origin: false,
+    })
+}
+
+/// `/portal/deeplinkname=ticket…` or `/portal/deeplink？name=…`: the command written in the
+/// path, its `?` lost or mistyped. The issue's range is what stands between the path and the
+/// command: empty where only the `?` is missing.
+fn command_glued_to_path(
+    text: &str,
+    path: &Range<usize>,
+    portal_host: bool,
+) -> Option<EnvelopeIssue> {
+    let name_at = path.start + text[path.clone()].to_ascii_lowercase().find("name=")?;
+    let before = &text[path.start..name_at];
+    let exact = meant_letters(before) == "portaldeeplink";
+    if !(exact || (portal_host && slipped_deeplink_path(before))) {
+        return None;
+    }
+    let issue = if before == DEEPLINK_PATH {
+        EnvelopeIssue {
+            range: name_at..name_at,
+            replacement: Some("?".to_owned()),
+            message: "the command must follow `/portal/deeplink?`: the `?` is missing".to_owned(),
+            portal_origin: false,
+        }
+    } else {
+        EnvelopeIssue {
+            range: path.start..name_at,
+            replacement: Some(format!("{DEEPLINK_PATH}?")),
+            message: "a web deep link's path is exactly `/portal/deeplink`, and the command follows its `?`".to_owned(),
+            portal_origin: false,
+        }
+    };
+    Some(issue)
+}
+
+/// Where the portal's host ends in `host`, a host no portal has, when the rest of it is the
+/// deep-link path's start that lost its slash (`acme.deskdirector.comportal` before
+/// `/deeplink?`): the path to `path_end` then starts there.
+fn portal_host_glued_to_path(
+    text: &str,
+    host: &Range<usize>,
+    path_end: usize,
+    hosts: &PortalHosts,
+) -> Option<usize> {
+    const DESKDIRECTOR: &str = ".deskdirector.com";
+    let written = &text[host.clone()];
+    if written.contains(':') || hosts.is_portal(written) {
+        return None;
+    }
+    let lower = written.to_ascii_lowercase();
+    let end = lower
+        .find(DESKDIRECTOR)
+        .map(|at| at + DESKDIRECTOR.len())
+        .filter(|&end| hosts.is_portal(&lower[..end]))
+        .or_else(|| {
+            hosts
+                .custom
+                .iter()
+                .find(|custom| lower.starts_with(&custom.to_ascii_lowercase()))
+                .map(String::len)
+        })
+        .filter(|&end| end < lower.len())?;
+    let end = host.start + end;
+    let glued = if text[path_end..].starts_with('?') {
+        slipped_deeplink_path(&text[end..path_end])
+            && is_deep_link_command(text, &(path_end + 1..text.len()))
+    } else {
+        command_glued_to_path(text, &(end..path_end), true).is_some()
+    };
+    glued.then_some(end)
 }
 
 fn slashes_doubled(path: &str, expected: &str) -> bool {
@@ -1030,6 +1313,112 @@ mod tests {
             assert_eq!(link.kind, LinkKind::DeepLink(Client::Web), "{text}");
             assert_eq!(link.envelope_issues.len(), 1, "{text}");
             assert_eq!(&text[link.command.clone()], "name=quotes", "{text}");
+        }
+    }
+
+    /// A slip in the deep-link path or before the host, on the portal's host and before a
+    /// deep-link command, is read as the deep link it was meant to be.
+    #[test]
+    fn slipped_envelopes() {
+        for (text, command) in [
+            (
+                "https://acme.deskdirector.com/portl/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com/portal /deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com/portal.deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com/portal\u{a0}/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com/portal/deep%6Cink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.comportal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com/portal/deeplinkname=quotes#x",
+                "name=quotes",
+            ),
+            (
+                "https://acme.deskdirector.com/portal/deeplink\u{ff1f}name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https:://acme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https ://acme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "http:s//acme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https:./acme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https%3A//acme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "\u{ff48}ttps://acme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https\u{ff1a}//acme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "htt[s://acme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            (
+                "https:/a/cme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            // A character of more than one byte just before the host.
+            (
+                "https:/\u{ff0f}acme.deskdirector.com/portal/deeplink?name=quotes",
+                "name=quotes",
+            ),
+            ("ddprotal://name=quotes", "name=quotes"),
+            ("ddportal ://name=quotes", "name=quotes"),
+        ] {
+            let link = parse(text);
+            assert!(matches!(link.kind, LinkKind::DeepLink(_)), "{text}");
+            assert_eq!(link.envelope_issues.len(), 1, "{text}");
+            assert_eq!(&text[link.command.clone()], command, "{text}");
+        }
+        let hosts = PortalHosts::default();
+        for other in [
+            // Another page of the portal, or another site's.
+            "https://acme.deskdirector.com/portal/v2/tickets?page=2",
+            "https://acme.deskdirector.com/portl/deeplink?utm_source=mail",
+            "https://example.com/portl/deeplink?name=quotes",
+            "https://t.co/https:/acme.deskdirector.com/portal/deeplink?name=quotes",
+            "mailto:help@acme.com?subject=name=x",
+            "https://example.com/?name=quotes",
+            "javascript:go('acme.deskdirector.com/portal/deeplink?name=quotes')",
+        ] {
+            let link = parse_link(other, &hosts);
+            assert!(
+                link.as_ref()
+                    .is_none_or(|link| !matches!(link.kind, LinkKind::DeepLink(_))),
+                "{other}: {link:?}"
+            );
         }
     }
 

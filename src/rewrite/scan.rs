@@ -6,7 +6,10 @@ use crate::command::token::{TokenShape, Tokens, handlebars_renders_no_text, toke
 
 /// Words without which a text cannot hold a portal link: texts that have none of them (nearly
 /// all) cost one scan.
-const NEEDLES: &[&str] = &["ddportal", "deeplink", "/portal", "gtoken", "/auth/"];
+/// `://name=` is a desktop link's command after a misspelt scheme (`ddprotal://name=…`).
+const NEEDLES: &[&str] = &[
+    "ddportal", "deeplink", "/portal", "gtoken", "/auth/", "://name=",
+];
 
 /// The shortest needle: shorter texts (the white space between tags) are not scanned.
 const SHORTEST: usize = 6;

@@ -9,8 +9,15 @@ declare_rule! {
     /// `https://{portal-host}/portal/deeplink?{command}` and `ddportal://{command}`. Typical
     /// slips: `ddportal://deeplink?name=…` (the web path copied into a desktop link),
     /// `ddportal:///name=…`, `/portal/deeplink/?…`, `/deeplink?…`, `/portal/deeplink&name=…`,
-    /// `/portal/deeplink/name=…`, `/portal/deeplink#name=…`, `/Portal/DeepLink`, a scheme
-    /// that lost its colon (`https//…`, `ddportal//…`), a link with no scheme at all, a
+    /// `/portal/deeplink/name=…`, `/portal/deeplink#name=…`, `/Portal/DeepLink`, a
+    /// `/portal/deeplink` without its `?` (`/portal/deeplinkname=…`), on the portal's host
+    /// and before a deep-link command a path a letter or two from it or spelt with other
+    /// separators, white space or percent-encoding (`/portl/deeplink?`, `/portal.deeplink?`,
+    /// `…deskdirector.comportal/deeplink?`, `/deep%6Cink?`), a scheme
+    /// that lost its colon (`https//…`, `ddportal//…`), or whose `://` or letters slipped
+    /// before the portal's host and the deep-link path or a desktop command (`https:://`,
+    /// `https ://`, `http:s//`, `https%3A//`, a full-width `ｈttps://`, `ddprotal://name=…`), a
+    /// link with no scheme at all, a
     /// relative `/portal/deeplink?…` copied from the portal's pages, and what an `href` holds
     /// around its link: a word processor's quotes (`href=“https://…”`), white space that the
     /// browser keeps (a no-break or zero-width space, `%20`), `<…>` or `'…'`, the scheme
@@ -35,7 +42,9 @@ declare_rule! {
     ///
     /// ## Fix
     /// The repair keeps the command as it is: a safe fix, where the right envelope is clear
-    /// (what stands around the link in an `href` is removed). A
+    /// (what stands around the link in an `href` is removed). A slipped scheme with a letter
+    /// after it (`https:/a/cme.…`) is repaired only where that letter completes the
+    /// configured portal's host; otherwise the host may have lost it, and there is no fix. A
     /// relative link gets the configured portal's address (`portal` in ddlink.toml); without
     /// one, it has no fix.
     pub static MALFORMED_ENVELOPE = {

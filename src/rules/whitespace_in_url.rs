@@ -1,3 +1,4 @@
+use super::malformed_envelope::is_invisible_space;
 use super::{Findings, LinkSite, Origin};
 use crate::command::token::Tokens;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
@@ -30,7 +31,10 @@ declare_rule! {
     /// spaces stay in the URL, inside the command (`state=⏎   open` is `state=%20%20%20open`). A break inside a bracket token (`[Ticket:⏎ID]`, wrapped at the
     /// token's space) becomes that space, and a space just before or after a key or a value
     /// (`ticket_id= [srnumber]`, `name =ticket`, `&amp; ticket_id=`) is removed: safe fixes
-    /// too. The other rules read a link
+    /// too. A no-break or zero-width space (`&nbsp;`, `&#8203;`) at the start or end of a
+    /// key or a value (`ticket_id=&nbsp;12345`, `name=quote&nbsp;&amp;…`) is reported as
+    /// white space, not as the unknown word it makes, and removed safely: the browser keeps
+    /// it (`%C2%A0`), and no key, command or id has one. The other rules read a link
     /// broken over lines as if it were joined, so that a defect elsewhere in it is reported
     /// too.
     ///
@@ -167,15 +171,98 @@ pub fn inside_bracket_token(link: &str, run: &std::ops::Range<usize>) -> bool {
         && run.end + close - open <= crate::command::token::MAX_BRACKET_TOKEN
 }
 
+/// Whether the text between `before` and `after` (of a link) is at the edge of a key or a
+/// value: just after `=`, `&`, `?` or `://`, or just before `&`, `#`, `=` or the link's end.
+/// White space there is no part of the key or value it touches.
+fn at_key_or_value_edge(before: &str, after: &str) -> bool {
+    before.ends_with(['=', '&', '?'])
+        || before.ends_with("://")
+        || after.is_empty()
+        || after.starts_with(['&', '#', '='])
+}
+
+/// The runs of invisible white space (a no-break or zero-width space) at the edge of a key or
+/// a value, outside template tokens: `ticket_id=&nbsp;12345`, `name=quote&nbsp;&amp;…`. The
+/// browser keeps them (`ticket_id=%C2%A0123` finds no ticket), and they show as nothing or as
+/// a plain space in a message; in the middle of a value they make it another value, which the
+/// value's own rule reports.
+fn invisible_edge_runs(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut tokens = Tokens::new(text);
+    let mut at = 0;
+    while let Some(c) = text[at..].chars().next() {
+        if let Some(token) = tokens.at(at) {
+            at = token.range.end;
+            continue;
+        }
+        if !is_invisible_space(c) {
+            at += c.len_utf8();
+            continue;
+        }
+        let run = text[at..]
+            .chars()
+            .take_while(|&c| is_invisible_space(c))
+            .map(char::len_utf8)
+            .sum::<usize>();
+        if at_key_or_value_edge(&text[..at], &text[at + run..]) {
+            runs.push(at..at + run);
+        }
+        at += run;
+    }
+    runs
+}
+
+/// Report the invisible white space at the edge of a key or a value, with the safe fix that
+/// removes it: no id, key or word of a deep link starts or ends with one.
+fn invisible_at_edges(site: &LinkSite, text: &str, findings: &mut Findings) {
+    for range in invisible_edge_runs(text) {
+        let span = site
+            .map
+            .span(site.range.start + range.start..site.range.start + range.end);
+        if in_repaired_envelope(site, span) {
+            continue;
+        }
+        let space = text[range.clone()].chars().next().unwrap_or(' ');
+        let named = if space == '\u{a0}' {
+            "a no-break space (`&nbsp;`)".to_owned()
+        } else {
+            format!("invisible white space (U+{:04X})", u32::from(space))
+        };
+        let mut diagnostic = Diagnostic::new(
+            &WHITESPACE_IN_URL,
+            span,
+            format!("{named} inside the link, which the browser keeps in it"),
+        )
+        .with_help("remove it")
+        .with_fix(Fix::safe(vec![Edit::delete(span)]));
+        // The key or value it touches is read with it (`quote\u{a0}` is no command).
+        diagnostic.misread = true;
+        findings.push(diagnostic);
+    }
+}
+
+/// Whether DD112's repair of the envelope (`https ://`, `/portal /deeplink`) rewrites the
+/// white space at `span` with what stands around it: one defect, said once.
+fn in_repaired_envelope(site: &LinkSite, span: Span) -> bool {
+    site.link.envelope_issues.iter().any(|issue| {
+        let repaired = site.span(issue.range.clone());
+        issue.replacement.is_some() && repaired.start <= span.start && span.end <= repaired.end
+    })
+}
+
 fn interior(site: &LinkSite, findings: &mut Findings) {
     // The link as written: the other rules read it joined, without its line breaks.
     let text = site.unjoined();
+    invisible_at_edges(site, text, findings);
     let bytes = text.as_bytes();
     for range in interior_runs(text) {
         let run = &bytes[range.clone()];
         let span = site
             .map
             .span(site.range.start + range.start..site.range.start + range.end);
+        if in_repaired_envelope(site, span) {
+            continue;
+        }
         let mut diagnostic =
             Diagnostic::new(&WHITESPACE_IN_URL, span, "white space inside the link");
         // A space misleads the other rules (a key or value holds it); a line break does not,
@@ -245,8 +332,42 @@ mod tests {
                 "ddportal://name=ticket_list\n",
                 "ddportal://name=ticket&ticket_id= 1",
                 "ddportal://name=ticket&\n    ticket_id=1",
+                "ddportal://name=ticket&ticket_id=\u{a0}[Ticket: ID]",
+                "ddportal://name=ticket&ticket_id=12345\u{a0}&action=close",
+                "ddportal://name=ticket_list&state=open\u{a0}#x",
+                "ddportal://name=ticket&ticket_id=1&\u{200b}action=close",
             ],
         );
+    }
+
+    /// A no-break or zero-width space around a key or a value is no part of it: reported as
+    /// white space, not as the unknown word it makes, and removed.
+    #[test]
+    fn invisible_space_around_a_value() {
+        let settings = RuleSettings::default();
+        for (before, after) in [
+            (
+                "ddportal://name=quote\u{a0}&quote_id=QABV829",
+                "ddportal://name=quote&quote_id=QABV829",
+            ),
+            (
+                "ddportal://name=menu_item&menu_id=\u{a0}\u{a0}7",
+                "ddportal://name=menu_item&menu_id=7",
+            ),
+            (
+                "ddportal://name=ticket&ticket_id=1&action\u{feff}=close",
+                "ddportal://name=ticket&ticket_id=1&action=close",
+            ),
+        ] {
+            assert_eq!(fixed("DD402", before, &settings), after, "{before}");
+        }
+        // In the middle of a value it makes another value: the value's rule says which.
+        let middle = crate::rules::testing::check(
+            "ddportal://name=quote&quote_id=QA\u{a0}BV829",
+            &settings,
+            crate::rules::Origin::Attribute,
+        );
+        assert!(middle.iter().all(|d| d.code() != "DD402"), "{middle:?}");
     }
 
     /// A link broken over lines is this rule's alone: the break is no part of a key.
