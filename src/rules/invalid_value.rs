@@ -145,7 +145,7 @@ fn names_another_object(token: &str) -> bool {
 }
 
 /// The spec of a key on this link's command, or of an auth key.
-fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
+pub(super) fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
     // `Ticket_ID=` is `ticket_id` in the wrong case (DD111): its value is judged all the same.
     // `amp;auth_remember_me=` (DD104) and `ampticket_id=` (DD401) too, as they will be read.
     let key = canonical_key(key)

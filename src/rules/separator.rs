@@ -115,6 +115,14 @@ fn separated(value: &str, next_key: NextKey) -> Option<(&str, char)> {
     (written_as_key && known).then_some((before, separator))
 }
 
+/// The known key `value` holds behind a `?`, `;` or `,` written for `&`
+/// (`approve;ticket_id=[srnumber]`): once separated, the link has it. Rules that report a key
+/// missing leave it alone, where their fix would write it a second time.
+pub fn key_behind(value: &str) -> Option<&'static str> {
+    let (before, _) = separated(value, NextKey::Known)?;
+    canonical_key(value[before.len() + 1..].split('=').next()?)
+}
+
 /// The known key the pair after the separator (`rest`) names that the link has already.
 fn key_twice(site: &LinkSite, rest: &str) -> Option<&'static str> {
     let known = canonical_key(rest.split('=').next()?)?;
