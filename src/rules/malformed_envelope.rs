@@ -35,7 +35,9 @@ declare_rule! {
     ///
     /// ## Fix
     /// The repair keeps the command as it is: a safe fix, where the right envelope is clear
-    /// (what stands around the link in an `href` is removed). A
+    /// (what stands around the link in an `href` is removed). What a desktop link writes
+    /// between `ddportal:` and its command for the two slashes (`ddportal:://`,
+    /// `ddportal:%2F/`, `ddportal:./`) becomes `//` whole. A
     /// relative link gets the configured portal's address (`portal` in ddlink.toml); without
     /// one, it has no fix.
     pub static MALFORMED_ENVELOPE = {
