@@ -205,9 +205,9 @@ impl<'t> Joined<'t> {
         let mut from = 0;
         for run in runs {
             text.push_str(&link[from..run.start]);
-            if super::whitespace_in_url::inside_bracket_token(link, &run) {
+            if super::whitespace_in_url::wrapped_at_token_space(link, &run) {
                 // `[Contact: Email⏎Address]`: wrapped at the space the token needs, which the
-                // run's first byte stands for.
+                // run's first byte stands for (`[srnumber⏎]` has none: the run is left out).
                 text.push(' ');
                 if run.len() > 1 {
                     gaps.push(Gap {
