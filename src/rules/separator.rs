@@ -40,53 +40,50 @@ pub(super) fn check(
     }
     let at = range.start + before.len();
     let twice = key_twice(site, &value[before.len() + 1..]);
-    let diagnostic = match remnant {
-        Some(stem) => {
-            let at = range.start + stem.len();
-            let diagnostic = Diagnostic::new(
-                rule,
-                site.span(range),
-                format!(
-                    "`{}` after `{stem}` {} `&amp;` without its `&`: the portal reads `{value}` as {read_as}",
-                    &value[stem.len()..=before.len()],
-                    if whole { "may be" } else { "is" }
-                ),
-            );
-            let edit = Edit::replace(site.span(at..at + 4), site.ampersand());
-            match (twice, whole) {
-                (Some(key), _) => diagnostic.with_help(held_twice(key)),
-                // `QABV829amp;…` is a value that may end in `amp` too, before a `;` written
-                // for `&`: which of the two was meant is the author's to say.
-                (None, true) => diagnostic
-                    .with_help(format!(
-                        "write `{stem}{amp}` if the value is `{stem}` (an `&amp;` lost its `&`), or `{before}{amp}` if it is `{before}`",
-                        amp = site.ampersand()
-                    ))
-                    .with_fix(Fix::unsafe_(vec![edit])),
-                (None, false) => diagnostic
-                    .with_help(format!("write `{}`", site.ampersand()))
-                    .with_fix(Fix::safe(vec![edit])),
-            }
+    let diagnostic = if let Some(stem) = remnant {
+        let at = range.start + stem.len();
+        let diagnostic = Diagnostic::new(
+            rule,
+            site.span(range),
+            format!(
+                "`{}` after `{stem}` {} `&amp;` without its `&`: the portal reads `{value}` as {read_as}",
+                &value[stem.len()..=before.len()],
+                if whole { "may be" } else { "is" }
+            ),
+        );
+        let edit = Edit::replace(site.span(at..at + 4), site.ampersand());
+        match (twice, whole) {
+            (Some(key), _) => diagnostic.with_help(held_twice(key)),
+            // `QABV829amp;…` is a value that may end in `amp` too, before a `;` written
+            // for `&`: which of the two was meant is the author's to say.
+            (None, true) => diagnostic
+                .with_help(format!(
+                    "write `{stem}{amp}` if the value is `{stem}` (an `&amp;` lost its `&`), or `{before}{amp}` if it is `{before}`",
+                    amp = site.ampersand()
+                ))
+                .with_fix(Fix::unsafe_(vec![edit])),
+            (None, false) => diagnostic
+                .with_help(format!("write `{}`", site.ampersand()))
+                .with_fix(Fix::safe(vec![edit])),
         }
-        None => {
-            let diagnostic = Diagnostic::new(
-                rule,
-                site.span(range),
-                format!(
-                    "`{separator}` after `{before}` stands where `&` separates parameters: the portal reads `{value}` as {read_as}"
-                ),
-            );
-            match twice {
-                // Separated, the key would stand beside the one the link has already (DD109):
-                // which of the two is meant is not this fix's to say.
-                Some(key) => diagnostic.with_help(held_twice(key)),
-                None => diagnostic
-                    .with_help(format!("write `&` instead of `{separator}`"))
-                    .with_fix(Fix::safe(vec![Edit::replace(
-                        site.span(at..at + separator.len_utf8()),
-                        site.ampersand(),
-                    )])),
-            }
+    } else {
+        let diagnostic = Diagnostic::new(
+            rule,
+            site.span(range),
+            format!(
+                "`{separator}` after `{before}` stands where `&` separates parameters: the portal reads `{value}` as {read_as}"
+            ),
+        );
+        match twice {
+            // Separated, the key would stand beside the one the link has already (DD109):
+            // which of the two is meant is not this fix's to say.
+            Some(key) => diagnostic.with_help(held_twice(key)),
+            None => diagnostic
+                .with_help(format!("write `&` instead of `{separator}`"))
+                .with_fix(Fix::safe(vec![Edit::replace(
+                    site.span(at..at + separator.len_utf8()),
+                    site.ampersand(),
+                )])),
         }
     };
     findings.push(diagnostic);
