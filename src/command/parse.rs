@@ -465,23 +465,46 @@ fn split_scheme(text: &str) -> (Option<Range<usize>>, usize) {
 
 fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -> ParsedLink {
     let mut issues = Vec::new();
-    let slashes = text[after_colon..]
-        .bytes()
-        .take_while(|&b| b == b'/')
-        .count();
-    let at = after_colon + slashes;
-    if slashes != 2 {
+    let at = after_colon + slashes_written(&text[after_colon..]);
+    let written = &text[after_colon..at];
+    if written != "//" {
+        // What stands for the slashes is replaced whole (`ddportal:://`, `ddportal:%2F/`): an
+        // inserted `//` would leave it before the command.
         issues.push(EnvelopeIssue {
             range: after_colon..at,
             replacement: Some("//".to_owned()),
             message: format!(
-                "a desktop link starts `ddportal://` (two slashes), not `ddportal:{}`",
-                "/".repeat(slashes)
+                "a desktop link starts `ddportal://` (two slashes), not `ddportal:{written}`"
             ),
             portal_origin: false,
         });
     }
     desktop_from(text, scheme, at, issues)
+}
+
+/// How many bytes at the start of `rest` (just after `ddportal:`) stand where `//` belongs:
+/// slashes and what a slip writes beside or for them (`:`, `.`, `\`, `%2F`, a full-width
+/// `／`, an invisible space). None of them starts a command.
+fn slashes_written(rest: &str) -> usize {
+    let mut at = 0;
+    loop {
+        let tail = &rest[at..];
+        let encoded = ["%2f", "%5c", "%3a"].into_iter().find(|code| {
+            tail.get(..3)
+                .is_some_and(|head| head.eq_ignore_ascii_case(code))
+        });
+        if let Some(code) = encoded {
+            at += code.len();
+            continue;
+        }
+        match tail.chars().next() {
+            Some(
+                c @ ('/' | ':' | '.' | '\\' | '\u{ff0f}' | '\u{a0}' | '\u{200b}' | '\u{ad}'
+                | '\u{feff}'),
+            ) => at += c.len_utf8(),
+            _ => return at,
+        }
+    }
 }
 
 /// A desktop link from `at`, just after `ddportal://`, with the issues found before it.
@@ -1222,6 +1245,11 @@ mod tests {
             ),
             ("ddportal:///name=ticket_list", "/"),
             ("ddportal:name=ticket_list", ""),
+            ("ddportal:://name=ticket_list", ""),
+            ("ddportal:./name=ticket_list", ""),
+            ("ddportal:%2F/name=ticket_list", ""),
+            ("ddportal:\u{ff0f}/name=ticket_list", ""),
+            ("ddportal:\u{a0}//name=ticket_list", ""),
         ] {
             let link = parse(text);
             assert_eq!(link.envelope_issues.len(), 1, "{text}");

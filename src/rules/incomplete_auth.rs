@@ -66,9 +66,11 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     );
 }
 
-/// Whether DD104 reports a near miss of `key` in the link, as the key the auth lacks.
+/// Whether DD104 reports a near miss of `key` in the link, as the key the auth lacks, or the
+/// key stands behind a separator written for `&`, which DD108 separates.
 fn misspelt(site: &LinkSite, findings: &Findings, key: &str) -> bool {
-    findings.enabled(&UNKNOWN_PARAM) && unknown_param::near_miss_of(site, key)
+    (findings.enabled(&UNKNOWN_PARAM) && unknown_param::near_miss_of(site, key))
+        || site.holds_behind_separator(key)
 }
 
 #[cfg(test)]

@@ -50,7 +50,10 @@ declare_rule! {
     /// another field in `ticket_id`, unsafe (which field was meant is a guess). A `?`, `;` or
     /// `,` written after a valid value for the `&` before the next parameter
     /// (`ticket_id=[srnumber]?action=approve`) becomes that `&`, safely; not where the
-    /// parameter it separates is in the link already.
+    /// parameter it separates is in the link already. An `amp;` there is an `&amp;` that lost
+    /// its `&`, and becomes `&amp;` whole: safely where the value is valid only without the
+    /// `amp` (`ticket_id=[srnumber]amp;…`), unsafely where an id may end in `amp` as well
+    /// (`quote_id=QABV829amp;…` is `QABV829` or `QABV829amp`: the help names both).
     pub static INVALID_VALUE = {
         code: "DD108",
         name: "invalid-value",
@@ -142,7 +145,7 @@ fn names_another_object(token: &str) -> bool {
 }
 
 /// The spec of a key on this link's command, or of an auth key.
-fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
+pub(super) fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
     // `Ticket_ID=` is `ticket_id` in the wrong case (DD111): its value is judged all the same.
     // `amp;auth_remember_me=` (DD104) and `ampticket_id=` (DD401) too, as they will be read.
     let key = canonical_key(key)

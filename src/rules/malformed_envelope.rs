@@ -44,7 +44,9 @@ declare_rule! {
     /// The repair keeps the command as it is: a safe fix, where the right envelope is clear
     /// (what stands around the link in an `href` is removed). A slipped scheme with a letter
     /// after it (`https:/a/cme.…`) is repaired only where that letter completes the
-    /// configured portal's host; otherwise the host may have lost it, and there is no fix. A
+    /// configured portal's host; otherwise the host may have lost it, and there is no fix.
+    /// What a desktop link writes between `ddportal:` and its command for the two slashes
+    /// (`ddportal:://`, `ddportal:%2F/`, `ddportal:./`) becomes `//` whole. A
     /// relative link gets the configured portal's address (`portal` in ddlink.toml); without
     /// one, it has no fix.
     pub static MALFORMED_ENVELOPE = {

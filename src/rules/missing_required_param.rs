@@ -2,6 +2,7 @@ use super::did_you_mean::closest;
 use super::param_not_allowed::{PARAM_NOT_ALLOWED, fragment_holds};
 use super::psa_undetermined::PSA_UNDETERMINED;
 use super::unknown_param::{UNKNOWN_PARAM, keyless_value_for, keys_meant};
+use super::whitespace_in_url::WHITESPACE_IN_URL;
 use super::wrong_case::{after_unterminated_amp, canonical_key, meant_key};
 use super::{Findings, LinkSite, TicketTokenNeed};
 use crate::command::LegacyV1;
@@ -13,6 +14,10 @@ declare_rule! {
     /// Reports a deep link that lacks a parameter its command requires: `ticket_id` for
     /// `ticket`, `type_id` for `request_type`, `page_id` for `content_page`, `invoice_id` for
     /// `invoice`, `quote_id` for `quote`, `menu_id` for `menu_item`, `survey_id` for `survey`.
+    /// A key the link holds behind a defect another rule repairs is not missing: white space
+    /// in it (`& amp;ticket_id=`, DD402) or a `?`, `;` or `,` written for the `&` before it
+    /// (`action=approve;ticket_id=…`, DD106). That repair makes it read, where this rule's fix
+    /// would write it a second time.
     ///
     /// ## Why is this bad?
     /// The portal knows which kind of page to open but not which one: the recipient sees an
@@ -61,8 +66,15 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         // So is a key DD104 reports as standing for it (`ticket%5Fid`, `ticket_id%3D5`), and
         // a value without a key (`=[srnumber]`): DD104's fix writes the key, where this
         // rule's would write a second one.
+        // ` ticket_id=`, `& amp;ticket_id=`: white space DD402 removes from the key.
+        let unspaced = findings.enabled(&WHITESPACE_IN_URL);
         let present = site.link.params.iter().any(|p| {
             let key = site.key(p);
+            let key = if unspaced {
+                key.trim_matches(|c: char| c.is_ascii_whitespace())
+            } else {
+                key
+            };
             meant_key(key) == Some(required.key)
                 || (near_misses_named
                     && canonical_key(key).is_none()
@@ -77,6 +89,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                             == Some(required.key)
                 })
         }) || (near_misses_named && keyless_value_for(site, required.key))
+            // `action=approve;ticket_id=…`: separated by another finding's fix.
+            || site.holds_behind_separator(required.key)
             // `#c1&ticket_id=5`: written after the `#`, which DD105 reports: it is to be
             // moved, not added a second time.
             || (command.fragment_allowed

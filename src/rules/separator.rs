@@ -1,7 +1,8 @@
 //! The shared check behind DD101, DD106, DD107 and DD108 for a value followed by `?`, `;` or
 //! `,` and another parameter: the separator written where `&` belongs
 //! (`name=ticket?ticket_id=…`, `ticket_id=[srnumber]?action=approve`). The portal reads one
-//! long value, and the parameter after it is lost.
+//! long value, and the parameter after it is lost. An `amp;` there is the rest of an `&amp;`
+//! whose `&` was lost (`ticket_id=[srnumber]amp;action=approve`).
 
 use super::wrong_case::{canonical_key, held_twice, meant_elsewhere};
 use super::{Findings, LinkSite, Rule};
@@ -29,38 +30,78 @@ pub(super) fn check(
     read_as: &str,
 ) -> bool {
     let value = site.str(range.clone());
-    let Some((before, separator)) = separated(value, &is_value, next_key) else {
+    let Some((before, separator)) = separated(value, next_key) else {
         return false;
     };
+    let remnant = amp_remnant(before, separator).filter(|stem| is_value(stem));
+    let whole = is_value(before);
+    if remnant.is_none() && !whole {
+        return false;
+    }
     let at = range.start + before.len();
-    let diagnostic = Diagnostic::new(
-        rule,
-        site.span(range),
-        format!(
-            "`{separator}` after `{before}` stands where `&` separates parameters: the portal reads `{value}` as {read_as}"
-        ),
-    );
-    findings.push(match key_twice(site, &value[before.len() + 1..]) {
-        // Separated, the key would stand beside the one the link has already (DD109): which
-        // of the two is meant is not this fix's to say.
-        Some(key) => diagnostic.with_help(held_twice(key)),
-        None => diagnostic
-            .with_help(format!("write `&` instead of `{separator}`"))
-            .with_fix(Fix::safe(vec![Edit::replace(
-                site.span(at..at + separator.len_utf8()),
-                site.ampersand(),
-            )])),
-    });
+    let twice = key_twice(site, &value[before.len() + 1..]);
+    let diagnostic = if let Some(stem) = remnant {
+        let at = range.start + stem.len();
+        let diagnostic = Diagnostic::new(
+            rule,
+            site.span(range),
+            format!(
+                "`{}` after `{stem}` {} `&amp;` without its `&`: the portal reads `{value}` as {read_as}",
+                &value[stem.len()..=before.len()],
+                if whole { "may be" } else { "is" }
+            ),
+        );
+        let edit = Edit::replace(site.span(at..at + 4), site.ampersand());
+        match (twice, whole) {
+            (Some(key), _) => diagnostic.with_help(held_twice(key)),
+            // `QABV829amp;…` is a value that may end in `amp` too, before a `;` written
+            // for `&`: which of the two was meant is the author's to say.
+            (None, true) => diagnostic
+                .with_help(format!(
+                    "write `{stem}{amp}` if the value is `{stem}` (an `&amp;` lost its `&`), or `{before}{amp}` if it is `{before}`",
+                    amp = site.ampersand()
+                ))
+                .with_fix(Fix::unsafe_(vec![edit])),
+            (None, false) => diagnostic
+                .with_help(format!("write `{}`", site.ampersand()))
+                .with_fix(Fix::safe(vec![edit])),
+        }
+    } else {
+        let diagnostic = Diagnostic::new(
+            rule,
+            site.span(range),
+            format!(
+                "`{separator}` after `{before}` stands where `&` separates parameters: the portal reads `{value}` as {read_as}"
+            ),
+        );
+        match twice {
+            // Separated, the key would stand beside the one the link has already (DD109):
+            // which of the two is meant is not this fix's to say.
+            Some(key) => diagnostic.with_help(held_twice(key)),
+            None => diagnostic
+                .with_help(format!("write `&` instead of `{separator}`"))
+                .with_fix(Fix::safe(vec![Edit::replace(
+                    site.span(at..at + separator.len_utf8()),
+                    site.ampersand(),
+                )])),
+        }
+    };
+    findings.push(diagnostic);
     true
 }
 
-/// The value before the first `?`, `;` or `,` of `value`, and that separator, when the value
-/// is one `is_value` accepts and a `key=` pair follows.
-fn separated(
-    value: &str,
-    is_value: impl Fn(&str) -> bool,
-    next_key: NextKey,
-) -> Option<(&str, char)> {
+/// `before` without the `amp` that ends it, when that `amp` and the `;` after it are an
+/// `&amp;` that lost its `&` (`quote_id=QABV829amp;auth_remember_me=…`).
+fn amp_remnant(before: &str, separator: char) -> Option<&str> {
+    let stem_len = before.len().checked_sub(3)?;
+    let stem = before.get(..stem_len)?;
+    (separator == ';' && !stem.is_empty() && before[stem_len..].eq_ignore_ascii_case("amp"))
+        .then_some(stem)
+}
+
+/// The value before the first `?`, `;` or `,` of `value`, and that separator, when a `key=`
+/// pair follows.
+fn separated(value: &str, next_key: NextKey) -> Option<(&str, char)> {
     let at = value.find(['?', ';', ','])?;
     let (before, rest) = value.split_at(at);
     let separator = rest.chars().next()?;
@@ -68,7 +109,15 @@ fn separated(
     let written_as_key =
         !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     let known = next_key == NextKey::Any || canonical_key(key).is_some();
-    (written_as_key && known && is_value(before)).then_some((before, separator))
+    (written_as_key && known).then_some((before, separator))
+}
+
+/// The known key `value` holds behind a `?`, `;` or `,` written for `&`
+/// (`approve;ticket_id=[srnumber]`): once separated, the link has it. Rules that report a key
+/// missing leave it alone, where their fix would write it a second time.
+pub fn key_behind(value: &str) -> Option<&'static str> {
+    let (before, _) = separated(value, NextKey::Known)?;
+    canonical_key(value[before.len() + 1..].split('=').next()?)
 }
 
 /// The known key the pair after the separator (`rest`) names that the link has already.

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::wrong_case::canonical_key;
 use crate::charref::ReferenceMap;
-use crate::command::spec::{self, CommandSpec};
+use crate::command::spec::{self, CommandSpec, ValueKind};
 use crate::command::{Client, LinkKind, Param, ParsedLink, Portal, PortalHosts};
 use crate::diagnostic::Span;
 use crate::dialect::{Dialect, Language};
@@ -205,9 +205,9 @@ impl<'t> Joined<'t> {
         let mut from = 0;
         for run in runs {
             text.push_str(&link[from..run.start]);
-            if super::whitespace_in_url::inside_bracket_token(link, &run) {
+            if super::whitespace_in_url::wrapped_at_token_space(link, &run) {
                 // `[Contact: Email⏎Address]`: wrapped at the space the token needs, which the
-                // run's first byte stands for.
+                // run's first byte stands for (`[srnumber⏎]` has none: the run is left out).
                 text.push(' ');
                 if run.len() > 1 {
                     gaps.push(Gap {
@@ -348,6 +348,20 @@ impl<'a> LinkSite<'a> {
             written == key
                 || canonical_key(written) == Some(key)
                 || misread_as(written) == Some(key)
+        })
+    }
+
+    /// Whether a known `key` stands in another parameter's value behind a `?`, `;` or `,`
+    /// written for `&` (`action=approve;ticket_id=…`), in a value DD106 to DD108 judge, and so
+    /// separate: not a secret's, whose text no rule reads.
+    pub fn holds_behind_separator(&self, key: &str) -> bool {
+        self.link.params.iter().any(|param| {
+            let judged = super::invalid_value::key_spec(self, self.key(param))
+                .is_some_and(|spec| !matches!(spec.kind, ValueKind::Secret | ValueKind::Jwt));
+            judged
+                && self
+                    .value(param)
+                    .is_some_and(|value| super::separator::key_behind(value) == Some(key))
         })
     }
 

@@ -31,7 +31,9 @@ declare_rule! {
     /// ## Fix
     /// `&` becomes `&amp;`, which every HTML parser reads back as `&`: a safe fix. The
     /// character of a rewritten link becomes `&amp;` and the name it was read from
-    /// (`&amp;quot`), which gives back the key: a safe fix too.
+    /// (`&amp;quot`), which gives back the key: a safe fix too. An `&amp` without its `;`
+    /// gets it, and one split from its `;` by white space (`&amp ;ticket_id`) becomes `&amp;`
+    /// whole.
     pub static UNESCAPED_AMPERSAND = {
         code: "DD401",
         name: "unescaped-ampersand",
@@ -150,16 +152,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
                 .get(..3)
                 .is_some_and(|name| name.eq_ignore_ascii_case(b"amp"));
         let mut diagnostic = if escaped_without_semicolon {
-            // `&amp` without its `;`: meant as an escaped `&`, which the `;` makes it
-            // (escaping its `&` again would write `&amp;amp`, a parameter named `amp`).
-            let name = site.map.raw_span(at..at + 4);
-            Diagnostic::new(
-                &UNESCAPED_AMPERSAND,
-                name,
-                "`&amp` lacks its `;`: HTML tools read what follows it differently",
-            )
-            .with_help("write `&amp;`")
-            .with_fix(Fix::safe(vec![Edit::insert(name.end, ";")]))
+            unterminated_amp(site, at, end)
         } else {
             Diagnostic::new(&UNESCAPED_AMPERSAND, span, message)
                 .with_help("write `&amp;`")
@@ -169,6 +162,41 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         diagnostic.misread = misread;
         findings.push(diagnostic);
     }
+}
+
+/// The finding for the `&amp` at `at` of the raw text that lacks its `;` (the link's raw text
+/// ends at `end`).
+fn unterminated_amp(site: &LinkSite, at: usize, end: usize) -> Diagnostic {
+    if let Some(end) = spaced_semicolon(&site.map.raw, at + 4, end) {
+        // `&amp ;ticket_id`: the `;` is the reference's, split off by white space (which
+        // DD402 removes too); a `;` inserted before the space would start the next key.
+        let whole = site.map.raw_span(at..end);
+        return Diagnostic::new(
+            &UNESCAPED_AMPERSAND,
+            whole,
+            "white space splits `&amp;`: HTML tools read `&amp` and a `;` that starts the next parameter",
+        )
+        .with_help("write `&amp;`")
+        .with_fix(Fix::safe(vec![Edit::replace(whole, "&amp;")]));
+    }
+    // `&amp` without its `;`: meant as an escaped `&`, which the `;` makes it (escaping its
+    // `&` again would write `&amp;amp`, a parameter named `amp`).
+    let name = site.map.raw_span(at..at + 4);
+    Diagnostic::new(
+        &UNESCAPED_AMPERSAND,
+        name,
+        "`&amp` lacks its `;`: HTML tools read what follows it differently",
+    )
+    .with_help("write `&amp;`")
+    .with_fix(Fix::safe(vec![Edit::insert(name.end, ";")]))
+}
+
+/// The end of the `;` that `raw` has at `from` after white space, before `end`
+/// (`&amp ;`, `&amp⏎;`).
+fn spaced_semicolon(raw: &str, from: usize, end: usize) -> Option<usize> {
+    let after = raw.get(from..end)?;
+    let rest = after.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    (rest.len() < after.len() && rest.starts_with(';')).then(|| end - rest.len() + 1)
 }
 
 #[cfg(test)]
@@ -240,6 +268,11 @@ mod tests {
             ),
             (
                 "ddportal://name=ticket&ampticket_id=1",
+                "ddportal://name=ticket&amp;ticket_id=1",
+            ),
+            // Its `;` after white space is its own, not the next key's.
+            (
+                "ddportal://name=ticket&amp ;ticket_id=1",
                 "ddportal://name=ticket&amp;ticket_id=1",
             ),
         ] {

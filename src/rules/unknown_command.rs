@@ -36,7 +36,9 @@ declare_rule! {
     /// A command's name percent-encoded (`ticket%5Flist`) is decoded by a safe fix, and a `?`,
     /// `;` or `,` written after it for the `&` before the next parameter
     /// (`name=ticket?ticket_id=…`) becomes that `&`, safely too; not where the parameter it
-    /// separates is in the link already (`name=ticket?ticket_id=1&ticket_id=1`).
+    /// separates is in the link already (`name=ticket?ticket_id=1&ticket_id=1`). An `amp;`
+    /// there (`name=ticketamp;ticket_id=…`) is an `&amp;` that lost its `&`, and becomes
+    /// `&amp;` whole.
     pub static UNKNOWN_COMMAND = {
         code: "DD101",
         name: "unknown-command",

@@ -2,6 +2,7 @@ use super::malformed_envelope::is_invisible_space;
 use super::{Findings, LinkSite, Origin};
 use crate::command::token::Tokens;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
+use crate::dialect::token::{Shape, known_dialect, shape};
 
 declare_rule! {
     /// ## What it does
@@ -29,7 +30,8 @@ declare_rule! {
     /// the URL (an editor's wrapping) are removed safely, as a URL parser drops them too; a
     /// break followed by indentation is an error, removed with it as an unsafe fix: the
     /// spaces stay in the URL, inside the command (`state=⏎   open` is `state=%20%20%20open`). A break inside a bracket token (`[Ticket:⏎ID]`, wrapped at the
-    /// token's space) becomes that space, and a space just before or after a key or a value
+    /// token's space) becomes that space; in a token without one (`[srnumber⏎]`, ConnectWise)
+    /// the break goes. A space just before or after a key or a value
     /// (`ticket_id= [srnumber]`, `name =ticket`, `&amp; ticket_id=`) is removed: safe fixes
     /// too. A no-break or zero-width space (`&nbsp;`, `&#8203;`) at the start or end of a
     /// key or a value (`ticket_id=&nbsp;12345`, `name=quote&nbsp;&amp;…`) is reported as
@@ -156,19 +158,40 @@ pub fn wrapping_runs(link: &str) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Whether a run of white space in `link` stands between the `[` and `]` of a bracket token
-/// (`[Contact: Email⏎Address]`): where an editor wrapped the link at the token's own space.
+/// (`[Contact: Email⏎Address]`, `[srnumber⏎]`).
 pub fn inside_bracket_token(link: &str, run: &std::ops::Range<usize>) -> bool {
+    bracket_token_around(link, run).is_some()
+}
+
+/// The range of the bracket token in `link` that a run of white space stands in.
+fn bracket_token_around(
+    link: &str,
+    run: &std::ops::Range<usize>,
+) -> Option<std::ops::Range<usize>> {
     let ends = |b: &u8| matches!(b, b'[' | b']' | b'&' | b'=' | b'?' | b'"' | b'<' | b'>');
     let bytes = link.as_bytes();
-    let (Some(open), Some(close)) = (
-        bytes[..run.start].iter().rposition(ends),
-        bytes[run.end..].iter().position(ends),
-    ) else {
+    let open = bytes[..run.start].iter().rposition(ends)?;
+    let close = run.end + bytes[run.end..].iter().position(ends)?;
+    (bytes[open] == b'['
+        && bytes[close] == b']'
+        && close - open <= crate::command::token::MAX_BRACKET_TOKEN)
+        .then_some(open..close + 1)
+}
+
+/// Whether a run of white space in a bracket token stands for a space the token has: where
+/// an editor wrapped the link at it (`[Ticket:⏎ID]`, `[Contact: Email⏎Address]`). A
+/// ConnectWise token has none (`[srnumber⏎]` is `[srnumber]`).
+pub fn wrapped_at_token_space(link: &str, run: &std::ops::Range<usize>) -> bool {
+    let Some(token) = bracket_token_around(link, run) else {
         return false;
     };
-    bytes[open] == b'['
-        && bytes[run.end + close] == b']'
-        && run.end + close - open <= crate::command::token::MAX_BRACKET_TOKEN
+    let (before, after) = (&link[token.start..run.start], &link[run.end..token.end]);
+    let spaced = format!("{before} {after}");
+    if known_dialect(&spaced).is_some() {
+        return true;
+    }
+    let joined = format!("{before}{after}");
+    known_dialect(&joined).is_none() && shape(&joined) != Shape::ConnectWise
 }
 
 /// Whether the text between `before` and `after` (of a link) is at the edge of a key or a
@@ -275,11 +298,17 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
             continue;
         }
         diagnostic.misread = !wrapped;
-        let diagnostic = if in_token {
+        let diagnostic = if in_token && wrapped_at_token_space(text, &range) {
             // The token's own space, which the PSA needs to find it.
             diagnostic
                 .with_help("join the link onto one line, with the space the token has")
                 .with_fix(Fix::safe(vec![Edit::replace(span, " ")]))
+        } else if in_token {
+            // `[srnumber⏎]`: a token without a space, indentation and all, which the PSA
+            // finds once joined.
+            diagnostic
+                .with_help("join the link onto one line: the token has no space")
+                .with_fix(Fix::safe(vec![Edit::delete(span)]))
         } else if run.iter().all(|&b| is_line_break_or_tab(b)) {
             // A URL parser drops tabs and line breaks: without them the link means the same.
             diagnostic
