@@ -1049,7 +1049,9 @@ fn portal_host_glued_to_path(
                 .find(|custom| lower.starts_with(&custom.to_ascii_lowercase()))
                 .map(String::len)
         })
-        .filter(|&end| end < lower.len())?;
+        // `acme.deskdirector.com.`: the host written as a fully qualified name, whose
+        // trailing dot the host's own rule (DD408) speaks of.
+        .filter(|&end| end < lower.len() && &lower[end..] != ".")?;
     let end = host.start + end;
     let glued = if text[path_end..].starts_with('?') {
         slipped_deeplink_path(&text[end..path_end])
@@ -1430,6 +1432,10 @@ mod tests {
             assert_eq!(link.envelope_issues.len(), 1, "{text}");
             assert_eq!(&text[link.command.clone()], command, "{text}");
         }
+        // A fully qualified host keeps its dot: the host's rule (DD408) speaks of it, not the
+        // path's.
+        let fqdn = parse("https://acme.deskdirector.com./portal/deeplink?name=quotes");
+        assert!(fqdn.envelope_issues.is_empty(), "{fqdn:?}");
         let hosts = PortalHosts::default();
         for other in [
             // Another page of the portal, or another site's.
