@@ -551,11 +551,13 @@ pub fn apply(
             None => true,
         },
     );
-    for suppression in suppressions.iter() {
-        let whole = suppression.used.iter().all(|used| !used);
+    let excused = excused_by_dd601(suppressions, coverage, findings);
+    for (at, suppression) in suppressions.iter().enumerate() {
+        let kept = |code: usize| suppression.used[code] || excused.contains(&(at, code));
+        let whole = (0..suppression.codes.len()).all(|code| !kept(code));
         let codes = &suppression.codes;
-        for (index, ((rule, span), used)) in codes.iter().zip(&suppression.used).enumerate() {
-            if *used || !findings.enabled(rule) {
+        for (index, (rule, span)) in codes.iter().enumerate() {
+            if kept(index) || !findings.enabled(rule) {
                 continue;
             }
             // The code with what separates it from the one before (`, DD106`), or, written
@@ -574,6 +576,52 @@ pub fn apply(
         }
     }
     diagnostics
+}
+
+/// The codes (suppression, code) that went unused but that a suppression of DD601 itself
+/// covers (`ddlink-ignore-file DD601: …`, or `ddlink-ignore DD601` on the line before): kept,
+/// and that suppression counted as used. Those of other rules are looked at first, so that
+/// a suppression of DD601 that keeps one is used; one that keeps nothing covers its own
+/// finding, as a rule suppressed for the file is not reported at all.
+fn excused_by_dd601(
+    suppressions: &mut [Suppression],
+    coverage: &Coverage,
+    findings: &Findings,
+) -> Vec<(usize, usize)> {
+    let dd601 = &unused_suppression::UNUSED_SUPPRESSION;
+    let mut excused = Vec::new();
+    if !suppressions
+        .iter()
+        .any(|s| s.codes.iter().any(|(rule, _)| std::ptr::eq(*rule, dd601)))
+    {
+        return excused;
+    }
+    for of_dd601 in [false, true] {
+        let unused: Vec<(usize, usize, Span)> = suppressions
+            .iter()
+            .enumerate()
+            .flat_map(|(at, s)| {
+                s.codes
+                    .iter()
+                    .zip(&s.used)
+                    .enumerate()
+                    .filter(|&(_, ((rule, _), used))| {
+                        !used && findings.enabled(rule) && std::ptr::eq(*rule, dd601) == of_dd601
+                    })
+                    .map(move |(code, ((_, span), _))| (at, code, *span))
+            })
+            .collect();
+        for (at, code, span) in unused {
+            let probe = Diagnostic::new(dd601, span, "");
+            if let Some((by, by_code)) = coverage.first_covering(suppressions, &probe) {
+                suppressions[by].used[by_code] = true;
+                if (by, by_code) != (at, code) {
+                    excused.push((at, code));
+                }
+            }
+        }
+    }
+    excused
 }
 
 #[cfg(test)]
