@@ -131,11 +131,34 @@ impl Fix {
     }
 }
 
+/// `help` with `byte {at}` (the whole number: not `byte {at}0`) written `as_written`.
+fn byte_named(help: &str, at: usize, as_written: &str) -> String {
+    let named = format!("byte {at}");
+    let mut out = String::with_capacity(help.len());
+    let mut rest = help;
+    while let Some(found) = rest.find(&named) {
+        let after = &rest[found + named.len()..];
+        out.push_str(&rest[..found]);
+        if after.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str(&named);
+        } else {
+            out.push_str(as_written);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// What a finding says: its message, and the help that goes with it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Text {
     pub message: Arc<str>,
     pub help: Option<Arc<str>>,
+    /// A byte of the input that the help names as `byte N` (where the outer link of a
+    /// nested one opens): a report that reads the input again writes it as a line and column
+    /// ([`Diagnostic::place_help`]).
+    pub help_at: Option<usize>,
 }
 
 /// One finding.
@@ -166,6 +189,7 @@ impl Diagnostic {
             text: Arc::new(Text {
                 message: message.into(),
                 help: None,
+                help_at: None,
             }),
             fix: None,
             misread: false,
@@ -180,6 +204,40 @@ impl Diagnostic {
 
     pub fn set_help(&mut self, help: impl Into<Arc<str>>) {
         Arc::make_mut(&mut self.text).help = Some(help.into());
+    }
+
+    /// A help that names the byte `at` of the input, written `byte {at}` in it.
+    #[must_use]
+    pub fn with_help_at(mut self, help: impl Into<Arc<str>>, at: usize) -> Self {
+        let text = Arc::make_mut(&mut self.text);
+        text.help = Some(help.into());
+        text.help_at = Some(at);
+        self
+    }
+
+    /// Move the byte the help names, as the finding's span is moved.
+    pub fn move_help_at(&mut self, moved: impl FnOnce(usize) -> usize) {
+        let Some(at) = self.text.help_at else {
+            return;
+        };
+        let to = moved(at);
+        let text = Arc::make_mut(&mut self.text);
+        if let Some(help) = &text.help {
+            text.help = Some(byte_named(help, at, &format!("byte {to}")).into());
+        }
+        text.help_at = Some(to);
+    }
+
+    /// Write the byte the help names as `place` (its line and column).
+    pub fn place_help(&mut self, place: &str) {
+        let Some(at) = self.text.help_at else {
+            return;
+        };
+        let text = Arc::make_mut(&mut self.text);
+        if let Some(help) = &text.help {
+            text.help = Some(byte_named(help, at, place).into());
+        }
+        text.help_at = None;
     }
 
     pub fn message(&self) -> &str {
@@ -213,6 +271,14 @@ impl Diagnostic {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_byte_named_in_a_help_is_written_whole() {
+        assert_eq!(
+            super::byte_named("at byte 9, not byte 90; byte 9", 9, "line 1, column 2"),
+            "at line 1, column 2, not byte 90; line 1, column 2"
+        );
+    }
+
     use super::*;
 
     /// A large document keeps tens of thousands of findings until its end (the dialect that

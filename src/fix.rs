@@ -363,6 +363,7 @@ impl Origins {
         let rounds = self.placed();
         for diagnostic in &mut analysis.diagnostics {
             diagnostic.span = Self::moved(&rounds, diagnostic.span);
+            diagnostic.move_help_at(|at| Self::moved(&rounds, Span::new(at, at)).start);
             if let Some(fix) = &mut diagnostic.fix {
                 for edit in &mut fix.edits {
                     let moved = Self::moved(&rounds, Span::new(edit.start, edit.end));

@@ -57,7 +57,7 @@ impl Strings {
             return Arc::clone(kept);
         }
         // A finding's new text is its own: changed in place.
-        let Text { message, help } = Arc::make_mut(&mut text);
+        let Text { message, help, .. } = Arc::make_mut(&mut text);
         *message = self.share(Arc::clone(message));
         if let Some(help) = help {
             *help = self.share(Arc::clone(help));
@@ -88,6 +88,7 @@ mod tests {
             Arc::new(Text {
                 message: Arc::from(message),
                 help: help.map(Arc::from),
+                help_at: None,
             })
         };
         let mut strings = Strings::default();

@@ -457,6 +457,46 @@ fn out_dir_inside_the_walked_tree_is_left_out_and_said() {
     );
 }
 
+/// DD406's help names where the outer link opens by line and column, in the file as
+/// read (`fix --check`, the findings placed in the input) as in the file as written.
+#[test]
+fn a_nested_links_help_names_the_outer_link_by_line_and_column() {
+    let project = project();
+    let root = project.path();
+    std::fs::write(
+        root.join("mail/nested.html"),
+        "<p>{{deeplink name='ticket_list'}}</p><a href=\"https://acme.deskdirector.com/portal/deeplink?name=quotes\">outer\n<a href=\"https://acme.deskdirector.com/portal/deeplink?name=invoices\">inner</a></a>\n",
+    )
+    .unwrap();
+    let help = |args: &[&str]| {
+        let output = ddlink(args, root, None);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "DD406")
+            .map(|d| d["help"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let outer = "close the outer link (opened at line 1, column {}) first, or remove one of them";
+    assert_eq!(
+        help(&["check", "--format", "json", "mail/nested.html"]),
+        outer.replace("{}", "39")
+    );
+    assert_eq!(
+        help(&["fix", "--check", "--format", "json", "mail/nested.html"]),
+        outer.replace("{}", "39")
+    );
+    // Fixed in place: the findings left are placed in the file as written.
+    let expanded_len =
+        "<p>https://acme.deskdirector.com/portal/deeplink?name=ticket_list</p>".len();
+    assert_eq!(
+        help(&["fix", "--format", "json", "mail/nested.html"]),
+        outer.replace("{}", &(expanded_len + 1).to_string())
+    );
+}
+
 #[test]
 fn save_hook_always_returns_the_whole_document() {
     let project = project();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ddlink::error::Error;
 use ddlink::source::{self, Located};
-use ddlink::{Analysis, Rewriter, RewriterOptions};
+use ddlink::{Analysis, Rewriter, RewriterOptions, Span};
 
 use super::args::CheckArgs;
 use super::inputs::{self, Input};
@@ -355,7 +355,18 @@ pub(super) fn locate(
     analysis: &Analysis,
     excerpts: bool,
 ) -> io::Result<Vec<Located>> {
-    let spans: Vec<_> = analysis.diagnostics.iter().map(|d| d.span).collect();
+    // Then the bytes that helps name, placed with the rest (see `file_report`).
+    let spans: Vec<_> = analysis
+        .diagnostics
+        .iter()
+        .map(|d| d.span)
+        .chain(
+            analysis
+                .diagnostics
+                .iter()
+                .filter_map(|d| d.text.help_at.map(|at| Span::new(at, at))),
+        )
+        .collect();
     source::locate_in(
         input,
         &spans,
@@ -395,7 +406,26 @@ fn summary_of(reports: &[FileReport], failed: usize, unsafe_fixes: bool) -> Summ
     summary
 }
 
-pub(super) fn file_report(path: String, analysis: Analysis, located: Vec<Located>) -> FileReport {
+pub(super) fn file_report(
+    path: String,
+    mut analysis: Analysis,
+    mut located: Vec<Located>,
+) -> FileReport {
+    // A help that names a byte (where the outer link of a nested one opens) names its line
+    // and column instead, placed by `locate` after the findings' spans.
+    if located.len() > analysis.diagnostics.len() {
+        let mut places = located.split_off(analysis.diagnostics.len()).into_iter();
+        for diagnostic in &mut analysis.diagnostics {
+            if diagnostic.text.help_at.is_some()
+                && let Some(place) = places.next()
+            {
+                diagnostic.place_help(&format!(
+                    "line {}, column {}",
+                    place.start.line, place.start.column
+                ));
+            }
+        }
+    }
     FileReport {
         path,
         diagnostics: analysis.diagnostics,

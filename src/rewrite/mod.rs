@@ -1384,6 +1384,7 @@ impl<'o> Collector<'o> {
         let shift = |span: Span| Span::new(span.start + base, span.end + base);
         for mut diagnostic in analysis.diagnostics {
             diagnostic.span = shift(diagnostic.span);
+            diagnostic.move_help_at(|at| at + base);
             if let Some(fix) = &mut diagnostic.fix {
                 for edit in &mut fix.edits {
                     edit.start += base;

@@ -34,7 +34,7 @@ pub fn report(findings: &mut Findings, inner_start_tag: Span, outer_start: usize
     if findings.enabled(&NESTED_LINK) {
         findings.push(
             Diagnostic::new(&NESTED_LINK, inner_start_tag, "a link inside a link")
-                .with_help(format!("close the outer link (opened at byte {outer_start}) first, or remove one of them")),
+                .with_help_at(format!("close the outer link (opened at byte {outer_start}) first, or remove one of them"), outer_start),
         );
     }
 }
@@ -49,7 +49,7 @@ pub fn report_in_placeholder(
     if findings.enabled(&NESTED_LINK) {
         findings.push(
             Diagnostic::new(&NESTED_LINK, inner_start_tag, "a link inside a `<dd-link>` placeholder, which becomes a link")
-                .with_help(format!("move this link out of the label of the `<dd-link>` at byte {placeholder_start}; until then it is not expanded")),
+                .with_help_at(format!("move this link out of the label of the `<dd-link>` at byte {placeholder_start}; until then it is not expanded"), placeholder_start),
         );
     }
 }
