@@ -529,6 +529,25 @@ fn link_prints_a_canonical_link() {
         "https://acme.deskdirector.com/portal/deeplink?name=ticket&ticket_id=5\n"
     );
     assert_eq!(text(&v1.stderr), "");
+    // So is one of a single word, with what follows it.
+    for (words, command) in [
+        (&["mytickets"][..], "name=ticket_list"),
+        (&["RequestSupport"][..], "name=support_options"),
+        (
+            &["mytickets", "state=open"][..],
+            "name=ticket_list&state=open",
+        ),
+    ] {
+        let mut args = vec!["link"];
+        args.extend_from_slice(words);
+        args.extend(["--portal", "https://acme.deskdirector.com"]);
+        let v1 = ddlink(&args, root);
+        assert_eq!(v1.status.code(), Some(0), "{}", text(&v1.stderr));
+        assert_eq!(
+            text(&v1.stdout),
+            format!("https://acme.deskdirector.com/portal/deeplink?{command}\n")
+        );
+    }
     let html = ddlink(
         &[
             "link",

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use ddlink::command::token::{command_splitter, tokens};
-use ddlink::command::{Client, Command, DeepLink, Target};
+use ddlink::command::{Client, Command, DeepLink, LegacyV1, Target};
 use ddlink::dialect::token::{Meaning, token_for};
 use ddlink::rules::{RuleConfig, RuleSettings, desktop_link_in_email, legacy_v1_link};
 use ddlink::source;
@@ -24,6 +24,15 @@ fn command_of(pairs: &[String]) -> Option<Command> {
         let shown = report::visible::line(pair);
         let shown = ddlink::source::mask_credentials_in_prose(&shown).unwrap_or(shown.into_owned());
         let Some((key, value)) = pair.split_once('=') else {
+            // `mytickets`, `requestsupport`: a V1 command of one word, the V2 one it stands
+            // for (as `fix` writes a `<dd-link mytickets>`).
+            if let Some(legacy) = LegacyV1::of_pair(pair, false) {
+                for v2 in legacy.v2_command("").split('&') {
+                    let (key, value) = v2.split_once('=').unwrap_or((v2, ""));
+                    command.push(key, value);
+                }
+                continue;
+            }
             let _ = writeln!(
                 io::stderr(),
                 "error: `{shown}` is not KEY=VALUE (e.g. `name=ticket`, `ticket_id=123`)"
