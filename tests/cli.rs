@@ -1223,6 +1223,9 @@ fn a_run_without_templates_warns() {
              and `exclude` in ddlink.toml)\n",
             "{command}"
         );
+        if command == "check" {
+            assert_eq!(text(&output.stdout), "No findings in 0 files.\n");
+        }
         let quiet = ddlink(&[command, "--quiet", "mails"], root);
         assert_eq!(text(&quiet.stderr), "", "{command} --quiet");
     }

@@ -106,7 +106,8 @@ impl Summary {
             );
         }
         if self.errors + self.warnings + self.infos == 0 {
-            let verdict = if failed.is_empty() {
+            // Nothing read is nothing cleared: the run found no template (said on stderr).
+            let verdict = if failed.is_empty() && self.files > 0 {
                 "All clear: no findings"
             } else {
                 "No findings"
