@@ -30,7 +30,10 @@ declare_rule! {
     /// what the PSA fills in then is no id. So is a known token of the file's PSA that stands
     /// for another field: `ticket_id=[Contact: ID]`, `ticket_id=[contactfirstname]`,
     /// `auth_username=[srnumber]` or `auth_username=[Resource: Email Address]` (the
-    /// technician's address, not the contact's).
+    /// technician's address, not the contact's). A credential's template token
+    /// (`auth_token={{ Token }}`) with text or the next parameter written beside it
+    /// (`{{ Token }}amp;auth_remember_me=…`, `x{{ AccessToken }}`) is reported too: the
+    /// portal reads the whole as the credential, which signs no one in.
     ///
     /// ## Why is this bad?
     /// The portal cannot find the record: the recipient gets an error page.
@@ -163,7 +166,11 @@ pub(super) fn key_spec(site: &LinkSite, key: &str) -> Option<&'static KeySpec> {
 fn around_token(kind: ValueKind, value: &str) -> Option<String> {
     if !matches!(
         kind,
-        ValueKind::TicketId | ValueKind::NumericId | ValueKind::Uuid
+        ValueKind::TicketId
+            | ValueKind::NumericId
+            | ValueKind::Uuid
+            | ValueKind::Secret
+            | ValueKind::Jwt
     ) || is_single_token(value)
     {
         return None;
@@ -224,13 +231,56 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
 }
 
+/// A credential the template fills in (`{{ Token }}`) with something written beside its
+/// token: the next parameter glued on (`{{ Token }}amp;auth_remember_me=…`, `;`, `?`), or
+/// other text (`x{{ AccessToken }}`). The portal reads the whole as the credential, which
+/// then signs no one in. Only the text beside the token is quoted: a credential written out
+/// is DD302's, masked.
+fn credential_around_token(
+    site: &LinkSite,
+    findings: &mut Findings,
+    spec: &KeySpec,
+    range: Range<usize>,
+) {
+    let key = spec.key;
+    let trimmed = site.str(range.clone()).trim();
+    if !has_token(trimmed) {
+        return;
+    }
+    let read_as = format!("the `{key}`");
+    if separator::check(
+        site,
+        findings,
+        &INVALID_VALUE,
+        range.clone(),
+        is_single_token,
+        NextKey::Known,
+        &read_as,
+    ) {
+        return;
+    }
+    if let Some(extra) = around_token(spec.kind, trimmed) {
+        findings.push(
+            Diagnostic::new(
+                &INVALID_VALUE,
+                site.span(range),
+                format!(
+                    "`{key}` is not its template token alone: {extra} written around it, and the portal reads the whole as the credential"
+                ),
+            )
+            .with_help("write the token alone"),
+        );
+    }
+}
+
 /// Judge the value at `range` of a parameter `spec` describes.
 fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<usize>) {
     // Fixed word lists are DD106/DD107/DD111's; literal secrets are DD302's.
-    if matches!(
-        spec.kind,
-        ValueKind::OneOf(_) | ValueKind::Secret | ValueKind::Jwt
-    ) {
+    if matches!(spec.kind, ValueKind::OneOf(_)) {
+        return;
+    }
+    if matches!(spec.kind, ValueKind::Secret | ValueKind::Jwt) {
+        credential_around_token(site, findings, spec, range);
         return;
     }
     // `5"e_id=…`: the `&quote_id=` an HTML tool misread (DD401 repairs it).
