@@ -305,34 +305,16 @@ fn scheme_slip(text: &str, end: usize, schemes: &[&str], expected: &str) -> Opti
     }
     // The slip as read: full-width and percent-encoded characters as their ASCII twins,
     // without the white space and invisible characters between.
-    let mut read = String::with_capacity(written.len());
-    let mut chars = written.char_indices();
-    while let Some((at, c)) = chars.next() {
-        let c = match c {
-            '%' => match written
-                .get(at + 1..at + 3)
-                .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                .filter(u8::is_ascii)
-            {
-                Some(byte) => {
-                    chars.nth(1);
-                    char::from(byte)
-                }
-                None => c,
-            },
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-            _ => c,
-        };
-        let invisible = c.is_whitespace()
-            || matches!(
-                c,
-                '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
-            );
-        if !invisible {
-            read.push(c.to_ascii_lowercase());
-        }
-    }
+    let read: String = read_as_meant(written)
+        .filter(|&c| {
+            !(c.is_whitespace()
+                || matches!(
+                    c,
+                    '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+                ))
+        })
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     let separator = |c: char| matches!(c, ':' | '/' | '\\' | '.');
     // A slip of a key next to a letter (`htt[s`) stays part of the word.
     if !read.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -932,10 +914,19 @@ fn misspelt_deeplink_path(path: &str) -> bool {
 /// twin, and whatever else a slip puts between them (separators, white space, a no-break,
 /// zero-width or soft-hyphen character) left out.
 fn meant_letters(text: &str) -> String {
-    let mut letters = String::with_capacity(text.len());
+    read_as_meant(text)
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The characters of `text` with a percent-encoded ASCII character decoded (`%6C` as `l`)
+/// and a full-width one read as its ASCII twin (`ｈ` as `h`).
+fn read_as_meant(text: &str) -> impl Iterator<Item = char> + '_ {
     let mut chars = text.char_indices();
-    while let Some((at, c)) = chars.next() {
-        let c = match c {
+    std::iter::from_fn(move || {
+        let (at, c) = chars.next()?;
+        Some(match c {
             '%' => match text
                 .get(at + 1..at + 3)
                 .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -950,12 +941,8 @@ fn meant_letters(text: &str) -> String {
             },
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
             _ => c,
-        };
-        if c.is_ascii_alphanumeric() {
-            letters.push(c.to_ascii_lowercase());
-        }
-    }
-    letters
+        })
+    })
 }
 
 /// Whether a path is the deep-link path slipped: its letters are `/portal/deeplink`'s, or a
