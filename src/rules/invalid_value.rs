@@ -136,15 +136,17 @@ pub fn another_field(token: &TokenUse, context: &DialectContext) -> Option<(Mean
 }
 
 /// Whether a Liquid token reads a field of an object other than the ticket
-/// (`{{ Contact.Id }}`, `{{ Company.Id }}`).
+/// (`{{ Contact.Id }}`, `{{ Company.Id }}`), or another field of the ticket
+/// (`{{ Ticket.Title }}`); a near miss of the ticket's id (`{{ Ticket.Idd }}`) is DD204's.
 fn names_another_object(token: &str) -> bool {
-    crate::dialect::token::liquid_expression(token)
-        .and_then(|expression| expression.split_once('.'))
-        .is_some_and(|(object, field)| {
-            object != "Ticket"
-                && !field.is_empty()
+    crate::dialect::token::liquid_expression(token).is_some_and(|expression| {
+        expression.split_once('.').is_some_and(|(object, field)| {
+            !field.is_empty()
                 && crate::dialect::vocabulary::DESKDIRECTOR_OBJECTS.contains(&object)
+                && (object != "Ticket"
+                    || super::unknown_token::liquid_near_miss(expression).is_none())
         })
+    })
 }
 
 /// The spec of a key on this link's command, or of an auth key.

@@ -1,4 +1,4 @@
-use super::did_you_mean::closest;
+use super::did_you_mean::closest_preferring;
 use super::encoded_token::percent_decode;
 use super::enum_value::filled_in_wrong;
 use super::separator::{self, NextKey};
@@ -73,7 +73,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             .filter(|word| !is_command(&value[word.clone()]))
         {
             let span = site.span(range.start + word.start..range.start + word.end);
-            findings.push(not_a_command(&value[word], span));
+            findings.push(not_a_command(site, &value[word], span));
         }
         return;
     }
@@ -126,17 +126,28 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         );
         return;
     }
-    findings.push(not_a_command(value, span));
+    findings.push(not_a_command(site, value, span));
 }
 
-/// `value` at `span`, which names no command, with the closest one as an unsafe fix.
-fn not_a_command(value: &str, span: Span) -> Diagnostic {
+/// `value` at `span`, which names no command, with the closest one as an unsafe fix. Among
+/// commands equally close, one that takes a parameter the link carries is meant
+/// (`name=quotee&quote_id=…` is `quote`, not `quotes`, which would then lose the id).
+fn not_a_command(site: &LinkSite, value: &str, span: Span) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         &UNKNOWN_COMMAND,
         span,
         format!("`{value}` is not a deep-link command"),
     );
-    match closest(value, COMMANDS.iter().map(|c| c.name)) {
+    let takes_a_carried_key = |name: &str| {
+        command_spec(name).is_some_and(|command| {
+            site.link
+                .params
+                .iter()
+                .map(|param| site.key(param))
+                .any(|key| key != NAME_KEY && command.key(key).is_some())
+        })
+    };
+    match closest_preferring(value, COMMANDS.iter().map(|c| c.name), takes_a_carried_key) {
         Some(suggestion) => diagnostic
             .with_help(format!("did you mean `{suggestion}`?"))
             .with_fix(Fix::unsafe_(vec![Edit::replace(span, suggestion)])),
@@ -184,6 +195,27 @@ mod tests {
         assert_eq!(
             fixed("DD101", "ddportal://name=tiket_list", &with_portal()),
             "ddportal://name=ticket_list"
+        );
+        // `quote` and `quotes` are as close; only `quote` takes the id the link carries.
+        assert_eq!(
+            fixed(
+                "DD101",
+                "ddportal://name=quotee&quote_id=QABV829",
+                &with_portal()
+            ),
+            "ddportal://name=quote&quote_id=QABV829"
+        );
+        assert_eq!(
+            fixed(
+                "DD101",
+                "ddportal://name=request_typee&type_id=42",
+                &with_portal()
+            ),
+            "ddportal://name=request_type&type_id=42"
+        );
+        assert_eq!(
+            fixed("DD101", "ddportal://name=quotee", &with_portal()),
+            "ddportal://name=quotes"
         );
     }
 

@@ -239,6 +239,16 @@ fn liquid(token: &str) -> Verdict {
             Some(token.replacen(expression, known, 1)),
         ));
     }
+    // `{{ Ticket.Idd }}`, `{{ Ticket..Id }}`, `{{{ Ticket.Id }}`: Liquid fills in nothing for
+    // a field it does not know, and the link opens no ticket.
+    if let Some(known) = liquid_near_miss(expression) {
+        return Some((
+            format!(
+                "`{expression}` is not a DeskDirector expression: Liquid fills in nothing for it"
+            ),
+            Some(with_expression(token, known)),
+        ));
+    }
     let root = liquid_root(token)?;
     if is_known_liquid_root(root) {
         return None;
@@ -248,6 +258,73 @@ fn liquid(token: &str) -> Verdict {
         format!("`{root}` is not a DeskDirector template object"),
         Some(token.replacen(root, suggestion, 1)),
     ))
+}
+
+/// The known expression (`Ticket.Id`, `Contact.Email`) that a Liquid expression nearly is, if
+/// any: a near miss of a known object's field (`Ticket.Idd`, `Ticket.I`, `Ticket.ID`), or an
+/// expression Liquid cannot read as a variable's path that is a near miss of a known one as a
+/// whole (`Ticket..Id`, `Ticket,Id`, `{ Ticket.Id`, `T icket.Id`). A path on another root is
+/// the template's own variable (`{{ ticket_id }}`) or a slip in the object's name, which is
+/// said as such; another field of a known object (`Ticket.Title`) is no near miss.
+pub fn liquid_near_miss(expression: &str) -> Option<&'static str> {
+    // A triple-stash (`{{{ Ticket.Id }}}`) writes the expression inside its third braces.
+    if let Some(inner) = expression
+        .strip_prefix('{')
+        .and_then(|e| e.strip_suffix('}'))
+    {
+        return liquid_near_miss(inner.trim());
+    }
+    if KNOWN_LIQUID.contains(&expression) {
+        return None;
+    }
+    if !is_variable_path(expression) {
+        return closest(expression, KNOWN_LIQUID.iter().copied());
+    }
+    let (root, field) = expression.split_once('.')?;
+    if !is_known_liquid_root(root) {
+        return None;
+    }
+    let fields = KNOWN_LIQUID.iter().filter_map(|known| {
+        known
+            .strip_prefix(root)
+            .and_then(|rest| rest.strip_prefix('.'))
+    });
+    let nearest = closest(field, fields)?;
+    KNOWN_LIQUID
+        .iter()
+        .copied()
+        .find(|known| known.strip_suffix(nearest) == Some(&expression[..=root.len()]))
+}
+
+/// Whether Liquid reads `expression` as a variable's path: names of ASCII letters, digits and
+/// `_`, each starting with a letter or `_`, joined by single dots.
+fn is_variable_path(expression: &str) -> bool {
+    expression.split('.').all(|name| {
+        name.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+/// `token` with `expression` in place of its own, its filters and whitespace control kept:
+/// `{{ Ticket.Id }}` for `{{{ Ticket.Id }}`, `{{ Contact.Email | url_encode }}` for
+/// `{{ Contact.Emial | url_encode }}`.
+fn with_expression(token: &str, expression: &str) -> String {
+    let open = if token.starts_with("{{-") {
+        "{{-"
+    } else {
+        "{{"
+    };
+    let close = if token.ends_with("-}}") { "-}}" } else { "}}" };
+    let inner = token
+        .strip_prefix(open)
+        .and_then(|t| t.strip_suffix(close))
+        .unwrap_or_default();
+    match inner.split_once('|') {
+        Some((_, filters)) => format!("{open} {expression} | {} {close}", filters.trim()),
+        None => format!("{open} {expression} {close}"),
+    }
 }
 
 fn language_name(language: Language) -> &'static str {
@@ -277,6 +354,9 @@ mod tests {
                 "ddportal://name=ticket&ticket_id=[Ticket: ID]",
                 "ddportal://name=ticket&ticket_id=[Ticket: Id.]",
                 "ddportal://name=ticket&ticket_id={{ Ticket.Id }}",
+                "ddportal://name=ticket&ticket_id={{{ Ticket.Id }}}",
+                "ddportal://name=ticket&ticket_id={{ ticket_id }}",
+                "ddportal://name=ticket&ticket_id={{ Ticket.Title }}",
                 "ddportal://name=ticket&ticket_id=[YOUR TICKET HERE]",
             ],
             &[
@@ -286,6 +366,14 @@ mod tests {
                 "ddportal://name=ticket&ticket_id={{ Tiket.Id }}",
                 "ddportal://name=ticket&ticket_id={{ ticket.id }}",
                 "ddportal://name=ticket&ticket_id={{ Ticket.ID }}",
+                "ddportal://name=ticket&ticket_id={{ Ticket.Idd }}",
+                "ddportal://name=ticket&ticket_id={{ Ticket.I }}",
+                "ddportal://name=ticket&ticket_id={{ Ticket..Id }}",
+                "ddportal://name=ticket&ticket_id={{ Ticket,Id }}",
+                "ddportal://name=ticket&ticket_id={{ T icket.Id }}",
+                "ddportal://name=ticket&ticket_id={{{ Ticket.Id }}",
+                "ddportal://name=ticket&ticket_id={{ Ticket.\u{0456}d }}",
+                "ddportal://name=ticket_list&auth_username={{ Contact.Emial | url_encode }}",
             ],
         );
         assert_eq!(
@@ -344,6 +432,24 @@ mod tests {
                 &settings
             ),
             "ddportal://name=ticket&ticket_id={{ Ticket.Id }}"
+        );
+        for near_miss in ["{{{ Ticket.Id }}", "{{ Ticket.Ud }}", "{{ Ticket/Id }}"] {
+            assert_eq!(
+                fixed(
+                    "DD204",
+                    &format!("ddportal://name=ticket&ticket_id={near_miss}"),
+                    &settings
+                ),
+                "ddportal://name=ticket&ticket_id={{ Ticket.Id }}"
+            );
+        }
+        assert_eq!(
+            fixed(
+                "DD204",
+                "ddportal://name=ticket_list&auth_username={{- Contact.Emial | url_encode -}}",
+                &settings
+            ),
+            "ddportal://name=ticket_list&auth_username={{- Contact.Email | url_encode -}}"
         );
     }
 }
