@@ -899,12 +899,47 @@ impl State<'_> {
         self.collector
             .link(&raw, base, Origin::Attribute, Some(true));
         let found = self.collector.found_links > before;
+        if found {
+            self.glued_after_href(element, Span::new(location.start, location.end));
+        }
         // A byte no longer at hand is taken for a quote: then nothing changes.
         if found && self.byte_before(base).is_some_and(|b| !is_quote(b)) {
             self.collector
                 .unquoted_value(Span::new(base, location.end), raw);
         }
         found
+    }
+
+    /// `href="…ticket_id=[srnumber]"action=approve"`: a deep-link parameter written as an
+    /// attribute glued to the `href`'s closing quote (`value`: the `href`'s value).
+    fn glued_after_href(&mut self, element: &Element, value: Span) {
+        let end = self.with_closing_quote(value);
+        if end == value.end {
+            return;
+        }
+        let Some(glued) = element.attributes().iter().find(|attribute| {
+            attribute
+                .name_source_location()
+                .is_some_and(|name| name.bytes().start == end)
+        }) else {
+            return;
+        };
+        let key = glued.name();
+        if !crate::command::spec::is_known_key(&key) {
+            return;
+        }
+        let glued_end = match glued.value_source_location() {
+            Some(location) => {
+                let bytes = location.bytes();
+                self.with_closing_quote(Span::new(bytes.start, bytes.end))
+            }
+            None => end + key.len(),
+        };
+        crate::rules::unescaped_ampersand::report_glued_parameter(
+            &mut self.collector.findings,
+            Span::new(end - 1, glued_end),
+            &key,
+        );
     }
 
     /// The input byte before `offset` (before an attribute value: its quote, if any), while

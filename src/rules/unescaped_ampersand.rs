@@ -10,7 +10,9 @@ declare_rule! {
     /// `&amp;`. It is an error when the `&` is followed by a legacy entity name such as
     /// `quot`, `not`, `para`, `copy`, `reg`, `lt` or `gt`, and a warning otherwise. A link
     /// such a tool has already rewritten (`name=quote"e_id=…`, from `&quote_id=`) is an
-    /// error too: the character stands where `&quot` was.
+    /// error too: the character stands where `&quot` was. So is a `"` that ends a quoted
+    /// `href` just before a deep-link parameter (`…ticket_id=[srnumber]"action=approve">`):
+    /// the parameter after it becomes an attribute of its own.
     ///
     /// ## Why is this bad?
     /// In HTML, `&` starts a character reference. Browsers happen to leave `&ticket_id=` alone,
@@ -40,6 +42,28 @@ declare_rule! {
         severity: Warning,
         fix: Safe,
     };
+}
+
+/// A deep-link parameter (`key`) written as an attribute glued to the closing quote of the
+/// `href` before it (`span`: that quote and the attribute): the quote stands where the `&amp;`
+/// between them belongs, and the link loses the parameter. No fix: whether the quote is the
+/// rest of a misread `&quot;` or a slip, and where the link was meant to end, is the
+/// author's to say.
+pub fn report_glued_parameter(findings: &mut Findings, span: Span, key: &str) {
+    if findings.enabled(&UNESCAPED_AMPERSAND) {
+        let mut diagnostic = Diagnostic::new(
+            &UNESCAPED_AMPERSAND,
+            span,
+            format!(
+                "a quote ends the `href` before `{key}=`, which becomes an attribute of its own: the link loses it"
+            ),
+        )
+        .with_help(format!(
+            "write `&amp;` for the quote before `{key}=`, and end the `href` after the link"
+        ));
+        diagnostic.severity = crate::diagnostic::Severity::Error;
+        findings.push(diagnostic);
+    }
 }
 
 /// A character in `range` of the link's text that an HTML tool made of a bare `&` and a
