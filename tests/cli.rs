@@ -2093,7 +2093,7 @@ fn a_snippet_writes_the_templates_line_ending() {
 
 /// Standard input under every mode of `fix`: `--stdin-filename` alone reads it (the file it
 /// names is not touched), `--check -` and `--diff -` write no document, an excluded name
-/// echoes the buffer, `--exit-non-zero-on-fix` and `--output-file` apply.
+/// echoes the buffer, `--exit-non-zero-on-fix`, `--max-warnings` and `--output-file` apply.
 #[test]
 fn standard_input_under_every_mode() {
     let dir = tempfile::tempdir().unwrap();
@@ -2196,6 +2196,26 @@ fn standard_input_under_every_mode() {
     );
     assert_eq!(strict.status.code(), Some(1));
     assert_eq!(text(&strict.stdout), after);
+    // So does `--max-warnings`, asked for by name: said on stderr, the result written.
+    let desktop = b"<a href=\"ddportal://name=ticket_list\">x</a>\n";
+    let warned = ddlink_stdin_in(
+        &["fix", "--select", "DD403", "--max-warnings", "0", "-"],
+        root,
+        desktop,
+    );
+    assert_eq!(warned.status.code(), Some(1));
+    assert_eq!(warned.stdout, desktop);
+    assert!(
+        text(&warned.stderr).ends_with("ddlink: 1 warning, more than --max-warnings 0 allows\n"),
+        "{}",
+        text(&warned.stderr)
+    );
+    let allowed = ddlink_stdin_in(
+        &["fix", "--select", "DD403", "--max-warnings", "1", "-"],
+        root,
+        desktop,
+    );
+    assert_eq!(allowed.status.code(), Some(0));
 
     let json = ddlink_stdin_in(
         &[

@@ -954,7 +954,10 @@ fn deliver(
             &options,
         );
     }
-    if args.exit_non_zero_on_fix && changed {
+    // Asked for by name, as `--exit-non-zero-on-fix` is: the result is written all the same.
+    if (args.exit_non_zero_on_fix && changed)
+        || output::too_many_warnings(args.max_warnings, summary.warnings)
+    {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
