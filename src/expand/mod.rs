@@ -593,7 +593,7 @@ fn writable(
             whole,
             format!(
                 "the link would hold {} outside template tokens",
-                white_space_named(space)
+                crate::rules::whitespace_in_url::space_named(space)
             ),
             "remove the white space from the placeholder's values".to_owned(),
         );
@@ -687,17 +687,6 @@ fn splits_the_link(setting: &str, value: &str, whole: Span, findings: &mut Findi
         ),
     );
     None
-}
-
-/// A white-space character as a template's author knows it.
-fn white_space_named(space: char) -> String {
-    match space {
-        ' ' => "a space".to_owned(),
-        '\t' => "a tab".to_owned(),
-        '\n' | '\r' => "a line break".to_owned(),
-        '\u{a0}' => "a no-break space (`&nbsp;`)".to_owned(),
-        other => format!("white space (U+{:04X})", u32::from(other)),
-    }
 }
 
 /// The first white-space character of `url` outside template tokens.

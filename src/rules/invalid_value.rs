@@ -233,56 +233,10 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     }
 }
 
-/// A credential the template fills in (`{{ Token }}`) with something written beside its
-/// token: the next parameter glued on (`{{ Token }}amp;auth_remember_me=…`, `;`, `?`), or
-/// other text (`x{{ AccessToken }}`). The portal reads the whole as the credential, which
-/// then signs no one in. Only the text beside the token is quoted: a credential written out
-/// is DD302's, masked.
-fn credential_around_token(
-    site: &LinkSite,
-    findings: &mut Findings,
-    spec: &KeySpec,
-    range: Range<usize>,
-) {
-    let key = spec.key;
-    let trimmed = site.str(range.clone()).trim();
-    if !has_token(trimmed) {
-        return;
-    }
-    let read_as = format!("the `{key}`");
-    if separator::check(
-        site,
-        findings,
-        &INVALID_VALUE,
-        range.clone(),
-        is_single_token,
-        NextKey::Known,
-        &read_as,
-    ) {
-        return;
-    }
-    if let Some(extra) = around_token(spec.kind, trimmed) {
-        findings.push(
-            Diagnostic::new(
-                &INVALID_VALUE,
-                site.span(range),
-                format!(
-                    "`{key}` is not its template token alone: {extra} written around it, and the portal reads the whole as the credential"
-                ),
-            )
-            .with_help("write the token alone"),
-        );
-    }
-}
-
 /// Judge the value at `range` of a parameter `spec` describes.
 fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<usize>) {
-    // Fixed word lists are DD106/DD107/DD111's; literal secrets are DD302's.
+    // Fixed word lists are DD106/DD107/DD111's.
     if matches!(spec.kind, ValueKind::OneOf(_)) {
-        return;
-    }
-    if matches!(spec.kind, ValueKind::Secret | ValueKind::Jwt) {
-        credential_around_token(site, findings, spec, range);
         return;
     }
     // `5"e_id=…`: the `&quote_id=` an HTML tool misread (DD401 repairs it).
@@ -292,11 +246,18 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
     let key = spec.key;
     let value = site.str(range.clone());
     let trimmed = value.trim();
-    if trimmed.is_empty() {
+    // A credential written out is DD302's, and is never quoted here; one the template fills
+    // in (`{{ Token }}`) is judged for what is written beside its token
+    // (`{{ Token }}amp;auth_remember_me=…`, `x{{ AccessToken }}`): the portal reads the
+    // whole as the credential, which then signs no one in.
+    let credential = matches!(spec.kind, ValueKind::Secret | ValueKind::Jwt);
+    if trimmed.is_empty() || (credential && !has_token(trimmed)) {
         return;
     }
     // `ticket_id=[srnumber]?action=approve`: a separator where `&` belongs.
-    let is_value = |before: &str| is_single_token(before) || is_valid_literal(spec.kind, before);
+    let is_value = |before: &str| {
+        is_single_token(before) || (!credential && is_valid_literal(spec.kind, before))
+    };
     let read_as = format!("the `{key}`");
     if separator::check(
         site,
@@ -314,16 +275,19 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
         // with other characters around it in a numeric value, the result is no id
         // (`[srnumber]x`, `"[srnumber]"`).
         if let Some(extra) = around_token(spec.kind, trimmed) {
-            findings.push(
-                Diagnostic::new(
-                    &INVALID_VALUE,
-                    site.span(range),
-                    format!(
-                        "`{value}` is not a valid `{key}`: {extra} written around the template token, and {} is expected",
-                        spec.kind.describe()
-                    ),
+            let message = if credential {
+                format!(
+                    "`{key}` is not its template token alone: {extra} written around it, and the portal reads the whole as the credential"
                 )
-                .with_help("write the token alone"),
+            } else {
+                format!(
+                    "`{value}` is not a valid `{key}`: {extra} written around the template token, and {} is expected",
+                    spec.kind.describe()
+                )
+            };
+            findings.push(
+                Diagnostic::new(&INVALID_VALUE, site.span(range), message)
+                    .with_help("write the token alone"),
             );
         }
         return;

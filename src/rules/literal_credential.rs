@@ -58,9 +58,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // DD301's, and keys behind a separator or a misread ampersand are the glued ones above.
     for param in &site.link.params {
         // `&amp; auth_token=…`: the space is DD402's, and the value goes out all the same.
-        let key = site
-            .key(param)
-            .trim_matches(|c: char| c.is_ascii_whitespace());
+        let key = site.key_unspaced(param);
         let plain_word = key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));

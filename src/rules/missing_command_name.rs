@@ -108,9 +108,7 @@ pub fn misread_name(key: &str, findings: &Findings) -> bool {
         return false;
     }
     (findings.enabled(&WHITESPACE_IN_URL)
-        && key
-            .trim_matches(|c: char| c.is_ascii_whitespace())
-            .eq_ignore_ascii_case(NAME_KEY))
+        && super::site::unspaced(key).eq_ignore_ascii_case(NAME_KEY))
         || (findings.enabled(&UNKNOWN_PARAM)
             && (closest(key, [NAME_KEY]).is_some() || meant_key(key) == Some(NAME_KEY)))
         // `&ampname=`: DD401 adds the `;`.

@@ -69,11 +69,10 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         // ` ticket_id=`, `& amp;ticket_id=`: white space DD402 removes from the key.
         let unspaced = findings.enabled(&WHITESPACE_IN_URL);
         let present = site.link.params.iter().any(|p| {
-            let key = site.key(p);
             let key = if unspaced {
-                key.trim_matches(|c: char| c.is_ascii_whitespace())
+                site.key_unspaced(p)
             } else {
-                key
+                site.key(p)
             };
             meant_key(key) == Some(required.key)
                 || (near_misses_named

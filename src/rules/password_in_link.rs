@@ -55,9 +55,7 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // the link (an address-bar URL, `/auth/v1/login?password=…`, too).
     for param in &site.link.params {
         // `&amp; auth_password=…`: the space is DD402's, and the password goes out all the same.
-        let spaced = site
-            .key(param)
-            .trim_matches(|c: char| c.is_ascii_whitespace());
+        let spaced = site.key_unspaced(param);
         let spaced_known = spaced.len() != site.key(param).len() && spaced == AUTH_PASSWORD;
         if (names_a_password_behind_amp(site.key(param)) || spaced_known)
             && site.value(param).is_some_and(|v| !v.is_empty())

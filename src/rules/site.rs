@@ -292,6 +292,12 @@ impl<'a> LinkSite<'a> {
         self.str(param.key.clone())
     }
 
+    /// `param`'s key without the white space around it (`&amp; auth_token=`), as it is read
+    /// once DD402 has removed that.
+    pub fn key_unspaced(&self, param: &Param) -> &'a str {
+        unspaced(self.key(param))
+    }
+
     /// The range of `param`'s key as it is read once DD401 has given an `&amp` without its
     /// `;` its `;`: `&ampnme=` is the key `ampnme` to a browser and to the portal, and `nme`
     /// then. The key's own range for any other parameter.
@@ -433,4 +439,10 @@ pub fn misread_as(key: &str) -> Option<&'static str> {
     super::wrong_case::behind_escaped_ampersand(key)
         .map(|(known, _)| known)
         .or_else(|| super::wrong_case::after_unterminated_amp(key).and_then(canonical_key))
+}
+
+/// `key` without the white space around it (`&amp; auth_token=`, ` ticket_id`), which DD402
+/// removes.
+pub fn unspaced(key: &str) -> &str {
+    key.trim_matches(|c: char| c.is_ascii_whitespace())
 }

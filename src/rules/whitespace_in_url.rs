@@ -87,27 +87,27 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
         let trailing = value
             .trim_end_matches(|c: char| c.is_ascii_whitespace())
             .len();
-        let before = leading > 0 && leading < value_len;
-        let after = trailing < value_len && trailing > 0;
+        let before = (leading > 0 && leading < value_len).then_some(0..leading);
+        let after = (trailing < value_len && trailing > 0).then_some(trailing..value_len);
         // Pointed at the white space itself where it stands on one side: it shows as nothing.
-        let (range, message) = match (before, after) {
-            (true, true) => (0..value_len, "white space around the link"),
-            (true, false) => (0..leading, "white space before the link"),
-            (false, true) => (trailing..value_len, "white space after the link"),
-            (false, false) => return interior(site, findings),
+        let pointed = match (&before, &after) {
+            (Some(_), Some(_)) => Some((0..value_len, "white space around the link")),
+            (Some(range), None) => Some((range.clone(), "white space before the link")),
+            (None, Some(range)) => Some((range.clone(), "white space after the link")),
+            (None, None) => None,
         };
-        let mut edits = Vec::new();
-        if before {
-            edits.push(Edit::delete(site.map.span(0..leading)));
+        if let Some((range, message)) = pointed {
+            let edits = [before, after]
+                .into_iter()
+                .flatten()
+                .map(|run| Edit::delete(site.map.span(run)))
+                .collect();
+            findings.push(
+                Diagnostic::new(&WHITESPACE_IN_URL, site.map.span(range), message)
+                    .with_help("remove the white space")
+                    .with_fix(Fix::safe(edits)),
+            );
         }
-        if after {
-            edits.push(Edit::delete(site.map.span(trailing..value_len)));
-        }
-        findings.push(
-            Diagnostic::new(&WHITESPACE_IN_URL, site.map.span(range), message)
-                .with_help("remove the white space")
-                .with_fix(Fix::safe(edits)),
-        );
     }
     interior(site, findings);
 }
@@ -245,12 +245,7 @@ fn invisible_at_edges(site: &LinkSite, text: &str, findings: &mut Findings) {
         if in_repaired_envelope(site, span) {
             continue;
         }
-        let space = text[range.clone()].chars().next().unwrap_or(' ');
-        let named = if space == '\u{a0}' {
-            "a no-break space (`&nbsp;`)".to_owned()
-        } else {
-            format!("invisible white space (U+{:04X})", u32::from(space))
-        };
+        let named = space_named(text[range.clone()].chars().next().unwrap_or(' '));
         let mut diagnostic = Diagnostic::new(
             &WHITESPACE_IN_URL,
             span,
@@ -261,6 +256,19 @@ fn invisible_at_edges(site: &LinkSite, text: &str, findings: &mut Findings) {
         // The key or value it touches is read with it (`quote\u{a0}` is no command).
         diagnostic.misread = true;
         findings.push(diagnostic);
+    }
+}
+
+/// A white-space character as a template's author knows it, the others by their code point
+/// (a zero-width one as invisible).
+pub fn space_named(space: char) -> String {
+    match space {
+        ' ' => "a space".to_owned(),
+        '\t' => "a tab".to_owned(),
+        '\n' | '\r' => "a line break".to_owned(),
+        '\u{a0}' => "a no-break space (`&nbsp;`)".to_owned(),
+        other if other.is_whitespace() => format!("white space (U+{:04X})", u32::from(other)),
+        other => format!("invisible white space (U+{:04X})", u32::from(other)),
     }
 }
 
