@@ -246,8 +246,8 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
     let key = spec.key;
     let value = site.str(range.clone());
     let trimmed = value.trim();
-    // A credential written out is DD302's, and is never quoted here; one the template fills
-    // in (`{{ Token }}`) is judged for what is written beside its token
+    // A credential written out is DD302's, and nothing of it is quoted here; one the template
+    // fills in (`{{ Token }}`) is judged for what is written beside its token
     // (`{{ Token }}amp;auth_remember_me=…`, `x{{ AccessToken }}`): the portal reads the
     // whole as the credential, which then signs no one in.
     let credential = matches!(spec.kind, ValueKind::Secret | ValueKind::Jwt);
@@ -275,9 +275,11 @@ fn judge(site: &LinkSite, findings: &mut Findings, spec: &KeySpec, range: Range<
         // with other characters around it in a numeric value, the result is no id
         // (`[srnumber]x`, `"[srnumber]"`).
         if let Some(extra) = around_token(spec.kind, trimmed) {
+            // What stands beside a credential's token may be part of a credential written
+            // out: it is not quoted.
             let message = if credential {
                 format!(
-                    "`{key}` is not its template token alone: {extra} written around it, and the portal reads the whole as the credential"
+                    "`{key}` is not its template token alone: something is written beside it, and the portal reads the whole as the credential"
                 )
             } else {
                 format!(

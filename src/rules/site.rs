@@ -359,15 +359,21 @@ impl<'a> LinkSite<'a> {
 
     /// Whether a known `key` stands in another parameter's value behind a `?`, `;` or `,`
     /// written for `&` (`action=approve;ticket_id=…`), in a value DD106 to DD108 judge, and so
-    /// separate: not a secret's, whose text no rule reads.
+    /// separate: not a credential written out, whose text no rule reads (one the template
+    /// fills in, `{{ Token }};ticket_id=…`, is judged).
     pub fn holds_behind_separator(&self, key: &str) -> bool {
         self.link.params.iter().any(|param| {
-            let judged = super::invalid_value::key_spec(self, self.key(param))
-                .is_some_and(|spec| !matches!(spec.kind, ValueKind::Secret | ValueKind::Jwt));
-            judged
-                && self
-                    .value(param)
-                    .is_some_and(|value| super::separator::key_behind(value) == Some(key))
+            let Some(value) = self.value(param) else {
+                return false;
+            };
+            let judged =
+                super::invalid_value::key_spec(self, self.key(param)).is_some_and(|spec| {
+                    !matches!(spec.kind, ValueKind::Secret | ValueKind::Jwt)
+                        || value.split(['?', ';', ',']).next().is_some_and(|before| {
+                            crate::command::token::is_single_token(before.trim())
+                        })
+                });
+            judged && super::separator::key_behind(value) == Some(key)
         })
     }
 
