@@ -100,8 +100,21 @@ impl<'t> Tokens<'t> {
                 };
                 (TokenShape::Mustache, end - at)
             }
-            [b'{', b'{', ..] => (TokenShape::Mustache, self.close(at + 2, b"}}")? - at),
+            [b'{', b'{', ..] => {
+                // `{{ x }` is one whatever follows; `{{ x ` before a `&` only when nothing
+                // closes it later on its line (`{{ x & y }}` is one expression).
+                let lopsided = lopsided_end(rest, 2);
+                let end = match lopsided {
+                    Some(end) if rest[end - 1] == b'}' => end,
+                    _ => match self.close(at + 2, b"}}") {
+                        Some(close) => close - at,
+                        None => lopsided?,
+                    },
+                };
+                (TokenShape::Mustache, end)
+            }
             [b'{', b'%', ..] => (TokenShape::LiquidTag, self.close(at + 2, b"%}")? - at),
+            [b'{', ..] => (TokenShape::Mustache, lopsided_end(rest, 1)?),
             [b'[', ..] => (TokenShape::Bracket, bracket_end(rest)?),
             [b'%', b'5', b'B' | b'b', ..] => {
                 (TokenShape::EncodedBracket, encoded_bracket_end(rest)?)
@@ -132,6 +145,43 @@ impl<'t> Tokens<'t> {
         newline
             .is_none_or(|newline| found < newline)
             .then_some(found + close.len())
+    }
+}
+
+/// The longest expression read inside a Liquid expression that lost a brace.
+const MAX_LOPSIDED_EXPRESSION: usize = 64;
+
+/// If `rest` starts with a Liquid expression that lost a brace, its end: `{{ Ticket.Id }`,
+/// `{ Ticket.Id }`+`}`, or `{{ Ticket.Id ` cut by the next parameter's `&` or the text's end. Liquid writes such
+/// an expression into the mail as it is; read as a token, it is reported as one (DD204), and
+/// neither cut at its brace nor judged as a literal value. Only a variable's path between
+/// spaces counts (`opened`: its opening braces), so that braces in prose, CSS or a Handlebars
+/// block are never taken for one.
+fn lopsided_end(rest: &[u8], opened: usize) -> Option<usize> {
+    let inside = &rest[opened..];
+    let inner_len = inside
+        .iter()
+        .take(MAX_LOPSIDED_EXPRESSION)
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b' ')))
+        .or((inside.len() <= MAX_LOPSIDED_EXPRESSION).then_some(inside.len()))?;
+    let path = rest[opened..opened + inner_len].trim_ascii();
+    let starts_as_name = path
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_');
+    if !starts_as_name || path.contains(&b' ') {
+        return None;
+    }
+    let after = opened + inner_len;
+    let closing = rest[after..]
+        .iter()
+        .take(3)
+        .take_while(|&&b| b == b'}')
+        .count();
+    match (opened, closing) {
+        (2, 1) | (1, 2) => Some(after + closing),
+        // The value of a parameter cut at its `&` ends where the text does.
+        (2, 0) if matches!(rest.get(after), Some(b'&') | None) => Some(after),
+        _ => None,
     }
 }
 
@@ -370,6 +420,9 @@ mod tests {
             ("%5BTicket:%20ID%5D", TokenShape::EncodedBracket),
             ("%5bsrnumber%5d", TokenShape::EncodedBracket),
             ("%7B%7B%20Ticket.Id%20%7D%7D", TokenShape::EncodedMustache),
+            // Lost a brace: still read as the expression it was meant to be.
+            ("{{ Ticket.Id }", TokenShape::Mustache),
+            ("{Ticket.Id}}", TokenShape::Mustache),
         ];
         for (text, shape) in cases {
             let token = token_at(text, 0).unwrap_or_else(|| panic!("{text} is a token"));
@@ -384,13 +437,22 @@ mod tests {
         let alone = |text: &str, at: usize| -> Option<usize> {
             let rest = &text.as_bytes()[at..];
             let close: &[u8] = match rest {
+                [b'{', b'{', ..] if lopsided_end(rest, 2).is_some_and(|e| rest[e - 1] == b'}') => {
+                    return lopsided_end(rest, 2).map(|end| at + end);
+                }
                 [b'{', b'{', ..] => b"}}",
                 [b'{', b'%', ..] => b"%}",
                 _ => return token_at(text, at).map(|t| t.range.end),
             };
             let body = &rest[2..];
             let line = &body[..memchr::memchr2(b'\n', b'\r', body).unwrap_or(body.len())];
-            let end = memchr::memmem::find(line, close).map(|i| at + 2 + i + close.len())?;
+            let Some(end) = memchr::memmem::find(line, close).map(|i| at + 2 + i + close.len())
+            else {
+                return (close == b"}}")
+                    .then(|| lopsided_end(rest, 2))
+                    .flatten()
+                    .map(|end| at + end);
+            };
             // A triple-stash takes its third brace.
             let triple = rest.starts_with(b"{{{") && text.as_bytes().get(end) == Some(&b'}');
             Some(end + usize::from(triple))
@@ -416,9 +478,34 @@ mod tests {
 
     #[test]
     fn rejects_non_tokens() {
-        for text in ["[]", "[a", "{{ a", "%5B%5D", "[a\nb]", "plain", "%20"] {
+        for text in [
+            "[]",
+            "[a",
+            "{{ a\n",
+            "%5B%5D",
+            "[a\nb]",
+            "plain",
+            "%20",
+            "{ a }",
+            "{{ a b }",
+            "{a}",
+            "{{ 1 }",
+            "{ color: red }}",
+        ] {
             assert!(!is_single_token(text), "{text}");
         }
+    }
+
+    #[test]
+    fn an_expression_cut_by_the_next_parameter_ends_before_it() {
+        let text = "ticket_id={{ Ticket.Id &action=approve";
+        let found = tokens(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].range.clone()], "{{ Ticket.Id ");
+        // Closed later on its line: the brace was not lost, and the token runs to the close.
+        let text = "a={{ x }}&b={{ y }&c={{ z &d";
+        let found: Vec<&str> = tokens(text).into_iter().map(|t| &text[t.range]).collect();
+        assert_eq!(found, ["{{ x }}", "{{ y }", "{{ z "]);
     }
 
     #[test]

@@ -37,7 +37,8 @@ impl Shape {
 
 /// The shape of a whole token (`[…]` or `{{…}}`).
 pub fn shape(token: &str) -> Shape {
-    if token.starts_with("{{") {
+    // `{ Ticket.Id }}`: a Liquid expression that lost a brace (see `command::token`).
+    if token.starts_with('{') && !token.starts_with("{%") {
         return Shape::Liquid;
     }
     let Some(inner) = token.strip_prefix('[').and_then(|t| t.strip_suffix(']')) else {

@@ -2015,7 +2015,11 @@ fn unclosed_template_tag(raw: &str) -> Option<usize> {
         };
         match raw[open + 2..].find(close) {
             Some(len) => from = open + 2 + len + close.len(),
-            None => return Some(open),
+            // `{{ Ticket.Id }&amp;…`: an expression that lost a brace, not a cut tag.
+            None => match crate::command::token::token_at(raw, open) {
+                Some(token) => from = token.range.end,
+                None => return Some(open),
+            },
         }
     }
     None

@@ -56,7 +56,7 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
         token.span,
         format!(
             "`{}` is {} token, but this template is {}",
-            token.token,
+            token.token.trim_end(),
             with_article(token_dialect),
             title(dialect)
         ),

@@ -25,6 +25,10 @@ declare_rule! {
     /// known token. A near miss of the ticket number as a ticket's id (`[Ticket:Number]`)
     /// suggests the ticket id, and counts at least as much as DD202.
     ///
+    /// A Liquid expression that lost a brace (`{{ Ticket.Id }`, `{ Ticket.Id }}`, or
+    /// `{{ Ticket.Id` cut by the next parameter's `&`) is reported as such, with the expression
+    /// closed: the mail system writes it into the link as it is.
+    ///
     /// ConnectWise's token set is open and ddlink's lists are not exhaustive, so a token that is
     /// merely unknown is not reported: only near misses are.
     ///
@@ -226,6 +230,9 @@ fn autotask(token: &str, token_shape: Shape, language: Language, decided: bool) 
 const KNOWN_LIQUID: &[&str] = &["Ticket.Id", "Contact.Email"];
 
 fn liquid(token: &str) -> Verdict {
+    if let Some(verdict) = lopsided(token) {
+        return Some(verdict);
+    }
     // Liquid is case-sensitive: `{{ ticket.id }}` or `{{ Ticket.ID }}` renders nothing.
     let expression = liquid_expression(token)?;
     if let Some(known) = KNOWN_LIQUID
@@ -257,6 +264,31 @@ fn liquid(token: &str) -> Verdict {
     Some((
         format!("`{root}` is not a DeskDirector template object"),
         Some(token.replacen(root, suggestion, 1)),
+    ))
+}
+
+/// `{{ Ticket.Id }`, `{ Ticket.Id }}`, `{{ Ticket.Id ` before the next `&`: an expression
+/// that lost a brace, which Liquid writes into the mail as it is. The suggestion closes it,
+/// with the known expression it nearly is, if it is a near miss of one.
+fn lopsided(token: &str) -> Verdict {
+    let opened = token.bytes().take_while(|&b| b == b'{').count();
+    let closed = token.bytes().rev().take_while(|&b| b == b'}').count();
+    if !matches!((opened, closed), (2, 1 | 0) | (1, 2)) {
+        return None;
+    }
+    let expression = token[opened..token.len() - closed].trim();
+    let expression = liquid_near_miss(expression).unwrap_or(expression);
+    let problem = if closed == 0 {
+        "is not closed"
+    } else {
+        "is missing a brace"
+    };
+    Some((
+        format!(
+            "`{}` {problem}: Liquid writes it into the mail as it is",
+            token.trim_end()
+        ),
+        Some(format!("{{{{ {expression} }}}}")),
     ))
 }
 
