@@ -494,6 +494,37 @@ fn secrets_are_masked_in_every_format() {
 }
 
 #[test]
+fn link_help_says_what_each_flag_does_for_the_printed_link() {
+    // Read as one line: the help is wrapped to the terminal's width.
+    let one_line = |bytes: &[u8]| text(bytes).split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = one_line(&ddlink(&["link", "--help"], Path::new(".")).stdout);
+    assert!(help.contains("to paste into a template"), "{help}");
+    assert!(help.contains("needed for a web link"), "{help}");
+    // `link` reads no template: nothing of checks, fixes or a template's charset.
+    for templates_only in ["<meta charset>", "byte-order mark", "checks and fixes"] {
+        assert!(!help.contains(templates_only), "{templates_only}: {help}");
+    }
+    let check_help = one_line(&ddlink(&["check", "--help"], Path::new(".")).stdout);
+    assert!(check_help.contains("<meta charset>"), "{check_help}");
+}
+
+#[test]
+fn a_file_name_given_as_the_portal_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("approval.html"), CLEAN).unwrap();
+    // `--portal` with its URL left out takes the next word: every link would be rewritten.
+    let output = ddlink(&["fix", "--portal", "approval.html"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the portal `approval.html` is a file's name, not a host"),
+        "{stderr}"
+    );
+    let kept = std::fs::read_to_string(dir.path().join("approval.html")).unwrap();
+    assert_eq!(kept, CLEAN);
+}
+
+#[test]
 fn link_prints_a_canonical_link() {
     let root = Path::new(".");
     let output = ddlink(
@@ -1313,6 +1344,24 @@ fn output_file_folders_are_made() {
 }
 
 #[test]
+fn a_negative_warning_count_is_said_to_be_no_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("warn.html"), WARNING_ONLY).unwrap();
+    // Not taken for a flag, which clap would suggest passing after `--`.
+    for command in ["check", "fix"] {
+        let negative = ddlink(&[command, "--max-warnings", "-1", "warn.html"], root);
+        assert_eq!(negative.status.code(), Some(2), "{command}");
+        assert!(
+            text(&negative.stderr)
+                .contains("`-1` is not a number of warnings: give a whole number, 0 or more"),
+            "{}",
+            text(&negative.stderr)
+        );
+    }
+}
+
+#[test]
 fn exit_knobs_output_file_and_the_github_default() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -1689,6 +1738,11 @@ fn completions_and_man_page() {
             script.contains("ddlink") && script.contains("check") && script.contains("portal"),
             "{shell}"
         );
+        // `check --fix` is refused: never offered. The spelling ruff users type is.
+        for offered in [" --fix ", "-l fix ", "'--fix["] {
+            assert!(!script.contains(offered), "{shell}: {offered}");
+        }
+        assert!(script.contains("output-format"), "{shell}");
     }
     let man = ddlink(&["man"], root);
     assert!(

@@ -337,6 +337,16 @@ const ERRORS: &[(&str, ConfigErrorKind, &str, &[&str])] = &[
         ],
     ),
     (
+        "portal = \"approval-needed.html\"\n",
+        ConfigErrorKind::InvalidValue,
+        "1:10",
+        &[
+            "invalid portal",
+            "`approval-needed.html` is a file's name, not a host",
+            "https://acme.deskdirector.com",
+        ],
+    ),
+    (
         "max_memory = \"lots\"\n",
         ConfigErrorKind::InvalidValue,
         "1:14",

@@ -364,6 +364,20 @@ fn out_dir_refuses_what_would_lose_a_file() {
     );
     assert!(!root.join("mail/mail").exists());
     assert_eq!(read(root, "mail/approve.html"), PLACEHOLDER);
+    // No paths is the current folder: refused as when it is named.
+    let implicit = ddlink(&["fix", "--out-dir", "."], &root.join("mail"), None);
+    assert_eq!(
+        implicit.status.code(),
+        Some(2),
+        "{}",
+        text(&implicit.stderr)
+    );
+    assert!(
+        text(&implicit.stderr).starts_with("error: --out-dir `.` is the folder being fixed, `.`"),
+        "{}",
+        text(&implicit.stderr)
+    );
+    assert_eq!(read(root, "mail/approve.html"), PLACEHOLDER);
     // Run twice over the tree that holds its output: the second run does not read the first's.
     for _ in 0..2 {
         let again = ddlink(&["fix", "--out-dir", "fixed", "."], root, None);

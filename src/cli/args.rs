@@ -23,6 +23,19 @@ pub enum Command {
     /// Expand placeholders and apply safe fixes, in place (or --check, --diff, --out-dir, `-`).
     Fix(FixArgs),
     /// Print one deep link built from KEY=VALUE pairs.
+    // `link` reads no template: the shared flags say what they do for the printed link.
+    #[command(
+        mut_arg("portal", |arg| arg.help(
+            "The portal's origin, e.g. https://acme.deskdirector.com; needed for a web link when ddlink.toml has none"
+        )),
+        mut_arg("client", |arg| arg.help(
+            "Which client the link opens [default: `client` in ddlink.toml, else web]"
+        )),
+        mut_arg("psa", |arg| arg.help("The dialect whose ticket-id token a ticket link gets")),
+        mut_arg("encoding", |arg| arg.help(
+            "Write the link in the templates' encoding, a WHATWG label (e.g. windows-1252), to paste into a template; a character it cannot write is an error"
+        )),
+    )]
     Link(LinkArgs),
     /// List every rule.
     Rules,
@@ -128,13 +141,9 @@ pub struct CheckArgs {
     #[arg(long)]
     pub show_dialect: bool,
 
-    /// Refused with a pointer to `ddlink fix` (`check --fix` is how other linters fix).
-    #[arg(long, hide = true)]
-    pub fix: bool,
-
     /// How to print findings [default: human; github when GITHUB_ACTIONS=true and stdout is
     /// not a terminal].
-    #[arg(long, value_enum, alias = "output-format")]
+    #[arg(long, value_enum, visible_alias = "output-format")]
     pub format: Option<Format>,
 
     /// The path standard input stands for (file type, configuration, dialect and messages).
@@ -146,7 +155,7 @@ pub struct CheckArgs {
     pub exit_zero: bool,
 
     /// Exit 1 when there are more than N warnings.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_warning_count)]
     pub max_warnings: Option<usize>,
 
     /// Count unsafe fixes (did-you-mean guesses, removals) as fixable, as `ddlink fix
@@ -195,7 +204,7 @@ pub struct FixArgs {
 
     /// How to print the findings that remain [default: human; github when GITHUB_ACTIONS=true
     /// and stdout is not a terminal].
-    #[arg(long, value_enum, alias = "output-format")]
+    #[arg(long, value_enum, visible_alias = "output-format")]
     pub format: Option<Format>,
 
     /// The path standard input stands for (file type, configuration, dialect and messages).
@@ -211,7 +220,7 @@ pub struct FixArgs {
     pub exit_non_zero_on_fix: bool,
 
     /// Exit 1 when there are more than N warnings.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_warning_count)]
     pub max_warnings: Option<usize>,
 
     /// Print nothing but the findings (no summary line, no skipped-file notes).
@@ -231,6 +240,13 @@ pub struct LinkArgs {
     /// Print the link escaped for an HTML `href` attribute (`&` as `&amp;`).
     #[arg(long)]
     pub html: bool,
+}
+
+/// `--max-warnings N`: a count, said as one when it is not (`-1` is no count, not a flag).
+fn parse_warning_count(text: &str) -> Result<usize, String> {
+    text.trim().parse().map_err(|_| {
+        format!("`{text}` is not a number of warnings: give a whole number, 0 or more")
+    })
 }
 
 fn parse_dialect(text: &str) -> Result<Dialect, String> {

@@ -142,13 +142,19 @@ fn say_left_in_out_dir(args: &FixArgs, left: usize) {
     }
 }
 
-/// The files a run fixes, and how many errors finding them met (each said on stderr); `None`
-/// when the run must not go on.
-fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input>, usize)> {
+/// Whether `--out-dir` is a folder being fixed, said on stderr: the run must not go on.
+fn out_dir_is_walked(args: &FixArgs, paths: &[PathBuf]) -> bool {
     // `fix templates --out-dir templates`: the results would land in the tree being fixed
     // (`templates/templates/…`), and every later walk would read them as templates.
+    // No paths is the current folder, refused as the same folder named is.
+    let current = [PathBuf::from(".")];
+    let named = if paths.is_empty() {
+        &current[..]
+    } else {
+        paths
+    };
     if let Some(dir) = &args.out_dir
-        && let Some(folder) = paths
+        && let Some(folder) = named
             .iter()
             .find(|path| path.is_dir() && inputs::same_file(path, dir))
     {
@@ -158,6 +164,15 @@ fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input
             crate::report::visible::line(&dir.to_string_lossy()),
             crate::report::visible::line(&folder.to_string_lossy()),
         );
+        return true;
+    }
+    false
+}
+
+/// The files a run fixes, and how many errors finding them met (each said on stderr); `None`
+/// when the run must not go on.
+fn fix_inputs(args: &FixArgs, run: &Run, paths: &[PathBuf]) -> Option<(Vec<Input>, usize)> {
+    if out_dir_is_walked(args, paths) {
         return None;
     }
     // A walk leaves out the results of an earlier `--out-dir` run into the tree it walks,

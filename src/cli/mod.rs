@@ -54,6 +54,17 @@ pub fn run() -> ExitCode {
     survive_file_size_limit();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(error) if asks_check_to_fix(&error) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let _ = command
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "`check` only reports: `ddlink fix [PATHS]` applies the fixes \
+                     (`ddlink fix --diff` shows them first)",
+                )
+                .print();
+            return ExitStatus::Failure.into();
+        }
         Err(error) => {
             // Help and version are not errors; clap prints them and says which.
             let status = if error.use_stderr() {
@@ -66,17 +77,6 @@ pub fn run() -> ExitCode {
         }
     };
     let status = match cli.command {
-        args::Command::Check(args) if args.fix => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            let _ = command
-                .error(
-                    clap::error::ErrorKind::ArgumentConflict,
-                    "`check` only reports: `ddlink fix [PATHS]` applies the fixes \
-                     (`ddlink fix --diff` shows them first)",
-                )
-                .print();
-            ExitStatus::Failure
-        }
         args::Command::Check(args) => check::run(&args),
         args::Command::Fix(args) => fix::run(&args),
         args::Command::Link(args) => link::run(&args),
@@ -87,6 +87,22 @@ pub fn run() -> ExitCode {
         args::Command::Man => generate::man(),
     };
     status.into()
+}
+
+/// `check --fix`, as other linters are asked to fix: refused with a pointer to `ddlink fix`.
+/// Caught as the unknown flag it is, not declared on `check`, where completions and the
+/// manual would offer it.
+fn asks_check_to_fix(error: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    error.kind() == ErrorKind::UnknownArgument
+        && matches!(
+            error.get(ContextKind::InvalidArg),
+            Some(ContextValue::String(arg)) if arg == "--fix"
+        )
+        && std::env::args_os()
+            .skip(1)
+            .find(|arg| !arg.as_encoded_bytes().starts_with(b"-"))
+            .is_some_and(|command| command == "check")
 }
 
 /// The signal that asked the run to stop (SIGINT or SIGTERM), 0 while none has.

@@ -165,7 +165,17 @@ pub enum PortalError {
         "the portal `{0}` is a documentation placeholder, not a portal: write your DeskDirector portal's host (such as `acme.deskdirector.com`)"
     )]
     Placeholder(String),
+    #[error(
+        "the portal `{0}` is a file's name, not a host: write the portal's origin, e.g. `https://acme.deskdirector.com`"
+    )]
+    FileName(String),
 }
+
+/// The endings of the files a portal's host is mistaken for (`--portal approval.html`, the URL
+/// left out before a path): none of them is a top-level domain.
+const FILE_ENDINGS: &[&str] = &[
+    "html", "htm", "mjml", "txt", "hbs", "liquid", "toml", "json", "eml",
+];
 
 /// The byte ranges of the user names and passwords written into URLs in `text`: what no
 /// message and no excerpt may show. A run of user-information characters right before an `@`
@@ -255,6 +265,10 @@ impl Portal {
             return Err(PortalError::NotAnOrigin(shown()));
         }
         // Every link would be rewritten to it (DD408), and each then reported (DD409).
+        let top_level = host.rsplit('.').next().unwrap_or_default();
+        if FILE_ENDINGS.contains(&top_level) {
+            return Err(PortalError::FileName(shown()));
+        }
         if crate::rules::docs_placeholder_host::is_placeholder_host(host) {
             return Err(PortalError::Placeholder(shown()));
         }
@@ -578,6 +592,18 @@ mod tests {
             assert!(
                 matches!(Portal::parse(placeholder), Err(PortalError::Placeholder(_))),
                 "{placeholder}"
+            );
+        }
+        // `--portal approval.html`: the URL left out, and the next word taken for it.
+        for file_name in [
+            "approval.html",
+            "ticket-updated.HTM",
+            "https://x.txt",
+            "ddlink.toml",
+        ] {
+            assert!(
+                matches!(Portal::parse(file_name), Err(PortalError::FileName(_))),
+                "{file_name}"
             );
         }
         for with_credentials in [

@@ -21,10 +21,11 @@ fn shown(c: char, keep: impl Fn(char) -> bool) -> Option<Cow<'static, str>> {
     }
 }
 
-/// One line of text (a message, a help, a path): every control character shown but the tab,
-/// a newline too, so that a line that quotes a template cannot pass for two.
+/// One line of text (a message, a help, a path): every control character shown, a newline
+/// too, so that a line that quotes a template cannot pass for two, and a tab, which would
+/// read as spaces in what a message quotes (`[srn\tumber]`).
 pub fn line(text: &str) -> Cow<'_, str> {
-    shown_but(text, |c| c == '\t')
+    shown_but(text, |_| false)
 }
 
 /// A GitHub workflow command's text: every control character shown but the tab and the line
@@ -82,7 +83,8 @@ mod tests {
 
     #[test]
     fn controls_are_shown() {
-        assert_eq!(line("plain\ttext"), Cow::Borrowed("plain\ttext"));
+        assert_eq!(line("plain text"), Cow::Borrowed("plain text"));
+        assert_eq!(line("[srn\tumber]"), "[srn␉umber]");
         assert_eq!(
             line("a\u{1b}[8mb\u{7}c\u{9b}2Kd\u{7f}\r\n\0"),
             "a␛[8mb␇c\\u{9b}2Kd␡␍␊␀"

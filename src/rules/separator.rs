@@ -79,7 +79,10 @@ pub(super) fn check(
             // which of the two is meant is not this fix's to say.
             Some(key) => diagnostic.with_help(held_twice(key)),
             None => diagnostic
-                .with_help(format!("write `&` instead of `{separator}`"))
+                .with_help(format!(
+                    "write `{}` instead of `{separator}`",
+                    site.ampersand()
+                ))
                 .with_fix(Fix::safe(vec![Edit::replace(
                     site.span(at..at + separator.len_utf8()),
                     site.ampersand(),
