@@ -211,12 +211,13 @@ pub struct FixArgs {
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
 
-    /// Exit 0 even when error-severity findings remain.
+    /// Exit 0 even when error-severity findings remain, or more warnings than --max-warnings,
+    /// or changes --check and --diff would make.
     #[arg(long)]
     pub exit_zero: bool,
 
     /// Exit 1 when any file was (or, with --check/--diff, would be) changed.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "exit_zero")]
     pub exit_non_zero_on_fix: bool,
 
     /// Exit 1 when there are more than N warnings.

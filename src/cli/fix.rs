@@ -328,10 +328,12 @@ fn report(
     let changed = summary.changed > 0;
     if failed + unwritten > 0 {
         ExitStatus::Failure
+    } else if args.exit_zero {
+        // Over every other exit-1 knob, as in ruff: the run is asked not to fail on findings.
+        ExitStatus::Success
     } else if ((args.check || args.diff || args.exit_non_zero_on_fix) && changed)
-        || (!args.exit_zero
-            && (output::too_many_warnings(args.max_warnings, summary.warnings)
-                || summary.errors > 0))
+        || output::too_many_warnings(args.max_warnings, summary.warnings)
+        || summary.errors > 0
     {
         ExitStatus::Findings
     } else {
@@ -970,8 +972,9 @@ fn deliver(
         );
     }
     // Asked for by name, as `--exit-non-zero-on-fix` is: the result is written all the same.
-    if (args.exit_non_zero_on_fix && changed)
-        || output::too_many_warnings(args.max_warnings, summary.warnings)
+    if !args.exit_zero
+        && ((args.exit_non_zero_on_fix && changed)
+            || output::too_many_warnings(args.max_warnings, summary.warnings))
     {
         ExitStatus::Findings
     } else {
