@@ -29,9 +29,10 @@ declare_rule! {
     /// Leading and trailing white space is trimmed: a safe fix. Tabs and line breaks inside
     /// the URL (an editor's wrapping) are removed safely, as a URL parser drops them too; a
     /// break followed by indentation is an error, removed with it as an unsafe fix: the
-    /// spaces stay in the URL, inside the command (`state=⏎   open` is `state=%20%20%20open`). A break inside a bracket token (`[Ticket:⏎ID]`, wrapped at the
-    /// token's space) becomes that space; in a token without one (`[srnumber⏎]`, ConnectWise)
-    /// the break goes. A space just before or after a key or a value
+    /// spaces stay in the URL, inside the command (`state=⏎   open` is `state=%20%20%20open`).
+    /// A break inside a bracket token is an error too, since the PSA fills in no token broken
+    /// over lines: it becomes the token's space where it was wrapped at one (`[Ticket:⏎ID]`),
+    /// and goes in a token without one (`[srnumber⏎]`, ConnectWise), a safe fix. A space just before or after a key or a value
     /// (`ticket_id= [srnumber]`, `name =ticket`, `&amp; ticket_id=`) is removed: safe fixes
     /// too. A no-break or zero-width space (`&nbsp;`, `&#8203;`) at the start or end of a
     /// key or a value (`ticket_id=&nbsp;12345`, `name=quote&nbsp;&amp;…`) is reported as
@@ -294,8 +295,6 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
         if in_repaired_envelope(site, span) {
             continue;
         }
-        let mut diagnostic =
-            Diagnostic::new(&WHITESPACE_IN_URL, span, "white space inside the link");
         // A space misleads the other rules (a key or value holds it); a line break does not,
         // since they read the link joined. White space around the link is trimmed before they
         // read it.
@@ -305,6 +304,19 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
             // `[Contact: Email` of a token wrapped further on: the token's own space.
             continue;
         }
+        let mut diagnostic = if in_token {
+            // The PSA finds its tokens in the template's source, where this one is broken: the
+            // link carries it unfilled, whatever a browser then drops.
+            let mut broken = Diagnostic::new(
+                &WHITESPACE_IN_URL,
+                span,
+                "a line break inside a token: the PSA fills in no token broken over lines",
+            );
+            broken.severity = Severity::Error;
+            broken
+        } else {
+            Diagnostic::new(&WHITESPACE_IN_URL, span, "white space inside the link")
+        };
         diagnostic.misread = !wrapped;
         let diagnostic = if in_token && wrapped_at_token_space(text, &range) {
             // The token's own space, which the PSA needs to find it.
