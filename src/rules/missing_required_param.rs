@@ -24,6 +24,7 @@ declare_rule! {
     /// error instead of their ticket.
     ///
     /// ## Example
+    /// In a ConnectWise template (where nothing names the PSA, this is DD205):
     /// ```html
     /// <a href="https://acme.deskdirector.com/portal/deeplink?name=ticket&amp;action=approve">Approve</a>
     /// ```
