@@ -6,9 +6,10 @@ use crate::command::token::{TokenShape, Tokens, handlebars_renders_no_text, toke
 
 /// Words without which a text cannot hold a portal link: texts that have none of them (nearly
 /// all) cost one scan.
-/// `://name=` is a desktop link's command after a misspelt scheme (`ddprotal://name=…`).
+/// `://name=` and `:/name=` are a desktop link's command after a misspelt scheme
+/// (`ddprotal://name=…`, `ddprotal:/name=…`) or the web one (`https://name=…`).
 const NEEDLES: &[&str] = &[
-    "ddportal", "deeplink", "/portal", "gtoken", "/auth/", "://name=",
+    "ddportal", "deeplink", "/portal", "gtoken", "/auth/", "://name=", ":/name=",
 ];
 
 /// The shortest needle: shorter texts (the white space between tags) are not scanned.
@@ -83,20 +84,22 @@ pub fn links(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     let mut resume = 0;
     for colon in memchr::memchr_iter(b':', bytes) {
-        // Style attributes are full of colons: most are ruled out by the letter before.
-        if colon < resume
-            || colon == 0
-            || !matches!(bytes[colon - 1].to_ascii_lowercase(), b'p' | b's' | b'l')
-        {
+        if colon < resume || colon == 0 {
             continue;
         }
-        let start = SCHEMES.iter().find_map(|scheme| {
-            let start = colon.checked_sub(scheme.len())?;
-            let matches = bytes[start..colon].eq_ignore_ascii_case(scheme)
-                && (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
-                && (scheme[0] == b'd' || bytes.get(colon + 1) == Some(&b'/'));
-            matches.then_some(start)
-        });
+        // Style attributes are full of colons: most are ruled out by the letter before.
+        let start = if matches!(bytes[colon - 1].to_ascii_lowercase(), b'p' | b's' | b'l') {
+            SCHEMES.iter().find_map(|scheme| {
+                let start = colon.checked_sub(scheme.len())?;
+                let matches = bytes[start..colon].eq_ignore_ascii_case(scheme)
+                    && (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
+                    && (scheme[0] == b'd' || bytes.get(colon + 1) == Some(&b'/'));
+                matches.then_some(start)
+            })
+        } else {
+            None
+        };
+        let start = start.or_else(|| slipped_scheme_start(bytes, colon));
         let Some(start) = start.filter(|&s| s >= resume) else {
             continue;
         };
@@ -107,6 +110,25 @@ pub fn links(text: &str) -> Vec<Range<usize>> {
         resume = end.max(colon + 1);
     }
     found
+}
+
+/// Where the word starts that stands for a scheme before the colon at `colon`, when a
+/// desktop link's command follows it (`ddprotal://name=…`, `ddprotal:/name=…`): a slipped
+/// scheme, which DD112 reports.
+fn slipped_scheme_start(bytes: &[u8], colon: usize) -> Option<usize> {
+    let after = &bytes[colon + 1..];
+    let slashes = after.iter().take(3).take_while(|&&b| b == b'/').count();
+    let command = after.get(slashes..slashes + 5)?;
+    if slashes == 0 || !command.eq_ignore_ascii_case(b"name=") {
+        return None;
+    }
+    let letters = bytes[..colon]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let start = colon - letters;
+    (letters >= 3 && (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())).then_some(start)
 }
 
 fn run_end(text: &str, start: usize) -> usize {
@@ -262,6 +284,11 @@ mod tests {
             ["http://x.y/?a=1&amp;"]
         );
         assert_eq!(found("no links: here, xddportal:x"), Vec::<&str>::new());
+        // A slipped scheme before a desktop command: DD112's to report.
+        assert_eq!(
+            found("Open ddprotal://name=quotes or ddportl:/name=invoices, not x:/name=y"),
+            ["ddprotal://name=quotes", "ddportl:/name=invoices"]
+        );
         assert_eq!(found("<a href=\"https://a.b/c\">"), ["https://a.b/c"]);
         // Brackets and quotes written as references end a link too.
         assert_eq!(
