@@ -112,6 +112,80 @@ pub fn links(text: &str) -> Vec<Range<usize>> {
     found
 }
 
+/// Where a link in plain text that ends at `end` ends once the lines an editor wrapped it
+/// over are taken in: a link whose line ends with its `&` or `?` (`…ticket_id=[srnumber]&`)
+/// goes on on the next line when that starts with a `key=` (`action=approve`), indented or
+/// not. A mail client ends the link at the line break; DD402 reports it.
+pub fn wrapped_link_end(text: &str, mut end: usize) -> usize {
+    let bytes = text.as_bytes();
+    let blanks = |mut at: usize| {
+        while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+            at += 1;
+        }
+        at
+    };
+    loop {
+        // `deeplink?` at the end of a sentence: the `?` is left out of the link.
+        let separator = if bytes.get(end) == Some(&b'?') {
+            end + 1
+        } else {
+            end
+        };
+        if separator == 0 || !matches!(bytes[separator - 1], b'&' | b'?') {
+            return end;
+        }
+        let mut at = blanks(separator);
+        match bytes.get(at) {
+            Some(b'\r') if bytes.get(at + 1) == Some(&b'\n') => at += 2,
+            Some(b'\r' | b'\n') => at += 1,
+            _ => return end,
+        }
+        let at = blanks(at);
+        let key = bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        if key == 0 || !bytes[at].is_ascii_alphabetic() || bytes.get(at + key) != Some(&b'=') {
+            return end;
+        }
+        let next = run_end(text, at);
+        if next <= at + key {
+            return end;
+        }
+        end = next;
+    }
+}
+
+/// Where the complete `lines` (each ended by its line break) start to end a link that a
+/// line after them may go on ([`wrapped_link_end`]): the first of the lines at their end
+/// that end in `&` or `?`, but for spaces and tabs.
+pub fn wrapped_lines_at_end(lines: &[u8]) -> Option<usize> {
+    let mut end = lines.len();
+    let mut found = None;
+    while end > 0 {
+        let mut line_end = end;
+        if lines[..line_end].ends_with(b"\r\n") {
+            line_end -= 2;
+        } else if matches!(lines[line_end - 1], b'\n' | b'\r') {
+            line_end -= 1;
+        }
+        let line_start = lines[..line_end]
+            .iter()
+            .rposition(|&b| matches!(b, b'\n' | b'\r'))
+            .map_or(0, |at| at + 1);
+        let content = lines[line_start..line_end]
+            .iter()
+            .rposition(|&b| !matches!(b, b' ' | b'\t'))
+            .map(|at| lines[line_start + at]);
+        if !matches!(content, Some(b'&' | b'?')) {
+            break;
+        }
+        found = Some(line_start);
+        end = line_start;
+    }
+    found
+}
+
 /// Where the word starts that stands for a scheme before the colon at `colon`, when a
 /// desktop link's command follows it (`ddprotal://name=…`, `ddprotal:/name=…`): a slipped
 /// scheme, which DD112 reports.
