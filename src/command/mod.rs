@@ -15,6 +15,6 @@ pub use format::{
     mask_credentials,
 };
 pub use parse::{
-    Client, EnvelopeIssue, LegacyV1, LinkKind, Param, ParsedLink, PortalHosts, ascii_host,
-    parse_link, parse_params,
+    Client, EnvelopeIssue, LegacyV1, LinkKind, Param, ParsedLink, PortalHosts, PortalRepair,
+    ascii_host, parse_link, parse_params,
 };

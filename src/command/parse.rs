@@ -118,9 +118,24 @@ pub struct EnvelopeIssue {
     /// What the range should read; `None` when there is no single right answer.
     pub replacement: Option<String>,
     pub message: String,
+    /// What the repair needs from the configured portal, if anything.
+    pub portal: PortalRepair,
+}
+
+/// What an envelope issue's repair needs from the configured portal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PortalRepair {
+    /// Nothing: the replacement, if any, is the repair.
+    #[default]
+    None,
     /// A relative link (`/portal/deeplink?…`): the range is its path, which the configured
     /// portal's origin goes before; without a portal there is no fix.
-    pub portal_origin: bool,
+    Origin,
+    /// A desktop command under a web scheme (`https://name=ticket…`): the range is what
+    /// stands before the command. The desktop link (`ddportal://`) or the portal's web form
+    /// (`https://{portal}/portal/deeplink?`) may be meant; the web form, an e-mail's link, is
+    /// an unsafe repair where a portal is configured.
+    WebForm,
 }
 
 /// One `key=value` pair of the command.
@@ -289,9 +304,38 @@ fn parse_slipped_scheme(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
         command,
         &["ddportal"],
         "a desktop link starts `ddportal://`",
-    )?;
+    )
+    .or_else(|| web_scheme_before_command(text, command))?;
     let link = desktop_from(text, None, command, vec![issue]);
     (link.kind == LinkKind::DeepLink(Client::Desktop)).then_some(link)
+}
+
+/// `https://name=ticket&…`: the desktop form's command under the web scheme, which a browser
+/// reads as a host named `name=ticket&…`. The desktop link or the portal's web form may be
+/// meant: the issue says both, and the web form is the repair it offers (see
+/// [`PortalRepair::WebForm`]).
+fn web_scheme_before_command(text: &str, command: usize) -> Option<EnvelopeIssue> {
+    let slip = scheme_slip(text, command, &["https", "http"], "")?;
+    // Only the scheme's own letters: a near miss of `https` before a command is no more
+    // `https` than `ddportal`.
+    let letters: String = text[..command]
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if !matches!(letters.as_str(), "https" | "http") {
+        return None;
+    }
+    let written = &text[slip.range.clone()];
+    Some(EnvelopeIssue {
+        range: slip.range,
+        replacement: None,
+        message: format!(
+            "`{written}` is a web link's scheme, but a desktop link's command follows it: a \
+             browser reads the command as a host"
+        ),
+        portal: PortalRepair::WebForm,
+    })
 }
 
 /// The issue of `text[..end]`, the slip of one of `schemes` and its `://` (`expected` says
@@ -353,7 +397,7 @@ fn scheme_slip(text: &str, end: usize, schemes: &[&str], expected: &str) -> Opti
         range: 0..end,
         replacement: repaired,
         message: format!("`{written}` is no scheme a browser reads: {expected}"),
-        portal_origin: false,
+        portal: PortalRepair::None,
     })
 }
 
@@ -382,7 +426,7 @@ fn parse_other_scheme(
         message: format!(
             "`{written}://` is no scheme the portal answers on: a link starts `https://`"
         ),
-        portal_origin: false,
+        portal: PortalRepair::None,
     }];
     let link = parse_from_host(text, Some(scheme), host_start, issues, hosts)?;
     let to_portal = link
@@ -414,7 +458,7 @@ fn parse_without_colon(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
         range: scheme_len..after,
         replacement: Some("://".to_owned()),
         message: format!("`{scheme}` lacks its colon: a link starts `{scheme}://`"),
-        portal_origin: false,
+        portal: PortalRepair::None,
     }];
     if scheme_len == "ddportal".len() {
         Some(desktop_from(text, Some(0..scheme_len), after, issues))
@@ -458,7 +502,7 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
             message: format!(
                 "a desktop link starts `ddportal://` (two slashes), not `ddportal:{written}`"
             ),
-            portal_origin: false,
+            portal: PortalRepair::None,
         });
     }
     desktop_from(text, scheme, at, issues)
@@ -526,7 +570,7 @@ fn desktop_from(
                 message: format!(
                     "a desktop link has no `{stray}`: the command follows `ddportal://` directly"
                 ),
-                portal_origin: false,
+                portal: PortalRepair::None,
             });
             at += empty + stray.len();
             break;
@@ -615,7 +659,7 @@ fn parse_web(
             range: after_colon..host_start,
             replacement: Some("//".to_owned()),
             message: "a web link's host follows `https://` (two slashes)".to_owned(),
-            portal_origin: false,
+            portal: PortalRepair::None,
         });
     }
     parse_from_host(text, scheme, host_start, issues, hosts)
@@ -666,7 +710,7 @@ fn parse_schemeless(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
         range: 0..slashes,
         replacement: Some("https://".to_owned()),
         message: "the link has no scheme: mail clients do not open it".to_owned(),
-        portal_origin: false,
+        portal: PortalRepair::None,
     }];
     let link = parse_from_host(text, None, slashes, issues, hosts)?;
     matches!(link.kind, LinkKind::DeepLink(_)).then_some(link)
@@ -679,7 +723,7 @@ fn parse_relative(text: &str, path_start: usize, hosts: &PortalHosts) -> Option<
         range: 0..path_start + DEEPLINK_PATH.len(),
         replacement: None,
         message: "a relative link: an e-mail has no page to resolve it against".to_owned(),
-        portal_origin: true,
+        portal: PortalRepair::Origin,
     }];
     let mut link = parse_from_host(text, None, path_start, issues, hosts)?;
     link.host = None;
@@ -704,7 +748,7 @@ fn userinfo_issue(text: &str, userinfo: Range<usize>) -> EnvelopeIssue {
                 &text[userinfo]
             ),
         },
-        portal_origin: false,
+        portal: PortalRepair::None,
     }
 }
 
@@ -843,7 +887,7 @@ fn glued_separator(
         // Both a glued separator and a later `?`: too odd to repair.
         replacement: (!text[path_end..].starts_with('?')).then(|| "?".to_owned()),
         message: format!("the command must follow `/portal/deeplink?`, not {written}"),
-        portal_origin: false,
+        portal: PortalRepair::None,
     });
     Some(at..at + len)
 }
@@ -869,7 +913,7 @@ fn command_and_fragment(
                 replacement: Some(String::new()),
                 message: "one `?` starts the command: the others become part of its first key"
                     .to_owned(),
-                portal_origin: false,
+                portal: PortalRepair::None,
             });
         }
         return split_fragment(text, path_end + 1 + extra, text.len());
@@ -889,7 +933,7 @@ fn command_and_fragment(
         range: path_end..path_end + 1,
         replacement: Some("?".to_owned()),
         message: "the command must follow `/portal/deeplink?`, not `#`".to_owned(),
-        portal_origin: false,
+        portal: PortalRepair::None,
     });
     split_fragment(text, path_end + 1, text.len())
 }
@@ -974,7 +1018,7 @@ fn slash_for_question_mark(path: &Range<usize>, path_lower: &str) -> Option<Enve
         range: path.start + DEEPLINK_PATH.len()..command_start,
         replacement: Some("?".to_owned()),
         message: "the command must follow `/portal/deeplink?`, not `/`".to_owned(),
-        portal_origin: false,
+        portal: PortalRepair::None,
     })
 }
 
@@ -997,14 +1041,14 @@ fn command_glued_to_path(
             range: name_at..name_at,
             replacement: Some("?".to_owned()),
             message: "the command must follow `/portal/deeplink?`: the `?` is missing".to_owned(),
-            portal_origin: false,
+            portal: PortalRepair::None,
         }
     } else {
         EnvelopeIssue {
             range: path.start..name_at,
             replacement: Some(format!("{DEEPLINK_PATH}?")),
             message: "a web deep link's path is exactly `/portal/deeplink`, and the command follows its `?`".to_owned(),
-            portal_origin: false,
+            portal: PortalRepair::None,
         }
     };
     Some(issue)
@@ -1067,7 +1111,7 @@ fn path_issue(path: &Range<usize>, message: &str) -> EnvelopeIssue {
         range: path.clone(),
         replacement: Some(DEEPLINK_PATH.to_owned()),
         message: message.to_owned(),
-        portal_origin: false,
+        portal: PortalRepair::None,
     }
 }
 

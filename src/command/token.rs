@@ -15,8 +15,8 @@ pub enum TokenShape {
     Mustache,
     /// `{% if x %}`.
     LiquidTag,
-    /// A bracket token that an editor percent-encoded: `%5BTicket:%20ID%5D`. The PSA never
-    /// fills it in.
+    /// A bracket token that an editor percent-encoded: `%5BTicket:%20ID%5D`, or only one of
+    /// its brackets (`%5BTicket: ID]`, `[srnumber%5D`). The PSA never fills it in.
     EncodedBracket,
     /// A Liquid expression that an editor percent-encoded: `%7B%7B%20Ticket.Id%20%7D%7D`.
     EncodedMustache,
@@ -115,7 +115,11 @@ impl<'t> Tokens<'t> {
             }
             [b'{', b'%', ..] => (TokenShape::LiquidTag, self.close(at + 2, b"%}")? - at),
             [b'{', ..] => (TokenShape::Mustache, lopsided_end(rest, 1)?),
-            [b'[', ..] => (TokenShape::Bracket, bracket_end(rest)?),
+            [b'[', ..] => match bracket_end(rest) {
+                Some(end) => (TokenShape::Bracket, end),
+                // `[srnumber%5D`: an editor encoded the closing bracket only.
+                None => (TokenShape::EncodedBracket, half_encoded_bracket_end(rest)?),
+            },
             [b'%', b'5', b'B' | b'b', ..] => {
                 (TokenShape::EncodedBracket, encoded_bracket_end(rest)?)
             }
@@ -199,9 +203,12 @@ fn bracket_end(rest: &[u8]) -> Option<usize> {
 fn encoded_bracket_end(rest: &[u8]) -> Option<usize> {
     let limit = rest.len().min(MAX_BRACKET_TOKEN * 3);
     let mut index = 3;
-    while index + 3 <= limit {
-        let window = &rest[index..index + 3];
-        if window.eq_ignore_ascii_case(b"%5D") {
+    while index < limit {
+        // `%5BTicket: ID]`: an editor encoded the opening bracket only.
+        if rest[index] == b']' {
+            return (index > 3).then_some(index + 1);
+        }
+        if rest[index..limit].len() >= 3 && rest[index..index + 3].eq_ignore_ascii_case(b"%5D") {
             return (index > 3).then_some(index + 3);
         }
         // A space may stand unencoded between encoded brackets (`%5BTicket: ID%5D`, an
@@ -209,6 +216,27 @@ fn encoded_bracket_end(rest: &[u8]) -> Option<usize> {
         if matches!(
             rest[index],
             b'&' | b'#' | b'?' | b'[' | b']' | b'"' | b'<' | b'>'
+        ) {
+            return None;
+        }
+        index += 1;
+    }
+    None
+}
+
+/// The end of `[…%5D` at the start of `rest`: a bracket token whose closing bracket alone an
+/// editor percent-encoded (`[srnumber%5D`, `[Ticket:%20ID%5D`). It ends where a bracket
+/// token would have to.
+fn half_encoded_bracket_end(rest: &[u8]) -> Option<usize> {
+    let limit = rest.len().min(MAX_BRACKET_TOKEN * 3);
+    let mut index = 1;
+    while index < limit {
+        if rest[index..limit].len() >= 3 && rest[index..index + 3].eq_ignore_ascii_case(b"%5D") {
+            return (index > 1).then_some(index + 3);
+        }
+        if matches!(
+            rest[index],
+            b'&' | b'#' | b'?' | b'[' | b']' | b'"' | b'<' | b'>' | b'\n' | b'\r'
         ) {
             return None;
         }
@@ -419,6 +447,10 @@ mod tests {
             ("{% if a %}", TokenShape::LiquidTag),
             ("%5BTicket:%20ID%5D", TokenShape::EncodedBracket),
             ("%5bsrnumber%5d", TokenShape::EncodedBracket),
+            ("%5BTicket: ID]", TokenShape::EncodedBracket),
+            ("[Ticket: ID%5D", TokenShape::EncodedBracket),
+            ("%5Bsrnumber]", TokenShape::EncodedBracket),
+            ("[srnumber%5d", TokenShape::EncodedBracket),
             ("%7B%7B%20Ticket.Id%20%7D%7D", TokenShape::EncodedMustache),
             // Lost a brace: still read as the expression it was meant to be.
             ("{{ Ticket.Id }", TokenShape::Mustache),
@@ -491,6 +523,10 @@ mod tests {
             "{a}",
             "{{ 1 }",
             "{ color: red }}",
+            "%5B]",
+            "[%5D",
+            "%5Ba&b]",
+            "[a&b%5D",
         ] {
             assert!(!is_single_token(text), "{text}");
         }

@@ -1637,8 +1637,8 @@ fn superseded_by(winner: &Diagnostic) -> &'static [&'static str] {
         "DD201" | "DD202" | "DD203" => &["DD204"],
         "DD205" => &["DD103"],
         // `/portal/deeplink&name=…`: the `&` is the query's lost `?`, not an ampersand to
-        // escape.
-        "DD112" => &["DD401"],
+        // escape; an empty parameter's `&` (a trailing `&`, `&&`, DD110) goes as well.
+        "DD112" | "DD110" => &["DD401"],
         "DD401" | "DD402" if winner.misread => MISREAD,
         _ => &[],
     }

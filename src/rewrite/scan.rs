@@ -6,9 +6,10 @@ use crate::command::token::{TokenShape, Tokens, handlebars_renders_no_text, toke
 
 /// Words without which a text cannot hold a portal link: texts that have none of them (nearly
 /// all) cost one scan.
-/// `://name=` is a desktop link's command after a misspelt scheme (`ddprotal://name=…`).
+/// `://name=` and `:/name=` are a desktop link's command after a misspelt scheme
+/// (`ddprotal://name=…`, `ddprotal:/name=…`) or the web one (`https://name=…`).
 const NEEDLES: &[&str] = &[
-    "ddportal", "deeplink", "/portal", "gtoken", "/auth/", "://name=",
+    "ddportal", "deeplink", "/portal", "gtoken", "/auth/", "://name=", ":/name=",
 ];
 
 /// The shortest needle: shorter texts (the white space between tags) are not scanned.
@@ -83,20 +84,22 @@ pub fn links(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     let mut resume = 0;
     for colon in memchr::memchr_iter(b':', bytes) {
-        // Style attributes are full of colons: most are ruled out by the letter before.
-        if colon < resume
-            || colon == 0
-            || !matches!(bytes[colon - 1].to_ascii_lowercase(), b'p' | b's' | b'l')
-        {
+        if colon < resume || colon == 0 {
             continue;
         }
-        let start = SCHEMES.iter().find_map(|scheme| {
-            let start = colon.checked_sub(scheme.len())?;
-            let matches = bytes[start..colon].eq_ignore_ascii_case(scheme)
-                && (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
-                && (scheme[0] == b'd' || bytes.get(colon + 1) == Some(&b'/'));
-            matches.then_some(start)
-        });
+        // Style attributes are full of colons: most are ruled out by the letter before.
+        let start = if matches!(bytes[colon - 1].to_ascii_lowercase(), b'p' | b's' | b'l') {
+            SCHEMES.iter().find_map(|scheme| {
+                let start = colon.checked_sub(scheme.len())?;
+                let matches = bytes[start..colon].eq_ignore_ascii_case(scheme)
+                    && (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
+                    && (scheme[0] == b'd' || bytes.get(colon + 1) == Some(&b'/'));
+                matches.then_some(start)
+            })
+        } else {
+            None
+        };
+        let start = start.or_else(|| slipped_scheme_start(bytes, colon));
         let Some(start) = start.filter(|&s| s >= resume) else {
             continue;
         };
@@ -107,6 +110,99 @@ pub fn links(text: &str) -> Vec<Range<usize>> {
         resume = end.max(colon + 1);
     }
     found
+}
+
+/// Where a link in plain text that ends at `end` ends once the lines an editor wrapped it
+/// over are taken in: a link whose line ends with its `&` or `?` (`…ticket_id=[srnumber]&`)
+/// goes on on the next line when that starts with a `key=` (`action=approve`), indented or
+/// not. A mail client ends the link at the line break; DD402 reports it.
+pub fn wrapped_link_end(text: &str, mut end: usize) -> usize {
+    let bytes = text.as_bytes();
+    let blanks = |mut at: usize| {
+        while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+            at += 1;
+        }
+        at
+    };
+    loop {
+        // `deeplink?` at the end of a sentence: the `?` is left out of the link.
+        let separator = if bytes.get(end) == Some(&b'?') {
+            end + 1
+        } else {
+            end
+        };
+        if separator == 0 || !matches!(bytes[separator - 1], b'&' | b'?') {
+            return end;
+        }
+        let mut at = blanks(separator);
+        match bytes.get(at) {
+            Some(b'\r') if bytes.get(at + 1) == Some(&b'\n') => at += 2,
+            Some(b'\r' | b'\n') => at += 1,
+            _ => return end,
+        }
+        let at = blanks(at);
+        let key = bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        if key == 0 || !bytes[at].is_ascii_alphabetic() || bytes.get(at + key) != Some(&b'=') {
+            return end;
+        }
+        let next = run_end(text, at);
+        if next <= at + key {
+            return end;
+        }
+        end = next;
+    }
+}
+
+/// Where the complete `lines` (each ended by its line break) start to end a link that a
+/// line after them may go on ([`wrapped_link_end`]): the first of the lines at their end
+/// that end in `&` or `?`, but for spaces and tabs.
+pub fn wrapped_lines_at_end(lines: &[u8]) -> Option<usize> {
+    let mut end = lines.len();
+    let mut found = None;
+    while end > 0 {
+        let mut line_end = end;
+        if lines[..line_end].ends_with(b"\r\n") {
+            line_end -= 2;
+        } else if matches!(lines[line_end - 1], b'\n' | b'\r') {
+            line_end -= 1;
+        }
+        let line_start = lines[..line_end]
+            .iter()
+            .rposition(|&b| matches!(b, b'\n' | b'\r'))
+            .map_or(0, |at| at + 1);
+        let content = lines[line_start..line_end]
+            .iter()
+            .rposition(|&b| !matches!(b, b' ' | b'\t'))
+            .map(|at| lines[line_start + at]);
+        if !matches!(content, Some(b'&' | b'?')) {
+            break;
+        }
+        found = Some(line_start);
+        end = line_start;
+    }
+    found
+}
+
+/// Where the word starts that stands for a scheme before the colon at `colon`, when a
+/// desktop link's command follows it (`ddprotal://name=…`, `ddprotal:/name=…`): a slipped
+/// scheme, which DD112 reports.
+fn slipped_scheme_start(bytes: &[u8], colon: usize) -> Option<usize> {
+    let after = &bytes[colon + 1..];
+    let slashes = after.iter().take(3).take_while(|&&b| b == b'/').count();
+    let command = after.get(slashes..slashes + 5)?;
+    if slashes == 0 || !command.eq_ignore_ascii_case(b"name=") {
+        return None;
+    }
+    let letters = bytes[..colon]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let start = colon - letters;
+    (letters >= 3 && (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())).then_some(start)
 }
 
 fn run_end(text: &str, start: usize) -> usize {
@@ -262,6 +358,11 @@ mod tests {
             ["http://x.y/?a=1&amp;"]
         );
         assert_eq!(found("no links: here, xddportal:x"), Vec::<&str>::new());
+        // A slipped scheme before a desktop command: DD112's to report.
+        assert_eq!(
+            found("Open ddprotal://name=quotes or ddportl:/name=invoices, not x:/name=y"),
+            ["ddprotal://name=quotes", "ddportl:/name=invoices"]
+        );
         assert_eq!(found("<a href=\"https://a.b/c\">"), ["https://a.b/c"]);
         // Brackets and quotes written as references end a link too.
         assert_eq!(

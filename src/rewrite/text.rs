@@ -1,5 +1,6 @@
 //! Plain-text templates: no markup, links found line by line.
 
+use super::scan;
 use super::suppress::{self, Directive};
 use super::{Analysis, Collector, RewriterOptions, utf8::Validator};
 use crate::diagnostic::Span;
@@ -82,7 +83,14 @@ impl<'o> TextPass<'o> {
                 );
             }
         }
+        let mut taken_in = 0;
         for range in self.collector.prefilter.links(&text) {
+            if range.start < taken_in {
+                continue;
+            }
+            // A link an editor wrapped over lines is read with them.
+            let range = range.start..scan::wrapped_link_end(&text, range.end);
+            taken_in = range.end;
             let base = self.line_start + encoded_len(encoding, &text[..range.start]);
             let line_start = self.line_start;
             self.collector
@@ -166,12 +174,21 @@ impl<'o> TextPass<'o> {
 /// unfinished (see [`expand::mustache::held_open`]), or that ends in a tag that joins it to
 /// the next line with text (see [`trimming_tag_at_end`]). Read from the start of `lines`, which starts where the
 /// last scan stopped, between two `{{…}}`, as a scan of the whole text would read it.
+/// A link whose line ends in `&` or `?` may go on on the next line: the lines that end so
+/// are held back too, with the lines before them that do (see [`scan::wrapped_link_end`]).
 fn held_back(lines: &[u8], encoding: &'static encoding_rs::Encoding) -> Option<usize> {
-    memchr::memchr(b'{', lines)?;
-    let text = crate::source::decode_lossless(lines, encoding);
-    let open = expand::mustache::held_open(&text).or_else(|| trimming_tag_at_end(&text))?;
-    let line = crate::source::line_start(text.as_bytes(), open);
-    Some(encoded_len(encoding, &text[..line]))
+    let braces = memchr::memchr(b'{', lines).and_then(|_| {
+        let text = crate::source::decode_lossless(lines, encoding);
+        let open = expand::mustache::held_open(&text).or_else(|| trimming_tag_at_end(&text))?;
+        let line = crate::source::line_start(text.as_bytes(), open);
+        Some(encoded_len(encoding, &text[..line]))
+    });
+    let cut = match (braces, scan::wrapped_lines_at_end(lines)) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b)?,
+    };
+    // The lines before the cut that end in `&` or `?` go on into it.
+    Some(scan::wrapped_lines_at_end(&lines[..cut]).unwrap_or(cut))
 }
 
 /// Where the template tag starts that ends `text` but for white space and takes that white

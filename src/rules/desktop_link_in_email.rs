@@ -37,7 +37,15 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     // seen to be needed (and `fix` does not remove it).
     let desktop = site.link.client() == Some(Client::Desktop)
         || matches!(site.link.kind, LinkKind::LegacyV1 { .. });
+    // `https://name=ticket…`: read as a desktop command, written as a web link; DD112 says
+    // which of the two it may become.
+    let web_scheme = site
+        .link
+        .envelope_issues
+        .iter()
+        .any(|issue| issue.portal == crate::command::PortalRepair::WebForm);
     if !desktop
+        || web_scheme
         || site.settings.client == Some(Client::Desktop)
         || !findings.enabled(&DESKTOP_LINK_IN_EMAIL)
     {

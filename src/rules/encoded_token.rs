@@ -10,6 +10,9 @@ declare_rule! {
     /// `{{%20Ticket.Id%20}}` for `{{ Ticket.Id }}`; or written with character references
     /// (`&#91;Ticket: ID&#93;`, `[Ticket:&nbsp;ID]`).
     ///
+    /// One bracket encoded is the token encoded too: `%5BTicket: ID]`, `[Ticket: ID%5D`,
+    /// `%5Bsrnumber]`.
+    ///
     /// ## Why is this bad?
     /// HTML editors and link dialogs "helpfully" encode brackets and spaces in URLs. The PSA
     /// looks for the token as written, does not find it, and sends the encoded text: every
@@ -159,6 +162,8 @@ mod tests {
                 "ddportal://name=ticket&ticket_id=[Ticket:%20ID]",
                 "ddportal://name=ticket&ticket_id={{%20Ticket.Id%20}}",
                 "ddportal://name=ticket&ticket_id=%5BTicket%3A+ID%5D",
+                "ddportal://name=ticket&ticket_id=%5BTicket: ID]",
+                "ddportal://name=ticket&ticket_id=[srnumber%5D",
             ],
         );
     }

@@ -1,6 +1,7 @@
 use std::ops::Range;
 
 use super::{Findings, LinkSite, TextMap};
+use crate::command::PortalRepair;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 
 declare_rule! {
@@ -16,8 +17,10 @@ declare_rule! {
     /// `…deskdirector.comportal/deeplink?`, `/deep%6Cink?`), a scheme
     /// that lost its colon (`https//…`, `ddportal//…`), or whose `://` or letters slipped
     /// before the portal's host and the deep-link path or a desktop command (`https:://`,
-    /// `https ://`, `http:s//`, `https%3A//`, a full-width `ｈttps://`, `ddprotal://name=…`), a
-    /// link with no scheme at all, a
+    /// `https ://`, `http:s//`, `https%3A//`, a full-width `ｈttps://`, `ddprotal://name=…`,
+    /// `ddprotal:/name=…`), the desktop form's command under the web scheme
+    /// (`https://name=ticket&…`, which a browser reads as a host), a link with no scheme at
+    /// all, a
     /// relative `/portal/deeplink?…` copied from the portal's pages, and what an `href` holds
     /// around its link: a word processor's quotes (`href=“https://…”`), white space that the
     /// browser keeps (a no-break or zero-width space, `%20`), `<…>` or `'…'`, the scheme
@@ -48,7 +51,10 @@ declare_rule! {
     /// What a desktop link writes between `ddportal:` and its command for the two slashes
     /// (`ddportal:://`, `ddportal:%2F/`, `ddportal:./`) becomes `//` whole. A
     /// relative link gets the configured portal's address (`portal` in ddlink.toml); without
-    /// one, it has no fix.
+    /// one, it has no fix. A desktop command under the web scheme (`https://name=…`) may be
+    /// meant as either form: the help names both, and the fix, unsafe, writes the web form on
+    /// the configured portal (`https://acme.deskdirector.com/portal/deeplink?name=…`), the
+    /// form an e-mail's link takes; without a portal, there is no fix.
     pub static MALFORMED_ENVELOPE = {
         code: "DD112",
         name: "malformed-envelope",
@@ -76,7 +82,25 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             );
         }
         let mut diagnostic = Diagnostic::new(&MALFORMED_ENVELOPE, span, issue.message.clone());
-        if issue.portal_origin {
+        if issue.portal == PortalRepair::WebForm {
+            // `https://name=ticket…`: which of the two forms was meant is the author's to say;
+            // an e-mail's link is the web form.
+            let command = site.str(site.link.command.clone());
+            let command = command.split('&').next().unwrap_or_default();
+            diagnostic = match &site.settings.portal {
+                Some(portal) => {
+                    let web = format!("{}/portal/deeplink?", portal.origin());
+                    diagnostic
+                        .with_help(format!(
+                            "write `{web}{command}…` for the web portal (an e-mail's link), or `ddportal://{command}…` for the desktop app"
+                        ))
+                        .with_fix(Fix::unsafe_(vec![Edit::replace(span, web)]))
+                }
+                None => diagnostic.with_help(format!(
+                    "write `https://{{portal}}/portal/deeplink?{command}…` for the web portal (an e-mail's link), or `ddportal://{command}…` for the desktop app"
+                )),
+            };
+        } else if issue.portal == PortalRepair::Origin {
             // The origin goes before `/portal/deeplink`, in place of a `./` or `../` before it.
             let path_start = issue.range.end.saturating_sub("/portal/deeplink".len());
             let before_path = site.span(issue.range.start..path_start);

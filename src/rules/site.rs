@@ -259,6 +259,15 @@ impl<'a> LinkSite<'a> {
         self.map.span(self.decoded_range(range))
     }
 
+    /// A range of the link's text as written in the input, character references and all
+    /// (`&amp;` for `&`).
+    pub fn written(&self, range: Range<usize>) -> &'a str {
+        let decoded = self.decoded_range(range);
+        let start = self.map.raw_offset(decoded.start, false);
+        let end = self.map.raw_offset(decoded.end, true).max(start);
+        &self.map.raw[start..end]
+    }
+
     /// The link as written, decoded, with the line breaks that wrap it.
     pub fn unjoined(&self) -> &'a str {
         &self.map.decoded[self.range.clone()]

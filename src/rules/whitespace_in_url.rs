@@ -41,6 +41,12 @@ declare_rule! {
     /// broken over lines as if it were joined, so that a defect elsewhere in it is reported
     /// too.
     ///
+    /// In a plain-text template, a link whose line ends with its `&` or `?` goes on on the
+    /// next line when that starts with a `key=` (`…ticket_id=[srnumber]&⏎action=approve`,
+    /// indented or not): an editor wrapped it. A mail client ends the link at the line break
+    /// and the rest is lost, so this is an error; joining the lines is a safe fix (the
+    /// indentation never was part of the link). The other rules read the link joined.
+    ///
     /// A link in text that a template tag after it joins to the next word, by taking out the
     /// white space between (`…&action=approve{%- endif -%} Thanks`, `{{/if~}}`), is reported
     /// on the tag, as an error: the mail reads `action=approveThanks`. No fix: the tag's
@@ -318,7 +324,24 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
             Diagnostic::new(&WHITESPACE_IN_URL, span, "white space inside the link")
         };
         diagnostic.misread = !wrapped;
-        let diagnostic = if in_token && wrapped_at_token_space(text, &range) {
+        let diagnostic = if wrapped && site.origin == Origin::PlainText {
+            // `…&⏎action=approve` in a plain-text mail: the mail client ends the link at the
+            // line break, and what follows it is lost. The indentation is no part of the link
+            // either: joined, the link is the one the author wrote.
+            let rest = &text[range.end..];
+            let lost = rest.split('&').next().unwrap_or(rest);
+            let mut diagnostic = Diagnostic::new(
+                &WHITESPACE_IN_URL,
+                span,
+                format!(
+                    "a line break inside the link: a mail client ends the link there, and `{lost}` is lost"
+                ),
+            )
+            .with_help("join the link onto one line")
+            .with_fix(Fix::safe(vec![Edit::delete(span)]));
+            diagnostic.severity = Severity::Error;
+            diagnostic
+        } else if in_token && wrapped_at_token_space(text, &range) {
             // The token's own space, which the PSA needs to find it.
             diagnostic
                 .with_help("join the link onto one line, with the space the token has")
