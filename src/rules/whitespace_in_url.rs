@@ -1,4 +1,5 @@
 use super::malformed_envelope::is_invisible_space;
+use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, splits_escaped_ampersand};
 use super::{Findings, LinkSite, Origin};
 use crate::command::token::Tokens;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
@@ -36,9 +37,10 @@ declare_rule! {
     /// too. A no-break or zero-width space (`&nbsp;`, `&#8203;`) at the start or end of a
     /// key or a value (`ticket_id=&nbsp;12345`, `name=quote&nbsp;&amp;…`) is reported as
     /// white space, not as the unknown word it makes, and removed safely: the browser keeps
-    /// it (`%C2%A0`), and no key, command or id has one. The other rules read a link
-    /// broken over lines as if it were joined, so that a defect elsewhere in it is reported
-    /// too.
+    /// it (`%C2%A0`), and no key, command or id has one. White space that splits an `&amp`
+    /// from its `;` (`&amp ;ticket_id`) is DD401's, which repairs the two whole. The other
+    /// rules read a link broken over lines as if it were joined, so that a defect elsewhere
+    /// in it is reported too.
     ///
     /// A link in text that a template tag after it joins to the next word, by taking out the
     /// white space between (`…&action=approve{%- endif -%} Thanks`, `{{/if~}}`), is reported
@@ -292,6 +294,11 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
             .map
             .span(site.range.start + range.start..site.range.start + range.end);
         if in_repaired_envelope(site, span) {
+            continue;
+        }
+        // `&amp ;ticket_id`: DD401 repairs the split reference whole, white space and all.
+        let decoded = site.range.start + range.start..site.range.start + range.end;
+        if findings.enabled(&UNESCAPED_AMPERSAND) && splits_escaped_ampersand(site, decoded) {
             continue;
         }
         let mut diagnostic =
