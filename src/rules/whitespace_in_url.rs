@@ -3,7 +3,7 @@ use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, splits_escaped_ampersand};
 use super::{Findings, LinkSite, Origin};
 use crate::command::token::Tokens;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
-use crate::dialect::token::{Shape, known_dialect, shape};
+use crate::dialect::token::meant_spaced;
 
 declare_rule! {
     /// ## What it does
@@ -188,12 +188,7 @@ pub fn wrapped_at_token_space(link: &str, run: &std::ops::Range<usize>) -> bool 
         return false;
     };
     let (before, after) = (&link[token.start..run.start], &link[run.end..token.end]);
-    let spaced = format!("{before} {after}");
-    if known_dialect(&spaced).is_some() {
-        return true;
-    }
-    let joined = format!("{before}{after}");
-    known_dialect(&joined).is_none() && shape(&joined) != Shape::ConnectWise
+    meant_spaced(&format!("{before} {after}"), &format!("{before}{after}"))
 }
 
 /// Whether the text between `before` and `after` (of a link) is at the edge of a key or a
