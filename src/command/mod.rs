@@ -16,5 +16,5 @@ pub use format::{
 };
 pub use parse::{
     Client, EnvelopeIssue, LegacyV1, LinkKind, Param, ParsedLink, PortalHosts, PortalRepair,
-    ascii_host, parse_link, parse_params,
+    ascii_host, parse_link, parse_params, quoted_naming_spaces,
 };

@@ -396,7 +396,10 @@ fn scheme_slip(text: &str, end: usize, schemes: &[&str], expected: &str) -> Opti
     Some(EnvelopeIssue {
         range: 0..end,
         replacement: repaired,
-        message: format!("`{written}` is no scheme a browser reads: {expected}"),
+        message: format!(
+            "{} is no scheme a browser reads: {expected}",
+            quoted_naming_spaces("", written)
+        ),
         portal: PortalRepair::None,
     })
 }
@@ -500,12 +503,42 @@ fn parse_desktop(text: &str, scheme: Option<Range<usize>>, after_colon: usize) -
             range: after_colon..at,
             replacement: Some("//".to_owned()),
             message: format!(
-                "a desktop link starts `ddportal://` (two slashes), not `ddportal:{written}`"
+                "a desktop link starts `ddportal://` (two slashes), not {}",
+                quoted_naming_spaces("ddportal:", written)
             ),
             portal: PortalRepair::None,
         });
     }
     desktop_from(text, scheme, at, issues)
+}
+
+/// `prefix` and `written` quoted for a message, with the white space a message cannot show
+/// named where it stands: `ddportal:`, then a no-break space (`&nbsp;`), then `//` (a
+/// no-break or zero-width space would show as a plain space, or as nothing).
+pub fn quoted_naming_spaces(prefix: &str, written: &str) -> String {
+    use crate::rules::malformed_envelope::is_invisible_space;
+    let unseen =
+        |c: char| (c.is_whitespace() && c != ' ') || is_invisible_space(c) || c == '\u{AD}';
+    if !written.contains(unseen) {
+        return format!("`{prefix}{written}`");
+    }
+    let mut parts = Vec::new();
+    let mut visible = prefix.to_owned();
+    for c in written.chars() {
+        if unseen(c) {
+            if !visible.is_empty() {
+                parts.push(format!("`{visible}`"));
+                visible.clear();
+            }
+            parts.push(crate::rules::whitespace_in_url::space_named(c));
+        } else {
+            visible.push(c);
+        }
+    }
+    if !visible.is_empty() {
+        parts.push(format!("`{visible}`"));
+    }
+    parts.join(", then ")
 }
 
 /// How many bytes at the start of `rest` (just after `ddportal:`) stand where `//` belongs:

@@ -289,6 +289,17 @@ pub fn known_dialect(token: &str) -> Option<Dialect> {
     }
 }
 
+/// Which of two readings of a bracket token that holds white space other than a plain space
+/// (`[Ticket:⏎ID]`, `[sr&nbsp;number]`) its author meant: `spaced`, with a space for it, as an
+/// Autotask token has one, or `joined`, without it, as a ConnectWise token has none. A token
+/// a PSA knows wins; else a ConnectWise shape joined; else the space. `true` for `spaced`.
+pub fn meant_spaced(spaced: &str, joined: &str) -> bool {
+    if known_dialect(spaced).is_some() {
+        return true;
+    }
+    known_dialect(joined).is_none() && shape(joined) != Shape::ConnectWise
+}
+
 /// Whether an Autotask-shaped token's entity is one we know (the list of variables is not
 /// exhaustive, the entities of a notification template are).
 fn autotask_entity_known(token: &str) -> bool {

@@ -116,6 +116,10 @@ fn empty_separators(site: &LinkSite, findings: &mut Findings) {
         }
         let at_start = run_start == 0;
         let at_end = index > last;
+        if at_start && at_end {
+            // `deeplink?&`: no command at all, which DD102 reports.
+            continue;
+        }
         // The separators that go: the one after each empty pair, or, at the end of the
         // command, the one before each.
         let (from, to) = if at_end {
@@ -123,10 +127,6 @@ fn empty_separators(site: &LinkSite, findings: &mut Findings) {
         } else {
             (pairs[run_start].start, pairs[index].start)
         };
-        if at_start && at_end {
-            // `deeplink?&`: no command at all, which DD102 reports.
-            continue;
-        }
         let range = command.start + from..command.start + to;
         let span = site.span(range.clone());
         let overlaps_envelope = site.link.envelope_issues.iter().any(|issue| {

@@ -2,6 +2,7 @@ use super::{Findings, LinkSite, Origin};
 use crate::command::LinkKind;
 use crate::command::token::{TokenShape, tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
+use crate::dialect::token::{is_vocabulary_field, meant_spaced};
 
 declare_rule! {
     /// ## What it does
@@ -29,7 +30,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// The token is decoded (a no-break space becoming the space it stands for): a safe fix.
+    /// The token is decoded: a safe fix. A no-break space in it (`&nbsp;`, `%C2%A0`) becomes
+    /// the space an Autotask token has (`[Ticket:&nbsp;ID]` is `[Ticket: ID]`), and goes from
+    /// a token that has none (`[sr&nbsp;number]` and `[srnumber&nbsp;]` are `[srnumber]`, the
+    /// token ConnectWise fills in).
     pub static ENCODED_TOKEN = {
         code: "DD203",
         name: "encoded-token",
@@ -110,6 +114,32 @@ pub fn written_with_references(site: &LinkSite, range: std::ops::Range<usize>) -
     site.text[range.clone()].starts_with('[') && site.has_reference_in(range)
 }
 
+/// A bracket token with its no-break spaces (`&nbsp;`) read as meant: as the space an
+/// Autotask token has (`[Ticket:&nbsp;ID]` is `[Ticket: ID]`), or as nothing in a token that
+/// has none (`[sr&nbsp;number]` and `[srnumber&nbsp;]` are `[srnumber]`).
+fn without_no_break_spaces(token: &str) -> String {
+    let spaced = token.replace('\u{A0}', " ");
+    if !token.contains('\u{A0}') {
+        return spaced;
+    }
+    // `[Ticket:&nbsp;ID&nbsp;]`: the space inside, none at the ends.
+    let trimmed = token
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .map(|inner| format!("[{}]", inner.trim_matches('\u{A0}').replace('\u{A0}', " ")));
+    if let Some(trimmed) =
+        trimmed.filter(|t| !is_vocabulary_field(&spaced) && is_vocabulary_field(t))
+    {
+        return trimmed;
+    }
+    let joined = token.replace('\u{A0}', "");
+    if meant_spaced(&spaced, &joined) {
+        spaced
+    } else {
+        joined
+    }
+}
+
 /// Each encoded token in the link's parameter values: where it is in the link's text, the
 /// token decoded, and how it was encoded.
 fn encoded_tokens<'s>(
@@ -121,9 +151,11 @@ fn encoded_tokens<'s>(
             let raw = &text[token.range.clone()];
             let range = value.start + token.range.start..value.start + token.range.end;
             if token.shape == TokenShape::Bracket && written_with_references(site, range.clone()) {
-                // A no-break space (`&nbsp;`) stands for the space the token has.
-                let decoded = raw.replace('\u{A0}', " ");
-                return Some((range, decoded, "written with character references"));
+                return Some((
+                    range,
+                    without_no_break_spaces(raw),
+                    "written with character references",
+                ));
             }
             let encoded = match token.shape {
                 TokenShape::EncodedBracket | TokenShape::EncodedMustache => true,
@@ -136,8 +168,8 @@ fn encoded_tokens<'s>(
             // reads a query that way; no token holds a `+` of its own (`%2B` stays one).
             let decoded = encoded
                 .then(|| percent_decode(&raw.replace('+', "%20")))
-                .flatten()?
-                .replace('\u{A0}', " ");
+                .flatten()?;
+            let decoded = without_no_break_spaces(&decoded);
             Some((range, decoded, "percent-encoded"))
         })
     })

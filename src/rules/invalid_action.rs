@@ -24,7 +24,8 @@ declare_rule! {
     /// A near miss is offered as an unsafe fix (it is a guess). A `?`, `;` or `,` written
     /// after a valid action for the `&` before the next parameter becomes that `&`, safely;
     /// not where the parameter it separates is in the link already. An `amp;` there
-    /// (`action=approveamp;…`) is an `&amp;` that lost its `&`, and becomes `&amp;` whole.
+    /// (`action=approveamp;…`, or `action=amp;…` with the value lost) is an `&amp;` that
+    /// lost its `&`, and becomes `&amp;` whole.
     pub static INVALID_ACTION = {
         code: "DD106",
         name: "invalid-action",

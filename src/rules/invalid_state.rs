@@ -23,7 +23,8 @@ declare_rule! {
     /// A near miss is offered as an unsafe fix (it is a guess). A `?`, `;` or `,` written
     /// after a valid state for the `&` before the next parameter becomes that `&`, safely;
     /// not where the parameter it separates is in the link already. An `amp;` there
-    /// (`state=approvalamp;…`) is an `&amp;` that lost its `&`, and becomes `&amp;` whole.
+    /// (`state=approvalamp;…`, or `state=amp;…` with the value lost) is an `&amp;` that
+    /// lost its `&`, and becomes `&amp;` whole.
     pub static INVALID_STATE = {
         code: "DD107",
         name: "invalid-state",

@@ -56,7 +56,9 @@ declare_rule! {
     /// parameter it separates is in the link already. An `amp;` there is an `&amp;` that lost
     /// its `&`, and becomes `&amp;` whole: safely where the value is valid only without the
     /// `amp` (`ticket_id=[srnumber]amp;…`), unsafely where an id may end in `amp` as well
-    /// (`quote_id=QABV829amp;…` is `QABV829` or `QABV829amp`: the help names both).
+    /// (`quote_id=QABV829amp;…` is `QABV829` or `QABV829amp`: the help names both). An
+    /// `amp;` that is the whole value (`ticket_id=amp;action=…`) is repaired the same way,
+    /// and the value left empty is then DD110's.
     pub static INVALID_VALUE = {
         code: "DD108",
         name: "invalid-value",

@@ -114,11 +114,17 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
             };
         } else if let Some(replacement) = &issue.replacement {
             let help = if replacement.is_empty() {
-                format!("remove `{found}`")
+                format!(
+                    "remove {}",
+                    crate::command::quoted_naming_spaces("", &found)
+                )
             } else if found.is_empty() {
                 format!("insert `{replacement}`")
             } else {
-                format!("write `{replacement}` instead of `{found}`")
+                format!(
+                    "write `{replacement}` instead of {}",
+                    crate::command::quoted_naming_spaces("", &found)
+                )
             };
             diagnostic = diagnostic
                 .with_help(help)

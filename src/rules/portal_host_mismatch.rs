@@ -1,4 +1,5 @@
 use super::docs_placeholder_host::is_placeholder_host;
+use super::malformed_envelope::MALFORMED_ENVELOPE;
 use super::{Findings, LinkSite};
 use crate::command::token::has_token;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
@@ -27,7 +28,10 @@ declare_rule! {
     ///
     /// ## Fix
     /// The host becomes the configured one: a safe fix (it is how a portal move is applied to
-    /// a whole folder of templates).
+    /// a whole folder of templates). Not where the scheme before it slipped into the host
+    /// (`https:/a/cme.deskdirector.com`): where DD112's repair gives the host back its letter
+    /// and that is the configured portal, the host is right and DD112 alone reports the link;
+    /// where it has no repair, the host's start is unknown, and there is no fix.
     pub static PORTAL_HOST_MISMATCH = {
         code: "DD408",
         name: "portal-host-mismatch",
@@ -57,16 +61,41 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
     {
         return;
     }
+    // `https:/a/cme.…`: a slipped scheme took letters of the host, which DD112's repair gives
+    // back (`https://acme.…`); where there is none, where the host starts is unknown.
+    let slipped = site.link.envelope_issues.iter().find(|issue| {
+        matches!(issue.portal, crate::command::PortalRepair::None)
+            && issue.range.end == host.start
+            && issue.range.start < host.start
+    });
+    let lost = match slipped.map(|issue| issue.replacement.as_deref()) {
+        None => Some(""),
+        Some(Some(replacement)) => replacement.split_once("//").map(|(_, lost)| lost),
+        Some(None) => None,
+    };
+    if findings.enabled(&MALFORMED_ENVELOPE)
+        && lost.is_some_and(|lost| {
+            !lost.is_empty() && format!("{lost}{origin_host}").eq_ignore_ascii_case(portal.host())
+        })
+    {
+        return;
+    }
     let span = site.span(host);
-    findings.push(
-        Diagnostic::new(
-            &PORTAL_HOST_MISMATCH,
-            span,
-            format!("`{found}` is not the configured portal `{}`", portal.host()),
-        )
-        .with_help(format!("write `{}`", portal.host()))
-        .with_fix(Fix::safe(vec![Edit::replace(span, portal.host())])),
+    let diagnostic = Diagnostic::new(
+        &PORTAL_HOST_MISMATCH,
+        span,
+        format!("`{found}` is not the configured portal `{}`", portal.host()),
     );
+    findings.push(match lost {
+        // Nothing slipped before the host: it starts where it is read.
+        Some("") => diagnostic
+            .with_help(format!("write `{}`", portal.host()))
+            .with_fix(Fix::safe(vec![Edit::replace(span, portal.host())])),
+        _ => diagnostic.with_help(format!(
+            "write `https://{}`: the scheme before the host is damaged (DD112), and the host may have lost letters to it",
+            portal.host()
+        )),
+    });
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ pub(super) fn check(
     let Some((before, separator)) = separated(value, next_key) else {
         return false;
     };
-    let remnant = amp_remnant(before, separator).filter(|stem| is_value(stem));
+    // `ticket_id=amp;action=…`: the value is empty (DD110 says so once it is separated).
+    let remnant = amp_remnant(before, separator).filter(|stem| stem.is_empty() || is_value(stem));
     let whole = is_value(before);
     if remnant.is_none() && !whole {
         return false;
@@ -42,15 +43,25 @@ pub(super) fn check(
     let twice = key_twice(site, &value[before.len() + 1..]);
     let diagnostic = if let Some(stem) = remnant {
         let at = range.start + stem.len();
+        let after_stem = if stem.is_empty() {
+            String::new()
+        } else {
+            format!(" after `{stem}`")
+        };
         let diagnostic = Diagnostic::new(
             rule,
             site.span(range),
             format!(
-                "`{}` after `{stem}` {} `&amp;` without its `&`: the portal reads `{value}` as {read_as}",
+                "`{}`{after_stem} {} `&amp;` without its `&`: the portal reads `{value}` as {read_as}",
                 &value[stem.len()..=before.len()],
                 if whole { "may be" } else { "is" }
             ),
         );
+        let stem_is = if stem.is_empty() {
+            "empty".to_owned()
+        } else {
+            format!("`{stem}`")
+        };
         let edit = Edit::replace(site.span(at..at + 4), site.ampersand());
         match (twice, whole) {
             (Some(key), _) => diagnostic.with_help(held_twice(key)),
@@ -58,7 +69,7 @@ pub(super) fn check(
             // for `&`: which of the two was meant is the author's to say.
             (None, true) => diagnostic
                 .with_help(format!(
-                    "write `{stem}{amp}` if the value is `{stem}` (an `&amp;` lost its `&`), or `{before}{amp}` if it is `{before}`",
+                    "write `{stem}{amp}` if the value is {stem_is} (an `&amp;` lost its `&`), or `{before}{amp}` if it is `{before}`",
                     amp = site.ampersand()
                 ))
                 .with_fix(Fix::unsafe_(vec![edit])),
@@ -94,12 +105,12 @@ pub(super) fn check(
 }
 
 /// `before` without the `amp` that ends it, when that `amp` and the `;` after it are an
-/// `&amp;` that lost its `&` (`quote_id=QABV829amp;auth_remember_me=…`).
+/// `&amp;` that lost its `&` (`quote_id=QABV829amp;auth_remember_me=…`); empty when the
+/// value was (`ticket_id=amp;action=…`).
 fn amp_remnant(before: &str, separator: char) -> Option<&str> {
     let stem_len = before.len().checked_sub(3)?;
     let stem = before.get(..stem_len)?;
-    (separator == ';' && !stem.is_empty() && before[stem_len..].eq_ignore_ascii_case("amp"))
-        .then_some(stem)
+    (separator == ';' && before[stem_len..].eq_ignore_ascii_case("amp")).then_some(stem)
 }
 
 /// The value before the first `?`, `;` or `,` of `value`, and that separator, when a `key=`

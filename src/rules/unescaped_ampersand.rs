@@ -35,7 +35,8 @@ declare_rule! {
     /// character of a rewritten link becomes `&amp;` and the name it was read from
     /// (`&amp;quot`), which gives back the key: a safe fix too. An `&amp` without its `;`
     /// gets it, and one split from its `;` by white space (`&amp ;ticket_id`) becomes `&amp;`
-    /// whole.
+    /// whole (the white space is reported here, with the reference it splits, not by DD402
+    /// too).
     pub static UNESCAPED_AMPERSAND = {
         code: "DD401",
         name: "unescaped-ampersand",
@@ -192,8 +193,8 @@ pub fn check(site: &LinkSite, findings: &mut Findings) {
 /// ends at `end`).
 fn unterminated_amp(site: &LinkSite, at: usize, end: usize) -> Diagnostic {
     if let Some(end) = spaced_semicolon(&site.map.raw, at + 4, end) {
-        // `&amp ;ticket_id`: the `;` is the reference's, split off by white space (which
-        // DD402 removes too); a `;` inserted before the space would start the next key.
+        // `&amp ;ticket_id`: the `;` is the reference's, split off by white space (reported
+        // here, not by DD402 too); a `;` inserted before the space would start the next key.
         let whole = site.map.raw_span(at..end);
         return Diagnostic::new(
             &UNESCAPED_AMPERSAND,
@@ -213,6 +214,25 @@ fn unterminated_amp(site: &LinkSite, at: usize, end: usize) -> Diagnostic {
     )
     .with_help("write `&amp;`")
     .with_fix(Fix::safe(vec![Edit::insert(name.end, ";")]))
+}
+
+/// Whether the white space at `decoded` (a range of `site.map.decoded`) splits an `&amp` from
+/// its `;` (`&amp ;ticket_id`, `&amp⏎;`): this rule repairs the two whole, and reports the
+/// white space with them.
+pub fn splits_escaped_ampersand(site: &LinkSite, decoded: std::ops::Range<usize>) -> bool {
+    if !site.origin.is_html() {
+        return false;
+    }
+    let raw = &site.map.raw;
+    let (start, end) = (
+        site.map.raw_offset(decoded.start, false),
+        site.map.raw_offset(decoded.end, true),
+    );
+    start >= 4
+        && raw
+            .get(start - 4..start)
+            .is_some_and(|name| name.eq_ignore_ascii_case("&amp"))
+        && raw.get(end..).is_some_and(|rest| rest.starts_with(';'))
 }
 
 /// The end of the `;` that `raw` has at `from` after white space, before `end`

@@ -37,8 +37,8 @@ declare_rule! {
     /// `;` or `,` written after it for the `&` before the next parameter
     /// (`name=ticket?ticket_id=…`) becomes that `&`, safely too; not where the parameter it
     /// separates is in the link already (`name=ticket?ticket_id=1&ticket_id=1`). An `amp;`
-    /// there (`name=ticketamp;ticket_id=…`) is an `&amp;` that lost its `&`, and becomes
-    /// `&amp;` whole.
+    /// there (`name=ticketamp;ticket_id=…`, or `name=amp;…` with the name lost) is an
+    /// `&amp;` that lost its `&`, and becomes `&amp;` whole.
     pub static UNKNOWN_COMMAND = {
         code: "DD101",
         name: "unknown-command",

@@ -1,8 +1,9 @@
 use super::malformed_envelope::is_invisible_space;
+use super::unescaped_ampersand::{UNESCAPED_AMPERSAND, splits_escaped_ampersand};
 use super::{Findings, LinkSite, Origin};
-use crate::command::token::Tokens;
+use crate::command::token::{TokenShape, Tokens};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity, Span};
-use crate::dialect::token::{Shape, known_dialect, shape};
+use crate::dialect::token::meant_spaced;
 
 declare_rule! {
     /// ## What it does
@@ -37,9 +38,14 @@ declare_rule! {
     /// too. A no-break or zero-width space (`&nbsp;`, `&#8203;`) at the start or end of a
     /// key or a value (`ticket_id=&nbsp;12345`, `name=quote&nbsp;&amp;…`) is reported as
     /// white space, not as the unknown word it makes, and removed safely: the browser keeps
-    /// it (`%C2%A0`), and no key, command or id has one. The other rules read a link
-    /// broken over lines as if it were joined, so that a defect elsewhere in it is reported
-    /// too.
+    /// it (`%C2%A0`), and no key, command or id has one. White space that splits an `&amp`
+    /// from its `;` (`&amp ;ticket_id`) is DD401's, which repairs the two whole. The other
+    /// rules read a link broken over lines as if it were joined, so that a defect elsewhere
+    /// in it is reported too. A no-break or zero-width space inside a Liquid or Handlebars
+    /// expression (`{{&nbsp;Ticket.Id }}`, `{{ Ticket.Id&nbsp;}}`) is reported where it
+    /// stands: the template engine reads `&nbsp;` as written, and the expression fails. The
+    /// safe fix writes a plain space for it (harmless inside `{{ }}`), or removes a zero-width
+    /// one.
     ///
     /// In a plain-text template, a link whose line ends with its `&` or `?` goes on on the
     /// next line when that starts with a `key=` (`…ticket_id=[srnumber]&⏎action=approve`,
@@ -193,12 +199,7 @@ pub fn wrapped_at_token_space(link: &str, run: &std::ops::Range<usize>) -> bool 
         return false;
     };
     let (before, after) = (&link[token.start..run.start], &link[run.end..token.end]);
-    let spaced = format!("{before} {after}");
-    if known_dialect(&spaced).is_some() {
-        return true;
-    }
-    let joined = format!("{before}{after}");
-    known_dialect(&joined).is_none() && shape(&joined) != Shape::ConnectWise
+    meant_spaced(&format!("{before} {after}"), &format!("{before}{after}"))
 }
 
 /// Whether the text between `before` and `after` (of a link) is at the edge of a key or a
@@ -288,10 +289,46 @@ fn in_repaired_envelope(site: &LinkSite, span: Span) -> bool {
     })
 }
 
+/// Report a no-break or zero-width space inside a Liquid or Handlebars expression
+/// (`{{&nbsp;Ticket.Id }}`): the template engine reads the template as written, where it is
+/// `&nbsp;` or a character that is no space to it, and the expression fails. Inside `{{ }}` a
+/// plain space is harmless: a no-break one becomes one, a zero-width one goes.
+fn invisible_in_expressions(site: &LinkSite, text: &str, findings: &mut Findings) {
+    if !text.contains(is_invisible_space) {
+        return;
+    }
+    for token in crate::command::token::tokens(text) {
+        if !matches!(token.shape, TokenShape::Mustache | TokenShape::LiquidTag) {
+            continue;
+        }
+        let inner = &text[token.range.clone()];
+        for (at, c) in inner.char_indices().filter(|&(_, c)| is_invisible_space(c)) {
+            let start = site.range.start + token.range.start + at;
+            let span = site.map.span(start..start + c.len_utf8());
+            let named = space_named(c);
+            let (help, edit) = if c.is_whitespace() {
+                ("write a plain space", Edit::replace(span, " "))
+            } else {
+                ("remove it", Edit::delete(span))
+            };
+            findings.push(
+                Diagnostic::new(
+                    &WHITESPACE_IN_URL,
+                    span,
+                    format!("{named} inside the template expression, which its template engine reads as no space"),
+                )
+                .with_help(help)
+                .with_fix(Fix::safe(vec![edit])),
+            );
+        }
+    }
+}
+
 fn interior(site: &LinkSite, findings: &mut Findings) {
     // The link as written: the other rules read it joined, without its line breaks.
     let text = site.unjoined();
     invisible_at_edges(site, text, findings);
+    invisible_in_expressions(site, text, findings);
     let bytes = text.as_bytes();
     for range in interior_runs(text) {
         let run = &bytes[range.clone()];
@@ -299,6 +336,11 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
             .map
             .span(site.range.start + range.start..site.range.start + range.end);
         if in_repaired_envelope(site, span) {
+            continue;
+        }
+        // `&amp ;ticket_id`: DD401 repairs the split reference whole, white space and all.
+        let decoded = site.range.start + range.start..site.range.start + range.end;
+        if findings.enabled(&UNESCAPED_AMPERSAND) && splits_escaped_ampersand(site, decoded) {
             continue;
         }
         // A space misleads the other rules (a key or value holds it); a line break does not,
