@@ -26,7 +26,7 @@ use super::raw::{Found, Quick, RawEnd, RawScan};
 use super::scan;
 use super::suppress::{self, Directive};
 use super::{Analysis, Collector, FileKind, RewriterOptions};
-use crate::diagnostic::Span;
+use crate::diagnostic::{Edit, Span};
 use crate::expand::{self, Arg, MustacheContext, Placeholder};
 use crate::rules::site::encoded_len;
 use crate::rules::{
@@ -856,6 +856,9 @@ impl State<'_> {
             return false;
         };
         let raw = self.attribute_text(location.clone(), &value).into_owned();
+        if raw.is_empty() {
+            return self.after_empty_href(element, Span::new(location.start, location.end));
+        }
         if !self.collector.prefilter.may_hold_link(raw.as_bytes()) {
             return false;
         }
@@ -896,18 +899,100 @@ impl State<'_> {
             }
             return self.collector.found_links > before;
         }
+        let unquoted = self.byte_before(base).is_some_and(|b| !is_quote(b));
+        self.collector.href_unquoted = unquoted;
         self.collector
             .link(&raw, base, Origin::Attribute, Some(true));
+        self.collector.href_unquoted = false;
         let found = self.collector.found_links > before;
         if found {
             self.glued_after_href(element, Span::new(location.start, location.end));
         }
         // A byte no longer at hand is taken for a quote: then nothing changes.
-        if found && self.byte_before(base).is_some_and(|b| !is_quote(b)) {
+        if found && unquoted {
             self.collector
                 .unquoted_value(Span::new(base, location.end), raw);
         }
         found
+    }
+
+    /// `href=""https://…""`: quotes written twice make the `href` empty, and the link after
+    /// them a few attributes no browser reads as an address. The link is judged where it
+    /// stands, and the quotes reported (DD112) with the fix that quotes it once. `value` is
+    /// the empty value's span; whether a link was there.
+    fn after_empty_href(&mut self, element: &Element, value: Span) -> bool {
+        let Some(quote) = self.byte_before(value.start).filter(|&b| is_quote(b)) else {
+            return false;
+        };
+        let start = self.with_closing_quote(value);
+        if start == value.end {
+            return false;
+        }
+        let tag_end = tag_span(element).end;
+        let (text, run_end, closing, at_tag_end) = {
+            let window = self.window.borrow();
+            let Some(bytes) = window.get(start..tag_end) else {
+                return false;
+            };
+            let run = bytes
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b'>')
+                .unwrap_or(bytes.len());
+            let closing = bytes[..run]
+                .iter()
+                .rev()
+                .take(2)
+                .take_while(|&&b| b == quote)
+                .count();
+            let link = &bytes[..run - closing];
+            let scheme = |scheme: &[u8]| {
+                link.get(..scheme.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+            };
+            if !(scheme(b"https://") || scheme(b"http://") || scheme(b"ddportal:"))
+                || link
+                    .iter()
+                    .any(|&b| matches!(b, b'"' | b'\'' | b'<' | b'`'))
+            {
+                return false;
+            }
+            let text =
+                crate::source::decode_lossless(link, self.collector.options.encoding).into_owned();
+            (text, start + run, closing, bytes.get(run) == Some(&b'>'))
+        };
+        if let Some(quick) = &mut self.quick {
+            quick.value(start..run_end);
+        }
+        let before = self.collector.found_links;
+        self.collector
+            .link(&text, start, Origin::Attribute, Some(true));
+        if self.collector.found_links == before {
+            return false;
+        }
+        let quote = char::from(quote);
+        // No quote after the link, and white space: the link may go on after it.
+        let closing_quotes = match closing {
+            2 => Some(vec![Edit::delete(Span::new(run_end - 1, run_end))]),
+            1 => Some(Vec::new()),
+            _ if at_tag_end => Some(vec![Edit::replace(
+                Span::new(run_end, run_end),
+                quote.to_string(),
+            )]),
+            _ => None,
+        };
+        let edits = closing_quotes.map(|closing| {
+            [Edit::delete(Span::new(start - 1, start))]
+                .into_iter()
+                .chain(closing)
+                .collect()
+        });
+        crate::rules::malformed_envelope::report_doubled_quotes(
+            &mut self.collector.findings,
+            Span::new(value.start - 1, start),
+            quote,
+            edits,
+        );
+        true
     }
 
     /// `href="…ticket_id=[srnumber]"action=approve"`: a deep-link parameter written as an

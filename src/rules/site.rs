@@ -83,6 +83,13 @@ impl TextMap {
         }
     }
 
+    /// The text of a range of `decoded` as written (character references encoded).
+    pub fn raw_of(&self, decoded: Range<usize>) -> &str {
+        let start = self.raw_offset(decoded.start, false);
+        let end = self.raw_offset(decoded.end, true).max(start);
+        &self.raw[start..end]
+    }
+
     /// Whether a character reference (`&#91;`, `&nbsp;`) is written within a range of
     /// `decoded`.
     pub fn has_reference_in(&self, decoded: Range<usize>) -> bool {
