@@ -74,6 +74,11 @@ struct OpenLink {
     suppressible: bool,
     labelled: bool,
     element: &'static str,
+    /// Which of the open links it is, for its end tag (a table cell's end may have closed it
+    /// first: see [`LinkElements::cell_boundary`]).
+    id: usize,
+    /// How many tables opened in it are still open.
+    tables: usize,
 }
 
 /// A `<dd-link>` whose end tag has not come yet.
@@ -151,15 +156,50 @@ struct LinkElements {
     extents: Vec<Span>,
     /// In an MJML document, the MJML elements open here, innermost last.
     mjml: Vec<Mjml>,
+    /// The id of the last link opened.
+    last_id: usize,
 }
 
 impl LinkElements {
-    /// The innermost open link element ends at `end` (its end tag's end; `None` when the
-    /// document ended first).
-    fn close(&mut self, end: Option<usize>) {
-        let Some(link) = self.open.pop() else {
-            return;
-        };
+    /// A table opens in the innermost open link: the link's id, for the table's end tag.
+    fn table_in_link(&mut self) -> Option<usize> {
+        let link = self.open.last_mut()?;
+        link.tables += 1;
+        Some(link.id)
+    }
+
+    /// A table opened in the link `id` ends.
+    fn table_in_link_closed(&mut self, id: usize) {
+        if let Some(link) = self.open.iter_mut().rev().find(|l| l.id == id) {
+            link.tables = link.tables.saturating_sub(1);
+        }
+    }
+
+    /// A tag that ends a table cell starts at `at`, in a link opened in a table (`<td>`,
+    /// `<th>`, `<tr>`, a row group, `<caption>`, `<col>`, `<colgroup>`): the HTML tree builder
+    /// closes the open cell, and clears its list of active formatting elements back to the
+    /// marker it put there at the cell's start. The links opened in the cell end there, though
+    /// their end tags never came (`<td><a href="…">Acme<td><a href="…">`, where lol_html
+    /// keeps the first `<a>` open); a link around a table in which the tag is does not.
+    fn cell_boundary(&mut self, at: usize) {
+        while let Some(last) = self.open.last()
+            && last.tables == 0
+        {
+            self.close_at(self.open.len() - 1, Some(at));
+        }
+    }
+
+    /// The open link `id` ends at `end` (its end tag's end), unless a cell's end closed it
+    /// already.
+    fn close(&mut self, id: usize, end: Option<usize>) {
+        if let Some(index) = self.open.iter().rposition(|l| l.id == id) {
+            self.close_at(index, end);
+        }
+    }
+
+    /// The open link at `index` ends at `end` (`None` when the document ended first).
+    fn close_at(&mut self, index: usize, end: Option<usize>) {
+        let link = self.open.remove(index);
         if link.deep_link {
             if link.suppressible {
                 let end = end.unwrap_or(link.start_tag.end);
@@ -1277,6 +1317,8 @@ fn link_element<'o>(
             open.in_placeholder(span);
         }
         if let Some(handlers) = element.end_tag_handlers() {
+            open.last_id += 1;
+            let id = open.last_id;
             open.open.push(OpenLink {
                 start_tag: span,
                 deep_link,
@@ -1284,17 +1326,56 @@ fn link_element<'o>(
                 suppressible: state.borrow().suppressible(),
                 labelled: false,
                 element: element_name,
+                id,
+                tables: 0,
             });
             let links = Rc::clone(&links);
             handlers.push(Box::new(move |end: &mut EndTag| {
                 links
                     .borrow_mut()
-                    .close(Some(end.source_location().bytes().end));
+                    .close(id, Some(end.source_location().bytes().end));
                 Ok(())
             }));
         }
         Ok(())
     })
+}
+
+/// The handlers of the tables opened in links, and of the tags that end a table cell in a
+/// link opened in a table (see [`LinkElements::cell_boundary`]). Selected through the links,
+/// so that the handlers run only while one is open: templates are mostly table cells.
+fn table_elements<'o>(
+    links: &Rc<RefCell<LinkElements>>,
+) -> [(&'static str, ElementContentHandlers<'o>); 2] {
+    let table_links = Rc::clone(links);
+    let table = ElementContentHandlers::default().element(move |element: &mut Element| {
+        if let Some(handlers) = element.end_tag_handlers() {
+            let Some(id) = table_links.borrow_mut().table_in_link() else {
+                return Ok(());
+            };
+            let links = Rc::clone(&table_links);
+            handlers.push(Box::new(move |_: &mut EndTag| {
+                links.borrow_mut().table_in_link_closed(id);
+                Ok(())
+            }));
+        }
+        Ok(())
+    });
+    let boundary_links = Rc::clone(links);
+    let boundary = ElementContentHandlers::default().element(move |element: &mut Element| {
+        boundary_links
+            .borrow_mut()
+            .cell_boundary(tag_span(element).start);
+        Ok(())
+    });
+    [
+        ("a table, mj-button table", table),
+        (
+            "table a td, table a th, table a tr, table a tbody, table a thead, table a tfoot, \
+             table a caption, table a col, table a colgroup",
+            boundary,
+        ),
+    ]
 }
 
 /// Elements other than `a` and `mj-button` whose `href` is a link: HTML's `area` (image
@@ -1421,11 +1502,11 @@ impl<'o> HtmlPass<'o> {
                 Ok(())
             })
         };
-        for element_name in ["a", "mj-button"] {
-            on(
-                element_name,
-                labels(link_element(&state, &links, element_name)),
-            );
+        // The links, then the tables in them and the tags that end a table cell in one.
+        let link_elements =
+            ["a", "mj-button"].map(|name| (name, labels(link_element(&state, &links, name))));
+        for (selector, handlers) in link_elements.into_iter().chain(table_elements(&links)) {
+            on(selector, handlers);
         }
         // First: a `<dd-link>` in another (`<dd-link … />` does not close) labels that one
         // before it opens.
@@ -1779,8 +1860,8 @@ impl<'o> HtmlPass<'o> {
             collector = leftover.collector;
         }
         let mut links = self.links.borrow_mut();
-        while !links.open.is_empty() {
-            links.close(None);
+        while let Some(last) = links.open.len().checked_sub(1) {
+            links.close_at(last, None);
         }
         for pending in state.pending_scopes {
             if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {
