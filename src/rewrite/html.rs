@@ -49,6 +49,8 @@ struct TextBuffer {
     text_type: Option<TextType>,
     /// Whether the text is the label of a portal link element.
     in_link: bool,
+    /// Whether it is the label of a link to another address.
+    in_other_link: bool,
     /// The MJML element that never shows the text as a link (`mj-title`), if it is in one.
     mjml_inert: Option<&'static str>,
 }
@@ -558,6 +560,8 @@ impl State<'_> {
                 // A `<dd-link>`'s label becomes its link's.
                 self.text.in_link = links.open.last().is_some_and(|l| l.deep_link)
                     || !links.open_placeholders.is_empty();
+                self.text.in_other_link =
+                    !self.text.in_link && links.open.last().is_some_and(|l| l.href && !l.deep_link);
                 self.text.mjml_inert = links.mjml_inert();
             }
             // So does valid text in another encoding (Shift_JIS splits as UTF-8 does).
@@ -675,10 +679,10 @@ impl State<'_> {
             Origin::Attribute => Some(true),
             _ => None,
         };
-        let origin = if origin == Origin::HtmlText && self.text.in_link {
-            Origin::LinkLabel
-        } else {
-            origin
+        let origin = match origin {
+            Origin::HtmlText if self.text.in_link => Origin::LinkLabel,
+            Origin::HtmlText if self.text.in_other_link => Origin::OtherLinkLabel,
+            _ => origin,
         };
         for range in self.collector.prefilter.links(raw) {
             let encoding = self.collector.options.encoding;

@@ -134,6 +134,9 @@ pub enum Origin {
     HtmlText,
     /// The text of a link element (`<a href="…">https://…</a>`): clickable already.
     LinkLabel,
+    /// The text of a link to another address (`<a href="https://example.com/">https://…</a>`):
+    /// the reader sees the deep link, and a click opens the other address.
+    OtherLinkLabel,
     /// A plain-text template.
     PlainText,
     /// Somewhere no reader can click it: `script`, `style`, `title`, `textarea`, a comment.
