@@ -894,12 +894,21 @@ impl State<'_> {
         Some((attribute.value(), location))
     }
 
-    /// Check an element's `href`; whether it held a deep link.
+    /// Check an element's `href` (an SVG link's `xlink:href` when it has none, as a browser
+    /// does); whether it held a deep link.
     fn on_href(&mut self, element: &Element) -> bool {
-        let Some((value, location)) = self.attribute_read(element, "href") else {
-            return false;
+        let (xlink, (value, location)) = match self.attribute_read(element, "href") {
+            Some(href) => (false, href),
+            None => match self.attribute_read(element, "xlink:href") {
+                Some(href) => (true, href),
+                None => return false,
+            },
         };
         let raw = self.attribute_text(location.clone(), &value).into_owned();
+        // A `{{deeplink}}` is expanded in an `href` only: in `xlink:href` it is reported (DD411).
+        if xlink && expand::mustache::may_hold(&raw) {
+            return false;
+        }
         if raw.is_empty() {
             return self.after_empty_href(element, Span::new(location.start, location.end));
         }
@@ -1305,7 +1314,7 @@ fn link_element<'o>(
     let (state, links) = (Rc::clone(state), Rc::clone(links));
     ElementContentHandlers::default().element(move |element: &mut Element| {
         let deep_link = state.borrow_mut().on_href(element);
-        let href = element.has_attribute("href");
+        let href = element.has_attribute("href") || element.has_attribute("xlink:href");
         let span = tag_span(element);
         let mut open = links.borrow_mut();
         if let Some(outer) = open.open.iter().rev().find(|link| link.href)
@@ -1530,8 +1539,9 @@ impl<'o> HtmlPass<'o> {
             }),
         );
         let (img_state, img_links) = (Rc::clone(&state), Rc::clone(&links));
+        // An image, or SVG graphics, is a link's label (an SVG `<text>`'s text is text).
         on(
-            "img",
+            "img, rect, circle, ellipse, line, polyline, polygon, path, use, image",
             ElementContentHandlers::default().element(move |element: &mut Element| {
                 img_links.borrow_mut().label();
                 img_state.borrow_mut().on_image_source(element);
