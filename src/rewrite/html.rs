@@ -26,7 +26,7 @@ use super::raw::{Found, Quick, RawEnd, RawScan};
 use super::scan;
 use super::suppress::{self, Directive};
 use super::{Analysis, Collector, FileKind, RewriterOptions};
-use crate::diagnostic::Span;
+use crate::diagnostic::{Edit, Span};
 use crate::expand::{self, Arg, MustacheContext, Placeholder};
 use crate::rules::site::encoded_len;
 use crate::rules::{
@@ -49,6 +49,8 @@ struct TextBuffer {
     text_type: Option<TextType>,
     /// Whether the text is the label of a portal link element.
     in_link: bool,
+    /// Whether it is the label of a link to another address.
+    in_other_link: bool,
     /// The MJML element that never shows the text as a link (`mj-title`), if it is in one.
     mjml_inert: Option<&'static str>,
 }
@@ -74,6 +76,11 @@ struct OpenLink {
     suppressible: bool,
     labelled: bool,
     element: &'static str,
+    /// Which of the open links it is, for its end tag (a table cell's end may have closed it
+    /// first: see [`LinkElements::cell_boundary`]).
+    id: usize,
+    /// How many tables opened in it are still open.
+    tables: usize,
 }
 
 /// A `<dd-link>` whose end tag has not come yet.
@@ -151,15 +158,50 @@ struct LinkElements {
     extents: Vec<Span>,
     /// In an MJML document, the MJML elements open here, innermost last.
     mjml: Vec<Mjml>,
+    /// The id of the last link opened.
+    last_id: usize,
 }
 
 impl LinkElements {
-    /// The innermost open link element ends at `end` (its end tag's end; `None` when the
-    /// document ended first).
-    fn close(&mut self, end: Option<usize>) {
-        let Some(link) = self.open.pop() else {
-            return;
-        };
+    /// A table opens in the innermost open link: the link's id, for the table's end tag.
+    fn table_in_link(&mut self) -> Option<usize> {
+        let link = self.open.last_mut()?;
+        link.tables += 1;
+        Some(link.id)
+    }
+
+    /// A table opened in the link `id` ends.
+    fn table_in_link_closed(&mut self, id: usize) {
+        if let Some(link) = self.open.iter_mut().rev().find(|l| l.id == id) {
+            link.tables = link.tables.saturating_sub(1);
+        }
+    }
+
+    /// A tag that ends a table cell starts at `at`, in a link opened in a table (`<td>`,
+    /// `<th>`, `<tr>`, a row group, `<caption>`, `<col>`, `<colgroup>`): the HTML tree builder
+    /// closes the open cell, and clears its list of active formatting elements back to the
+    /// marker it put there at the cell's start. The links opened in the cell end there, though
+    /// their end tags never came (`<td><a href="…">Acme<td><a href="…">`, where lol_html
+    /// keeps the first `<a>` open); a link around a table in which the tag is does not.
+    fn cell_boundary(&mut self, at: usize) {
+        while let Some(last) = self.open.last()
+            && last.tables == 0
+        {
+            self.close_at(self.open.len() - 1, Some(at));
+        }
+    }
+
+    /// The open link `id` ends at `end` (its end tag's end), unless a cell's end closed it
+    /// already.
+    fn close(&mut self, id: usize, end: Option<usize>) {
+        if let Some(index) = self.open.iter().rposition(|l| l.id == id) {
+            self.close_at(index, end);
+        }
+    }
+
+    /// The open link at `index` ends at `end` (`None` when the document ended first).
+    fn close_at(&mut self, index: usize, end: Option<usize>) {
+        let link = self.open.remove(index);
         if link.deep_link {
             if link.suppressible {
                 let end = end.unwrap_or(link.start_tag.end);
@@ -518,6 +560,8 @@ impl State<'_> {
                 // A `<dd-link>`'s label becomes its link's.
                 self.text.in_link = links.open.last().is_some_and(|l| l.deep_link)
                     || !links.open_placeholders.is_empty();
+                self.text.in_other_link =
+                    !self.text.in_link && links.open.last().is_some_and(|l| l.href && !l.deep_link);
                 self.text.mjml_inert = links.mjml_inert();
             }
             // So does valid text in another encoding (Shift_JIS splits as UTF-8 does).
@@ -635,10 +679,10 @@ impl State<'_> {
             Origin::Attribute => Some(true),
             _ => None,
         };
-        let origin = if origin == Origin::HtmlText && self.text.in_link {
-            Origin::LinkLabel
-        } else {
-            origin
+        let origin = match origin {
+            Origin::HtmlText if self.text.in_link => Origin::LinkLabel,
+            Origin::HtmlText if self.text.in_other_link => Origin::OtherLinkLabel,
+            _ => origin,
         };
         for range in self.collector.prefilter.links(raw) {
             let encoding = self.collector.options.encoding;
@@ -850,12 +894,24 @@ impl State<'_> {
         Some((attribute.value(), location))
     }
 
-    /// Check an element's `href`; whether it held a deep link.
+    /// Check an element's `href` (an SVG link's `xlink:href` when it has none, as a browser
+    /// does); whether it held a deep link.
     fn on_href(&mut self, element: &Element) -> bool {
-        let Some((value, location)) = self.attribute_read(element, "href") else {
-            return false;
+        let (xlink, (value, location)) = match self.attribute_read(element, "href") {
+            Some(href) => (false, href),
+            None => match self.attribute_read(element, "xlink:href") {
+                Some(href) => (true, href),
+                None => return false,
+            },
         };
         let raw = self.attribute_text(location.clone(), &value).into_owned();
+        // A `{{deeplink}}` is expanded in an `href` only: in `xlink:href` it is reported (DD411).
+        if xlink && expand::mustache::may_hold(&raw) {
+            return false;
+        }
+        if raw.is_empty() {
+            return self.after_empty_href(element, Span::new(location.start, location.end));
+        }
         if !self.collector.prefilter.may_hold_link(raw.as_bytes()) {
             return false;
         }
@@ -896,18 +952,100 @@ impl State<'_> {
             }
             return self.collector.found_links > before;
         }
+        let unquoted = self.byte_before(base).is_some_and(|b| !is_quote(b));
+        self.collector.href_unquoted = unquoted;
         self.collector
             .link(&raw, base, Origin::Attribute, Some(true));
+        self.collector.href_unquoted = false;
         let found = self.collector.found_links > before;
         if found {
             self.glued_after_href(element, Span::new(location.start, location.end));
         }
         // A byte no longer at hand is taken for a quote: then nothing changes.
-        if found && self.byte_before(base).is_some_and(|b| !is_quote(b)) {
+        if found && unquoted {
             self.collector
                 .unquoted_value(Span::new(base, location.end), raw);
         }
         found
+    }
+
+    /// `href=""https://…""`: quotes written twice make the `href` empty, and the link after
+    /// them a few attributes no browser reads as an address. The link is judged where it
+    /// stands, and the quotes reported (DD112) with the fix that quotes it once. `value` is
+    /// the empty value's span; whether a link was there.
+    fn after_empty_href(&mut self, element: &Element, value: Span) -> bool {
+        let Some(quote) = self.byte_before(value.start).filter(|&b| is_quote(b)) else {
+            return false;
+        };
+        let start = self.with_closing_quote(value);
+        if start == value.end {
+            return false;
+        }
+        let tag_end = tag_span(element).end;
+        let (text, run_end, closing, at_tag_end) = {
+            let window = self.window.borrow();
+            let Some(bytes) = window.get(start..tag_end) else {
+                return false;
+            };
+            let run = bytes
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b'>')
+                .unwrap_or(bytes.len());
+            let closing = bytes[..run]
+                .iter()
+                .rev()
+                .take(2)
+                .take_while(|&&b| b == quote)
+                .count();
+            let link = &bytes[..run - closing];
+            let scheme = |scheme: &[u8]| {
+                link.get(..scheme.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+            };
+            if !(scheme(b"https://") || scheme(b"http://") || scheme(b"ddportal:"))
+                || link
+                    .iter()
+                    .any(|&b| matches!(b, b'"' | b'\'' | b'<' | b'`'))
+            {
+                return false;
+            }
+            let text =
+                crate::source::decode_lossless(link, self.collector.options.encoding).into_owned();
+            (text, start + run, closing, bytes.get(run) == Some(&b'>'))
+        };
+        if let Some(quick) = &mut self.quick {
+            quick.value(start..run_end);
+        }
+        let before = self.collector.found_links;
+        self.collector
+            .link(&text, start, Origin::Attribute, Some(true));
+        if self.collector.found_links == before {
+            return false;
+        }
+        let quote = char::from(quote);
+        // No quote after the link, and white space: the link may go on after it.
+        let closing_quotes = match closing {
+            2 => Some(vec![Edit::delete(Span::new(run_end - 1, run_end))]),
+            1 => Some(Vec::new()),
+            _ if at_tag_end => Some(vec![Edit::replace(
+                Span::new(run_end, run_end),
+                quote.to_string(),
+            )]),
+            _ => None,
+        };
+        let edits = closing_quotes.map(|closing| {
+            [Edit::delete(Span::new(start - 1, start))]
+                .into_iter()
+                .chain(closing)
+                .collect()
+        });
+        crate::rules::malformed_envelope::report_doubled_quotes(
+            &mut self.collector.findings,
+            Span::new(value.start - 1, start),
+            quote,
+            edits,
+        );
+        true
     }
 
     /// `href="…ticket_id=[srnumber]"action=approve"`: a deep-link parameter written as an
@@ -1176,7 +1314,7 @@ fn link_element<'o>(
     let (state, links) = (Rc::clone(state), Rc::clone(links));
     ElementContentHandlers::default().element(move |element: &mut Element| {
         let deep_link = state.borrow_mut().on_href(element);
-        let href = element.has_attribute("href");
+        let href = element.has_attribute("href") || element.has_attribute("xlink:href");
         let span = tag_span(element);
         let mut open = links.borrow_mut();
         if let Some(outer) = open.open.iter().rev().find(|link| link.href)
@@ -1192,6 +1330,8 @@ fn link_element<'o>(
             open.in_placeholder(span);
         }
         if let Some(handlers) = element.end_tag_handlers() {
+            open.last_id += 1;
+            let id = open.last_id;
             open.open.push(OpenLink {
                 start_tag: span,
                 deep_link,
@@ -1199,17 +1339,56 @@ fn link_element<'o>(
                 suppressible: state.borrow().suppressible(),
                 labelled: false,
                 element: element_name,
+                id,
+                tables: 0,
             });
             let links = Rc::clone(&links);
             handlers.push(Box::new(move |end: &mut EndTag| {
                 links
                     .borrow_mut()
-                    .close(Some(end.source_location().bytes().end));
+                    .close(id, Some(end.source_location().bytes().end));
                 Ok(())
             }));
         }
         Ok(())
     })
+}
+
+/// The handlers of the tables opened in links, and of the tags that end a table cell in a
+/// link opened in a table (see [`LinkElements::cell_boundary`]). Selected through the links,
+/// so that the handlers run only while one is open: templates are mostly table cells.
+fn table_elements<'o>(
+    links: &Rc<RefCell<LinkElements>>,
+) -> [(&'static str, ElementContentHandlers<'o>); 2] {
+    let table_links = Rc::clone(links);
+    let table = ElementContentHandlers::default().element(move |element: &mut Element| {
+        if let Some(handlers) = element.end_tag_handlers() {
+            let Some(id) = table_links.borrow_mut().table_in_link() else {
+                return Ok(());
+            };
+            let links = Rc::clone(&table_links);
+            handlers.push(Box::new(move |_: &mut EndTag| {
+                links.borrow_mut().table_in_link_closed(id);
+                Ok(())
+            }));
+        }
+        Ok(())
+    });
+    let boundary_links = Rc::clone(links);
+    let boundary = ElementContentHandlers::default().element(move |element: &mut Element| {
+        boundary_links
+            .borrow_mut()
+            .cell_boundary(tag_span(element).start);
+        Ok(())
+    });
+    [
+        ("a table, mj-button table", table),
+        (
+            "table a td, table a th, table a tr, table a tbody, table a thead, table a tfoot, \
+             table a caption, table a col, table a colgroup",
+            boundary,
+        ),
+    ]
 }
 
 /// Elements other than `a` and `mj-button` whose `href` is a link: HTML's `area` (image
@@ -1336,11 +1515,11 @@ impl<'o> HtmlPass<'o> {
                 Ok(())
             })
         };
-        for element_name in ["a", "mj-button"] {
-            on(
-                element_name,
-                labels(link_element(&state, &links, element_name)),
-            );
+        // The links, then the tables in them and the tags that end a table cell in one.
+        let link_elements =
+            ["a", "mj-button"].map(|name| (name, labels(link_element(&state, &links, name))));
+        for (selector, handlers) in link_elements.into_iter().chain(table_elements(&links)) {
+            on(selector, handlers);
         }
         // First: a `<dd-link>` in another (`<dd-link … />` does not close) labels that one
         // before it opens.
@@ -1360,8 +1539,9 @@ impl<'o> HtmlPass<'o> {
             }),
         );
         let (img_state, img_links) = (Rc::clone(&state), Rc::clone(&links));
+        // An image, or SVG graphics, is a link's label (an SVG `<text>`'s text is text).
         on(
-            "img",
+            "img, rect, circle, ellipse, line, polyline, polygon, path, use, image",
             ElementContentHandlers::default().element(move |element: &mut Element| {
                 img_links.borrow_mut().label();
                 img_state.borrow_mut().on_image_source(element);
@@ -1694,8 +1874,8 @@ impl<'o> HtmlPass<'o> {
             collector = leftover.collector;
         }
         let mut links = self.links.borrow_mut();
-        while !links.open.is_empty() {
-            links.close(None);
+        while let Some(last) = links.open.len().checked_sub(1) {
+            links.close_at(last, None);
         }
         for pending in state.pending_scopes {
             if let Some(suppression) = collector.suppressions.get_mut(pending.suppression) {

@@ -801,6 +801,9 @@ struct Collector<'o> {
     /// Links written as unquoted attribute values, and their raw text: a fix that puts a
     /// space (`[Ticket: ID]`) or a quote in one quotes the whole value.
     unquoted: Vec<(Span, String)>,
+    /// Whether the link being judged is an unquoted `href` value (`href=&quot;https://…&quot;`
+    /// gets quotes in place of its character references).
+    href_unquoted: bool,
     /// Where the raw scan saw `{{deeplink` calls open (with the opening's length), and where
     /// the handlers read calls: one never read is reported, never left silently.
     raw_placeholders: Vec<(usize, usize)>,
@@ -835,6 +838,7 @@ impl<'o> Collector<'o> {
             newline: None,
             newline_held: false,
             unquoted: Vec::new(),
+            href_unquoted: false,
             raw_placeholders: Vec::new(),
             read_placeholders: Vec::new(),
             covered: Vec::new(),
@@ -1062,7 +1066,7 @@ impl<'o> Collector<'o> {
             wrapping.report(&map, &mut self.findings);
         }
         if let Some(stray) = stray {
-            stray.report(&map, &mut self.findings);
+            stray.report(&map, &mut self.findings, self.href_unquoted);
         }
         self.found_links += 1;
         let trimmed = joined.text.as_ref();
@@ -1846,6 +1850,16 @@ fn quote_unquoted(diagnostics: &mut [Diagnostic], unquoted: &[(Span, String)], s
         // the same length (an ASCII value, as links are).
         let inside = span.start <= first.start && last.end <= span.end && raw.len() == span.len();
         if !inside || !fix.edits.iter().any(|edit| breaks_unquoted(&edit.content)) {
+            continue;
+        }
+        // A fix that puts the value in quotes itself (DD112's `&quot;…&quot;` → `"…"`).
+        let quotes_itself = fix.edits.len() >= 2
+            && (first.start, &*first.content) == (span.start, "\"")
+            && (last.end, &*last.content) == (span.end, "\"")
+            && !fix.edits[1..fix.edits.len() - 1]
+                .iter()
+                .any(|edit| breaks_unquoted(&edit.content));
+        if quotes_itself {
             continue;
         }
         let mut edits: Vec<&Edit> = fix.edits.iter().collect();

@@ -329,7 +329,10 @@ pub(super) fn keep_dormant_credentials(
     }
     let decode = matches!(
         site.origin,
-        super::Origin::Attribute | super::Origin::HtmlText | super::Origin::LinkLabel
+        super::Origin::Attribute
+            | super::Origin::HtmlText
+            | super::Origin::LinkLabel
+            | super::Origin::OtherLinkLabel
     );
     let in_attribute = site.origin == super::Origin::Attribute;
     let live = |raw: &str| {

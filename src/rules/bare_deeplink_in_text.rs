@@ -3,12 +3,15 @@ use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a deep link written as text in an HTML template, outside any `href`.
+    /// Reports a deep link written as text in an HTML template, outside any `href`; also as
+    /// the text of a link to another address (`<a href="https://example.com/">https://…</a>`).
     ///
     /// ## Why is this bad?
     /// Whether it becomes clickable depends on the recipient's mail client, and long links with
     /// `[Ticket: ID]`-style tokens are often cut at the space. In plain-text templates bare
-    /// links are expected and this rule is silent.
+    /// links are expected and this rule is silent. As the text of a link to another address,
+    /// it is clickable, but not as itself: the reader sees a portal link, and a click opens
+    /// the other address.
     ///
     /// ## Example
     /// ```html
@@ -28,15 +31,19 @@ declare_rule! {
 }
 
 pub fn check(site: &LinkSite, findings: &mut Findings) {
-    if site.origin != Origin::HtmlText || !findings.enabled(&BARE_DEEPLINK_IN_TEXT) {
+    if !findings.enabled(&BARE_DEEPLINK_IN_TEXT) {
         return;
     }
-    findings.push(
-        Diagnostic::new(
-            &BARE_DEEPLINK_IN_TEXT,
-            site.whole(),
+    let (message, help) = match site.origin {
+        Origin::HtmlText => (
             "a deep link in text is clickable only if the mail client links it",
-        )
-        .with_help("wrap it in `<a href=\"…\">` with a label"),
-    );
+            "wrap it in `<a href=\"…\">` with a label",
+        ),
+        Origin::OtherLinkLabel => (
+            "this deep link is the text of a link to another address: the reader sees a portal link, and a click opens the other address",
+            "put the deep link in the `href`, or give the link a label that is not an address",
+        ),
+        _ => return,
+    };
+    findings.push(Diagnostic::new(&BARE_DEEPLINK_IN_TEXT, site.whole(), message).with_help(help));
 }

@@ -3,8 +3,8 @@ use crate::diagnostic::{Diagnostic, Span};
 
 declare_rule! {
     /// ## What it does
-    /// Reports an `<a>` or `<mj-button>` with a deep link but no label: no text and no image
-    /// between its tags.
+    /// Reports an `<a>` or `<mj-button>` with a deep link but no label: no text, no image and
+    /// no SVG graphics (`<rect>`, `<path>`, …) between its tags.
     ///
     /// Text that shows nothing is no label: white space, no-break and zero-width spaces
     /// (`&nbsp;`, `&#8203;`). A `<dd-link>` whose label is only markup

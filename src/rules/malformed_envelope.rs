@@ -2,7 +2,7 @@ use std::ops::Range;
 
 use super::{Findings, LinkSite, TextMap};
 use crate::command::PortalRepair;
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Span};
 
 declare_rule! {
     /// ## What it does
@@ -23,7 +23,9 @@ declare_rule! {
     /// all, a
     /// relative `/portal/deeplink?…` copied from the portal's pages, and what an `href` holds
     /// around its link: a word processor's quotes (`href=“https://…”`), white space that the
-    /// browser keeps (a no-break or zero-width space, `%20`), `<…>` or `'…'`, the scheme
+    /// browser keeps (a no-break or zero-width space, `%20`), `<…>`, `'…'` or `"…"` (quotes
+    /// written as character references, `href=&quot;https://…&quot;`), quotes written twice
+    /// (`href=""https://…""`, an empty `href` with the link after it), the scheme
     /// written twice (`https://https://…`) or a slip before it (`xhttps://…`), another scheme
     /// before the portal's host and the deep-link path (`htps://…`, `ftp://…`), and a user
     /// name before the host (`https://bob@…`, `https://acme.deskdirector.com@other.example/…`).
@@ -45,7 +47,9 @@ declare_rule! {
     ///
     /// ## Fix
     /// The repair keeps the command as it is: a safe fix, where the right envelope is clear
-    /// (what stands around the link in an `href` is removed). A slipped scheme with a letter
+    /// (what stands around the link in an `href` is removed; in an unquoted `href`,
+    /// `&quot;…&quot;` become its quotes, and quotes written twice are written once where the
+    /// link's end is clear). A slipped scheme with a letter
     /// after it (`https:/a/cme.…`) is repaired only where that letter completes the
     /// configured portal's host; otherwise the host may have lost it, and there is no fix.
     /// What a desktop link writes between `ddportal:` and its command for the two slashes
@@ -272,6 +276,30 @@ impl Wrapping {
     }
 }
 
+/// Called by the rewriter for an `href` whose quotes are written twice
+/// (`href=""https://…""`): `span` covers the empty value's quotes, and `edits` quote the
+/// link after them once (none where the link's end is not clear).
+pub fn report_doubled_quotes(
+    findings: &mut Findings,
+    span: Span,
+    quote: char,
+    edits: Option<Vec<Edit>>,
+) {
+    if !findings.enabled(&MALFORMED_ENVELOPE) {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+            &MALFORMED_ENVELOPE,
+            span,
+            "the quotes of this `href` are written twice: the browser reads an empty `href`, and the link after it is not its address",
+        )
+    .with_help(format!("quote the link once: `href={quote}https://…{quote}`"));
+    findings.push(match edits {
+        Some(edits) => diagnostic.with_fix(Fix::safe(edits)),
+        None => diagnostic,
+    });
+}
+
 /// Report what stands around a link (`opening` and `closing`, ranges of `map.decoded`, either
 /// may be empty), with the safe fix that removes it.
 fn report_around(
@@ -335,6 +363,7 @@ impl StrayPrefix {
         let pair = match prefix {
             [b'<'] => Some(b'>'),
             [b'\''] => Some(b'\''),
+            [b'"'] => Some(b'"'),
             [b'`'] => Some(b'`'),
             [b'('] => Some(b')'),
             [b'['] => Some(b']'),
@@ -353,8 +382,41 @@ impl StrayPrefix {
     }
 
     /// Report the prefix (its ranges are of `map.decoded`), with the safe fix that removes it.
-    pub fn report(&self, map: &TextMap, findings: &mut Findings) {
+    /// In an unquoted `href` (`unquoted`), a pair of `"` written as character references
+    /// (`href=&quot;https://…&quot;`) becomes the attribute's quotes instead.
+    pub fn report(&self, map: &TextMap, findings: &mut Findings, unquoted: bool) {
         let prefix = &map.decoded[self.opening.clone()];
+        let closing = &map.decoded[self.closing.clone()];
+        if prefix == "\"" && closing == "\"" && map.has_reference_in(self.opening.clone()) {
+            let written = map.raw_of(self.opening.clone());
+            let message = format!(
+                "the link is wrapped in `{written}`, which the browser reads as part of it: `%22https://…` is a relative address, not the portal"
+            );
+            if !findings.enabled(&MALFORMED_ENVELOPE) {
+                return;
+            }
+            let (opening, closing) = (
+                map.span(self.opening.clone()),
+                map.span(self.closing.clone()),
+            );
+            let (help, quote) = if unquoted {
+                (
+                    format!("write the quotes as `\"`, not `{written}`: `href=\"https://…\"`"),
+                    "\"",
+                )
+            } else {
+                (format!("remove `{written}` at both ends"), "")
+            };
+            findings.push(
+                Diagnostic::new(&MALFORMED_ENVELOPE, opening, message)
+                    .with_help(help)
+                    .with_fix(Fix::safe(vec![
+                        Edit::replace(opening, quote),
+                        Edit::replace(closing, quote),
+                    ])),
+            );
+            return;
+        }
         let message = if self.doubled {
             format!(
                 "the scheme is written twice (`{prefix}https://…`): the browser looks for a host named `{}`",
@@ -365,7 +427,6 @@ impl StrayPrefix {
                 "`{prefix}` before the link's scheme makes the browser read it as a relative address"
             )
         } else {
-            let closing = &map.decoded[self.closing.clone()];
             format!(
                 "the link is in `{prefix}` and `{closing}`, which the browser reads as part of it"
             )
@@ -533,6 +594,7 @@ mod tests {
             format!("HTTP://{link}"),
             format!("<{link}>"),
             format!("'{link}'"),
+            format!("\"{link}\""),
             format!("({link})"),
         ] {
             assert_eq!(stray(&wrapped).as_deref(), Some(link), "{wrapped}");

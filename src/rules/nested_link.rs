@@ -4,7 +4,11 @@ use crate::diagnostic::{Diagnostic, Span};
 declare_rule! {
     /// ## What it does
     /// Reports a deep link inside another link, or a link inside a deep link: `<a>` within
-    /// `<a>`. An `<a>` without `href` (`<a name="top">`, a place to land on) is no link.
+    /// `<a>`. An `<a>` without `href` (`<a name="top">`, a place to land on) is no link. An
+    /// `<a>` left open in a table cell ends with the cell, as the HTML tree builder ends it (at
+    /// the next `<td>`, `<th>`, row or row group of that table): a link in the next cell is in
+    /// no other (`<td><a href="…">Acme<td><a href="…">`). A link around a whole table holds
+    /// the links in its cells.
     ///
     /// ## Why is this bad?
     /// HTML does not allow nested links. Browsers and mail clients close the outer link early,

@@ -83,6 +83,13 @@ impl TextMap {
         }
     }
 
+    /// The text of a range of `decoded` as written (character references encoded).
+    pub fn raw_of(&self, decoded: Range<usize>) -> &str {
+        let start = self.raw_offset(decoded.start, false);
+        let end = self.raw_offset(decoded.end, true).max(start);
+        &self.raw[start..end]
+    }
+
     /// Whether a character reference (`&#91;`, `&nbsp;`) is written within a range of
     /// `decoded`.
     pub fn has_reference_in(&self, decoded: Range<usize>) -> bool {
@@ -127,6 +134,9 @@ pub enum Origin {
     HtmlText,
     /// The text of a link element (`<a href="…">https://…</a>`): clickable already.
     LinkLabel,
+    /// The text of a link to another address (`<a href="https://example.com/">https://…</a>`):
+    /// the reader sees the deep link, and a click opens the other address.
+    OtherLinkLabel,
     /// A plain-text template.
     PlainText,
     /// Somewhere no reader can click it: `script`, `style`, `title`, `textarea`, a comment.
