@@ -1354,42 +1354,59 @@ fn link_element<'o>(
     })
 }
 
-/// The handlers of the tables opened in links, and of the tags that end a table cell in a
-/// link opened in a table (see [`LinkElements::cell_boundary`]). Selected through the links,
-/// so that the handlers run only while one is open: templates are mostly table cells.
+/// The tables in a link, and the tags that end a table cell in one: one selector for the
+/// elements in a link (and one for those in an `<mj-button>`), told apart here by name, since
+/// lol_html tries every selector's first element on every element of the document, and
+/// `table a td` would make it follow every element of every table.
 fn table_elements<'o>(
     links: &Rc<RefCell<LinkElements>>,
-) -> [(&'static str, ElementContentHandlers<'o>); 2] {
-    let table_links = Rc::clone(links);
-    let table = ElementContentHandlers::default().element(move |element: &mut Element| {
-        if let Some(handlers) = element.end_tag_handlers() {
-            let Some(id) = table_links.borrow_mut().table_in_link() else {
+) -> [(&'static str, ElementContentHandlers<'o>); 1] {
+    let links = Rc::clone(links);
+    let in_link = ElementContentHandlers::default().element(move |element: &mut Element| {
+        let name = element.tag_name();
+        if name == "table" {
+            let Some(handlers) = element.end_tag_handlers() else {
                 return Ok(());
             };
-            let links = Rc::clone(&table_links);
+            let Some(id) = links.borrow_mut().table_in_link() else {
+                return Ok(());
+            };
+            let links = Rc::clone(&links);
             handlers.push(Box::new(move |_: &mut EndTag| {
                 links.borrow_mut().table_in_link_closed(id);
                 Ok(())
             }));
+        } else if CELL_ENDS.contains(&name.as_str()) {
+            // A stray cell tag in a link outside any table, which the tree builder ignores,
+            // ends the link too; a link around a table is told apart by its count of tables.
+            links.borrow_mut().cell_boundary(tag_span(element).start);
         }
         Ok(())
     });
-    let boundary_links = Rc::clone(links);
-    let boundary = ElementContentHandlers::default().element(move |element: &mut Element| {
-        boundary_links
-            .borrow_mut()
-            .cell_boundary(tag_span(element).start);
-        Ok(())
-    });
-    [
-        ("a table, mj-button table", table),
-        (
-            "table a td, table a th, table a tr, table a tbody, table a thead, table a tfoot, \
-             table a caption, table a col, table a colgroup",
-            boundary,
-        ),
-    ]
+    [("a *, mj-button *", in_link)]
 }
+
+/// SVG graphics are a link's label, as an image is (an SVG `<text>`'s text is text): one
+/// selector for what an `<svg>` holds, its names told apart here (see `table_elements`).
+fn svg_graphics<'o>(links: &Rc<RefCell<LinkElements>>) -> ElementContentHandlers<'o> {
+    let links = Rc::clone(links);
+    ElementContentHandlers::default().element(move |element: &mut Element| {
+        if SVG_GRAPHICS.contains(&element.tag_name().as_str()) {
+            links.borrow_mut().label();
+        }
+        Ok(())
+    })
+}
+
+/// The SVG elements that draw something.
+const SVG_GRAPHICS: &[&str] = &[
+    "rect", "circle", "ellipse", "line", "polyline", "polygon", "path", "use", "image",
+];
+
+/// The tags that end an open table cell: the next cell, row or row group.
+const CELL_ENDS: &[&str] = &[
+    "td", "th", "tr", "tbody", "thead", "tfoot", "caption", "col", "colgroup",
+];
 
 /// Elements other than `a` and `mj-button` whose `href` is a link: HTML's `area` (image
 /// maps), MJML's linking components, and Outlook's VML shapes (the bulletproof button in a
@@ -1539,15 +1556,16 @@ impl<'o> HtmlPass<'o> {
             }),
         );
         let (img_state, img_links) = (Rc::clone(&state), Rc::clone(&links));
-        // An image, or SVG graphics, is a link's label (an SVG `<text>`'s text is text).
+        // An image is a link's label.
         on(
-            "img, rect, circle, ellipse, line, polyline, polygon, path, use, image",
+            "img",
             ElementContentHandlers::default().element(move |element: &mut Element| {
                 img_links.borrow_mut().label();
                 img_state.borrow_mut().on_image_source(element);
                 Ok(())
             }),
         );
+        on("svg *", svg_graphics(&links));
         if quick {
             if reading == Reading::QuickWithComments {
                 settings = settings.append_document_content_handler(comments(&state));
