@@ -543,7 +543,7 @@ pub fn quoted_naming_spaces(prefix: &str, written: &str) -> String {
 
 /// How many bytes at the start of `rest` (just after `ddportal:`) stand where `//` belongs:
 /// slashes and what a slip writes beside or for them (`:`, `.`, `\`, `%2F`, a full-width
-/// `／`, an invisible space). None of them starts a command.
+/// `／`, white space, an invisible space). None of them starts a command.
 fn slashes_written(rest: &str) -> usize {
     let mut at = 0;
     loop {
@@ -556,13 +556,17 @@ fn slashes_written(rest: &str) -> usize {
             at += code.len();
             continue;
         }
-        match tail.chars().next() {
-            Some(
-                c @ ('/' | ':' | '.' | '\\' | '\u{ff0f}' | '\u{a0}' | '\u{200b}' | '\u{ad}'
-                | '\u{feff}'),
-            ) => at += c.len_utf8(),
-            _ => return at,
+        if let Some(
+            c @ ('/' | ':' | '.' | '\\' | '\u{ff0f}' | ' ' | '\t' | '\u{a0}' | '\u{200b}'
+            | '\u{ad}' | '\u{feff}'),
+        ) = tail.chars().next()
+        {
+            at += c.len_utf8();
+            continue;
         }
+        // White space after the slashes is DD402's, as after any scheme.
+        let slashes = rest[..at].trim_end_matches([' ', '\t']).len();
+        return if slashes > 0 { slashes } else { at };
     }
 }
 
