@@ -114,7 +114,14 @@ impl<'t> Tokens<'t> {
                 (TokenShape::Mustache, end)
             }
             [b'{', b'%', ..] => (TokenShape::LiquidTag, self.close(at + 2, b"%}")? - at),
-            [b'{', ..] => (TokenShape::Mustache, lopsided_end(rest, 1)?),
+            // Not after an encoded brace (`%7B{ Ticket.Id }}`): that one is not lost.
+            [b'{', ..]
+                if !self.text.as_bytes()[..at]
+                    .last_chunk::<3>()
+                    .is_some_and(|before| before.eq_ignore_ascii_case(b"%7B")) =>
+            {
+                (TokenShape::Mustache, lopsided_end(rest, 1)?)
+            }
             [b'[', ..] => match bracket_end(rest) {
                 Some(end) => (TokenShape::Bracket, end),
                 // `[srnumber%5D`: an editor encoded the closing bracket only.
@@ -181,8 +188,12 @@ fn lopsided_end(rest: &[u8], opened: usize) -> Option<usize> {
         .take(3)
         .take_while(|&&b| b == b'}')
         .count();
+    // `{{ Ticket.Id }%7D`: the brace is there, percent-encoded (DD203's), not lost.
+    let encoded_brace_after = rest[after + closing..]
+        .get(..3)
+        .is_some_and(|next| next.eq_ignore_ascii_case(b"%7D"));
     match (opened, closing) {
-        (2, 1) | (1, 2) => Some(after + closing),
+        (2, 1) | (1, 2) if !encoded_brace_after => Some(after + closing),
         // The value of a parameter cut at its `&` ends where the text does.
         (2, 0) if matches!(rest.get(after), Some(b'&') | None) => Some(after),
         _ => None,
@@ -204,9 +215,10 @@ fn encoded_bracket_end(rest: &[u8]) -> Option<usize> {
     let limit = rest.len().min(MAX_BRACKET_TOKEN * 3);
     let mut index = 3;
     while index < limit {
-        // `%5BTicket: ID]`: an editor encoded the opening bracket only.
+        // `%5BTicket: ID]`: an editor encoded the opening bracket only. Every PSA's token
+        // starts with a letter: `I%5B12]` in an id is no token.
         if rest[index] == b']' {
-            return (index > 3).then_some(index + 1);
+            return (index > 3 && rest[3].is_ascii_alphabetic()).then_some(index + 1);
         }
         if rest[index..limit].len() >= 3 && rest[index..index + 3].eq_ignore_ascii_case(b"%5D") {
             return (index > 3).then_some(index + 3);
@@ -228,6 +240,10 @@ fn encoded_bracket_end(rest: &[u8]) -> Option<usize> {
 /// editor percent-encoded (`[srnumber%5D`, `[Ticket:%20ID%5D`). It ends where a bracket
 /// token would have to.
 fn half_encoded_bracket_end(rest: &[u8]) -> Option<usize> {
+    // As for `%5B…]`: a token starts with a letter.
+    if !rest.get(1).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
     let limit = rest.len().min(MAX_BRACKET_TOKEN * 3);
     let mut index = 1;
     while index < limit {
@@ -527,6 +543,9 @@ mod tests {
             "[%5D",
             "%5Ba&b]",
             "[a&b%5D",
+            "%5B12]",
+            "[12%5D",
+            "{{ a }%7D",
         ] {
             assert!(!is_single_token(text), "{text}");
         }

@@ -417,6 +417,31 @@ impl StrayPrefix {
             );
             return;
         }
+        if unquoted
+            && prefix == "\""
+            && closing.is_empty()
+            && map.has_reference_in(self.opening.clone())
+        {
+            // `href=&quot;https://…[Ticket: ID]&quot;`: the value ends at the token's space,
+            // before the closing reference, and the rest of the link stands in the tag as
+            // attributes of its own. Taking the opening off would leave them there.
+            if findings.enabled(&MALFORMED_ENVELOPE) {
+                let written = map.raw_of(self.opening.clone());
+                findings.push(
+                    Diagnostic::new(
+                        &MALFORMED_ENVELOPE,
+                        map.span(self.opening.clone()),
+                        format!(
+                            "the link starts with `{written}`, which the browser reads as part of it: `%22https://…` is a relative address, not the portal"
+                        ),
+                    )
+                    .with_help(format!(
+                        "write the whole link in quotes, `href=\"https://…\"`, without `{written}`: unquoted, the value ends at its first space"
+                    )),
+                );
+            }
+            return;
+        }
         let message = if self.doubled {
             format!(
                 "the scheme is written twice (`{prefix}https://…`): the browser looks for a host named `{}`",
