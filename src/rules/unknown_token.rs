@@ -27,7 +27,8 @@ declare_rule! {
     ///
     /// A Liquid expression that lost a brace (`{{ Ticket.Id }`, `{ Ticket.Id }}`, or
     /// `{{ Ticket.Id` cut by the next parameter's `&`) is reported as such, with the expression
-    /// closed: the mail system writes it into the link as it is.
+    /// closed: the mail system writes it into the link as it is. It is an error, as the
+    /// invalid value it leaves would be.
     ///
     /// ConnectWise's token set is open and ddlink's lists are not exhaustive, so a token that is
     /// merely unknown is not reported: only near misses are.
@@ -79,6 +80,11 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
         suggestion = Some(super::ticket_number_not_id::id_for_number(number, context));
     }
     let mut diagnostic = Diagnostic::new(&UNKNOWN_TOKEN, token.span, message);
+    // A lost brace leaves no value the link can use (as DD108 would say of it): an error,
+    // where a near miss of a known token may still be one the PSA knows.
+    if lopsided(&token.token).is_some() {
+        diagnostic.severity = crate::diagnostic::Severity::Error;
+    }
     if let Some(suggestion) = suggestion {
         let help = if number_for_id {
             format!("a ticket link needs the ticket's id, not its number: write `{suggestion}`")
