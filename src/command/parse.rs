@@ -252,6 +252,15 @@ const LONGEST_SCHEME_SLIP: usize = 24;
 /// slip of its scheme and `://`, which no browser reads as one. Only a link to the portal's
 /// host with the deep-link path, or a command that starts `name=`, is taken so.
 fn parse_slipped_scheme(text: &str, hosts: &PortalHosts) -> Option<ParsedLink> {
+    // Every link no other reading took comes here: most hold neither, and are not copied.
+    let holds = |needle: &str| {
+        text.as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    if !holds(DEEPLINK_PATH) && !holds("name=") {
+        return None;
+    }
     let lower = text.to_ascii_lowercase();
     // What the stray-prefix check reads (`xhttps://`, `https://https://`, `<ddportal:…`).
     let stray_before_scheme = |prefix: &str| {

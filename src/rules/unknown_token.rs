@@ -82,7 +82,7 @@ pub fn check(token: &TokenUse, context: &DialectContext, findings: &mut Findings
     let mut diagnostic = Diagnostic::new(&UNKNOWN_TOKEN, token.span, message);
     // A lost brace leaves no value the link can use (as DD108 would say of it): an error,
     // where a near miss of a known token may still be one the PSA knows.
-    if lopsided(&token.token).is_some() {
+    if lost_braces(&token.token).is_some() {
         diagnostic.severity = crate::diagnostic::Severity::Error;
     }
     if let Some(suggestion) = suggestion {
@@ -277,11 +277,7 @@ fn liquid(token: &str) -> Verdict {
 /// that lost a brace, which Liquid writes into the mail as it is. The suggestion closes it,
 /// with the known expression it nearly is, if it is a near miss of one.
 fn lopsided(token: &str) -> Verdict {
-    let opened = token.bytes().take_while(|&b| b == b'{').count();
-    let closed = token.bytes().rev().take_while(|&b| b == b'}').count();
-    if !matches!((opened, closed), (2, 1 | 0) | (1, 2)) {
-        return None;
-    }
+    let (opened, closed) = lost_braces(token)?;
     let expression = token[opened..token.len() - closed].trim();
     let expression = liquid_near_miss(expression).unwrap_or(expression);
     let problem = if closed == 0 {
@@ -296,6 +292,14 @@ fn lopsided(token: &str) -> Verdict {
         ),
         Some(format!("{{{{ {expression} }}}}")),
     ))
+}
+
+/// The braces a Liquid expression that lost one opens and closes with (`{{ Ticket.Id }`:
+/// 2 and 1), if it is one.
+fn lost_braces(token: &str) -> Option<(usize, usize)> {
+    let opened = token.bytes().take_while(|&b| b == b'{').count();
+    let closed = token.bytes().rev().take_while(|&b| b == b'}').count();
+    matches!((opened, closed), (2, 1 | 0) | (1, 2)).then_some((opened, closed))
 }
 
 /// The known expression (`Ticket.Id`, `Contact.Email`) that a Liquid expression nearly is, if

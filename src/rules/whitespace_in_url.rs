@@ -294,9 +294,6 @@ fn in_repaired_envelope(site: &LinkSite, span: Span) -> bool {
 /// `&nbsp;` or a character that is no space to it, and the expression fails. Inside `{{ }}` a
 /// plain space is harmless: a no-break one becomes one, a zero-width one goes.
 fn invisible_in_expressions(site: &LinkSite, text: &str, findings: &mut Findings) {
-    if !text.contains(is_invisible_space) {
-        return;
-    }
     for token in crate::command::token::tokens(text) {
         if !matches!(token.shape, TokenShape::Mustache | TokenShape::LiquidTag) {
             continue;
@@ -327,8 +324,11 @@ fn invisible_in_expressions(site: &LinkSite, text: &str, findings: &mut Findings
 fn interior(site: &LinkSite, findings: &mut Findings) {
     // The link as written: the other rules read it joined, without its line breaks.
     let text = site.unjoined();
-    invisible_at_edges(site, text, findings);
-    invisible_in_expressions(site, text, findings);
+    // One look for what the two walks below report: most links are ASCII throughout.
+    if !text.is_ascii() && text.contains(is_invisible_space) {
+        invisible_at_edges(site, text, findings);
+        invisible_in_expressions(site, text, findings);
+    }
     let bytes = text.as_bytes();
     for range in interior_runs(text) {
         let run = &bytes[range.clone()];
@@ -409,12 +409,7 @@ fn interior(site: &LinkSite, findings: &mut Findings) {
                 .with_fix(Fix::unsafe_(vec![Edit::delete(span)]));
             diagnostic.severity = Severity::Error;
             diagnostic
-        } else if range.start > 0
-            && (matches!(bytes[range.start - 1], b'=' | b'&' | b'?')
-                || text[..range.start].ends_with("://")
-                || bytes
-                    .get(range.end)
-                    .is_none_or(|&b| matches!(b, b'&' | b'#' | b'=')))
+        } else if range.start > 0 && at_key_or_value_edge(&text[..range.start], &text[range.end..])
         {
             // `ticket_id= [srnumber]`, `name =ticket`, `& ticket_id=`: around a key or a value,
             // a space is no part of it.
